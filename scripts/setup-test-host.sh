@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Makes a bare Debian 12 (bookworm) machine ready to run Berth's tests:
+#   - Docker engine (Debian's docker.io) and a static busybox (busybox-static),
+#   - the Docker Compose v2 CLI plugin (Debian 13's docker-compose package, fetched with a
+#     private apt source list because bookworm has no Compose v2),
+#   - a running dockerd (started in the background when /var/run/docker.sock does not answer),
+#   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
+#     root file system imported with `docker import`),
+#   - with BERTH_SETUP_ALL=1 also chromium (browser tests) and postgresql (package only).
+# Idempotent: every step checks first and does nothing when its result is already there.
+# Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
+# See docs in /work/shared/ARCHITECTURE.md, "A real Docker engine on a Debian machine".
+set -euo pipefail
+set -o errtrace
+
+readonly TEST_IMAGE='berth-test/busybox:1'
+# Bump when the image recipe below changes, so existing hosts rebuild the image.
+readonly TEST_IMAGE_RECIPE='2'
+readonly DOCKERD_LOG='/var/log/dockerd.log'
+readonly DOCKERD_WAIT_SECONDS=60
+
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf 'setup-test-host: %s\n' "$*" >&2; }
+
+STEP='starting'
+step() { STEP="$1"; }
+die() {
+  log "FAILED while ${STEP}: $*"
+  exit 1
+}
+on_error() {
+  local rc=$?
+  log "FAILED while ${STEP} (command \`${BASH_COMMAND}\` exited with status ${rc})."
+  exit "$rc"
+}
+trap on_error ERR
+
+CLEANUP=()
+cleanup() {
+  local item
+  for item in "${CLEANUP[@]+"${CLEANUP[@]}"}"; do rm -rf -- "$item"; done
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    log "not root; re-running under sudo"
+    exec sudo --preserve-env=BERTH_SETUP_ALL bash "$0" "$@"
+  fi
+  STEP='checking privileges'
+  die "this script must run as root (it installs packages and starts dockerd), and sudo is not available."
+fi
+
+# --- apt helpers --------------------------------------------------------------------------------
+
+APT_UPDATED=0
+apt_update_once() {
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    log "apt-get update"
+    apt-get update -qq >&2
+    APT_UPDATED=1
+  fi
+}
+
+# Installs packages without starting their services (dockerd is started below, by this script,
+# with the flags this kind of machine needs; postgresql must not start a cluster yet).
+apt_install() {
+  apt_update_once
+  log "apt-get install $*"
+  local made_policy=0 rc=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# temporary, from berth scripts/setup-test-host.sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+    CLEANUP+=(/usr/sbin/policy-rc.d)
+  fi
+  apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2 || rc=$?
+  if [ "$made_policy" -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  return "$rc"
+}
+
+package_installed() {
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = 'installed' ]
+}
+
+# --- steps --------------------------------------------------------------------------------------
+
+ensure_docker_packages() {
+  step 'installing docker.io and busybox-static'
+  local wanted=()
+  command -v dockerd >/dev/null 2>&1 || wanted+=(docker.io)
+  package_installed busybox-static || wanted+=(busybox-static)
+  if [ "${#wanted[@]}" -eq 0 ]; then
+    log "docker.io and busybox-static: already installed"
+    return 0
+  fi
+  apt_install "${wanted[@]}"
+  command -v dockerd >/dev/null 2>&1 || die "dockerd is still missing after installing docker.io."
+}
+
+# Writes an apt source list for Debian trixie (main only, binary only) to the file "$1" (whose
+# name must end in .sources or .list, which tells apt its format), derived from this machine's
+# own Debian mirror entry so that the same mirror and signing keys are used.
+write_trixie_source() {
+  local out="$1"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    # deb822: take the first stanza that is not the security archive and swap its suites.
+    awk 'BEGIN { RS = ""; ORS = "\n\n" } $0 !~ /URIs:[^\n]*security/ { print; exit }' \
+      /etc/apt/sources.list.d/debian.sources \
+      | sed -e 's/^Types:.*/Types: deb/' -e 's/^Suites:.*/Suites: trixie/' \
+        -e 's/^Components:.*/Components: main/' >"$out"
+    grep -q '^URIs:' "$out" \
+      || die "found no Debian mirror stanza in /etc/apt/sources.list.d/debian.sources."
+  elif [ -f /etc/apt/sources.list ]; then
+    # one-line format: "deb [options] URI suite components..." - first non-security deb line.
+    local line
+    line="$(grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list | grep -v security | head -n 1 || true)"
+    [ -n "$line" ] || die "found no 'deb' line for a Debian mirror in /etc/apt/sources.list."
+    # keep "deb", the optional [options] and the URI; replace suite and components.
+    printf '%s\n' "$line" \
+      | sed -E 's/^[[:space:]]*(deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+).*/\1 trixie main/' >"$out"
+  else
+    die "neither /etc/apt/sources.list.d/debian.sources nor /etc/apt/sources.list exists, so there is no Debian mirror to fetch docker-compose from."
+  fi
+}
+
+ensure_compose() {
+  step 'installing the Docker Compose v2 plugin'
+  if docker compose version >/dev/null 2>&1; then
+    log "docker compose: $(docker compose version --short 2>/dev/null || echo present)"
+    return 0
+  fi
+  local dir
+  dir="$(mktemp -d /tmp/berth-trixie.XXXXXX)"
+  CLEANUP+=("$dir")
+  mkdir -p "$dir/lists/partial"
+  local src="$dir/trixie.sources"
+  [ -f /etc/apt/sources.list.d/debian.sources ] || src="$dir/trixie.list"
+  write_trixie_source "$src"
+  log "fetching docker-compose from Debian trixie (private source list ${src##*/}):"
+  sed 's/^/    /' "$src" >&2
+  # Private lists and no package caches: the machine's own apt state is left untouched.
+  local opts=(
+    -o "Dir::Etc::SourceList=$src" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$dir/lists"
+    -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+    -o APT::Sandbox::User=root
+  )
+  apt-get "${opts[@]}" update -qq >&2
+  (cd "$dir" && apt-get "${opts[@]}" download docker-compose >&2)
+  local debs=("$dir"/docker-compose_*.deb)
+  [ -f "${debs[0]}" ] || die "apt-get download docker-compose produced no .deb file."
+  log "dpkg -i ${debs[0]##*/}"
+  dpkg -i "${debs[0]}" >&2
+  docker compose version >&2 || die "docker compose still does not work after installing ${debs[0]##*/}."
+}
+
+docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+# True if $1 is the pid of a live (not zombie) process named $2. Plain `kill -0` is not enough:
+# here PID 1 does not reap orphans, so a dead dockerd can linger as a zombie; and /run is not a
+# tmpfs, so pid files survive reboots and may name some unrelated process.
+process_alive() {
+  local pid="$1" name="$2" stat comm
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
+  [ "$comm" = "$name" ] || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
+}
+
+# dockerd refuses to start while /var/run/docker.pid names a process that exists, and its managed
+# containerd likewise trusts /var/run/docker/containerd/containerd.pid; remove stale ones.
+remove_stale_pid_file() {
+  local file="$1" name="$2" pid
+  [ -f "$file" ] || return 0
+  pid="$(cat "$file" 2>/dev/null || true)"
+  if ! process_alive "$pid" "$name"; then
+    log "removing stale $file (pid ${pid:-?} is not a running $name)"
+    rm -f "$file"
+  fi
+}
+
+ensure_dockerd() {
+  step 'starting dockerd'
+  if docker_answers; then
+    log "dockerd: already answering on /var/run/docker.sock"
+    return 0
+  fi
+  local pid=''
+  pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+  if process_alive "$pid" dockerd; then
+    log "dockerd (pid $pid) is running but not answering yet; waiting for it"
+  else
+    remove_stale_pid_file /var/run/docker.pid dockerd
+    remove_stale_pid_file /var/run/docker/containerd/containerd.pid containerd
+    log "starting dockerd in the background (log: $DOCKERD_LOG)"
+    # setsid + nohup: dockerd must outlive this script and the CI job step that ran it.
+    setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    pid=$!
+  fi
+  local waited=0
+  until docker_answers; do
+    if ! process_alive "$pid" dockerd; then
+      log "last lines of $DOCKERD_LOG:"
+      tail -n 20 "$DOCKERD_LOG" >&2 || true
+      die "dockerd exited instead of coming up (see $DOCKERD_LOG)."
+    fi
+    if [ "$waited" -ge "$((DOCKERD_WAIT_SECONDS * 2))" ]; then
+      log "last lines of $DOCKERD_LOG:"
+      tail -n 20 "$DOCKERD_LOG" >&2 || true
+      die "dockerd did not answer on /var/run/docker.sock within ${DOCKERD_WAIT_SECONDS} s (see $DOCKERD_LOG)."
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  log "dockerd: up after ~$((waited / 2)) s ($(docker version --format 'engine {{.Server.Version}}, storage driver ' 2>/dev/null)$(docker info --format '{{.Driver}}' 2>/dev/null))"
+}
+
+ensure_test_image() {
+  step "building the test image $TEST_IMAGE"
+  local have
+  have="$(docker image inspect --format '{{index .Config.Labels "berth-test.recipe"}}' "$TEST_IMAGE" 2>/dev/null || true)"
+  if [ "$have" = "$TEST_IMAGE_RECIPE" ]; then
+    log "image $TEST_IMAGE: present"
+    return 0
+  fi
+  local busybox=/bin/busybox
+  [ -x "$busybox" ] || die "$busybox is missing (package busybox-static)."
+  if ldd "$busybox" >/dev/null 2>&1; then
+    die "$busybox is dynamically linked; the image needs the static one from busybox-static."
+  fi
+  local dir
+  dir="$(mktemp -d /tmp/berth-image.XXXXXX)"
+  CLEANUP+=("$dir")
+  local root="$dir/root"
+  mkdir -p "$root/bin" "$root/www" "$root/tmp" "$root/etc"
+  chmod 1777 "$root/tmp"
+  cp "$busybox" "$root/bin/busybox"
+  # Every applet as a /bin symlink (sh, httpd, echo, wget, sleep, ...).
+  local applet
+  for applet in $("$busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  echo ok >"$root/www/index.html"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  log "docker import $TEST_IMAGE (busybox root fs, $("$busybox" --list | wc -l) applets, /www/index.html = ok)"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV PATH=/bin' \
+    --change 'CMD ["sh"]' \
+    --change "LABEL berth-test.recipe=$TEST_IMAGE_RECIPE" \
+    - "$TEST_IMAGE" >/dev/null
+}
+
+check_container_runs() {
+  step "running a container from $TEST_IMAGE"
+  local out
+  out="$(timeout 60 docker run --rm --network none "$TEST_IMAGE" echo container-ok 2>&1)" \
+    || die "docker run --rm $TEST_IMAGE echo container-ok failed: $out"
+  [ "$out" = container-ok ] || die "docker run printed '$out' instead of 'container-ok'."
+  log "container check: ok"
+}
+
+ensure_chromium() {
+  step 'installing chromium'
+  if command -v chromium >/dev/null 2>&1; then
+    log "chromium: already installed"
+    return 0
+  fi
+  apt_install chromium
+  command -v chromium >/dev/null 2>&1 || die "chromium is still missing after installing it."
+}
+
+# Installs PostgreSQL's server binaries only; services stay stopped (tests start their own).
+ensure_postgresql() {
+  step 'installing postgresql'
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    log "postgresql: already installed"
+    return 0
+  fi
+  apt_install postgresql
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null \
+    || die "no /usr/lib/postgresql/*/bin/postgres after installing postgresql."
+}
+
+main() {
+  local started=$SECONDS
+  ensure_docker_packages
+  ensure_compose
+  ensure_dockerd
+  ensure_test_image
+  check_container_runs
+  if [ "${BERTH_SETUP_ALL:-}" = 1 ]; then
+    ensure_chromium
+    ensure_postgresql
+  fi
+  step 'finishing'
+  log "test host ready ($((SECONDS - started)) s)"
+}
+
+main "$@"

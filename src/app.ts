@@ -1,0 +1,54 @@
+import { createAuditService } from './audit/audit.service.js'
+import { createSessionsService } from './auth/sessions.service.js'
+import { createTokensService } from './auth/tokens.service.js'
+import { createUsersService } from './auth/users.service.js'
+import { createComposeService } from './compose/compose.service.js'
+import { createParametersService } from './compose/parameters.service.js'
+import { createComposeValidationService } from './compose/validation.service.js'
+import type { Config } from './config.js'
+import { createSecretCipher } from './crypto/cipher.js'
+import { loadAppKey } from './crypto/app-key.js'
+import { ensurePrivateDir, openDatabase } from './db/connection.js'
+import { migrateToLatest } from './db/migrate.js'
+import { createEnvService } from './env/env.service.js'
+import { createProjectsService } from './projects/projects.service.js'
+import { createServicesService } from './services/services.service.js'
+
+export type App = Awaited<ReturnType<typeof buildApp>>
+
+/**
+ * The composition root: opens the database (migrating it), loads the app key and wires every
+ * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
+ */
+export async function buildApp({ config }: { config: Config }) {
+  ensurePrivateDir(config.dataDir)
+  const database = openDatabase(config.database)
+  try {
+    const migrations = await migrateToLatest(database.db, database.dialect)
+    const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
+    const db = database.db
+    const audit = createAuditService()
+    const users = createUsersService({ db, audit })
+    const env = createEnvService({ db, audit, cipher })
+    return {
+      config,
+      database,
+      db,
+      migrations,
+      audit,
+      users,
+      sessions: createSessionsService({ db, audit, users }),
+      tokens: createTokensService({ db, audit }),
+      projects: createProjectsService({ db, audit }),
+      services: createServicesService({ db, audit }),
+      compose: createComposeService({ db, audit }),
+      parameters: createParametersService({ db, audit }),
+      env,
+      composeValidation: createComposeValidationService({ db, env }),
+      close: () => database.close(),
+    }
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { App } from '../app.js'
+import { principalOf } from '../http/auth-hook.js'
+import { queryAuditLog } from './audit.query.js'
+
+const isoTime = z.string().datetime({ offset: true }).transform((t) => new Date(t).toISOString())
+
+const query = z.object({
+  actor: z.string().optional().describe('actor id (user or token)'),
+  action: z.string().optional().describe('exact action, or a prefix ending in * (e.g. compose.*)'),
+  resource_type: z.string().optional(),
+  resource_id: z.string().optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  cursor: z.coerce.number().int().min(1).optional().describe('next_cursor of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+})
+
+export function auditRoutes(app: App): FastifyPluginAsyncZod {
+  return async (server) => {
+    server.get('/audit', { config: { ability: 'read' }, schema: { tags: ['audit'], summary: "The team's audit log, newest first", querystring: query } }, async (request) => {
+      const q = request.query
+      const page = await queryAuditLog(app.db, {
+        teamId: principalOf(request).teamId,
+        actorId: q.actor,
+        action: q.action,
+        resourceType: q.resource_type,
+        resourceId: q.resource_id,
+        since: q.since,
+        until: q.until,
+        before: q.cursor,
+        limit: q.limit,
+      })
+      return { items: page.items, next_cursor: page.nextCursor }
+    })
+  }
+}

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { App } from '../app.js'
+import { actorOf } from '../audit/audit.service.js'
+import { principalOf, SESSION_COOKIE } from '../http/auth-hook.js'
+import { SESSION_TTL_MS } from './sessions.service.js'
+
+const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) })
+
+export function authRoutes(app: App): FastifyPluginAsyncZod {
+  return async (server) => {
+    server.post('/auth/login', { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Log in and receive a session cookie', body: loginBody } }, async (request, reply) => {
+      const session = await app.sessions.login({ email: request.body.email, password: request.body.password, ip: request.ip })
+      void reply.setCookie(SESSION_COOKIE, session.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        path: '/',
+        maxAge: Math.floor(SESSION_TTL_MS / 1000),
+      })
+      return { user_id: session.userId, expires_at: session.expiresAt }
+    })
+
+    server.post('/auth/logout', { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'End the current session' } }, async (request, reply) => {
+      const principal = principalOf(request)
+      await app.sessions.logout(principal, actorOf(principal))
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return reply.status(204).send()
+    })
+
+    server.get('/me', { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'Who the caller is' } }, async (request) => {
+      const p = principalOf(request)
+      return { user: { id: p.userId, email: p.userEmail }, team_id: p.teamId, via: p.kind, abilities: [...p.abilities].sort() }
+    })
+  }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander'
+import { importCommand } from './cli/import.command.js'
+import { migrateCommand } from './cli/migrate.command.js'
+import { serveCommand } from './cli/serve.command.js'
+import { tokenCommand } from './cli/token.command.js'
+import { userCommand } from './cli/user.command.js'
+import { ConfigError } from './config.js'
+import { AppError } from './errors.js'
+
+const program = new Command('berth')
+  .description('Berth: a database-first control plane for Docker Compose deployments behind Traefik')
+  .showHelpAfterError()
+  .exitOverride()
+
+program.addCommand(serveCommand())
+program.addCommand(migrateCommand())
+program.addCommand(userCommand())
+program.addCommand(tokenCommand())
+program.addCommand(importCommand())
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode)
+  // Messages a user can act on are printed alone; anything else keeps its stack for a bug report.
+  if (error instanceof ConfigError || error instanceof AppError) console.error(`berth: ${error.message}`)
+  else console.error('berth:', error)
+  process.exit(1)
+}

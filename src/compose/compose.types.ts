@@ -1,0 +1,19 @@
+import type { Document, LineCounter } from 'yaml'
+
+/**
+ * One problem found in a Compose file or template. `path` points into the document
+ * (`services.web.ports[0]`, "" for the file as a whole); `message` is the sentence without
+ * the path, so callers can print `${path}: ${message}`.
+ */
+export type ComposeIssue = { path: string; message: string; line?: number; column?: number }
+
+/** A parsed Compose file, kept so that issues can point at 1-based source lines. */
+export type ComposeDocument = { yaml: Document.Parsed; lineCounter: LineCounter }
+
+/** A step into a parsed value: a mapping key or a list index. */
+export type PathSegment = string | number
+
+/** What parsing or validating a Compose file gives: the value and its document, or every issue. */
+export type ParseComposeResult =
+  | { ok: true; value: unknown; document: ComposeDocument }
+  | { ok: false; issues: ComposeIssue[] }

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string }
+
+export type Config = {
+  dataDir: string
+  database: DatabaseTarget
+  host: string
+  port: number
+  appKey?: string
+  logLevel: (typeof LOG_LEVELS)[number]
+  admin?: { email: string; password: string }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const envSchema = z.object({
+  BERTH_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce
+    .number({ message: 'PORT must be a number' })
+    .int('PORT must be a whole number')
+    .min(0, 'PORT must be between 0 and 65535')
+    .max(65535, 'PORT must be between 0 and 65535')
+    .default(3000),
+  BERTH_APP_KEY: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  BERTH_ADMIN_EMAIL: z.string().email('BERTH_ADMIN_EMAIL must be an e-mail address').optional(),
+  BERTH_ADMIN_PASSWORD: z.string().optional(),
+})
+
+function databaseTarget(url: string | undefined, path: string, problems: string[]): DatabaseTarget {
+  if (url === undefined) return { dialect: 'sqlite', path }
+  const scheme = url.split(':', 1)[0]?.toLowerCase()
+  if (scheme === 'postgres' || scheme === 'postgresql') return { dialect: 'postgres', url }
+  if (scheme === 'sqlite') return { dialect: 'sqlite', path: resolve(url.replace(/^sqlite:(\/\/)?/i, '')) }
+  problems.push(`DATABASE_URL has the unsupported scheme "${scheme}:"; use postgres://... or leave it unset for SQLite`)
+  return { dialect: 'sqlite', path }
+}
+
+/** Reads and validates settings from the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')))
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+  }
+  const e = parsed.data
+  const problems: string[] = []
+  const dataDir = resolve(e.BERTH_DATA_DIR)
+  const database = databaseTarget(e.DATABASE_URL, resolve(e.DATABASE_PATH ?? `${dataDir}/berth.db`), problems)
+  if (database.dialect === 'postgres') {
+    problems.push('DATABASE_URL=postgres://... is not supported yet in this version; unset it to use the embedded SQLite database')
+  }
+  if ((e.BERTH_ADMIN_EMAIL === undefined) !== (e.BERTH_ADMIN_PASSWORD === undefined)) {
+    problems.push('BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD must be set together')
+  }
+  if (e.BERTH_ADMIN_PASSWORD !== undefined && e.BERTH_ADMIN_PASSWORD.length < 8) {
+    problems.push('BERTH_ADMIN_PASSWORD must be at least 8 characters long')
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    dataDir,
+    database,
+    host: e.HOST,
+    port: e.PORT,
+    appKey: e.BERTH_APP_KEY,
+    logLevel: e.LOG_LEVEL,
+    admin:
+      e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
+        ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }
+        : undefined,
+  }
+}

@@ -1,0 +1,46 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import type { MigrationDialect } from './migration-helpers.js'
+import * as m001 from './migrations/001_foundation.js'
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
+
+// Listed in code, not read from a folder, so the compiled package and tsx runs see the same set.
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '001_foundation': m001,
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: MigrationDialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, this.dialect) }]),
+    )
+  }
+}
+
+export type MigrationReport = { applied: string[]; pending: string[]; ranNow: string[] }
+
+function migrator(db: Kysely<any>, dialect: MigrationDialect): Migrator {
+  return new Migrator({ db, provider: new StaticMigrationProvider(dialect) })
+}
+
+/** Applies every pending migration; a failure rolls back and is thrown with the migration's name. */
+export async function migrateToLatest(db: Kysely<any>, dialect: MigrationDialect): Promise<MigrationReport> {
+  const { error, results } = await migrator(db, dialect).migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error) {
+    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
+      cause: error,
+    })
+  }
+  const ranNow = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  return { ...(await migrationStatus(db, dialect)), ranNow }
+}
+
+export async function migrationStatus(db: Kysely<any>, dialect: MigrationDialect): Promise<Omit<MigrationReport, 'ranNow'>> {
+  const all = await migrator(db, dialect).getMigrations()
+  return {
+    applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  }
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { App } from '../app.js'
+import { requireAbility, type Ability, type Principal } from '../auth/principal.js'
+import { UnauthorizedError } from '../errors.js'
+
+export const SESSION_COOKIE = 'berth_session'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The ability a route needs, or "public" for the few routes anyone may call. Required under /api/v1. */
+    ability?: Ability | 'public'
+  }
+  interface FastifyRequest {
+    principal?: Principal
+  }
+}
+
+/** The authenticated caller of a route that declared an ability (the hook guarantees it is set). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new UnauthorizedError()
+  return request.principal
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (!header) return undefined
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  return match?.[1]
+}
+
+export function registerAuthentication(server: FastifyInstance, app: Pick<App, 'sessions' | 'tokens'>): void {
+  // Refuse to start with an API route that forgot to say who may call it.
+  server.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/v1/') && route.config?.ability === undefined) {
+      throw new Error(`Route ${route.method} ${route.url} declares no ability`)
+    }
+  })
+
+  server.addHook('onRequest', async (request) => {
+    const ability = request.routeOptions.config?.ability
+    if (ability === undefined || ability === 'public') return
+    const token = bearerToken(request)
+    const cookie = request.cookies[SESSION_COOKIE]
+    const principal = token
+      ? await app.tokens.authenticate(token, request.ip)
+      : cookie
+        ? await app.sessions.authenticate(cookie, request.ip)
+        : undefined
+    if (!principal) throw new UnauthorizedError(token || cookie ? 'The token or session is invalid, expired or revoked.' : undefined)
+    requireAbility(principal, ability)
+    request.principal = principal
+  })
+}

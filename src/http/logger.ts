@@ -1,0 +1,19 @@
+import type { FastifyServerOptions } from 'fastify'
+
+/**
+ * Request logs never carry credentials or secret values: authorization headers, cookies and any
+ * field that usually holds a secret are censored before pino writes the line.
+ */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.value',
+  '*.secret',
+]
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return { level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }
+}

@@ -1,0 +1,65 @@
+import cookie from '@fastify/cookie'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { App } from '../app.js'
+import { auditRoutes } from '../audit/audit.routes.js'
+import { authRoutes } from '../auth/auth.routes.js'
+import { tokenRoutes } from '../auth/tokens.routes.js'
+import { composeRoutes } from '../compose/compose.routes.js'
+import { parameterRoutes } from '../compose/parameters.routes.js'
+import { envRoutes } from '../env/env.routes.js'
+import { projectRoutes } from '../projects/projects.routes.js'
+import { serviceRoutes } from '../services/services.routes.js'
+import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
+import { registerErrorHandling } from './errors.js'
+import { healthRoutes } from './health.routes.js'
+import { loggerOptions } from './logger.js'
+
+export type Server = FastifyInstance
+
+// A compose file may be 1 MiB; JSON escaping can nearly double it.
+const BODY_LIMIT_BYTES = 3 * 1024 * 1024
+
+export async function createHttpServer(app: App): Promise<FastifyInstance> {
+  const server = Fastify({ logger: loggerOptions(app.config.logLevel), bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>()
+  server.setValidatorCompiler(validatorCompiler)
+  server.setSerializerCompiler(serializerCompiler)
+  registerErrorHandling(server)
+  await server.register(cookie)
+  registerAuthentication(server, app)
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Berth API', version: '1', description: 'Database-first control plane for Docker Compose deployments behind Traefik.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `berth token create` or POST /api/v1/tokens' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await server.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/v1/openapi.json' } })
+
+  server.get('/api/v1/openapi.json', { config: { ability: 'public' }, schema: { hide: true } }, async () => server.swagger())
+  await server.register(healthRoutes(app))
+  await server.register(
+    async (api) => {
+      await api.register(authRoutes(app))
+      await api.register(tokenRoutes(app))
+      await api.register(projectRoutes(app))
+      await api.register(serviceRoutes(app))
+      await api.register(composeRoutes(app))
+      await api.register(parameterRoutes(app))
+      await api.register(envRoutes(app))
+      await api.register(auditRoutes(app))
+    },
+    { prefix: '/api/v1' },
+  )
+  return server
+}

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { App } from '../app.js'
+import { actorOf } from '../audit/audit.service.js'
+import { principalOf } from '../http/auth-hook.js'
+import { uuidParam } from '../http/schemas.js'
+
+const projectBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().max(2000).optional() })
+
+function view(p: { id: string; name: string; description: string; created_at: string; updated_at: string }) {
+  return { uuid: p.id, name: p.name, description: p.description, created_at: p.created_at, updated_at: p.updated_at }
+}
+
+export function projectRoutes(app: App): FastifyPluginAsyncZod {
+  return async (server) => {
+    server.get('/projects', { config: { ability: 'read' }, schema: { tags: ['projects'], summary: "List the team's projects" } }, async (request) => {
+      const projects = await app.projects.list(principalOf(request).teamId)
+      return { projects: projects.map((p) => ({ ...view(p), service_count: Number(p.service_count ?? 0) })) }
+    })
+
+    server.post('/projects', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Create a project', body: projectBody } }, async (request, reply) => {
+      const p = principalOf(request)
+      return reply.status(201).send(view(await app.projects.create(p.teamId, request.body, actorOf(p))))
+    })
+
+    server.get('/projects/:uuid', { config: { ability: 'read' }, schema: { tags: ['projects'], summary: 'A project and its services', params: uuidParam } }, async (request) => {
+      const { teamId } = principalOf(request)
+      const project = await app.projects.get(teamId, request.params.uuid)
+      const services = await app.services.listInProject(teamId, project.id)
+      return { ...view(project), services: services.map((s) => ({ uuid: s.id, name: s.name, description: s.description, current_version: s.current_version })) }
+    })
+
+    server.patch('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Rename or describe a project', params: uuidParam, body: projectBody.partial() } }, async (request) => {
+      const p = principalOf(request)
+      return view(await app.projects.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+    })
+
+    server.delete('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Delete a project and its services', params: uuidParam } }, async (request, reply) => {
+      const p = principalOf(request)
+      await app.projects.remove(p.teamId, request.params.uuid, actorOf(p))
+      return reply.status(204).send()
+    })
+  }
+}

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { App } from '../app.js'
+import { actorOf } from '../audit/audit.service.js'
+import { principalOf } from '../http/auth-hook.js'
+import { uuidParam } from '../http/schemas.js'
+
+const createBody = z.object({
+  name: z.string().min(1).max(63),
+  compose: z.string().min(1),
+  description: z.string().max(2000).optional(),
+  change_description: z.string().max(500).optional(),
+})
+const patchBody = z.object({ name: z.string().min(1).max(63).optional(), description: z.string().max(2000).optional() })
+
+type ServiceRow = { id: string; project_id: string; name: string; description: string; current_version: number; created_at: string; updated_at: string }
+
+function view(s: ServiceRow) {
+  return { uuid: s.id, project_uuid: s.project_id, name: s.name, description: s.description, current_version: s.current_version, created_at: s.created_at, updated_at: s.updated_at }
+}
+
+export function serviceRoutes(app: App): FastifyPluginAsyncZod {
+  return async (server) => {
+    server.post('/projects/:uuid/services', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Create a service with its first compose version', params: uuidParam, body: createBody } }, async (request, reply) => {
+      const p = principalOf(request)
+      const { name, compose, description, change_description } = request.body
+      const service = await app.services.create(p.teamId, request.params.uuid, { name, compose, description, versionDescription: change_description }, actorOf(p))
+      return reply.status(201).send(view(service))
+    })
+
+    server.get('/services/:uuid', { config: { ability: 'read' }, schema: { tags: ['services'], summary: 'A service', params: uuidParam } }, async (request) => {
+      return view(await app.services.get(principalOf(request).teamId, request.params.uuid))
+    })
+
+    server.patch('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Rename or describe a service', params: uuidParam, body: patchBody } }, async (request) => {
+      const p = principalOf(request)
+      return view(await app.services.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+    })
+
+    server.delete('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Delete a service and its history', params: uuidParam } }, async (request, reply) => {
+      const p = principalOf(request)
+      await app.services.remove(p.teamId, request.params.uuid, actorOf(p))
+      return reply.status(204).send()
+    })
+  }
+}
