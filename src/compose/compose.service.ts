@@ -4,7 +4,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { BadRequestError } from '../errors.js'
 import type { Parameter } from './compose.params.js'
-import { findTeamService, findVersion, listParameterRows, listVersions, parameterFromRow } from './compose.repo.js'
+import { findCurrentVersion, findTeamService, findVersion, listParameterRows, listVersions, parameterFromRow } from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 import { restoreParameters } from './parameters.service.js'
 
@@ -14,8 +14,7 @@ export type ComposeService = ReturnType<typeof createComposeService>
 
 export function createComposeService({ db, audit }: Deps) {
   async function getCurrent(teamId: string, serviceId: string) {
-    const service = await findTeamService(db, teamId, serviceId)
-    const v = await findVersion(db, serviceId, service.current_version)
+    const v = await findCurrentVersion(db, teamId, serviceId)
     return { version: v.version, yaml: v.yaml, rendered_yaml: v.rendered_yaml, sha256: v.sha256, description: v.description, author: v.author_name, created_at: v.created_at }
   }
 

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import { sha256Hex } from '../crypto/tokens.js'
-import type { DB } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
+import type { ComposeVersionTable, DB } from '../db/schema.js'
+import type { Insertable } from 'kysely'
 import { nowIso } from '../db/time.js'
 import { ConflictError, UnprocessableError } from '../errors.js'
 import { renderComposeTemplate, type Parameter } from './compose.params.js'
@@ -30,6 +32,18 @@ function invalidCompose(issues: { path: string; message: string; line?: number }
   })
 }
 
+const movePointer = preparedQuery((db, serviceId: string, base: number, next: number, now: string) =>
+  db.updateTable('services').set({ current_version: next, updated_at: now }).where('id', '=', serviceId).where('current_version', '=', base),
+)
+
+const insertVersion = preparedQuery(
+  (db, ...v: [string, number, string, string, string, string, string, string | null, string, string, string]) =>
+    db.insertInto('compose_versions').values({
+      service_id: v[0], version: v[1], yaml: v[2], rendered_yaml: v[3], sha256: v[4], parameters: v[5],
+      author_type: v[6] as Insertable<ComposeVersionTable>['author_type'], author_id: v[7], author_name: v[8], description: v[9], created_at: v[10],
+    }),
+)
+
 export type WriteVersionInput = {
   serviceId: string
   /** The version the caller's change was based on; 0 for a service's first version. */
@@ -49,13 +63,8 @@ export async function writeVersion(trx: Kysely<DB>, audit: Pick<AuditService, 'r
   const version = input.baseVersion + 1
   const now = nowIso()
   if (input.baseVersion > 0) {
-    const moved = await trx
-      .updateTable('services')
-      .set({ current_version: version, updated_at: now })
-      .where('id', '=', input.serviceId)
-      .where('current_version', '=', input.baseVersion)
-      .executeTakeFirst()
-    if (Number(moved.numUpdatedRows) === 0) {
+    const moved = await movePointer(trx, input.serviceId, input.baseVersion, version, now)
+    if (Number(moved.numAffectedRows) === 0) {
       const current = await trx.selectFrom('services').select('current_version').where('id', '=', input.serviceId).executeTakeFirst()
       throw new ConflictError(
         'version_conflict',
@@ -65,22 +74,20 @@ export async function writeVersion(trx: Kysely<DB>, audit: Pick<AuditService, 'r
     }
   }
   const { prepared } = input
-  await trx
-    .insertInto('compose_versions')
-    .values({
-      service_id: input.serviceId,
-      version,
-      yaml: prepared.yaml,
-      rendered_yaml: prepared.renderedYaml,
-      sha256: prepared.sha256,
-      parameters: JSON.stringify(prepared.parameters),
-      author_type: actor.type === 'anonymous' ? 'system' : actor.type,
-      author_id: actor.id,
-      author_name: actor.name,
-      description: input.description,
-      created_at: now,
-    })
-    .execute()
+  await insertVersion(
+    trx,
+    input.serviceId,
+    version,
+    prepared.yaml,
+    prepared.renderedYaml,
+    prepared.sha256,
+    JSON.stringify(prepared.parameters),
+    actor.type === 'anonymous' ? 'system' : actor.type,
+    actor.id,
+    actor.name,
+    input.description,
+    now,
+  )
   await audit.record(trx, actor, {
     action: input.action,
     resourceType: 'service',

@@ -37,10 +37,34 @@ export function openSqlite(path: string): SqliteDatabase.Database {
   return sqlite
 }
 
+const STATEMENT_CACHE_SIZE = 512
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query anew, and preparing costs more than running
+ * a small query. Kysely emits the same SQL text for the same query shape, so caching prepared
+ * statements by text makes repeated reads and writes several times cheaper. Safe because Kysely
+ * runs one statement at a time on this single connection.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText)
+      if (!statement) {
+        statement = sqlite.prepare(sqlText)
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+        cache.set(sqlText, statement)
+      }
+      return statement
+    },
+  }
+}
+
 export function openDatabase(target: DatabaseTarget): Database {
   if (target.dialect !== 'sqlite') throw new Error('PostgreSQL is not supported yet')
   const sqlite = openSqlite(target.path)
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
     db,
     dialect: 'sqlite',
