@@ -11,6 +11,8 @@ import { loadAppKey } from './crypto/app-key.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createEventBus } from './events/event-bus.js'
+import { createLogger } from './logger.js'
 import { createProjectsService } from './projects/projects.service.js'
 import { createServicesService } from './services/services.service.js'
 
@@ -20,7 +22,8 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({ config }: { config: Config }) {
+export async function buildApp({ config, logDestination }: { config: Config; logDestination?: NodeJS.WritableStream }) {
+  const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
   const database = openDatabase(config.database)
   try {
@@ -28,10 +31,13 @@ export async function buildApp({ config }: { config: Config }) {
     const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
     const db = database.db
     const audit = createAuditService()
+    const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
     const users = createUsersService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
     return {
       config,
+      logger,
+      events,
       database,
       db,
       migrations,
@@ -39,10 +45,10 @@ export async function buildApp({ config }: { config: Config }) {
       users,
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
-      projects: createProjectsService({ db, audit }),
-      services: createServicesService({ db, audit }),
-      compose: createComposeService({ db, audit }),
-      parameters: createParametersService({ db, audit }),
+      projects: createProjectsService({ db, audit, events }),
+      services: createServicesService({ db, audit, events }),
+      compose: createComposeService({ db, audit, events }),
+      parameters: createParametersService({ db, audit, events }),
       env,
       composeValidation: createComposeValidationService({ db, env }),
       close: () => database.close(),

@@ -2,17 +2,18 @@ import { createTwoFilesPatch } from 'diff'
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError } from '../errors.js'
 import type { Parameter } from './compose.params.js'
 import { findCurrentVersion, findTeamService, findVersion, listParameterRows, listVersions, parameterFromRow } from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 import { restoreParameters } from './parameters.service.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 
 export type ComposeService = ReturnType<typeof createComposeService>
 
-export function createComposeService({ db, audit }: Deps) {
+export function createComposeService({ db, audit, events }: Deps) {
   async function getCurrent(teamId: string, serviceId: string) {
     const v = await findCurrentVersion(db, teamId, serviceId)
     return { version: v.version, yaml: v.yaml, rendered_yaml: v.rendered_yaml, sha256: v.sha256, description: v.description, author: v.author_name, created_at: v.created_at }
@@ -23,7 +24,7 @@ export function createComposeService({ db, audit }: Deps) {
     await findTeamService(db, teamId, serviceId)
     const parameters = (await listParameterRows(db, serviceId)).map(parameterFromRow)
     const prepared = prepareVersion(input.yaml, parameters)
-    return db.transaction().execute((trx) =>
+    const written = await db.transaction().execute((trx) =>
       writeVersion(trx, audit, actor, {
         serviceId,
         baseVersion: input.baseVersion,
@@ -32,6 +33,8 @@ export function createComposeService({ db, audit }: Deps) {
         action: 'compose.updated',
       }),
     )
+    events.publish({ type: 'compose.changed', teamId, serviceId, version: written.version })
+    return written
   }
 
   /** Rollback never rewrites history: it appends a version with version N's file and parameter values. */
@@ -44,7 +47,7 @@ export function createComposeService({ db, audit }: Deps) {
     }
     const parameters = JSON.parse(target.parameters) as Parameter[]
     const prepared = prepareVersion(target.yaml, parameters)
-    return db.transaction().execute(async (trx) => {
+    const written = await db.transaction().execute(async (trx) => {
       const written = await writeVersion(trx, audit, actor, {
         serviceId,
         baseVersion,
@@ -56,6 +59,8 @@ export function createComposeService({ db, audit }: Deps) {
       await restoreParameters(trx, serviceId, parameters)
       return written
     })
+    events.publish({ type: 'compose.changed', teamId, serviceId, version: written.version })
+    return written
   }
 
   async function versions(teamId: string, serviceId: string) {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import type { EventBus } from '../events/event-bus.js'
 import { nowIso } from '../db/time.js'
 import { BadRequestError } from '../errors.js'
 import { PARAMETER_NAME_PATTERN, parseParameterValue, type Parameter, type ParameterType } from './compose.params.js'
 import { findTeamService, findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 
 /** A requested change: a typed value to set, or null to remove the parameter. */
 export type ParameterChanges = Record<string, { type: ParameterType; value: unknown } | null>
@@ -49,7 +50,7 @@ function describeChange(names: string[]): string {
   return names.length === 1 ? `Changed parameter ${names[0]}` : `Changed parameters ${names.join(', ')}`
 }
 
-export function createParametersService({ db, audit }: Deps) {
+export function createParametersService({ db, audit, events }: Deps) {
   async function list(teamId: string, serviceId: string) {
     const service = await findTeamService(db, teamId, serviceId)
     return { version: service.current_version, parameters: (await listParameterRows(db, serviceId)).map(parameterFromRow) }
@@ -67,7 +68,7 @@ export function createParametersService({ db, audit }: Deps) {
     const current = await findVersion(db, serviceId, baseVersion)
     const parameters = applyChanges((await listParameterRows(db, serviceId)).map(parameterFromRow), input.changes)
     const prepared = prepareVersion(current.yaml, parameters)
-    return db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx) => {
       const written = await writeVersion(trx, audit, actor, {
         serviceId,
         baseVersion,
@@ -79,6 +80,8 @@ export function createParametersService({ db, audit }: Deps) {
       await restoreParameters(trx, serviceId, parameters)
       return { ...written, parameters }
     })
+    events.publish({ type: 'compose.changed', teamId, serviceId, version: result.version })
+    return result
   }
 
   return { list, update }

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { auditRoutes } from '../audit/audit.routes.js'
@@ -15,7 +15,6 @@ import { serviceRoutes } from '../services/services.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.routes.js'
-import { loggerOptions } from './logger.js'
 
 export type Server = FastifyInstance
 
@@ -23,7 +22,7 @@ export type Server = FastifyInstance
 const BODY_LIMIT_BYTES = 3 * 1024 * 1024
 
 export async function createHttpServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ logger: loggerOptions(app.config.logLevel), bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>()
+  const server = Fastify({ loggerInstance: app.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>()
   server.setValidatorCompiler(validatorCompiler)
   server.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(server)

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 
 export type ProjectInput = { name: string; description?: string }
 export type ProjectsService = ReturnType<typeof createProjectsService>
@@ -22,7 +23,7 @@ async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exce
   if (await q.executeTakeFirst()) throw new ConflictError('name_taken', `A project named "${name}" already exists in this team.`)
 }
 
-export function createProjectsService({ db, audit }: Deps) {
+export function createProjectsService({ db, audit, events }: Deps) {
   async function list(teamId: string) {
     return db
       .selectFrom('projects')
@@ -63,6 +64,7 @@ export function createProjectsService({ db, audit }: Deps) {
       await trx.deleteFrom('projects').where('id', '=', projectId).execute()
       await audit.record(trx, actor, { action: 'project.deleted', resourceType: 'project', resourceId: projectId, details: { name: project.name } })
     })
+    events.publish({ type: 'project.deleted', teamId, projectId })
   }
 
   return { list, get: (teamId: string, projectId: string) => findTeamProject(db, teamId, projectId), create, update, remove }

@@ -5,6 +5,7 @@ import { findTeamService } from '../compose/compose.repo.js'
 import { restoreParameters } from '../compose/parameters.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
 import type { DB } from '../db/schema.js'
+import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ConflictError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.service.js'
@@ -12,7 +13,7 @@ import { findTeamProject } from '../projects/projects.service.js'
 /** Service names become Compose project names and DNS labels, so they follow RFC 1123 label rules. */
 export const SERVICE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 
 export type CreateServiceInput = {
   name: string
@@ -38,7 +39,7 @@ async function assertNameFree(db: Kysely<DB>, projectId: string, name: string, e
   if (await q.executeTakeFirst()) throw new ConflictError('name_taken', `A service named "${name}" already exists in this project.`)
 }
 
-export function createServicesService({ db, audit }: Deps) {
+export function createServicesService({ db, audit, events }: Deps) {
   /** Creates the service and its compose version 1 in one transaction: a service never exists without a valid compose file. */
   async function create(teamId: string, projectId: string, input: CreateServiceInput, actor: Actor) {
     assertServiceName(input.name)
@@ -59,6 +60,7 @@ export function createServicesService({ db, audit }: Deps) {
       })
       await restoreParameters(trx, service.id, prepared.parameters)
     })
+    events.publish({ type: 'compose.changed', teamId, serviceId: service.id, version: 1 })
     return service
   }
 
@@ -86,6 +88,7 @@ export function createServicesService({ db, audit }: Deps) {
       await trx.deleteFrom('services').where('id', '=', serviceId).execute()
       await audit.record(trx, actor, { action: 'service.deleted', resourceType: 'service', resourceId: serviceId, details: { name: service.name, project_id: service.project_id } })
     })
+    events.publish({ type: 'service.deleted', teamId, serviceId })
   }
 
   return { create, listInProject, get: (teamId: string, serviceId: string) => findTeamService(db, teamId, serviceId), update, remove }

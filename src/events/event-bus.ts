@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events'
+
+/**
+ * Facts that other modules react to, published by services only after their transaction has
+ * committed (so a listener never sees a change that may still roll back). Add new kinds here.
+ */
+export type BerthEvent =
+  | { type: 'compose.changed'; teamId: string; serviceId: string; version: number }
+  | { type: 'service.deleted'; teamId: string; serviceId: string }
+  | { type: 'project.deleted'; teamId: string; projectId: string }
+
+export type EventBus = ReturnType<typeof createEventBus>
+
+export function createEventBus(onListenerError: (error: unknown, event: BerthEvent) => void) {
+  const emitter = new EventEmitter()
+
+  /** Publishes an event; call it after the transaction that caused it has committed. */
+  function publish(event: BerthEvent): void {
+    emitter.emit(event.type, event)
+  }
+
+  /**
+   * Subscribes to one kind of event. Listener failures are reported, never thrown into the
+   * publisher: the change they react to is already committed and must still be answered as done.
+   */
+  function on<T extends BerthEvent['type']>(type: T, listener: (event: Extract<BerthEvent, { type: T }>) => void | Promise<void>): () => void {
+    const wrapped = (event: Extract<BerthEvent, { type: T }>) => {
+      try {
+        const result = listener(event)
+        if (result instanceof Promise) result.catch((error: unknown) => onListenerError(error, event))
+      } catch (error) {
+        onListenerError(error, event)
+      }
+    }
+    emitter.on(type, wrapped)
+    return () => emitter.off(type, wrapped)
+  }
+
+  return { publish, on }
+}
