@@ -24,14 +24,14 @@ export type TestApp = {
 let userCounter = 0
 
 /** A real Berth (real SQLite file in a temp data dir, real Fastify) with no network port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env)
+export async function startTestApp(env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
+  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env, logDestination)
 }
 
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
-export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env })
-  const app = await buildApp({ config })
+  const app = await buildApp({ config, logDestination })
   const server = await createHttpServer(app)
   await server.ready()
 
