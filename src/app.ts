@@ -1,4 +1,5 @@
 import { createAuditService } from './audit/audit.service.js'
+import { createBackupService } from './backups/backup.service.js'
 import { createSessionsService } from './auth/sessions.service.js'
 import { createTokensService } from './auth/tokens.service.js'
 import { createUsersService } from './auth/users.service.js'
@@ -13,6 +14,8 @@ import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
+import { createMetrics } from './metrics/metrics.js'
+import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
 import { createServicesService } from './services/services.service.js'
 
@@ -32,8 +35,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const db = database.db
     const audit = createAuditService()
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
+    const metrics = createMetrics()
     const users = createUsersService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
+    const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
+    registerCoreMetrics(metrics, { database, backups })
     return {
       config,
       logger,
@@ -50,6 +56,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       compose: createComposeService({ db, audit, events }),
       parameters: createParametersService({ db, audit, events }),
       env,
+      backups,
+      metrics,
       composeValidation: createComposeValidationService({ db, env }),
       close: () => database.close(),
     }

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { backupCommand, restoreCommand } from './cli/backup.command.js'
+import { dbCommand } from './cli/db.command.js'
 import { importCommand } from './cli/import.command.js'
 import { migrateCommand } from './cli/migrate.command.js'
 import { serveCommand } from './cli/serve.command.js'
@@ -18,6 +20,9 @@ program.addCommand(migrateCommand())
 program.addCommand(userCommand())
 program.addCommand(tokenCommand())
 program.addCommand(importCommand())
+program.addCommand(backupCommand())
+program.addCommand(restoreCommand())
+program.addCommand(dbCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { Cron } from 'croner'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -13,6 +14,7 @@ export type Config = {
   appKey?: string
   logLevel: (typeof LOG_LEVELS)[number]
   admin?: { email: string; password: string }
+  backups: { dir: string; schedule: string | null; retentionDays: number }
 }
 
 export class ConfigError extends Error {
@@ -37,7 +39,26 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BERTH_ADMIN_EMAIL: z.string().email('BERTH_ADMIN_EMAIL must be an e-mail address').optional(),
   BERTH_ADMIN_PASSWORD: z.string().optional(),
+  BERTH_BACKUP_DIR: z.string().min(1).optional(),
+  BERTH_BACKUP_SCHEDULE: z.string().default('0 2 * * *'),
+  BERTH_BACKUP_RETENTION_DAYS: z.coerce
+    .number({ message: 'BERTH_BACKUP_RETENTION_DAYS must be a number of days' })
+    .int('BERTH_BACKUP_RETENTION_DAYS must be a whole number of days')
+    .min(1, 'BERTH_BACKUP_RETENTION_DAYS must be at least 1')
+    .default(7),
 })
+
+/** "off" disables scheduled backups; anything else must be a cron expression. */
+function backupSchedule(text: string, problems: string[]): string | null {
+  if (text.trim().toLowerCase() === 'off') return null
+  try {
+    new Cron(text, { paused: true }).stop()
+    return text
+  } catch (error) {
+    problems.push(`BERTH_BACKUP_SCHEDULE "${text}" is not a cron expression (${(error as Error).message}); use e.g. "0 2 * * *" or "off"`)
+    return null
+  }
+}
 
 function databaseTarget(url: string | undefined, path: string, problems: string[]): DatabaseTarget {
   if (url === undefined) return { dialect: 'sqlite', path }
@@ -67,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.BERTH_ADMIN_PASSWORD !== undefined && e.BERTH_ADMIN_PASSWORD.length < 8) {
     problems.push('BERTH_ADMIN_PASSWORD must be at least 8 characters long')
   }
+  const schedule = backupSchedule(e.BERTH_BACKUP_SCHEDULE, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     dataDir,
@@ -79,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
         ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }
         : undefined,
+    backups: { dir: resolve(e.BERTH_BACKUP_DIR ?? `${dataDir}/backups`), schedule, retentionDays: e.BERTH_BACKUP_RETENTION_DAYS },
   }
 }

@@ -1,5 +1,7 @@
 import { Command } from 'commander'
 import { buildApp } from '../app.js'
+import { startBackupScheduler } from '../backups/backup.scheduler.js'
+import { markServerRunning } from '../data-dir-lock.js'
 import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { createHttpServer } from '../http/server.js'
@@ -11,6 +13,8 @@ export function serveCommand(): Command {
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
     const address = await server.listen({ host: config.host, port: config.port })
+    const unmark = markServerRunning(config.dataDir)
+    const scheduler = startBackupScheduler({ backups: app.backups, schedule: config.backups.schedule, retentionDays: config.backups.retentionDays, logger: app.logger })
     const lines = [
       `Berth is listening on ${address}`,
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
@@ -23,8 +27,10 @@ export function serveCommand(): Command {
 
     const stop = async (signal: string) => {
       server.log.info({ signal }, 'shutting down')
+      scheduler.stop()
       await server.close()
       await app.close()
+      unmark()
       process.exit(0)
     }
     process.once('SIGINT', () => void stop('SIGINT'))

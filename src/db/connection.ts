@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
@@ -10,6 +10,8 @@ export type Database = {
   dialect: 'sqlite'
   /** Runs cheap queries to prove the database answers (used by /health). */
   ping(): Promise<void>
+  /** Sizes of the database file and its write-ahead log, for health and metrics. */
+  fileSizes(): { databaseBytes: number; walBytes: number }
   close(): Promise<void>
 }
 
@@ -70,6 +72,10 @@ export function openDatabase(target: DatabaseTarget): Database {
     dialect: 'sqlite',
     async ping() {
       sqlite.prepare('select 1').get()
+    },
+    fileSizes() {
+      const size = (path: string) => (existsSync(path) ? statSync(path).size : 0)
+      return { databaseBytes: size(target.path), walBytes: size(`${target.path}-wal`) }
     },
     async close() {
       await db.destroy()

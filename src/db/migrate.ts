@@ -1,12 +1,18 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { MigrationDialect } from './migration-helpers.js'
 import * as m001 from './migrations/001_foundation.js'
+import * as m004 from './migrations/004_backups.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
 // Listed in code, not read from a folder, so the compiled package and tsx runs see the same set.
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001_foundation': m001,
+  '004_backups': m004,
+}
+
+export function knownMigrations(): string[] {
+  return Object.keys(MIGRATIONS).sort()
 }
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -21,7 +27,8 @@ class StaticMigrationProvider implements MigrationProvider {
 export type MigrationReport = { applied: string[]; pending: string[]; ranNow: string[] }
 
 function migrator(db: Kysely<any>, dialect: MigrationDialect): Migrator {
-  return new Migrator({ db, provider: new StaticMigrationProvider(dialect) })
+  // Capabilities land in parallel branches, so a later-numbered migration may already be applied.
+  return new Migrator({ db, provider: new StaticMigrationProvider(dialect), allowUnorderedMigrations: true })
 }
 
 /** Applies every pending migration; a failure rolls back and is thrown with the migration's name. */

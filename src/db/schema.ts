@@ -110,7 +110,24 @@ export type AuditLogTable = {
   created_at: string
 }
 
+export type BackupStatus = 'running' | 'succeeded' | 'failed'
+export type BackupTable = {
+  id: string
+  directory: string
+  file_name: string
+  status: BackupStatus
+  trigger: string
+  size_bytes: number | null
+  sha256: string | null
+  verified: number
+  error: string | null
+  started_at: string
+  finished_at: string | null
+  deleted_at: string | null
+}
+
 export type DB = {
+  backups: BackupTable
   teams: TeamTable
   users: UserTable
   memberships: MembershipTable

@@ -3,25 +3,56 @@ import type { App } from '../app.js'
 import { migrationStatus } from '../db/migrate.js'
 
 const startedAt = Date.now()
+const VERSION = process.env.npm_package_version ?? '0.1.0'
 
-/** /health proves the database answers; it is public so load balancers and Docker can call it. */
+/**
+ * /health checks what Berth needs to do its job and names the failing part with a 503; it is
+ * public so load balancers and Docker can call it. /health/live does no I/O at all.
+ */
 export function healthRoutes(app: App): FastifyPluginAsync {
+  async function databaseHealth() {
+    try {
+      await app.database.ping()
+      const migrations = await migrationStatus(app.db, app.database.dialect)
+      const sizes = app.database.fileSizes()
+      return {
+        ok: migrations.pending.length === 0,
+        report: {
+          connected: true,
+          dialect: app.database.dialect,
+          wal: { size_bytes: sizes.walBytes },
+          size_bytes: sizes.databaseBytes,
+          migrations: { applied: migrations.applied.length, pending: migrations.pending.length },
+        },
+      }
+    } catch (error) {
+      app.logger.error({ err: error }, 'health check: database unreachable')
+      return { ok: false, report: { connected: false, dialect: app.database.dialect } }
+    }
+  }
+
+  async function backupHealth() {
+    try {
+      const last = await app.backups.lastSucceeded()
+      return { last: last?.finished_at ?? null, last_verified: last?.verified ?? false }
+    } catch (error) {
+      app.logger.error({ err: error }, 'health check: backups unreadable')
+      return { last: null, last_verified: false }
+    }
+  }
+
   return async (server) => {
     server.get('/health', { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Health of Berth and its database' } }, async (_request, reply) => {
-      const uptime = Math.round((Date.now() - startedAt) / 1000)
-      try {
-        await app.database.ping()
-        const migrations = await migrationStatus(app.db, app.database.dialect)
-        const healthy = migrations.pending.length === 0
-        return reply.status(healthy ? 200 : 503).send({
-          status: healthy ? 'healthy' : 'unhealthy',
-          database: { connected: true, dialect: app.database.dialect, migrations: { applied: migrations.applied.length, pending: migrations.pending.length } },
-          uptime,
-        })
-      } catch (error) {
-        server.log.error({ err: error }, 'health check: database unreachable')
-        return reply.status(503).send({ status: 'unhealthy', failing: 'database', database: { connected: false, dialect: app.database.dialect }, uptime })
-      }
+      const database = await databaseHealth()
+      const failing = database.ok ? [] : ['database']
+      return reply.status(failing.length === 0 ? 200 : 503).send({
+        status: failing.length === 0 ? 'healthy' : 'unhealthy',
+        ...(failing.length > 0 && { failing }),
+        database: database.report,
+        backups: database.report.connected ? await backupHealth() : { last: null, last_verified: false },
+        version: VERSION,
+        uptime: Math.round((Date.now() - startedAt) / 1000),
+      })
     })
     server.get('/health/live', { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Liveness: answers without any I/O' } }, async () => ({ status: 'alive' }))
   }

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { auditRoutes } from '../audit/audit.routes.js'
+import { backupRoutes } from '../backups/backups.routes.js'
 import { authRoutes } from '../auth/auth.routes.js'
 import { tokenRoutes } from '../auth/tokens.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
@@ -15,6 +16,7 @@ import { serviceRoutes } from '../services/services.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.routes.js'
+import { metricsRoutes } from '../metrics/metrics.routes.js'
 
 export type Server = FastifyInstance
 
@@ -47,6 +49,8 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
 
   server.get('/api/v1/openapi.json', { config: { ability: 'public' }, schema: { hide: true } }, async () => server.swagger())
   await server.register(healthRoutes(app))
+  // Registered without encapsulation so its onResponse hook sees every route.
+  await metricsRoutes(app)(server, {})
   await server.register(
     async (api) => {
       await api.register(authRoutes(app))
@@ -57,6 +61,7 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(parameterRoutes(app))
       await api.register(envRoutes(app))
       await api.register(auditRoutes(app))
+      await api.register(backupRoutes(app))
     },
     { prefix: '/api/v1' },
   )
