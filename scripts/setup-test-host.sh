@@ -6,7 +6,8 @@
 #   - a running dockerd (started in the background when /var/run/docker.sock does not answer),
 #   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
 #     root file system imported with `docker import`),
-#   - with BERTH_SETUP_ALL=1 also chromium (browser tests) and postgresql (package only).
+#   - postgresql (package only: the test runner starts its own throw-away server),
+#   - with BERTH_SETUP_ALL=1 also chromium (browser tests).
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
 # See docs in /work/shared/ARCHITECTURE.md, "A real Docker engine on a Debian machine".
@@ -294,9 +295,9 @@ main() {
   ensure_dockerd
   ensure_test_image
   check_container_runs
+  ensure_postgresql
   if [ "${BERTH_SETUP_ALL:-}" = 1 ]; then
     ensure_chromium
-    ensure_postgresql
   fi
   step 'finishing'
   log "test host ready ($((SECONDS - started)) s)"

@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's own test runner (TypeScript through tsx),
-// after a type check, and ends with one plain summary line ("N passed, N failed, N skipped").
+// Runs the test suite: a type check, then every *.test.ts under src/ and test/ on SQLite, then the
+// integration tests (test/) again on a throw-away PostgreSQL server this script starts on
+// loopback. Ends with one plain summary line: "N passed, N failed, N skipped".
+//   node scripts/test.mjs            everything (what `npm test` and CI run)
+//   node scripts/test.mjs backups    only files whose path contains "backups", SQLite only
+//   BERTH_TEST_DIALECTS=postgres node scripts/test.mjs backups   the same on PostgreSQL
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, chownSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const filters = process.argv.slice(2)
+const dialects = (process.env.BERTH_TEST_DIALECTS ?? (filters.length === 0 ? 'sqlite,postgres' : 'sqlite')).split(',')
 
 function findTests(dir) {
   const found = []
@@ -23,25 +30,105 @@ const files = ['src', 'test']
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort()
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+/** Starts a private PostgreSQL server (trust auth, loopback only, no fsync: data is thrown away). */
+async function startPostgres() {
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort() : []
+  const bin = versions.length > 0 ? `/usr/lib/postgresql/${versions.at(-1)}/bin` : undefined
+  if (!bin) return { error: 'PostgreSQL is not installed (run scripts/setup-test-host.sh)' }
+  const dir = mkdtempSync(join(tmpdir(), 'berth-pg-'))
+  // PostgreSQL refuses to run as root; run it as the postgres user the package created.
+  const asPostgres = process.getuid?.() === 0
+  if (asPostgres) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout))
+  const run = (cmd, args) => spawnSync(asPostgres ? 'runuser' : cmd, asPostgres ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8' })
+  const init = run(`${bin}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'])
+  if (init.status !== 0) return { error: `initdb failed: ${init.stderr}` }
+  const port = await freePort()
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
+  const start = run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-o', options, '-w', 'start'])
+  if (start.status !== 0) return { error: `PostgreSQL did not start: ${start.stderr}${existsSync(`${dir}/server.log`) ? readFileSync(`${dir}/server.log`, 'utf8') : ''}` }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-m', 'immediate', 'stop'])
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function runPass(dialect, passFiles, env, summaryFile) {
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
+      ...passFiles,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', BERTH_TEST_DIALECT: dialect, BERTH_TEST_PASS: dialect, BERTH_TEST_SUMMARY_FILE: summaryFile, ...env },
+    },
+  )
+  return run.status ?? 1
+}
+
 if (filters.length === 0) {
   const check = spawnSync('npx', ['tsc', '-p', 'tsconfig.check.json'], { cwd: root, stdio: 'inherit' })
   if (check.status !== 0) {
     console.log('type check failed')
-    console.log('0 passed, 1 failed')
+    console.log('0 passed, 1 failed, 0 skipped')
     process.exit(1)
   }
 }
 
-const run = spawnSync(
-  process.execPath,
-  [
-    '--import', 'tsx',
-    '--test',
-    '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
-    ...files,
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
-)
-process.exit(run.status ?? 1)
+const summaryFile = join(mkdtempSync(join(tmpdir(), 'berth-summary-')), 'summary.jsonl')
+let failedPasses = 0
+let extraFailures = 0
+for (const dialect of dialects) {
+  if (dialect === 'sqlite') {
+    failedPasses += runPass('sqlite', files, {}, summaryFile) === 0 ? 0 : 1
+    continue
+  }
+  const integration = files.filter((f) => f.startsWith('test/'))
+  if (integration.length === 0) continue
+  const server = await startPostgres()
+  if (server.error) {
+    // In CI a missing database server must fail the run, never quietly shrink it.
+    if (process.env.CI === 'true') {
+      console.log(`postgres: ${server.error}`)
+      extraFailures++
+    } else console.log(`postgres: pass skipped: ${server.error}`)
+    continue
+  }
+  try {
+    failedPasses += runPass('postgres', integration, { BERTH_TEST_POSTGRES_URL: server.url }, summaryFile) === 0 ? 0 : 1
+  } finally {
+    server.stop()
+  }
+}
+
+const totals = { passed: 0, failed: extraFailures, skipped: 0 }
+for (const line of existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean) : []) {
+  const pass = JSON.parse(line)
+  totals.passed += pass.passed
+  totals.failed += pass.failed
+  totals.skipped += pass.skipped
+}
+// A crashed pass may report nothing; count it so the total can never read as green.
+if (failedPasses > 0 && totals.failed === 0) totals.failed = failedPasses
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+process.exit(totals.failed > 0 ? 1 : 0)

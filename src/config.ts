@@ -79,9 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
   const dataDir = resolve(e.BERTH_DATA_DIR)
   const database = databaseTarget(e.DATABASE_URL, resolve(e.DATABASE_PATH ?? `${dataDir}/berth.db`), problems)
-  if (database.dialect === 'postgres') {
-    problems.push('DATABASE_URL=postgres://... is not supported yet in this version; unset it to use the embedded SQLite database')
-  }
   if ((e.BERTH_ADMIN_EMAIL === undefined) !== (e.BERTH_ADMIN_PASSWORD === undefined)) {
     problems.push('BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD must be set together')
   }

@@ -4,16 +4,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { berth, startServer } from './support/cli.js'
+import { TEST_DIALECT, databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { SAMPLE_COMPOSE } from './support/harness.js'
 
 describe('berth CLI', () => {
   let dataDir: string
   let env: Record<string, string>
-  before(() => {
+  before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'berth-cli-'))
-    env = { BERTH_DATA_DIR: dataDir }
+    env = { BERTH_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) }
   })
-  after(() => rmSync(dataDir, { recursive: true, force: true }))
+  after(async () => {
+    await dropTestDatabase(dataDir)
+    rmSync(dataDir, { recursive: true, force: true })
+  })
 
   it('refuses bad settings with a clear message and a non-zero exit', () => {
     const badPort = berth(['migrate'], { ...env, PORT: 'eighty' })
@@ -77,7 +81,8 @@ describe('berth CLI', () => {
     assert.doesNotMatch(dry.stdout, /Backup/)
 
     const first = berth(['import', tree], env)
-    assert.match(first.stdout, /Backup of the database before import: .*pre-import-.*\.db/)
+    if (TEST_DIALECT === 'sqlite') assert.match(first.stdout, /Backup of the database before import: .*pre-import-.*\.db/)
+    else assert.match(first.stdout, /No backup taken: .*pg_dump/)
     assert.match(first.stdout, /imported\s+apps\/wordpress\/sites\/blog\/docker-compose.yml -> wordpress\/blog/)
     assert.match(first.stdout, /imported\s+apps\/php\/sites\/Shop_Front\/docker-compose.yml -> php\/shop-front/)
     assert.match(first.stdout, /invalid, skipped\s+apps\/php\/sites\/broken\/docker-compose.yml .*services\.web/)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { TEST_DIALECT, sqliteOnly } from './support/dialect.js'
 import { SAMPLE_COMPOSE, startTestApp, startTestAppIn, type TestApp } from './support/harness.js'
 
 describe('team isolation, secrets and the audit log', () => {
@@ -69,11 +70,15 @@ describe('team isolation, secrets and the audit log', () => {
     const sensitive = await t.token(['read', 'read:sensitive'], 'Default')
     assert.equal((await t.call(sensitive, 'GET', `/api/v1/services/${serviceId}/env`)).body.env.DB_PASSWORD.value, secretValue)
 
+    const stored = await t.app.db.selectFrom('service_env').select(['key', 'value']).where('key', '=', 'DB_PASSWORD').executeTakeFirstOrThrow()
+    assert.match(stored.value, /^enc:v1:/)
     // Stop Berth so every page is in the files we read, as after a shutdown.
     await t.server.close()
     await t.app.close()
-    for (const file of readdirSync(t.dataDir).filter((f) => f.startsWith('berth.db'))) {
-      assert.ok(!readFileSync(join(t.dataDir, file)).includes(secretValue), `${file} must not hold the plaintext secret`)
+    if (TEST_DIALECT === 'sqlite') {
+      for (const file of readdirSync(t.dataDir).filter((f) => f.startsWith('berth.db'))) {
+        assert.ok(!readFileSync(join(t.dataDir, file)).includes(secretValue), `${file} must not hold the plaintext secret`)
+      }
     }
     t = await startTestAppIn(t.dataDir)
     const audit = await t.call(mine, 'GET', '/api/v1/audit?action=env.*')
@@ -85,7 +90,7 @@ describe('team isolation, secrets and the audit log', () => {
     assert.equal(badKey.body.error.code, 'invalid_env_key')
   })
 
-  it('keeps the data dir 0700 and database files 0600', () => {
+  it('keeps the data dir 0700 and database files 0600', { skip: sqliteOnly }, () => {
     assert.equal(statSync(t.dataDir).mode & 0o777, 0o700)
     for (const file of readdirSync(t.dataDir).filter((f) => f.startsWith('berth.db') || f === 'app.key')) {
       assert.equal(statSync(join(t.dataDir, file)).mode & 0o777, 0o600, file)

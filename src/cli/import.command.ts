@@ -30,6 +30,7 @@ export function importCommand(): Command {
         const report = await importer.run({ dir: root, teamId: team.id, dryRun: opts.dryRun ?? false, backupDir, actor: { ...cliActor(), teamId: team.id } })
         const out = process.stdout
         if (report.backupPath) out.write(`Backup of the database before import: ${report.backupPath}\n`)
+        if (report.backupSkipped) out.write(`No backup taken: ${report.backupSkipped}\n`)
         if (report.lines.length === 0) out.write(`No compose files found in ${root}\n`)
         for (const l of report.lines) {
           out.write(`${LABELS[l.outcome]}  ${l.file} -> ${l.project}/${l.service}${l.detail ? `  (${l.detail})` : ''}\n`)

@@ -1,17 +1,18 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import pg from 'pg'
 import type { DatabaseTarget } from '../config.js'
 import type { DB } from './schema.js'
 
 export type Database = {
   db: Kysely<DB>
-  dialect: 'sqlite'
-  /** Runs cheap queries to prove the database answers (used by /health). */
+  dialect: 'sqlite' | 'postgres'
+  /** Runs a cheap query to prove the database answers (used by /health). */
   ping(): Promise<void>
-  /** Sizes of the database file and its write-ahead log, for health and metrics. */
-  fileSizes(): { databaseBytes: number; walBytes: number }
+  /** Size of the database and of SQLite's write-ahead log (null on PostgreSQL), for health and metrics. */
+  sizes(): Promise<{ databaseBytes: number; walBytes: number | null }>
   close(): Promise<void>
 }
 
@@ -63,8 +64,29 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   }
 }
 
+// PostgreSQL returns int8 (count(*), bigserial ids, byte sizes) as strings to keep precision;
+// Berth's figures stay far below 2^53, and numbers keep the two dialects' rows alike.
+pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text))
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    dialect: 'postgres',
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+    async sizes() {
+      const result = await sql<{ size: number }>`select pg_database_size(current_database()) as size`.execute(db)
+      return { databaseBytes: Number(result.rows[0]?.size ?? 0), walBytes: null }
+    },
+    close: () => db.destroy(),
+  }
+}
+
 export function openDatabase(target: DatabaseTarget): Database {
-  if (target.dialect !== 'sqlite') throw new Error('PostgreSQL is not supported yet')
+  if (target.dialect === 'postgres') return openPostgres(target.url)
   const sqlite = openSqlite(target.path)
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
@@ -73,7 +95,7 @@ export function openDatabase(target: DatabaseTarget): Database {
     async ping() {
       sqlite.prepare('select 1').get()
     },
-    fileSizes() {
+    async sizes() {
       const size = (path: string) => (existsSync(path) ? statSync(path).size : 0)
       return { databaseBytes: size(target.path), walBytes: size(`${target.path}-wal`) }
     },

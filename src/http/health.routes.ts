@@ -14,13 +14,13 @@ export function healthRoutes(app: App): FastifyPluginAsync {
     try {
       await app.database.ping()
       const migrations = await migrationStatus(app.db, app.database.dialect)
-      const sizes = app.database.fileSizes()
+      const sizes = await app.database.sizes()
       return {
         ok: migrations.pending.length === 0,
         report: {
           connected: true,
           dialect: app.database.dialect,
-          wal: { size_bytes: sizes.walBytes },
+          ...(sizes.walBytes !== null && { wal: { size_bytes: sizes.walBytes } }),
           size_bytes: sizes.databaseBytes,
           migrations: { applied: migrations.applied.length, pending: migrations.pending.length },
         },

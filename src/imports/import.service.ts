@@ -21,10 +21,11 @@ export type ImportReportLine = {
   detail?: string
   serviceId?: string
 }
-export type ImportReport = { lines: ImportReportLine[]; backupPath?: string }
+export type ImportReport = { lines: ImportReportLine[]; backupPath?: string; backupSkipped?: string }
 
 type Deps = {
   db: Kysely<DB>
+  database: { dialect: 'sqlite' | 'postgres' }
   projects: Pick<ProjectsService, 'list' | 'create'>
   services: Pick<ServicesService, 'create' | 'listInProject'>
 }
@@ -38,7 +39,7 @@ export function importDescription(relativePath: string): string {
  * of that name whose first version says "Imported from <path>") is skipped. Each file is its own
  * transaction, so one invalid file never affects another; a backup of the database is taken first.
  */
-export function createImportService({ db, projects, services }: Deps) {
+export function createImportService({ db, database, projects, services }: Deps) {
   async function firstVersionDescription(serviceId: string): Promise<string | undefined> {
     const row = await db.selectFrom('compose_versions').select('description').where('service_id', '=', serviceId).where('version', '=', 1).executeTakeFirst()
     return row?.description
@@ -47,7 +48,9 @@ export function createImportService({ db, projects, services }: Deps) {
   async function run(input: { dir: string; teamId: string; dryRun: boolean; backupDir: string; actor: Actor }): Promise<ImportReport> {
     const found = discoverComposeFiles(input.dir)
     const report: ImportReport = { lines: [] }
-    if (!input.dryRun && found.length > 0) {
+    if (!input.dryRun && found.length > 0 && database.dialect !== 'sqlite') {
+      report.backupSkipped = 'Berth cannot copy a PostgreSQL database itself: take a pg_dump before importing'
+    } else if (!input.dryRun && found.length > 0) {
       report.backupPath = join(input.backupDir, `pre-import-${new Date().toISOString().replace(/[:.]/g, '-')}.db`)
       await snapshotSqlite(db, report.backupPath)
     }

@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
 import type { Ability } from '../../src/auth/principal.js'
 import { loadConfig } from '../../src/config.js'
 import { createHttpServer } from '../../src/http/server.js'
+import { databaseEnvFor, dropTestDatabase } from './dialect.js'
 
 export const ADMIN_PASSWORD = 'correct-horse-battery'
 
@@ -30,7 +31,7 @@ export async function startTestApp(env: Record<string, string> = {}, logDestinat
 
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
 export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
-  const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env })
+  const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await databaseEnvFor(dataDir)), ...env })
   const app = await buildApp({ config, logDestination })
   const server = await createHttpServer(app)
   await server.ready()
@@ -62,6 +63,7 @@ export async function startTestAppIn(dataDir: string, env: Record<string, string
     async close() {
       await server.close()
       await app.close()
+      await dropTestDatabase(dataDir)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
