@@ -14,6 +14,7 @@ import { createEnvService } from './env/env.service.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
 import { createProjectsService } from './projects/projects.service.js'
+import { createProxyServices } from './proxy/proxy.services.js'
 import { createServicesService } from './services/services.service.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
@@ -34,6 +35,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
     const users = createUsersService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
+    const proxy = createProxyServices({ db, audit, events, logger, config })
     return {
       config,
       logger,
@@ -51,7 +53,12 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       parameters: createParametersService({ db, audit, events }),
       env,
       composeValidation: createComposeValidationService({ db, env }),
-      close: () => database.close(),
+      ...proxy,
+      /** Stops the proxy sync (waiting for a run in progress) before the database closes under it. */
+      close: async () => {
+        await proxy.proxySync.stop()
+        await database.close()
+      },
     }
   } catch (error) {
     await database.close()

@@ -11,9 +11,12 @@ export function serveCommand(): Command {
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
     const address = await server.listen({ host: config.host, port: config.port })
+    // The proxy sync starts with the server and stops in app.close(), after the HTTP server.
+    app.proxySync.start(app.events)
     const lines = [
       `Berth is listening on ${address}`,
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
+      `  proxy:    ${config.proxyDir} (reconciled every ${config.proxyReconcileIntervalMs / 1000} s)`,
       `  API docs: ${address}/api/docs`,
       `  log in:   POST ${address}/api/v1/auth/login`,
     ]
