@@ -148,4 +148,19 @@ describe('proxy configuration over HTTP', () => {
     assert.equal(res.body.error.code, 'invalid_proxy_config')
     assert.equal((await t.call(root, 'GET', `/api/v1/domains/${d.id}`)).body.tls, false, 'the change rolled back')
   })
+
+  it('with Caddy as the proxy, refuses with 422 a middleware Caddy cannot express, and switching kinds is checked too', async () => {
+    const d = (await domain({ domain: 'caddy.example.com' })).body
+    await t.call(root, 'POST', `/api/v1/projects/${projectId}/middlewares`, { name: 'limit', type: 'rate-limit', config: { average: 5 } })
+    const r = await t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.0.0.7' }, middlewares: ['limit'] })
+    assert.equal(r.status, 201)
+    const toCaddy = await t.call(root, 'PUT', '/api/v1/settings', { proxy: 'caddy' })
+    assert.equal(toCaddy.status, 422, 'settings that would leave a route unrenderable are refused')
+    await t.call(root, 'DELETE', `/api/v1/routes/${r.body.id}`)
+    assert.equal((await t.call(root, 'PUT', '/api/v1/settings', { proxy: 'caddy' })).status, 200)
+    const refused = await t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.0.0.7' }, middlewares: ['limit'] })
+    assert.equal(refused.status, 422)
+    assert.match(refused.body.error.message, /rate-limit/)
+    await t.call(root, 'PUT', '/api/v1/settings', { proxy: 'traefik' })
+  })
 })
