@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
-import { listFiles, readIfExists, removeFile, sha256, writeFileAtomic } from './proxy.files.js'
+import { listFiles, readIfExists, removeFile, sha256, writeFileAtomic, writeFilesAtomic } from './proxy.files.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
 
 /** Per path: the file to hold, null for "must not exist", KEEP for "could not be rendered: leave it as it is". */
@@ -24,6 +24,7 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
   const counts: ApplyCounts = { written: [], removed: [], drift: [] }
   const upserts: PlannedFile[] = []
   const deletes: string[] = []
+  const writes: { path: string; content: string }[] = []
 
   for (const [path, want] of desired) {
     if (want === KEEP) continue
@@ -43,10 +44,13 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
       continue
     }
     if (recorded !== undefined && diskSha !== recorded) counts.drift.push(path)
-    writeFileAtomic(abs, want.content)
+    writes.push({ path: abs, content: want.content })
     counts.written.push(path)
     upserts.push(want)
   }
+  // One file (the common case, a single project changed) goes the short way; many go in a batch.
+  if (writes.length === 1) writeFileAtomic(writes[0]!.path, writes[0]!.content)
+  else if (writes.length > 1) await writeFilesAtomic(writes)
 
   if (scanOrphans) {
     for (const dir of OWNED_DIRS) {

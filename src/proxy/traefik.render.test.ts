@@ -36,9 +36,10 @@ describe('Traefik renderers', () => {
     const doc = buildTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS })!
     assert.deepEqual(validateTraefikDynamic('project-shop.yml', doc, ctx), [])
     const text = renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS })!
-    assert.match(text, /Host\(`app\.example\.com`\) && PathPrefix\(`\/api`\)/)
-    assert.match(text, /HostRegexp\(`\^\[a-z0-9-\]\+\\\.preview\\\.example\\\.com\$`\)/)
-    assert.match(text, /Path\(`\/admin\/login`\)/)
+    const rules = new Set(Object.values<any>((parse(text) as any).http.routers).map((r) => r.rule))
+    for (const rule of ['Host(`app.example.com`) && PathPrefix(`/api`)', 'HostRegexp(`^[a-z0-9-]+\\.preview\\.example\\.com$`)', 'Host(`app.example.com`) && Path(`/admin/login`)', 'Host(`app.example.com`)']) {
+      assert.ok(rules.has(rule), rule)
+    }
     assert.doesNotMatch(text, /old\.example\.com|\/off/, 'inactive domains and routes are not rendered')
     const parsed = parse(text) as any
     for (const router of Object.values<any>(parsed.http.routers)) {
