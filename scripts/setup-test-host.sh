@@ -7,6 +7,8 @@
 #   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
 #     root file system imported with `docker import`),
 #   - postgresql (package only: the test runner starts its own throw-away server),
+#   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
+#     stays stopped and disabled (tests start their own caddy with only an admin listener),
 #   - with BERTH_SETUP_ALL=1 also chromium (browser tests).
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
@@ -266,6 +268,28 @@ check_container_runs() {
   log "container check: ok"
 }
 
+# Installs Debian's caddy without letting it run a system-wide caddy: apt_install's policy-rc.d
+# keeps the unit from starting, and the unit is disabled so a reboot does not start it either (a
+# system caddy would hold :80 and its admin port :2019, which the tests use for their own).
+ensure_caddy() {
+  step 'installing caddy'
+  if command -v caddy >/dev/null 2>&1; then
+    log "caddy: already installed ($(caddy version 2>/dev/null | head -n 1))"
+  else
+    apt_install caddy
+    command -v caddy >/dev/null 2>&1 || die "caddy is still missing after installing it."
+  fi
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled caddy >/dev/null 2>&1; then
+    # `disable` only removes symlinks, so it works without a running systemd.
+    log "disabling the packaged caddy.service"
+    systemctl disable caddy >&2
+  fi
+  if [ -d /run/systemd/system ] && systemctl is-active caddy >/dev/null 2>&1; then
+    log "stopping the packaged caddy.service"
+    systemctl stop caddy >&2
+  fi
+}
+
 ensure_chromium() {
   step 'installing chromium'
   if command -v chromium >/dev/null 2>&1; then
@@ -296,6 +320,7 @@ main() {
   ensure_test_image
   check_container_runs
   ensure_postgresql
+  ensure_caddy
   if [ "${BERTH_SETUP_ALL:-}" = 1 ]; then
     ensure_chromium
   fi

@@ -17,6 +17,7 @@ import { createLogger } from './logger.js'
 import { createMetrics } from './metrics/metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
+import { createProxyServices } from './proxy/proxy.services.js'
 import { createServicesService } from './services/services.service.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
@@ -40,6 +41,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const env = createEnvService({ db, audit, cipher })
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
+    const proxy = createProxyServices({ db, audit, events, logger, config })
     return {
       config,
       logger,
@@ -59,7 +61,12 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       backups,
       metrics,
       composeValidation: createComposeValidationService({ db, env }),
-      close: () => database.close(),
+      ...proxy,
+      /** Stops the proxy sync (waiting for a run in progress) before the database closes under it. */
+      close: async () => {
+        await proxy.proxySync.stop()
+        await database.close()
+      },
     }
   } catch (error) {
     await database.close()

@@ -8,6 +8,9 @@ export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'p
 
 export type Config = {
   dataDir: string
+  /** The directory the proxy sync service owns (Traefik's static/ and dynamic/, Caddy's mirror). */
+  proxyDir: string
+  proxyReconcileIntervalMs: number
   database: DatabaseTarget
   host: string
   port: number
@@ -26,6 +29,12 @@ export class ConfigError extends Error {
 
 const envSchema = z.object({
   BERTH_DATA_DIR: z.string().min(1).default('./data'),
+  BERTH_PROXY_DIR: z.string().min(1).optional(),
+  BERTH_PROXY_RECONCILE_SECONDS: z.coerce
+    .number({ message: 'BERTH_PROXY_RECONCILE_SECONDS must be a number' })
+    .min(0.05, 'BERTH_PROXY_RECONCILE_SECONDS must be at least 0.05')
+    .max(86400, 'BERTH_PROXY_RECONCILE_SECONDS must be at most 86400')
+    .default(30),
   DATABASE_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -89,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     dataDir,
+    proxyDir: resolve(e.BERTH_PROXY_DIR ?? `${dataDir}/proxy`),
+    proxyReconcileIntervalMs: Math.round(e.BERTH_PROXY_RECONCILE_SECONDS * 1000),
     database,
     host: e.HOST,
     port: e.PORT,

@@ -15,9 +15,12 @@ export function serveCommand(): Command {
     const address = await server.listen({ host: config.host, port: config.port })
     const unmark = markServerRunning(config.dataDir)
     const scheduler = startBackupScheduler({ backups: app.backups, schedule: config.backups.schedule, retentionDays: config.backups.retentionDays, logger: app.logger })
+    // The proxy sync starts with the server and stops in app.close(), after the HTTP server.
+    app.proxySync.start(app.events)
     const lines = [
       `Berth is listening on ${address}`,
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
+      `  proxy:    ${config.proxyDir} (reconciled every ${config.proxyReconcileIntervalMs / 1000} s)`,
       `  API docs: ${address}/api/docs`,
       `  log in:   POST ${address}/api/v1/auth/login`,
     ]

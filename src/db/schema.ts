@@ -126,6 +126,60 @@ export type BackupTable = {
   deleted_at: string | null
 }
 
+export type ProxyDomainTable = {
+  id: string
+  project_id: string
+  domain: string
+  subdomain: string | null
+  full_domain: string
+  tls: number
+  cert_resolver: string | null
+  active: number
+  created_at: string
+  updated_at: string
+}
+
+export type ProxyMiddlewareTable = {
+  id: string
+  project_id: string
+  name: string
+  type: string
+  config: string
+  created_at: string
+  updated_at: string
+}
+
+export type ProxyRouteTable = {
+  id: string
+  domain_id: string
+  target_type: 'service' | 'url'
+  service_id: string | null
+  compose_service: string | null
+  port: number | null
+  url: string | null
+  path: string
+  path_match: 'prefix' | 'exact'
+  priority: number | null
+  health_check: string | null
+  active: number
+  created_at: string
+  updated_at: string
+}
+
+export type ProxyRouteMiddlewareTable = { route_id: string; position: number; middleware_id: string }
+
+export type InstanceSettingTable = { key: string; value: string; updated_at: string }
+
+export type ProxyGeneratedFileTable = {
+  path: string
+  kind: string
+  project_id: string | null
+  content: string
+  sha256: string
+  size: number
+  last_synced_at: string
+}
+
 export type DB = {
   backups: BackupTable
   teams: TeamTable
@@ -139,4 +193,10 @@ export type DB = {
   service_parameters: ServiceParameterTable
   service_env: ServiceEnvTable
   audit_log: AuditLogTable
+  proxy_domains: ProxyDomainTable
+  proxy_middlewares: ProxyMiddlewareTable
+  proxy_routes: ProxyRouteTable
+  proxy_route_middlewares: ProxyRouteMiddlewareTable
+  instance_settings: InstanceSettingTable
+  proxy_generated_files: ProxyGeneratedFileTable
 }

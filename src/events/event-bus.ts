@@ -8,6 +8,10 @@ export type BerthEvent =
   | { type: 'compose.changed'; teamId: string; serviceId: string; version: number }
   | { type: 'service.deleted'; teamId: string; serviceId: string }
   | { type: 'project.deleted'; teamId: string; projectId: string }
+  | { type: 'domain.changed'; teamId: string; projectId: string; domainId: string }
+  | { type: 'route.changed'; teamId: string; projectId: string; routeId: string }
+  | { type: 'middleware.changed'; teamId: string; projectId: string; middlewareId: string }
+  | { type: 'settings.changed'; keys: string[] }
 
 export type EventBus = ReturnType<typeof createEventBus>
 

@@ -12,7 +12,11 @@ import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
 import { envRoutes } from '../env/env.routes.js'
 import { projectRoutes } from '../projects/projects.routes.js'
+import { domainRoutes } from '../proxy/domains.routes.js'
+import { middlewareRoutes } from '../proxy/middlewares.routes.js'
+import { proxyRoutes } from '../proxy/proxy.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
+import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.routes.js'
@@ -62,6 +66,10 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(envRoutes(app))
       await api.register(auditRoutes(app))
       await api.register(backupRoutes(app))
+      await api.register(domainRoutes(app))
+      await api.register(middlewareRoutes(app))
+      await api.register(proxyRoutes(app))
+      await api.register(settingsRoutes(app))
     },
     { prefix: '/api/v1' },
   )

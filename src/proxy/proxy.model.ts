@@ -1,0 +1,72 @@
+import type { MiddlewareType, StoredMiddlewareConfig } from './middleware-config.js'
+
+/** The routing of one project as the renderers take it: plain data, loaded by proxy.repo.ts. */
+export type ProjectRouting = {
+  projectId: string
+  projectName: string
+  domains: DomainModel[]
+  middlewares: MiddlewareModel[]
+}
+
+export type DomainModel = {
+  id: string
+  fullDomain: string
+  tls: boolean
+  certResolver: string | null
+  active: boolean
+  routes: RouteModel[]
+}
+
+export type RouteTarget = { type: 'service'; serviceId: string; composeService: string; port: number } | { type: 'url'; url: string }
+
+export type HealthCheck = { path: string; interval?: string; timeout?: string; scheme?: 'http' | 'https'; port?: number; hostname?: string }
+
+export type RouteModel = {
+  id: string
+  target: RouteTarget
+  path: string
+  pathMatch: 'prefix' | 'exact'
+  priority: number | null
+  middlewareIds: string[]
+  healthCheck: HealthCheck | null
+  active: boolean
+}
+
+export type MiddlewareModel = { id: string; name: string; type: MiddlewareType; config: StoredMiddlewareConfig }
+
+/** The Docker network Berth attaches routed services and the proxy to. */
+export const PROXY_NETWORK = 'berth'
+
+/**
+ * The name a routed compose service answers to on the shared network. Compose service names
+ * repeat across projects ("web"), so the Berth service id qualifies it; Docker's DNS resolves
+ * dotted aliases, and each label stays within DNS's 63 characters.
+ */
+export function upstreamAlias(serviceId: string, composeService: string): string {
+  return `${composeService}.${serviceId}`
+}
+
+export function targetUrl(target: RouteTarget): string {
+  return target.type === 'url' ? target.url : `http://${upstreamAlias(target.serviceId, target.composeService)}:${target.port}`
+}
+
+/** Routes that actually route: active, on an active domain. */
+export function liveRoutes(project: ProjectRouting): { domain: DomainModel; route: RouteModel }[] {
+  return project.domains.filter((d) => d.active).flatMap((domain) => domain.routes.filter((r) => r.active).map((route) => ({ domain, route })))
+}
+
+// Names come from stable row ids, so they are unique across projects and survive renames.
+export const traefikNames = {
+  router: (routeId: string) => `route-${routeId}`,
+  httpRouter: (routeId: string) => `route-${routeId}-http`,
+  service: (routeId: string) => `route-${routeId}`,
+  middleware: (middlewareId: string) => `mw-${middlewareId}`,
+  sharedRedirect: 'berth-redirect-https',
+}
+
+export const proxyPaths = {
+  static: 'static/traefik.yml',
+  shared: 'dynamic/berth-shared.yml',
+  project: (projectId: string) => `dynamic/project-${projectId}.yml`,
+  caddy: 'caddy/caddy.json',
+}

@@ -1,0 +1,54 @@
+import type { Settings } from '../settings/settings.types.js'
+import { buildCaddyConfig, stableJson } from './caddy.render.js'
+import { traefikContext } from './proxy.check.js'
+import { proxyPaths, type ProjectRouting } from './proxy.model.js'
+import { buildSharedMiddlewares, buildTraefikDynamic, buildTraefikStatic, toStableYaml, type TraefikDoc } from './traefik.render.js'
+import { validateTraefikDynamic, type RenderIssue } from './traefik.validate.js'
+
+export type FileKind = 'static' | 'shared' | 'project' | 'caddy'
+
+/** A file the proxy directory should hold, already rendered and validated. */
+export type PlannedFile = { path: string; kind: FileKind; projectId: string | null; content: string }
+
+/** What a sync should make true: files to hold (content) and files to be gone (null), plus what could not be rendered. */
+export type Plan = { files: Map<string, PlannedFile | null>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }
+
+/** The directories the sync service owns, per proxy kind; anything else in them is an orphan. */
+export const OWNED_DIRS = ['static', 'dynamic', 'caddy'] as const
+
+function validStatic(doc: TraefikDoc): RenderIssue[] {
+  const eps = doc.entryPoints as Record<string, { address?: string }> | undefined
+  return eps && Object.values(eps).every((e) => typeof e.address === 'string' && e.address !== '') ? [] : [{ file: proxyPaths.static, path: 'entryPoints', message: 'needs an address for every entry point' }]
+}
+
+/** One project's dynamic file (or null when it has nothing to route), checked before anyone may write it. */
+export function planProject(project: ProjectRouting, settings: Settings): { file: PlannedFile | null; issues: RenderIssue[] } {
+  const path = proxyPaths.project(project.projectId)
+  const doc = buildTraefikDynamic(project, { settings })
+  if (!doc) return { file: null, issues: [] }
+  const issues = validateTraefikDynamic(path, doc, traefikContext(settings))
+  return { file: { path, kind: 'project', projectId: project.projectId, content: toStableYaml(doc, `Project ${project.projectName} (${project.projectId})`) }, issues }
+}
+
+/** Files for every project, plus the static and shared files: the whole Traefik directory. */
+export function planTraefik(projects: ProjectRouting[], settings: Settings): Plan {
+  const files = new Map<string, PlannedFile | null>()
+  const issues: RenderIssue[] = []
+  const staticDoc = buildTraefikStatic(settings)
+  issues.push(...validStatic(staticDoc))
+  files.set(proxyPaths.static, { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) })
+  files.set(proxyPaths.shared, { path: proxyPaths.shared, kind: 'shared', projectId: null, content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares') })
+  for (const project of projects) {
+    const planned = planProject(project, settings)
+    issues.push(...planned.issues)
+    files.set(proxyPaths.project(project.projectId), planned.file)
+  }
+  return { files, issues }
+}
+
+/** The whole Caddy configuration: one JSON document, applied through the admin API and mirrored to disk. */
+export function planCaddy(projects: ProjectRouting[], settings: Settings): Plan {
+  const { config, issues } = buildCaddyConfig(projects, settings)
+  const files = new Map<string, PlannedFile | null>([[proxyPaths.caddy, { path: proxyPaths.caddy, kind: 'caddy', projectId: null, content: stableJson(config) }]])
+  return { files, issues, caddyConfig: config }
+}

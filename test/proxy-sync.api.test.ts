@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { parse } from 'yaml'
+import { startTestApp, type TestApp } from './support/harness.js'
+import { traefikSchemaErrors } from './support/traefik-schema.js'
+
+/** Every file under dir (relative path -> content). */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const sub of ['static', 'dynamic', 'caddy']) {
+    const d = join(dir, sub)
+    if (!existsSync(d)) continue
+    for (const name of readdirSync(d).sort()) out[`${sub}/${name}`] = readFileSync(join(d, name), 'utf8')
+  }
+  return out
+}
+
+describe('proxy sync service', () => {
+  let t: TestApp
+  let root: string
+  let proxyDir: string
+  let projectId: string
+  let domainId: string
+
+  before(async () => {
+    t = await startTestApp()
+    proxyDir = t.app.config.proxyDir
+    root = await t.token(['root'])
+    await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
+    projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
+    domainId = (await t.call(root, 'POST', `/api/v1/projects/${projectId}/domains`, { domain: 'shop.example.com', tls: true })).body.id
+    for (const [name, type, config] of [
+      ['gzip', 'compress', {}],
+      ['auth', 'basic-auth', { users: [{ username: 'alice', password: 'correct-horse' }] }],
+      ['secure', 'headers', { frameDeny: true, customResponseHeaders: { 'X-Robots-Tag': 'none' } }],
+      ['limit', 'rate-limit', { average: 10, burst: 20 }],
+      ['office', 'ip-allow-list', { sourceRange: ['10.0.0.0/8'] }],
+      ['strip', 'strip-prefix', { prefixes: ['/api'] }],
+      ['v2', 'add-prefix', { prefix: '/v2' }],
+      ['https', 'redirect-scheme', { scheme: 'https', permanent: true }],
+      ['www', 'redirect-regex', { regex: '^http://www\\.(.*)', replacement: 'http://${1}' }],
+    ] as const) {
+      const res = await t.call(root, 'POST', `/api/v1/projects/${projectId}/middlewares`, { name, type, config })
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+    }
+    const route = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, {
+      target: { url: 'http://10.1.2.3:8080' },
+      path: '/api',
+      priority: 50,
+      middlewares: ['office', 'auth', 'strip', 'limit', 'gzip', 'secure', 'v2', 'https', 'www'],
+      health_check: { path: '/health', interval: '5s' },
+    })
+    assert.equal(route.status, 201, JSON.stringify(route.body))
+  })
+  after(() => t.close())
+
+  it('writes the static, shared and project files, each valid against the Traefik v3 schemas', async () => {
+    const run = await t.app.proxySync.runNow()
+    assert.equal(run.error, null)
+    assert.deepEqual(run.files_written.sort(), ['dynamic/berth-shared.yml', `dynamic/project-${projectId}.yml`, 'static/traefik.yml'])
+    const files = snapshot(proxyDir)
+    for (const [path, text] of Object.entries(files)) assert.deepEqual(traefikSchemaErrors(path, text), [], path)
+    const project = parse(files[`dynamic/project-${projectId}.yml`]!) as any
+    assert.equal(Object.keys(project.http.routers).length, 2, 'a TLS route has an HTTPS router and an HTTP redirect router')
+    assert.ok(!files[`dynamic/project-${projectId}.yml`]!.includes('correct-horse'))
+    const rows = await t.app.db.selectFrom('proxy_generated_files').selectAll().execute()
+    assert.equal(rows.length, 3)
+    for (const row of rows) assert.equal(row.content, files[row.path])
+  })
+
+  it('writes nothing when nothing changed', async () => {
+    const before = statSync(join(proxyDir, 'static/traefik.yml')).mtimeMs
+    const run = await t.app.proxySync.runNow()
+    assert.deepEqual([run.files_written, run.files_removed, run.drift_repaired], [[], [], []])
+    assert.equal(statSync(join(proxyDir, 'static/traefik.yml')).mtimeMs, before)
+  })
+
+  it('restores a file edited or deleted by hand on the next reconcile and counts it as drift', async () => {
+    const path = `dynamic/project-${projectId}.yml`
+    const good = readFileSync(join(proxyDir, path), 'utf8')
+    writeFileSync(join(proxyDir, path), good.replace('10.1.2.3', '6.6.6.6'))
+    const listed = await t.call(root, 'GET', '/api/v1/proxy/files')
+    assert.equal(listed.body.files.find((f: any) => f.path === path).drift, true)
+    const totalsBefore = t.app.proxySync.status().totals.drift_repaired
+    const run = await t.app.proxySync.runNow()
+    assert.deepEqual(run.drift_repaired, [path])
+    assert.equal(readFileSync(join(proxyDir, path), 'utf8'), good)
+    writeFileSync(join(proxyDir, 'static/traefik.yml'), '')
+    const status = (await t.call(root, 'GET', '/api/v1/proxy/status')).body
+    assert.equal(status.totals.drift_repaired, totalsBefore + 1)
+    const forced = await t.call(root, 'POST', '/api/v1/proxy/sync')
+    assert.deepEqual(forced.body.drift_repaired, ['static/traefik.yml'])
+  })
+
+  it('removes orphaned files and leftover temp files on a full run', async () => {
+    writeFileSync(join(proxyDir, 'dynamic/stale-app.yml'), 'http: {}\n')
+    writeFileSync(join(proxyDir, 'dynamic/berth-shared.yml.tmp'), 'half a fi')
+    const run = await t.app.proxySync.runNow()
+    assert.deepEqual(run.files_removed.sort(), ['dynamic/berth-shared.yml.tmp', 'dynamic/stale-app.yml'])
+  })
+
+  it('syncs after commit when started: bursts coalesce, a deleted project loses its file', async () => {
+    t.app.proxySync.start(t.app.events)
+    await t.app.proxySync.idle()
+    const runsBefore = t.app.proxySync.status().totals.runs
+    const other = (await t.call(root, 'POST', '/api/v1/projects', { name: 'blog' })).body.uuid
+    const d = (await t.call(root, 'POST', `/api/v1/projects/${other}/domains`, { domain: 'blog.example.com', tls: false })).body
+    await Promise.all(['/a', '/b', '/c'].map((path) => t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.9.9.9' }, path })))
+    await t.app.proxySync.idle()
+    const file = join(proxyDir, `dynamic/project-${other}.yml`)
+    const routers = Object.keys((parse(readFileSync(file, 'utf8')) as any).http.routers)
+    assert.equal(routers.length, 3)
+    assert.ok(t.app.proxySync.status().totals.runs - runsBefore < 5, 'four changes did not take four separate runs')
+    assert.equal((await t.call(root, 'DELETE', `/api/v1/projects/${other}`)).status, 204)
+    await t.app.proxySync.idle()
+    assert.equal(existsSync(file), false)
+    assert.equal((await t.app.db.selectFrom('proxy_generated_files').select('path').where('project_id', '=', other).execute()).length, 0)
+    await t.app.proxySync.stop()
+  })
+
+  it('rejects with 422 a change that would produce an invalid file and leaves the files on disk as they were', async () => {
+    await t.app.proxySync.runNow()
+    const before = snapshot(proxyDir)
+    const empty = await t.call(root, 'POST', `/api/v1/projects/${projectId}/middlewares`, { name: 'empty', type: 'headers', config: {} })
+    assert.equal(empty.status, 201, 'an unused middleware renders nothing')
+    const res = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, { target: { url: 'http://10.1.2.4' }, path: '/x', middlewares: ['empty'] })
+    assert.equal(res.status, 422, JSON.stringify(res.body))
+    assert.equal(res.body.error.code, 'invalid_proxy_config')
+    assert.match(res.body.error.message, /empty map/)
+    await t.app.proxySync.runNow()
+    assert.deepEqual(snapshot(proxyDir), before)
+  })
+
+  it('serves the whole dynamic configuration to Traefik\'s HTTP provider from a cache the sync invalidates', async () => {
+    const reader = await t.token(['read'])
+    const first = await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')
+    assert.equal(first.status, 200)
+    assert.ok(first.body.http.middlewares['berth-redirect-https'])
+    const router = Object.values<any>(first.body.http.routers)[0]
+    assert.match(router.service, /@http$/)
+    await t.call(root, 'PATCH', `/api/v1/domains/${domainId}`, { active: false })
+    assert.deepEqual((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body, first.body, 'cached until the next sync')
+    await t.app.proxySync.runNow()
+    assert.equal((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body.http.routers, undefined)
+    assert.equal(existsSync(join(proxyDir, `dynamic/project-${projectId}.yml`)), false, 'a project with nothing to route has no file')
+    await t.call(root, 'PATCH', `/api/v1/domains/${domainId}`, { active: true })
+    await t.app.proxySync.runNow()
+  })
+
+  it('previews a change: the files it would produce and their diff, without saving', async () => {
+    const res = await t.call(root, 'POST', '/api/v1/proxy/preview', { change: { op: 'update_domain', id: domainId, data: { subdomain: 'www' } } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.valid, true)
+    assert.equal(res.body.files[0].action, 'update')
+    assert.match(res.body.files[0].diff, /-.*Host\(`shop\.example\.com`\)[\s\S]*\+.*Host\(`www\.shop\.example\.com`\)/)
+    assert.equal((await t.call(root, 'GET', `/api/v1/domains/${domainId}`)).body.full_domain, 'shop.example.com')
+    const taken = await t.call(root, 'POST', '/api/v1/proxy/preview', { change: { op: 'create_domain', project: projectId, data: { domain: 'shop.example.com' } } })
+    assert.equal(taken.status, 409)
+  })
+
+  it('browses generated files read-only and refuses every way out of the proxy directory with 400', async () => {
+    const listed = await t.call(root, 'GET', '/api/v1/proxy/files')
+    const paths = listed.body.files.map((f: any) => f.path)
+    assert.ok(paths.includes('static/traefik.yml'))
+    const one = listed.body.files.find((f: any) => f.path === 'static/traefik.yml')
+    assert.match(one.sha256, /^[0-9a-f]{64}$/)
+    assert.ok(one.synced_at)
+    const content = await t.call(root, 'GET', '/api/v1/proxy/files/content?path=static/traefik.yml')
+    assert.equal(content.status, 200)
+    assert.match(content.body.content, /entryPoints/)
+    mkdirSync(join(proxyDir, 'dynamic'), { recursive: true })
+    symlinkSync('/etc/passwd', join(proxyDir, 'dynamic/escape.yml'))
+    for (const path of ['../berth.db', '/etc/passwd', '%2e%2e%2fberth.db', '..%2fberth.db', 'static/%2e%2e/%2e%2e/berth.db', 'static/..\\..\\berth.db', 'static/traefik.yml%00.txt', 'dynamic/escape.yml', './static/traefik.yml']) {
+      const res = await t.call(root, 'GET', `/api/v1/proxy/files/content?path=${encodeURIComponent(path)}`)
+      assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`)
+      assert.equal(res.body.error.code, 'invalid_path')
+    }
+    const nul = await t.call(root, 'GET', '/api/v1/proxy/files/content?path=static/traefik.yml%00')
+    assert.equal(nul.status, 400)
+    const doubleEncoded = await t.call(root, 'GET', '/api/v1/proxy/files/content?path=%252e%252e%252fberth.db')
+    assert.equal(doubleEncoded.status, 400)
+    await t.app.proxySync.runNow()
+  })
+
+  it('shows another team only shared files, never this team\'s project files', async () => {
+    const other = await t.token(['read'], 'Other team')
+    const listed = await t.call(other, 'GET', '/api/v1/proxy/files')
+    assert.deepEqual(listed.body.files.map((f: any) => f.path).sort(), ['dynamic/berth-shared.yml', 'static/traefik.yml'])
+    const res = await t.call(other, 'GET', `/api/v1/proxy/files/content?path=dynamic/project-${projectId}.yml`)
+    assert.equal(res.status, 404)
+  })
+})
