@@ -1,5 +1,7 @@
 import { Command } from 'commander'
 import { sql } from 'kysely'
+import { resolve } from 'node:path'
+import { copySqliteToPostgres } from '../db/copy.js'
 import { withApp } from './context.js'
 
 export function dbCommand(): Command {
@@ -21,6 +23,18 @@ export function dbCommand(): Command {
         await sql`vacuum`.execute(app.db)
         process.stderr.write('Vacuum done.\n')
       })
+    })
+  db.command('copy')
+    .description('Copy an SQLite installation into an empty PostgreSQL database and verify row counts')
+    .requiredOption('--from <sqlite:PATH>', 'the SQLite database file, e.g. sqlite:./data/berth.db')
+    .requiredOption('--to <postgres://...>', 'an empty PostgreSQL database')
+    .action(async (opts: { from: string; to: string }) => {
+      if (!/^sqlite:/i.test(opts.from)) throw new Error('--from must look like sqlite:PATH')
+      if (!/^postgres(ql)?:\/\//i.test(opts.to)) throw new Error('--to must look like postgres://user:password@host:5432/database')
+      const path = resolve(opts.from.replace(/^sqlite:(\/\/)?/i, ''))
+      const report = await copySqliteToPostgres({ dialect: 'sqlite', path }, { dialect: 'postgres', url: opts.to })
+      for (const t of report.tables) process.stderr.write(`${t.name.padEnd(28)} ${t.rows} rows, counts match\n`)
+      process.stderr.write(`Copied ${report.tables.reduce((n, t) => n + t.rows, 0)} rows. Start Berth with DATABASE_URL set to the target (keep BERTH_APP_KEY or the app.key file: secrets are encrypted with it).\n`)
     })
   return db
 }
