@@ -6,6 +6,7 @@ import { EditorView, keymap } from '@codemirror/view'
 import { basicSetup } from 'codemirror'
 import { useEffect, useRef } from 'react'
 import type { ApiIssue } from '../api/client'
+import { followColorScheme } from './editorTheme'
 
 // Marks changes that come from the `value` prop, so they are not reported back as user edits.
 const external = Annotation.define<boolean>()
@@ -39,12 +40,14 @@ export function YamlEditor({ value, onChange, issues = [], readOnly = false, lab
   onChangeRef.current = onChange
 
   useEffect(() => {
+    const scheme = followColorScheme()
     const editor = new EditorView({
       parent: host.current!,
       state: EditorState.create({
         doc: value,
         extensions: [
           basicSetup,
+          scheme.extension,
           keymap.of([indentWithTab]),
           yaml(),
           lintGutter(),
@@ -58,7 +61,11 @@ export function YamlEditor({ value, onChange, issues = [], readOnly = false, lab
       }),
     })
     view.current = editor
-    return () => editor.destroy()
+    const detach = scheme.attach(editor)
+    return () => {
+      detach()
+      editor.destroy()
+    }
     // The editor is created once; value and issues are pushed in by the effects below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [readOnly])
