@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 argon2
 COPY tsconfig.json ./
 COPY src ./src
+COPY web ./web
+# Builds the server (dist/) and the web UI (dist/web), which the server serves at /.
 RUN npm run build && npm prune --omit=dev
 
 # The Docker CLI and the Compose v2 plugin, which Berth runs to deploy (static binaries).

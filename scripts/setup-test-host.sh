@@ -9,7 +9,7 @@
 #   - postgresql (package only: the test runner starts its own throw-away server),
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
-#   - with BERTH_SETUP_ALL=1 also chromium (browser tests).
+#   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
 # See docs in /work/shared/ARCHITECTURE.md, "A real Docker engine on a Debian machine".
@@ -321,9 +321,7 @@ main() {
   check_container_runs
   ensure_postgresql
   ensure_caddy
-  if [ "${BERTH_SETUP_ALL:-}" = 1 ]; then
-    ensure_chromium
-  fi
+  ensure_chromium
   step 'finishing'
   log "test host ready ($((SECONDS - started)) s)"
 }

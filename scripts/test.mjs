@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the test suite: a type check, then every *.test.ts under src/ and test/ on SQLite, then the
+// Runs the test suite: a type check (server and web UI), then every *.test.ts under src/ and test/ on SQLite, then the
 // integration tests (test/) again on a throw-away PostgreSQL server this script starts on
 // loopback. Ends with one plain summary line: "N passed, N failed, N skipped".
 //   node scripts/test.mjs            everything (what `npm test` and CI run)
@@ -88,7 +88,8 @@ function runPass(dialect, passFiles, env, summaryFile) {
 
 if (filters.length === 0) {
   const check = spawnSync('npx', ['tsc', '-p', 'tsconfig.check.json'], { cwd: root, stdio: 'inherit' })
-  if (check.status !== 0) {
+  const checkWeb = check.status === 0 ? spawnSync('npx', ['tsc', '-p', 'web/tsconfig.json'], { cwd: root, stdio: 'inherit' }) : check
+  if (check.status !== 0 || checkWeb.status !== 0) {
     console.log('type check failed')
     console.log('0 passed, 1 failed, 0 skipped')
     process.exit(1)

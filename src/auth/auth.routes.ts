@@ -21,6 +21,11 @@ export function authRoutes(app: App): FastifyPluginAsyncZod {
       return { user_id: session.userId, expires_at: session.expiresAt }
     })
 
+    // The login page shows how to create the first user instead of a form nobody can use.
+    server.get('/auth/status', { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Whether any user exists yet (first run)' } }, async () => {
+      return { setup_required: (await app.users.countUsers()) === 0 }
+    })
+
     server.post('/auth/logout', { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'End the current session' } }, async (request, reply) => {
       const principal = principalOf(request)
       await app.sessions.logout(principal, actorOf(principal))

@@ -21,8 +21,8 @@ export function serveCommand(): Command {
       `Berth is listening on ${address}`,
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
       `  proxy:    ${config.proxyDir} (reconciled every ${config.proxyReconcileIntervalMs / 1000} s)`,
+      `  web UI:   ${address}/`,
       `  API docs: ${address}/api/docs`,
-      `  log in:   POST ${address}/api/v1/auth/login`,
     ]
     if (admin === 'created') lines.push(`  first admin created: ${config.admin?.email}`)
     if (admin === 'missing') lines.push('  no user yet: create one with  echo "a-long-password" | npx berth user create --email you@example.com --password-stdin --admin')

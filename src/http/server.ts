@@ -21,6 +21,7 @@ import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
+import { registerWebUi } from './web.js'
 
 export type Server = FastifyInstance
 
@@ -73,5 +74,6 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   )
+  await registerWebUi(server)
   return server
 }

@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { REPO_ROOT } from './cli.js'
+import { TEST_DIALECT } from './dialect.js'
+
+export const CHROMIUM_PATH = process.env.BERTH_CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'artifacts', 'screenshots')
+
+// Without the background-networking flags Chromium keeps dialling Google's hosts, which a closed network refuses.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/**
+ * Why the browser tests cannot run here, or undefined when they can. They run on SQLite only (the
+ * UI does not care which database is behind the API). In CI a missing Chromium is a failure,
+ * never a quiet skip.
+ */
+export function browserSkipReason(): string | undefined {
+  if (TEST_DIALECT === 'postgres') return 'browser tests run in the SQLite pass only'
+  if (existsSync(CHROMIUM_PATH)) return undefined
+  const reason = `Chromium is not installed at ${CHROMIUM_PATH} (run scripts/setup-test-host.sh)`
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the browser tests`)
+  return reason
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+}
+
+/** Builds the web UI into dist/web, so the test always drives the current source (about 2 s). */
+export function buildWebUi(): void {
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  if (run.status !== 0) throw new Error(`vite build failed: ${run.stderr}${run.stdout}`)
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  return join(SCREENSHOT_DIR, `${name}.png`)
+}

@@ -1,0 +1,47 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect } from 'react'
+import { Navigate, Route, Routes } from 'react-router'
+import { ApiError, call, onUnauthorized } from './api/client'
+import type { Me } from './api/types'
+import { Layout } from './components/Layout'
+import { Loading } from './components/Notice'
+import { AuditPage } from './pages/AuditPage'
+import { LoginPage } from './pages/LoginPage'
+import { NotYetPage } from './pages/NotYetPage'
+import { ProjectPage } from './pages/ProjectPage'
+import { ProjectsPage } from './pages/ProjectsPage'
+import { ProxyPage } from './pages/ProxyPage'
+import { ServicePage } from './pages/ServicePage'
+import { TokensPage } from './pages/TokensPage'
+
+export function App() {
+  const queryClient = useQueryClient()
+  const me = useQuery({ queryKey: ['me'], queryFn: () => call<Me>('me'), retry: false, staleTime: 60_000 })
+
+  // Any 401 (an expired session) sends the user back to the login form.
+  useEffect(() => onUnauthorized(() => queryClient.setQueryData(['me'], null)), [queryClient])
+
+  if (me.isPending) return <main className="container"><Loading what="Berth" /></main>
+  const signedOut = me.data === null || (me.error instanceof ApiError && me.error.status === 401)
+  if (signedOut || !me.data) {
+    if (!signedOut && me.error) return <main className="container"><p role="alert">Berth is not reachable: {me.error.message}</p></main>
+    return <LoginPage onLoggedIn={() => queryClient.invalidateQueries()} />
+  }
+
+  return (
+    <Routes>
+      <Route element={<Layout me={me.data} />}>
+        <Route index element={<Navigate to="/projects" replace />} />
+        <Route path="projects" element={<ProjectsPage />} />
+        <Route path="projects/:projectId" element={<ProjectPage />} />
+        <Route path="services/:serviceId/*" element={<ServicePage />} />
+        <Route path="audit" element={<AuditPage />} />
+        <Route path="proxy" element={<ProxyPage />} />
+        <Route path="tokens" element={<TokensPage />} />
+        <Route path="deployments" element={<NotYetPage title="Deployments" />} />
+        <Route path="servers" element={<NotYetPage title="Servers" />} />
+        <Route path="*" element={<NotYetPage title="Page not found" missing />} />
+      </Route>
+    </Routes>
+  )
+}

@@ -1,0 +1,30 @@
+import { ApiError } from '../api/client'
+
+/** An error from a failed request or mutation, announced to screen readers. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  if (!error) return null
+  const message = error instanceof ApiError || error instanceof Error ? error.message : String(error)
+  return (
+    <p role="alert" className="notice notice-error">
+      {message}
+    </p>
+  )
+}
+
+export function SuccessNotice({ children }: { children: React.ReactNode }) {
+  if (!children) return null
+  return (
+    <p role="status" className="notice notice-ok">
+      {children}
+    </p>
+  )
+}
+
+export function Loading({ what }: { what: string }) {
+  return <p aria-busy="true">Loading {what}…</p>
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}

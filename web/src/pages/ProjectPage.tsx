@@ -1,0 +1,121 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { Link, useNavigate, useParams } from 'react-router'
+import { ApiError, call } from '../api/client'
+import type { ProjectDetail, Service } from '../api/types'
+import { ErrorNotice, Loading } from '../components/Notice'
+import { YamlEditor } from '../components/YamlEditor'
+
+const STARTER_COMPOSE = `services:
+  app:
+    image: nginx:1.27
+    restart: unless-stopped
+`
+
+type Domain = { id: string; domain: string }
+
+export function ProjectPage() {
+  const { projectId = '' } = useParams()
+  const project = useQuery({ queryKey: ['project', projectId], queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }) })
+  const domains = useQuery({ queryKey: ['domains', projectId], queryFn: () => call<{ domains: Domain[] }>('domains', { params: { uuid: projectId } }) })
+
+  if (project.isPending) return <Loading what="the project" />
+  if (project.error) return <ErrorNotice error={project.error} />
+  const p = project.data
+  return (
+    <section>
+      <nav aria-label="Breadcrumb">
+        <ul>
+          <li>
+            <Link to="/projects">Projects</Link>
+          </li>
+          <li>{p.name}</li>
+        </ul>
+      </nav>
+      <h1>{p.name}</h1>
+      {p.description && <p>{p.description}</p>}
+
+      <h2>Services</h2>
+      {p.services.length === 0 ? (
+        <p>No services yet.</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Service</th>
+                <th scope="col">Description</th>
+                <th scope="col">Version</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.services.map((s) => (
+                <tr key={s.uuid}>
+                  <td>
+                    <Link to={`/services/${s.uuid}`}>{s.name}</Link>
+                  </td>
+                  <td>{s.description}</td>
+                  <td>v{s.current_version}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateService projectId={projectId} />
+
+      <h2>Domains</h2>
+      {domains.data && domains.data.domains.length > 0 ? (
+        <ul>
+          {domains.data.domains.map((d) => (
+            <li key={d.id}>{d.domain}</li>
+          ))}
+        </ul>
+      ) : (
+        <p>No domains yet. Add them with the API (<code>POST /api/v1/projects/{'{uuid}'}/domains</code>); the generated proxy files show on the <Link to="/proxy">Proxy</Link> page.</p>
+      )}
+
+      <h2>Databases</h2>
+      <p>Managed databases are not available in this build yet.</p>
+    </section>
+  )
+}
+
+function CreateService({ projectId }: { projectId: string }) {
+  const [name, setName] = useState('')
+  const [compose, setCompose] = useState(STARTER_COMPOSE)
+  const queryClient = useQueryClient()
+  const navigate = useNavigate()
+  const create = useMutation({
+    mutationFn: () => call<Service>('createService', { params: { uuid: projectId }, body: { name, compose } }),
+    onSuccess: async (service) => {
+      await queryClient.invalidateQueries({ queryKey: ['project', projectId] })
+      navigate(`/services/${service.uuid}`)
+    },
+  })
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    create.mutate()
+  }
+  const issues = create.error instanceof ApiError ? create.error.issues : []
+  return (
+    <details>
+      <summary role="button" className="outline">
+        New service
+      </summary>
+      <form onSubmit={submit} aria-labelledby="new-service">
+        <h3 id="new-service">New service</h3>
+        <label>
+          Service name
+          <input name="service-name" required maxLength={63} pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" title="lower-case letters, digits and hyphens; starts and ends with a letter or digit" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label htmlFor="new-service-compose">Compose file</label>
+        <YamlEditor id="new-service-compose" label="Compose file of the new service" value={compose} onChange={setCompose} issues={issues} />
+        <ErrorNotice error={create.error} />
+        <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
+          Create service
+        </button>
+      </form>
+    </details>
+  )
+}

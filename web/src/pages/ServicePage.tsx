@@ -1,0 +1,68 @@
+import { useQuery } from '@tanstack/react-query'
+import { Link, NavLink, Route, Routes, useParams } from 'react-router'
+import { call } from '../api/client'
+import type { ProjectDetail, Service } from '../api/types'
+import { ErrorNotice, Loading } from '../components/Notice'
+import { ComposeTab } from './service/ComposeTab'
+import { EnvTab } from './service/EnvTab'
+import { HistoryTab } from './service/HistoryTab'
+import { ParametersTab } from './service/ParametersTab'
+
+export function ServicePage() {
+  const { serviceId = '' } = useParams()
+  const service = useQuery({ queryKey: ['service', serviceId], queryFn: () => call<Service>('service', { params: { uuid: serviceId } }) })
+  const projectId = service.data?.project_uuid
+  const project = useQuery({
+    queryKey: ['project', projectId],
+    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
+    enabled: projectId !== undefined,
+  })
+
+  if (service.isPending) return <Loading what="the service" />
+  if (service.error) return <ErrorNotice error={service.error} />
+  const s = service.data
+  const base = `/services/${serviceId}`
+  return (
+    <section>
+      <nav aria-label="Breadcrumb">
+        <ul>
+          <li>
+            <Link to="/projects">Projects</Link>
+          </li>
+          <li>
+            <Link to={`/projects/${s.project_uuid}`}>{project.data?.name ?? 'Project'}</Link>
+          </li>
+          <li>{s.name}</li>
+        </ul>
+      </nav>
+      <h1>
+        {s.name} <small className="badge">v{s.current_version}</small>
+      </h1>
+      {s.description && <p>{s.description}</p>}
+      <nav aria-label="Service sections" className="tabs">
+        <ul>
+          <li>
+            <NavLink to={base} end>
+              Compose
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/history`}>History</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/env`}>Environment</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/parameters`}>Parameters</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<ComposeTab serviceId={serviceId} />} />
+        <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
+        <Route path="env" element={<EnvTab serviceId={serviceId} />} />
+        <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
+      </Routes>
+    </section>
+  )
+}

@@ -1,0 +1,123 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { call } from '../api/client'
+import type { Token } from '../api/types'
+import { ErrorNotice, formatTime, Loading } from '../components/Notice'
+
+const ABILITIES = ['read', 'read:sensitive', 'write', 'deploy', 'root'] as const
+
+export function TokensPage() {
+  const queryClient = useQueryClient()
+  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => call<{ tokens: Token[] }>('tokens') })
+  const [name, setName] = useState('')
+  const [abilities, setAbilities] = useState<Set<string>>(new Set(['read']))
+  const [secret, setSecret] = useState<string | null>(null)
+
+  const create = useMutation({
+    mutationFn: () => call<{ token: string }>('createToken', { body: { name, abilities: [...abilities] } }),
+    onSuccess: async (created) => {
+      setSecret(created.token)
+      setName('')
+      await queryClient.invalidateQueries({ queryKey: ['tokens'] })
+    },
+  })
+  const revoke = useMutation({
+    mutationFn: (id: string) => call('revokeToken', { params: { id } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['tokens'] }),
+  })
+
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    create.mutate()
+  }
+  function toggle(ability: string) {
+    const next = new Set(abilities)
+    if (!next.delete(ability)) next.add(ability)
+    setAbilities(next)
+  }
+
+  return (
+    <section>
+      <h1>API tokens</h1>
+      {secret && (
+        <article className="token-secret" role="status">
+          <p>
+            <strong>Copy the token now: it is not shown again.</strong>
+          </p>
+          <pre>
+            <code>{secret}</code>
+          </pre>
+          <div className="button-row">
+            <button type="button" className="outline" onClick={() => void navigator.clipboard?.writeText(secret)}>
+              Copy
+            </button>
+            <button type="button" className="secondary" onClick={() => setSecret(null)}>
+              Done
+            </button>
+          </div>
+        </article>
+      )}
+      {tokens.isPending ? (
+        <Loading what="tokens" />
+      ) : tokens.error ? (
+        <ErrorNotice error={tokens.error} />
+      ) : tokens.data.tokens.length === 0 ? (
+        <p>No active tokens.</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Abilities</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.data.tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  <td>{t.abilities.join(', ')}</td>
+                  <td>{formatTime(t.last_used_at)}</td>
+                  <td>
+                    <button type="button" className="outline secondary small" onClick={() => revoke.mutate(t.id)}>
+                      Revoke <span className="visually-hidden">{t.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ErrorNotice error={revoke.error} />
+      <form onSubmit={submit} aria-labelledby="token-new">
+        <h2 id="token-new">New token</h2>
+        <label>
+          Token name
+          <input name="token-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <fieldset>
+          <legend>Abilities</legend>
+          {ABILITIES.map((a) => (
+            <label key={a}>
+              <input type="checkbox" checked={abilities.has(a)} onChange={() => toggle(a)} />
+              {a}
+            </label>
+          ))}
+        </fieldset>
+        <ErrorNotice error={create.error} />
+        <button type="submit" aria-busy={create.isPending} disabled={create.isPending || abilities.size === 0}>
+          Create token
+        </button>
+      </form>
+    </section>
+  )
+}
