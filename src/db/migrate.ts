@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { MigrationDialect } from './migration-helpers.js'
 import * as m001 from './migrations/001_foundation.js'
+import * as m002 from './migrations/002_deployments.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
 // Listed in code, not read from a folder, so the compiled package and tsx runs see the same set.
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001_foundation': m001,
+  '002_deployments': m002,
 }
 
 class StaticMigrationProvider implements MigrationProvider {
