@@ -11,6 +11,8 @@ import { loadAppKey } from './crypto/app-key.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createDeploymentsModule } from './deployments/deployments.module.js'
+import type { ProxyNetwork } from './deployments/work-dir.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
 import { createProjectsService } from './projects/projects.service.js'
@@ -22,7 +24,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({ config, logDestination }: { config: Config; logDestination?: NodeJS.WritableStream }) {
+export async function buildApp({ config, logDestination, proxyNetwork }: { config: Config; logDestination?: NodeJS.WritableStream; proxyNetwork?: ProxyNetwork }) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
   const database = openDatabase(config.database)
@@ -34,6 +36,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
     const users = createUsersService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
+    const deploymentsModule = createDeploymentsModule({ db, audit, events, env, cipher, logger, dataDir: config.dataDir, deployTimeoutMs: config.deployTimeoutMs, proxyNetwork })
     return {
       config,
       logger,
@@ -51,7 +54,12 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       parameters: createParametersService({ db, audit, events }),
       env,
       composeValidation: createComposeValidationService({ db, env }),
-      close: () => database.close(),
+      ...deploymentsModule,
+      /** Stops the deployment workers (their running deployments end as failed), then the database. */
+      close: async () => {
+        await deploymentsModule.stopBackground()
+        await database.close()
+      },
     }
   } catch (error) {
     await database.close()

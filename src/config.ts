@@ -13,6 +13,8 @@ export type Config = {
   appKey?: string
   logLevel: (typeof LOG_LEVELS)[number]
   admin?: { email: string; password: string }
+  /** A deployment running longer than this is killed and fails. */
+  deployTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -37,6 +39,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BERTH_ADMIN_EMAIL: z.string().email('BERTH_ADMIN_EMAIL must be an e-mail address').optional(),
   BERTH_ADMIN_PASSWORD: z.string().optional(),
+  BERTH_DEPLOY_TIMEOUT_SECONDS: z.coerce.number({ message: 'BERTH_DEPLOY_TIMEOUT_SECONDS must be a number' }).int().min(1).max(86400).default(900),
 })
 
 function databaseTarget(url: string | undefined, path: string, problems: string[]): DatabaseTarget {
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
+    deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
     admin:
       e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
         ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }

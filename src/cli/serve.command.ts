@@ -10,6 +10,7 @@ export function serveCommand(): Command {
     const app = await buildApp({ config })
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
+    await app.startBackground()
     const address = await server.listen({ host: config.host, port: config.port })
     const lines = [
       `Berth is listening on ${address}`,

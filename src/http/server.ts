@@ -9,7 +9,10 @@ import { authRoutes } from '../auth/auth.routes.js'
 import { tokenRoutes } from '../auth/tokens.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { deploymentRoutes } from '../deployments/deployments.routes.js'
+import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
+import { serverRoutes } from '../servers/servers.routes.js'
 import { projectRoutes } from '../projects/projects.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
@@ -57,6 +60,9 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(parameterRoutes(app))
       await api.register(envRoutes(app))
       await api.register(auditRoutes(app))
+      await api.register(deploymentRoutes(app))
+      await api.register(logStreamRoutes(app))
+      await api.register(serverRoutes(app))
     },
     { prefix: '/api/v1' },
   )

@@ -34,6 +34,7 @@ export async function startTestAppIn(dataDir: string, env: Record<string, string
   const app = await buildApp({ config })
   const server = await createHttpServer(app)
   await server.ready()
+  await app.startBackground()
 
   async function token(abilities: Ability[], team = 'Default') {
     const email = `user${++userCounter}-${Date.now()}@example.com`
