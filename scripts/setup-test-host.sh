@@ -6,6 +6,8 @@
 #   - a running dockerd (started in the background when /var/run/docker.sock does not answer),
 #   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
 #     root file system imported with `docker import`),
+#   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
+#     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
 #   - with BERTH_SETUP_ALL=1 also chromium (browser tests) and postgresql (package only).
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
@@ -287,6 +289,21 @@ ensure_postgresql() {
     || die "no /usr/lib/postgresql/*/bin/postgres after installing postgresql."
 }
 
+# The ssh:// deployment test starts its own sshd (own config, host key and authorized key, on a
+# free port of 127.0.0.1); this only makes sure the binary and its run directory are there.
+ensure_sshd() {
+  step 'installing openssh-server'
+  if [ -x /usr/sbin/sshd ]; then
+    log "sshd: already installed"
+  else
+    apt_install openssh-server
+    [ -x /usr/sbin/sshd ] || die "/usr/sbin/sshd is still missing after installing openssh-server."
+  fi
+  command -v ssh-keygen >/dev/null 2>&1 || die "ssh-keygen is missing (package openssh-client)."
+  mkdir -p /run/sshd
+  chmod 0755 /run/sshd
+}
+
 main() {
   local started=$SECONDS
   ensure_docker_packages
@@ -294,6 +311,7 @@ main() {
   ensure_dockerd
   ensure_test_image
   check_container_runs
+  ensure_sshd
   if [ "${BERTH_SETUP_ALL:-}" = 1 ]; then
     ensure_chromium
     ensure_postgresql
