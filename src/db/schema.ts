@@ -132,6 +132,8 @@ export type DatabaseTable = {
   image: string
   public_port: number | null
   volume_name: string
+  db_user: string
+  db_name: string
   created_at: string
 }
 

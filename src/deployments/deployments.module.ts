@@ -5,6 +5,7 @@ import type { SecretCipher } from '../crypto/cipher.js'
 import type { DB, ResourceType } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import type { EventBus } from '../events/event-bus.js'
+import { createDatabasesService } from '../databases/databases.service.js'
 import { createContainersService } from '../servers/containers.service.js'
 import { createServerMonitor } from '../servers/server-monitor.js'
 import { createServersService } from '../servers/servers.service.js'
@@ -74,6 +75,7 @@ export function createDeploymentsModule(deps: Deps) {
     deployments,
     resourceRuntime,
     containers: createContainersService({ db, audit, servers }),
+    databases: createDatabasesService({ db, audit, events, cipher }),
     /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
     async startBackground() {
       await workers.start()

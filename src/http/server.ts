@@ -9,6 +9,7 @@ import { authRoutes } from '../auth/auth.routes.js'
 import { tokenRoutes } from '../auth/tokens.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { databaseRoutes } from '../databases/databases.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -63,6 +64,7 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(deploymentRoutes(app))
       await api.register(logStreamRoutes(app))
       await api.register(serverRoutes(app))
+      await api.register(databaseRoutes(app))
     },
     { prefix: '/api/v1' },
   )

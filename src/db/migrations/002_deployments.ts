@@ -34,6 +34,8 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
     .addColumn('image', 'varchar(500)', (c) => c.notNull())
     .addColumn('public_port', 'integer')
     .addColumn('volume_name', 'varchar(200)', (c) => c.notNull())
+    .addColumn('db_user', 'varchar(63)', (c) => c.notNull())
+    .addColumn('db_name', 'varchar(63)', (c) => c.notNull())
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .execute()
 
