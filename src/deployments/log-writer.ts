@@ -58,7 +58,7 @@ export function createLogWriter(opts: LogWriterOptions) {
     const output = truncateLine(opts.redact(line), maxLine)
     if (stream !== 'berth' && total + output.length > maxTotal) {
       capped = true
-      push('berth', `[log limit reached: this deployment's output exceeded ${Math.round(maxTotal / 1024 / 1024)} MiB; further output is not stored]`, false)
+      push('berth', `[log limit reached: this deployment's output exceeded ${maxTotal >= 1024 * 1024 ? `${Math.round(maxTotal / 1024 / 1024)} MiB` : `${maxTotal} characters`}; further output is not stored]`, false)
       return
     }
     total += output.length
