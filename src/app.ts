@@ -36,7 +36,7 @@ export async function buildApp({ config, logDestination, proxyNetwork }: { confi
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
     const users = createUsersService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
-    const deploymentsModule = createDeploymentsModule({ db, audit, events, env, cipher, logger, dataDir: config.dataDir, deployTimeoutMs: config.deployTimeoutMs, proxyNetwork })
+    const deploymentsModule = createDeploymentsModule({ db, audit, events, env, cipher, logger, dataDir: config.dataDir, deployTimeoutMs: config.deployTimeoutMs, retention: config.deploymentRetention, proxyNetwork })
     return {
       config,
       logger,

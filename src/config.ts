@@ -15,6 +15,8 @@ export type Config = {
   admin?: { email: string; password: string }
   /** A deployment running longer than this is killed and fails. */
   deployTimeoutMs: number
+  /** Deployment history retention (a daily job): days to keep, days to keep failed ones, newest N per resource always kept. */
+  deploymentRetention: { keepDays: number; keepFailedDays: number; keepLastPerResource: number }
 }
 
 export class ConfigError extends Error {
@@ -39,6 +41,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BERTH_ADMIN_EMAIL: z.string().email('BERTH_ADMIN_EMAIL must be an e-mail address').optional(),
   BERTH_ADMIN_PASSWORD: z.string().optional(),
+  BERTH_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  BERTH_RETENTION_FAILED_DAYS: z.coerce.number().int().min(1).default(180),
+  BERTH_RETENTION_KEEP_LAST: z.coerce.number().int().min(0).default(10),
   BERTH_DEPLOY_TIMEOUT_SECONDS: z.coerce.number({ message: 'BERTH_DEPLOY_TIMEOUT_SECONDS must be a number' }).int().min(1).max(86400).default(900),
 })
 
@@ -79,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
+    deploymentRetention: { keepDays: e.BERTH_RETENTION_DAYS, keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS, keepLastPerResource: e.BERTH_RETENTION_KEEP_LAST },
     admin:
       e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
         ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }

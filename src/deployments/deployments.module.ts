@@ -13,6 +13,7 @@ import { createDeploymentWorkers } from './deployment-worker.js'
 import { createDeploymentsService } from './deployments.service.js'
 import { containerLogs, containersOf, resourceStatus } from './resource-runtime.js'
 import { findTeamResource } from './resources.js'
+import { pruneDeployments, type RetentionPolicy } from './retention.js'
 import { noProxyNetwork, type ProxyNetwork } from './work-dir.js'
 
 type Deps = {
@@ -24,10 +25,13 @@ type Deps = {
   logger: Logger
   dataDir: string
   deployTimeoutMs: number
+  retention: RetentionPolicy
   proxyNetwork?: ProxyNetwork
 }
 
 const MONITOR_INTERVAL_MS = 60_000
+const RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000
+const RETENTION_FIRST_RUN_MS = 60_000
 
 /** Wires servers, deployments and their workers; buildApp spreads the result into the app. */
 export function createDeploymentsModule(deps: Deps) {
@@ -65,6 +69,12 @@ export function createDeploymentsModule(deps: Deps) {
   }
 
   let monitorTimer: NodeJS.Timeout | undefined
+  let retentionTimer: NodeJS.Timeout | undefined
+  function prune() {
+    pruneDeployments(db, audit, deps.retention)
+      .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+  }
   function refreshServers() {
     servers.refreshAll().catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
   }
@@ -82,9 +92,17 @@ export function createDeploymentsModule(deps: Deps) {
       refreshServers()
       monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
       monitorTimer.unref()
+      retentionTimer = setTimeout(() => {
+        prune()
+        retentionTimer = setInterval(prune, RETENTION_INTERVAL_MS)
+        retentionTimer.unref()
+      }, RETENTION_FIRST_RUN_MS)
+      retentionTimer.unref()
     },
     async stopBackground() {
       clearInterval(monitorTimer)
+      clearTimeout(retentionTimer)
+      clearInterval(retentionTimer)
       await workers.stop()
     },
   }

@@ -17,6 +17,7 @@ export function healthRoutes(app: App): FastifyPluginAsync {
           status: healthy ? 'healthy' : 'unhealthy',
           database: { connected: true, dialect: app.database.dialect, migrations: { applied: migrations.applied.length, pending: migrations.pending.length } },
           uptime,
+          servers: Object.fromEntries([...app.serverMonitor.all()].map(([id, s]) => [id, { reachable: s.reachable, engine_version: s.engine_version, checked_at: s.checked_at }])),
         })
       } catch (error) {
         server.log.error({ err: error }, 'health check: database unreachable')
