@@ -1,12 +1,28 @@
 import type { Kysely } from 'kysely'
+import { preparedQuery } from '../db/prepared.js'
 import type { DB, LogStream } from '../db/schema.js'
 
 export const MAX_LINE_CHARS = 16 * 1024
 export const MAX_LOG_CHARS = 10 * 1024 * 1024
 const FLUSH_INTERVAL_MS = 100
 const FLUSH_LINES = 1000
-// SQLite allows 32766 bound values per statement; 6 columns x 500 rows stays far below it.
-const ROWS_PER_INSERT = 500
+// Multi-row inserts compiled once (see db/prepared.ts): building a Kysely query per batch costs
+// more than SQLite takes to store it. 6 columns x 100 rows stays far below SQLite's bound-value limit.
+const ROWS_PER_INSERT = 100
+type Cell = string | number
+function insertOf(rows: number) {
+  return preparedQuery((db, ...v: Cell[]) =>
+    db.insertInto('deployment_logs').values(
+      Array.from({ length: rows }, (_, r) => ({
+        deployment_id: v[r * 6] as string, seq: v[r * 6 + 1] as number, ts: v[r * 6 + 2] as string,
+        stream: v[r * 6 + 3] as LogStream, output: v[r * 6 + 4] as string, hidden: v[r * 6 + 5] as number,
+      })),
+    ),
+  )
+}
+const insertMany = insertOf(ROWS_PER_INSERT)
+const insertOne = insertOf(1)
+const cells = (r: LogRow): Cell[] => [r.deployment_id, r.seq, r.ts, r.stream, r.output, r.hidden]
 
 export type LogRow = { deployment_id: string; seq: number; ts: string; stream: LogStream; output: string; hidden: number }
 
@@ -67,7 +83,9 @@ export function createLogWriter(opts: LogWriterOptions) {
 
   async function writeBatch(rows: LogRow[]) {
     await opts.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await trx.insertInto('deployment_logs').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
+      let i = 0
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) await insertMany(trx, ...rows.slice(i, i + ROWS_PER_INSERT).flatMap(cells))
+      for (; i < rows.length; i++) await insertOne(trx, ...cells(rows[i]!))
     })
     opts.onFlushed?.(rows[rows.length - 1]!.seq)
   }
