@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp, type App } from '../../src/app.js'
+import type { ProxyNetwork } from '../../src/deployments/work-dir.js'
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
 import type { Ability } from '../../src/auth/principal.js'
 import { loadConfig } from '../../src/config.js'
@@ -24,14 +25,17 @@ export type TestApp = {
 let userCounter = 0
 
 /** A real Berth (real SQLite file in a temp data dir, real Fastify) with no network port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env)
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env, options)
 }
 
+/** Dependencies a test may replace (e.g. which compose services join the proxy network). */
+export type TestAppOptions = { proxyNetwork?: ProxyNetwork }
+
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
-export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env })
-  const app = await buildApp({ config })
+  const app = await buildApp({ config, proxyNetwork: options.proxyNetwork })
   const server = await createHttpServer(app)
   await server.ready()
   await app.startBackground()
