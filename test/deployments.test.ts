@@ -31,6 +31,9 @@ describe('deployments on a real Docker engine', () => {
     if (!(await requireDocker(ctx))) return
     const port = await freePort()
     const id = await service('web', httpdCompose(port))
+    const localhost = async () => (await t.call(root, 'GET', '/api/v1/servers')).body.servers.find((s: any) => s.name === 'localhost')
+    const before = await waitFor('the first state of localhost', async () => (await localhost()).state ?? undefined, 20_000)
+    assert.equal(before.reachable, true)
     const first = await deploy(t, root, id)
     const done = await waitForEnd(t, root, first)
     assert.equal(done.status, 'finished', await logText(t, root, first))
@@ -46,6 +49,8 @@ describe('deployments on a real Docker engine', () => {
 
     const status = await t.call(root, 'GET', `/api/v1/services/${id}/status`)
     assert.equal(status.body.status, 'running')
+    // Engine events (a container started) refresh the live state well before the 60 s interval.
+    await waitFor('an event-driven refresh of the server state', async () => (await localhost()).state.checked_at > before.checked_at, 10_000)
 
     const port2 = await freePort()
     const put = await t.call(root, 'PUT', `/api/v1/services/${id}/compose`, { yaml: httpdCompose(port2), base_version: 1 })

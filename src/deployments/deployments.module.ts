@@ -7,6 +7,7 @@ import type { EnvService } from '../env/env.service.js'
 import type { EventBus } from '../events/event-bus.js'
 import { createDatabasesService } from '../databases/databases.service.js'
 import { createContainersService } from '../servers/containers.service.js'
+import { createEngineEventWatchers } from '../servers/engine-events.js'
 import { createServerMonitor } from '../servers/server-monitor.js'
 import { createServersService } from '../servers/servers.service.js'
 import { createDeploymentWorkers } from './deployment-worker.js'
@@ -69,6 +70,10 @@ export function createDeploymentsModule(deps: Deps) {
   }
 
   let monitorTimer: NodeJS.Timeout | undefined
+  const engineEvents = createEngineEventWatchers({
+    logger,
+    onActivity: (serverId) => void servers.refreshOne(serverId).catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+  })
   let retentionTimer: NodeJS.Timeout | undefined
   function prune() {
     pruneDeployments(db, audit, deps.retention)
@@ -76,7 +81,7 @@ export function createDeploymentsModule(deps: Deps) {
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
   }
   function refreshServers() {
-    servers.refreshAll().catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
+    servers.refreshAll(engineEvents.watch).catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
   }
 
   return {
@@ -101,6 +106,7 @@ export function createDeploymentsModule(deps: Deps) {
     },
     async stopBackground() {
       clearInterval(monitorTimer)
+      engineEvents.stop()
       clearTimeout(retentionTimer)
       clearInterval(retentionTimer)
       await workers.stop()

@@ -14,6 +14,8 @@ export interface DockerHost {
   readonly dockerHost: string
   compose(args: string[], opts: { cwd: string; env: Record<string, string> }): ChildProcess
   docker(args: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+  /** A long-running engine command whose output the caller reads (e.g. `docker events`). */
+  follow(args: string[]): ChildProcess
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -80,6 +82,9 @@ export function createDockerHost(server: { id: string; docker_host: string }, pr
     },
     docker(args, opts) {
       return runDocker(env, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    },
+    follow(args) {
+      return spawn('docker', args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     },
   }
 }

@@ -141,11 +141,22 @@ export function createServersService({ db, audit, cipher, dataDir, monitor }: De
     return monitor.refresh(server.id, hostOf(server), { withCompose: true })
   }
 
-  /** Refreshes the live state of every server (the monitor's interval calls this). */
-  async function refreshAll() {
+  /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
+  async function refreshAll(each?: (serverId: string, host: DockerHost) => void) {
     const rows = await db.selectFrom('servers').selectAll().execute()
-    await Promise.all(rows.map((s) => monitor.refresh(s.id, hostOf(s), { withCompose: false })))
+    await Promise.all(
+      rows.map(async (s) => {
+        const host = hostOf(s)
+        each?.(s.id, host)
+        await monitor.refresh(s.id, host, { withCompose: false })
+      }),
+    )
   }
 
-  return { list, get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)), find, create, update, remove, assignResource, serverForResource, hostOf, hostById, check, refreshAll }
+  async function refreshOne(serverId: string) {
+    const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
+    if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
+  }
+
+  return { list, get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)), find, create, update, remove, assignResource, serverForResource, hostOf, hostById, check, refreshAll, refreshOne }
 }
