@@ -20,7 +20,7 @@ export type RunnerDeps = {
   onLogFlushed(deploymentId: string, lastSeq: number): void
 }
 
-export type Outcome = { status: DeploymentStatus; exitCode: number | null; message: string }
+export type Outcome = { status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>; exitCode: number | null; message: string }
 
 /** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
 export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start'>): string[][] {

@@ -38,7 +38,11 @@ const RETENTION_FIRST_RUN_MS = 60_000
 export function createDeploymentsModule(deps: Deps) {
   const { db, audit, events, env, cipher, logger, dataDir } = deps
   const serverMonitor = createServerMonitor()
-  const servers = createServersService({ db, audit, cipher, dataDir, monitor: serverMonitor })
+  const engineEvents = createEngineEventWatchers({
+    logger,
+    onActivity: (serverId) => void servers.refreshOne(serverId).catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+  })
+  const servers = createServersService({ db, audit, cipher, dataDir, monitor: serverMonitor, onRemoved: (id) => engineEvents.forget(id) })
   const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
 
   async function hostFor(serverId: string) {
@@ -70,10 +74,6 @@ export function createDeploymentsModule(deps: Deps) {
   }
 
   let monitorTimer: NodeJS.Timeout | undefined
-  const engineEvents = createEngineEventWatchers({
-    logger,
-    onActivity: (serverId) => void servers.refreshOne(serverId).catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
-  })
   let retentionTimer: NodeJS.Timeout | undefined
   function prune() {
     pruneDeployments(db, audit, deps.retention)

@@ -19,7 +19,7 @@ export type BerthEvent =
       resourceId: string
       resourceType: 'service' | 'database'
       serverId: string
-      status: 'finished' | 'failed' | 'cancelled-by-user' | 'queued' | 'in_progress'
+      status: 'finished' | 'failed' | 'cancelled-by-user'
     }
 
 export type EventBus = ReturnType<typeof createEventBus>

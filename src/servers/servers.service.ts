@@ -8,7 +8,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import { createDockerHost, DOCKER_HOST_PATTERN, type DockerHost } from './docker-host.js'
 import type { ServerMonitor } from './server-monitor.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; cipher: SecretCipher; dataDir: string; monitor: ServerMonitor }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; cipher: SecretCipher; dataDir: string; monitor: ServerMonitor; onRemoved?: (serverId: string) => void }
 
 export type ServerInput = { name: string; docker_host: string; private_key?: string; concurrency_limit?: number; queue_limit?: number }
 export type ServersService = ReturnType<typeof createServersService>
@@ -31,7 +31,7 @@ export function serverView(s: ServerTable) {
   }
 }
 
-export function createServersService({ db, audit, cipher, dataDir, monitor }: Deps) {
+export function createServersService({ db, audit, cipher, dataDir, monitor, onRemoved }: Deps) {
   /** A server the team may use: its own, or a shared one (team_id null). Others are "not found". */
   async function find(dbh: Kysely<DB>, teamId: string, serverId: string) {
     const server = await dbh
@@ -104,6 +104,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor }: De
       await audit.record(trx, actor, { action: 'server.deleted', resourceType: 'server', resourceId: serverId, details: { name: server.name } })
     })
     monitor.forget(serverId)
+    onRemoved?.(serverId)
   }
 
   /** Places a service or database on a server; its next deployment goes there. */
