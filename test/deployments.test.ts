@@ -87,14 +87,29 @@ describe('deployments on a real Docker engine', () => {
     assert.match(log, /Deployment failed after [\d.]+ s: docker compose up exited with code \d+$/)
   })
 
-  it('cancels a long deployment by killing its process group', async (ctx) => {
+  it('cancels a long deployment by killing its process group, while its log streams live over SSE', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const id = await service('slow', SLOW_COMPOSE)
     const deploymentId = await deploy(t, root, id)
-    await waitFor('the deployment to run', async () => (await logText(t, root, deploymentId)).includes('$ docker compose'), 30_000)
-    await new Promise((r) => setTimeout(r, 1000))
+    const address = await t.server.listen({ port: 0, host: '127.0.0.1' })
+    const response = await fetch(`${address}/api/v1/deployments/${deploymentId}/logs/stream`, { headers: { authorization: `Bearer ${root}` } })
+    assert.equal(response.status, 200)
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let received = ''
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(received)) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error(`the stream ended before ${pattern}: ${received}`)
+        received += value
+      }
+    }
+    await readUntil(/data: .*\$ docker compose/)
+    await readUntil(/slow-1 {2}(Waiting|Healthy|Started)/)
     const cancel = await t.call(root, 'POST', `/api/v1/deployments/${deploymentId}/cancel`)
     assert.equal(cancel.status, 202)
+    await readUntil(/event: end\ndata: {"status":"cancelled-by-user"}/)
+    const ids = [...received.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
+    assert.ok(ids.length > 3 && ids.every((id, i) => i === 0 || id > ids[i - 1]!), `every line once, in order (hidden lines skipped): ${ids}`)
     const d = await waitForEnd(t, root, deploymentId, 30_000)
     assert.equal(d.status, 'cancelled-by-user')
     assert.match(await logText(t, root, deploymentId), /Deployment cancelled after [\d.]+ s: cancelled by /)

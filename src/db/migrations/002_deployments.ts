@@ -63,7 +63,8 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
     .addColumn('started_at', 'varchar(32)')
     .addColumn('finished_at', 'varchar(32)')
     .execute()
-  await db.schema.createIndex('deployments_resource').on('deployments').columns(['resource_id', 'created_at']).execute()
+  // Covers a resource's history (count and newest-first page) without touching the table.
+  await db.schema.createIndex('deployments_resource').on('deployments').columns(['resource_id', 'resource_type', 'team_id', 'created_at']).execute()
   await db.schema.createIndex('deployments_team_status').on('deployments').columns(['team_id', 'status', 'created_at']).execute()
   await db.schema.createIndex('deployments_server_status').on('deployments').columns(['server_id', 'status', 'created_at']).execute()
   await db.schema.createIndex('deployments_finished').on('deployments').columns(['finished_at']).execute()
