@@ -110,7 +110,7 @@ async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env
   log.append('berth', `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`)
   await deps.db.updateTable('deployments').set({ compose_version: version.version }).where('id', '=', d.id).execute()
 
-  const attach = d.resource_type === 'service' ? await deps.proxyNetwork.composeServicesToAttach(resource.id) : []
+  const attach = await deps.proxyNetwork.composeServicesToAttach(resource.id)
   const composeYaml = attachToNetwork(version.rendered_yaml, deps.proxyNetwork.name, attach)
   if (composeYaml !== version.rendered_yaml) {
     const made = await ensureNetwork(host, deps.proxyNetwork.name)

@@ -4,6 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { uuidParam } from '../http/schemas.js'
+import { BadRequestError } from '../errors.js'
 import { deploymentView, triggerOf } from './deployments.service.js'
 
 const deployBody = z.object({
@@ -25,7 +26,7 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
     server.post('/deploy', { config: { ability: 'deploy' }, schema: { tags: ['deployments'], summary: 'Queue deployments of services or databases', body: deployBody } }, async (request, reply) => {
       const p = principalOf(request)
       const ids = uuidList.safeParse(request.body.uuid.split(',').map((s) => s.trim()).filter(Boolean))
-      if (!ids.success) return reply.status(400).send({ error: { code: 'invalid_request', message: 'uuid must be one UUID or a comma-separated list of UUIDs.' } })
+      if (!ids.success) throw new BadRequestError('invalid_request', 'uuid must be one UUID or a comma-separated list of UUIDs.')
       const { force, pull, stop_before_start } = request.body
       const deployments = await app.deployments.queue(p.teamId, ids.data, { force, pull, stopBeforeStart: stop_before_start, trigger: triggerOf(p.via) }, actorOf(p))
       return reply.status(202).send({ deployments })

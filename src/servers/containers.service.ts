@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { AppError, NotFoundError } from '../errors.js'
-import { assertContainerId, type DockerHost } from './docker-host.js'
+import { isContainerId, type DockerHost } from './docker-host.js'
 import type { ServersService } from './servers.service.js'
 
 type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; servers: Pick<ServersService, 'find' | 'hostOf'> }
@@ -28,8 +28,8 @@ export function createContainersService({ db, audit, servers }: Deps) {
   async function act(teamId: string, serverId: string, containerId: string, action: ContainerAction, actor: Actor) {
     const server = await servers.find(db, teamId, serverId)
     const notFound = new NotFoundError(`Container ${containerId} was not found on server ${serverId}.`)
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(containerId)) throw notFound
-    assertContainerId(containerId)
+    // Checked before it reaches a command line: anything else is not a container we could have made.
+    if (!isContainerId(containerId)) throw notFound
     const host = servers.hostOf(server)
     const resourceId = await owningResource(host, containerId)
     const resource = resourceId

@@ -32,8 +32,12 @@ export function assertComposeProjectName(name: string): void {
   if (!COMPOSE_PROJECT_PATTERN.test(name)) throw new Error(`"${name}" is not a valid Compose project name`)
 }
 
+export function isContainerId(id: string): boolean {
+  return CONTAINER_ID_PATTERN.test(id)
+}
+
 export function assertContainerId(id: string): void {
-  if (!CONTAINER_ID_PATTERN.test(id)) throw new Error(`"${id}" is not a valid container id or name`)
+  if (!isContainerId(id)) throw new Error(`"${id}" is not a valid container id or name`)
 }
 
 function baseEnv(dockerHost: string, transport: SshTransport | undefined): Record<string, string> {
