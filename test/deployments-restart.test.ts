@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -13,6 +13,15 @@ import { ENDED } from './support/deploy-helpers.js'
 import { startTestAppIn } from './support/harness.js'
 
 const root = new URL('..', import.meta.url).pathname
+
+/** Alive and not a zombie (this machine's PID 1 may not reap orphans). */
+function processRuns(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 /** Runs `berth serve` as its own process (so it can be killed for real) and resolves with its address. */
 function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -68,14 +77,29 @@ describe('crash safety', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     }
 
+    const leftover = (await (async () => {
+      const { openDatabase } = await import('../src/db/connection.js')
+      const peek = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'berth.db') })
+      try {
+        return await peek.db.selectFrom('deployments').select('process_id').where('status', '=', 'in_progress').executeTakeFirstOrThrow()
+      } finally {
+        await peek.close()
+      }
+    })()).process_id
+    assert.ok(leftover, 'the running compose process group was recorded')
+
     const t = await startTestAppIn(dataDir)
     try {
+      assert.ok(!processRuns(leftover), 'the restarted Berth stopped the leftover compose process')
       const rows = await t.app.db.selectFrom('deployments').selectAll().orderBy('created_at').execute()
       const [interrupted, next] = rows
       assert.equal(interrupted!.status, 'failed')
       assert.equal(interrupted!.message, 'interrupted: Berth restarted')
       const lines = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq', 'desc').limit(1).execute()
       assert.equal(lines[0]!.output, 'Deployment failed: interrupted: Berth restarted')
+      const all = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq').execute()
+      // The orphan either died on its own (its output pipe broke) or the restarted Berth stopped it.
+      if (all.some((l) => l.output.startsWith('Stopped the compose process group'))) assert.match(all[all.length - 2]!.output, /^Stopped the compose process group \d+ left running by the previous Berth$/)
       const ended = await waitFor('the queued deployment to run after the restart', async () => {
         const d = await t.app.db.selectFrom('deployments').selectAll().where('id', '=', next!.id).executeTakeFirstOrThrow()
         return ENDED.includes(d.status) ? d : undefined

@@ -158,6 +158,7 @@ export type DeploymentTable = {
   stop_before_start: number
   exit_code: number | null
   message: string | null
+  process_id?: number | null
   created_by: string
   created_at: string
   started_at: string | null

@@ -32,7 +32,7 @@ export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_imag
   return steps
 }
 
-function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, signal: AbortSignal): Promise<number | null> {
+function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, signal: AbortSignal, onSpawn: (pid: number) => Promise<void>): Promise<number | null> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess
     try {
@@ -45,6 +45,7 @@ function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, 
     const err = createLineSplitter((line) => log.append('stderr', line))
     child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c))
     child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c))
+    if (child.pid !== undefined) onSpawn(child.pid).catch(reject)
     const onAbort = () => killProcessGroup(child)
     signal.addEventListener('abort', onAbort, { once: true })
     child.on('error', (error) => {
@@ -124,7 +125,9 @@ async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    exitCode = await runStep(host, args, cwd, log, signal)
+    exitCode = await runStep(host, args, cwd, log, signal, async (pid) => {
+      await deps.db.updateTable('deployments').set({ process_id: pid }).where('id', '=', d.id).execute()
+    })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
     if (exitCode !== 0) return { status: 'failed', exitCode, message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}` }
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
@@ -19,6 +20,29 @@ type Deps = RunnerDeps & {
 }
 
 export type DeploymentWorkers = ReturnType<typeof createDeploymentWorkers>
+
+/**
+ * Ends the compose process group a dead Berth left running (it was started detached, so it outlived
+ * Berth). Only if the pid still runs `docker compose` for this resource: a pid may have been reused.
+ */
+export function killLeftover(pid: number | null | undefined, resourceId: string): boolean {
+  if (!pid) return false
+  let cmdline: string
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+  } catch {
+    // No such process (or no /proc): nothing is left to stop.
+    return false
+  }
+  if (!cmdline.includes('compose') || !cmdline.includes(resourceId)) return false
+  try {
+    process.kill(-pid, 'SIGKILL')
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+    throw error
+  }
+}
 
 /**
  * One worker per server, woken by events published after a deployment is queued or ends. A
@@ -78,11 +102,13 @@ export function createDeploymentWorkers(deps: Deps) {
    * with a line saying so, so nothing stays stuck and the queue moves on.
    */
   async function recoverInterrupted(): Promise<number> {
-    const stuck = await deps.db.selectFrom('deployments').select(['id', 'team_id', 'resource_id', 'resource_type']).where('status', '=', 'in_progress').execute()
+    const stuck = await deps.db.selectFrom('deployments').select(['id', 'team_id', 'resource_id', 'resource_type', 'process_id']).where('status', '=', 'in_progress').execute()
     for (const d of stuck) {
+      const killed = killLeftover(d.process_id, d.resource_id)
       const seq = await nextLogSeq(deps.db, d.id)
       await deps.db.transaction().execute(async (trx) => {
-        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq, ts: nowIso(), stream: 'berth', output: `Deployment failed: ${INTERRUPTED_MESSAGE}`, hidden: 0 }).execute()
+        if (killed) await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq, ts: nowIso(), stream: 'berth', output: `Stopped the compose process group ${d.process_id} left running by the previous Berth`, hidden: 0 }).execute()
+        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: killed ? seq + 1 : seq, ts: nowIso(), stream: 'berth', output: `Deployment failed: ${INTERRUPTED_MESSAGE}`, hidden: 0 }).execute()
         await trx.updateTable('deployments').set({ status: 'failed', message: INTERRUPTED_MESSAGE, finished_at: nowIso() }).where('id', '=', d.id).where('status', '=', 'in_progress').execute()
         await deps.audit.record(trx, { ...SYSTEM_ACTOR, teamId: d.team_id }, { action: 'deployment.interrupted', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id } })
       })

@@ -58,6 +58,8 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
     .addColumn('stop_before_start', 'integer', (c) => c.notNull())
     .addColumn('exit_code', 'integer')
     .addColumn('message', 'text')
+    // The process group of the running compose command, so a restarted Berth can end a leftover one.
+    .addColumn('process_id', 'integer')
     .addColumn('created_by', 'varchar(320)', (c) => c.notNull())
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('started_at', 'varchar(32)')
