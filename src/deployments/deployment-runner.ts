@@ -45,7 +45,13 @@ function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, 
     const err = createLineSplitter((line) => log.append('stderr', line))
     child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c))
     child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c))
-    if (child.pid !== undefined) onSpawn(child.pid).catch(reject)
+    if (child.pid !== undefined) {
+      // Not being able to record the pid means a restart could not find the process: stop it rather than run untracked.
+      onSpawn(child.pid).catch((error: unknown) => {
+        killProcessGroup(child)
+        reject(error)
+      })
+    }
     const onAbort = () => killProcessGroup(child)
     signal.addEventListener('abort', onAbort, { once: true })
     child.on('error', (error) => {
