@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { deployCommand } from './cli/deploy.command.js'
 import { importCommand } from './cli/import.command.js'
 import { migrateCommand } from './cli/migrate.command.js'
 import { serveCommand } from './cli/serve.command.js'
@@ -18,6 +19,7 @@ program.addCommand(migrateCommand())
 program.addCommand(userCommand())
 program.addCommand(tokenCommand())
 program.addCommand(importCommand())
+program.addCommand(deployCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -4,6 +4,7 @@ import { composeProjectName } from '../src/deployments/resources.js'
 import { PROXY_NETWORK_NAME } from '../src/deployments/work-dir.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
+import { berth } from './support/cli.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 describe('deployment access control, history after deletion and the proxy network hook', () => {
@@ -73,6 +74,19 @@ describe('deployment access control, history after deletion and the proxy networ
     const reader = await t.token(['read'])
     assert.equal((await t.call(reader, 'POST', '/api/v1/deploy', { uuid: serviceId })).status, 403)
     assert.equal((await t.call(reader, 'GET', `/api/v1/deployments/${deploymentId}/logs`)).status, 403)
+  })
+
+  it('queues a deployment from the CLI that the running server picks up, with trigger "cli"', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const id = await createService(t, mine, projectId, 'from-cli', `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`)
+    projects.push(composeProjectName(id))
+    const run = berth(['deploy', id], { BERTH_DATA_DIR: t.dataDir })
+    assert.equal(run.status, 0, run.stderr)
+    const deploymentId = run.stdout.trim()
+    const d = await waitForEnd(t, mine, deploymentId, 60_000)
+    assert.equal(d.status, 'finished', await logText(t, mine, deploymentId))
+    assert.equal(d.trigger, 'cli')
+    assert.match(d.created_by, /^cli:/)
   })
 
   it('attaches the compose services the proxy routes to the shared external network', async (ctx) => {

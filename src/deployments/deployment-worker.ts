@@ -10,6 +10,8 @@ import { runDeployment, type RunnerDeps, type StopReason } from './deployment-ru
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60 * 1000
 export const INTERRUPTED_MESSAGE = 'interrupted: Berth restarted'
+// Events wake workers at once; this poll picks up work queued by another process (the CLI).
+const POLL_INTERVAL_MS = 5000
 
 type Deps = RunnerDeps & {
   audit: Pick<AuditService, 'record'>
@@ -57,6 +59,7 @@ export function createDeploymentWorkers(deps: Deps) {
   const cancelRequests = new Map<string, string>()
   const unsubscribe: (() => void)[] = []
   let stopped = true
+  let poll: NodeJS.Timeout | undefined
 
   /** Claims and starts work for a server; concurrent wake-ups of one server collapse into one more pass. */
   function wake(serverId: string): void {
@@ -129,12 +132,18 @@ export function createDeploymentWorkers(deps: Deps) {
       }),
       deps.events.on('deployment.finished', (e) => void cancelRequests.delete(e.deploymentId)),
     )
-    for (const serverId of await serversWithQueued(deps.db)) wake(serverId)
+    const wakeQueued = async () => {
+      for (const serverId of await serversWithQueued(deps.db)) wake(serverId)
+    }
+    await wakeQueued()
+    poll = setInterval(() => void wakeQueued().catch((error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed')), POLL_INTERVAL_MS)
+    poll.unref()
   }
 
   /** Stops claiming, kills running compose processes and waits until their outcome is stored. */
   async function stopWorkers() {
     stopped = true
+    clearInterval(poll)
     for (const off of unsubscribe.splice(0)) off()
     await Promise.all([...claiming.values()])
     for (const r of running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason)

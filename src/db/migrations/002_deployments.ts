@@ -69,6 +69,8 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
   await db.schema.createIndex('deployments_resource').on('deployments').columns(['resource_id', 'resource_type', 'team_id', 'created_at']).execute()
   await db.schema.createIndex('deployments_team_status').on('deployments').columns(['team_id', 'status', 'created_at']).execute()
   await db.schema.createIndex('deployments_server_status').on('deployments').columns(['server_id', 'status', 'created_at']).execute()
+  // Finds servers with queued work (the workers' safety-net poll) without scanning the table.
+  await db.schema.createIndex('deployments_status_server').on('deployments').columns(['status', 'server_id']).execute()
   await db.schema.createIndex('deployments_finished').on('deployments').columns(['finished_at']).execute()
 
   // Append-only: one row per output line, so a growing log never rewrites what is stored.
