@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -43,13 +43,16 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
 
 describe('crash safety', () => {
   const projects: string[] = []
+  const dataDirs: string[] = []
   after(async () => {
     for (const p of projects) await removeProject(p)
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
   })
 
   it('marks a deployment interrupted by a killed Berth as failed on the next start, and the queue moves on', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const dataDir = mkdtempSync(join(tmpdir(), 'berth-restart-'))
+    dataDirs.push(dataDir)
     const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) })
     const user = await setup.users.create({ email: `restart-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     const token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'restart', abilities: ['root'] }, SYSTEM_ACTOR)).token
