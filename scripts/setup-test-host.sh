@@ -10,6 +10,8 @@
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
+#   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
+#     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
 # See docs in /work/shared/ARCHITECTURE.md, "A real Docker engine on a Debian machine".
@@ -312,6 +314,21 @@ ensure_postgresql() {
     || die "no /usr/lib/postgresql/*/bin/postgres after installing postgresql."
 }
 
+# The ssh:// deployment test starts its own sshd (own config, host key and authorized key, on a
+# free port of 127.0.0.1); this only makes sure the binary and its run directory are there.
+ensure_sshd() {
+  step 'installing openssh-server'
+  if [ -x /usr/sbin/sshd ]; then
+    log "sshd: already installed"
+  else
+    apt_install openssh-server
+    [ -x /usr/sbin/sshd ] || die "/usr/sbin/sshd is still missing after installing openssh-server."
+  fi
+  command -v ssh-keygen >/dev/null 2>&1 || die "ssh-keygen is missing (package openssh-client)."
+  mkdir -p /run/sshd
+  chmod 0755 /run/sshd
+}
+
 main() {
   local started=$SECONDS
   ensure_docker_packages
@@ -322,6 +339,7 @@ main() {
   ensure_postgresql
   ensure_caddy
   ensure_chromium
+  ensure_sshd
   step 'finishing'
   log "test host ready ($((SECONDS - started)) s)"
 }

@@ -12,8 +12,11 @@ import { loadAppKey } from './crypto/app-key.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createDeploymentsModule } from './deployments/deployments.module.js'
+import type { ProxyNetwork } from './deployments/work-dir.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
+import { PROXY_NETWORK, composeServicesToAttach, upstreamAlias } from './proxy/network.js'
 import { createMetrics } from './metrics/metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
@@ -26,7 +29,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({ config, logDestination }: { config: Config; logDestination?: NodeJS.WritableStream }) {
+export async function buildApp({ config, logDestination, proxyNetwork }: { config: Config; logDestination?: NodeJS.WritableStream; proxyNetwork?: ProxyNetwork }) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
   const database = openDatabase(config.database)
@@ -42,6 +45,15 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
     const proxy = createProxyServices({ db, audit, events, logger, config })
+    // Routed compose services join the proxy's network under the alias the proxy dials.
+    const routedNetwork: ProxyNetwork = { name: PROXY_NETWORK, composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId), aliasFor: upstreamAlias }
+    const deploymentsModule = createDeploymentsModule({
+      db, audit, events, env, cipher, logger,
+      dataDir: config.dataDir,
+      deployTimeoutMs: config.deployTimeoutMs,
+      retention: config.deploymentRetention,
+      proxyNetwork: proxyNetwork ?? routedNetwork,
+    })
     return {
       config,
       logger,
@@ -62,8 +74,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       metrics,
       composeValidation: createComposeValidationService({ db, env }),
       ...proxy,
-      /** Stops the proxy sync (waiting for a run in progress) before the database closes under it. */
+      ...deploymentsModule,
+      /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
+        await deploymentsModule.stopBackground()
         await proxy.proxySync.stop()
         await database.close()
       },

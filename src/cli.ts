@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { backupCommand, restoreCommand } from './cli/backup.command.js'
 import { dbCommand } from './cli/db.command.js'
+import { deployCommand } from './cli/deploy.command.js'
 import { importCommand } from './cli/import.command.js'
 import { migrateCommand } from './cli/migrate.command.js'
 import { serveCommand } from './cli/serve.command.js'
@@ -23,6 +24,7 @@ program.addCommand(importCommand())
 program.addCommand(backupCommand())
 program.addCommand(restoreCommand())
 program.addCommand(dbCommand())
+program.addCommand(deployCommand())
 
 try {
   await program.parseAsync(process.argv)

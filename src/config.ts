@@ -18,6 +18,10 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number]
   admin?: { email: string; password: string }
   backups: { dir: string; schedule: string | null; retentionDays: number }
+  /** A deployment running longer than this is killed and fails. */
+  deployTimeoutMs: number
+  /** Deployment history retention (a daily job): days to keep, days to keep failed ones, newest N per resource always kept. */
+  deploymentRetention: { keepDays: number; keepFailedDays: number; keepLastPerResource: number }
 }
 
 export class ConfigError extends Error {
@@ -55,6 +59,10 @@ const envSchema = z.object({
     .int('BERTH_BACKUP_RETENTION_DAYS must be a whole number of days')
     .min(1, 'BERTH_BACKUP_RETENTION_DAYS must be at least 1')
     .default(7),
+  BERTH_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  BERTH_RETENTION_FAILED_DAYS: z.coerce.number().int().min(1).default(180),
+  BERTH_RETENTION_KEEP_LAST: z.coerce.number().int().min(0).default(10),
+  BERTH_DEPLOY_TIMEOUT_SECONDS: z.coerce.number({ message: 'BERTH_DEPLOY_TIMEOUT_SECONDS must be a number' }).int().min(1).max(86400).default(900),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -105,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
+    deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
+    deploymentRetention: { keepDays: e.BERTH_RETENTION_DAYS, keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS, keepLastPerResource: e.BERTH_RETENTION_KEEP_LAST },
     admin:
       e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
         ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { requireComposeCli } from './support/docker.js'
+import { requireDocker } from './support/docker.js'
 import { SAMPLE_COMPOSE, startTestApp, type TestApp } from './support/harness.js'
 
 describe('POST /services/{uuid}/compose/validate (with the real Compose CLI)', () => {
@@ -16,7 +16,7 @@ describe('POST /services/{uuid}/compose/validate (with the real Compose CLI)', (
   after(() => t.close())
 
   it('accepts the current file after docker compose config checked it', async (ctx) => {
-    if (!requireComposeCli(ctx)) return
+    if (!(await requireDocker(ctx))) return
     const res = await t.call(root, 'POST', `/api/v1/services/${serviceId}/compose/validate`, {})
     assert.equal(res.status, 200)
     assert.equal(res.body.valid, true)
@@ -25,7 +25,7 @@ describe('POST /services/{uuid}/compose/validate (with the real Compose CLI)', (
   })
 
   it("reports what only Compose catches, and never shows a secret it echoes", async (ctx) => {
-    if (!requireComposeCli(ctx)) return
+    if (!(await requireDocker(ctx))) return
     const secret = 'lots-of-hidden-bytes-7731'
     await t.call(root, 'PUT', `/api/v1/services/${serviceId}/env`, { MEM: { value: secret, secret: true } })
     const proposed = SAMPLE_COMPOSE.replace('    labels:', '    mem_limit: ${MEM}\n    healthcheck:\n      test: ["CMD", "true"]\n      interval: soon\n    labels:')

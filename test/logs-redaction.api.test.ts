@@ -9,7 +9,7 @@ describe('structured logs', () => {
   before(async () => {
     const sink = new PassThrough()
     sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
-    t = await startTestApp({ LOG_LEVEL: 'trace' }, sink)
+    t = await startTestApp({ LOG_LEVEL: 'trace' }, { logDestination: sink })
   })
   after(() => t.close())
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { REPO_ROOT } from './support/cli.js'
-import { requireComposeCli } from './support/docker.js'
+import { requireDocker } from './support/docker.js'
 
 function composeConfig(file: string): any {
   const run = spawnSync('docker', ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'], { cwd: REPO_ROOT, encoding: 'utf8' })
@@ -13,8 +13,8 @@ function composeConfig(file: string): any {
 }
 
 describe('packaging', () => {
-  it('docker-compose.yml passes docker compose config: Berth beside Traefik on named volumes, a backup profile', (t) => {
-    if (!requireComposeCli(t)) return
+  it('docker-compose.yml passes docker compose config: Berth beside Traefik on named volumes, a backup profile', async (t) => {
+    if (!(await requireDocker(t))) return
     const config = composeConfig('docker-compose.yml')
     const { berth, traefik, backup } = config.services
     assert.ok(berth.healthcheck && traefik.healthcheck, 'both services have health checks')
@@ -28,8 +28,8 @@ describe('packaging', () => {
     assert.ok(Object.keys(config.volumes).includes('berth-data'))
   })
 
-  it('docker-compose.dev.yml passes docker compose config with bind mounts', (t) => {
-    if (!requireComposeCli(t)) return
+  it('docker-compose.dev.yml passes docker compose config with bind mounts', async (t) => {
+    if (!(await requireDocker(t))) return
     const config = composeConfig('docker-compose.dev.yml')
     assert.ok(config.services.berth.volumes.some((v: any) => v.type === 'bind' && v.target === '/app/data'))
   })

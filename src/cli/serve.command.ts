@@ -12,6 +12,7 @@ export function serveCommand(): Command {
     const app = await buildApp({ config })
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
+    await app.startBackground()
     const address = await server.listen({ host: config.host, port: config.port })
     const unmark = markServerRunning(config.dataDir)
     const scheduler = startBackupScheduler({ backups: app.backups, schedule: config.backups.schedule, retentionDays: config.backups.retentionDays, logger: app.logger })

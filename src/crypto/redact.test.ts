@@ -1,14 +1,45 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createRedactor } from './redact.js'
+import { createRedactor, REDACTED } from './redact.js'
 
 describe('redactor', () => {
   it('removes every occurrence of each secret, longest first', () => {
     const redact = createRedactor(['s3cr3t-pass', 's3cr3t-pass-extended', 'tok.en+1'])
-    assert.equal(redact('a=s3cr3t-pass-extended b=s3cr3t-pass c=tok.en+1 d=s3cr3t-pass'), 'a=[redacted] b=[redacted] c=[redacted] d=[redacted]')
+    assert.equal(redact('a=s3cr3t-pass-extended b=s3cr3t-pass c=tok.en+1 d=s3cr3t-pass'), 'a=<REDACTED> b=<REDACTED> c=<REDACTED> d=<REDACTED>')
   })
 
   it('leaves text alone when there is nothing to hide', () => {
     assert.equal(createRedactor([])('plain line'), 'plain line')
+  })
+
+  it('hides the URL-encoded and base64 forms of a secret', () => {
+    const secret = 'p@ss word/+=?x'
+    const redact = createRedactor([secret])
+    assert.equal(redact(`u=${encodeURIComponent(secret)}`), `u=${REDACTED}`)
+    assert.equal(redact(`b=${Buffer.from(secret).toString('base64')}`), `b=${REDACTED}`)
+    assert.equal(redact(`b=${Buffer.from(secret).toString('base64url')}`), `b=${REDACTED}`)
+  })
+
+  it('hides passwords inside URLs even when they are not known secrets', () => {
+    const redact = createRedactor([])
+    assert.equal(redact('postgres://app:hunter22@db:5432/app and https://x.org/a@b'), `postgres://app:${REDACTED}@db:5432/app and https://x.org/a@b`)
+  })
+
+  it('handles a secret at the very end and overlapping candidates', () => {
+    const redact = createRedactor(['abcdef', 'abcdXY'])
+    assert.equal(redact('xxabcdef'), `xx${REDACTED}`)
+    assert.equal(redact('abcdXYabcdef!'), `${REDACTED}${REDACTED}!`)
+    assert.equal(redact('abcd'), 'abcd')
+  })
+
+  it('stays fast with many secrets (one pass per line)', () => {
+    const secrets = Array.from({ length: 500 }, (_, i) => `secret-${i}-${Math.random().toString(36).slice(2)}`)
+    const redact = createRedactor(secrets)
+    const line = `#5 [web 2/4] RUN npm ci --omit=dev && echo ${secrets[250]} done in 1.2s, pulling layer sha256:0123456789abcdef`
+    const started = performance.now()
+    for (let i = 0; i < 20000; i++) redact(line)
+    const perLineUs = ((performance.now() - started) * 1000) / 20000
+    assert.ok(redact(line).includes(REDACTED) && !redact(line).includes(secrets[250]!))
+    assert.ok(perLineUs < 20, `redacting took ${perLineUs.toFixed(2)} µs per line`)
   })
 })

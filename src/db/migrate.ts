@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { MigrationDialect } from './migration-helpers.js'
 import * as m001 from './migrations/001_foundation.js'
+import * as m002 from './migrations/002_deployments.js'
 import * as m003 from './migrations/003_proxy.js'
 import * as m004 from './migrations/004_backups.js'
 
@@ -9,6 +10,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Pr
 // Listed in code, not read from a folder, so the compiled package and tsx runs see the same set.
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001_foundation': m001,
+  '002_deployments': m002,
   '003_proxy': m003,
   '004_backups': m004,
 }

@@ -60,6 +60,8 @@ export type ServiceTable = {
   current_version: number
   created_at: string
   updated_at: string
+  /** Null: the shared localhost server. */
+  server_id?: string | null
 }
 
 export type AuthorType = 'user' | 'token' | 'system'
@@ -149,6 +151,18 @@ export type ProxyMiddlewareTable = {
   updated_at: string
 }
 
+export type ServerTable = {
+  id: string
+  team_id: string | null
+  name: string
+  docker_host: string
+  ssh_private_key: string | null
+  concurrency_limit: number
+  queue_limit: number
+  created_at: string
+  updated_at: string
+}
+
 export type ProxyRouteTable = {
   id: string
   domain_id: string
@@ -180,6 +194,58 @@ export type ProxyGeneratedFileTable = {
   last_synced_at: string
 }
 
+export type DatabaseType = 'postgresql' | 'mysql' | 'mariadb' | 'mongodb' | 'redis' | 'keydb' | 'dragonfly' | 'clickhouse'
+export type DatabaseTable = {
+  id: string
+  type: DatabaseType
+  version: string
+  image: string
+  public_port: number | null
+  volume_name: string
+  db_user: string
+  db_name: string
+  created_at: string
+}
+
+export type ResourceType = 'service' | 'database'
+export type DeploymentAction = 'deploy' | 'stop' | 'restart'
+export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
+export type DeploymentTrigger = 'api' | 'ui' | 'cli'
+export type DeploymentTable = {
+  id: string
+  team_id: string
+  resource_type: ResourceType
+  resource_id: string
+  resource_name: string
+  server_id: string
+  server_name: string
+  action: DeploymentAction
+  status: DeploymentStatus
+  trigger: DeploymentTrigger
+  compose_version: number | null
+  force: number
+  pull_latest_images: number
+  stop_before_start: number
+  exit_code: number | null
+  message: string | null
+  process_id?: number | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'berth'
+export type DeploymentLogTable = {
+  id: Generated<number>
+  deployment_id: string
+  seq: number
+  ts: string
+  stream: LogStream
+  output: string
+  hidden: number
+}
+
 export type DB = {
   backups: BackupTable
   teams: TeamTable
@@ -199,4 +265,8 @@ export type DB = {
   proxy_route_middlewares: ProxyRouteMiddlewareTable
   instance_settings: InstanceSettingTable
   proxy_generated_files: ProxyGeneratedFileTable
+  servers: ServerTable
+  databases: DatabaseTable
+  deployments: DeploymentTable
+  deployment_logs: DeploymentLogTable
 }

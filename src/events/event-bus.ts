@@ -12,11 +12,26 @@ export type BerthEvent =
   | { type: 'route.changed'; teamId: string; projectId: string; routeId: string }
   | { type: 'middleware.changed'; teamId: string; projectId: string; middlewareId: string }
   | { type: 'settings.changed'; keys: string[] }
+  // Deployments: the worker of serverId wakes on "queued"; SSE streams follow "log" and "finished".
+  | { type: 'deployment.queued'; teamId: string; deploymentId: string; serverId: string }
+  | { type: 'deployment.cancel_requested'; teamId: string; deploymentId: string; by: string }
+  | { type: 'deployment.log'; deploymentId: string; lastSeq: number }
+  | {
+      type: 'deployment.finished'
+      teamId: string
+      deploymentId: string
+      resourceId: string
+      resourceType: 'service' | 'database'
+      serverId: string
+      status: 'finished' | 'failed' | 'cancelled-by-user'
+    }
 
 export type EventBus = ReturnType<typeof createEventBus>
 
 export function createEventBus(onListenerError: (error: unknown, event: BerthEvent) => void) {
   const emitter = new EventEmitter()
+  // Every open log stream (SSE) listens; there is no fixed small number of listeners.
+  emitter.setMaxListeners(0)
 
   /** Publishes an event; call it after the transaction that caused it has committed. */
   function publish(event: BerthEvent): void {

@@ -49,6 +49,7 @@ export function healthRoutes(app: App): FastifyPluginAsync {
         status: failing.length === 0 ? 'healthy' : 'unhealthy',
         ...(failing.length > 0 && { failing }),
         database: database.report,
+        servers: Object.fromEntries([...app.serverMonitor.all()].map(([id, s]) => [id, { reachable: s.reachable, engine_version: s.engine_version, checked_at: s.checked_at }])),
         backups: database.report.connected ? await backupHealth() : { last: null, last_verified: false },
         version: VERSION,
         uptime: Math.round((Date.now() - startedAt) / 1000),

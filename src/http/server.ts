@@ -10,7 +10,11 @@ import { authRoutes } from '../auth/auth.routes.js'
 import { tokenRoutes } from '../auth/tokens.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { databaseRoutes } from '../databases/databases.routes.js'
+import { deploymentRoutes } from '../deployments/deployments.routes.js'
+import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
+import { serverRoutes } from '../servers/servers.routes.js'
 import { projectRoutes } from '../projects/projects.routes.js'
 import { domainRoutes } from '../proxy/domains.routes.js'
 import { middlewareRoutes } from '../proxy/middlewares.routes.js'
@@ -71,6 +75,10 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(middlewareRoutes(app))
       await api.register(proxyRoutes(app))
       await api.register(settingsRoutes(app))
+      await api.register(deploymentRoutes(app))
+      await api.register(logStreamRoutes(app))
+      await api.register(serverRoutes(app))
+      await api.register(databaseRoutes(app))
     },
     { prefix: '/api/v1' },
   )

@@ -66,7 +66,14 @@ export function createServicesService({ db, audit, events }: Deps) {
 
   async function listInProject(teamId: string, projectId: string) {
     await findTeamProject(db, teamId, projectId)
-    return db.selectFrom('services').selectAll().where('project_id', '=', projectId).orderBy('name').execute()
+    // Standalone databases are services underneath (see databases.service.ts); they are listed on their own.
+    return db
+      .selectFrom('services')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('databases').select('databases.id').whereRef('databases.id', '=', 'services.id'))))
+      .orderBy('name')
+      .execute()
   }
 
   async function update(teamId: string, serviceId: string, input: { name?: string; description?: string }, actor: Actor) {

@@ -1,25 +1,119 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:net'
+import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
 
-let composeProbe: string | undefined | null = null
+const run = promisify(execFile)
+export const TEST_IMAGE = 'berth-test/busybox:1'
 
-/** Why the Docker Compose v2 CLI cannot be used here, or undefined when it can. */
-function composeUnavailable(): string | undefined {
-  if (composeProbe === null) {
-    const run = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 20_000 })
-    composeProbe = run.status === 0 ? undefined : `docker compose is not usable: ${(run.stderr || run.error?.message || '').trim()}`
-  }
-  return composeProbe
+let availability: Promise<string | null> | undefined
+
+/** Why Docker cannot be used here, or null when the engine, Compose v2 and the test image are all there. */
+function dockerProblem(): Promise<string | null> {
+  availability ??= (async () => {
+    try {
+      await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 })
+    } catch {
+      return 'no Docker engine answers (run scripts/setup-test-host.sh)'
+    }
+    try {
+      await run('docker', ['compose', 'version', '--short'], { timeout: 15_000 })
+    } catch {
+      return 'the Docker Compose v2 plugin is missing (run scripts/setup-test-host.sh)'
+    }
+    try {
+      await run('docker', ['image', 'inspect', TEST_IMAGE], { timeout: 15_000 })
+    } catch {
+      return `the test image ${TEST_IMAGE} is missing (run scripts/setup-test-host.sh)`
+    }
+    return null
+  })()
+  return availability
 }
 
 /**
- * Skips a test that needs the Compose CLI when it is missing, except in CI, where a missing
- * tool must fail the run instead of silently shrinking it.
+ * Skips a test that needs Docker when none is available - except in CI, where such a test must
+ * fail: the deployment suite has to run there, not be skipped quietly.
  */
-export function requireComposeCli(t: TestContext): boolean {
-  const reason = composeUnavailable()
-  if (!reason) return true
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${reason}; run scripts/setup-test-host.sh`)
-  t.skip(reason)
+export async function requireDocker(t: TestContext): Promise<boolean> {
+  const problem = await dockerProblem()
+  if (problem === null) return true
+  if (process.env.CI === 'true') throw new Error(`Docker is required in CI: ${problem}`)
+  t.skip(problem)
   return false
 }
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+export async function docker(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+  return run('docker', args, { timeout: timeoutMs })
+}
+
+/** Removes a Compose project's containers, networks and volumes (tests clean up after themselves). */
+export async function removeProject(project: string): Promise<void> {
+  await run('docker', ['compose', '--project-name', project, 'down', '--volumes', '--remove-orphans', '--timeout', '0'], { timeout: 60_000 })
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+export async function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
+    return { status: res.status, body: await res.text() }
+  } catch {
+    return undefined
+  }
+}
+
+export function httpdCompose(port: number, extra = ''): string {
+  return `services:
+  web:
+    image: ${TEST_IMAGE}
+    command: httpd -f -p 80 -h /www
+    stop_grace_period: 1s
+    ports:
+      - "127.0.0.1:${port}:80"
+${extra}`
+}
+
+/** A deployment that blocks: "waiter" waits for "slow" to be healthy, which it stays "starting" for ten minutes. */
+export const SLOW_COMPOSE = `services:
+  slow:
+    image: ${TEST_IMAGE}
+    command: sleep 600
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 600
+      start_period: 600s
+  waiter:
+    image: ${TEST_IMAGE}
+    command: sleep 600
+    stop_grace_period: 1s
+    depends_on:
+      slow:
+        condition: service_healthy
+`

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp, type App } from '../../src/app.js'
+import type { ProxyNetwork } from '../../src/deployments/work-dir.js'
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
 import type { Ability } from '../../src/auth/principal.js'
 import { loadConfig } from '../../src/config.js'
@@ -25,16 +26,20 @@ export type TestApp = {
 let userCounter = 0
 
 /** A real Berth (real SQLite file in a temp data dir, real Fastify) with no network port. */
-export async function startTestApp(env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
-  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env, logDestination)
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env, options)
 }
 
+/** Dependencies a test may replace (e.g. which compose services join the proxy network). */
+export type TestAppOptions = { proxyNetwork?: ProxyNetwork; logDestination?: NodeJS.WritableStream }
+
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
-export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
+export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await databaseEnvFor(dataDir)), ...env })
-  const app = await buildApp({ config, logDestination })
+  const app = await buildApp({ config, proxyNetwork: options.proxyNetwork, logDestination: options.logDestination })
   const server = await createHttpServer(app)
   await server.ready()
+  await app.startBackground()
 
   async function token(abilities: Ability[], team = 'Default') {
     const email = `user${++userCounter}-${Date.now()}@example.com`

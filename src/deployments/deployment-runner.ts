@@ -1,0 +1,143 @@
+import type { ChildProcess } from 'node:child_process'
+import type { Kysely } from 'kysely'
+import { createRedactor } from '../crypto/redact.js'
+import type { DB, DeploymentStatus } from '../db/schema.js'
+import type { EnvService } from '../env/env.service.js'
+import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/docker-host.js'
+import { markFinished, nextLogSeq, type DeploymentRow } from './deployments.repo.js'
+import { createLineSplitter, createLogWriter, type LogWriter } from './log-writer.js'
+import { composeProjectName, findTeamResource } from './resources.js'
+import { attachToNetwork, renderEnvFile, writeWorkDir, type ProxyNetwork } from './work-dir.js'
+
+export type StopReason = { kind: 'cancel'; by: string } | { kind: 'timeout' } | { kind: 'shutdown' }
+
+export type RunnerDeps = {
+  db: Kysely<DB>
+  env: Pick<EnvService, 'valuesForRender'>
+  hostFor(serverId: string): Promise<{ host: DockerHost; secrets: string[] }>
+  proxyNetwork: ProxyNetwork
+  dataDir: string
+  onLogFlushed(deploymentId: string, lastSeq: number): void
+}
+
+export type Outcome = { status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>; exitCode: number | null; message: string }
+
+/** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
+export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start'>): string[][] {
+  if (d.action === 'stop') return [['stop']]
+  const steps: string[][] = []
+  if (d.action === 'restart' || d.stop_before_start === 1) steps.push(['down', '--remove-orphans'])
+  if (d.pull_latest_images === 1) steps.push(['pull'])
+  steps.push(['up', '-d', '--remove-orphans'])
+  return steps
+}
+
+function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, signal: AbortSignal, onSpawn: (pid: number) => Promise<void>): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess
+    try {
+      child = host.compose(args, { cwd, env: {} })
+    } catch (error) {
+      reject(error)
+      return
+    }
+    const out = createLineSplitter((line) => log.append('stdout', line))
+    const err = createLineSplitter((line) => log.append('stderr', line))
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c))
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c))
+    if (child.pid !== undefined) {
+      // Not being able to record the pid means a restart could not find the process: stop it rather than run untracked.
+      onSpawn(child.pid).catch((error: unknown) => {
+        killProcessGroup(child)
+        reject(error)
+      })
+    }
+    const onAbort = () => killProcessGroup(child)
+    signal.addEventListener('abort', onAbort, { once: true })
+    child.on('error', (error) => {
+      signal.removeEventListener('abort', onAbort)
+      reject(new Error(`could not start docker compose: ${error.message}`, { cause: error }))
+    })
+    child.on('close', (code) => {
+      signal.removeEventListener('abort', onAbort)
+      out.end()
+      err.end()
+      resolve(code)
+    })
+    if (signal.aborted) onAbort()
+  })
+}
+
+function stoppedOutcome(reason: StopReason, timeoutMs: number, exitCode: number | null): Outcome {
+  if (reason.kind === 'cancel') return { status: 'cancelled-by-user', exitCode, message: `cancelled by ${reason.by}` }
+  if (reason.kind === 'timeout') return { status: 'failed', exitCode, message: `timed out after ${Math.round(timeoutMs / 1000)} s; the compose process group was killed` }
+  return { status: 'failed', exitCode, message: 'interrupted: Berth shut down' }
+}
+
+/**
+ * Runs one claimed deployment to its end and records the outcome: renders the work dir from the
+ * database, runs the compose steps on the server's host, streams every line into the log (redacted
+ * before storage) and ends with one line saying what happened. Never throws: any error becomes a
+ * failed deployment whose last line says why.
+ */
+export async function runDeployment(deps: RunnerDeps, d: DeploymentRow, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+  const started = performance.now()
+  let log: LogWriter | undefined
+  let outcome: Outcome
+  try {
+    const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
+    const { host, secrets } = await deps.hostFor(d.server_id)
+    log = createLogWriter({
+      db: deps.db,
+      deploymentId: d.id,
+      firstSeq: await nextLogSeq(deps.db, d.id),
+      redact: createRedactor([...values.secrets, ...secrets]),
+      onFlushed: (seq) => deps.onLogFlushed(d.id, seq),
+    })
+    outcome = await execute(deps, d, host, values.env, log, signal, timeoutMs)
+  } catch (error) {
+    outcome = signal.aborted ? stoppedOutcome(signal.reason as StopReason, timeoutMs, null) : { status: 'failed', exitCode: null, message: `error: ${(error as Error).message}` }
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const finalLine = outcome.status === 'finished' ? `Deployment finished in ${seconds} s: ${outcome.message}` : `Deployment ${outcome.status === 'failed' ? 'failed' : 'cancelled'} after ${seconds} s: ${outcome.message}`
+  if (!log) log = createLogWriter({ db: deps.db, deploymentId: d.id, firstSeq: await nextLogSeq(deps.db, d.id), redact: (l) => l, onFlushed: (seq) => deps.onLogFlushed(d.id, seq) })
+  log.append('berth', finalLine)
+  try {
+    await log.close()
+  } finally {
+    await markFinished(deps.db, d.id, outcome.status, outcome.exitCode, outcome.message)
+  }
+  return outcome
+}
+
+async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env: Record<string, string>, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+  const resource = await findTeamResource(deps.db, d.team_id, d.resource_id)
+  const version = await deps.db.selectFrom('compose_versions').select(['version', 'rendered_yaml']).where('service_id', '=', resource.id).where('version', '=', resource.currentVersion).executeTakeFirstOrThrow()
+  const project = composeProjectName(resource.id)
+  log.append('berth', `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`)
+  await deps.db.updateTable('deployments').set({ compose_version: version.version }).where('id', '=', d.id).execute()
+
+  const attach = await deps.proxyNetwork.composeServicesToAttach(resource.id)
+  const aliasFor = deps.proxyNetwork.aliasFor
+  const composeYaml = attachToNetwork(version.rendered_yaml, deps.proxyNetwork.name, attach, aliasFor && ((name) => aliasFor(resource.id, name)))
+  if (composeYaml !== version.rendered_yaml) {
+    const made = await ensureNetwork(host, deps.proxyNetwork.name)
+    log.append('berth', `Attaching ${attach.join(', ')} to the ${made === 'created' ? 'newly created ' : ''}network ${deps.proxyNetwork.name}`)
+  }
+  const cwd = writeWorkDir(deps.dataDir, resource.id, { composeYaml, envFile: renderEnvFile(env) })
+  log.append('berth', `Work dir ${cwd} (compose.yaml and .env with ${Object.keys(env).length} variables)`, true)
+
+  let exitCode: number | null = 0
+  for (const step of composeSteps(d)) {
+    const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
+    log.append('berth', `$ docker compose ${args.join(' ')}`)
+    if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
+    exitCode = await runStep(host, args, cwd, log, signal, async (pid) => {
+      await deps.db.updateTable('deployments').set({ process_id: pid }).where('id', '=', d.id).execute()
+    })
+    if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
+    if (exitCode !== 0) return { status: 'failed', exitCode, message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}` }
+  }
+  const done = d.action === 'stop' ? 'containers stopped' : 'containers are up'
+  return { status: 'finished', exitCode, message: done }
+}

@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely'
+import type { Actor, AuditService } from '../audit/audit.service.js'
+import type { DB, DeploymentAction, DeploymentTable, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
+import { newId, nowIso } from '../db/time.js'
+import type { EventBus } from '../events/event-bus.js'
+import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
+import { countQueued, findQueued, findTeamDeployment, listActive, listForResource, markFinished, nextLogSeq, readLogs, type DeploymentRow } from './deployments.repo.js'
+import { findTeamResource } from './resources.js'
+
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  events: Pick<EventBus, 'publish'>
+  serverForResource(db: Kysely<DB>, serverId: string | null): Promise<ServerTable>
+}
+
+export type QueueOptions = { action?: DeploymentAction; force?: boolean; pull?: boolean; stopBeforeStart?: boolean; trigger: DeploymentTrigger; expectedType?: ResourceType }
+export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
+export type DeploymentsService = ReturnType<typeof createDeploymentsService>
+
+/** How long a caller should wait after a full queue; a typical deployment takes seconds to a minute. */
+const RETRY_AFTER_SECONDS = 30
+
+export function deploymentView(d: DeploymentRow) {
+  return {
+    deployment_uuid: d.id, resource_type: d.resource_type, resource_uuid: d.resource_id, resource_name: d.resource_name,
+    server_uuid: d.server_id, server_name: d.server_name, action: d.action, status: d.status, trigger: d.trigger,
+    compose_version: d.compose_version, force: d.force === 1, pull_latest_images: d.pull_latest_images === 1, stop_before_start: d.stop_before_start === 1,
+    exit_code: d.exit_code, message: d.message, created_by: d.created_by, created_at: d.created_at, started_at: d.started_at, finished_at: d.finished_at,
+  }
+}
+
+/** How a caller reached us, as the deployment's trigger. */
+export function triggerOf(via: string): DeploymentTrigger {
+  return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
+}
+
+export function createDeploymentsService({ db, audit, events, serverForResource }: Deps) {
+  /**
+   * Records one deployment per resource before anything runs, all in one transaction (a full
+   * queue refuses the whole request with 429). A resource that already has the same action
+   * queued gets that deployment back (coalesced) unless `force`.
+   */
+  async function queue(teamId: string, resourceIds: string[], opts: QueueOptions, actor: Actor): Promise<QueuedDeployment[]> {
+    const action = opts.action ?? 'deploy'
+    const ids = [...new Set(resourceIds)]
+    if (ids.length === 0) throw new BadRequestError('no_resources', 'Name at least one resource uuid to deploy.')
+    const wake: { deploymentId: string; serverId: string }[] = []
+    const result = await db.transaction().execute(async (trx) => {
+      const out: QueuedDeployment[] = []
+      for (const id of ids) {
+        const resource = await findTeamResource(trx, teamId, id, opts.expectedType)
+        if (!opts.force) {
+          const queued = await findQueued(trx, resource.id, action)
+          if (queued) {
+            out.push({ resource_uuid: resource.id, deployment_uuid: queued.id, message: `A ${action} of ${resource.name} is already queued; this request was merged into it.` })
+            continue
+          }
+        }
+        const server = await serverForResource(trx, resource.serverId)
+        const waiting = await countQueued(trx, server.id)
+        if (waiting >= server.queue_limit) {
+          throw new TooManyRequestsError(`Server ${server.name} already has ${waiting} deployments queued (its limit is ${server.queue_limit}); try again later.`, RETRY_AFTER_SECONDS)
+        }
+        const row: DeploymentTable = {
+          id: newId(), team_id: teamId, resource_type: resource.type, resource_id: resource.id, resource_name: resource.name,
+          server_id: server.id, server_name: server.name, action, status: 'queued', trigger: opts.trigger, compose_version: null,
+          force: opts.force ? 1 : 0, pull_latest_images: opts.pull ? 1 : 0, stop_before_start: opts.stopBeforeStart ? 1 : 0,
+          exit_code: null, message: null, created_by: actor.name, created_at: nowIso(), started_at: null, finished_at: null,
+        }
+        await trx.insertInto('deployments').values(row).execute()
+        await audit.record(trx, actor, {
+          action: `deployment.${action === 'deploy' ? 'queued' : action}`,
+          resourceType: resource.type,
+          resourceId: resource.id,
+          details: { deployment_id: row.id, server_id: server.id, force: opts.force ?? false, pull: opts.pull ?? false, stop_before_start: opts.stopBeforeStart ?? false },
+        })
+        wake.push({ deploymentId: row.id, serverId: server.id })
+        out.push({ resource_uuid: resource.id, deployment_uuid: row.id, message: `${action === 'deploy' ? 'Deployment' : action === 'stop' ? 'Stop' : 'Restart'} of ${resource.name} queued.` })
+      }
+      return out
+    })
+    for (const w of wake) events.publish({ type: 'deployment.queued', teamId, deploymentId: w.deploymentId, serverId: w.serverId })
+    return result
+  }
+
+  /** A queued deployment is cancelled at once; a running one is killed by its worker. */
+  async function cancel(teamId: string, deploymentId: string, actor: Actor) {
+    const outcome = await db.transaction().execute(async (trx) => {
+      const d = await findTeamDeployment(trx, teamId, deploymentId)
+      if (d.status !== 'queued' && d.status !== 'in_progress') throw new ConflictError('not_cancellable', `Deployment ${deploymentId} has already ended (${d.status}).`, { status: d.status })
+      await audit.record(trx, actor, { action: 'deployment.cancelled', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id, was: d.status } })
+      if (d.status === 'queued') {
+        const message = `cancelled by ${actor.name} before it started`
+        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: await nextLogSeq(trx, d.id), ts: nowIso(), stream: 'berth', output: `Deployment cancelled: ${message}`, hidden: 0 }).execute()
+        await markFinished(trx, d.id, 'cancelled-by-user', null, message)
+      }
+      return d
+    })
+    if (outcome.status === 'queued') {
+      events.publish({ type: 'deployment.finished', teamId, deploymentId, resourceId: outcome.resource_id, resourceType: outcome.resource_type, serverId: outcome.server_id, status: 'cancelled-by-user' })
+    } else {
+      events.publish({ type: 'deployment.cancel_requested', teamId, deploymentId, by: actor.name })
+    }
+    return { deployment_uuid: deploymentId, message: outcome.status === 'queued' ? 'Cancelled before it started.' : 'Cancelling: the compose process group is being stopped.' }
+  }
+
+  async function get(teamId: string, deploymentId: string, type?: ResourceType) {
+    const d = await findTeamDeployment(db, teamId, deploymentId)
+    if (type && d.resource_type !== type) throw new BadRequestError('wrong_resource_type', `Deployment ${deploymentId} is a ${d.resource_type} deployment, not a ${type} one.`)
+    return d
+  }
+
+  async function logs(teamId: string, deploymentId: string, after: number, limit: number, includeHidden: boolean) {
+    const d = await findTeamDeployment(db, teamId, deploymentId)
+    const rows = await readLogs(db, d.id, after, limit)
+    const lastSeq = rows.length > 0 ? rows[rows.length - 1]!.seq : after
+    const lines = rows.filter((r) => includeHidden || r.hidden === 0).map((r) => ({ seq: r.seq, ts: r.ts, stream: r.stream, output: r.output, hidden: r.hidden === 1 }))
+    return { deployment_uuid: d.id, status: d.status, lines, next_after: lastSeq, has_more: rows.length === limit }
+  }
+
+  return {
+    queue,
+    cancel,
+    get,
+    logs,
+    listActive: (teamId: string) => listActive(db, teamId),
+    listForResource: (teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) => listForResource(db, teamId, type, resourceId, skip, take),
+  }
+}

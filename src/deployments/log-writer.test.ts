@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { openDatabase, type Database } from '../db/connection.js'
+import { migrateToLatest } from '../db/migrate.js'
+import { createRedactor } from '../crypto/redact.js'
+import { createLineSplitter, createLogWriter } from './log-writer.js'
+
+describe('deployment log writer', () => {
+  let dir: string
+  let database: Database
+  let n = 0
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-logs-'))
+    database = openDatabase({ dialect: 'sqlite', path: join(dir, 'berth.db') })
+    await migrateToLatest(database.db, 'sqlite')
+  })
+  after(async () => {
+    await database.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function newDeployment(): Promise<string> {
+    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
+    const now = new Date().toISOString()
+    await database.db.insertInto('deployments').values({
+      id, team_id: 't', resource_type: 'service', resource_id: 'r', resource_name: 'r', server_id: 's', server_name: 's', action: 'deploy', status: 'in_progress',
+      trigger: 'api', compose_version: 1, force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: 'test', created_at: now, started_at: now, finished_at: null,
+    }).execute()
+    return id
+  }
+  const rows = (id: string) => database.db.selectFrom('deployment_logs').selectAll().where('deployment_id', '=', id).orderBy('seq').execute()
+
+  it('stores redacted lines with consecutive sequence numbers, in batches, flushed within 100 ms', async () => {
+    const id = await newDeployment()
+    const flushed: number[] = []
+    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: createRedactor(['hunter2-secret']), onFlushed: (s) => flushed.push(s) })
+    log.append('stdout', 'password is hunter2-secret')
+    log.append('stderr', 'url postgres://u:pw@db/x')
+    log.append('berth', 'debug', true)
+    await new Promise((r) => setTimeout(r, 150))
+    assert.deepEqual(flushed, [3], 'one batch, committed by the timer')
+    const stored = await rows(id)
+    assert.deepEqual(stored.map((r) => [r.seq, r.stream, r.output, r.hidden]), [
+      [1, 'stdout', 'password is <REDACTED>', 0],
+      [2, 'stderr', 'url postgres://u:<REDACTED>@db/x', 0],
+      [3, 'berth', 'debug', 1],
+    ])
+    await log.close()
+  })
+
+  it('truncates over-long lines and caps the total with one marker, but keeps Berth lines', async () => {
+    const id = await newDeployment()
+    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: (l) => l, maxLineChars: 10, maxLogChars: 60 })
+    log.append('stdout', 'x'.repeat(50))
+    log.append('stdout', 'short')
+    log.append('stdout', 'this one is over the cap')
+    log.append('stdout', 'dropped')
+    log.append('berth', 'Finished')
+    await log.close()
+    const out = (await rows(id)).map((r) => r.output)
+    assert.equal(out[0], `${'x'.repeat(10)} … [line truncated: 40 more characters]`)
+    assert.equal(out[1], 'short')
+    assert.match(out[2]!, /^\[log limit reached/)
+    assert.deepEqual(out.slice(3), ['Finished'])
+  })
+
+  it('splits \\n, \\r\\n and \\r line ends across chunk boundaries', () => {
+    const lines: string[] = []
+    const s = createLineSplitter((l) => lines.push(l))
+    s.push('a\r\nb')
+    s.push('c\rd\n')
+    s.push('tail')
+    s.end()
+    assert.deepEqual(lines, ['a', 'bc', 'd', 'tail'])
+  })
+})

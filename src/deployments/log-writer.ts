@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely'
+import { preparedQuery } from '../db/prepared.js'
+import type { DB, LogStream } from '../db/schema.js'
+
+export const MAX_LINE_CHARS = 16 * 1024
+export const MAX_LOG_CHARS = 10 * 1024 * 1024
+const FLUSH_INTERVAL_MS = 100
+const FLUSH_LINES = 1000
+// Multi-row inserts compiled once (see db/prepared.ts): building a Kysely query per batch costs
+// more than SQLite takes to store it. 6 columns x 100 rows stays far below SQLite's bound-value limit.
+const ROWS_PER_INSERT = 100
+type Cell = string | number
+function insertOf(rows: number) {
+  return preparedQuery((db, ...v: Cell[]) =>
+    db.insertInto('deployment_logs').values(
+      Array.from({ length: rows }, (_, r) => ({
+        deployment_id: v[r * 6] as string, seq: v[r * 6 + 1] as number, ts: v[r * 6 + 2] as string,
+        stream: v[r * 6 + 3] as LogStream, output: v[r * 6 + 4] as string, hidden: v[r * 6 + 5] as number,
+      })),
+    ),
+  )
+}
+const insertMany = insertOf(ROWS_PER_INSERT)
+const insertOne = insertOf(1)
+const cells = (r: LogRow): Cell[] => [r.deployment_id, r.seq, r.ts, r.stream, r.output, r.hidden]
+
+export type LogRow = { deployment_id: string; seq: number; ts: string; stream: LogStream; output: string; hidden: number }
+
+export type LogWriterOptions = {
+  db: Kysely<DB>
+  deploymentId: string
+  /** The sequence number the next line gets (1 for a new deployment). */
+  firstSeq: number
+  redact: (line: string) => string
+  /** Called after each batch has committed, with the last stored sequence number. */
+  onFlushed?: (lastSeq: number) => void
+  maxLineChars?: number
+  maxLogChars?: number
+}
+
+export type LogWriter = ReturnType<typeof createLogWriter>
+
+/** Cuts an over-long line, saying how much was cut. */
+export function truncateLine(line: string, max: number): string {
+  return line.length <= max ? line : `${line.slice(0, max)} … [line truncated: ${line.length - max} more characters]`
+}
+
+/**
+ * Buffers a deployment's output lines and appends them as rows, one transaction per batch,
+ * flushed every 100 ms or every 1000 lines. Lines are redacted before anything else (so a
+ * truncation can never cut a secret in half and leave its prefix). After the total cap one
+ * marker line is stored and further process output is dropped; Berth's own lines (stream
+ * "berth": commands, outcome) are always kept so every log ends with its outcome.
+ */
+export function createLogWriter(opts: LogWriterOptions) {
+  const maxLine = opts.maxLineChars ?? MAX_LINE_CHARS
+  const maxTotal = opts.maxLogChars ?? MAX_LOG_CHARS
+  let seq = opts.firstSeq
+  let total = 0
+  let capped = false
+  let buffer: LogRow[] = []
+  let timer: NodeJS.Timeout | undefined
+  let flushing: Promise<void> = Promise.resolve()
+  let failure: unknown
+
+  function push(stream: LogStream, output: string, hidden: boolean) {
+    buffer.push({ deployment_id: opts.deploymentId, seq: seq++, ts: new Date().toISOString(), stream, output, hidden: hidden ? 1 : 0 })
+    if (buffer.length >= FLUSH_LINES) void flush()
+    else timer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS)
+  }
+
+  function append(stream: LogStream, line: string, hidden = false): void {
+    if (capped && stream !== 'berth') return
+    const output = truncateLine(opts.redact(line), maxLine)
+    if (stream !== 'berth' && total + output.length > maxTotal) {
+      capped = true
+      push('berth', `[log limit reached: this deployment's output exceeded ${maxTotal >= 1024 * 1024 ? `${Math.round(maxTotal / 1024 / 1024)} MiB` : `${maxTotal} characters`}; further output is not stored]`, false)
+      return
+    }
+    total += output.length
+    push(stream, output, hidden)
+  }
+
+  async function writeBatch(rows: LogRow[]) {
+    await opts.db.transaction().execute(async (trx) => {
+      let i = 0
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) await insertMany(trx, ...rows.slice(i, i + ROWS_PER_INSERT).flatMap(cells))
+      for (; i < rows.length; i++) await insertOne(trx, ...cells(rows[i]!))
+    })
+    opts.onFlushed?.(rows[rows.length - 1]!.seq)
+  }
+
+  /** Writes what is buffered; batches are written in order, one at a time. */
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    const rows = buffer
+    buffer = []
+    if (rows.length > 0) {
+      flushing = flushing.then(() => writeBatch(rows)).catch((error: unknown) => {
+        failure ??= error
+      })
+    }
+    return flushing
+  }
+
+  /** Flushes everything; throws if any batch failed to store (a deployment must not claim a log it lost). */
+  async function close(): Promise<void> {
+    await flush()
+    if (failure) throw new Error('storing deployment log lines failed', { cause: failure })
+  }
+
+  return { append, flush, close, nextSeq: () => seq }
+}
+
+/** Splits a byte stream into lines (\n, \r\n or a lone \r as compose progress uses), holding the partial tail. */
+export function createLineSplitter(onLine: (line: string) => void, maxPending = 1024 * 1024) {
+  let pending = ''
+  return {
+    push(chunk: string) {
+      pending += chunk
+      const parts = pending.split(/\r\n|\n|\r/)
+      pending = parts.pop() ?? ''
+      for (const part of parts) onLine(part)
+      // A "line" that never ends is still stored, in pieces, rather than held in memory forever.
+      while (pending.length > maxPending) {
+        onLine(pending.slice(0, maxPending))
+        pending = pending.slice(maxPending)
+      }
+    },
+    end() {
+      if (pending !== '') onLine(pending)
+      pending = ''
+    },
+  }
+}

@@ -1,0 +1,48 @@
+import { createRedactor } from '../crypto/redact.js'
+import type { EnvService } from '../env/env.service.js'
+import { assertContainerId, type DockerHost } from '../servers/docker-host.js'
+import { composeProjectName } from './resources.js'
+
+export type ContainerSummary = { id: string; name: string; service: string; state: string; status: string }
+export type ResourceStatus = 'running' | 'unhealthy' | 'partially running' | 'exited' | 'restarting' | 'not deployed'
+
+/** The containers of a Compose project, found by the label Compose puts on them. */
+export async function containersOf(host: DockerHost, resourceId: string): Promise<ContainerSummary[]> {
+  const project = composeProjectName(resourceId)
+  const res = await host.docker(['ps', '--all', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{json .}}'])
+  if (res.code !== 0) throw new Error(`docker ps failed on ${host.dockerHost}: ${res.stderr.trim().split('\n')[0]}`)
+  return res.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { ID: string; Names: string; State: string; Status: string; Labels: string })
+    .map((c) => ({ id: c.ID, name: c.Names, service: /(?:^|,)com\.docker\.compose\.service=([^,]*)/.exec(c.Labels)?.[1] ?? '', state: c.State, status: c.Status }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** One word for a resource from its containers' states. */
+export function resourceStatus(containers: ContainerSummary[]): ResourceStatus {
+  if (containers.length === 0) return 'not deployed'
+  const running = containers.filter((c) => c.state === 'running')
+  if (running.some((c) => c.status.includes('(unhealthy)'))) return 'unhealthy'
+  if (containers.some((c) => c.state === 'restarting')) return 'restarting'
+  if (running.length === containers.length) return 'running'
+  return running.length === 0 ? 'exited' : 'partially running'
+}
+
+/** The containers' own recent output, scrubbed of the resource's secrets like deployment logs are. */
+export async function containerLogs(host: DockerHost, env: Pick<EnvService, 'valuesForRender'>, teamId: string, resourceId: string, lines: number, extraSecrets: string[]) {
+  const { secrets } = await env.valuesForRender(teamId, resourceId)
+  const redact = createRedactor([...secrets, ...extraSecrets])
+  const containers = await containersOf(host, resourceId)
+  const out = []
+  for (const c of containers) {
+    assertContainerId(c.id)
+    const res = await host.docker(['logs', '--tail', String(lines), '--timestamps', c.id])
+    if (res.code !== 0) throw new Error(`docker logs failed for container ${c.name}: ${res.stderr.trim().split('\n')[0]}`)
+    // docker logs replays the container's stdout on stdout and its stderr on stderr.
+    const text = [res.stdout, res.stderr].filter((t) => t !== '').join('')
+    const logLines = text.split('\n').filter((l) => l !== '').sort().slice(-lines).map(redact)
+    out.push({ name: c.name, service: c.service, state: c.state, status: c.status, lines: logLines })
+  }
+  return { containers: out }
+}

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { prepareSshTransport, type SshTransport } from './ssh-transport.js'
+
+/** What a command run on a host gave back. */
+export type CommandResult = { code: number | null; stdout: string; stderr: string }
+
+/**
+ * A Docker engine Berth talks to. `compose` starts a long-running `docker compose` whose output
+ * the caller streams (only the deployment worker uses it); `docker` runs a short engine command
+ * (inspect, ps, logs, network) and collects its output. Local and remote engines differ only in
+ * the environment the CLI gets, so nothing else in the code asks "is this remote?".
+ */
+export interface DockerHost {
+  readonly dockerHost: string
+  compose(args: string[], opts: { cwd: string; env: Record<string, string> }): ChildProcess
+  docker(args: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+  /** A long-running engine command whose output the caller reads (e.g. `docker events`). */
+  follow(args: string[]): ChildProcess
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+export const LOCAL_DOCKER_HOST = 'unix:///var/run/docker.sock'
+
+/** unix:///path, or ssh://user@host[:port]; nothing that could smuggle an option or a shell word. */
+export const DOCKER_HOST_PATTERN = /^(unix:\/\/\/[A-Za-z0-9_./-]+|ssh:\/\/[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?)$/
+
+/** Compose project and service names as Compose itself accepts them. */
+export const COMPOSE_PROJECT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/
+const CONTAINER_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
+
+export function assertComposeProjectName(name: string): void {
+  if (!COMPOSE_PROJECT_PATTERN.test(name)) throw new Error(`"${name}" is not a valid Compose project name`)
+}
+
+export function isContainerId(id: string): boolean {
+  return CONTAINER_ID_PATTERN.test(id)
+}
+
+export function assertContainerId(id: string): void {
+  if (!isContainerId(id)) throw new Error(`"${id}" is not a valid container id or name`)
+}
+
+function baseEnv(dockerHost: string, transport: SshTransport | undefined): Record<string, string> {
+  const path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'
+  return {
+    PATH: transport ? `${transport.binDir}:${path}` : path,
+    HOME: process.env.HOME ?? '/root',
+    DOCKER_HOST: dockerHost,
+    // Plain, uncoloured, line-by-line progress: it is stored as log rows, not drawn on a terminal.
+    COMPOSE_ANSI: 'never',
+    COMPOSE_PROGRESS: 'plain',
+    BUILDKIT_PROGRESS: 'plain',
+    NO_COLOR: '1',
+  }
+}
+
+/** Runs a docker command with an argument array (never a shell) and collects its output. */
+function runDocker(env: Record<string, string>, args: string[], timeoutMs: number): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.on('error', (error) => reject(new Error(`could not run docker ${args[0]}: ${error.message}`, { cause: error })))
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL' && code === null) stderr += `\ndocker ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/**
+ * A host for a server row. An ssh:// host needs the decrypted private key: it is written to a
+ * private directory under the data dir and given to the CLI's ssh through a config file.
+ */
+export function createDockerHost(server: { id: string; docker_host: string }, privateKey: string | null, dataDir: string): DockerHost {
+  if (!DOCKER_HOST_PATTERN.test(server.docker_host)) throw new Error(`Server ${server.id} has an invalid docker_host`)
+  const transport = server.docker_host.startsWith('ssh://') ? prepareSshTransport(dataDir, server.id, privateKey) : undefined
+  const env = baseEnv(server.docker_host, transport)
+  return {
+    dockerHost: server.docker_host,
+    compose(args, opts) {
+      // Own process group (detached), so cancelling kills compose and every ssh/plugin child it started.
+      return spawn('docker', ['compose', ...args], { cwd: opts.cwd, env: { ...env, ...opts.env }, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    },
+    docker(args, opts) {
+      return runDocker(env, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    },
+    follow(args) {
+      return spawn('docker', args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    },
+  }
+}
+
+/** Kills a process group started by `compose`: SIGTERM, then SIGKILL if it lingers. */
+export function killProcessGroup(child: ChildProcess, graceMs = 3000): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const pid = child.pid
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal)
+    } catch (error) {
+      // ESRCH: the group is already gone, which is what we want.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+    }
+  }
+  signalGroup('SIGTERM')
+  const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs)
+  timer.unref()
+  child.once('close', () => clearTimeout(timer))
+}
+
+/** Creates a Docker network if it does not exist yet (a concurrent create by someone else is fine). */
+export async function ensureNetwork(host: DockerHost, name: string): Promise<'exists' | 'created'> {
+  if (!COMPOSE_PROJECT_PATTERN.test(name)) throw new Error(`"${name}" is not a valid network name`)
+  if ((await host.docker(['network', 'inspect', '--format', '{{.Name}}', name])).code === 0) return 'exists'
+  const created = await host.docker(['network', 'create', name])
+  if (created.code === 0) return 'created'
+  if ((await host.docker(['network', 'inspect', '--format', '{{.Name}}', name])).code === 0) return 'exists'
+  throw new Error(`could not create the Docker network ${name}: ${created.stderr.trim()}`)
+}

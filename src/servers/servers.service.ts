@@ -1,0 +1,163 @@
+import type { Kysely } from 'kysely'
+import type { Actor, AuditService } from '../audit/audit.service.js'
+import type { SecretCipher } from '../crypto/cipher.js'
+import { findTeamService } from '../compose/compose.repo.js'
+import type { DB, ServerTable } from '../db/schema.js'
+import { newId, nowIso } from '../db/time.js'
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js'
+import { createDockerHost, DOCKER_HOST_PATTERN, type DockerHost } from './docker-host.js'
+import type { ServerMonitor } from './server-monitor.js'
+
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; cipher: SecretCipher; dataDir: string; monitor: ServerMonitor; onRemoved?: (serverId: string) => void }
+
+export type ServerInput = { name: string; docker_host: string; private_key?: string; concurrency_limit?: number; queue_limit?: number }
+export type ServersService = ReturnType<typeof createServersService>
+
+export const LOCALHOST_SERVER_NAME = 'localhost'
+
+function assertDockerHost(dockerHost: string, privateKey: string | null | undefined) {
+  if (!DOCKER_HOST_PATTERN.test(dockerHost)) {
+    throw new BadRequestError('invalid_docker_host', `"${dockerHost}" is not a supported docker_host: use unix:///path/to/docker.sock or ssh://user@host[:port].`)
+  }
+  if (dockerHost.startsWith('ssh://') && !privateKey) throw new BadRequestError('private_key_required', 'An ssh:// server needs a private_key.')
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw new BadRequestError('invalid_private_key', 'private_key must be a PEM or OpenSSH private key.')
+}
+
+/** Server rows as the API shows them: never the key, only whether one is stored. */
+export function serverView(s: ServerTable) {
+  return {
+    uuid: s.id, name: s.name, docker_host: s.docker_host, shared: s.team_id === null, has_private_key: s.ssh_private_key !== null,
+    concurrency_limit: s.concurrency_limit, queue_limit: s.queue_limit, created_at: s.created_at, updated_at: s.updated_at,
+  }
+}
+
+export function createServersService({ db, audit, cipher, dataDir, monitor, onRemoved }: Deps) {
+  /** A server the team may use: its own, or a shared one (team_id null). Others are "not found". */
+  async function find(dbh: Kysely<DB>, teamId: string, serverId: string) {
+    const server = await dbh
+      .selectFrom('servers')
+      .selectAll()
+      .where('id', '=', serverId)
+      .where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)]))
+      .executeTakeFirst()
+    if (!server) throw new NotFoundError(`Server ${serverId} was not found.`)
+    return server
+  }
+
+  function assertMayChange(server: ServerTable, mayManageShared: boolean) {
+    if (server.team_id === null && !mayManageShared) throw new ForbiddenError('shared_server', `Server ${server.id} is shared by all teams; changing it needs the "root" ability.`)
+  }
+
+  async function list(teamId: string) {
+    const rows = await db.selectFrom('servers').selectAll().where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)])).orderBy('name').execute()
+    return rows.map((s) => ({ ...serverView(s), state: monitor.stateOf(s.id) }))
+  }
+
+  async function create(teamId: string, input: ServerInput, actor: Actor) {
+    assertDockerHost(input.docker_host, input.private_key)
+    const now = nowIso()
+    const row: ServerTable = {
+      id: newId(), team_id: teamId, name: input.name, docker_host: input.docker_host,
+      ssh_private_key: input.private_key ? cipher.encrypt(input.private_key) : null,
+      concurrency_limit: input.concurrency_limit ?? 2, queue_limit: input.queue_limit ?? 25, created_at: now, updated_at: now,
+    }
+    await db.transaction().execute(async (trx) => {
+      const clash = await trx.selectFrom('servers').select('id').where('name', '=', input.name).where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)])).executeTakeFirst()
+      if (clash) throw new ConflictError('name_taken', `A server named "${input.name}" already exists.`)
+      await trx.insertInto('servers').values(row).execute()
+      await audit.record(trx, actor, { action: 'server.created', resourceType: 'server', resourceId: row.id, details: { name: row.name, docker_host: row.docker_host } })
+    })
+    return row
+  }
+
+  async function update(teamId: string, serverId: string, input: Partial<ServerInput>, actor: Actor, mayManageShared: boolean) {
+    return db.transaction().execute(async (trx) => {
+      const before = await find(trx, teamId, serverId)
+      assertMayChange(before, mayManageShared)
+      const dockerHost = input.docker_host ?? before.docker_host
+      const key = input.private_key !== undefined ? input.private_key : before.ssh_private_key
+      assertDockerHost(dockerHost, key)
+      const changes = {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.docker_host !== undefined && { docker_host: input.docker_host }),
+        ...(input.private_key !== undefined && { ssh_private_key: cipher.encrypt(input.private_key) }),
+        ...(input.concurrency_limit !== undefined && { concurrency_limit: input.concurrency_limit }),
+        ...(input.queue_limit !== undefined && { queue_limit: input.queue_limit }),
+      }
+      const updated = { ...before, ...changes, updated_at: nowIso() }
+      await trx.updateTable('servers').set({ ...changes, updated_at: updated.updated_at }).where('id', '=', serverId).execute()
+      const changed = Object.keys(changes).map((k) => (k === 'ssh_private_key' ? 'private_key' : k))
+      await audit.record(trx, actor, { action: 'server.updated', resourceType: 'server', resourceId: serverId, details: { changed } })
+      return updated
+    })
+  }
+
+  async function remove(teamId: string, serverId: string, actor: Actor, mayManageShared: boolean) {
+    await db.transaction().execute(async (trx) => {
+      const server = await find(trx, teamId, serverId)
+      assertMayChange(server, mayManageShared)
+      if (server.team_id === null && server.name === LOCALHOST_SERVER_NAME) throw new ConflictError('server_in_use', 'The built-in localhost server cannot be deleted.')
+      const busy = await trx.selectFrom('deployments').select('id').where('server_id', '=', serverId).where('status', 'in', ['queued', 'in_progress']).executeTakeFirst()
+      const used = await trx.selectFrom('services').select('id').where('server_id', '=', serverId).executeTakeFirst()
+      if (busy || used) throw new ConflictError('server_in_use', `Server ${serverId} still has ${busy ? 'deployments queued or running' : 'resources placed on it'}.`)
+      await trx.deleteFrom('servers').where('id', '=', serverId).execute()
+      await audit.record(trx, actor, { action: 'server.deleted', resourceType: 'server', resourceId: serverId, details: { name: server.name } })
+    })
+    monitor.forget(serverId)
+    onRemoved?.(serverId)
+  }
+
+  /** Places a service or database on a server; its next deployment goes there. */
+  async function assignResource(teamId: string, serviceId: string, serverId: string, actor: Actor) {
+    await db.transaction().execute(async (trx) => {
+      await findTeamService(trx, teamId, serviceId)
+      const server = await find(trx, teamId, serverId)
+      await trx.updateTable('services').set({ server_id: server.id }).where('id', '=', serviceId).execute()
+      await audit.record(trx, actor, { action: 'service.server_assigned', resourceType: 'service', resourceId: serviceId, details: { server_id: server.id, server_name: server.name } })
+    })
+  }
+
+  /** The server a resource deploys to: the one it was placed on, else the shared localhost. */
+  async function serverForResource(dbh: Kysely<DB>, serverId: string | null | undefined): Promise<ServerTable> {
+    let q = dbh.selectFrom('servers').selectAll()
+    q = serverId ? q.where('id', '=', serverId) : q.where('team_id', 'is', null).where('name', '=', LOCALHOST_SERVER_NAME)
+    const server = await q.executeTakeFirst()
+    if (!server) throw new NotFoundError(serverId ? `Server ${serverId} was not found.` : 'The localhost server is missing.')
+    return server
+  }
+
+  /** A host for a server row; builds the ssh transport from the stored (decrypted) key. */
+  function hostOf(server: ServerTable): DockerHost {
+    return createDockerHost(server, server.ssh_private_key ? cipher.decrypt(server.ssh_private_key) : null, dataDir)
+  }
+
+  async function hostById(serverId: string): Promise<{ server: ServerTable; host: DockerHost }> {
+    const server = await serverForResource(db, serverId)
+    return { server, host: hostOf(server) }
+  }
+
+  /** Reachability, engine and Compose versions, measured now. */
+  async function check(teamId: string, serverId: string) {
+    const server = await find(db, teamId, serverId)
+    return monitor.refresh(server.id, hostOf(server), { withCompose: true })
+  }
+
+  /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
+  async function refreshAll(each?: (serverId: string, host: DockerHost) => void) {
+    const rows = await db.selectFrom('servers').selectAll().execute()
+    await Promise.all(
+      rows.map(async (s) => {
+        const host = hostOf(s)
+        each?.(s.id, host)
+        await monitor.refresh(s.id, host, { withCompose: false })
+      }),
+    )
+  }
+
+  async function refreshOne(serverId: string) {
+    const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
+    if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
+  }
+
+  return { list, get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)), find, create, update, remove, assignResource, serverForResource, hostOf, hostById, check, refreshAll, refreshOne }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { buildApp } from '../src/app.js'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
+import { loadConfig } from '../src/config.js'
+import { composeProjectName } from '../src/deployments/resources.js'
+import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { ENDED } from './support/deploy-helpers.js'
+import { startTestAppIn } from './support/harness.js'
+
+const root = new URL('..', import.meta.url).pathname
+
+/** Alive and not a zombie (this machine's PID 1 may not reap orphans). */
+function processRuns(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** Runs `berth serve` as its own process (so it can be killed for real) and resolves with its address. */
+function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      cwd: root,
+      env: { ...process.env, BERTH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let err = ''
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+      const m = /listening on (http:\/\/[^\s]+)/.exec(err)
+      if (m) resolve({ child, url: m[1]! })
+    })
+    child.on('exit', (code) => reject(new Error(`berth serve exited with ${code}: ${err}`)))
+  })
+}
+
+describe('crash safety', () => {
+  const projects: string[] = []
+  const dataDirs: string[] = []
+  after(async () => {
+    for (const p of projects) await removeProject(p)
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('marks a deployment interrupted by a killed Berth as failed on the next start, and the queue moves on', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-restart-'))
+    dataDirs.push(dataDir)
+    const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) })
+    const user = await setup.users.create({ email: `restart-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
+    const token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'restart', abilities: ['root'] }, SYSTEM_ACTOR)).token
+    await setup.close()
+
+    const { child, url } = await serve(dataDir)
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
+      return { status: res.status, body: (await res.json()) as any }
+    }
+    try {
+      const serverId = (await api('POST', '/servers', { name: 'one-at-a-time', docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 1 })).body.uuid
+      const projectId = (await api('POST', '/projects', { name: 'restart' })).body.uuid
+      const slow = (await api('POST', `/projects/${projectId}/services`, { name: 'slow', compose: SLOW_COMPOSE })).body.uuid
+      const quick = (await api('POST', `/projects/${projectId}/services`, { name: 'quick', compose: `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n` })).body.uuid
+      projects.push(composeProjectName(slow), composeProjectName(quick))
+      for (const id of [slow, quick]) assert.equal((await api('PUT', `/services/${id}/server`, { server_uuid: serverId })).status, 200)
+      const stuck = (await api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
+      await waitFor('the slow deployment to run compose', async () => (await api('GET', `/deployments/${stuck}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+      const waiting = (await api('POST', '/deploy', { uuid: quick })).body.deployments[0].deployment_uuid
+      assert.equal((await api('GET', `/deployments/${waiting}`)).body.status, 'queued')
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('close', r))
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+
+    const leftover = (await (async () => {
+      const { openDatabase } = await import('../src/db/connection.js')
+      const peek = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'berth.db') })
+      try {
+        return await peek.db.selectFrom('deployments').select('process_id').where('status', '=', 'in_progress').executeTakeFirstOrThrow()
+      } finally {
+        await peek.close()
+      }
+    })()).process_id
+    assert.ok(leftover, 'the running compose process group was recorded')
+
+    const t = await startTestAppIn(dataDir)
+    try {
+      assert.ok(!processRuns(leftover), 'the restarted Berth stopped the leftover compose process')
+      const rows = await t.app.db.selectFrom('deployments').selectAll().orderBy('created_at').execute()
+      const [interrupted, next] = rows
+      assert.equal(interrupted!.status, 'failed')
+      assert.equal(interrupted!.message, 'interrupted: Berth restarted')
+      const lines = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq', 'desc').limit(1).execute()
+      assert.equal(lines[0]!.output, 'Deployment failed: interrupted: Berth restarted')
+      const all = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq').execute()
+      // The orphan either died on its own (its output pipe broke) or the restarted Berth stopped it.
+      if (all.some((l) => l.output.startsWith('Stopped the compose process group'))) assert.match(all[all.length - 2]!.output, /^Stopped the compose process group \d+ left running by the previous Berth$/)
+      const ended = await waitFor('the queued deployment to run after the restart', async () => {
+        const d = await t.app.db.selectFrom('deployments').selectAll().where('id', '=', next!.id).executeTakeFirstOrThrow()
+        return ENDED.includes(d.status) ? d : undefined
+      }, 60_000)
+      assert.equal(ended.status, 'finished')
+      assert.equal((await t.app.db.selectFrom('deployments').select('id').where('status', '=', 'in_progress').execute()).length, 0)
+    } finally {
+      await t.close()
+    }
+  })
+})
