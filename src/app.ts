@@ -18,6 +18,7 @@ import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
 import { PROXY_NETWORK, composeServicesToAttach, upstreamAlias } from './proxy/network.js'
 import { createMetrics } from './metrics/metrics.js'
+import { registerCapabilityMetrics } from './metrics/capability-metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
 import { createProxyServices } from './proxy/proxy.services.js'
@@ -54,6 +55,7 @@ export async function buildApp({ config, logDestination, proxyNetwork }: { confi
       retention: config.deploymentRetention,
       proxyNetwork: proxyNetwork ?? routedNetwork,
     })
+    registerCapabilityMetrics(metrics, { db, proxySync: proxy.proxySync })
     return {
       config,
       logger,

@@ -167,6 +167,9 @@ describe('health and metrics', () => {
     assert.equal(healthy.body.database.dialect, TEST_DIALECT)
     if (TEST_DIALECT === 'sqlite') assert.equal(typeof healthy.body.database.wal.size_bytes, 'number')
     assert.equal(healthy.body.database.migrations.pending, 0)
+    assert.ok('last_sync' in healthy.body.proxy && 'drift' in healthy.body.proxy, 'health reports the proxy sync')
+    // Stop the deployment workers first: they poll the database and would keep the process alive.
+    await t.app.stopBackground()
     await t.app.database.close()
     const down = await t.call(undefined, 'GET', '/health')
     assert.equal(down.status, 503)
@@ -188,6 +191,8 @@ describe('health and metrics', () => {
     for (const line of res.body.split('\n').filter((l) => l && !l.startsWith('#'))) assert.match(line, sample)
     assert.match(res.body, /berth_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} 1/)
     assert.match(res.body, /^berth_backup_age_seconds -1$/m)
+    assert.match(res.body, /^berth_deployment_log_lines_ingested 0$/m)
+    assert.match(res.body, /^berth_proxy_sync_runs \d+$/m)
     await t.close()
   })
 })
