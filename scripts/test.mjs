@@ -73,8 +73,6 @@ function runPass(dialect, passFiles, env, summaryFile) {
       '--import', 'tsx',
       '--test',
       '--test-concurrency=1',
-      // A handle a test forgot to close must not hang the run; the file's results are already in.
-      '--test-force-exit',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
       ...passFiles,
