@@ -131,5 +131,9 @@ for (const line of existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').s
 }
 // A crashed pass may report nothing; count it so the total can never read as green.
 if (failedPasses > 0 && totals.failed === 0) totals.failed = failedPasses
+if (files.length > 0 && totals.passed + totals.failed + totals.skipped === 0) {
+  console.log('no test result was reported although test files ran')
+  totals.failed = 1
+}
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
 process.exit(totals.failed > 0 ? 1 : 0)
