@@ -4,6 +4,7 @@ import { composeProjectName } from '../src/deployments/resources.js'
 import { PROXY_NETWORK_NAME } from '../src/deployments/work-dir.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
+import { databaseEnvFor } from './support/dialect.js'
 import { berth } from './support/cli.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -80,7 +81,7 @@ describe('deployment access control, history after deletion and the proxy networ
     if (!(await requireDocker(ctx))) return
     const id = await createService(t, mine, projectId, 'from-cli', `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`)
     projects.push(composeProjectName(id))
-    const run = berth(['deploy', id], { BERTH_DATA_DIR: t.dataDir })
+    const run = berth(['deploy', id], { BERTH_DATA_DIR: t.dataDir, ...(await databaseEnvFor(t.dataDir)) })
     assert.equal(run.status, 0, run.stderr)
     const deploymentId = run.stdout.trim()
     const d = await waitForEnd(t, mine, deploymentId, 60_000)

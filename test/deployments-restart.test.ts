@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ENDED } from './support/deploy-helpers.js'
+import { databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { startTestAppIn } from './support/harness.js'
 
 const root = new URL('..', import.meta.url).pathname
@@ -24,11 +25,11 @@ function processRuns(pid: number): boolean {
 }
 
 /** Runs `berth serve` as its own process (so it can be killed for real) and resolves with its address. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function serve(dataDir: string, dbEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       cwd: root,
-      env: { ...process.env, BERTH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' },
+      env: { ...process.env, BERTH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...dbEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let err = ''
@@ -46,19 +47,24 @@ describe('crash safety', () => {
   const dataDirs: string[] = []
   after(async () => {
     for (const p of projects) await removeProject(p)
-    for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
+    for (const d of dataDirs) {
+      await dropTestDatabase(d)
+      rmSync(d, { recursive: true, force: true })
+    }
   })
 
   it('marks a deployment interrupted by a killed Berth as failed on the next start, and the queue moves on', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const dataDir = mkdtempSync(join(tmpdir(), 'berth-restart-'))
     dataDirs.push(dataDir)
-    const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) })
+    // The same database the harness will reopen: SQLite in the data dir, or this pass's PostgreSQL one.
+    const dbEnv = await databaseEnvFor(dataDir)
+    const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...dbEnv }) })
     const user = await setup.users.create({ email: `restart-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     const token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'restart', abilities: ['root'] }, SYSTEM_ACTOR)).token
     await setup.close()
 
-    const { child, url } = await serve(dataDir)
+    const { child, url } = await serve(dataDir, dbEnv)
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
       return { status: res.status, body: (await res.json()) as any }
@@ -82,7 +88,7 @@ describe('crash safety', () => {
 
     const leftover = (await (async () => {
       const { openDatabase } = await import('../src/db/connection.js')
-      const peek = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'berth.db') })
+      const peek = openDatabase(loadConfig({ BERTH_DATA_DIR: dataDir, ...dbEnv }).database)
       try {
         return await peek.db.selectFrom('deployments').select('process_id').where('status', '=', 'in_progress').executeTakeFirstOrThrow()
       } finally {

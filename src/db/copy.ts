@@ -5,6 +5,8 @@ import { openDatabase, type Database } from './connection.js'
 import { knownMigrations, migrateToLatest, migrationStatus } from './migrate.js'
 
 const BATCH_ROWS = 500
+// Rows that migrations insert (the shared localhost server); a fresh target has them, and the copy replaces them.
+const SEEDED_BY_MIGRATIONS = new Set(['servers'])
 
 export type CopyReport = { tables: { name: string; rows: number }[] }
 
@@ -48,10 +50,11 @@ export async function copySqliteToPostgres(from: Extract<DatabaseTarget, { diale
     target = openDatabase(to)
     await migrateToLatest(target.db, 'postgres')
     const tables = await tablesInDependencyOrder(source.db)
-    for (const table of tables) {
+    for (const table of tables.filter((t) => !SEEDED_BY_MIGRATIONS.has(t))) {
       if ((await countRows(target.db, table)) > 0) throw new Error(`the target database is not empty (table ${table} has rows); copy into a fresh database`)
     }
     await target.db.transaction().execute(async (trx) => {
+      for (const table of [...tables].reverse().filter((t) => SEEDED_BY_MIGRATIONS.has(t))) await trx.deleteFrom(table as never).execute()
       for (const table of tables) {
         for (let offset = 0; ; offset += BATCH_ROWS) {
           const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by rowid limit ${BATCH_ROWS} offset ${offset}`.execute(source.db)).rows
