@@ -65,6 +65,10 @@ export async function listForResource(db: Kysely<DB>, teamId: string, type: Reso
  */
 export async function claimQueued(db: Kysely<DB>, serverId: string, concurrencyLimit: number): Promise<DeploymentRow[]> {
   return db.transaction().execute(async (trx) => {
+    // Writing the server row first serializes claimers of one server: a row lock on PostgreSQL
+    // (several Berth processes may share a database), the write lock on SQLite. Without it two
+    // processes could each see a free slot and together exceed the server's concurrency limit.
+    await trx.updateTable('servers').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', serverId).execute()
     const running = await trx.selectFrom('deployments').select(['id', 'resource_id']).where('server_id', '=', serverId).where('status', '=', 'in_progress').execute()
     let free = concurrencyLimit - running.length
     if (free <= 0) return []
