@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,10 +9,10 @@ import { loadConfig } from '../src/config.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ENDED } from './support/deploy-helpers.js'
+import { startServer } from './support/cli.js'
 import { databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { startTestAppIn } from './support/harness.js'
 
-const root = new URL('..', import.meta.url).pathname
 
 /** Alive and not a zombie (this machine's PID 1 may not reap orphans). */
 function processRuns(pid: number): boolean {
@@ -22,24 +21,6 @@ function processRuns(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-/** Runs `berth serve` as its own process (so it can be killed for real) and resolves with its address. */
-function serve(dataDir: string, dbEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-      cwd: root,
-      env: { ...process.env, BERTH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...dbEnv },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let err = ''
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      err += c
-      const m = /listening on (http:\/\/[^\s]+)/.exec(err)
-      if (m) resolve({ child, url: m[1]! })
-    })
-    child.on('exit', (code) => reject(new Error(`berth serve exited with ${code}: ${err}`)))
-  })
 }
 
 describe('crash safety', () => {
@@ -64,7 +45,8 @@ describe('crash safety', () => {
     const token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'restart', abilities: ['root'] }, SYSTEM_ACTOR)).token
     await setup.close()
 
-    const { child, url } = await serve(dataDir, dbEnv)
+    // A real `berth serve` process, so it can be killed for real.
+    const { child, url } = await startServer({ BERTH_DATA_DIR: dataDir, ...dbEnv })
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
       return { status: res.status, body: (await res.json()) as any }
