@@ -56,6 +56,10 @@ describe('berth CLI', () => {
       assert.equal(second.status, 0, second.stderr)
       const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dev@example.com', password: 'another-long-password' }) })
       assert.equal(login.status, 200)
+      // A second server on the same data dir would claim deployments under the same worker id.
+      const twin = berth(['serve'], { ...env, PORT: '0' })
+      assert.equal(twin.status, 1)
+      assert.match(twin.stderr, new RegExp(`Berth is already serving .* \\(pid ${server.child.pid}\\)`))
     } finally {
       await server.stop()
     }

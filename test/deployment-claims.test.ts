@@ -36,7 +36,7 @@ describe('claiming queued deployments from two connections at once', { skip: onl
     }
     const claimed = []
     for (let round = 0; round < 5; round++) {
-      const [a, b] = await Promise.all([claimQueued(t.app.db, server.id, 2), claimQueued(other.db, server.id, 2)])
+      const [a, b] = await Promise.all([claimQueued(t.app.db, server.id, 2, 'worker-a'), claimQueued(other.db, server.id, 2, 'worker-b')])
       claimed.push(...a, ...b)
       const running = await t.app.db.selectFrom('deployments').select('id').where('status', '=', 'in_progress').execute()
       assert.ok(running.length <= 2, `round ${round}: ${running.length} in progress on a server limited to 2`)

@@ -1,7 +1,8 @@
 import { Command } from 'commander'
 import { buildApp } from '../app.js'
 import { startBackupScheduler } from '../backups/backup.scheduler.js'
-import { markServerRunning } from '../data-dir-lock.js'
+import { markServerRunning, runningServerPid } from '../data-dir-lock.js'
+import { ConflictError } from '../errors.js'
 import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { createHttpServer } from '../http/server.js'
@@ -9,12 +10,15 @@ import { createHttpServer } from '../http/server.js'
 export function serveCommand(): Command {
   return new Command('serve').description('Run the Berth server (HOST, PORT, BERTH_DATA_DIR...)').action(async () => {
     const config = loadConfig()
+    // One server per data dir: its worker id, proxy files and backups belong to one process.
+    const other = runningServerPid(config.dataDir)
+    if (other !== undefined) throw new ConflictError('already_serving', `Berth is already serving ${config.dataDir} (pid ${other}); stop it first, or give this server its own BERTH_DATA_DIR.`)
+    const unmark = markServerRunning(config.dataDir)
     const app = await buildApp({ config })
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
     await app.startBackground()
     const address = await server.listen({ host: config.host, port: config.port })
-    const unmark = markServerRunning(config.dataDir)
     const scheduler = startBackupScheduler({ backups: app.backups, schedule: config.backups.schedule, retentionDays: config.backups.retentionDays, logger: app.logger })
     // The proxy sync starts with the server and stops in app.close(), after the HTTP server.
     app.proxySync.start(app.events)

@@ -4,6 +4,7 @@ import * as m001 from './migrations/001_foundation.js'
 import * as m002 from './migrations/002_deployments.js'
 import * as m003 from './migrations/003_proxy.js'
 import * as m004 from './migrations/004_backups.js'
+import * as m005 from './migrations/005_worker_claims.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '002_deployments': m002,
   '003_proxy': m003,
   '004_backups': m004,
+  '005_worker_claims': m005,
 }
 
 export function knownMigrations(): string[] {

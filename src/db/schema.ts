@@ -229,6 +229,10 @@ export type DeploymentTable = {
   exit_code: number | null
   message: string | null
   process_id?: number | null
+  /** The worker instance (see deployments/instance-id.ts) running it, and when it last said it still does. */
+  claimed_by?: string | null
+  heartbeat_at?: string | null
+  cancel_requested_by?: string | null
   created_by: string
   created_at: string
   started_at: string | null

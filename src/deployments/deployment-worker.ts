@@ -5,13 +5,18 @@ import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
-import { claimQueued, nextLogSeq, serversWithQueued, type DeploymentRow } from './deployments.repo.js'
+import { abandonedDeployments, claimQueued, heartbeat, nextLogSeq, serversWithQueued, type DeploymentRow } from './deployments.repo.js'
 import { runDeployment, type RunnerDeps, type StopReason } from './deployment-runner.js'
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60 * 1000
 export const INTERRUPTED_MESSAGE = 'interrupted: Berth restarted'
-// Events wake workers at once; this poll picks up work queued by another process (the CLI).
+export const ABANDONED_MESSAGE = 'interrupted: the Berth process running it stopped answering'
+// Events wake workers at once; this poll picks up work queued by another process (the CLI, or a
+// sibling Berth on the same PostgreSQL database) and what a dead sibling left running.
 const POLL_INTERVAL_MS = 5000
+// Running deployments are vouched for this often; a sibling recovers them once silent for STALE_AFTER_MS.
+const HEARTBEAT_MS = 2000
+const STALE_AFTER_MS = 30_000
 
 type Deps = RunnerDeps & {
   audit: Pick<AuditService, 'record'>
@@ -19,6 +24,8 @@ type Deps = RunnerDeps & {
   logger: Pick<Logger, 'error' | 'info'>
   concurrencyOf(serverId: string): Promise<number>
   timeoutMs: number
+  /** This data dir's worker id (see instance-id.ts). */
+  workerId: string
 }
 
 export type DeploymentWorkers = ReturnType<typeof createDeploymentWorkers>
@@ -60,6 +67,7 @@ export function createDeploymentWorkers(deps: Deps) {
   const unsubscribe: (() => void)[] = []
   let stopped = true
   let poll: NodeJS.Timeout | undefined
+  let beat: NodeJS.Timeout | undefined
 
   /** Claims and starts work for a server; concurrent wake-ups of one server collapse into one more pass. */
   function wake(serverId: string): void {
@@ -78,7 +86,7 @@ export function createDeploymentWorkers(deps: Deps) {
   }
 
   async function claimAndStart(serverId: string) {
-    const claimed = await claimQueued(deps.db, serverId, await deps.concurrencyOf(serverId))
+    const claimed = await claimQueued(deps.db, serverId, await deps.concurrencyOf(serverId), deps.workerId)
     for (const d of claimed) start(d)
   }
 
@@ -102,21 +110,42 @@ export function createDeploymentWorkers(deps: Deps) {
 
   /**
    * Deployments left in_progress by a Berth that died can no longer be watched: mark them failed
-   * with a line saying so, so nothing stays stuck and the queue moves on.
+   * with a line saying so, so nothing stays stuck and the queue moves on. At start that includes
+   * what this data dir's previous life left (its compose process, if still there, is stopped); a
+   * sibling process's deployments only once its heartbeats stopped, as it may be running them.
    */
-  async function recoverInterrupted(): Promise<number> {
-    const stuck = await deps.db.selectFrom('deployments').select(['id', 'team_id', 'resource_id', 'resource_type', 'process_id']).where('status', '=', 'in_progress').execute()
+  async function recoverInterrupted(atStart = true): Promise<number> {
+    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString()
+    const stuck = await abandonedDeployments(deps.db, deps.workerId, staleBefore, atStart)
     for (const d of stuck) {
-      const killed = killLeftover(d.process_id, d.resource_id)
+      const own = d.claimed_by === deps.workerId || d.claimed_by === null
+      // A pid only means something on this machine, in this data dir's previous life.
+      const killed = own && killLeftover(d.process_id, d.resource_id)
+      const message = own ? INTERRUPTED_MESSAGE : ABANDONED_MESSAGE
       const seq = await nextLogSeq(deps.db, d.id)
-      await deps.db.transaction().execute(async (trx) => {
+      const finished = await deps.db.transaction().execute(async (trx) => {
+        const ended = await trx.updateTable('deployments').set({ status: 'failed', message, finished_at: nowIso() }).where('id', '=', d.id).where('status', '=', 'in_progress').executeTakeFirst()
+        // Another process recovered it first (or it ended meanwhile): nothing more to say.
+        if (Number(ended.numUpdatedRows) === 0) return false
         if (killed) await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq, ts: nowIso(), stream: 'berth', output: `Stopped the compose process group ${d.process_id} left running by the previous Berth`, hidden: 0 }).execute()
-        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: killed ? seq + 1 : seq, ts: nowIso(), stream: 'berth', output: `Deployment failed: ${INTERRUPTED_MESSAGE}`, hidden: 0 }).execute()
-        await trx.updateTable('deployments').set({ status: 'failed', message: INTERRUPTED_MESSAGE, finished_at: nowIso() }).where('id', '=', d.id).where('status', '=', 'in_progress').execute()
+        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: killed ? seq + 1 : seq, ts: nowIso(), stream: 'berth', output: `Deployment failed: ${message}`, hidden: 0 }).execute()
         await deps.audit.record(trx, { ...SYSTEM_ACTOR, teamId: d.team_id }, { action: 'deployment.interrupted', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id } })
+        return true
       })
+      if (!finished) continue
+      deps.events.publish({ type: 'deployment.finished', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id, status: 'failed' })
+      // Its slot on the server is free again.
+      wake(d.server_id)
     }
     return stuck.length
+  }
+
+  /** Vouches for the running deployments and stops those a user cancelled through another process. */
+  async function beatOnce() {
+    if (running.size === 0) return
+    for (const request of await heartbeat(deps.db, deps.workerId)) {
+      running.get(request.id)?.controller.abort({ kind: 'cancel', by: request.cancel_requested_by } satisfies StopReason)
+    }
   }
 
   async function startWorkers() {
@@ -136,14 +165,20 @@ export function createDeploymentWorkers(deps: Deps) {
       for (const serverId of await serversWithQueued(deps.db)) wake(serverId)
     }
     await wakeQueued()
-    poll = setInterval(() => void wakeQueued().catch((error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed')), POLL_INTERVAL_MS)
+    poll = setInterval(() => {
+      wakeQueued().catch((error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed'))
+      recoverInterrupted(false).catch((error: unknown) => deps.logger.error({ err: error }, 'recovering abandoned deployments failed'))
+    }, POLL_INTERVAL_MS)
     poll.unref()
+    beat = setInterval(() => void beatOnce().catch((error: unknown) => deps.logger.error({ err: error }, 'deployment heartbeat failed')), HEARTBEAT_MS)
+    beat.unref()
   }
 
   /** Stops claiming, kills running compose processes and waits until their outcome is stored. */
   async function stopWorkers() {
     stopped = true
     clearInterval(poll)
+    clearInterval(beat)
     for (const off of unsubscribe.splice(0)) off()
     await Promise.all([...claiming.values()])
     for (const r of running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason)

@@ -11,6 +11,7 @@ import { createEngineEventWatchers } from '../servers/engine-events.js'
 import { createServerMonitor } from '../servers/server-monitor.js'
 import { createServersService } from '../servers/servers.service.js'
 import { createDeploymentWorkers } from './deployment-worker.js'
+import { workerIdFor } from './instance-id.js'
 import { createDeploymentsService } from './deployments.service.js'
 import { containerLogs, containersOf, resourceStatus } from './resource-runtime.js'
 import { findTeamResource } from './resources.js'
@@ -52,6 +53,7 @@ export function createDeploymentsModule(deps: Deps) {
 
   const workers = createDeploymentWorkers({
     db, audit, events, env, dataDir, logger, hostFor,
+    workerId: workerIdFor(dataDir),
     proxyNetwork: deps.proxyNetwork ?? noProxyNetwork,
     timeoutMs: deps.deployTimeoutMs,
     onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),

@@ -63,7 +63,7 @@ export async function listForResource(db: Kysely<DB>, teamId: string, type: Reso
  * two of the same resource at once. Runs in one transaction, and each update is conditional on
  * the row still being queued, so two claimers can never take the same deployment.
  */
-export async function claimQueued(db: Kysely<DB>, serverId: string, concurrencyLimit: number): Promise<DeploymentRow[]> {
+export async function claimQueued(db: Kysely<DB>, serverId: string, concurrencyLimit: number, workerId: string): Promise<DeploymentRow[]> {
   return db.transaction().execute(async (trx) => {
     // Writing the server row first serializes claimers of one server: a row lock on PostgreSQL
     // (several Berth processes may share a database), the write lock on SQLite. Without it two
@@ -79,14 +79,41 @@ export async function claimQueued(db: Kysely<DB>, serverId: string, concurrencyL
     for (const row of queued) {
       if (free === 0) break
       if (busy.has(row.resource_id)) continue
-      const result = await trx.updateTable('deployments').set({ status: 'in_progress', started_at: startedAt }).where('id', '=', row.id).where('status', '=', 'queued').executeTakeFirst()
+      const result = await trx.updateTable('deployments').set({ status: 'in_progress', started_at: startedAt, claimed_by: workerId, heartbeat_at: startedAt }).where('id', '=', row.id).where('status', '=', 'queued').executeTakeFirst()
       if (Number(result.numUpdatedRows) === 0) continue
       busy.add(row.resource_id)
-      claimed.push({ ...row, status: 'in_progress', started_at: startedAt })
+      claimed.push({ ...row, status: 'in_progress', started_at: startedAt, claimed_by: workerId, heartbeat_at: startedAt })
       free--
     }
     return claimed
   })
+}
+
+/**
+ * Tells other Berth processes this worker still runs its deployments, and returns the ones a user
+ * asked to cancel (through any process) since.
+ */
+export async function heartbeat(db: Kysely<DB>, workerId: string): Promise<{ id: string; cancel_requested_by: string }[]> {
+  await db.updateTable('deployments').set({ heartbeat_at: nowIso() }).where('claimed_by', '=', workerId).where('status', '=', 'in_progress').execute()
+  const rows = await db.selectFrom('deployments').select(['id', 'cancel_requested_by']).where('claimed_by', '=', workerId).where('status', '=', 'in_progress').where('cancel_requested_by', 'is not', null).execute()
+  return rows.map((r) => ({ id: r.id, cancel_requested_by: r.cancel_requested_by! }))
+}
+
+/**
+ * Running deployments nobody is running any more: with `includeOwn`, all that this worker id
+ * claimed in an earlier life (or that predate worker ids); always, those whose worker stopped
+ * sending heartbeats before `staleBefore`.
+ */
+export async function abandonedDeployments(db: Kysely<DB>, workerId: string, staleBefore: string, includeOwn: boolean) {
+  return db
+    .selectFrom('deployments')
+    .select(['id', 'team_id', 'resource_id', 'resource_type', 'server_id', 'process_id', 'claimed_by'])
+    .where('status', '=', 'in_progress')
+    .where((eb) => {
+      const stale = eb.and([eb('claimed_by', '!=', workerId), eb('heartbeat_at', '<', staleBefore)])
+      return includeOwn ? eb.or([eb('claimed_by', '=', workerId), eb('claimed_by', 'is', null), stale]) : stale
+    })
+    .execute()
 }
 
 /** Servers with queued work (to wake their workers at start). */

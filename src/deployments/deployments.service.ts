@@ -94,6 +94,9 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         const message = `cancelled by ${actor.name} before it started`
         await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: await nextLogSeq(trx, d.id), ts: nowIso(), stream: 'berth', output: `Deployment cancelled: ${message}`, hidden: 0 }).execute()
         await markFinished(trx, d.id, 'cancelled-by-user', null, message)
+      } else {
+        // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
+        await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
       }
       return d
     })

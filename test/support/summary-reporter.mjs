@@ -1,22 +1,42 @@
 import { appendFileSync } from 'node:fs'
 
+const STDERR_LINES_KEPT = 40
+
 // A node:test reporter that prints one closing line per pass ("sqlite: N passed, N failed, N skipped")
 // and appends the counts to BERTH_TEST_SUMMARY_FILE, from which scripts/test.mjs prints the total.
+// A test file whose process exits badly after its tests passed is reported with its exit code and
+// its last stderr lines, next to the summary: CI output is often read from the end only.
 export default async function* summaryReporter(source) {
   let passed = 0
   let failed = 0
   let skipped = 0
+  const stderrByFile = new Map()
+  const crashes = []
   for await (const event of source) {
+    if (event.type === 'test:stderr') {
+      const lines = stderrByFile.get(event.data.file) ?? []
+      lines.push(...event.data.message.split('\n').filter(Boolean))
+      stderrByFile.set(event.data.file, lines.slice(-STDERR_LINES_KEPT))
+      continue
+    }
     // Suites report too; count only leaf tests so the figures mean test cases.
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue
+    const error = event.data.details?.error
+    if (event.type === 'test:fail' && event.data.nesting === 0 && error?.failureType === 'testCodeFailure' && (error.exitCode != null || error.signal != null)) {
+      crashes.push({ file: event.data.file ?? event.data.name, exitCode: error.exitCode, signal: error.signal })
+    }
     if (event.data.details?.type === 'suite') {
       if (event.data.skip) skipped++
-      if (event.type === 'test:fail' && event.data.details.error?.failureType !== 'subtestsFailed') failed++
+      if (event.type === 'test:fail' && error?.failureType !== 'subtestsFailed') failed++
       continue
     }
     if (event.data.skip || event.data.todo) skipped++
     else if (event.type === 'test:pass') passed++
     else failed++
+  }
+  for (const crash of crashes) {
+    yield `\n${crash.file} exited with ${crash.signal ? `signal ${crash.signal}` : `code ${crash.exitCode}`}; its last stderr lines:\n`
+    yield `${(stderrByFile.get(crash.file) ?? ['(none)']).map((line) => `  | ${line}`).join('\n')}\n`
   }
   if (process.env.BERTH_TEST_SUMMARY_FILE) appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped })}\n`)
   yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { buildApp } from '../src/app.js'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
+import { loadConfig } from '../src/config.js'
+import { ABANDONED_MESSAGE } from '../src/deployments/deployment-worker.js'
+import { composeProjectName } from '../src/deployments/resources.js'
+import { startServer } from './support/cli.js'
+import { ENDED } from './support/deploy-helpers.js'
+import { databaseEnvFor, dropTestDatabase, TEST_DIALECT } from './support/dialect.js'
+import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+
+// Two real `berth serve` processes, each with its own data dir, on one PostgreSQL database: the
+// set-up the issue names for larger installations. (SQLite is one process's embedded database.)
+const onlyPostgres = TEST_DIALECT === 'postgres' ? false : 'PostgreSQL-specific: several Berth processes share one database server'
+const QUICK_COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
+
+type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>
+type Berth = Awaited<ReturnType<typeof startServer>> & { api: Api }
+
+describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres }, () => {
+  const dataDirs = [mkdtempSync(join(tmpdir(), 'berth-multi-a-')), mkdtempSync(join(tmpdir(), 'berth-multi-b-'))]
+  const projects: string[] = []
+  let dbEnv: Record<string, string>
+  let token: string
+  let a: Berth
+  let b: Berth | undefined
+  let serverId: string
+  let projectId: string
+
+  async function start(dataDir: string): Promise<Berth> {
+    const server = await startServer({ BERTH_DATA_DIR: dataDir, ...dbEnv })
+    const api: Api = async (method, path, body) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
+      return { status: res.status, body: (await res.json()) as any }
+    }
+    return { ...server, api }
+  }
+
+  async function service(name: string, compose: string): Promise<string> {
+    const created = await a.api('POST', `/projects/${projectId}/services`, { name, compose })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    projects.push(composeProjectName(created.body.uuid))
+    assert.equal((await a.api('PUT', `/services/${created.body.uuid}/server`, { server_uuid: serverId })).status, 200)
+    return created.body.uuid
+  }
+
+  const ended = (api: Api, id: string, timeoutMs = 90_000) =>
+    waitFor(`deployment ${id} to end`, async () => {
+      const d = (await api('GET', `/deployments/${id}`)).body
+      return ENDED.includes(d.status) ? d : undefined
+    }, timeoutMs, 250)
+
+  before(async () => {
+    dbEnv = await databaseEnvFor(dataDirs[0]!)
+    const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDirs[0]!, LOG_LEVEL: 'silent', ...dbEnv }) })
+    const user = await setup.users.create({ email: `multi-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
+    token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'multi', abilities: ['root'] }, SYSTEM_ACTOR)).token
+    await setup.close()
+    a = await start(dataDirs[0]!)
+    serverId = (await a.api('POST', '/servers', { name: 'shared', docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 2 })).body.uuid
+    projectId = (await a.api('POST', '/projects', { name: 'multi' })).body.uuid
+  })
+
+  after(async () => {
+    await b?.stop()
+    await a?.stop()
+    for (const p of projects) await removeProject(p)
+    await dropTestDatabase(dataDirs[0]!)
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('leaves a running deployment alone when a second process starts, and cancels it through the second one', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const slow = await service('slow', SLOW_COMPOSE)
+    const id = (await a.api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
+    await waitFor('the slow deployment to run compose', async () => (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+
+    b = await start(dataDirs[1]!)
+    assert.equal((await b.api('GET', `/deployments/${id}`)).body.status, 'in_progress', 'the second process did not take the first one\'s deployment for interrupted')
+
+    assert.equal((await b.api('POST', `/deployments/${id}/cancel`)).status, 202)
+    const d = await ended(b.api, id, 20_000)
+    assert.equal(d.status, 'cancelled-by-user')
+    assert.match(d.message, /^cancelled by /)
+  })
+
+  it('runs every deployment queued through either process exactly once', async (ctx) => {
+    if (!(await requireDocker(ctx)) || !b) return
+    const services = []
+    for (let i = 0; i < 6; i++) services.push(await service(`quick-${i}`, QUICK_COMPOSE))
+    // Queued through both processes at once, so both workers claim from the same queue together.
+    const queued = await Promise.all(services.map(async (uuid, i) => {
+      const res = await (i % 2 === 0 ? a : b!).api('POST', '/deploy', { uuid })
+      assert.equal(res.status, 202, JSON.stringify(res.body))
+      return res.body.deployments[0].deployment_uuid as string
+    }))
+    for (const id of queued) {
+      assert.equal((await ended(a.api, id)).status, 'finished')
+      const lines: string[] = (await a.api('GET', `/deployments/${id}/logs?limit=5000`)).body.lines.map((l: any) => l.output)
+      assert.equal(lines.filter((l) => l.startsWith('Starting deploy')).length, 1, `deployment ${id} ran once:\n${lines.join('\n')}`)
+      assert.equal(lines.filter((l) => l.startsWith('Deployment finished')).length, 1)
+    }
+  })
+
+  it('fails a deployment whose process died once its heartbeats stop, from the surviving process', async (ctx) => {
+    if (!(await requireDocker(ctx)) || !b) return
+    const slow = await service('orphaned', SLOW_COMPOSE)
+    const id = (await a.api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
+    await waitFor('the deployment to run compose', async () => (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+    a.child.kill('SIGKILL')
+    await new Promise((resolve) => a.child.once('close', resolve))
+    // Heartbeats go stale after 30 s, and the survivor looks every 5 s.
+    const d = await ended(b.api, id, 60_000)
+    assert.equal(d.status, 'failed')
+    assert.equal(d.message, ABANDONED_MESSAGE)
+  })
+})
