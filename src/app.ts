@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { createAuditService } from './audit/audit.service.js'
 import { createBackupService } from './backups/backup.service.js'
 import { createSessionsService } from './auth/sessions.service.js'
@@ -8,7 +9,8 @@ import { createParametersService } from './compose/parameters.service.js'
 import { createComposeValidationService } from './compose/validation.service.js'
 import type { Config } from './config.js'
 import { createSecretCipher } from './crypto/cipher.js'
-import { loadAppKey } from './crypto/app-key.js'
+import { APP_KEY_FILE, loadAppKey } from './crypto/app-key.js'
+import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
@@ -37,6 +39,7 @@ export async function buildApp({ config, logDestination, proxyNetwork }: { confi
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
     const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
+    await verifyAppKey(database.db, cipher, config.appKey !== undefined ? 'BERTH_APP_KEY' : join(config.dataDir, APP_KEY_FILE))
     const db = database.db
     const audit = createAuditService()
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,7 +56,8 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     }, timeoutMs, 250)
 
   before(async () => {
-    dbEnv = await databaseEnvFor(dataDirs[0]!)
+    // The processes must share the app key: secrets written by one are read by the other.
+    dbEnv = { ...(await databaseEnvFor(dataDirs[0]!)), BERTH_APP_KEY: randomBytes(32).toString('base64') }
     const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDirs[0]!, LOG_LEVEL: 'silent', ...dbEnv }) })
     const user = await setup.users.create({ email: `multi-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'multi', abilities: ['root'] }, SYSTEM_ACTOR)).token
