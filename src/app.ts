@@ -35,7 +35,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>
 export async function buildApp({ config, logDestination, proxyNetwork }: { config: Config; logDestination?: NodeJS.WritableStream; proxyNetwork?: ProxyNetwork }) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
-  const database = openDatabase(config.database)
+  const database = openDatabase(config.database, (error) => logger.warn({ err: error }, 'a PostgreSQL connection broke; the next query opens a new one'))
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
     const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))

@@ -68,8 +68,15 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
 // Berth's figures stay far below 2^53, and numbers keep the two dialects' rows alike.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text))
 
-function openPostgres(url: string): Database {
+/** Called when PostgreSQL drops an idle pooled connection (a server restart, a terminated backend). */
+export type ConnectionErrorHandler = (error: Error) => void
+
+const reportToStderr: ConnectionErrorHandler = (error) => process.stderr.write(`berth: a PostgreSQL connection broke (${error.message}); the next query opens a new one\n`)
+
+function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // The pool drops the broken client by itself; without a listener its 'error' event would end the process.
+  pool.on('error', onConnectionError)
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,
@@ -85,8 +92,8 @@ function openPostgres(url: string): Database {
   }
 }
 
-export function openDatabase(target: DatabaseTarget): Database {
-  if (target.dialect === 'postgres') return openPostgres(target.url)
+export function openDatabase(target: DatabaseTarget, onConnectionError: ConnectionErrorHandler = reportToStderr): Database {
+  if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError)
   const sqlite = openSqlite(target.path)
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
