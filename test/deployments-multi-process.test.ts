@@ -49,6 +49,19 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     return created.body.uuid
   }
 
+  /** The whole Server-Sent Events stream of a deployment's log, until its end event (or 20 s). */
+  async function streamText(url: string, id: string): Promise<string> {
+    const res = await fetch(`${url}/api/v1/deployments/${id}/logs/stream`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) })
+    assert.equal(res.status, 200)
+    let text = ''
+    const decoder = new TextDecoder()
+    for await (const chunk of res.body!) {
+      text += decoder.decode(chunk, { stream: true })
+      if (text.includes('event: end')) break
+    }
+    return text
+  }
+
   const ended = (api: Api, id: string, timeoutMs = 90_000) =>
     waitFor(`deployment ${id} to end`, async () => {
       const d = (await api('GET', `/deployments/${id}`)).body
@@ -84,10 +97,16 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     b = await start(dataDirs[1]!)
     assert.equal((await b.api('GET', `/deployments/${id}`)).body.status, 'in_progress', 'the second process did not take the first one\'s deployment for interrupted')
 
+    // A viewer of the second process sees the lines the first one writes, live, to the end.
+    const stream = streamText(b.url, id)
     assert.equal((await b.api('POST', `/deployments/${id}/cancel`)).status, 202)
     const d = await ended(b.api, id, 20_000)
     assert.equal(d.status, 'cancelled-by-user')
     assert.match(d.message, /^cancelled by /)
+    const streamed = await stream
+    assert.match(streamed, /\$ docker compose/)
+    assert.match(streamed, /Deployment cancelled after/)
+    assert.match(streamed, /event: end\ndata: \{"status":"cancelled-by-user"\}/)
   })
 
   it('runs every deployment queued through either process exactly once', async (ctx) => {

@@ -5,6 +5,9 @@ import { principalOf } from '../http/auth-hook.js'
 import { uuidParam } from '../http/schemas.js'
 
 const HEARTBEAT_MS = 15_000
+// Events from this process's workers push lines at once; the poll brings those a sibling Berth
+// process writes for a deployment it runs (several processes may share a PostgreSQL database).
+const POLL_MS = 1000
 const PAGE = 1000
 
 /**
@@ -68,12 +71,14 @@ export function logStreamRoutes(app: App): FastifyPluginAsyncZod {
       const offLog = app.events.on('deployment.log', (e) => (e.deploymentId === deploymentId ? schedule() : undefined))
       const offEnd = app.events.on('deployment.finished', (e) => (e.deploymentId === deploymentId ? schedule() : undefined))
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+      const poll = setInterval(schedule, POLL_MS)
       function finish() {
         if (closed) return
         closed = true
         offLog()
         offEnd()
         clearInterval(heartbeat)
+        clearInterval(poll)
         raw.end()
       }
       raw.on('close', finish)
