@@ -26,6 +26,7 @@ export type DeploymentList = { count: number; deployments: Deployment[] }
 export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
 
 export type LogLine = { seq: number; ts: string; stream: 'stdout' | 'stderr' | 'berth'; output: string }
+export type LogPage = { status: DeploymentStatus; lines: LogLine[]; next_after: number; has_more: boolean }
 
 export type RuntimeStatus = { uuid: string; status: string; containers: { name: string; service: string; state: string; status: string }[] }
 

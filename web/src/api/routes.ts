@@ -38,6 +38,7 @@ export const ROUTES = {
   deployments: ['GET', '/api/v1/deployments'],
   deployment: ['GET', '/api/v1/deployments/{uuid}'],
   cancelDeployment: ['POST', '/api/v1/deployments/{uuid}/cancel'],
+  deploymentLogs: ['GET', '/api/v1/deployments/{uuid}/logs'],
   deploymentLogStream: ['GET', '/api/v1/deployments/{uuid}/logs/stream'],
   serviceDeployments: ['GET', '/api/v1/deployments/services/{uuid}'],
   stopService: ['POST', '/api/v1/services/{uuid}/stop'],

@@ -38,7 +38,7 @@ export function DeployActions({ serviceId }: { serviceId: string }) {
 
   return (
     <div className="deploy-actions">
-      <div className="button-row" role="group" aria-label="Deployment actions">
+      <div className="button-row">
         {ACTIONS.map(({ action, label, hint }) => (
           <button
             key={action}
