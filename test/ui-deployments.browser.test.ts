@@ -122,6 +122,7 @@ describe('deployments in the web UI', { skip }, () => {
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'web' }).click()
     const tab = page.getByRole('table', { name: 'Deployments of this service, newest first' })
     await tab.locator('.badge[data-status="finished"]').waitFor()
+    await page.screenshot({ path: screenshotPath('22-service-deployments-tab'), fullPage: true })
     await page.locator('.service-status .badge.runtime-running').waitFor()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deployments' }).click()
     const history = page.getByRole('table', { name: 'All deployments, newest first' })
@@ -129,7 +130,7 @@ describe('deployments in the web UI', { skip }, () => {
     await row.locator('.badge[data-status="finished"]').waitFor()
     assert.match(await row.innerText(), /web[\s\S]*service[\s\S]*deploy[\s\S]*\d+s[\s\S]*ui[\s\S]*deployer@example\.com/)
     await page.getByText('Nothing is queued or running.').waitFor()
-    await page.screenshot({ path: screenshotPath('22-deployments'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('22-deployments-team'), fullPage: true })
 
     // The project page's badge follows a deployment started elsewhere (here: the API) without a reload.
     await page.goto(projectUrl)
@@ -142,14 +143,33 @@ describe('deployments in the web UI', { skip }, () => {
     await page.screenshot({ path: screenshotPath('23-project-status'), fullPage: true })
   })
 
-  it('shows a 100,000-line log: scrolls to its end, searches it, colours it and links its lines', async (ctx) => {
-    // A deployment that is never run (its server takes none), given a long log through the app's own writer.
-    const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'big-log' })).body.uuid
-    const serviceId = await createService(t, token, projectId, 'noisy', `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
-    const server = (await t.call(token, 'POST', '/api/v1/servers', { name: 'idle', docker_host: 'unix:///var/run/docker.sock' })).body.uuid
+  /** Queues a deployment of a new service on a server that takes none (concurrency 0), so it stays queued without Docker. */
+  async function queueOnIdleServer(project: string, service: string): Promise<string> {
+    const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: project })).body.uuid
+    const serviceId = await createService(t, token, projectId, service, `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
+    const server = (await t.call(token, 'POST', '/api/v1/servers', { name: `idle-${project}`, docker_host: 'unix:///var/run/docker.sock' })).body.uuid
     await t.app.db.updateTable('servers').set({ concurrency_limit: 0 }).where('id', '=', server).execute()
-    await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })
-    const deploymentId = (await t.call(token, 'POST', '/api/v1/deploy', { uuid: serviceId })).body.deployments[0].deployment_uuid
+    assert.equal((await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })).status, 200)
+    const queued = await t.call(token, 'POST', '/api/v1/deploy', { uuid: serviceId })
+    assert.equal(queued.status, 202)
+    return queued.body.deployments[0].deployment_uuid
+  }
+
+  it('cancels a queued deployment from its page; the outcome arrives over the live stream', async () => {
+    const deploymentId = await queueOnIdleServer('waiting', 'patient')
+    await page.goto(`${base}/deployments/${deploymentId}`)
+    await page.locator('h1 .badge.status[data-status="queued"]').waitFor()
+    await page.getByText('Waiting for output…').waitFor()
+    await page.getByRole('button', { name: 'Cancel deployment' }).click()
+    await page.getByRole('status').filter({ hasText: 'Cancelled before it started.' }).waitFor()
+    await page.locator('.log-line', { hasText: /Deployment cancelled: cancelled by .* before it started/ }).waitFor()
+    await page.locator('h1 .badge.status[data-status="cancelled-by-user"]').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Cancel deployment' }).count(), 0, 'an ended deployment cannot be cancelled')
+  })
+
+  it('shows a 100,000-line log: scrolls to its end, searches it, colours it and links its lines', async (ctx) => {
+    // A deployment that is never run, given a long log through the app's own writer.
+    const deploymentId = await queueOnIdleServer('big-log', 'noisy')
     const writer = createLogWriter({ db: t.app.db, deploymentId, firstSeq: 1, redact: (line) => line })
     for (let i = 1; i <= LOG_LINES; i++) {
       if (i === 73_421) writer.append('stdout', `needle-73421 found <b>not bold</b>`)
