@@ -87,7 +87,10 @@ export function createDeploymentWorkers(deps: Deps) {
 
   async function claimAndStart(serverId: string) {
     const claimed = await claimQueued(deps.db, serverId, await deps.concurrencyOf(serverId), deps.workerId)
-    for (const d of claimed) start(d)
+    for (const d of claimed) {
+      start(d)
+      deps.events.publish({ type: 'deployment.started', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id })
+    }
   }
 
   function start(d: DeploymentRow) {

@@ -37,6 +37,15 @@ export async function listActive(db: Kysely<DB>, teamId: string) {
   return db.selectFrom('deployments').selectAll().where('team_id', '=', teamId).where('status', 'in', ACTIVE).orderBy('created_at', 'desc').limit(1000).execute()
 }
 
+/** A page of the team's whole history (any status), newest first, with the total count. */
+export async function listTeam(db: Kysely<DB>, teamId: string, skip: number, take: number) {
+  const [count, rows] = await Promise.all([
+    db.selectFrom('deployments').select((eb) => eb.fn.countAll<number>().as('n')).where('team_id', '=', teamId).executeTakeFirstOrThrow(),
+    db.selectFrom('deployments').selectAll().where('team_id', '=', teamId).orderBy('created_at', 'desc').limit(take).offset(skip).execute(),
+  ])
+  return { count: Number(count.n), deployments: rows }
+}
+
 const countForResource = preparedQuery((db, teamId: string, resourceId: string, type: string) =>
   db.selectFrom('deployments').select((eb) => eb.fn.countAll<number>().as('n')).where('resource_id', '=', resourceId).where('team_id', '=', teamId).where('resource_type', '=', type as ResourceType),
 )

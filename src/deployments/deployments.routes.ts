@@ -14,6 +14,9 @@ const deployBody = z.object({
   stop_before_start: z.boolean().optional().describe('Run `docker compose down` first'),
 })
 const pageQuery = z.object({ skip: z.coerce.number().int().min(0).default(0), take: z.coerce.number().int().min(1).max(100).default(10) })
+const teamListQuery = pageQuery.extend({
+  scope: z.enum(['active', 'all']).default('active').describe('"active": queued and running only (skip/take ignored); "all": the whole history, paged'),
+})
 const logsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
@@ -32,8 +35,14 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
       return reply.status(202).send({ deployments })
     })
 
-    server.get('/deployments', { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'Queued and running deployments of the team, newest first' } }, async (request) => {
-      const rows = await app.deployments.listActive(principalOf(request).teamId)
+    server.get('/deployments', { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'Deployments of the team, newest first: queued and running ones, or with scope=all the whole history', querystring: teamListQuery } }, async (request) => {
+      const teamId = principalOf(request).teamId
+      const { scope, skip, take } = request.query
+      if (scope === 'all') {
+        const page = await app.deployments.listTeam(teamId, skip, take)
+        return { count: page.count, deployments: page.deployments.map(deploymentView) }
+      }
+      const rows = await app.deployments.listActive(teamId)
       return { count: rows.length, deployments: rows.map(deploymentView) }
     })
 

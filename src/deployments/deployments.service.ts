@@ -4,7 +4,7 @@ import type { DB, DeploymentAction, DeploymentTable, DeploymentTrigger, Resource
 import { newId, nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
-import { countQueued, findQueued, findTeamDeployment, listActive, listForResource, markFinished, nextLogSeq, readLogs, type DeploymentRow } from './deployments.repo.js'
+import { countQueued, findQueued, findTeamDeployment, listActive, listForResource, listTeam, markFinished, nextLogSeq, readLogs, type DeploymentRow } from './deployments.repo.js'
 import { findTeamResource } from './resources.js'
 
 type Deps = {
@@ -45,7 +45,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     const action = opts.action ?? 'deploy'
     const ids = [...new Set(resourceIds)]
     if (ids.length === 0) throw new BadRequestError('no_resources', 'Name at least one resource uuid to deploy.')
-    const wake: { deploymentId: string; serverId: string }[] = []
+    const wake: { deploymentId: string; serverId: string; resourceId: string; resourceType: ResourceType }[] = []
     const result = await db.transaction().execute(async (trx) => {
       const out: QueuedDeployment[] = []
       for (const id of ids) {
@@ -75,12 +75,12 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
           resourceId: resource.id,
           details: { deployment_id: row.id, server_id: server.id, force: opts.force ?? false, pull: opts.pull ?? false, stop_before_start: opts.stopBeforeStart ?? false },
         })
-        wake.push({ deploymentId: row.id, serverId: server.id })
+        wake.push({ deploymentId: row.id, serverId: server.id, resourceId: resource.id, resourceType: resource.type })
         out.push({ resource_uuid: resource.id, deployment_uuid: row.id, message: `${action === 'deploy' ? 'Deployment' : action === 'stop' ? 'Stop' : 'Restart'} of ${resource.name} queued.` })
       }
       return out
     })
-    for (const w of wake) events.publish({ type: 'deployment.queued', teamId, deploymentId: w.deploymentId, serverId: w.serverId })
+    for (const w of wake) events.publish({ type: 'deployment.queued', teamId, ...w })
     return result
   }
 
@@ -128,6 +128,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     get,
     logs,
     listActive: (teamId: string) => listActive(db, teamId),
+    listTeam: (teamId: string, skip: number, take: number) => listTeam(db, teamId, skip, take),
     listForResource: (teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) => listForResource(db, teamId, type, resourceId, skip, take),
   }
 }

@@ -12,8 +12,10 @@ export type BerthEvent =
   | { type: 'route.changed'; teamId: string; projectId: string; routeId: string }
   | { type: 'middleware.changed'; teamId: string; projectId: string; middlewareId: string }
   | { type: 'settings.changed'; keys: string[] }
-  // Deployments: the worker of serverId wakes on "queued"; SSE streams follow "log" and "finished".
-  | { type: 'deployment.queued'; teamId: string; deploymentId: string; serverId: string }
+  // Deployments: the worker of serverId wakes on "queued"; SSE streams follow "log" and "finished";
+  // the team's event stream (events.routes.ts) forwards queued, started and finished to the UI.
+  | { type: 'deployment.queued'; teamId: string; deploymentId: string; resourceId: string; resourceType: 'service' | 'database'; serverId: string }
+  | { type: 'deployment.started'; teamId: string; deploymentId: string; resourceId: string; resourceType: 'service' | 'database'; serverId: string }
   | { type: 'deployment.cancel_requested'; teamId: string; deploymentId: string; by: string }
   | { type: 'deployment.log'; deploymentId: string; lastSeq: number }
   | {

@@ -14,6 +14,7 @@ import { databaseRoutes } from '../databases/databases.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
+import { eventsRoutes } from '../events/events.routes.js'
 import { serverRoutes } from '../servers/servers.routes.js'
 import { projectRoutes } from '../projects/projects.routes.js'
 import { domainRoutes } from '../proxy/domains.routes.js'
@@ -77,6 +78,7 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       await api.register(settingsRoutes(app))
       await api.register(deploymentRoutes(app))
       await api.register(logStreamRoutes(app))
+      await api.register(eventsRoutes(app))
       await api.register(serverRoutes(app))
       await api.register(databaseRoutes(app))
     },

@@ -6,6 +6,8 @@ import type { Me } from './api/types'
 import { Layout } from './components/Layout'
 import { Loading } from './components/Notice'
 import { AuditPage } from './pages/AuditPage'
+import { DeploymentPage } from './pages/DeploymentPage'
+import { DeploymentsPage } from './pages/DeploymentsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NotYetPage } from './pages/NotYetPage'
 import { ProjectPage } from './pages/ProjectPage'
@@ -38,7 +40,8 @@ export function App() {
         <Route path="audit" element={<AuditPage />} />
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
-        <Route path="deployments" element={<NotYetPage title="Deployments" />} />
+        <Route path="deployments" element={<DeploymentsPage />} />
+        <Route path="deployments/:deploymentId" element={<DeploymentPage />} />
         <Route path="servers" element={<NotYetPage title="Servers" />} />
         <Route path="*" element={<NotYetPage title="Page not found" missing />} />
       </Route>

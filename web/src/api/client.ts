@@ -45,6 +45,11 @@ function buildUrl(template: string, { params = {}, query = {} }: CallOptions): s
   return qs ? `${path}?${qs}` : path
 }
 
+/** The address of a route, for what fetch does not serve (an EventSource). */
+export function routeUrl(route: RouteName, options: Pick<CallOptions, 'params' | 'query'> = {}): string {
+  return buildUrl(ROUTES[route][1], options)
+}
+
 /** Calls one API route with the session cookie; resolves to the parsed JSON (undefined for 204). */
 export async function call<T>(route: RouteName, options: CallOptions = {}): Promise<T> {
   const [method, template] = ROUTES[route]

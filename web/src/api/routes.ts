@@ -33,6 +33,18 @@ export const ROUTES = {
   proxyStatus: ['GET', '/api/v1/proxy/status'],
   proxyFiles: ['GET', '/api/v1/proxy/files'],
   proxyFileContent: ['GET', '/api/v1/proxy/files/content'],
+  // deployments
+  deploy: ['POST', '/api/v1/deploy'],
+  deployments: ['GET', '/api/v1/deployments'],
+  deployment: ['GET', '/api/v1/deployments/{uuid}'],
+  cancelDeployment: ['POST', '/api/v1/deployments/{uuid}/cancel'],
+  deploymentLogs: ['GET', '/api/v1/deployments/{uuid}/logs'],
+  deploymentLogStream: ['GET', '/api/v1/deployments/{uuid}/logs/stream'],
+  serviceDeployments: ['GET', '/api/v1/deployments/services/{uuid}'],
+  stopService: ['POST', '/api/v1/services/{uuid}/stop'],
+  restartService: ['POST', '/api/v1/services/{uuid}/restart'],
+  serviceStatus: ['GET', '/api/v1/services/{uuid}/status'],
+  teamEvents: ['GET', '/api/v1/events'],
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', `/api/v1/${string}`]>
 
 export type RouteName = keyof typeof ROUTES

@@ -3,7 +3,9 @@ import { useState, type FormEvent } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { ApiError, call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
+import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
 
 const STARTER_COMPOSE = `services:
@@ -16,6 +18,7 @@ type Domain = { id: string; domain: string }
 
 export function ProjectPage() {
   const { projectId = '' } = useParams()
+  useDeploymentEvents()
   const project = useQuery({ queryKey: ['project', projectId], queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }) })
   const domains = useQuery({ queryKey: ['domains', projectId], queryFn: () => call<{ domains: Domain[] }>('domains', { params: { uuid: projectId } }) })
 
@@ -46,6 +49,7 @@ export function ProjectPage() {
                 <th scope="col">Service</th>
                 <th scope="col">Description</th>
                 <th scope="col">Version</th>
+                <th scope="col">Last deployment</th>
               </tr>
             </thead>
             <tbody>
@@ -56,6 +60,9 @@ export function ProjectPage() {
                   </td>
                   <td>{s.description}</td>
                   <td>v{s.current_version}</td>
+                  <td>
+                    <LatestDeploymentBadge resourceId={s.uuid} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,14 +2,19 @@ import { useQuery } from '@tanstack/react-query'
 import { Link, NavLink, Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
+import { useDeploymentEvents } from '../api/useDeploymentEvents'
+import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ComposeTab } from './service/ComposeTab'
+import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 
 export function ServicePage() {
   const { serviceId = '' } = useParams()
+  useDeploymentEvents()
   const service = useQuery({ queryKey: ['service', serviceId], queryFn: () => call<Service>('service', { params: { uuid: serviceId } }) })
   const projectId = service.data?.project_uuid
   const project = useQuery({
@@ -38,7 +43,11 @@ export function ServicePage() {
       <h1>
         {s.name} <small className="badge">v{s.current_version}</small>
       </h1>
+      <p className="service-status" aria-label="Status">
+        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge serviceId={serviceId} />
+      </p>
       {s.description && <p>{s.description}</p>}
+      <DeployActions serviceId={serviceId} />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -48,6 +57,9 @@ export function ServicePage() {
           </li>
           <li>
             <NavLink to={`${base}/history`}>History</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/deployments`}>Deployments</NavLink>
           </li>
           <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
@@ -60,6 +72,7 @@ export function ServicePage() {
       <Routes>
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
+        <Route path="deployments" element={<DeploymentsTab serviceId={serviceId} />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
       </Routes>

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { App } from '../app.js'
+import { principalOf } from '../http/auth-hook.js'
+import type { BerthEvent } from './event-bus.js'
+
+const HEARTBEAT_MS = 15_000
+const DEPLOYMENT_EVENTS = ['deployment.queued', 'deployment.started', 'deployment.finished'] as const
+type DeploymentEvent = Extract<BerthEvent, { type: (typeof DEPLOYMENT_EVENTS)[number] }>
+
+/** What the stream says about a deployment: enough for a page to refresh what it shows. */
+function deploymentMessage(e: DeploymentEvent) {
+  const status = e.type === 'deployment.queued' ? 'queued' : e.type === 'deployment.started' ? 'in_progress' : e.status
+  return { deployment_uuid: e.deploymentId, resource_uuid: e.resourceId, resource_type: e.resourceType, status }
+}
+
+/**
+ * The caller's team's deployment status changes over Server-Sent Events, so the web UI's badges
+ * change without polling. Events of other teams never reach the stream. A missed event (the
+ * connection dropped) is not replayed: a client refetches what it shows when it reconnects.
+ */
+export function eventsRoutes(app: App): FastifyPluginAsyncZod {
+  return async (server) => {
+    server.get('/events', {
+      config: { ability: 'read' },
+      schema: { tags: ['events'], summary: "The team's deployment status changes, live (Server-Sent Events, event name \"deployment\")" },
+    }, async (request, reply) => {
+      const teamId = principalOf(request).teamId
+      reply.hijack()
+      const raw = reply.raw
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+      // Tells the client the stream is live, so it can refetch whatever changed before it connected.
+      raw.write('event: ready\ndata: {}\n\n')
+      const send = (e: DeploymentEvent) => {
+        if (e.teamId === teamId) raw.write(`event: deployment\ndata: ${JSON.stringify(deploymentMessage(e))}\n\n`)
+      }
+      const unsubscribe = DEPLOYMENT_EVENTS.map((type) => app.events.on(type, send))
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+      raw.on('close', () => {
+        clearInterval(heartbeat)
+        for (const off of unsubscribe) off()
+      })
+    })
+  }
+}

@@ -1,0 +1,66 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { Link } from 'react-router'
+import { call } from '../api/client'
+import { can, deploymentKeys, type Deployment, type DeploymentAction, type QueuedDeployment } from '../api/deployments'
+import type { Me } from '../api/types'
+import { ErrorNotice } from './Notice'
+import { DeploymentStatusBadge } from './StatusBadge'
+
+const ACTIONS: { action: DeploymentAction; label: string; hint: string }[] = [
+  { action: 'deploy', label: 'Deploy', hint: 'Render the current compose version and run docker compose up' },
+  { action: 'restart', label: 'Restart', hint: 'docker compose down, then up again' },
+  { action: 'stop', label: 'Stop', hint: 'docker compose stop; Deploy starts it again' },
+]
+
+function queueAction(serviceId: string, action: DeploymentAction): Promise<QueuedDeployment> {
+  if (action === 'deploy') return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: serviceId } }).then((r) => r.deployments[0]!)
+  return call<QueuedDeployment>(action === 'stop' ? 'stopService' : 'restartService', { params: { uuid: serviceId } })
+}
+
+/**
+ * Deploy / Restart / Stop for a service. Each is a recorded deployment; the one just queued is
+ * shown at once with its live status and a link to its log.
+ */
+export function DeployActions({ serviceId }: { serviceId: string }) {
+  const queryClient = useQueryClient()
+  const me = useQuery<Me | null>({ queryKey: ['me'], queryFn: () => call<Me>('me'), staleTime: 60_000 })
+  const allowed = can(me.data, 'deploy')
+  const queue = useMutation({
+    mutationFn: (action: DeploymentAction) => queueAction(serviceId, action),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
+  })
+  const queuedId = queue.data?.deployment_uuid
+  const queued = useQuery({
+    queryKey: deploymentKeys.one(queuedId ?? ''),
+    queryFn: () => call<Deployment>('deployment', { params: { uuid: queuedId! } }),
+    enabled: queuedId !== undefined,
+  })
+
+  return (
+    <div className="deploy-actions">
+      <div className="button-row">
+        {ACTIONS.map(({ action, label, hint }) => (
+          <button
+            key={action}
+            type="button"
+            className={action === 'deploy' ? '' : 'outline secondary'}
+            title={allowed ? hint : 'Needs the "deploy" ability'}
+            disabled={!allowed || queue.isPending}
+            aria-busy={queue.isPending && queue.variables === action}
+            onClick={() => queue.mutate(action)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {!allowed && me.data && <p className="muted">You can look, but deploying needs the “deploy” ability.</p>}
+      <ErrorNotice error={queue.error} />
+      {queue.data && (
+        <p role="status" className="notice deploy-queued">
+          {queue.data.message} {queued.data && <DeploymentStatusBadge status={queued.data.status} />}{' '}
+          <Link to={`/deployments/${queue.data.deployment_uuid}`}>Open its log</Link>
+        </p>
+      )}
+    </div>
+  )
+}
