@@ -45,6 +45,11 @@ function buildUrl(template: string, { params = {}, query = {} }: CallOptions): s
   return qs ? `${path}?${qs}` : path
 }
 
+/** The URL of a GET route, for links the browser follows itself (downloads). */
+export function routeUrl(route: RouteName, params: Record<string, string | number>): string {
+  return buildUrl(ROUTES[route][1], { params })
+}
+
 /** Calls one API route with the session cookie; resolves to the parsed JSON (undefined for 204). */
 export async function call<T>(route: RouteName, options: CallOptions = {}): Promise<T> {
   const [method, template] = ROUTES[route]
