@@ -6,12 +6,15 @@ import type { Me } from './api/types'
 import { Layout } from './components/Layout'
 import { Loading } from './components/Notice'
 import { AuditPage } from './pages/AuditPage'
+import { BackupsPage } from './pages/BackupsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NotYetPage } from './pages/NotYetPage'
 import { ProjectPage } from './pages/ProjectPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { ProxyPage } from './pages/ProxyPage'
+import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
+import { SettingsPage } from './pages/SettingsPage'
 import { TokensPage } from './pages/TokensPage'
 
 export function App() {
@@ -39,7 +42,9 @@ export function App() {
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
         <Route path="deployments" element={<NotYetPage title="Deployments" />} />
-        <Route path="servers" element={<NotYetPage title="Servers" />} />
+        <Route path="servers" element={<ServersPage />} />
+        <Route path="backups" element={<BackupsPage />} />
+        <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotYetPage title="Page not found" missing />} />
       </Route>
     </Routes>
