@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react'
+import '../admin.css'
 
 export type Column<T> = { header: string; cell: (row: T) => ReactNode }
 

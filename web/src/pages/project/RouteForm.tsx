@@ -102,7 +102,9 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
         {middlewares.map((m) => (
           <label key={m.id}>
             <input type="checkbox" checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} />
-            {chosen.includes(m.id) && <span className="badge">{chosen.indexOf(m.id) + 1}</span>} {m.name} <small className="muted">({m.type})</small>
+            <span>
+              {chosen.includes(m.id) && <span className="badge">{chosen.indexOf(m.id) + 1}</span>} {m.name} <span className="muted">({m.type})</span>
+            </span>
           </label>
         ))}
         {fieldError(problem, 'middlewares') && <small className="field-error">{fieldError(problem, 'middlewares')}</small>}
