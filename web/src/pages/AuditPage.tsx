@@ -64,8 +64,7 @@ export function AuditPage() {
     event.preventDefault()
     setFilters(draft)
   }
-  function filterByActor(actor: string) {
-    const next = { ...draft, actor }
+  function apply(next: typeof NO_FILTERS) {
     setDraft(next)
     setFilters(next)
   }
@@ -117,19 +116,12 @@ export function AuditPage() {
             Filter
           </button>
           {me && (
-            <button type="button" className="outline secondary" onClick={() => filterByActor(me.user.id)}>
+            <button type="button" className="outline secondary" onClick={() => apply({ ...draft, actor: me.user.id })}>
               Only my actions
             </button>
           )}
           {filtered && (
-            <button
-              type="button"
-              className="outline secondary"
-              onClick={() => {
-                setDraft(NO_FILTERS)
-                setFilters(NO_FILTERS)
-              }}
-            >
+            <button type="button" className="outline secondary" onClick={() => apply(NO_FILTERS)}>
               Clear filters
             </button>
           )}
@@ -150,7 +142,7 @@ export function AuditPage() {
               </div>
               <div className="muted">
                 {item.actor.id ? (
-                  <button type="button" className="link-button" title="Show only this actor's entries" onClick={() => filterByActor(item.actor.id!)}>
+                  <button type="button" className="link-button" title="Show only this actor's entries" onClick={() => apply({ ...draft, actor: item.actor.id! })}>
                     {item.actor.name ?? item.actor.type}
                   </button>
                 ) : (

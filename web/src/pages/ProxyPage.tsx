@@ -8,6 +8,7 @@ import '../admin.css'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
 import { YamlEditor } from '../components/YamlEditor'
+import { RenderIssues } from './project/ProxyPreview'
 
 /** Files grouped by their folder ("static", "dynamic"), folders and files sorted by name. */
 function byFolder(files: ProxyFile[]): [string, ProxyFile[]][] {
@@ -66,13 +67,7 @@ export function ProxyPage() {
               <>
                 <dt>Files kept because their new content was invalid</dt>
                 <dd>
-                  <ul>
-                    {s.last_run.render_issues.map((i) => (
-                      <li key={`${i.file}:${i.path}`}>
-                        {i.file}: {i.path}: {i.message}
-                      </li>
-                    ))}
-                  </ul>
+                  <RenderIssues issues={s.last_run.render_issues} />
                 </dd>
               </>
             )}

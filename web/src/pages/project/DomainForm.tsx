@@ -1,38 +1,27 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
 import { call } from '../../api/client'
 import type { Domain, DomainInput, PreviewChange } from '../../api/proxy-types'
 import { fieldError, TextField } from '../../components/Field'
 import { ErrorNotice } from '../../components/Notice'
-import { PreviewPanel, useProxyPreview } from './ProxyPreview'
+import { PreviewPanel, SaveButtons, useProxyChange } from './ProxyPreview'
 
 type Props = { projectId: string; domain?: Domain; onDone: () => void }
 
 /** Adds a domain to the project, or changes one, with a live preview of the generated file. */
 export function DomainForm({ projectId, domain, onDone }: Props) {
-  const queryClient = useQueryClient()
   const [form, setForm] = useState<DomainInput>({ domain: domain?.domain ?? '', subdomain: domain?.subdomain ?? null, tls: domain?.tls ?? true, active: domain?.active ?? true })
   const data: DomainInput = { ...form, subdomain: form.subdomain || null }
   const change: PreviewChange | null = !form.domain ? null : domain ? { op: 'update_domain', id: domain.id, data } : { op: 'create_domain', project: projectId, data }
-  const preview = useProxyPreview(change)
-
-  const save = useMutation({
-    mutationFn: () => (domain ? call<Domain>('updateDomain', { params: { id: domain.id }, body: data }) : call<Domain>('createDomain', { params: { uuid: projectId }, body: data })),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['domains', projectId] })
-      await queryClient.invalidateQueries({ queryKey: ['proxy-files'] })
-      onDone()
-    },
-  })
-  function submit(event: FormEvent) {
-    event.preventDefault()
-    save.mutate()
-  }
-  // The preview runs the same checks as saving, so its complaints show at the fields before Save.
-  const problem = save.error ?? preview.error
+  const state = useProxyChange(
+    change,
+    () => (domain ? call<Domain>('updateDomain', { params: { id: domain.id }, body: data }) : call<Domain>('createDomain', { params: { uuid: projectId }, body: data })),
+    ['domains', projectId],
+    onDone,
+  )
+  const { problem } = state
   const title = domain ? `Edit ${domain.full_domain}` : 'New domain'
   return (
-    <form onSubmit={submit} aria-label={title} className="proxy-form">
+    <form onSubmit={state.submit} aria-label={title} className="proxy-form">
       <h3>{title}</h3>
       <div className="grid">
         <TextField label="Domain" name="domain" required placeholder="example.com" value={form.domain} onChange={(v) => setForm({ ...form, domain: v })} error={fieldError(problem, 'domain')} />
@@ -53,16 +42,9 @@ export function DomainForm({ projectId, domain, onDone }: Props) {
         <input type="checkbox" role="switch" checked={form.active} onChange={(e) => setForm({ ...form, active: e.target.checked })} />
         Active
       </label>
-      <PreviewPanel preview={preview} />
-      {save.error && !fieldError(save.error, 'domain') && !fieldError(save.error, 'subdomain') && <ErrorNotice error={save.error} />}
-      <div className="button-row">
-        <button type="submit" aria-busy={save.isPending} disabled={save.isPending || preview.blocked}>
-          {domain ? 'Save domain' : 'Add domain'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <PreviewPanel preview={state.preview} />
+      {!fieldError(problem, 'domain') && !fieldError(problem, 'subdomain') && <ErrorNotice error={state.mutation.error} />}
+      <SaveButtons label={domain ? 'Save domain' : 'Add domain'} state={state} onCancel={onDone} />
     </form>
   )
 }

@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
-import { useMemo } from 'react'
+import { useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query'
+import { useMemo, type FormEvent } from 'react'
 import { ApiError, call } from '../../api/client'
-import type { Preview, PreviewChange } from '../../api/proxy-types'
+import type { Preview, PreviewChange, RenderIssue } from '../../api/proxy-types'
 import { DiffView } from '../../components/DiffView'
 import { ErrorNotice } from '../../components/Notice'
 import { useDebounced } from '../../components/useDebounced'
@@ -33,6 +33,56 @@ export function useProxyPreview(change: PreviewChange | null) {
   return { query, current, blocked, error: current ? query.error : null }
 }
 
+/**
+ * A routing form's preview and its Save: saving refreshes `refresh` and the proxy file list, then
+ * calls onDone. `problem` is the error to show at the fields: the preview runs the same checks as
+ * saving, so a bad value is flagged while typing.
+ */
+export function useProxyChange(change: PreviewChange | null, save: () => Promise<unknown>, refresh: QueryKey, onDone: () => void) {
+  const queryClient = useQueryClient()
+  const preview = useProxyPreview(change)
+  const mutation = useMutation({
+    mutationFn: save,
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: refresh })
+      await queryClient.invalidateQueries({ queryKey: ['proxy-files'] })
+      onDone()
+    },
+  })
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    mutation.mutate()
+  }
+  return { preview, mutation, submit, problem: mutation.error ?? preview.error }
+}
+
+/** Save (off while saving, or while the preview says the change would be refused) and Cancel. */
+export function SaveButtons({ label, state, ready = true, onCancel }: { label: string; state: ReturnType<typeof useProxyChange>; ready?: boolean; onCancel: () => void }) {
+  return (
+    <div className="button-row">
+      <button type="submit" aria-busy={state.mutation.isPending} disabled={state.mutation.isPending || !ready || state.preview.blocked}>
+        {label}
+      </button>
+      <button type="button" className="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  )
+}
+
+/** Problems the renderer found, one per line with the file and the place in it. */
+export function RenderIssues({ issues }: { issues: RenderIssue[] }) {
+  return (
+    <ul>
+      {issues.map((i) => (
+        <li key={`${i.file}:${i.path}`}>
+          {i.file}: {i.path}: {i.message}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
 /** The generated file(s) a change would produce, and their diff against the files on disk. */
 export function PreviewPanel({ preview }: { preview: ProxyPreviewState }) {
   const { query, current } = preview
@@ -44,13 +94,7 @@ export function PreviewPanel({ preview }: { preview: ProxyPreviewState }) {
       {query.data && !query.data.valid && (
         <div role="alert" className="notice notice-error">
           This change would produce an invalid proxy file:
-          <ul>
-            {query.data.issues.map((i) => (
-              <li key={`${i.file}:${i.path}`}>
-                {i.file}: {i.path}: {i.message}
-              </li>
-            ))}
-          </ul>
+          <RenderIssues issues={query.data.issues} />
         </div>
       )}
       {!preview.error &&

@@ -1,11 +1,10 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
 import { call } from '../../api/client'
 import type { Middleware, PreviewChange, ProxyRoute, RouteInput, RouteTarget } from '../../api/proxy-types'
 import type { ServiceSummary } from '../../api/types'
 import { Field, fieldError, TextField } from '../../components/Field'
 import { ErrorNotice } from '../../components/Notice'
-import { PreviewPanel, useProxyPreview } from './ProxyPreview'
+import { PreviewPanel, SaveButtons, useProxyChange } from './ProxyPreview'
 
 type Props = { domainId: string; services: ServiceSummary[]; middlewares: Middleware[]; route?: ProxyRoute; onDone: () => void }
 
@@ -25,7 +24,6 @@ function targetOf(t: TargetForm): RouteTarget | null {
 
 /** Adds a route to a domain, or changes one: a target, a path and the middlewares it passes through. */
 export function RouteForm({ domainId, services, middlewares, route, onDone }: Props) {
-  const queryClient = useQueryClient()
   const [target, setTarget] = useState(() => targetForm(route?.target, services))
   const [path, setPath] = useState(route?.path ?? '/')
   const [pathMatch, setPathMatch] = useState<RouteInput['path_match']>(route?.path_match ?? 'prefix')
@@ -33,29 +31,21 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
   const resolved = targetOf(target)
   const data: RouteInput | null = resolved && { target: resolved, path, path_match: pathMatch, middlewares: chosen, active: route?.active ?? true }
   const change: PreviewChange | null = data && (route ? { op: 'update_route', id: route.id, data } : { op: 'create_route', domain: domainId, data })
-  const preview = useProxyPreview(change)
-
-  const save = useMutation({
-    mutationFn: () => (route ? call<ProxyRoute>('updateRoute', { params: { id: route.id }, body: data }) : call<ProxyRoute>('createRoute', { params: { id: domainId }, body: data })),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['routes', domainId] })
-      await queryClient.invalidateQueries({ queryKey: ['proxy-files'] })
-      onDone()
-    },
-  })
-  function submit(event: FormEvent) {
-    event.preventDefault()
-    save.mutate()
-  }
+  const state = useProxyChange(
+    change,
+    () => (route ? call<ProxyRoute>('updateRoute', { params: { id: route.id }, body: data }) : call<ProxyRoute>('createRoute', { params: { id: domainId }, body: data })),
+    ['routes', domainId],
+    onDone,
+  )
   // Order matters (each middleware wraps the next), so a new pick goes last.
   function toggle(id: string) {
     setChosen(chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id])
   }
 
-  const problem = save.error ?? preview.error
+  const { problem } = state
   const title = route ? `Edit route ${route.path}` : 'New route'
   return (
-    <form onSubmit={submit} aria-label={title} className="proxy-form">
+    <form onSubmit={state.submit} aria-label={title} className="proxy-form">
       <h4>{title}</h4>
       <fieldset>
         <legend>Send requests to</legend>
@@ -109,16 +99,9 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
         ))}
         {fieldError(problem, 'middlewares') && <small className="field-error">{fieldError(problem, 'middlewares')}</small>}
       </fieldset>
-      <PreviewPanel preview={preview} />
-      <ErrorNotice error={save.error} />
-      <div className="button-row">
-        <button type="submit" aria-busy={save.isPending} disabled={save.isPending || !data || preview.blocked}>
-          {route ? 'Save route' : 'Add route'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <PreviewPanel preview={state.preview} />
+      <ErrorNotice error={state.mutation.error} />
+      <SaveButtons label={route ? 'Save route' : 'Add route'} state={state} ready={data !== null} onCancel={onDone} />
     </form>
   )
 }
