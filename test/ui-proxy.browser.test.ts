@@ -191,6 +191,36 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.screenshot({ path: screenshotPath('proxy-08-audit'), fullPage: true })
   })
 
+  it('deletes a database only after confirmation', async () => {
+    await page.goto(`${base}/projects/${projectId}`)
+    await page.getByRole('button', { name: 'Delete orders' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Delete orders?' })
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    assert.equal(await page.getByTestId('connection-orders').count(), 1, 'cancel keeps it')
+    await page.getByRole('button', { name: 'Delete orders' }).click()
+    await dialog.getByRole('button', { name: 'Delete database' }).click()
+    await page.getByText('No databases yet.').waitFor()
+  })
+
+  it('tells a member without root why settings are read-only and backups are out of reach', async () => {
+    await t.app.users.create({ email: 'member@example.com', password: ADMIN_PASSWORD, teamName: 'Default' }, SYSTEM_ACTOR)
+    const member = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    try {
+      await member.goto(`${base}/settings`)
+      await member.getByLabel('E-mail').fill('member@example.com')
+      await member.getByLabel('Password').fill(ADMIN_PASSWORD)
+      await member.getByRole('button', { name: 'Sign in' }).click()
+      await member.getByRole('status').filter({ hasText: 'changing them needs the root ability' }).waitFor()
+      assert.equal(await member.getByLabel("Let's Encrypt e-mail").inputValue(), 'certs@example.com', 'a member reads the settings')
+      assert.equal(await member.getByRole('button', { name: 'Save settings' }).isDisabled(), true)
+      await member.screenshot({ path: screenshotPath('proxy-10-settings-member'), fullPage: true })
+      await member.getByRole('link', { name: 'Backups' }).click()
+      await member.getByRole('status').filter({ hasText: 'they need the root ability' }).waitFor()
+    } finally {
+      await member.close()
+    }
+  })
+
   it('is usable at phone width in the dark scheme', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await page.context().storageState() })
     try {
