@@ -41,6 +41,8 @@ function useWhenVisible(onVisible: () => void) {
     const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && callback.current(), { rootMargin: '200px' })
     observer.observe(element)
     return () => observer.disconnect()
+    // Observed anew after every render on purpose: a sentinel still in view once a page has loaded
+    // is reported again by the fresh observer, so short pages keep loading until the view is full.
   })
   return sentinel
 }
