@@ -48,7 +48,7 @@ export function ProxyPage() {
         {(s) => (
           <dl className="facts">
             <dt>Last sync</dt>
-            <dd>{s.running ? 'running now' : s.last_run ? `${formatTime(s.last_run.started_at)} (${s.last_run.scope}, ${s.last_run.duration_ms} ms)` : 'not yet'}</dd>
+            <dd>{s.running ? 'running now' : s.last_run ? `${formatTime(s.last_run.started_at)} (${s.last_run.scope}, ${Math.round(s.last_run.duration_ms)} ms)` : 'not yet'}</dd>
             <dt>Files with drift</dt>
             <dd data-testid="drift-count">
               {drifted} now; {s.totals.drift_repaired} repaired since start
@@ -84,7 +84,7 @@ export function ProxyPage() {
       <ErrorNotice error={sync.error} />
       {sync.data && (
         <SuccessNotice>
-          Synced in {sync.data.duration_ms} ms: {sync.data.files_written.length} written, {sync.data.files_removed.length} removed, {sync.data.drift_repaired.length} drift repaired.
+          Synced in {Math.round(sync.data.duration_ms)} ms: {sync.data.files_written.length} written, {sync.data.files_removed.length} removed, {sync.data.drift_repaired.length} drift repaired.
         </SuccessNotice>
       )}
 
@@ -95,8 +95,8 @@ export function ProxyPage() {
             <p>No generated files yet: they appear when a project has a domain.</p>
           ) : (
             <div className="proxy-browser">
-              <nav aria-label="Generated files">
-                <ul className="file-tree">
+              <div>
+                <ul className="file-tree" aria-label="Generated files">
                   {byFolder(data.files).map(([folder, list]) => (
                     <li key={folder}>
                       <span className="folder">{folder}/</span>
@@ -112,7 +112,7 @@ export function ProxyPage() {
                     </li>
                   ))}
                 </ul>
-              </nav>
+              </div>
               <div className="file-viewer">
                 {selected === null && <p className="muted">Choose a file to see its content.</p>}
                 {content.data && (
