@@ -37,6 +37,14 @@ describe('standalone databases', () => {
     }
   })
 
+  it('lists the eight types with the default version the create form offers', async () => {
+    const reader = await t.token(['read'])
+    const res = await t.call(reader, 'GET', '/api/v1/database-types')
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.types.map((d: { type: string }) => d.type), [...DATABASE_TYPES])
+    assert.deepEqual(res.body.types[0], { type: 'postgresql', default_version: '16-alpine', default_image: 'postgres:16-alpine', port: 5432 })
+  })
+
   it('creates each type with encrypted generated credentials and a masked connection string', async () => {
     const reader = await t.token(['read'])
     for (const type of DATABASE_TYPES) {

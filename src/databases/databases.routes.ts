@@ -5,7 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { uuidParam } from '../http/schemas.js'
-import { DATABASE_TYPES } from './templates.js'
+import { DATABASE_TYPES, TEMPLATES } from './templates.js'
 
 const createBody = z.object({
   type: z.enum(DATABASE_TYPES),
@@ -18,6 +18,11 @@ const createBody = z.object({
 
 export function databaseRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
+    // The create wizard offers these, so the UI never keeps its own copy of the templates.
+    server.get('/database-types', { config: { ability: 'read' }, schema: { tags: ['databases'], summary: 'The database types Berth can create, with their default image and port' } }, async () => {
+      return { types: DATABASE_TYPES.map((type) => ({ type, default_version: TEMPLATES[type].defaultVersion, default_image: TEMPLATES[type].image(TEMPLATES[type].defaultVersion), port: TEMPLATES[type].port })) }
+    })
+
     server.post('/projects/:uuid/databases', { config: { ability: 'write' }, schema: { tags: ['databases'], summary: 'Create a standalone database (generated credentials, named volume, health check)', params: uuidParam, body: createBody } }, async (request, reply) => {
       const p = principalOf(request)
       return reply.status(201).send(await app.databases.create(p.teamId, request.params.uuid, request.body, actorOf(p)))

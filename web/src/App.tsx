@@ -8,12 +8,15 @@ import { Loading } from './components/Notice'
 import { AuditPage } from './pages/AuditPage'
 import { DeploymentPage } from './pages/DeploymentPage'
 import { DeploymentsPage } from './pages/DeploymentsPage'
+import { BackupsPage } from './pages/BackupsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NotYetPage } from './pages/NotYetPage'
 import { ProjectPage } from './pages/ProjectPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { ProxyPage } from './pages/ProxyPage'
+import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
+import { SettingsPage } from './pages/SettingsPage'
 import { TokensPage } from './pages/TokensPage'
 
 export function App() {
@@ -42,7 +45,9 @@ export function App() {
         <Route path="tokens" element={<TokensPage />} />
         <Route path="deployments" element={<DeploymentsPage />} />
         <Route path="deployments/:deploymentId" element={<DeploymentPage />} />
-        <Route path="servers" element={<NotYetPage title="Servers" />} />
+        <Route path="servers" element={<ServersPage />} />
+        <Route path="backups" element={<BackupsPage />} />
+        <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotYetPage title="Page not found" missing />} />
       </Route>
     </Routes>

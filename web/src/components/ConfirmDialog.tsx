@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useId, useRef } from 'react'
 
 type Props = {
   open: boolean
@@ -12,6 +12,8 @@ type Props = {
 /** The native <dialog> element as a modal: it traps focus, closes on Escape and restores focus. */
 export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel }: Props) {
   const dialog = useRef<HTMLDialogElement>(null)
+  // A page may hold several dialogs (one per card): each needs its own title id.
+  const titleId = useId()
   useEffect(() => {
     const element = dialog.current
     if (!element) return
@@ -19,9 +21,9 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
     if (!open && element.open) element.close()
   }, [open])
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={onCancel} onClose={() => open && onCancel()}>
+    <dialog ref={dialog} aria-labelledby={titleId} onCancel={onCancel} onClose={() => open && onCancel()}>
       <article>
-        <h2 id="confirm-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         {children}
         <footer>
           <button type="button" className="secondary" onClick={onCancel}>

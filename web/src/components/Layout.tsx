@@ -11,6 +11,8 @@ const NAV = [
   { to: '/proxy', label: 'Proxy' },
   { to: '/audit', label: 'Audit log' },
   { to: '/tokens', label: 'API tokens' },
+  { to: '/backups', label: 'Backups' },
+  { to: '/settings', label: 'Settings' },
 ]
 
 export function Layout({ me }: { me: Me }) {

@@ -7,6 +7,8 @@ import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
+import { DatabasesSection } from './project/DatabasesSection'
+import { DomainsSection } from './project/DomainsSection'
 
 const STARTER_COMPOSE = `services:
   app:
@@ -14,13 +16,10 @@ const STARTER_COMPOSE = `services:
     restart: unless-stopped
 `
 
-type Domain = { id: string; domain: string }
-
 export function ProjectPage() {
   const { projectId = '' } = useParams()
   useDeploymentEvents()
   const project = useQuery({ queryKey: ['project', projectId], queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }) })
-  const domains = useQuery({ queryKey: ['domains', projectId], queryFn: () => call<{ domains: Domain[] }>('domains', { params: { uuid: projectId } }) })
 
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />
@@ -71,19 +70,8 @@ export function ProjectPage() {
       )}
       <CreateService projectId={projectId} />
 
-      <h2>Domains</h2>
-      {domains.data && domains.data.domains.length > 0 ? (
-        <ul>
-          {domains.data.domains.map((d) => (
-            <li key={d.id}>{d.domain}</li>
-          ))}
-        </ul>
-      ) : (
-        <p>No domains yet. Add them with the API (<code>POST /api/v1/projects/{'{uuid}'}/domains</code>); the generated proxy files show on the <Link to="/proxy">Proxy</Link> page.</p>
-      )}
-
-      <h2>Databases</h2>
-      <p>Managed databases are not available in this build yet.</p>
+      <DomainsSection projectId={projectId} services={p.services} />
+      <DatabasesSection projectId={projectId} />
     </section>
   )
 }

@@ -1,17 +1,30 @@
-import { useQuery } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import type { ProxyStatus, SyncRun } from '../api/proxy-types'
 import type { ProxyFile } from '../api/types'
-import { ErrorNotice, formatTime, Loading } from '../components/Notice'
+import '../admin.css'
+import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
+import { QueryState } from '../components/QueryState'
 import { YamlEditor } from '../components/YamlEditor'
+import { RenderIssues } from './project/ProxyPreview'
 
-type ProxyStatus = {
-  running: boolean
-  last_run: { finished_at?: string; error?: string | null } | null
-  totals: { runs: number; files_written: number; files_removed: number; drift_repaired: number; failed_runs: number }
+/** Files grouped by their folder ("static", "dynamic"), folders and files sorted by name. */
+function byFolder(files: ProxyFile[]): [string, ProxyFile[]][] {
+  const folders = new Map<string, ProxyFile[]>()
+  for (const f of files) {
+    const folder = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '.'
+    folders.set(folder, [...(folders.get(folder) ?? []), f])
+  }
+  return [...folders.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([folder, list]) => [folder, list.sort((a, b) => a.path.localeCompare(b.path))])
 }
 
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+
 export function ProxyPage() {
+  const queryClient = useQueryClient()
+  const isRoot = useAbility('root')
   const status = useQuery({ queryKey: ['proxy-status'], queryFn: () => call<ProxyStatus>('proxyStatus'), refetchInterval: 10_000 })
   const files = useQuery({ queryKey: ['proxy-files'], queryFn: () => call<{ files: ProxyFile[] }>('proxyFiles') })
   const [selected, setSelected] = useState<string | null>(null)
@@ -20,47 +33,102 @@ export function ProxyPage() {
     queryFn: () => call<{ path: string; content: string }>('proxyFileContent', { query: { path: selected! } }),
     enabled: selected !== null,
   })
+  const sync = useMutation({
+    mutationFn: () => call<SyncRun>('proxySync'),
+    onSettled: () => queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('proxy-') }),
+  })
+  const drifted = files.data?.files.filter((f) => f.drift).length ?? 0
+  const syncedAt = files.data?.files.find((f) => f.path === selected)?.synced_at
 
   return (
     <section>
       <h1>Proxy</h1>
       <h2>Sync status</h2>
-      {status.isPending ? (
-        <Loading what="the sync status" />
-      ) : status.error ? (
-        <ErrorNotice error={status.error} />
+      <QueryState query={status} what="the sync status">
+        {(s) => (
+          <dl className="facts">
+            <dt>Last sync</dt>
+            <dd>{s.running ? 'running now' : s.last_run ? `${formatTime(s.last_run.started_at)} (${s.last_run.scope}, ${Math.round(s.last_run.duration_ms)} ms)` : 'not yet'}</dd>
+            <dt>Files with drift</dt>
+            <dd data-testid="drift-count">
+              {drifted} now; {s.totals.drift_repaired} repaired since start
+            </dd>
+            <dt>Runs</dt>
+            <dd>
+              {s.totals.runs} runs, {s.totals.files_written} files written, {s.totals.failed_runs} failed
+            </dd>
+            {s.last_run?.error && (
+              <>
+                <dt>Last error</dt>
+                <dd role="alert">{s.last_run.error}</dd>
+              </>
+            )}
+            {s.last_run && s.last_run.render_issues.length > 0 && (
+              <>
+                <dt>Files kept because their new content was invalid</dt>
+                <dd>
+                  <RenderIssues issues={s.last_run.render_issues} />
+                </dd>
+              </>
+            )}
+          </dl>
+        )}
+      </QueryState>
+      {isRoot ? (
+        <button type="button" className="secondary" onClick={() => sync.mutate()} aria-busy={sync.isPending} disabled={sync.isPending}>
+          Sync now
+        </button>
       ) : (
-        <p>
-          {status.data.running ? 'Syncing now. ' : ''}
-          {status.data.totals.runs} runs, {status.data.totals.files_written} files written, {status.data.totals.drift_repaired} drift repairs, {status.data.totals.failed_runs} failed
-          {status.data.last_run?.finished_at && <> · last run {formatTime(status.data.last_run.finished_at)}</>}
-          {status.data.last_run?.error && <span role="alert"> · last error: {status.data.last_run.error}</span>}
-        </p>
+        <p className="muted">A full sync on demand needs the root ability.</p>
       )}
+      <ErrorNotice error={sync.error} />
+      {sync.data && (
+        <SuccessNotice>
+          Synced in {Math.round(sync.data.duration_ms)} ms: {sync.data.files_written.length} written, {sync.data.files_removed.length} removed, {sync.data.drift_repaired.length} drift repaired.
+        </SuccessNotice>
+      )}
+
       <h2>Generated files</h2>
-      {files.isPending ? (
-        <Loading what="files" />
-      ) : files.error ? (
-        <ErrorNotice error={files.error} />
-      ) : files.data.files.length === 0 ? (
-        <p>No generated files yet: they appear when a project has a domain.</p>
-      ) : (
-        <div className="proxy-browser">
-          <ul className="file-list" aria-label="Generated files">
-            {files.data.files.map((f) => (
-              <li key={f.path}>
-                <button type="button" className={selected === f.path ? '' : 'outline'} aria-pressed={selected === f.path} onClick={() => setSelected(f.path)}>
-                  {f.path} {f.drift && <small className="badge badge-warn">drift</small>}
-                </button>
-              </li>
-            ))}
-          </ul>
-          <div>
-            {content.data && <YamlEditor label={`Content of ${content.data.path}`} value={content.data.content} readOnly />}
-            <ErrorNotice error={content.error} />
-          </div>
-        </div>
-      )}
+      <QueryState query={files} what="files">
+        {(data) =>
+          data.files.length === 0 ? (
+            <p>No generated files yet: they appear when a project has a domain.</p>
+          ) : (
+            <div className="proxy-browser">
+              <div>
+                <ul className="file-tree" aria-label="Generated files">
+                  {byFolder(data.files).map(([folder, list]) => (
+                    <li key={folder}>
+                      <span className="folder">{folder}/</span>
+                      <ul className="file-list">
+                        {list.map((f) => (
+                          <li key={f.path}>
+                            <button type="button" className={selected === f.path ? 'small' : 'outline small'} aria-pressed={selected === f.path} onClick={() => setSelected(f.path)} title={f.path}>
+                              {baseName(f.path)} {f.drift && <small className="badge badge-warn">drift</small>}
+                            </button>
+                          </li>
+                        ))}
+                      </ul>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+              <div className="file-viewer">
+                {selected === null && <p className="muted">Choose a file to see its content.</p>}
+                {content.data && (
+                  <>
+                    <p>
+                      <code>{content.data.path}</code> {syncedAt && <small className="muted">synced {formatTime(syncedAt)}</small>}
+                    </p>
+                    <YamlEditor label={`Content of ${content.data.path}`} value={content.data.content} readOnly />
+                  </>
+                )}
+                <ErrorNotice error={content.error} />
+              </div>
+            </div>
+          )
+        }
+      </QueryState>
     </section>
   )
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { call } from '../api/client'
 import type { Token } from '../api/types'
+import { DataTable, RowButton } from '../components/DataTable'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
 const ABILITIES = ['read', 'read:sensitive', 'write', 'deploy', 'root'] as const
@@ -61,41 +62,20 @@ export function TokensPage() {
         <Loading what="tokens" />
       ) : tokens.error ? (
         <ErrorNotice error={tokens.error} />
-      ) : tokens.data.tokens.length === 0 ? (
-        <p>No active tokens.</p>
       ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Abilities</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td>{t.abilities.join(', ')}</td>
-                  <td>{formatTime(t.last_used_at)}</td>
-                  <td>
-                    <button type="button" className="outline secondary small" onClick={() => revoke.mutate(t.id)}>
-                      Revoke <span className="visually-hidden">{t.name}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Active tokens"
+          rows={tokens.data.tokens}
+          rowKey={(t) => t.id}
+          empty="No active tokens."
+          columns={[
+            { header: 'Name', cell: (t) => t.name },
+            { header: 'Prefix', cell: (t) => <code>{t.prefix}…</code> },
+            { header: 'Abilities', cell: (t) => t.abilities.join(', ') },
+            { header: 'Last used', cell: (t) => formatTime(t.last_used_at) },
+          ]}
+          actions={(t) => <RowButton label="Revoke" target={t.name} secondary onClick={() => revoke.mutate(t.id)} />}
+        />
       )}
       <ErrorNotice error={revoke.error} />
       <form onSubmit={submit} aria-labelledby="token-new">

@@ -2,15 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { call } from '../../api/client'
 import type { EnvList } from '../../api/types'
+import { DataTable, RowButton } from '../../components/DataTable'
 import { ErrorNotice, formatTime, Loading } from '../../components/Notice'
-
-const MASK = '••••••••'
+import { SecretValue } from '../../components/SecretValue'
 
 export function EnvTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
   const key = ['env', serviceId]
   const env = useQuery({ queryKey: key, queryFn: () => call<EnvList>('env', { params: { uuid: serviceId } }) })
-  const [revealed, setRevealed] = useState<Set<string>>(new Set())
   const [form, setForm] = useState({ key: '', value: '', secret: true })
 
   const put = useMutation({
@@ -29,11 +28,6 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
     event.preventDefault()
     put.mutate()
   }
-  function toggle(name: string) {
-    const next = new Set(revealed)
-    if (!next.delete(name)) next.add(name)
-    setRevealed(next)
-  }
 
   if (env.isPending) return <Loading what="environment variables" />
   if (env.error) return <ErrorNotice error={env.error} />
@@ -41,53 +35,18 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
   return (
     <section aria-labelledby="env-title">
       <h2 id="env-title">Environment variables</h2>
-      {entries.length === 0 ? (
-        <p>No variables yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map(([name, v]) => (
-                <tr key={name}>
-                  <td>
-                    <code>{name}</code> {v.secret && <small className="badge">secret</small>}
-                  </td>
-                  <td>
-                    {!v.secret ? (
-                      <code>{v.value}</code>
-                    ) : v.masked ? (
-                      <span title="Revealing secrets needs the read:sensitive ability">{MASK}</span>
-                    ) : (
-                      <>
-                        <code data-testid={`env-value-${name}`}>{revealed.has(name) ? v.value : MASK}</code>{' '}
-                        <button type="button" className="outline small" aria-pressed={revealed.has(name)} onClick={() => toggle(name)}>
-                          {revealed.has(name) ? 'Hide' : 'Reveal'} <span className="visually-hidden">{name}</span>
-                        </button>
-                      </>
-                    )}
-                  </td>
-                  <td>{formatTime(v.updated_at)}</td>
-                  <td>
-                    <button type="button" className="outline secondary small" onClick={() => remove.mutate(name)}>
-                      Delete <span className="visually-hidden">{name}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        label="Environment variables"
+        rows={entries}
+        rowKey={([name]) => name}
+        empty="No variables yet."
+        columns={[
+          { header: 'Name', cell: ([name, v]) => <><code>{name}</code> {v.secret && <small className="badge">secret</small>}</> },
+          { header: 'Value', cell: ([name, v]) => (v.secret ? <SecretValue name={name} value={v.value} available={!v.masked} testId={`env-value-${name}`} /> : <code>{v.value}</code>) },
+          { header: 'Updated', cell: ([, v]) => formatTime(v.updated_at) },
+        ]}
+        actions={([name]) => <RowButton label="Delete" target={name} secondary onClick={() => remove.mutate(name)} />}
+      />
       <ErrorNotice error={remove.error} />
       <form onSubmit={submit} aria-labelledby="env-add">
         <h3 id="env-add">Set a variable</h3>

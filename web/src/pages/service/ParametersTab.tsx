@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { call } from '../../api/client'
 import type { ParameterList, ParameterType } from '../../api/types'
+import { DataTable, RowButton } from '../../components/DataTable'
 import { ErrorNotice, Loading, SuccessNotice } from '../../components/Notice'
 
 /** Turns the text of the form into the typed value the API expects. */
@@ -54,45 +55,23 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
       <p className="muted">
         The compose file uses them as <code>{'{{berth.NAME}}'}</code>. Each change saves a new compose version.
       </p>
-      {params.data.parameters.length === 0 ? (
-        <p>No parameters yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Value</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {params.data.parameters.map((p) => (
-                <tr key={p.name}>
-                  <td>
-                    <code>{p.name}</code>
-                  </td>
-                  <td>{p.type}</td>
-                  <td>
-                    <code>{showValue(p.value)}</code>
-                  </td>
-                  <td>
-                    <button type="button" className="outline small" onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })}>
-                      Edit <span className="visually-hidden">{p.name}</span>
-                    </button>{' '}
-                    <button type="button" className="outline secondary small" onClick={() => change.mutate({ [p.name]: null })}>
-                      Remove <span className="visually-hidden">{p.name}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        label="Parameters"
+        rows={params.data.parameters}
+        rowKey={(p) => p.name}
+        empty="No parameters yet."
+        columns={[
+          { header: 'Name', cell: (p) => <code>{p.name}</code> },
+          { header: 'Type', cell: (p) => p.type },
+          { header: 'Value', cell: (p) => <code>{showValue(p.value)}</code> },
+        ]}
+        actions={(p) => (
+          <>
+            <RowButton label="Edit" target={p.name} onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })} />{' '}
+            <RowButton label="Remove" target={p.name} secondary onClick={() => change.mutate({ [p.name]: null })} />
+          </>
+        )}
+      />
       <form onSubmit={submit} aria-labelledby="param-set">
         <h3 id="param-set">Set a parameter</h3>
         <div className="grid">

@@ -1,0 +1,87 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { Link } from 'react-router'
+import { call } from '../../api/client'
+import type { Database, DatabaseListItem } from '../../api/admin-types'
+import '../../admin.css'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
+import { ErrorNotice, formatTime } from '../../components/Notice'
+import { QueryState } from '../../components/QueryState'
+import { MASK, SecretValue } from '../../components/SecretValue'
+import { CreateDatabase } from './CreateDatabase'
+
+/** The project's standalone databases, each with its connection string. */
+export function DatabasesSection({ projectId }: { projectId: string }) {
+  const databases = useQuery({ queryKey: ['databases', projectId], queryFn: () => call<{ databases: DatabaseListItem[] }>('databases', { params: { uuid: projectId } }) })
+  return (
+    <section aria-labelledby="databases-title">
+      <h2 id="databases-title">Databases</h2>
+      <QueryState query={databases} what="databases">
+        {(data) => (data.databases.length === 0 ? <p>No databases yet.</p> : data.databases.map((d) => <DatabaseCard key={d.uuid} projectId={projectId} item={d} />))}
+      </QueryState>
+      <CreateDatabase projectId={projectId} />
+    </section>
+  )
+}
+
+function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseListItem }) {
+  const queryClient = useQueryClient()
+  const database = useQuery({ queryKey: ['database', item.uuid], queryFn: () => call<Database>('database', { params: { uuid: item.uuid } }) })
+  const [confirming, setConfirming] = useState(false)
+  const remove = useMutation({
+    mutationFn: () => call('deleteDatabase', { params: { uuid: item.uuid } }),
+    onSuccess: async () => {
+      setConfirming(false)
+      await queryClient.invalidateQueries({ queryKey: ['databases', projectId] })
+    },
+  })
+  return (
+    <article className="database-card" aria-label={`Database ${item.name}`}>
+      <header className="card-header">
+        <h3>
+          <Link to={`/services/${item.uuid}`}>{item.name}</Link> <small className="badge">{item.type}</small>
+        </h3>
+        <button type="button" className="outline secondary small" onClick={() => setConfirming(true)}>
+          Delete <span className="visually-hidden">{item.name}</span>
+        </button>
+      </header>
+      <QueryState query={database} what="the connection details">
+        {(d) => (
+          <dl className="facts">
+            <dt>Connection string (inside the Docker network)</dt>
+            <dd>
+              {/* The API masks the password itself without read:sensitive; with it, the page masks it until Reveal. */}
+              <SecretValue name={`connection string of ${d.name}`} value={d.internal_url} available={!d.password_masked} hidden={d.internal_url.replace(/:\/\/([^:]+):[^@]*@/, `://$1:${MASK}@`)} copy testId={`connection-${d.name}`} />
+            </dd>
+            <dt>Image</dt>
+            <dd>
+              <code>{d.image}</code>
+            </dd>
+            <dt>User and database</dt>
+            <dd>
+              <code>{d.username}</code> / <code>{d.database}</code>
+            </dd>
+            <dt>Volume</dt>
+            <dd>
+              <code>{d.volume_name}</code>
+            </dd>
+            {d.public_port !== null && (
+              <>
+                <dt>Published on host port</dt>
+                <dd>{d.public_port}</dd>
+              </>
+            )}
+            <dt>Created</dt>
+            <dd>{formatTime(d.created_at)}</dd>
+          </dl>
+        )}
+      </QueryState>
+      <ErrorNotice error={remove.error} />
+      <ConfirmDialog open={confirming} title={`Delete ${item.name}?`} confirmLabel="Delete database" onConfirm={() => remove.mutate()} onCancel={() => setConfirming(false)}>
+        <p>
+          Berth forgets its configuration and history. Its containers and the volume <code>{database.data?.volume_name}</code> stay until you remove them.
+        </p>
+      </ConfirmDialog>
+    </article>
+  )
+}
