@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
-import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
 import { abandonedDeployments, claimQueued, heartbeat, nextLogSeq, serversWithQueued, type DeploymentRow } from './deployments.repo.js'

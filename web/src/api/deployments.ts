@@ -1,5 +1,4 @@
 // Response shapes and small helpers of the deployments API (kept apart from types.ts).
-import type { Me } from './types'
 
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
 export type DeploymentAction = 'deploy' | 'stop' | 'restart'
@@ -35,11 +34,6 @@ export type DeploymentEvent = { deployment_uuid: string; resource_uuid: string; 
 
 export function isActive(status: DeploymentStatus): boolean {
   return status === 'queued' || status === 'in_progress'
-}
-
-/** Whether the signed-in caller holds an ability (root holds them all), as the API decides it. */
-export function can(me: Me | null | undefined, ability: string): boolean {
-  return !!me && (me.abilities.includes('root') || me.abilities.includes(ability))
 }
 
 /**

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { call } from '../api/client'
-import { can, deploymentKeys, type Deployment, type DeploymentAction, type QueuedDeployment } from '../api/deployments'
-import type { Me } from '../api/types'
+import { deploymentKeys, type Deployment, type DeploymentAction, type QueuedDeployment } from '../api/deployments'
+import { useAbility } from '../api/abilities'
 import { ErrorNotice } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
 
@@ -23,8 +23,7 @@ function queueAction(serviceId: string, action: DeploymentAction): Promise<Queue
  */
 export function DeployActions({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
-  const me = useQuery<Me | null>({ queryKey: ['me'], queryFn: () => call<Me>('me'), staleTime: 60_000 })
-  const allowed = can(me.data, 'deploy')
+  const allowed = useAbility('deploy')
   const queue = useMutation({
     mutationFn: (action: DeploymentAction) => queueAction(serviceId, action),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
@@ -53,7 +52,7 @@ export function DeployActions({ serviceId }: { serviceId: string }) {
           </button>
         ))}
       </div>
-      {!allowed && me.data && <p className="muted">You can look, but deploying needs the “deploy” ability.</p>}
+      {!allowed && <p className="muted">You can look, but deploying needs the “deploy” ability.</p>}
       <ErrorNotice error={queue.error} />
       {queue.data && (
         <p role="status" className="notice deploy-queued">

@@ -2,8 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
-import { can, deploymentKeys, formatDuration, isActive, type Deployment } from '../api/deployments'
-import type { Me } from '../api/types'
+import { deploymentKeys, formatDuration, isActive, type Deployment } from '../api/deployments'
+import { useAbility } from '../api/abilities'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { useLogStream } from '../api/useLogStream'
 import { LogViewer } from '../components/LogViewer'
@@ -15,7 +15,7 @@ export function DeploymentPage() {
   const { deploymentId = '' } = useParams()
   useDeploymentEvents()
   const queryClient = useQueryClient()
-  const me = useQuery<Me | null>({ queryKey: ['me'], queryFn: () => call<Me>('me'), staleTime: 60_000 })
+  const mayDeploy = useAbility('deploy')
   const deployment = useQuery({ queryKey: deploymentKeys.one(deploymentId), queryFn: () => call<Deployment>('deployment', { params: { uuid: deploymentId } }) })
   const log = useLogStream(deploymentId)
   const cancel = useMutation({
@@ -79,7 +79,7 @@ export function DeploymentPage() {
       {d.message && <p className={d.status === 'failed' ? 'notice-error' : 'muted'}>{d.message}</p>}
       {active && (
         <div className="button-row">
-          <button type="button" className="outline secondary" onClick={() => cancel.mutate()} disabled={!can(me.data, 'deploy') || cancel.isPending} aria-busy={cancel.isPending} title={can(me.data, 'deploy') ? undefined : 'Needs the "deploy" ability'}>
+          <button type="button" className="outline secondary" onClick={() => cancel.mutate()} disabled={!mayDeploy || cancel.isPending} aria-busy={cancel.isPending} title={mayDeploy ? undefined : 'Needs the "deploy" ability'}>
             Cancel deployment
           </button>
         </div>

@@ -24,7 +24,7 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
 
 export function ProxyPage() {
   const queryClient = useQueryClient()
-  const isRoot = useAbility('root')
+  const maySync = useAbility('write')
   const status = useQuery({ queryKey: ['proxy-status'], queryFn: () => call<ProxyStatus>('proxyStatus'), refetchInterval: 10_000 })
   const files = useQuery({ queryKey: ['proxy-files'], queryFn: () => call<{ files: ProxyFile[] }>('proxyFiles') })
   const [selected, setSelected] = useState<string | null>(null)
@@ -74,12 +74,12 @@ export function ProxyPage() {
           </dl>
         )}
       </QueryState>
-      {isRoot ? (
+      {maySync ? (
         <button type="button" className="secondary" onClick={() => sync.mutate()} aria-busy={sync.isPending} disabled={sync.isPending}>
           Sync now
         </button>
       ) : (
-        <p className="muted">A full sync on demand needs the root ability.</p>
+        <p className="muted">A full sync on demand needs the write ability.</p>
       )}
       <ErrorNotice error={sync.error} />
       {sync.data && (
