@@ -118,5 +118,14 @@ describe('team isolation, secrets and the audit log', () => {
     const future = await t.call(mine, 'GET', `/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)
     assert.equal(future.body.items.length, 0)
   })
-})
 
+  it('shows instance-wide entries (settings) to root only, never to a team member without it', async () => {
+    const root = await t.token(['root'])
+    assert.equal((await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })).status, 200)
+    const asRoot = await t.call(root, 'GET', '/api/v1/audit?action=settings.updated')
+    assert.equal(asRoot.body.items.length, 1)
+    assert.deepEqual(asRoot.body.items[0].details.changed, ['letsencrypt_email'])
+    const reader = await t.token(['read'])
+    assert.equal((await t.call(reader, 'GET', '/api/v1/audit?action=settings.updated')).body.items.length, 0)
+  })
+})

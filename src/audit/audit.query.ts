@@ -3,6 +3,8 @@ import type { DB } from '../db/schema.js'
 
 export type AuditFilter = {
   teamId: string
+  /** Also the instance-wide entries (settings, scheduled backups, CLI actions), which have no team: for root. */
+  withInstance?: boolean
   actorId?: string
   action?: string
   resourceType?: string
@@ -27,7 +29,7 @@ export type AuditRecord = {
 
 /** Newest first, keyset-paginated on the id so pages stay stable while new rows arrive. */
 export async function queryAuditLog(db: Kysely<DB>, f: AuditFilter): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
-  let q = db.selectFrom('audit_log').selectAll().where('team_id', '=', f.teamId)
+  let q = db.selectFrom('audit_log').selectAll().where((eb) => (f.withInstance ? eb.or([eb('team_id', '=', f.teamId), eb('team_id', 'is', null)]) : eb('team_id', '=', f.teamId)))
   if (f.actorId) q = q.where('actor_id', '=', f.actorId)
   if (f.action) q = f.action.endsWith('*') ? q.where('action', 'like', `${f.action.slice(0, -1)}%`) : q.where('action', '=', f.action)
   if (f.resourceType) q = q.where('resource_type', '=', f.resourceType)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
+import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { queryAuditLog } from './audit.query.js'
 
@@ -19,10 +20,12 @@ const query = z.object({
 
 export function auditRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/audit', { config: { ability: 'read' }, schema: { tags: ['audit'], summary: "The team's audit log, newest first", querystring: query } }, async (request) => {
+    server.get('/audit', { config: { ability: 'read' }, schema: { tags: ['audit'], summary: "The team's audit log, newest first (with root, also the instance-wide entries)", querystring: query } }, async (request) => {
       const q = request.query
+      const principal = principalOf(request)
       const page = await queryAuditLog(app.db, {
-        teamId: principalOf(request).teamId,
+        teamId: principal.teamId,
+        withInstance: hasAbility(principal, 'root'),
         actorId: q.actor,
         action: q.action,
         resourceType: q.resource_type,
