@@ -91,7 +91,8 @@ describe('web UI in Chromium', { skip }, () => {
 
     await page.getByRole('link', { name: 'Projects' }).first().click()
     await page.getByRole('link', { name: 'shop' }).waitFor()
-    assert.match(await page.locator('.card').first().innerText(), /1 service/)
+    // The list may show its cached copy first and refetch: wait for the count, not the first paint.
+    await page.locator('.card').first().filter({ hasText: /1 service/ }).waitFor()
     await page.screenshot({ path: screenshotPath('03-projects'), fullPage: true })
   })
 
