@@ -57,13 +57,18 @@ export function createRedactor(secrets: Iterable<string>): (text: string) => str
     let out = ''
     let copied = 0
     const end = text.length - MIN_SECRET_LENGTH
+    // Each character is read once: the second of one pair is the first of the next.
+    let second = text.charCodeAt(0)
     for (let i = 0; i <= end; i++) {
-      if (pairs[pairIndex(text.charCodeAt(i), text.charCodeAt(i + 1))] === 0) continue
+      const first = second
+      second = text.charCodeAt(i + 1)
+      if (pairs[pairIndex(first, second)] === 0) continue
       const length = matchAt(text, i)
       if (length === 0) continue
       out += text.slice(copied, i) + REDACTED
       i += length - 1
       copied = i + 1
+      second = text.charCodeAt(i + 1)
     }
     return copied === 0 ? text : out + text.slice(copied)
   }
