@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
 import { nowIso } from '../db/time.js'
 import { listFiles, readIfExists, removeFile, sha256, writeFileAtomic, writeFilesAtomic } from './proxy.files.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
@@ -9,6 +10,19 @@ export const KEEP = 'keep' as const
 export type Desired = Map<string, PlannedFile | null | typeof KEEP>
 
 export type ApplyCounts = { written: string[]; removed: string[]; drift: string[] }
+
+// Compiled once: a full sync records about as many rows as there are projects.
+const recordFile = preparedQuery((db, path: string, kind: string, projectId: string | null, content: string, sha: string, size: number, syncedAt: string) =>
+  db
+    .insertInto('proxy_generated_files')
+    .values({ path, kind, project_id: projectId, content, sha256: sha, size, last_synced_at: syncedAt })
+    .onConflict((oc) =>
+      oc.column('path').doUpdateSet((eb) => ({
+        kind: eb.ref('excluded.kind'), project_id: eb.ref('excluded.project_id'), content: eb.ref('excluded.content'),
+        sha256: eb.ref('excluded.sha256'), size: eb.ref('excluded.size'), last_synced_at: eb.ref('excluded.last_synced_at'),
+      })),
+    ),
+)
 
 /**
  * Makes the proxy directory match `desired`: writes only files whose checksum differs from what is
@@ -22,7 +36,7 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
   if (!scanOrphans) rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
   const rows = new Map((await rowQuery.execute()).map((r) => [r.path, r.sha256]))
   const counts: ApplyCounts = { written: [], removed: [], drift: [] }
-  const upserts: PlannedFile[] = []
+  const upserts: { file: PlannedFile; sha: string }[] = []
   const deletes: string[] = []
   const writes: { path: string; content: string }[] = []
 
@@ -40,13 +54,13 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
     const sha = sha256(want.content)
     if (diskSha === sha) {
       // Already right on disk (e.g. written before a crash cut the run short): just record it.
-      if (recorded !== sha) upserts.push(want)
+      if (recorded !== sha) upserts.push({ file: want, sha })
       continue
     }
     if (recorded !== undefined && diskSha !== recorded) counts.drift.push(path)
     writes.push({ path: abs, content: want.content })
     counts.written.push(path)
-    upserts.push(want)
+    upserts.push({ file: want, sha })
   }
   // One file (the common case, a single project changed) goes the short way; many go in a batch.
   if (writes.length === 1) writeFileAtomic(writes[0]!.path, writes[0]!.content)
@@ -66,14 +80,7 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
   if (upserts.length > 0 || deletes.length > 0) {
     const now = nowIso()
     await db.transaction().execute(async (trx) => {
-      for (const f of upserts) {
-        const row = { path: f.path, kind: f.kind, project_id: f.projectId, content: f.content, sha256: sha256(f.content), size: Buffer.byteLength(f.content), last_synced_at: now }
-        await trx
-          .insertInto('proxy_generated_files')
-          .values(row)
-          .onConflict((oc) => oc.column('path').doUpdateSet({ kind: row.kind, project_id: row.project_id, content: row.content, sha256: row.sha256, size: row.size, last_synced_at: now }))
-          .execute()
-      }
+      for (const { file, sha } of upserts) await recordFile(trx, file.path, file.kind, file.projectId, file.content, sha, Buffer.byteLength(file.content), now)
       if (deletes.length > 0) await trx.deleteFrom('proxy_generated_files').where('path', 'in', deletes).execute()
     })
   }

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
@@ -64,31 +66,72 @@ export function writeFileAtomic(path: string, content: string): void {
   fsyncDir(dir)
 }
 
-// fsync waits on the disk; a few in flight at once (libuv's thread pool runs them) hide most of that wait.
+// Writes go through libuv's thread pool, a few at a time, so creating files overlaps.
 const WRITE_CONCURRENCY = 8
+// From this many files on, one flush of the whole file system (syncfs) replaces an fsync per file:
+// each fsync waits for its own journal commit, while syncfs commits every file at once. Below it,
+// per-file fsyncs are cheaper than flushing whatever else is pending on the file system.
+const SYNCFS_MIN_FILES = 32
+const run = promisify(execFile)
+
+async function inPool<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker))
+}
+
+async function writeTemp(path: string, content: string, fsync: boolean): Promise<void> {
+  const handle = await open(path, 'w', 0o644)
+  try {
+    await handle.writeFile(content, 'utf8')
+    if (fsync) await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Flushes the file system that holds `dir` with syncfs(2), which Node does not expose: `sync -f`
+ * (coreutils and busybox) calls it. False when that command cannot be run here; a failed flush
+ * (an I/O error) is thrown.
+ */
+async function syncFileSystem(dir: string): Promise<boolean> {
+  try {
+    await run('sync', ['-f', dir], { timeout: 120_000 })
+    return true
+  } catch (error) {
+    if (isNotFound(error)) return false
+    throw new Error(`flushing the file system of ${dir} failed: ${(error as Error).message}`, { cause: error })
+  }
+}
 
 /**
  * Replaces many files, each atomically as in `writeFileAtomic`: every temp file is written and
- * fsynced (several at a time) before any rename, then each is renamed into place and each
- * directory fsynced once. A crash leaves every file old or new, never half written.
+ * made durable (several at a time, and for a big batch with one file-system flush) before any
+ * rename, then each is renamed into place and each directory fsynced once. A crash leaves every
+ * file old or new, never half written.
  */
 export async function writeFilesAtomic(files: { path: string; content: string }[]): Promise<void> {
   const dirs = new Set(files.map((f) => dirname(f.path)))
   for (const dir of dirs) mkdirSync(dir, { recursive: true })
-  let next = 0
-  async function worker(): Promise<void> {
-    while (next < files.length) {
-      const file = files[next++]!
-      const handle = await open(`${file.path}.tmp`, 'w', 0o644)
-      try {
-        await handle.writeFile(file.content, 'utf8')
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-    }
+  const batch = files.length >= SYNCFS_MIN_FILES
+  await inPool(files, (f) => writeTemp(`${f.path}.tmp`, f.content, !batch))
+  if (batch) {
+    let flushed = true
+    for (const dir of dirs) flushed &&= await syncFileSystem(dir)
+    if (!flushed) await inPool(files, (f) => fsyncFile(`${f.path}.tmp`))
   }
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker))
   for (const file of files) renameSync(`${file.path}.tmp`, file.path)
   for (const dir of dirs) fsyncDir(dir)
 }

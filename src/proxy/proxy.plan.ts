@@ -30,19 +30,40 @@ export function planProject(project: ProjectRouting, settings: Settings): { file
   return { file: { path, kind: 'project', projectId: project.projectId, content: toStableYaml(doc, `Project ${project.projectName} (${project.projectId})`) }, issues }
 }
 
+/**
+ * Each project's last plan with the exact input it was rendered from (the project's routing and the
+ * settings), owned by the sync service: a full sync then renders and validates only the projects
+ * whose input changed, instead of all of them on every reconcile.
+ */
+export type PlanCache = Map<string, { input: string; planned: ReturnType<typeof planProject> }>
+
+/** planProject, answered from the cache when neither the project nor the settings changed. */
+export function planProjectCached(project: ProjectRouting, settings: Settings, cache: PlanCache, settingsKey = JSON.stringify(settings)): ReturnType<typeof planProject> {
+  const input = `${settingsKey}\n${JSON.stringify(project)}`
+  const hit = cache.get(project.projectId)
+  if (hit?.input === input) return hit.planned
+  const planned = planProject(project, settings)
+  cache.set(project.projectId, { input, planned })
+  return planned
+}
+
 /** Files for every project, plus the static and shared files: the whole Traefik directory. */
-export function planTraefik(projects: ProjectRouting[], settings: Settings): Plan {
+export function planTraefik(projects: ProjectRouting[], settings: Settings, cache: PlanCache = new Map()): Plan {
   const files = new Map<string, PlannedFile | null>()
   const issues: RenderIssue[] = []
   const staticDoc = buildTraefikStatic(settings)
   issues.push(...validStatic(staticDoc))
   files.set(proxyPaths.static, { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) })
   files.set(proxyPaths.shared, { path: proxyPaths.shared, kind: 'shared', projectId: null, content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares') })
+  const settingsKey = JSON.stringify(settings)
+  const present = new Set<string>()
   for (const project of projects) {
-    const planned = planProject(project, settings)
+    const planned = planProjectCached(project, settings, cache, settingsKey)
     issues.push(...planned.issues)
     files.set(proxyPaths.project(project.projectId), planned.file)
+    present.add(project.projectId)
   }
+  for (const projectId of cache.keys()) if (!present.has(projectId)) cache.delete(projectId)
   return { files, issues }
 }
 

@@ -8,7 +8,7 @@ import { stableJson } from './caddy.render.js'
 import { loadCaddyConfig, readCaddyConfig } from './caddy.admin.js'
 import { applyDesired, KEEP, type Desired } from './proxy.apply.js'
 import { proxyPaths } from './proxy.model.js'
-import { planCaddy, planProject, planTraefik, type Plan } from './proxy.plan.js'
+import { planCaddy, planProjectCached, planTraefik, type Plan, type PlanCache } from './proxy.plan.js'
 import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
 import { buildHttpProviderDocument } from './traefik.http-provider.js'
 
@@ -45,6 +45,7 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   let lastCaddyApplied: string | null = null
   let httpDocument: string | null = null
   let lastRun: SyncRun | null = null
+  const planCache: PlanCache = new Map()
   const totals = { runs: 0, files_written: 0, files_removed: 0, drift_repaired: 0, failed_runs: 0 }
 
   function request(scope: { full?: boolean; projectId?: string }): void {
@@ -72,12 +73,13 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
 
   async function plan(scope: Scope, settings: Settings): Promise<Plan> {
     if (settings.proxy === 'caddy') return planCaddy(await loadAllRouting(db), settings)
-    if (scope.full) return planTraefik(await loadAllRouting(db), settings)
+    if (scope.full) return planTraefik(await loadAllRouting(db), settings, planCache)
     const files: Plan['files'] = new Map()
     const issues: Plan['issues'] = []
     for (const projectId of [...scope.projects].sort()) {
       const project = await loadProjectRouting(db, projectId)
-      const planned = project ? planProject(project, settings) : { file: null, issues: [] }
+      if (!project) planCache.delete(projectId)
+      const planned = project ? planProjectCached(project, settings, planCache) : { file: null, issues: [] }
       files.set(proxyPaths.project(projectId), planned.file)
       issues.push(...planned.issues)
     }
