@@ -40,10 +40,14 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
   const deletes: string[] = []
   const writes: { path: string; content: string }[] = []
 
+  // A full run lists the owned directories once, and reads only files that exist: a first sync into
+  // an empty directory would otherwise fail to open (and throw for) every one of its files.
+  const present = scanOrphans ? new Set(OWNED_DIRS.flatMap((dir) => listFiles(`${proxyDir}/${dir}`).map((name) => `${dir}/${name}`))) : null
+
   for (const [path, want] of desired) {
     if (want === KEEP) continue
     const abs = `${proxyDir}/${path}`
-    const disk = readIfExists(abs)
+    const disk = present && !present.has(path) ? null : readIfExists(abs)
     const diskSha = disk === null ? null : sha256(disk)
     const recorded = rows.get(path)
     if (want === null) {
@@ -67,12 +71,9 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
   else if (writes.length > 1) await writeFilesAtomic(writes)
 
   if (scanOrphans) {
-    for (const dir of OWNED_DIRS) {
-      for (const name of listFiles(`${proxyDir}/${dir}`)) {
-        const path = `${dir}/${name}`
-        if (desired.has(path)) continue
-        if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
-      }
+    for (const path of present!) {
+      if (desired.has(path)) continue
+      if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
     }
     for (const path of rows.keys()) if (!desired.has(path) && !deletes.includes(path)) deletes.push(path)
   }
