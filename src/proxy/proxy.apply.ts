@@ -2,12 +2,16 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { preparedQuery } from '../db/prepared.js'
 import { nowIso } from '../db/time.js'
-import { listFiles, readIfExists, removeFile, sha256, writeFileAtomic, writeFilesAtomic } from './proxy.files.js'
+import { createBatchWriter, listFiles, readIfExists, removeFile, sha256 } from './proxy.files.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
 
 /** Per path: the file to hold, null for "must not exist", KEEP for "could not be rendered: leave it as it is". */
 export const KEEP = 'keep' as const
-export type Desired = Map<string, PlannedFile | null | typeof KEEP>
+export type Want = PlannedFile | null | typeof KEEP
+export type Desired = Map<string, Want>
+// A full run gives way to the event loop this often, so the temp files queued so far get written
+// while the next projects render (a full run's entries are rendered as they are iterated).
+const ENTRIES_PER_TURN = 25
 
 export type ApplyCounts = { written: string[]; removed: string[]; drift: string[] }
 
@@ -30,21 +34,25 @@ const recordFile = preparedQuery((db, path: string, kind: string, projectId: str
  * with `scanOrphans` removes every file in the owned directories that nothing asks for (including
  * `.tmp` leftovers of an interrupted write). Records what it wrote in proxy_generated_files.
  */
-export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Desired, scanOrphans: boolean): Promise<ApplyCounts> {
-  const paths = [...desired.keys()]
+export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Iterable<[string, Want]>, scanOrphans: boolean): Promise<ApplyCounts> {
   let rowQuery = db.selectFrom('proxy_generated_files').select(['path', 'sha256'])
-  if (!scanOrphans) rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
+  if (!scanOrphans) {
+    const paths = [...(desired instanceof Map ? desired.keys() : new Map(desired).keys())]
+    rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
+  }
   const rows = new Map((await rowQuery.execute()).map((r) => [r.path, r.sha256]))
   const counts: ApplyCounts = { written: [], removed: [], drift: [] }
   const upserts: { file: PlannedFile; sha: string }[] = []
   const deletes: string[] = []
-  const writes: { path: string; content: string }[] = []
-
+  const writer = createBatchWriter()
+  const seen = new Set<string>()
   // A full run lists the owned directories once, and reads only files that exist: a first sync into
   // an empty directory would otherwise fail to open (and throw for) every one of its files.
   const present = scanOrphans ? new Set(OWNED_DIRS.flatMap((dir) => listFiles(`${proxyDir}/${dir}`).map((name) => `${dir}/${name}`))) : null
 
   for (const [path, want] of desired) {
+    seen.add(path)
+    if (scanOrphans && seen.size % ENTRIES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
     if (want === KEEP) continue
     const abs = `${proxyDir}/${path}`
     const disk = present && !present.has(path) ? null : readIfExists(abs)
@@ -62,20 +70,18 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
       continue
     }
     if (recorded !== undefined && diskSha !== recorded) counts.drift.push(path)
-    writes.push({ path: abs, content: want.content })
+    writer.add(abs, want.content)
     counts.written.push(path)
     upserts.push({ file: want, sha })
   }
-  // One file (the common case, a single project changed) goes the short way; many go in a batch.
-  if (writes.length === 1) writeFileAtomic(writes[0]!.path, writes[0]!.content)
-  else if (writes.length > 1) await writeFilesAtomic(writes)
+  await writer.finish()
 
   if (scanOrphans) {
     for (const path of present!) {
-      if (desired.has(path)) continue
+      if (seen.has(path)) continue
       if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
     }
-    for (const path of rows.keys()) if (!desired.has(path) && !deletes.includes(path)) deletes.push(path)
+    for (const path of rows.keys()) if (!seen.has(path) && !deletes.includes(path)) deletes.push(path)
   }
 
   if (upserts.length > 0 || deletes.length > 0) {

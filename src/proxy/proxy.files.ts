@@ -66,7 +66,7 @@ export function writeFileAtomic(path: string, content: string): void {
   fsyncDir(dir)
 }
 
-// Writes go through libuv's thread pool, a few at a time, so creating files overlaps.
+// Writes go through libuv's thread pool, a few at a time, so creating files overlaps rendering.
 const WRITE_CONCURRENCY = 8
 // From this many files on, one flush of the whole file system (syncfs) replaces an fsync per file:
 // each fsync waits for its own journal commit, while syncfs commits every file at once. Below it,
@@ -82,11 +82,10 @@ async function inPool<T>(items: T[], work: (item: T) => Promise<void>): Promise<
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker))
 }
 
-async function writeTemp(path: string, content: string, fsync: boolean): Promise<void> {
+async function writeTemp(path: string, content: string): Promise<void> {
   const handle = await open(path, 'w', 0o644)
   try {
     await handle.writeFile(content, 'utf8')
-    if (fsync) await handle.sync()
   } finally {
     await handle.close()
   }
@@ -117,23 +116,64 @@ async function syncFileSystem(dir: string): Promise<boolean> {
 }
 
 /**
- * Replaces many files, each atomically as in `writeFileAtomic`: every temp file is written and
- * made durable (several at a time, and for a big batch with one file-system flush) before any
- * rename, then each is renamed into place and each directory fsynced once. A crash leaves every
- * file old or new, never half written.
+ * Replaces a batch of files, each atomically as in `writeFileAtomic`, while the caller is still
+ * producing them: temp files are written several at a time from the second file on, so writing
+ * overlaps whatever the caller does between two `add`s (rendering the next project). `finish`
+ * makes every temp file durable before any rename (one file-system flush for a big batch, else an
+ * fsync each), renames each into place and fsyncs each directory once. A crash leaves every file
+ * old or new, never half written. A batch of one file takes writeFileAtomic's short way.
  */
-export async function writeFilesAtomic(files: { path: string; content: string }[]): Promise<void> {
-  const dirs = new Set(files.map((f) => dirname(f.path)))
-  for (const dir of dirs) mkdirSync(dir, { recursive: true })
-  const batch = files.length >= SYNCFS_MIN_FILES
-  await inPool(files, (f) => writeTemp(`${f.path}.tmp`, f.content, !batch))
-  if (batch) {
-    let flushed = true
-    for (const dir of dirs) flushed &&= await syncFileSystem(dir)
-    if (!flushed) await inPool(files, (f) => fsyncFile(`${f.path}.tmp`))
+export function createBatchWriter() {
+  const files: { path: string; content: string }[] = []
+  const dirs = new Set<string>()
+  const errors: unknown[] = []
+  let started = 0
+  let done = 0
+  let running = 0
+  let allDone: (() => void) | null = null
+
+  /** Starts temp-file writes up to the concurrency bound; each one ending starts the next. */
+  function pump(): void {
+    while (running < WRITE_CONCURRENCY && started < files.length) {
+      const file = files[started++]!
+      running++
+      writeTemp(`${file.path}.tmp`, file.content)
+        .catch((error: unknown) => void errors.push(error))
+        .finally(() => {
+          running--
+          done++
+          pump()
+          if (done === files.length) allDone?.()
+        })
+    }
   }
-  for (const file of files) renameSync(`${file.path}.tmp`, file.path)
-  for (const dir of dirs) fsyncDir(dir)
+
+  function add(path: string, content: string): void {
+    const dir = dirname(path)
+    if (!dirs.has(dir)) mkdirSync(dir, { recursive: true })
+    dirs.add(dir)
+    files.push({ path, content })
+    if (files.length >= 2) pump()
+  }
+
+  async function finish(): Promise<void> {
+    if (files.length <= 1) {
+      if (files.length === 1) writeFileAtomic(files[0]!.path, files[0]!.content)
+      return
+    }
+    if (done < files.length) await new Promise<void>((resolve) => (allDone = resolve))
+    if (errors.length > 0) throw errors[0]
+    let flushed = false
+    if (files.length >= SYNCFS_MIN_FILES) {
+      flushed = true
+      for (const dir of dirs) flushed &&= await syncFileSystem(dir)
+    }
+    if (!flushed) await inPool(files, (f) => fsyncFile(`${f.path}.tmp`))
+    for (const file of files) renameSync(`${file.path}.tmp`, file.path)
+    for (const dir of dirs) fsyncDir(dir)
+  }
+
+  return { add, finish }
 }
 
 /** Deletes a file (and makes the deletion durable); false when it was already gone. */
