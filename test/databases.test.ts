@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { checkWithComposeCli } from '../src/compose/compose-cli-check.js'
 import { DATABASE_TYPES, databaseEnv, renderDatabaseCompose } from '../src/databases/templates.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
-import { deploy, waitForEnd } from './support/deploy-helpers.js'
+import { deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 describe('standalone databases', () => {
@@ -95,5 +97,47 @@ describe('standalone databases', () => {
     assert.equal((await t.call(root, 'GET', `/api/v1/deployments/services/deployment/${d.deployment_uuid}`)).status, 400)
     const stop = await t.call(root, 'POST', `/api/v1/databases/${db.uuid}/stop`)
     assert.equal((await waitForEnd(t, root, stop.body.deployment_uuid)).status, 'finished')
+  })
+
+  it('deleting a database removes its containers and volume through a removal deployment, and keeps its history', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const db = (await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'doomed', image: TEST_IMAGE })).body
+    const project = composeProjectName(db.uuid)
+    projects.push(project)
+    const first = await waitForEnd(t, root, await deploy(t, root, db.uuid))
+    assert.equal(first.status, 'finished')
+    const containers = async () => (await docker(['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim()
+    const volumeExists = () => docker(['volume', 'inspect', db.volume_name]).then(() => true, () => false)
+    assert.notEqual(await containers(), '', 'the deployment started a container')
+    assert.equal(await volumeExists(), true)
+    const workDir = join(t.dataDir, 'work', db.uuid)
+    assert.ok(existsSync(join(workDir, '.env')))
+
+    const deleted = await t.call(root, 'DELETE', `/api/v1/databases/${db.uuid}`)
+    assert.equal(deleted.status, 202, JSON.stringify(deleted.body))
+    assert.equal((await t.call(root, 'GET', `/api/v1/databases/${db.uuid}`)).status, 404, 'the configuration is gone at once')
+    const removal = await waitForEnd(t, root, deleted.body.deployment_uuid)
+    assert.equal(removal.status, 'finished', await logText(t, root, removal.deployment_uuid))
+    assert.equal(removal.action, 'remove')
+    assert.match(await logText(t, root, removal.deployment_uuid), /docker compose --project-name berth-[0-9a-f-]+ --file compose.yaml --env-file .env down --volumes --remove-orphans/)
+    assert.equal(await containers(), '', 'no container is left')
+    assert.equal(await volumeExists(), false, 'the named volume is removed')
+    assert.equal(existsSync(workDir), false, 'the work dir with the plain-text .env is removed')
+
+    const history = await t.app.db.selectFrom('deployments').select(['id', 'action']).where('resource_id', '=', db.uuid).orderBy('created_at').execute()
+    assert.deepEqual(history.map((d) => d.action), ['deploy', 'remove'], 'the deployment history stays')
+    assert.equal((await t.call(root, 'GET', `/api/v1/deployments/${first.deployment_uuid}`)).status, 200)
+    const audit = await t.app.db.selectFrom('audit_log').select(['action', 'details']).where('resource_id', '=', db.uuid).where('action', '=', 'database.deleted').executeTakeFirstOrThrow()
+    assert.equal(JSON.parse(audit.details).removal_deployment_id, deleted.body.deployment_uuid)
+  })
+
+  it('deleting a database that was never deployed ends its removal at once: there is nothing to remove', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const db = (await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'never', image: TEST_IMAGE })).body
+    const deleted = await t.call(root, 'DELETE', `/api/v1/databases/${db.uuid}`)
+    assert.equal(deleted.status, 202)
+    const removal = await waitForEnd(t, root, deleted.body.deployment_uuid, 30_000)
+    assert.equal(removal.status, 'finished')
+    assert.equal(removal.message, 'nothing to remove: it was never deployed')
   })
 })

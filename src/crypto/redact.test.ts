@@ -42,4 +42,26 @@ describe('redactor', () => {
     assert.ok(redact(line).includes(REDACTED) && !redact(line).includes(secrets[250]!))
     assert.ok(perLineUs < 20, `redacting took ${perLineUs.toFixed(2)} µs per line`)
   })
+
+  it('finds exactly what a naive leftmost-longest search finds, on random text and secrets of mixed lengths', () => {
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const word = (length: number) => Array.from({ length }, () => 'abcx'[random(4)]).join('')
+    for (let round = 0; round < 300; round++) {
+      const secrets = Array.from({ length: 1 + random(4) }, () => word(4 + random(6)))
+      const text = Array.from({ length: 6 }, () => (random(2) ? secrets[random(secrets.length)] : word(random(9)))).join('')
+      const forms = [...new Set(secrets)].sort((a, b) => b.length - a.length)
+      let expected = ''
+      for (let i = 0; i < text.length; ) {
+        const hit = forms.find((f) => text.startsWith(f, i))
+        expected += hit ? REDACTED : text[i]
+        i += hit ? hit.length : 1
+      }
+      // Over this alphabet a secret's URL-encoded form is itself and its base64 forms (starting with "Y") never occur.
+      assert.equal(createRedactor(secrets)(text), expected, `${JSON.stringify(secrets)} in ${text}`)
+    }
+  })
 })

@@ -20,15 +20,16 @@ type TrieNode = { next: Map<number, TrieNode>; terminal: boolean }
 
 /**
  * Replaces every secret value (in all its forms, see secretForms) and every password inside a
- * URL with <REDACTED>. One pass over the text whatever the number of secrets: a 64 Ki-entry
- * bitmap of each form's first two characters rejects almost every position with one array read,
- * and only a hit walks a character trie of all forms, taking the longest match (so a secret that
- * contains another is removed whole).
+ * URL with <REDACTED>. One pass over the text whatever the number of secrets, skipping ahead as
+ * Wu-Manber's multi-pattern search does: a window as long as the shortest form slides along the
+ * text, and a 64 Ki-entry table, indexed by the window's last two characters, says how far it may
+ * move without passing over the start of any form (the shortest form's length minus one, for
+ * most text). Only where the table says 0 is a character trie of all forms walked, taking the
+ * longest match (so a secret that contains another is removed whole).
  */
 export function createRedactor(secrets: Iterable<string>): (text: string) => string {
   const forms = [...new Set([...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH).flatMap(secretForms))]
   const root: TrieNode = { next: new Map(), terminal: false }
-  const pairs = new Uint8Array(65536)
   for (const form of forms) {
     let node = root
     for (let i = 0; i < form.length; i++) {
@@ -38,7 +39,14 @@ export function createRedactor(secrets: Iterable<string>): (text: string) => str
       node = child
     }
     node.terminal = true
-    pairs[pairIndex(form.charCodeAt(0), form.charCodeAt(1))] = 1
+  }
+  const window = Math.min(...forms.map((f) => f.length))
+  const shifts = new Uint8Array(65536).fill(Math.min(window - 1, 255))
+  for (const form of forms) {
+    for (let q = 1; q < window; q++) {
+      const pair = pairIndex(form.charCodeAt(q - 1), form.charCodeAt(q))
+      shifts[pair] = Math.min(shifts[pair]!, window - 1 - q)
+    }
   }
 
   /** Length of the longest form starting at `at`, or 0. */
@@ -56,14 +64,23 @@ export function createRedactor(secrets: Iterable<string>): (text: string) => str
   function redactValues(text: string): string {
     let out = ''
     let copied = 0
-    const end = text.length - MIN_SECRET_LENGTH
-    for (let i = 0; i <= end; i++) {
-      if (pairs[pairIndex(text.charCodeAt(i), text.charCodeAt(i + 1))] === 0) continue
-      const length = matchAt(text, i)
-      if (length === 0) continue
-      out += text.slice(copied, i) + REDACTED
-      i += length - 1
-      copied = i + 1
+    // `end` is the last character of the window that starts at end - window + 1.
+    let end = window - 1
+    while (end < text.length) {
+      const shift = shifts[pairIndex(text.charCodeAt(end - 1), text.charCodeAt(end))]!
+      if (shift > 0) {
+        end += shift
+        continue
+      }
+      const start = end - window + 1
+      const length = matchAt(text, start)
+      if (length === 0) {
+        end++
+        continue
+      }
+      out += text.slice(copied, start) + REDACTED
+      copied = start + length
+      end = copied + window - 1
     }
     return copied === 0 ? text : out + text.slice(copied)
   }

@@ -38,10 +38,10 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
       return app.databases.get(p.teamId, request.params.uuid, hasAbility(p, 'read:sensitive'))
     })
 
-    server.delete('/databases/:uuid', { config: { ability: 'write' }, schema: { tags: ['databases'], summary: 'Delete a database and its configuration history (not its volume)', params: uuidParam } }, async (request, reply) => {
+    server.delete('/databases/:uuid', { config: { ability: 'write' }, schema: { tags: ['databases'], summary: 'Delete a database: its configuration now, its containers and volume by a queued removal deployment (its deployment history stays)', params: uuidParam } }, async (request, reply) => {
       const p = principalOf(request)
-      await app.databases.remove(p.teamId, request.params.uuid, actorOf(p))
-      return reply.status(204).send()
+      const removal = await app.databases.remove(p.teamId, request.params.uuid, actorOf(p))
+      return reply.status(202).send({ ...removal, message: 'Database deleted; its containers and volume are being removed.' })
     })
   }
 }

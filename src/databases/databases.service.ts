@@ -5,6 +5,8 @@ import { prepareVersion, writeVersion } from '../compose/versioning.js'
 import type { SecretCipher } from '../crypto/cipher.js'
 import type { DatabaseTable, DatabaseType, DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
+import type { DeploymentsService } from '../deployments/deployments.service.js'
+import { triggerOf } from '../deployments/deployments.service.js'
 import { composeProjectName, findTeamResource } from '../deployments/resources.js'
 import { MASK } from '../env/env.service.js'
 import type { EventBus } from '../events/event-bus.js'
@@ -13,7 +15,7 @@ import { findTeamProject } from '../projects/projects.service.js'
 import { SERVICE_NAME_PATTERN } from '../services/services.service.js'
 import { databaseEnv, internalUrl, renderDatabaseCompose, TEMPLATES, type Credentials } from './templates.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'>; cipher: SecretCipher }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'>; cipher: SecretCipher; deployments: Pick<DeploymentsService, 'queueRemoval'> }
 
 export type CreateDatabaseInput = { type: DatabaseType; name: string; version?: string; image?: string; public_port?: number; description?: string }
 export type DatabasesService = ReturnType<typeof createDatabasesService>
@@ -38,7 +40,7 @@ function credentialsFor(type: DatabaseType, name: string): Credentials {
  * and deployments, env and logs need no second code path. Passwords are secret env variables,
  * encrypted at rest, and reach the containers only through the deployment's .env file.
  */
-export function createDatabasesService({ db, audit, events, cipher }: Deps) {
+export function createDatabasesService({ db, audit, events, cipher, deployments }: Deps) {
   async function create(teamId: string, projectId: string, input: CreateDatabaseInput, actor: Actor) {
     if (!SERVICE_NAME_PATTERN.test(input.name)) throw new BadRequestError('invalid_name', `"${input.name}" is not a valid database name: use 1 to 63 lowercase letters, digits and hyphens.`)
     const template = TEMPLATES[input.type]
@@ -98,14 +100,23 @@ export function createDatabasesService({ db, audit, events, cipher }: Deps) {
       .execute()
   }
 
-  /** Deletes the database's configuration and history rows; its containers and volume are left for the user to remove. */
+  /**
+   * Deletes the database's configuration rows (its compose versions and credentials) and queues a
+   * `remove` deployment: the worker takes down its containers and volume with its last compose
+   * file. Its deployment history and audit rows stay. Returns the removal's deployment uuid.
+   */
   async function remove(teamId: string, id: string, actor: Actor) {
-    await db.transaction().execute(async (trx) => {
+    const removal = await db.transaction().execute(async (trx) => {
       const resource = await findTeamResource(trx, teamId, id, 'database')
+      const volume = await trx.selectFrom('databases').select('volume_name').where('id', '=', id).executeTakeFirstOrThrow()
+      const queued = await deployments.queueRemoval(trx, resource, actor, triggerOf(actor.via))
       await trx.deleteFrom('services').where('id', '=', id).execute()
-      await audit.record(trx, actor, { action: 'database.deleted', resourceType: 'database', resourceId: id, details: { name: resource.name } })
+      await audit.record(trx, actor, { action: 'database.deleted', resourceType: 'database', resourceId: id, details: { name: resource.name, volume_name: volume.volume_name, removal_deployment_id: queued.deploymentId } })
+      return queued
     })
     events.publish({ type: 'service.deleted', teamId, serviceId: id })
+    removal.announce()
+    return { deployment_uuid: removal.deploymentId }
   }
 
   return { create, get, listInProject, remove }

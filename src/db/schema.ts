@@ -208,7 +208,8 @@ export type DatabaseTable = {
 }
 
 export type ResourceType = 'service' | 'database'
-export type DeploymentAction = 'deploy' | 'stop' | 'restart'
+/** `remove` takes down what a deleted resource left running (containers, networks, volumes). */
+export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
 export type DeploymentTrigger = 'api' | 'ui' | 'cli'
 export type DeploymentTable = {

@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { createRedactor } from '../crypto/redact.js'
 import type { DB, DeploymentStatus } from '../db/schema.js'
@@ -7,7 +9,7 @@ import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/doc
 import { markFinished, nextLogSeq, type DeploymentRow } from './deployments.repo.js'
 import { createLineSplitter, createLogWriter, type LogWriter } from './log-writer.js'
 import { composeProjectName, findTeamResource } from './resources.js'
-import { attachToNetwork, renderEnvFile, writeWorkDir, type ProxyNetwork } from './work-dir.js'
+import { attachToNetwork, removeWorkDir, renderEnvFile, workDirOf, writeWorkDir, type ProxyNetwork } from './work-dir.js'
 
 export type StopReason = { kind: 'cancel'; by: string } | { kind: 'timeout' } | { kind: 'shutdown' }
 
@@ -25,6 +27,7 @@ export type Outcome = { status: Exclude<DeploymentStatus, 'queued' | 'in_progres
 /** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
 export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start'>): string[][] {
   if (d.action === 'stop') return [['stop']]
+  if (d.action === 'remove') return [['down', '--volumes', '--remove-orphans']]
   const steps: string[][] = []
   if (d.action === 'restart' || d.stop_before_start === 1) steps.push(['down', '--remove-orphans'])
   if (d.pull_latest_images === 1) steps.push(['pull'])
@@ -84,23 +87,31 @@ export async function runDeployment(deps: RunnerDeps, d: DeploymentRow, signal: 
   const started = performance.now()
   let log: LogWriter | undefined
   let outcome: Outcome
-  try {
-    const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
-    const { host, secrets } = await deps.hostFor(d.server_id)
-    log = createLogWriter({
+  const openLog = async (secrets: string[]) =>
+    createLogWriter({
       db: deps.db,
       deploymentId: d.id,
       firstSeq: await nextLogSeq(deps.db, d.id),
-      redact: createRedactor([...values.secrets, ...secrets]),
+      redact: createRedactor(secrets),
       onFlushed: (seq) => deps.onLogFlushed(d.id, seq),
     })
-    outcome = await execute(deps, d, host, values.env, log, signal, timeoutMs)
+  try {
+    const { host, secrets } = await deps.hostFor(d.server_id)
+    if (d.action === 'remove') {
+      // The resource and its variables are gone; `down` prints names of containers, networks and volumes, never values.
+      log = await openLog(secrets)
+      outcome = await executeRemoval(deps, d, host, log, signal, timeoutMs)
+    } else {
+      const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
+      log = await openLog([...values.secrets, ...secrets])
+      outcome = await execute(deps, d, host, values.env, log, signal, timeoutMs)
+    }
   } catch (error) {
     outcome = signal.aborted ? stoppedOutcome(signal.reason as StopReason, timeoutMs, null) : { status: 'failed', exitCode: null, message: `error: ${(error as Error).message}` }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   const finalLine = outcome.status === 'finished' ? `Deployment finished in ${seconds} s: ${outcome.message}` : `Deployment ${outcome.status === 'failed' ? 'failed' : 'cancelled'} after ${seconds} s: ${outcome.message}`
-  if (!log) log = createLogWriter({ db: deps.db, deploymentId: d.id, firstSeq: await nextLogSeq(deps.db, d.id), redact: (l) => l, onFlushed: (seq) => deps.onLogFlushed(d.id, seq) })
+  if (!log) log = await openLog([])
   log.append('berth', finalLine)
   try {
     await log.close()
@@ -127,17 +138,40 @@ async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env
   const cwd = writeWorkDir(deps.dataDir, resource.id, { composeYaml, envFile: renderEnvFile(env) })
   log.append('berth', `Work dir ${cwd} (compose.yaml and .env with ${Object.keys(env).length} variables)`, true)
 
-  let exitCode: number | null = 0
+  const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
+  if (failed) return failed
+  const done = d.action === 'stop' ? 'containers stopped' : 'containers are up'
+  return { status: 'finished', exitCode: 0, message: done }
+}
+
+/** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */
+async function runSteps(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, project: string, cwd: string, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome | null> {
   for (const step of composeSteps(d)) {
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    exitCode = await runStep(host, args, cwd, log, signal, async (pid) => {
+    const exitCode = await runStep(host, args, cwd, log, signal, async (pid) => {
       await deps.db.updateTable('deployments').set({ process_id: pid }).where('id', '=', d.id).execute()
     })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
     if (exitCode !== 0) return { status: 'failed', exitCode, message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}` }
   }
-  const done = d.action === 'stop' ? 'containers stopped' : 'containers are up'
-  return { status: 'finished', exitCode, message: done }
+  return null
+}
+
+/**
+ * Takes down what a deleted resource left on its server, with the compose file and .env of its
+ * last deployment (its work dir): `down --volumes` removes the containers, networks and the named
+ * volumes that file declares. Then the work dir goes too. A resource never deployed from this
+ * Berth has no work dir and nothing to remove.
+ */
+async function executeRemoval(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+  const project = composeProjectName(d.resource_id)
+  const cwd = workDirOf(deps.dataDir, d.resource_id)
+  log.append('berth', `Removing ${d.resource_type} ${d.resource_name} (project ${project}) from server ${d.server_name}: containers, networks and volumes`)
+  if (!existsSync(join(cwd, 'compose.yaml'))) return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
+  const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
+  if (failed) return failed
+  removeWorkDir(deps.dataDir, d.resource_id)
+  return { status: 'finished', exitCode: 0, message: 'containers, networks and volumes removed' }
 }

@@ -92,7 +92,7 @@ export function createDeploymentsModule(deps: Deps) {
     deployments,
     resourceRuntime,
     containers: createContainersService({ db, audit, servers }),
-    databases: createDatabasesService({ db, audit, events, cipher }),
+    databases: createDatabasesService({ db, audit, events, cipher, deployments }),
     /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
     async startBackground() {
       await workers.start()

@@ -5,7 +5,7 @@ import { newId, nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
 import { countQueued, findQueued, findTeamDeployment, listActive, listForResource, listTeam, markFinished, nextLogSeq, readLogs, type DeploymentRow } from './deployments.repo.js'
-import { findTeamResource } from './resources.js'
+import { findTeamResource, type Resource } from './resources.js'
 
 type Deps = {
   db: Kysely<DB>
@@ -33,6 +33,12 @@ export function deploymentView(d: DeploymentRow) {
 /** How a caller reached us, as the deployment's trigger. */
 export function triggerOf(via: string): DeploymentTrigger {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
+}
+
+/** Ends a deployment that never started, with a log line saying why. */
+async function cancelQueued(trx: Kysely<DB>, deploymentId: string, message: string): Promise<void> {
+  await trx.insertInto('deployment_logs').values({ deployment_id: deploymentId, seq: await nextLogSeq(trx, deploymentId), ts: nowIso(), stream: 'berth', output: `Deployment cancelled: ${message}`, hidden: 0 }).execute()
+  await markFinished(trx, deploymentId, 'cancelled-by-user', null, message)
 }
 
 export function createDeploymentsService({ db, audit, events, serverForResource }: Deps) {
@@ -90,14 +96,9 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
       const d = await findTeamDeployment(trx, teamId, deploymentId)
       if (d.status !== 'queued' && d.status !== 'in_progress') throw new ConflictError('not_cancellable', `Deployment ${deploymentId} has already ended (${d.status}).`, { status: d.status })
       await audit.record(trx, actor, { action: 'deployment.cancelled', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id, was: d.status } })
-      if (d.status === 'queued') {
-        const message = `cancelled by ${actor.name} before it started`
-        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: await nextLogSeq(trx, d.id), ts: nowIso(), stream: 'berth', output: `Deployment cancelled: ${message}`, hidden: 0 }).execute()
-        await markFinished(trx, d.id, 'cancelled-by-user', null, message)
-      } else {
-        // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
-        await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
-      }
+      if (d.status === 'queued') await cancelQueued(trx, d.id, `cancelled by ${actor.name} before it started`)
+      // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
+      else await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
       return d
     })
     if (outcome.status === 'queued') {
@@ -106,6 +107,32 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
       events.publish({ type: 'deployment.cancel_requested', teamId, deploymentId, by: actor.name })
     }
     return { deployment_uuid: deploymentId, message: outcome.status === 'queued' ? 'Cancelled before it started.' : 'Cancelling: the compose process group is being stopped.' }
+  }
+
+  /**
+   * Part of deleting a resource, inside the transaction that deletes its rows: records a `remove`
+   * deployment (the worker takes down its containers, networks and volumes) and cancels its queued
+   * deployments, which could no longer find it. Never refused for a full queue: a deletion must not
+   * leave containers behind because the server was busy. Call `announce` after the commit.
+   */
+  async function queueRemoval(trx: Kysely<DB>, resource: Resource, actor: Actor, trigger: DeploymentTrigger) {
+    const message = `the ${resource.type} was deleted by ${actor.name}`
+    const queued = await trx.selectFrom('deployments').selectAll().where('resource_id', '=', resource.id).where('status', '=', 'queued').execute()
+    for (const d of queued) await cancelQueued(trx, d.id, message)
+    const server = await serverForResource(trx, resource.serverId)
+    const row: DeploymentTable = {
+      id: newId(), team_id: resource.teamId, resource_type: resource.type, resource_id: resource.id, resource_name: resource.name,
+      server_id: server.id, server_name: server.name, action: 'remove', status: 'queued', trigger, compose_version: null,
+      force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: actor.name, created_at: nowIso(), started_at: null, finished_at: null,
+    }
+    await trx.insertInto('deployments').values(row).execute()
+    return {
+      deploymentId: row.id,
+      announce() {
+        for (const d of queued) events.publish({ type: 'deployment.finished', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id, status: 'cancelled-by-user' })
+        events.publish({ type: 'deployment.queued', teamId: row.team_id, deploymentId: row.id, resourceId: row.resource_id, resourceType: row.resource_type, serverId: row.server_id })
+      },
+    }
   }
 
   async function get(teamId: string, deploymentId: string, type?: ResourceType) {
@@ -124,6 +151,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
 
   return {
     queue,
+    queueRemoval,
     cancel,
     get,
     logs,

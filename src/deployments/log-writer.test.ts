@@ -52,6 +52,22 @@ describe('deployment log writer', () => {
     await log.close()
   })
 
+  it('stores a burst of thousands of lines in order, each once, with non-decreasing timestamps', async () => {
+    const id = await newDeployment()
+    const flushed: number[] = []
+    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: createRedactor(['hunter2-secret']), onFlushed: (s) => flushed.push(s) })
+    // 4,567 lines: full batches, then a tail that needs every statement size.
+    for (let i = 1; i <= 4567; i++) log.append(i % 2 ? 'stdout' : 'stderr', `line ${i} hunter2-secret`, i % 7 === 0)
+    await log.close()
+    const stored = await rows(id)
+    assert.equal(stored.length, 4567)
+    assert.deepEqual(stored.map((r) => r.seq), Array.from({ length: 4567 }, (_, i) => i + 1))
+    assert.deepEqual([stored[0]!.output, stored[4566]!.output], ['line 1 <REDACTED>', 'line 4567 <REDACTED>'])
+    assert.deepEqual([stored[6]!.hidden, stored[6]!.stream, stored[7]!.hidden, stored[7]!.stream], [1, 'stdout', 0, 'stderr'])
+    assert.ok(stored.every((r, i) => i === 0 || r.ts >= stored[i - 1]!.ts), 'timestamps never go back')
+    assert.equal(flushed[flushed.length - 1], 4567)
+  })
+
   it('truncates over-long lines and caps the total with one marker, but keeps Berth lines', async () => {
     const id = await newDeployment()
     const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: (l) => l, maxLineChars: 10, maxLogChars: 60 })

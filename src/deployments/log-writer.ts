@@ -5,26 +5,24 @@ import type { DB, LogStream } from '../db/schema.js'
 export const MAX_LINE_CHARS = 16 * 1024
 export const MAX_LOG_CHARS = 10 * 1024 * 1024
 const FLUSH_INTERVAL_MS = 100
-const FLUSH_LINES = 1000
+const FLUSH_LINES = 2000
 // Multi-row inserts compiled once (see db/prepared.ts): building a Kysely query per batch costs
-// more than SQLite takes to store it. 6 columns x 100 rows stays far below SQLite's bound-value limit.
-const ROWS_PER_INSERT = 100
+// more than SQLite takes to store it. 6 columns x 100 rows stays far below SQLite's bound-value
+// limit; a batch's tail goes in tens, then ones, so a batch never takes more than 28 statements.
+const COLUMNS = 6
+const INSERT_SIZES = [100, 10, 1]
 type Cell = string | number
 function insertOf(rows: number) {
   return preparedQuery((db, ...v: Cell[]) =>
     db.insertInto('deployment_logs').values(
       Array.from({ length: rows }, (_, r) => ({
-        deployment_id: v[r * 6] as string, seq: v[r * 6 + 1] as number, ts: v[r * 6 + 2] as string,
-        stream: v[r * 6 + 3] as LogStream, output: v[r * 6 + 4] as string, hidden: v[r * 6 + 5] as number,
+        deployment_id: v[r * COLUMNS] as string, seq: v[r * COLUMNS + 1] as number, ts: v[r * COLUMNS + 2] as string,
+        stream: v[r * COLUMNS + 3] as LogStream, output: v[r * COLUMNS + 4] as string, hidden: v[r * COLUMNS + 5] as number,
       })),
     ),
   )
 }
-const insertMany = insertOf(ROWS_PER_INSERT)
-const insertOne = insertOf(1)
-const cells = (r: LogRow): Cell[] => [r.deployment_id, r.seq, r.ts, r.stream, r.output, r.hidden]
-
-export type LogRow = { deployment_id: string; seq: number; ts: string; stream: LogStream; output: string; hidden: number }
+const inserts = INSERT_SIZES.map((rows) => ({ cells: rows * COLUMNS, run: insertOf(rows) }))
 
 export type LogWriterOptions = {
   db: Kysely<DB>
@@ -47,7 +45,7 @@ export function truncateLine(line: string, max: number): string {
 
 /**
  * Buffers a deployment's output lines and appends them as rows, one transaction per batch,
- * flushed every 100 ms or every 1000 lines. Lines are redacted before anything else (so a
+ * flushed every 100 ms or every 2000 lines. Lines are redacted before anything else (so a
  * truncation can never cut a secret in half and leave its prefix). After the total cap one
  * marker line is stored and further process output is dropped; Berth's own lines (stream
  * "berth": commands, outcome) are always kept so every log ends with its outcome.
@@ -58,14 +56,27 @@ export function createLogWriter(opts: LogWriterOptions) {
   let seq = opts.firstSeq
   let total = 0
   let capped = false
-  let buffer: LogRow[] = []
+  // Rows as a flat list of cells, in column order: no object per line, and ready to bind.
+  let buffer: Cell[] = []
+  let lastMs = -1
+  let lastTs = ''
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> = Promise.resolve()
   let failure: unknown
 
+  // Formatting a date costs more than storing the line; lines of one millisecond share the text.
+  function timestamp(): string {
+    const ms = Date.now()
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastTs = new Date(ms).toISOString()
+    }
+    return lastTs
+  }
+
   function push(stream: LogStream, output: string, hidden: boolean) {
-    buffer.push({ deployment_id: opts.deploymentId, seq: seq++, ts: new Date().toISOString(), stream, output, hidden: hidden ? 1 : 0 })
-    if (buffer.length >= FLUSH_LINES) void flush()
+    buffer.push(opts.deploymentId, seq++, timestamp(), stream, output, hidden ? 1 : 0)
+    if (buffer.length >= FLUSH_LINES * COLUMNS) void flush()
     else timer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS)
   }
 
@@ -81,23 +92,24 @@ export function createLogWriter(opts: LogWriterOptions) {
     push(stream, output, hidden)
   }
 
-  async function writeBatch(rows: LogRow[]) {
+  async function writeBatch(cells: Cell[]) {
     await opts.db.transaction().execute(async (trx) => {
-      let i = 0
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) await insertMany(trx, ...rows.slice(i, i + ROWS_PER_INSERT).flatMap(cells))
-      for (; i < rows.length; i++) await insertOne(trx, ...cells(rows[i]!))
+      let at = 0
+      for (const insert of inserts) {
+        for (; at + insert.cells <= cells.length; at += insert.cells) await insert.run(trx, ...cells.slice(at, at + insert.cells))
+      }
     })
-    opts.onFlushed?.(rows[rows.length - 1]!.seq)
+    opts.onFlushed?.(cells[cells.length - COLUMNS + 1] as number)
   }
 
   /** Writes what is buffered; batches are written in order, one at a time. */
   function flush(): Promise<void> {
     if (timer) clearTimeout(timer)
     timer = undefined
-    const rows = buffer
+    const cells = buffer
     buffer = []
-    if (rows.length > 0) {
-      flushing = flushing.then(() => writeBatch(rows)).catch((error: unknown) => {
+    if (cells.length > 0) {
+      flushing = flushing.then(() => writeBatch(cells)).catch((error: unknown) => {
         failure ??= error
       })
     }

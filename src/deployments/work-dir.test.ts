@@ -56,5 +56,6 @@ describe('deployment work dir', () => {
     assert.deepEqual(composeSteps({ action: 'deploy', pull_latest_images: 1, stop_before_start: 1 }), [['down', '--remove-orphans'], ['pull'], ['up', '-d', '--remove-orphans']])
     assert.deepEqual(composeSteps({ ...base, action: 'restart' }), [['down', '--remove-orphans'], ['up', '-d', '--remove-orphans']])
     assert.deepEqual(composeSteps({ ...base, action: 'stop' }), [['stop']])
+    assert.deepEqual(composeSteps({ ...base, action: 'remove' }), [['down', '--volumes', '--remove-orphans']])
   })
 })

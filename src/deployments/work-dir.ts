@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isMap, isSeq, parseDocument, type Document } from 'yaml'
 
@@ -77,10 +77,19 @@ function writeAtomically(path: string, content: string, mode: number) {
  * only place secret values are written). The deployment worker is this directory's only writer.
  */
 export function writeWorkDir(dataDir: string, resourceId: string, files: { composeYaml: string; envFile: string }): string {
-  const dir = join(dataDir, 'work', resourceId)
+  const dir = workDirOf(dataDir, resourceId)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)
   writeAtomically(join(dir, 'compose.yaml'), files.composeYaml, 0o600)
   writeAtomically(join(dir, '.env'), files.envFile, 0o600)
   return dir
+}
+
+export function workDirOf(dataDir: string, resourceId: string): string {
+  return join(dataDir, 'work', resourceId)
+}
+
+/** Deletes a removed resource's work dir: its .env holds the resource's secrets in plain text. */
+export function removeWorkDir(dataDir: string, resourceId: string): void {
+  rmSync(workDirOf(dataDir, resourceId), { recursive: true, force: true })
 }

@@ -1,14 +1,32 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
 import { nowIso } from '../db/time.js'
-import { listFiles, readIfExists, removeFile, sha256, writeFileAtomic, writeFilesAtomic } from './proxy.files.js'
+import { createBatchWriter, listFiles, readIfExists, removeFile, sha256 } from './proxy.files.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
 
 /** Per path: the file to hold, null for "must not exist", KEEP for "could not be rendered: leave it as it is". */
 export const KEEP = 'keep' as const
-export type Desired = Map<string, PlannedFile | null | typeof KEEP>
+export type Want = PlannedFile | null | typeof KEEP
+export type Desired = Map<string, Want>
+// A full run gives way to the event loop this often, so the temp files queued so far get written
+// while the next projects render (a full run's entries are rendered as they are iterated).
+const ENTRIES_PER_TURN = 25
 
 export type ApplyCounts = { written: string[]; removed: string[]; drift: string[] }
+
+// Compiled once: a full sync records about as many rows as there are projects.
+const recordFile = preparedQuery((db, path: string, kind: string, projectId: string | null, content: string, sha: string, size: number, syncedAt: string) =>
+  db
+    .insertInto('proxy_generated_files')
+    .values({ path, kind, project_id: projectId, content, sha256: sha, size, last_synced_at: syncedAt })
+    .onConflict((oc) =>
+      oc.column('path').doUpdateSet((eb) => ({
+        kind: eb.ref('excluded.kind'), project_id: eb.ref('excluded.project_id'), content: eb.ref('excluded.content'),
+        sha256: eb.ref('excluded.sha256'), size: eb.ref('excluded.size'), last_synced_at: eb.ref('excluded.last_synced_at'),
+      })),
+    ),
+)
 
 /**
  * Makes the proxy directory match `desired`: writes only files whose checksum differs from what is
@@ -16,20 +34,28 @@ export type ApplyCounts = { written: string[]; removed: string[]; drift: string[
  * with `scanOrphans` removes every file in the owned directories that nothing asks for (including
  * `.tmp` leftovers of an interrupted write). Records what it wrote in proxy_generated_files.
  */
-export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Desired, scanOrphans: boolean): Promise<ApplyCounts> {
-  const paths = [...desired.keys()]
+export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Iterable<[string, Want]>, scanOrphans: boolean): Promise<ApplyCounts> {
   let rowQuery = db.selectFrom('proxy_generated_files').select(['path', 'sha256'])
-  if (!scanOrphans) rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
+  if (!scanOrphans) {
+    const paths = [...(desired instanceof Map ? desired.keys() : new Map(desired).keys())]
+    rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
+  }
   const rows = new Map((await rowQuery.execute()).map((r) => [r.path, r.sha256]))
   const counts: ApplyCounts = { written: [], removed: [], drift: [] }
-  const upserts: PlannedFile[] = []
+  const upserts: { file: PlannedFile; sha: string }[] = []
   const deletes: string[] = []
-  const writes: { path: string; content: string }[] = []
+  const writer = createBatchWriter()
+  const seen = new Set<string>()
+  // A full run lists the owned directories once, and reads only files that exist: a first sync into
+  // an empty directory would otherwise fail to open (and throw for) every one of its files.
+  const present = scanOrphans ? new Set(OWNED_DIRS.flatMap((dir) => listFiles(`${proxyDir}/${dir}`).map((name) => `${dir}/${name}`))) : null
 
   for (const [path, want] of desired) {
+    seen.add(path)
+    if (scanOrphans && seen.size % ENTRIES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
     if (want === KEEP) continue
     const abs = `${proxyDir}/${path}`
-    const disk = readIfExists(abs)
+    const disk = present && !present.has(path) ? null : readIfExists(abs)
     const diskSha = disk === null ? null : sha256(disk)
     const recorded = rows.get(path)
     if (want === null) {
@@ -40,40 +66,28 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: De
     const sha = sha256(want.content)
     if (diskSha === sha) {
       // Already right on disk (e.g. written before a crash cut the run short): just record it.
-      if (recorded !== sha) upserts.push(want)
+      if (recorded !== sha) upserts.push({ file: want, sha })
       continue
     }
     if (recorded !== undefined && diskSha !== recorded) counts.drift.push(path)
-    writes.push({ path: abs, content: want.content })
+    writer.add(abs, want.content)
     counts.written.push(path)
-    upserts.push(want)
+    upserts.push({ file: want, sha })
   }
-  // One file (the common case, a single project changed) goes the short way; many go in a batch.
-  if (writes.length === 1) writeFileAtomic(writes[0]!.path, writes[0]!.content)
-  else if (writes.length > 1) await writeFilesAtomic(writes)
+  await writer.finish()
 
   if (scanOrphans) {
-    for (const dir of OWNED_DIRS) {
-      for (const name of listFiles(`${proxyDir}/${dir}`)) {
-        const path = `${dir}/${name}`
-        if (desired.has(path)) continue
-        if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
-      }
+    for (const path of present!) {
+      if (seen.has(path)) continue
+      if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
     }
-    for (const path of rows.keys()) if (!desired.has(path) && !deletes.includes(path)) deletes.push(path)
+    for (const path of rows.keys()) if (!seen.has(path) && !deletes.includes(path)) deletes.push(path)
   }
 
   if (upserts.length > 0 || deletes.length > 0) {
     const now = nowIso()
     await db.transaction().execute(async (trx) => {
-      for (const f of upserts) {
-        const row = { path: f.path, kind: f.kind, project_id: f.projectId, content: f.content, sha256: sha256(f.content), size: Buffer.byteLength(f.content), last_synced_at: now }
-        await trx
-          .insertInto('proxy_generated_files')
-          .values(row)
-          .onConflict((oc) => oc.column('path').doUpdateSet({ kind: row.kind, project_id: row.project_id, content: row.content, sha256: row.sha256, size: row.size, last_synced_at: now }))
-          .execute()
-      }
+      for (const { file, sha } of upserts) await recordFile(trx, file.path, file.kind, file.projectId, file.content, sha, Buffer.byteLength(file.content), now)
       if (deletes.length > 0) await trx.deleteFrom('proxy_generated_files').where('path', 'in', deletes).execute()
     })
   }

@@ -30,18 +30,51 @@ export function planProject(project: ProjectRouting, settings: Settings): { file
   return { file: { path, kind: 'project', projectId: project.projectId, content: toStableYaml(doc, `Project ${project.projectName} (${project.projectId})`) }, issues }
 }
 
+/**
+ * Each project's last plan with the exact input it was rendered from (the project's routing and the
+ * settings), owned by the sync service: a full sync then renders and validates only the projects
+ * whose input changed, instead of all of them on every reconcile.
+ */
+export type PlanCache = Map<string, { input: string; planned: ReturnType<typeof planProject> }>
+
+/** planProject, answered from the cache when neither the project nor the settings changed. */
+export function planProjectCached(project: ProjectRouting, settings: Settings, cache: PlanCache, settingsKey = JSON.stringify(settings)): ReturnType<typeof planProject> {
+  const input = `${settingsKey}\n${JSON.stringify(project)}`
+  const hit = cache.get(project.projectId)
+  if (hit?.input === input) return hit.planned
+  const planned = planProject(project, settings)
+  cache.set(project.projectId, { input, planned })
+  return planned
+}
+
+/** One file of a plan with what kept it from validating (then it must not be written). */
+export type PlanEntry = { path: string; file: PlannedFile | null; issues: RenderIssue[] }
+
+/**
+ * The whole Traefik directory (static and shared files, one file per project), entry by entry:
+ * each project is rendered only when its entry is asked for, so a caller can write the files
+ * already rendered while the rest renders.
+ */
+export function* traefikEntries(projects: ProjectRouting[], settings: Settings, cache: PlanCache = new Map()): Generator<PlanEntry> {
+  const staticDoc = buildTraefikStatic(settings)
+  yield { path: proxyPaths.static, file: { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) }, issues: validStatic(staticDoc) }
+  yield { path: proxyPaths.shared, file: { path: proxyPaths.shared, kind: 'shared', projectId: null, content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares') }, issues: [] }
+  const settingsKey = JSON.stringify(settings)
+  for (const project of projects) {
+    const planned = planProjectCached(project, settings, cache, settingsKey)
+    yield { path: proxyPaths.project(project.projectId), file: planned.file, issues: planned.issues }
+  }
+  const present = new Set(projects.map((p) => p.projectId))
+  for (const projectId of cache.keys()) if (!present.has(projectId)) cache.delete(projectId)
+}
+
 /** Files for every project, plus the static and shared files: the whole Traefik directory. */
-export function planTraefik(projects: ProjectRouting[], settings: Settings): Plan {
+export function planTraefik(projects: ProjectRouting[], settings: Settings, cache: PlanCache = new Map()): Plan {
   const files = new Map<string, PlannedFile | null>()
   const issues: RenderIssue[] = []
-  const staticDoc = buildTraefikStatic(settings)
-  issues.push(...validStatic(staticDoc))
-  files.set(proxyPaths.static, { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) })
-  files.set(proxyPaths.shared, { path: proxyPaths.shared, kind: 'shared', projectId: null, content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares') })
-  for (const project of projects) {
-    const planned = planProject(project, settings)
-    issues.push(...planned.issues)
-    files.set(proxyPaths.project(project.projectId), planned.file)
+  for (const entry of traefikEntries(projects, settings, cache)) {
+    files.set(entry.path, entry.file)
+    issues.push(...entry.issues)
   }
   return { files, issues }
 }

@@ -24,11 +24,17 @@ export function routeModel(r: RouteRow, middlewareIds: string[]): RouteModel {
 
 function assemble(projects: { id: string; name: string }[], domains: DomainRow[], routes: RouteRow[], links: LinkRow[], middlewares: MiddlewareRow[]): ProjectRouting[] {
   const linksByRoute = new Map<string, LinkRow[]>()
-  for (const l of links) linksByRoute.set(l.route_id, [...(linksByRoute.get(l.route_id) ?? []), l])
+  for (const l of links) {
+    const list = linksByRoute.get(l.route_id)
+    if (list) list.push(l)
+    else linksByRoute.set(l.route_id, [l])
+  }
   const routesByDomain = new Map<string, RouteModel[]>()
   for (const r of routes) {
     const ids = (linksByRoute.get(r.id) ?? []).sort((a, b) => a.position - b.position).map((l) => l.middleware_id)
-    routesByDomain.set(r.domain_id, [...(routesByDomain.get(r.domain_id) ?? []), routeModel(r, ids)])
+    const list = routesByDomain.get(r.domain_id)
+    if (list) list.push(routeModel(r, ids))
+    else routesByDomain.set(r.domain_id, [routeModel(r, ids)])
   }
   const byProject = new Map(projects.map((p) => [p.id, { projectId: p.id, projectName: p.name, domains: [], middlewares: [] } as ProjectRouting]))
   for (const d of domains) {

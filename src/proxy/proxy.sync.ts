@@ -6,15 +6,25 @@ import { readSettings } from '../settings/settings.service.js'
 import type { Settings } from '../settings/settings.types.js'
 import { stableJson } from './caddy.render.js'
 import { loadCaddyConfig, readCaddyConfig } from './caddy.admin.js'
-import { applyDesired, KEEP, type Desired } from './proxy.apply.js'
+import { applyDesired, KEEP, type Desired, type Want } from './proxy.apply.js'
 import { proxyPaths } from './proxy.model.js'
-import { planCaddy, planProject, planTraefik, type Plan } from './proxy.plan.js'
+import { planCaddy, planProjectCached, traefikEntries, type Plan, type PlanCache, type PlanEntry } from './proxy.plan.js'
 import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
 import { buildHttpProviderDocument } from './traefik.http-provider.js'
+import type { RenderIssue } from './traefik.validate.js'
 
 type Deps = { db: Kysely<DB>; logger: Pick<Logger, 'error' | 'warn' | 'info'>; proxyDir: string; reconcileIntervalMs: number }
 
 type Scope = { full: boolean; projects: Set<string> }
+
+/** A plan's entries as the apply step takes them, collecting the issues as they are rendered. */
+function* keepInvalid(entries: Iterable<PlanEntry>, issues: RenderIssue[]): Generator<[string, Want]> {
+  for (const entry of entries) {
+    issues.push(...entry.issues)
+    // Never write what did not validate: the file on disk stays as it was.
+    yield [entry.path, entry.issues.length > 0 ? KEEP : entry.file]
+  }
+}
 
 export type SyncRun = {
   started_at: string
@@ -45,6 +55,7 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   let lastCaddyApplied: string | null = null
   let httpDocument: string | null = null
   let lastRun: SyncRun | null = null
+  const planCache: PlanCache = new Map()
   const totals = { runs: 0, files_written: 0, files_removed: 0, drift_repaired: 0, failed_runs: 0 }
 
   function request(scope: { full?: boolean; projectId?: string }): void {
@@ -70,18 +81,33 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
     })
   }
 
-  async function plan(scope: Scope, settings: Settings): Promise<Plan> {
-    if (settings.proxy === 'caddy') return planCaddy(await loadAllRouting(db), settings)
-    if (scope.full) return planTraefik(await loadAllRouting(db), settings)
+  async function planProjects(projectIds: Set<string>, settings: Settings): Promise<Plan> {
     const files: Plan['files'] = new Map()
     const issues: Plan['issues'] = []
-    for (const projectId of [...scope.projects].sort()) {
+    for (const projectId of [...projectIds].sort()) {
       const project = await loadProjectRouting(db, projectId)
-      const planned = project ? planProject(project, settings) : { file: null, issues: [] }
+      if (!project) planCache.delete(projectId)
+      const planned = project ? planProjectCached(project, settings, planCache) : { file: null, issues: [] }
       files.set(proxyPaths.project(projectId), planned.file)
       issues.push(...planned.issues)
     }
     return { files, issues }
+  }
+
+  /**
+   * What a run should make true. A full Traefik run renders each project as the apply step reaches
+   * it, so files are written while the rest renders; its `issues` fill up as that happens.
+   */
+  async function plan(scope: Scope, settings: Settings): Promise<{ desired: Iterable<[string, Want]>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }> {
+    if (settings.proxy === 'traefik' && scope.full) {
+      const issues: RenderIssue[] = []
+      return { desired: keepInvalid(traefikEntries(await loadAllRouting(db), settings, planCache), issues), issues }
+    }
+    const planned = settings.proxy === 'caddy' ? planCaddy(await loadAllRouting(db), settings) : await planProjects(scope.projects, settings)
+    const desired: Desired = new Map(planned.files)
+    // Never write what did not validate: the file on disk stays as it was.
+    for (const issue of planned.issues) desired.set(issue.file, KEEP)
+    return { desired, issues: planned.issues, caddyConfig: planned.caddyConfig }
   }
 
   /** Caddy gets the configuration when it changed, or when what it runs drifted from it (checked on full runs). */
@@ -104,11 +130,8 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
       run.scope = scope.full ? 'full' : 'projects'
       const planned = await plan(scope, settings)
       run.render_issues = planned.issues
-      const desired: Desired = new Map(planned.files)
-      // Never write what did not validate: the file on disk stays as it was.
-      for (const issue of planned.issues) desired.set(issue.file, KEEP)
       if (planned.caddyConfig && planned.issues.length === 0 && (await applyToCaddy(settings, planned.caddyConfig, scope.full))) run.drift_repaired.push('caddy:admin-api')
-      const counts = await applyDesired(db, proxyDir, desired, scope.full)
+      const counts = await applyDesired(db, proxyDir, planned.desired, scope.full)
       run.files_written = counts.written
       run.files_removed = counts.removed
       run.drift_repaired.push(...counts.drift)

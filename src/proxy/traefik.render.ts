@@ -92,39 +92,42 @@ function traefikMiddleware(m: MiddlewareModel): Record<string, unknown> {
 export function buildTraefikDynamic(project: ProjectRouting, { settings, provider = 'file' }: RenderOptions): TraefikDoc | null {
   const live = liveRoutes(project)
   if (live.length === 0) return null
-  const ref = (name: string) => `${name}@${provider}`
+  const suffix = `@${provider}`
   const byId = new Map(project.middlewares.map((m) => [m.id, m]))
   const routers: Record<string, unknown> = {}
   const services: Record<string, unknown> = {}
   const middlewares: Record<string, unknown> = {}
+  const redirect = settings.http_to_https_redirect ? [`${traefikNames.sharedRedirect}${suffix}`] : null
+  // Plain loops and assignments: this runs for every route of every project on a full sync.
   for (const { domain, route } of live) {
-    const rule = traefikRule(domain.fullDomain, route.path, route.pathMatch)
-    const routeMiddlewares = route.middlewareIds.map((id) => {
-      const m = byId.get(id)
-      // Unknown ids are rendered as references anyway: the validator reports them as unresolvable.
-      if (m) middlewares[traefikNames.middleware(m.id)] = traefikMiddleware(m)
-      return ref(traefikNames.middleware(id))
-    })
-    const base = {
-      rule,
-      service: ref(traefikNames.service(route.id)),
-      ...(route.priority !== null && { priority: route.priority }),
-      ...(routeMiddlewares.length > 0 && { middlewares: routeMiddlewares }),
+    const service = traefikNames.service(route.id)
+    const base: Record<string, unknown> = { rule: traefikRule(domain.fullDomain, route.path, route.pathMatch), service: `${service}${suffix}` }
+    if (route.priority !== null) base.priority = route.priority
+    if (route.middlewareIds.length > 0) {
+      const refs: string[] = []
+      for (const id of route.middlewareIds) {
+        const m = byId.get(id)
+        // Unknown ids are rendered as references anyway: the validator reports them as unresolvable.
+        if (m) middlewares[traefikNames.middleware(m.id)] = traefikMiddleware(m)
+        refs.push(`${traefikNames.middleware(id)}${suffix}`)
+      }
+      base.middlewares = refs
     }
     if (domain.tls) {
       routers[traefikNames.router(route.id)] = { ...base, entryPoints: ['websecure'], tls: { certResolver: domain.certResolver ?? settings.default_cert_resolver } }
-      routers[traefikNames.httpRouter(route.id)] = settings.http_to_https_redirect
-        ? { ...base, entryPoints: ['web'], middlewares: [ref(traefikNames.sharedRedirect)] }
-        : { ...base, entryPoints: ['web'] }
+      const http: Record<string, unknown> = { ...base, entryPoints: ['web'] }
+      if (redirect) http.middlewares = redirect.slice()
+      routers[traefikNames.httpRouter(route.id)] = http
     } else {
-      routers[traefikNames.router(route.id)] = { ...base, entryPoints: ['web'] }
+      base.entryPoints = ['web']
+      routers[traefikNames.router(route.id)] = base
     }
     const hc = route.healthCheck
-    services[traefikNames.service(route.id)] = {
-      loadBalancer: { servers: [{ url: targetUrl(route.target) }], ...(hc && { healthCheck: { interval: '30s', timeout: '5s', ...hc } }) },
-    }
+    const loadBalancer: Record<string, unknown> = { servers: [{ url: targetUrl(route.target) }] }
+    if (hc) loadBalancer.healthCheck = { interval: '30s', timeout: '5s', ...hc }
+    services[service] = { loadBalancer }
   }
-  return { http: { routers, services, ...(Object.keys(middlewares).length > 0 && { middlewares }) } }
+  return { http: Object.keys(middlewares).length > 0 ? { routers, services, middlewares } : { routers, services } }
 }
 
 export function renderTraefikDynamic(project: ProjectRouting, options: RenderOptions): string | null {

@@ -14,16 +14,35 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Traefik refuses a file holding an empty map (`routers: {}`), and one bad file freezes every route. */
-function findEmpty(value: unknown, path: string, file: string, issues: RenderIssue[]): void {
+function pathOf(at: (string | number)[]): string {
+  let path = ''
+  for (const segment of at) path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment
+  return path
+}
+
+/**
+ * Traefik refuses a file holding an empty map (`routers: {}`), and one bad file freezes every route.
+ * The path is kept as a stack of segments and joined only for an issue: this walks every node of every file.
+ */
+function findEmpty(value: unknown, at: (string | number)[], file: string, issues: RenderIssue[]): void {
   if (Array.isArray(value)) {
-    if (value.length === 0) issues.push({ file, path, message: 'is an empty list' })
-    value.forEach((v, i) => findEmpty(v, `${path}[${i}]`, file, issues))
+    if (value.length === 0) issues.push({ file, path: pathOf(at), message: 'is an empty list' })
+    for (let i = 0; i < value.length; i++) {
+      at.push(i)
+      findEmpty(value[i], at, file, issues)
+      at.pop()
+    }
   } else if (isMap(value)) {
-    if (Object.keys(value).length === 0) issues.push({ file, path, message: 'is an empty map' })
-    for (const [k, v] of Object.entries(value)) findEmpty(v, path ? `${path}.${k}` : k, file, issues)
+    let empty = true
+    for (const key of Object.keys(value)) {
+      empty = false
+      at.push(key)
+      findEmpty(value[key], at, file, issues)
+      at.pop()
+    }
+    if (empty) issues.push({ file, path: pathOf(at), message: 'is an empty map' })
   } else if (value === null || value === undefined || value === '') {
-    issues.push({ file, path, message: 'has no value' })
+    issues.push({ file, path: pathOf(at), message: 'has no value' })
   }
 }
 
@@ -40,7 +59,7 @@ function localName(ref: string, provider: string): string | null {
  */
 export function validateTraefikDynamic(file: string, doc: TraefikDoc, ctx: TraefikContext, provider = 'file'): RenderIssue[] {
   const issues: RenderIssue[] = []
-  findEmpty(doc, '', file, issues)
+  findEmpty(doc, [], file, issues)
   const extra = Object.keys(doc).filter((k) => k !== 'http')
   if (extra.length > 0) issues.push({ file, path: extra[0]!, message: 'is not a section Berth renders' })
   const http = doc.http

@@ -1,7 +1,10 @@
 // Response shapes and small helpers of the deployments API (kept apart from types.ts).
 
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
-export type DeploymentAction = 'deploy' | 'stop' | 'restart'
+export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
+
+/** What a deployment of each action is called on its page. */
+export const ACTION_TITLES: Record<DeploymentAction, string> = { deploy: 'Deployment', stop: 'Stop', restart: 'Restart', remove: 'Removal' }
 
 export type Deployment = {
   deployment_uuid: string

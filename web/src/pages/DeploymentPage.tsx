@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
-import { deploymentKeys, formatDuration, isActive, type Deployment } from '../api/deployments'
+import { ACTION_TITLES, deploymentKeys, formatDuration, isActive, type Deployment } from '../api/deployments'
 import { useAbility } from '../api/abilities'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { useLogStream } from '../api/useLogStream'
@@ -44,7 +44,7 @@ export function DeploymentPage() {
         </ul>
       </nav>
       <h1>
-        {d.action === 'deploy' ? 'Deployment' : d.action === 'stop' ? 'Stop' : 'Restart'} of {d.resource_name} <DeploymentStatusBadge status={d.status} />
+        {ACTION_TITLES[d.action]} of {d.resource_name} <DeploymentStatusBadge status={d.status} />
       </h1>
       <dl className="deployment-facts">
         <div>
