@@ -131,11 +131,23 @@ describe('standalone databases', () => {
     assert.equal(JSON.parse(audit.details).removal_deployment_id, deleted.body.deployment_uuid)
   })
 
-  it('deleting a database that was never deployed ends its removal at once: there is nothing to remove', async (ctx) => {
+  it('deleting a database cancels its queued deployment; one never deployed has nothing to remove', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const db = (await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'never', image: TEST_IMAGE })).body
-    const deleted = await t.call(root, 'DELETE', `/api/v1/databases/${db.uuid}`)
-    assert.equal(deleted.status, 202)
+    // With the workers stopped, the deployment stays queued until the database is deleted.
+    await t.app.stopBackground()
+    let queued: string
+    let deleted: Awaited<ReturnType<typeof t.call>>
+    try {
+      queued = await deploy(t, root, db.uuid)
+      deleted = await t.call(root, 'DELETE', `/api/v1/databases/${db.uuid}`)
+      assert.equal(deleted.status, 202)
+    } finally {
+      await t.app.startBackground()
+    }
+    const cancelled = (await t.call(root, 'GET', `/api/v1/deployments/${queued}`)).body
+    assert.equal(cancelled.status, 'cancelled-by-user')
+    assert.match(cancelled.message, /^the database was deleted by /)
     const removal = await waitForEnd(t, root, deleted.body.deployment_uuid, 30_000)
     assert.equal(removal.status, 'finished')
     assert.equal(removal.message, 'nothing to remove: it was never deployed')

@@ -37,7 +37,9 @@ const recordFile = preparedQuery((db, path: string, kind: string, projectId: str
 export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Iterable<[string, Want]>, scanOrphans: boolean): Promise<ApplyCounts> {
   let rowQuery = db.selectFrom('proxy_generated_files').select(['path', 'sha256'])
   if (!scanOrphans) {
-    const paths = [...(desired instanceof Map ? desired.keys() : new Map(desired).keys())]
+    // Only the named paths' records are needed; a one-pass iterable is read into a map first.
+    desired = desired instanceof Map ? desired : new Map(desired)
+    const paths = [...(desired as Desired).keys()]
     rowQuery = rowQuery.where('path', 'in', paths.length > 0 ? paths : [''])
   }
   const rows = new Map((await rowQuery.execute()).map((r) => [r.path, r.sha256]))
