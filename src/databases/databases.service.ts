@@ -109,7 +109,7 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
     const removal = await db.transaction().execute(async (trx) => {
       const resource = await findTeamResource(trx, teamId, id, 'database')
       const volume = await trx.selectFrom('databases').select('volume_name').where('id', '=', id).executeTakeFirstOrThrow()
-      const queued = await deployments.queueRemoval(trx, resource, actor, triggerOf(actor.via))
+      const queued = await deployments.queueRemoval(trx, resource, actor, triggerOf(actor.via), { volumes: true })
       await trx.deleteFrom('services').where('id', '=', id).execute()
       await audit.record(trx, actor, { action: 'database.deleted', resourceType: 'database', resourceId: id, details: { name: resource.name, volume_name: volume.volume_name, removal_deployment_id: queued.deploymentId } })
       return queued

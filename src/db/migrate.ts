@@ -5,6 +5,7 @@ import * as m002 from './migrations/002_deployments.js'
 import * as m003 from './migrations/003_proxy.js'
 import * as m004 from './migrations/004_backups.js'
 import * as m005 from './migrations/005_worker_claims.js'
+import * as m006 from './migrations/006_remove_volumes.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '003_proxy': m003,
   '004_backups': m004,
   '005_worker_claims': m005,
+  '006_remove_volumes': m006,
 }
 
 export function knownMigrations(): string[] {

@@ -234,6 +234,8 @@ export type DeploymentTable = {
   claimed_by?: string | null
   heartbeat_at?: string | null
   cancel_requested_by?: string | null
+  /** For a `remove`: 1 to delete the named volumes too. */
+  remove_volumes?: number
   created_by: string
   created_at: string
   started_at: string | null

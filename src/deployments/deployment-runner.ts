@@ -25,9 +25,9 @@ export type RunnerDeps = {
 export type Outcome = { status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>; exitCode: number | null; message: string }
 
 /** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
-export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start'>): string[][] {
+export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start' | 'remove_volumes'>): string[][] {
   if (d.action === 'stop') return [['stop']]
-  if (d.action === 'remove') return [['down', '--volumes', '--remove-orphans']]
+  if (d.action === 'remove') return [d.remove_volumes === 1 ? ['down', '--volumes', '--remove-orphans'] : ['down', '--remove-orphans']]
   const steps: string[][] = []
   if (d.action === 'restart' || d.stop_before_start === 1) steps.push(['down', '--remove-orphans'])
   if (d.pull_latest_images === 1) steps.push(['pull'])
@@ -161,17 +161,18 @@ async function runSteps(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, pr
 
 /**
  * Takes down what a deleted resource left on its server, with the compose file and .env of its
- * last deployment (its work dir): `down --volumes` removes the containers, networks and the named
- * volumes that file declares. Then the work dir goes too. A resource never deployed from this
+ * last deployment (its work dir): `down` removes the containers and networks, and with
+ * `remove_volumes` the named volumes that file declares. Then the work dir goes too. A resource never deployed from this
  * Berth has no work dir and nothing to remove.
  */
 async function executeRemoval(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
   const project = composeProjectName(d.resource_id)
   const cwd = workDirOf(deps.dataDir, d.resource_id)
-  log.append('berth', `Removing ${d.resource_type} ${d.resource_name} (project ${project}) from server ${d.server_name}: containers, networks and volumes`)
+  const what = d.remove_volumes === 1 ? 'containers, networks and volumes' : 'containers and networks (named volumes are kept)'
+  log.append('berth', `Removing ${d.resource_type} ${d.resource_name} (project ${project}) from server ${d.server_name}: ${what}`)
   if (!existsSync(join(cwd, 'compose.yaml'))) return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
   const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
   if (failed) return failed
   removeWorkDir(deps.dataDir, d.resource_id)
-  return { status: 'finished', exitCode: 0, message: 'containers, networks and volumes removed' }
+  return { status: 'finished', exitCode: 0, message: `${what} removed` }
 }

@@ -115,7 +115,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    * deployments, which could no longer find it. Never refused for a full queue: a deletion must not
    * leave containers behind because the server was busy. Call `announce` after the commit.
    */
-  async function queueRemoval(trx: Kysely<DB>, resource: Resource, actor: Actor, trigger: DeploymentTrigger) {
+  async function queueRemoval(trx: Kysely<DB>, resource: Resource, actor: Actor, trigger: DeploymentTrigger, opts: { volumes: boolean }) {
     const message = `the ${resource.type} was deleted by ${actor.name}`
     const queued = await trx.selectFrom('deployments').selectAll().where('resource_id', '=', resource.id).where('status', '=', 'queued').execute()
     for (const d of queued) await cancelQueued(trx, d.id, message)
@@ -125,7 +125,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
       server_id: server.id, server_name: server.name, action: 'remove', status: 'queued', trigger, compose_version: null,
       force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: actor.name, created_at: nowIso(), started_at: null, finished_at: null,
     }
-    await trx.insertInto('deployments').values(row).execute()
+    await trx.insertInto('deployments').values({ ...row, remove_volumes: opts.volumes ? 1 : 0 }).execute()
     return {
       deploymentId: row.id,
       announce() {
@@ -133,6 +133,15 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         events.publish({ type: 'deployment.queued', teamId: row.team_id, deploymentId: row.id, resourceId: row.resource_id, resourceType: row.resource_type, serverId: row.server_id })
       },
     }
+  }
+
+  /**
+   * For a deleted service or project: queueRemoval for a resource deployed at least once; null
+   * for one never deployed, which cannot have left anything running.
+   */
+  async function queueRemovalIfDeployed(trx: Kysely<DB>, resource: Resource, actor: Actor, opts: { volumes: boolean }) {
+    const deployed = await trx.selectFrom('deployments').select('id').where('resource_id', '=', resource.id).where('action', '!=', 'remove').limit(1).executeTakeFirst()
+    return deployed ? queueRemoval(trx, resource, actor, triggerOf(actor.via), opts) : null
   }
 
   async function get(teamId: string, deploymentId: string, type?: ResourceType) {
@@ -152,6 +161,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
   return {
     queue,
     queueRemoval,
+    queueRemovalIfDeployed,
     cancel,
     get,
     logs,

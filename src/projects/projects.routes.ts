@@ -35,9 +35,9 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
       return view(await app.projects.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
     })
 
-    server.delete('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Delete a project and its services', params: uuidParam } }, async (request, reply) => {
+    server.delete('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Delete a project and its services; what they run is taken down', params: uuidParam, querystring: z.object({ delete_volumes: z.enum(['true', 'false']).default('false').describe('also delete the named volumes (their data) of what was deployed') }) } }, async (request, reply) => {
       const p = principalOf(request)
-      await app.projects.remove(p.teamId, request.params.uuid, actorOf(p))
+      await app.projects.remove(p.teamId, request.params.uuid, actorOf(p), { deleteVolumes: request.query.delete_volumes === 'true' })
       return reply.status(204).send()
     })
   }

@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import type { DeploymentsService } from '../deployments/deployments.service.js'
+import { findTeamResource } from '../deployments/resources.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'>; deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'> }
 
 export type ProjectInput = { name: string; description?: string }
 export type ProjectsService = ReturnType<typeof createProjectsService>
@@ -23,7 +25,7 @@ async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exce
   if (await q.executeTakeFirst()) throw new ConflictError('name_taken', `A project named "${name}" already exists in this team.`)
 }
 
-export function createProjectsService({ db, audit, events }: Deps) {
+export function createProjectsService({ db, audit, events, deployments }: Deps) {
   async function list(teamId: string) {
     return db
       .selectFrom('projects')
@@ -58,13 +60,22 @@ export function createProjectsService({ db, audit, events }: Deps) {
   }
 
   /** Deletes the project and, through foreign keys, its services and their history; the audit trail stays. */
-  async function remove(teamId: string, projectId: string, actor: Actor) {
-    await db.transaction().execute(async (trx) => {
+  /** Deletes a project with its services and databases; each that was deployed is taken down by a `remove` deployment (named volumes only with `deleteVolumes`). */
+  async function remove(teamId: string, projectId: string, actor: Actor, { deleteVolumes = false } = {}) {
+    const removals = await db.transaction().execute(async (trx) => {
       const project = await findTeamProject(trx, teamId, projectId)
+      const resources = await trx.selectFrom('services').select('id').where('project_id', '=', projectId).execute()
+      const removals = []
+      for (const r of resources) {
+        const removal = await deployments.queueRemovalIfDeployed(trx, await findTeamResource(trx, teamId, r.id), actor, { volumes: deleteVolumes })
+        if (removal) removals.push(removal)
+      }
       await trx.deleteFrom('projects').where('id', '=', projectId).execute()
-      await audit.record(trx, actor, { action: 'project.deleted', resourceType: 'project', resourceId: projectId, details: { name: project.name } })
+      await audit.record(trx, actor, { action: 'project.deleted', resourceType: 'project', resourceId: projectId, details: { name: project.name, removal_deployment_ids: removals.map((r) => r.deploymentId), volumes_deleted: deleteVolumes } })
+      return removals
     })
     events.publish({ type: 'project.deleted', teamId, projectId })
+    for (const removal of removals) removal.announce()
   }
 
   return { list, get: (teamId: string, projectId: string) => findTeamProject(db, teamId, projectId), create, update, remove }

@@ -37,9 +37,9 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
       return view(await app.services.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
     })
 
-    server.delete('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Delete a service and its history', params: uuidParam } }, async (request, reply) => {
+    server.delete('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Delete a service and its history; what it runs is taken down', params: uuidParam, querystring: z.object({ delete_volumes: z.enum(['true', 'false']).default('false').describe('also delete the named volumes (their data) of what was deployed') }) } }, async (request, reply) => {
       const p = principalOf(request)
-      await app.services.remove(p.teamId, request.params.uuid, actorOf(p))
+      await app.services.remove(p.teamId, request.params.uuid, actorOf(p), { deleteVolumes: request.query.delete_volumes === 'true' })
       return reply.status(204).send()
     })
   }

@@ -5,6 +5,8 @@ import { findTeamService } from '../compose/compose.repo.js'
 import { restoreParameters } from '../compose/parameters.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
 import type { DB } from '../db/schema.js'
+import type { DeploymentsService } from '../deployments/deployments.service.js'
+import { findTeamResource } from '../deployments/resources.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ConflictError } from '../errors.js'
@@ -13,7 +15,7 @@ import { findTeamProject } from '../projects/projects.service.js'
 /** Service names become Compose project names and DNS labels, so they follow RFC 1123 label rules. */
 export const SERVICE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
+type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'>; deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'> }
 
 export type CreateServiceInput = {
   name: string
@@ -39,7 +41,7 @@ async function assertNameFree(db: Kysely<DB>, projectId: string, name: string, e
   if (await q.executeTakeFirst()) throw new ConflictError('name_taken', `A service named "${name}" already exists in this project.`)
 }
 
-export function createServicesService({ db, audit, events }: Deps) {
+export function createServicesService({ db, audit, events, deployments }: Deps) {
   /** Creates the service and its compose version 1 in one transaction: a service never exists without a valid compose file. */
   async function create(teamId: string, projectId: string, input: CreateServiceInput, actor: Actor) {
     assertServiceName(input.name)
@@ -89,13 +91,17 @@ export function createServicesService({ db, audit, events }: Deps) {
     })
   }
 
-  async function remove(teamId: string, serviceId: string, actor: Actor) {
-    await db.transaction().execute(async (trx) => {
+  /** Deletes a service; what it runs is taken down by a `remove` deployment, its named volumes only with `deleteVolumes`. */
+  async function remove(teamId: string, serviceId: string, actor: Actor, { deleteVolumes = false } = {}) {
+    const removal = await db.transaction().execute(async (trx) => {
       const service = await findTeamService(trx, teamId, serviceId)
+      const removal = await deployments.queueRemovalIfDeployed(trx, await findTeamResource(trx, teamId, serviceId), actor, { volumes: deleteVolumes })
       await trx.deleteFrom('services').where('id', '=', serviceId).execute()
-      await audit.record(trx, actor, { action: 'service.deleted', resourceType: 'service', resourceId: serviceId, details: { name: service.name, project_id: service.project_id } })
+      await audit.record(trx, actor, { action: 'service.deleted', resourceType: 'service', resourceId: serviceId, details: { name: service.name, project_id: service.project_id, removal_deployment_id: removal?.deploymentId ?? null, volumes_deleted: deleteVolumes } })
+      return removal
     })
     events.publish({ type: 'service.deleted', teamId, serviceId })
+    removal?.announce()
   }
 
   return { create, listInProject, get: (teamId: string, serviceId: string) => findTeamService(db, teamId, serviceId), update, remove }
