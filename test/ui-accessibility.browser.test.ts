@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, it } from 'node:test'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, buildWebUi, launchChromium } from './support/browser.js'
-import { ADMIN_PASSWORD, SAMPLE_COMPOSE, startTestApp, type TestApp } from './support/harness.js'
+import { browserSkipReason, launchChromium, startUiServer } from './support/browser.js'
+import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // Issue 6: "Accessible (labels, keyboard use, focus) ... dark and light". axe-core checks every
 // main page against WCAG 2 A and AA, in both colour schemes (contrast differs between them), in a
@@ -53,10 +52,9 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   let serviceId: string
 
   before(async () => {
-    buildWebUi()
-    t = await startTestApp()
-    await t.server.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}`
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     await t.app.settings.update({ letsencrypt_email: 'ops@example.com' }, SYSTEM_ACTOR)
     // Data on every page, so axe sees tables, forms and cards rather than empty states.

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createLogWriter } from '../src/deployments/log-writer.js'
-import { browserSkipReason, buildWebUi, launchChromium, screenshotPath } from './support/browser.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
 import { createService } from './support/deploy-helpers.js'
 import { TEST_IMAGE, freePort, removeProject, requireDocker } from './support/docker.js'
-import { ADMIN_PASSWORD, startTestApp, type TestApp } from './support/harness.js'
+import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // The deployments part of issue 6 in a real Chromium against a real Berth: deploy from the
 // service page and follow the log live, the team's deployment list, live badges, and the log
@@ -64,10 +63,9 @@ describe('deployments in the web UI', { skip }, () => {
   const composeProjects: string[] = []
 
   before(async () => {
-    buildWebUi()
-    t = await startTestApp()
-    await t.server.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}`
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     token = await t.token(['read', 'read:sensitive', 'write', 'deploy'], 'Default')
     browser = await launchChromium()

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, buildWebUi, launchChromium, screenshotPath } from './support/browser.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
 import { requireDocker } from './support/docker.js'
-import { ADMIN_PASSWORD, SAMPLE_COMPOSE, startTestApp, type TestApp } from './support/harness.js'
+import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // Issue 6, second half: domains and routes with a live preview, the proxy files, databases,
 // servers, backups, settings and the audit trail of all of it, in a real Chromium against a
@@ -22,10 +21,9 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   let projectId: string
 
   before(async () => {
-    buildWebUi()
-    t = await startTestApp()
-    await t.server.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}`
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     const setup = await t.token(['root'])
     projectId = (await t.call(setup, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, buildWebUi, launchChromium, screenshotPath } from './support/browser.js'
-import { ADMIN_PASSWORD, SAMPLE_COMPOSE, startTestApp, type TestApp } from './support/harness.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // The journeys of issue 6 that exist on this build, walked in a real Chromium against a real
 // Berth (real SQLite file, real HTTP port). Each step builds on the one before.
@@ -30,10 +29,9 @@ describe('web UI in Chromium', { skip }, () => {
   let serviceId: string
 
   before(async () => {
-    buildWebUi()
-    t = await startTestApp()
-    await t.server.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}`
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.setDefaultTimeout(10_000)

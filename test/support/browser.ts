@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
 import { chromium, type Browser } from 'playwright-core'
 import { REPO_ROOT } from './cli.js'
 import { TEST_DIALECT } from './dialect.js'
+import { startTestApp, type TestApp } from './harness.js'
 
 export const CHROMIUM_PATH = process.env.BERTH_CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'artifacts', 'screenshots')
@@ -41,4 +43,12 @@ export function buildWebUi(): void {
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   return join(SCREENSHOT_DIR, `${name}.png`)
+}
+
+/** Builds the current UI and starts a real Berth on a free loopback port: what each browser test drives. */
+export async function startUiServer(): Promise<{ t: TestApp; base: string }> {
+  buildWebUi()
+  const t = await startTestApp()
+  await t.server.listen({ host: '127.0.0.1', port: 0 })
+  return { t, base: `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}` }
 }
