@@ -56,6 +56,7 @@ describe('deployment work dir', () => {
     assert.deepEqual(composeSteps({ action: 'deploy', pull_latest_images: 1, stop_before_start: 1 }), [['down', '--remove-orphans'], ['pull'], ['up', '-d', '--remove-orphans']])
     assert.deepEqual(composeSteps({ ...base, action: 'restart' }), [['down', '--remove-orphans'], ['up', '-d', '--remove-orphans']])
     assert.deepEqual(composeSteps({ ...base, action: 'stop' }), [['stop']])
-    assert.deepEqual(composeSteps({ ...base, action: 'remove' }), [['down', '--volumes', '--remove-orphans']])
+    assert.deepEqual(composeSteps({ ...base, action: 'remove' }), [['down', '--remove-orphans']], 'volumes are kept unless asked')
+    assert.deepEqual(composeSteps({ ...base, action: 'remove', remove_volumes: 1 }), [['down', '--volumes', '--remove-orphans']])
   })
 })
