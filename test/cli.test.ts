@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -17,6 +17,18 @@ describe('berth CLI', () => {
   after(async () => {
     await dropTestDatabase(dataDir)
     rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('serves on a first start, creating a data dir that does not exist yet (0700)', async () => {
+    const fresh = join(dataDir, 'first-start', 'data')
+    const server = await startServer({ BERTH_DATA_DIR: fresh, ...(await databaseEnvFor(fresh)) })
+    try {
+      assert.equal((await fetch(`${server.url}/health`)).status, 200)
+      assert.equal(statSync(fresh).mode & 0o777, 0o700)
+    } finally {
+      await server.stop()
+      await dropTestDatabase(fresh)
+    }
   })
 
   it('refuses bad settings with a clear message and a non-zero exit', () => {

@@ -5,6 +5,7 @@ import { markServerRunning, runningServerPid } from '../data-dir-lock.js'
 import { ConflictError } from '../errors.js'
 import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
+import { ensurePrivateDir } from '../db/connection.js'
 import { createHttpServer } from '../http/server.js'
 
 export function serveCommand(): Command {
@@ -13,6 +14,8 @@ export function serveCommand(): Command {
     // One server per data dir: its worker id, proxy files and backups belong to one process.
     const other = runningServerPid(config.dataDir)
     if (other !== undefined) throw new ConflictError('already_serving', `Berth is already serving ${config.dataDir} (pid ${other}); stop it first, or give this server its own BERTH_DATA_DIR.`)
+    // A first start creates the data dir (0700) before marking it.
+    ensurePrivateDir(config.dataDir)
     const unmark = markServerRunning(config.dataDir)
     const app = await buildApp({ config })
     const server = await createHttpServer(app)
