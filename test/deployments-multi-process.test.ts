@@ -9,7 +9,7 @@ import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { loadConfig } from '../src/config.js'
 import { ABANDONED_MESSAGE } from '../src/deployments/deployment-worker.js'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { startServer } from './support/cli.js'
+import { bearerApi, startServer, type Api } from './support/cli.js'
 import { ENDED } from './support/deploy-helpers.js'
 import { databaseEnvFor, dropTestDatabase, TEST_DIALECT } from './support/dialect.js'
 import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
@@ -19,7 +19,6 @@ import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from 
 const onlyPostgres = TEST_DIALECT === 'postgres' ? false : 'PostgreSQL-specific: several Berth processes share one database server'
 const QUICK_COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 
-type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>
 type Berth = Awaited<ReturnType<typeof startServer>> & { api: Api }
 
 describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres }, () => {
@@ -34,11 +33,7 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
 
   async function start(dataDir: string): Promise<Berth> {
     const server = await startServer({ BERTH_DATA_DIR: dataDir, ...dbEnv })
-    const api: Api = async (method, path, body) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-      return { status: res.status, body: (await res.json()) as any }
-    }
-    return { ...server, api }
+    return { ...server, api: bearerApi(server.url, token) }
   }
 
   async function service(name: string, compose: string): Promise<string> {

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ENDED } from './support/deploy-helpers.js'
-import { startServer } from './support/cli.js'
+import { bearerApi, startServer } from './support/cli.js'
 import { databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { startTestAppIn } from './support/harness.js'
 
@@ -47,10 +47,7 @@ describe('crash safety', () => {
 
     // A real `berth serve` process, so it can be killed for real.
     const { child, url } = await startServer({ BERTH_DATA_DIR: dataDir, ...dbEnv })
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-      return { status: res.status, body: (await res.json()) as any }
-    }
+    const api = bearerApi(url, token)
     try {
       const serverId = (await api('POST', '/servers', { name: 'one-at-a-time', docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 1 })).body.uuid
       const projectId = (await api('POST', '/projects', { name: 'restart' })).body.uuid

@@ -26,7 +26,9 @@ describe('PostgreSQL connections dropped by the server', { skip: onlyPostgres },
     const admin = new pg.Client({ connectionString: process.env.BERTH_TEST_POSTGRES_URL })
     await admin.connect()
     try {
-      const database = new URL(t.app.config.database.dialect === 'postgres' ? t.app.config.database.url : '').pathname.slice(1)
+      const target = t.app.config.database
+      assert.equal(target.dialect, 'postgres')
+      const database = new URL(target.url).pathname.slice(1)
       const ended = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database])
       assert.ok(ended.rowCount! > 0, 'there were pooled connections to end')
     } finally {

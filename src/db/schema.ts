@@ -230,7 +230,7 @@ export type DeploymentTable = {
   exit_code: number | null
   message: string | null
   process_id?: number | null
-  /** The worker instance (see deployments/instance-id.ts) running it, and when it last said it still does. */
+  /** The worker instance (see deployments/worker-id.ts) running it, and when it last said it still does. */
   claimed_by?: string | null
   heartbeat_at?: string | null
   cancel_requested_by?: string | null

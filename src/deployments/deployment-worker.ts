@@ -22,7 +22,7 @@ type Deps = RunnerDeps & {
   logger: Pick<Logger, 'error' | 'info'>
   concurrencyOf(serverId: string): Promise<number>
   timeoutMs: number
-  /** This data dir's worker id (see instance-id.ts). */
+  /** This data dir's worker id (see worker-id.ts). */
   workerId: string
 }
 

@@ -48,3 +48,13 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
       }),
   }
 }
+
+export type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>
+
+/** Calls the /api/v1 of a running `berth serve` over real HTTP with a bearer token. */
+export function bearerApi(url: string, token: string): Api {
+  return async (method, path, body) => {
+    const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
+    return { status: res.status, body: (await res.json()) as any }
+  }
+}
