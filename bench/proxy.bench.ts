@@ -45,7 +45,7 @@ try {
   const actor = { ...SYSTEM_ACTOR, teamId: user.teamId }
 
   // Seeded with bulk inserts: the API path is measured below, on the changes.
-  let seeded = performance.now()
+  const seeded = performance.now()
   const routeIds: string[] = []
   await app.db.transaction().execute(async (trx) => {
     const now = nowIso()
@@ -81,7 +81,7 @@ try {
     const proxyDir = join(dataDir, `proxy-round-${round}`)
     const sync = createProxySyncService({ db: app.db, logger: app.logger, proxyDir, reconcileIntervalMs: 3_600_000 })
     const cpu = process.cpuUsage()
-    let started = performance.now()
+    const started = performance.now()
     const full = await sync.runNow()
     fullMs.push(performance.now() - started)
     const used = process.cpuUsage(cpu)
@@ -97,7 +97,7 @@ try {
   console.log(`no-op full sync (periodic reconcile, unchanged projects not re-rendered): median ${median(noopMs).toFixed(0)} ms, 0 files written (rounds: ${ms(noopMs)})`)
 
   const settings = await readSettings(app.db)
-  let started = performance.now()
+  const started = performance.now()
   const routing = await loadAllRouting(app.db)
   console.log(`  parts: load all routing from the database ${(performance.now() - started).toFixed(0)} ms, render + validate every file (nothing cached) ${timed(() => planTraefik(routing, settings)).toFixed(0)} ms`)
   await app.proxySync.runNow()

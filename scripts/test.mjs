@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the test suite: a type check (server and web UI), then every *.test.ts under src/ and test/ on SQLite, then the
+// Runs the test suite: format and lint (Biome), a type check (server and web UI), then every *.test.ts under src/ and test/ on SQLite, then the
 // integration tests (test/) again on a throw-away PostgreSQL server this script starts on
 // loopback. Ends with one plain summary line: "N passed, N failed, N skipped".
 //   node scripts/test.mjs            everything (what `npm test` and CI run)
@@ -49,14 +49,25 @@ async function startPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'berth-pg-'))
   // PostgreSQL refuses to run as root; run it as the postgres user the package created.
   const asPostgres = process.getuid?.() === 0
-  if (asPostgres) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout))
-  const run = (cmd, args) => spawnSync(asPostgres ? 'runuser' : cmd, asPostgres ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8' })
+  if (asPostgres)
+    chownSync(
+      dir,
+      Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout),
+      Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout),
+    )
+  const run = (cmd, args) =>
+    spawnSync(asPostgres ? 'runuser' : cmd, asPostgres ? ['-u', 'postgres', '--', cmd, ...args] : args, {
+      encoding: 'utf8',
+    })
   const init = run(`${bin}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'])
   if (init.status !== 0) return { error: `initdb failed: ${init.stderr}` }
   const port = await freePort()
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
   const start = run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-o', options, '-w', 'start'])
-  if (start.status !== 0) return { error: `PostgreSQL did not start: ${start.stderr}${existsSync(`${dir}/server.log`) ? readFileSync(`${dir}/server.log`, 'utf8') : ''}` }
+  if (start.status !== 0)
+    return {
+      error: `PostgreSQL did not start: ${start.stderr}${existsSync(`${dir}/server.log`) ? readFileSync(`${dir}/server.log`, 'utf8') : ''}`,
+    }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop() {
@@ -70,27 +81,47 @@ function runPass(dialect, passFiles, env, summaryFile) {
   const run = spawnSync(
     process.execPath,
     [
-      '--import', 'tsx',
+      '--import',
+      'tsx',
       '--test',
       '--test-concurrency=1',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./test/support/summary-reporter.mjs',
+      '--test-reporter-destination=stdout',
       ...passFiles,
     ],
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', BERTH_TEST_DIALECT: dialect, BERTH_TEST_PASS: dialect, BERTH_TEST_SUMMARY_FILE: summaryFile, ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+        BERTH_TEST_DIALECT: dialect,
+        BERTH_TEST_PASS: dialect,
+        BERTH_TEST_SUMMARY_FILE: summaryFile,
+        ...env,
+      },
     },
   )
   return run.status ?? 1
 }
 
+/** Runs one static check (npx + args); true when it passed. */
+function staticCheck(args) {
+  return spawnSync('npx', args, { cwd: root, stdio: 'inherit' }).status === 0
+}
+
 if (filters.length === 0) {
-  const check = spawnSync('npx', ['tsc', '-p', 'tsconfig.check.json'], { cwd: root, stdio: 'inherit' })
-  const checkWeb = check.status === 0 ? spawnSync('npx', ['tsc', '-p', 'web/tsconfig.json'], { cwd: root, stdio: 'inherit' }) : check
-  if (check.status !== 0 || checkWeb.status !== 0) {
-    console.log('type check failed')
+  // Formatting and lint rules first (seconds), then the type checks of the server and the web UI.
+  const checks = [
+    ['format and lint', ['biome', 'check', '.']],
+    ['type check', ['tsc', '-p', 'tsconfig.check.json']],
+    ['type check of the web UI', ['tsc', '-p', 'web/tsconfig.json']],
+  ]
+  const failed = checks.find(([, args]) => !staticCheck(args))
+  if (failed) {
+    console.log(`${failed[0]} failed${failed[0] === 'format and lint' ? ' (npx biome check --write . fixes most of it)' : ''}`)
     console.log('0 passed, 1 failed, 0 skipped')
     process.exit(1)
   }

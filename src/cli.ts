@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { inspect } from 'node:util'
 import { Command, CommanderError } from 'commander'
 import { backupCommand, restoreCommand } from './cli/backup.command.js'
 import { dbCommand } from './cli/db.command.js'
@@ -31,7 +32,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode)
   // Messages a user can act on are printed alone; anything else keeps its stack for a bug report.
-  if (error instanceof ConfigError || error instanceof AppError) console.error(`berth: ${error.message}`)
-  else console.error('berth:', error)
+  if (error instanceof ConfigError || error instanceof AppError) process.stderr.write(`berth: ${error.message}\n`)
+  else process.stderr.write(`berth: ${inspect(error)}\n`)
   process.exit(1)
 }

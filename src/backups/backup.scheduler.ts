@@ -10,7 +10,7 @@ export function startBackupScheduler(deps: {
   retentionDays: number
   logger: Pick<Logger, 'error' | 'info'>
 }): { stop(): void; nextRun(): Date | null } {
-  if (!deps.schedule) return { stop() {}, nextRun: () => null }
+  if (!deps.schedule) return { stop: () => undefined, nextRun: () => null }
   const job = new Cron(deps.schedule, { protect: true }, async () => {
     try {
       const backup = await deps.backups.create('schedule', SYSTEM_ACTOR)

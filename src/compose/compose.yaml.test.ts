@@ -8,7 +8,7 @@ function issuesOf(text: string) {
   return result.ok ? [] : result.issues
 }
 
-function valueOf(text: string): unknown {
+function parsedValue(text: string): unknown {
   const result = parseYamlSafely(text)
   assert.ok(result.ok, result.ok ? '' : JSON.stringify(result.issues))
   return result.value
@@ -49,7 +49,7 @@ describe('parseYamlSafely', () => {
 
   it('accepts anchors and << merge keys as Compose files use them', () => {
     const text = 'x-logging: &logging\n  driver: json-file\nservices:\n  web:\n    <<: {image: nginx}\n    logging: *logging\n'
-    assert.deepEqual(valueOf(text), {
+    assert.deepEqual(parsedValue(text), {
       'x-logging': { driver: 'json-file' },
       services: { web: { image: 'nginx', logging: { driver: 'json-file' } } },
     })
@@ -68,7 +68,7 @@ describe('parseYamlSafely', () => {
   })
 
   it('accepts a file of exactly 1 MiB', () => {
-    assert.equal(valueOf(`# ${'x'.repeat(MAX_COMPOSE_BYTES - 3)}\n`), null)
+    assert.equal(parsedValue(`# ${'x'.repeat(MAX_COMPOSE_BYTES - 3)}\n`), null)
   })
 
   it('rejects an unknown tag and names it', () => {
@@ -88,16 +88,16 @@ describe('parseYamlSafely', () => {
   })
 
   it('accepts core tags that fit their values', () => {
-    assert.deepEqual(valueOf('a: !!str 80\nb: !!int "3"\nc: !!map {x: 1}\n'), { a: '80', b: 3, c: { x: 1 } })
+    assert.deepEqual(parsedValue('a: !!str 80\nb: !!int "3"\nc: !!map {x: 1}\n'), { a: '80', b: 3, c: { x: 1 } })
   })
 
   it('accepts !reset and drops the value, as Compose does in a single file', () => {
     const text = 'services:\n  web:\n    image: nginx\n    ports: !reset []\n    dns:\n      - 1.1.1.1\n      - !reset 8.8.8.8\n'
-    assert.deepEqual(valueOf(text), { services: { web: { image: 'nginx', dns: ['1.1.1.1'] } } })
+    assert.deepEqual(parsedValue(text), { services: { web: { image: 'nginx', dns: ['1.1.1.1'] } } })
   })
 
   it('accepts !override and keeps the value', () => {
-    assert.deepEqual(valueOf('ports: !override ["8080:80"]\n'), { ports: ['8080:80'] })
+    assert.deepEqual(parsedValue('ports: !override ["8080:80"]\n'), { ports: ['8080:80'] })
   })
 
   it('rejects a duplicate key at the line of the second one', () => {
@@ -157,13 +157,13 @@ describe('parseYamlSafely', () => {
   })
 
   it('keeps a __proto__ key as data instead of changing the prototype', () => {
-    const value = valueOf('__proto__: {polluted: true}\n') as Record<string, unknown>
+    const value = parsedValue('__proto__: {polluted: true}\n') as Record<string, unknown>
     assert.deepEqual(Object.keys(value), ['__proto__'])
     assert.equal(({} as Record<string, unknown>).polluted, undefined)
   })
 
   it('returns null for an empty document', () => {
-    assert.equal(valueOf(''), null)
+    assert.equal(parsedValue(''), null)
   })
 })
 
