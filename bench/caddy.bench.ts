@@ -14,10 +14,13 @@ import { loadConfig } from '../src/config.js'
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100)
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  )
 }
 
 async function freePort(): Promise<number> {
@@ -54,18 +57,52 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-caddy-bench-'))
 const targets = ['a', 'b'].map((name) => createServer((_req, res) => res.end(name)))
 const [adminPort, httpPort] = [await freePort(), await freePort()]
 writeFileSync(join(dir, 'boot.json'), JSON.stringify({ admin: { listen: `127.0.0.1:${adminPort}` } }))
-const caddy = spawn('caddy', ['run', '--config', join(dir, 'boot.json')], { env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, stdio: 'ignore' })
-const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', BERTH_PROXY_RECONCILE_SECONDS: '3600' }) })
+const caddy = spawn('caddy', ['run', '--config', join(dir, 'boot.json')], {
+  env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+  stdio: 'ignore',
+})
+const app = await buildApp({
+  config: loadConfig({ BERTH_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', BERTH_PROXY_RECONCILE_SECONDS: '3600' }),
+})
 try {
   const ports = await Promise.all(targets.map(listen))
   await until(async () => (await fetch(`http://127.0.0.1:${adminPort}/config/`)).ok)
-  const user = await app.users.create({ email: 'bench@example.com', password: 'bench-password', admin: true }, SYSTEM_ACTOR)
+  const user = await app.users.create(
+    { email: 'bench@example.com', password: 'bench-password', admin: true },
+    SYSTEM_ACTOR,
+  )
   const actor = { ...SYSTEM_ACTOR, teamId: user.teamId }
-  await app.settings.update({ proxy: 'caddy', caddy_admin_url: `http://127.0.0.1:${adminPort}`, caddy_http_listen: `127.0.0.1:${httpPort}`, http_to_https_redirect: false }, actor)
+  await app.settings.update(
+    {
+      proxy: 'caddy',
+      caddy_admin_url: `http://127.0.0.1:${adminPort}`,
+      caddy_http_listen: `127.0.0.1:${httpPort}`,
+      http_to_https_redirect: false,
+    },
+    actor,
+  )
   app.proxySync.start(app.events)
   const project = await app.projects.create(user.teamId, { name: 'bench' }, actor)
-  const domain = await app.domains.create(user.teamId, project.id, { domain: 'bench.berth.test', tls: false, active: true }, actor)
-  const route = await app.routes.create(user.teamId, domain.id, { target: { url: `http://127.0.0.1:${ports[0]}` }, path: '/', path_match: 'prefix', priority: null, middlewares: [], health_check: null, active: true }, actor)
+  const domain = await app.domains.create(
+    user.teamId,
+    project.id,
+    { domain: 'bench.berth.test', tls: false, active: true },
+    actor,
+  )
+  const route = await app.routes.create(
+    user.teamId,
+    domain.id,
+    {
+      target: { url: `http://127.0.0.1:${ports[0]}` },
+      path: '/',
+      path_match: 'prefix',
+      priority: null,
+      middlewares: [],
+      health_check: null,
+      active: true,
+    },
+    actor,
+  )
   const firstMs = await until(async () => (await get(httpPort, 'bench.berth.test')) === 'a')
 
   const liveMs: number[] = []
@@ -76,7 +113,9 @@ try {
   }
   console.log(`machine load (1/5/15 min): ${load()} (${availableParallelism()} CPUs)`)
   console.log(`first route live through Caddy after ${firstMs.toFixed(0)} ms`)
-  console.log(`committed route change -> live through Caddy: p50 ${percentile(liveMs, 50).toFixed(1)} ms, p99 ${percentile(liveMs, 99).toFixed(1)} ms, max ${Math.max(...liveMs).toFixed(1)} ms (target: within 1,000 ms; ${CHANGES} changes)`)
+  console.log(
+    `committed route change -> live through Caddy: p50 ${percentile(liveMs, 50).toFixed(1)} ms, p99 ${percentile(liveMs, 99).toFixed(1)} ms, max ${Math.max(...liveMs).toFixed(1)} ms (target: within 1,000 ms; ${CHANGES} changes)`,
+  )
 } finally {
   await app.close()
   caddy.kill('SIGTERM')

@@ -23,7 +23,10 @@ function median(values: number[]): number {
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-'))
 const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) })
 try {
-  const user = await app.users.create({ email: 'bench@example.com', password: 'bench-password', admin: true }, SYSTEM_ACTOR)
+  const user = await app.users.create(
+    { email: 'bench@example.com', password: 'bench-password', admin: true },
+    SYSTEM_ACTOR,
+  )
   const actor = { ...SYSTEM_ACTOR, teamId: user.teamId }
   const project = await app.projects.create(user.teamId, { name: 'bench' }, actor)
   const service = await app.services.create(user.teamId, project.id, { name: 'web', compose: composeFile(0) }, actor)
@@ -34,7 +37,12 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     let started = performance.now()
     for (let i = 0; i < UPDATES_PER_ROUND; i++) {
-      const written = await app.compose.update(user.teamId, service.id, { yaml: composeFile(version), baseVersion: version }, actor)
+      const written = await app.compose.update(
+        user.teamId,
+        service.id,
+        { yaml: composeFile(version), baseVersion: version },
+        actor,
+      )
       version = written.version
     }
     updateRates.push(UPDATES_PER_ROUND / ((performance.now() - started) / 1000))
@@ -44,8 +52,12 @@ try {
     readRates.push(READS_PER_ROUND / ((performance.now() - started) / 1000))
   }
   const fmt = (rates: number[]) => rates.map((r) => Math.round(r)).join(', ')
-  console.log(`versioned compose updates/s: median ${Math.round(median(updateRates))} (rounds: ${fmt(updateRates)}; target >= 2000)`)
-  console.log(`current-compose reads/s:     median ${Math.round(median(readRates))} (rounds: ${fmt(readRates)}; target >= 20000)`)
+  console.log(
+    `versioned compose updates/s: median ${Math.round(median(updateRates))} (rounds: ${fmt(updateRates)}; target >= 2000)`,
+  )
+  console.log(
+    `current-compose reads/s:     median ${Math.round(median(readRates))} (rounds: ${fmt(readRates)}; target >= 20000)`,
+  )
   console.log(`history length at the end: ${version} versions`)
 } finally {
   await app.close()

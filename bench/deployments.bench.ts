@@ -19,9 +19,16 @@ const LOOKUPS = 2_000
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
 const p99 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.99))]!
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const compose = (i: number) => `services:\n  web:\n    image: berth-test/busybox:1\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n    labels:\n      run: "${i}"\n`
-const down = (project: string) => execFileSync('docker', ['compose', '--project-name', project, 'down', '--volumes', '--remove-orphans', '--timeout', '0'], { stdio: 'ignore' })
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const compose = (i: number) =>
+  `services:\n  web:\n    image: berth-test/busybox:1\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n    labels:\n      run: "${i}"\n`
+const down = (project: string) =>
+  execFileSync(
+    'docker',
+    ['compose', '--project-name', project, 'down', '--volumes', '--remove-orphans', '--timeout', '0'],
+    { stdio: 'ignore' },
+  )
 
 async function platformOverhead() {
   const t = await startTestApp()
@@ -31,7 +38,9 @@ async function platformOverhead() {
   try {
     const token = await t.token(['root'])
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'bench' })).body.uuid
-    const serviceId = (await t.call(token, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: compose(0) })).body.uuid
+    const serviceId = (
+      await t.call(token, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: compose(0) })
+    ).body.uuid
     projects.push(composeProjectName(serviceId))
     const raw: number[] = []
     const berth: number[] = []
@@ -40,7 +49,11 @@ async function platformOverhead() {
       mkdirSync(rawDir, { recursive: true })
       writeFileSync(join(rawDir, 'compose.yaml'), compose(run))
       const started = performance.now()
-      execFileSync('docker', ['compose', '--project-name', rawProject, '--file', 'compose.yaml', 'up', '-d', '--remove-orphans'], { cwd: rawDir, stdio: 'ignore' })
+      execFileSync(
+        'docker',
+        ['compose', '--project-name', rawProject, '--file', 'compose.yaml', 'up', '-d', '--remove-orphans'],
+        { cwd: rawDir, stdio: 'ignore' },
+      )
       const took = performance.now() - started
       down(rawProject)
       return took
@@ -75,8 +88,12 @@ async function platformOverhead() {
       }
     }
     const ratio = median(berth) / median(raw)
-    console.log(`one-container deployment: raw docker compose up -d median ${fmt(median(raw) / 1000, 2)} s (runs: ${raw.map((r) => fmt(r / 1000, 2)).join(', ')})`)
-    console.log(`                          through Berth (API to finished) median ${fmt(median(berth) / 1000, 2)} s (runs: ${berth.map((r) => fmt(r / 1000, 2)).join(', ')})`)
+    console.log(
+      `one-container deployment: raw docker compose up -d median ${fmt(median(raw) / 1000, 2)} s (runs: ${raw.map((r) => fmt(r / 1000, 2)).join(', ')})`,
+    )
+    console.log(
+      `                          through Berth (API to finished) median ${fmt(median(berth) / 1000, 2)} s (runs: ${berth.map((r) => fmt(r / 1000, 2)).join(', ')})`,
+    )
     console.log(`                          overhead ratio ${fmt(ratio, 2)}x (target <= 1.2x)`)
   } finally {
     for (const p of projects) down(p)
@@ -97,9 +114,12 @@ async function historyQueries() {
     const sqlite = openSqlite(path)
     const TEAMS = 100
     const RESOURCES = 10_000
-    const insertDeployment = sqlite.prepare(`insert into deployments (id, team_id, resource_type, resource_id, resource_name, server_id, server_name, action, status, trigger, compose_version, force, pull_latest_images, stop_before_start, exit_code, message, created_by, created_at, started_at, finished_at)
+    const insertDeployment =
+      sqlite.prepare(`insert into deployments (id, team_id, resource_type, resource_id, resource_name, server_id, server_name, action, status, trigger, compose_version, force, pull_latest_images, stop_before_start, exit_code, message, created_by, created_at, started_at, finished_at)
       values (?, ?, ?, ?, ?, 'server-1', 'localhost', 'deploy', ?, 'api', 1, 0, 0, 0, 0, null, 'bench', ?, ?, ?)`)
-    const insertLog = sqlite.prepare(`insert into deployment_logs (deployment_id, seq, ts, stream, output, hidden) values (?, ?, ?, 'stdout', ?, 0)`)
+    const insertLog = sqlite.prepare(
+      `insert into deployment_logs (deployment_id, seq, ts, stream, output, hidden) values (?, ?, ?, 'stdout', ?, 0)`,
+    )
     const idOf = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`
     const resourceOf = (r: number) => `10000000-0000-4000-8000-${r.toString(16).padStart(12, '0')}`
     const linesPer = Math.max(1, Math.floor(LOG_LINES / DEPLOYMENTS))
@@ -110,16 +130,35 @@ async function historyQueries() {
         const r = i % RESOURCES
         const team = `team-${r % TEAMS}`
         const at = new Date(base + i * 1000).toISOString()
-        const status = i >= DEPLOYMENTS - 500 ? (i % 2 ? 'queued' : 'in_progress') : i % 10 === 0 ? 'failed' : 'finished'
-        insertDeployment.run(idOf(i), team, r % 5 === 0 ? 'database' : 'service', resourceOf(r), `res-${r}`, status, at, at, status === 'finished' || status === 'failed' ? at : null)
-        for (let s = 1; s <= linesPer; s++) insertLog.run(idOf(i), s, at, `#${s} step output line for deployment ${i}, layer sha256:${(i * 31 + s).toString(16)}`)
+        const status =
+          i >= DEPLOYMENTS - 500 ? (i % 2 ? 'queued' : 'in_progress') : i % 10 === 0 ? 'failed' : 'finished'
+        insertDeployment.run(
+          idOf(i),
+          team,
+          r % 5 === 0 ? 'database' : 'service',
+          resourceOf(r),
+          `res-${r}`,
+          status,
+          at,
+          at,
+          status === 'finished' || status === 'failed' ? at : null,
+        )
+        for (let s = 1; s <= linesPer; s++)
+          insertLog.run(
+            idOf(i),
+            s,
+            at,
+            `#${s} step output line for deployment ${i}, layer sha256:${(i * 31 + s).toString(16)}`,
+          )
       }
     })
     for (let i = 0; i < DEPLOYMENTS; i += 10_000) load(i, Math.min(DEPLOYMENTS, i + 10_000))
     sqlite.pragma('wal_checkpoint(TRUNCATE)')
     sqlite.exec('analyze')
     sqlite.close()
-    console.log(`loaded ${fmt(DEPLOYMENTS)} deployments and ${fmt(DEPLOYMENTS * linesPer)} log lines in ${fmt((performance.now() - loadStarted) / 1000, 1)} s`)
+    console.log(
+      `loaded ${fmt(DEPLOYMENTS)} deployments and ${fmt(DEPLOYMENTS * linesPer)} log lines in ${fmt((performance.now() - loadStarted) / 1000, 1)} s`,
+    )
 
     const reopened = openDatabase({ dialect: 'sqlite', path })
     const db = reopened.db
@@ -140,13 +179,21 @@ async function historyQueries() {
     })
     const history = await time(async () => {
       const r = rand(RESOURCES)
-      await listForResource(db, `team-${r % TEAMS}`, r % 5 === 0 ? 'database' : 'service', resourceOf(r), rand(5) * 10, 10)
+      await listForResource(
+        db,
+        `team-${r % TEAMS}`,
+        r % 5 === 0 ? 'database' : 'service',
+        resourceOf(r),
+        rand(5) * 10,
+        10,
+      )
     })
     const active = await time(async () => {
       await listActive(db, `team-${rand(TEAMS)}`)
     })
     await reopened.close()
-    const line = (name: string, s: number[], target: number) => console.log(`${name}: p50 ${fmt(median(s), 3)} ms, p99 ${fmt(p99(s), 3)} ms (target p99 < ${target} ms)`)
+    const line = (name: string, s: number[], target: number) =>
+      console.log(`${name}: p50 ${fmt(median(s), 3)} ms, p99 ${fmt(p99(s), 3)} ms (target p99 < ${target} ms)`)
     line('deployment by uuid', byUuid, 5)
     line("one resource's paginated history (count + page of 10)", history, 10)
     line('team-wide queued/in-progress list', active, 20)

@@ -22,7 +22,8 @@ const SECRETS = Array.from({ length: 50 }, (_, i) => `s3cr3t-${i}-${Math.random(
 
 const TEMPLATES = [
   (i: number) => `#${i % 40} [web ${i % 7}/9] RUN npm ci --omit=dev --no-audit --prefer-offline`,
-  (i: number) => `#${i % 40} sha256:${(i * 2654435761).toString(16).padStart(12, '0')}0f9e8d7c6b5a 12.${i % 10}MB / 48.3MB ${i % 100}%`,
+  (i: number) =>
+    `#${i % 40} sha256:${(i * 2654435761).toString(16).padStart(12, '0')}0f9e8d7c6b5a 12.${i % 10}MB / 48.3MB ${i % 100}%`,
   (i: number) => ` Container shop-web-${i % 3}  Started                                              0.${i % 10}s`,
   (i: number) => `npm WARN deprecated package-${i % 500}@1.${i % 9}.0: use something else (line ${i})`,
   (i: number) => `connecting to postgres://app:${SECRETS[i % SECRETS.length]}@db:5432/app attempt ${i}`,
@@ -57,10 +58,31 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const id = `00000000-0000-4000-8000-${String(run).padStart(12, '0')}`
     const now = new Date().toISOString()
-    await db.insertInto('deployments').values({
-      id, team_id: 't', resource_type: 'service', resource_id: `r${run}`, resource_name: 'r', server_id: 's', server_name: 's', action: 'deploy', status: 'in_progress',
-      trigger: 'api', compose_version: 1, force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: 'bench', created_at: now, started_at: now, finished_at: null,
-    }).execute()
+    await db
+      .insertInto('deployments')
+      .values({
+        id,
+        team_id: 't',
+        resource_type: 'service',
+        resource_id: `r${run}`,
+        resource_name: 'r',
+        server_id: 's',
+        server_name: 's',
+        action: 'deploy',
+        status: 'in_progress',
+        trigger: 'api',
+        compose_version: 1,
+        force: 0,
+        pull_latest_images: 0,
+        stop_before_start: 0,
+        exit_code: null,
+        message: null,
+        created_by: 'bench',
+        created_at: now,
+        started_at: now,
+        finished_at: null,
+      })
+      .execute()
     const writer = createLogWriter({ db, deploymentId: id, firstSeq: 1, redact })
     const segments: number[] = []
     const cpuStarted = process.cpuUsage()
@@ -77,17 +99,27 @@ try {
     firstSegment.push(segments[0]!)
     lastSegment.push(segments[segments.length - 1]!)
   }
-  const check = await db.selectFrom('deployment_logs').select((eb) => eb.fn.countAll<number>().as('n')).where('output', 'like', '%s3cr3t-%').executeTakeFirstOrThrow()
+  const check = await db
+    .selectFrom('deployment_logs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('output', 'like', '%s3cr3t-%')
+    .executeTakeFirstOrThrow()
   if (Number(check.n) !== 0) throw new Error('a secret reached storage')
   await database.close()
 
   // --- Reference 1: plain batched inserts (no redaction, no writer) ------------------------
   const sqlite = openSqlite(join(dir, 'berth.db'))
-  const insert = sqlite.prepare('insert into deployment_logs (deployment_id, seq, ts, stream, output, hidden) values (?, ?, ?, ?, ?, 0)')
+  const insert = sqlite.prepare(
+    'insert into deployment_logs (deployment_id, seq, ts, stream, output, hidden) values (?, ?, ?, ?, ?, 0)',
+  )
   const plainRates: number[] = []
   for (let run = 0; run < RUNS; run++) {
     const id = `plain-${run}`
-    sqlite.prepare("insert into deployments (id, team_id, resource_type, resource_id, resource_name, server_id, server_name, action, status, trigger, force, pull_latest_images, stop_before_start, created_by, created_at) values (?, 't', 'service', 'p', 'p', 's', 's', 'deploy', 'finished', 'api', 0, 0, 0, 'b', ?)").run(id, new Date().toISOString())
+    sqlite
+      .prepare(
+        "insert into deployments (id, team_id, resource_type, resource_id, resource_name, server_id, server_name, action, status, trigger, force, pull_latest_images, stop_before_start, created_by, created_at) values (?, 't', 'service', 'p', 'p', 's', 's', 'deploy', 'finished', 'api', 0, 0, 0, 'b', ?)",
+      )
+      .run(id, new Date().toISOString())
     const batch = sqlite.transaction((from: number) => {
       for (let i = from; i < from + 1000; i++) insert.run(id, i + 1, new Date().toISOString(), 'stdout', line(i))
     })
@@ -108,7 +140,14 @@ try {
   let jsonDone = 0
   for (let i = 0; i < JSON_LINES && performance.now() - jsonStarted < JSON_BUDGET_MS; i++, jsonDone++) {
     const logs = JSON.parse((read.get() as { logs: string }).logs) as unknown[]
-    logs.push({ command: null, output: redact(line(i)), type: 'stdout', timestamp: new Date().toISOString(), hidden: false, batch: 1 })
+    logs.push({
+      command: null,
+      output: redact(line(i)),
+      type: 'stdout',
+      timestamp: new Date().toISOString(),
+      hidden: false,
+      batch: 1,
+    })
     write.run(JSON.stringify(logs))
     if ((i + 1) % window === 0) {
       const now = performance.now()
@@ -120,14 +159,26 @@ try {
   sqlite.close()
 
   const perLineUs = (ms: number[]) => ((median(ms) * 1000) / SEGMENT).toFixed(2)
-  console.log(`machine load (1/5/15 min) before the writer runs: ${loadBefore}, after the whole bench: ${load()} (${availableParallelism()} CPUs)`)
-  console.log(`log lines ingested/s (Berth writer, redaction of ${SECRETS.length} secrets on, batched rows): median ${fmt(median(rates))} = ${(median(rates) / TARGET).toFixed(2)} x the 100,000 target (runs: ${rates.map(fmt).join(', ')})`)
-  console.log(`  per CPU-second of this process: median ${fmt(median(cpuRates))} lines = ${(median(cpuRates) / TARGET).toFixed(2)} x target (runs: ${cpuRates.map(fmt).join(', ')})`)
-  console.log(`  append cost, lines 1-${fmt(SEGMENT)}: ${perLineUs(firstSegment)} µs/line; lines ${fmt(LINES - SEGMENT + 1)}-${fmt(LINES)}: ${perLineUs(lastSegment)} µs/line (flat = similar)`)
-  console.log(`plain batched SQLite inserts (reference, no redaction): median ${fmt(median(plainRates))} lines/s (runs: ${plainRates.map(fmt).join(', ')})`)
+  console.log(
+    `machine load (1/5/15 min) before the writer runs: ${loadBefore}, after the whole bench: ${load()} (${availableParallelism()} CPUs)`,
+  )
+  console.log(
+    `log lines ingested/s (Berth writer, redaction of ${SECRETS.length} secrets on, batched rows): median ${fmt(median(rates))} = ${(median(rates) / TARGET).toFixed(2)} x the 100,000 target (runs: ${rates.map(fmt).join(', ')})`,
+  )
+  console.log(
+    `  per CPU-second of this process: median ${fmt(median(cpuRates))} lines = ${(median(cpuRates) / TARGET).toFixed(2)} x target (runs: ${cpuRates.map(fmt).join(', ')})`,
+  )
+  console.log(
+    `  append cost, lines 1-${fmt(SEGMENT)}: ${perLineUs(firstSegment)} µs/line; lines ${fmt(LINES - SEGMENT + 1)}-${fmt(LINES)}: ${perLineUs(lastSegment)} µs/line (flat = similar)`,
+  )
+  console.log(
+    `plain batched SQLite inserts (reference, no redaction): median ${fmt(median(plainRates))} lines/s (runs: ${plainRates.map(fmt).join(', ')})`,
+  )
   const pick = (at: number) => jsonRates.find((r) => r.at === at)?.rate ?? NaN
   const lastJson = jsonRates[jsonRates.length - 1]
-  console.log(`JSON column rewritten per line (reference): ${fmt(pick(window))} lines/s at line ${window}, ${fmt(pick(1000))} at line 1,000, ${fmt(lastJson?.rate ?? NaN)} at line ${fmt(lastJson?.at ?? 0)}; ${fmt(jsonTotal)} lines/s over all ${fmt(jsonDone)}${jsonDone < JSON_LINES ? ` (stopped at the ${JSON_BUDGET_MS / 1000} s budget)` : ''}`)
+  console.log(
+    `JSON column rewritten per line (reference): ${fmt(pick(window))} lines/s at line ${window}, ${fmt(pick(1000))} at line 1,000, ${fmt(lastJson?.rate ?? NaN)} at line ${fmt(lastJson?.at ?? 0)}; ${fmt(jsonTotal)} lines/s over all ${fmt(jsonDone)}${jsonDone < JSON_LINES ? ` (stopped at the ${JSON_BUDGET_MS / 1000} s budget)` : ''}`,
+  )
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

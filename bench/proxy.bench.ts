@@ -39,9 +39,14 @@ function percentile(values: number[], p: number): number {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-proxy-bench-'))
-const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BERTH_PROXY_RECONCILE_SECONDS: '3600' }) })
+const app = await buildApp({
+  config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BERTH_PROXY_RECONCILE_SECONDS: '3600' }),
+})
 try {
-  const user = await app.users.create({ email: 'bench@example.com', password: 'bench-password', admin: true }, SYSTEM_ACTOR)
+  const user = await app.users.create(
+    { email: 'bench@example.com', password: 'bench-password', admin: true },
+    SYSTEM_ACTOR,
+  )
   const actor = { ...SYSTEM_ACTOR, teamId: user.teamId }
 
   // Seeded with bulk inserts: the API path is measured below, on the changes.
@@ -51,19 +56,69 @@ try {
     const now = nowIso()
     for (let p = 0; p < PROJECTS; p++) {
       const projectId = newId()
-      await trx.insertInto('projects').values({ id: projectId, team_id: user.teamId, name: `project-${p}`, description: '', created_at: now, updated_at: now }).execute()
+      await trx
+        .insertInto('projects')
+        .values({
+          id: projectId,
+          team_id: user.teamId,
+          name: `project-${p}`,
+          description: '',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute()
       const mwId = newId()
-      await trx.insertInto('proxy_middlewares').values({ id: mwId, project_id: projectId, name: 'gzip', type: 'compress', config: '{}', created_at: now, updated_at: now }).execute()
+      await trx
+        .insertInto('proxy_middlewares')
+        .values({
+          id: mwId,
+          project_id: projectId,
+          name: 'gzip',
+          type: 'compress',
+          config: '{}',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute()
       for (let d = 0; d < DOMAINS_PER_PROJECT; d++) {
         const domainId = newId()
         const full = `d${d}.p${p}.bench.example.com`
-        await trx.insertInto('proxy_domains').values({ id: domainId, project_id: projectId, domain: full, subdomain: null, full_domain: full, tls: d % 2, cert_resolver: null, active: 1, created_at: now, updated_at: now }).execute()
+        await trx
+          .insertInto('proxy_domains')
+          .values({
+            id: domainId,
+            project_id: projectId,
+            domain: full,
+            subdomain: null,
+            full_domain: full,
+            tls: d % 2,
+            cert_resolver: null,
+            active: 1,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute()
         const routes = Array.from({ length: ROUTES_PER_DOMAIN }, (_, r) => ({
-          id: newId(), domain_id: domainId, target_type: 'url' as const, service_id: null, compose_service: null, port: null, url: `http://10.${p % 250}.${d}.${r}:8080`,
-          path: r === 0 ? '/' : `/r${r}`, path_match: 'prefix' as const, priority: r === 0 ? null : r, health_check: null, active: 1, created_at: now, updated_at: now,
+          id: newId(),
+          domain_id: domainId,
+          target_type: 'url' as const,
+          service_id: null,
+          compose_service: null,
+          port: null,
+          url: `http://10.${p % 250}.${d}.${r}:8080`,
+          path: r === 0 ? '/' : `/r${r}`,
+          path_match: 'prefix' as const,
+          priority: r === 0 ? null : r,
+          health_check: null,
+          active: 1,
+          created_at: now,
+          updated_at: now,
         }))
         await trx.insertInto('proxy_routes').values(routes).execute()
-        await trx.insertInto('proxy_route_middlewares').values(routes.map((r) => ({ route_id: r.id, position: 0, middleware_id: mwId }))).execute()
+        await trx
+          .insertInto('proxy_route_middlewares')
+          .values(routes.map((r) => ({ route_id: r.id, position: 0, middleware_id: mwId })))
+          .execute()
         routeIds.push(...routes.map((r) => r.id))
       }
     }
@@ -93,13 +148,19 @@ try {
     noopMs.push(performance.now() - started)
     if (noop.files_written.length > 0) throw new Error(`a no-op sync wrote ${noop.files_written.length} files`)
   }
-  console.log(`full render + write into an empty directory (${written} files): median ${median(fullMs).toFixed(0)} ms = ${(median(fullMs) / 1000).toFixed(2)} x the 1 s budget; first round ${fullMs[0]!.toFixed(0)} ms (rounds: ${ms(fullMs)}; CPU ms: ${ms(fullCpuMs)})`)
-  console.log(`no-op full sync (periodic reconcile, unchanged projects not re-rendered): median ${median(noopMs).toFixed(0)} ms, 0 files written (rounds: ${ms(noopMs)})`)
+  console.log(
+    `full render + write into an empty directory (${written} files): median ${median(fullMs).toFixed(0)} ms = ${(median(fullMs) / 1000).toFixed(2)} x the 1 s budget; first round ${fullMs[0]!.toFixed(0)} ms (rounds: ${ms(fullMs)}; CPU ms: ${ms(fullCpuMs)})`,
+  )
+  console.log(
+    `no-op full sync (periodic reconcile, unchanged projects not re-rendered): median ${median(noopMs).toFixed(0)} ms, 0 files written (rounds: ${ms(noopMs)})`,
+  )
 
   const settings = await readSettings(app.db)
   const started = performance.now()
   const routing = await loadAllRouting(app.db)
-  console.log(`  parts: load all routing from the database ${(performance.now() - started).toFixed(0)} ms, render + validate every file (nothing cached) ${timed(() => planTraefik(routing, settings)).toFixed(0)} ms`)
+  console.log(
+    `  parts: load all routing from the database ${(performance.now() - started).toFixed(0)} ms, render + validate every file (nothing cached) ${timed(() => planTraefik(routing, settings)).toFixed(0)} ms`,
+  )
   await app.proxySync.runNow()
   console.log(`machine load after the full syncs: ${load()}`)
 
@@ -117,8 +178,12 @@ try {
     commitToRename.push(renamed - committed)
     callToRename.push(renamed - called)
   }
-  console.log(`committed route change -> file renamed: p50 ${percentile(commitToRename, 50).toFixed(2)} ms, p99 ${percentile(commitToRename, 99).toFixed(2)} ms (targets 10 / 50 ms; ${CHANGES} changes)`)
-  console.log(`API call (validate + commit + audit) -> file renamed: p50 ${percentile(callToRename, 50).toFixed(2)} ms, p99 ${percentile(callToRename, 99).toFixed(2)} ms`)
+  console.log(
+    `committed route change -> file renamed: p50 ${percentile(commitToRename, 50).toFixed(2)} ms, p99 ${percentile(commitToRename, 99).toFixed(2)} ms (targets 10 / 50 ms; ${CHANGES} changes)`,
+  )
+  console.log(
+    `API call (validate + commit + audit) -> file renamed: p50 ${percentile(callToRename, 50).toFixed(2)} ms, p99 ${percentile(callToRename, 99).toFixed(2)} ms`,
+  )
   const last = app.proxySync.status().last_run
   console.log(`last incremental run: ${last?.files_written.length} file written in ${last?.duration_ms} ms`)
 } finally {

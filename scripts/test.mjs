@@ -121,7 +121,9 @@ if (filters.length === 0) {
   ]
   const failed = checks.find(([, args]) => !staticCheck(args))
   if (failed) {
-    console.log(`${failed[0]} failed${failed[0] === 'format and lint' ? ' (npx biome check --write . fixes most of it)' : ''}`)
+    console.log(
+      `${failed[0]} failed${failed[0] === 'format and lint' ? ' (npx biome check --write . fixes most of it)' : ''}`,
+    )
     console.log('0 passed, 1 failed, 0 skipped')
     process.exit(1)
   }

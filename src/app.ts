@@ -32,14 +32,28 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({ config, logDestination, proxyNetwork }: { config: Config; logDestination?: NodeJS.WritableStream; proxyNetwork?: ProxyNetwork }) {
+export async function buildApp({
+  config,
+  logDestination,
+  proxyNetwork,
+}: {
+  config: Config
+  logDestination?: NodeJS.WritableStream
+  proxyNetwork?: ProxyNetwork
+}) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
-  const database = openDatabase(config.database, (error) => logger.warn({ err: error }, 'a PostgreSQL connection broke; the next query opens a new one'))
+  const database = openDatabase(config.database, (error) =>
+    logger.warn({ err: error }, 'a PostgreSQL connection broke; the next query opens a new one'),
+  )
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
     const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
-    await verifyAppKey(database.db, cipher, config.appKey !== undefined ? 'BERTH_APP_KEY' : join(config.dataDir, APP_KEY_FILE))
+    await verifyAppKey(
+      database.db,
+      cipher,
+      config.appKey !== undefined ? 'BERTH_APP_KEY' : join(config.dataDir, APP_KEY_FILE),
+    )
     const db = database.db
     const audit = createAuditService()
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
@@ -50,9 +64,18 @@ export async function buildApp({ config, logDestination, proxyNetwork }: { confi
     registerCoreMetrics(metrics, { database, backups })
     const proxy = createProxyServices({ db, audit, events, logger, config })
     // Routed compose services join the proxy's network under the alias the proxy dials.
-    const routedNetwork: ProxyNetwork = { name: PROXY_NETWORK, composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId), aliasFor: upstreamAlias }
+    const routedNetwork: ProxyNetwork = {
+      name: PROXY_NETWORK,
+      composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId),
+      aliasFor: upstreamAlias,
+    }
     const deploymentsModule = createDeploymentsModule({
-      db, audit, events, env, cipher, logger,
+      db,
+      audit,
+      events,
+      env,
+      cipher,
+      logger,
       dataDir: config.dataDir,
       deployTimeoutMs: config.deployTimeoutMs,
       retention: config.deploymentRetention,

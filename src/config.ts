@@ -62,7 +62,12 @@ const envSchema = z.object({
   BERTH_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   BERTH_RETENTION_FAILED_DAYS: z.coerce.number().int().min(1).default(180),
   BERTH_RETENTION_KEEP_LAST: z.coerce.number().int().min(0).default(10),
-  BERTH_DEPLOY_TIMEOUT_SECONDS: z.coerce.number({ message: 'BERTH_DEPLOY_TIMEOUT_SECONDS must be a number' }).int().min(1).max(86400).default(900),
+  BERTH_DEPLOY_TIMEOUT_SECONDS: z.coerce
+    .number({ message: 'BERTH_DEPLOY_TIMEOUT_SECONDS must be a number' })
+    .int()
+    .min(1)
+    .max(86400)
+    .default(900),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -72,7 +77,9 @@ function backupSchedule(text: string, problems: string[]): string | null {
     new Cron(text, { paused: true }).stop()
     return text
   } catch (error) {
-    problems.push(`BERTH_BACKUP_SCHEDULE "${text}" is not a cron expression (${(error as Error).message}); use e.g. "0 2 * * *" or "off"`)
+    problems.push(
+      `BERTH_BACKUP_SCHEDULE "${text}" is not a cron expression (${(error as Error).message}); use e.g. "0 2 * * *" or "off"`,
+    )
     return null
   }
 }
@@ -114,11 +121,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
-    deploymentRetention: { keepDays: e.BERTH_RETENTION_DAYS, keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS, keepLastPerResource: e.BERTH_RETENTION_KEEP_LAST },
+    deploymentRetention: {
+      keepDays: e.BERTH_RETENTION_DAYS,
+      keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,
+      keepLastPerResource: e.BERTH_RETENTION_KEEP_LAST,
+    },
     admin:
       e.BERTH_ADMIN_EMAIL && e.BERTH_ADMIN_PASSWORD
         ? { email: e.BERTH_ADMIN_EMAIL, password: e.BERTH_ADMIN_PASSWORD }
         : undefined,
-    backups: { dir: resolve(e.BERTH_BACKUP_DIR ?? `${dataDir}/backups`), schedule, retentionDays: e.BERTH_BACKUP_RETENTION_DAYS },
+    backups: {
+      dir: resolve(e.BERTH_BACKUP_DIR ?? `${dataDir}/backups`),
+      schedule,
+      retentionDays: e.BERTH_BACKUP_RETENTION_DAYS,
+    },
   }
 }

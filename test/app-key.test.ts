@@ -19,10 +19,23 @@ describe('the app key', () => {
   it('refuses to start with another key than the one the stored secrets were encrypted with, and changes nothing', async () => {
     const env = { BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await databaseEnvFor(dataDir)) }
     const first = await buildApp({ config: loadConfig(env) })
-    const user = await first.users.create({ email: 'keys@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
+    const user = await first.users.create(
+      { email: 'keys@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Default' },
+      SYSTEM_ACTOR,
+    )
     const project = await first.projects.create(user.teamId, { name: 'keys' }, { ...SYSTEM_ACTOR, teamId: user.teamId })
-    const service = await first.services.create(user.teamId, project.id, { name: 'web', compose: 'services:\n  web:\n    image: nginx\n' }, { ...SYSTEM_ACTOR, teamId: user.teamId })
-    await first.env.put(user.teamId, service.id, { TOKEN: { value: 'hunter2-secret', secret: true } }, { ...SYSTEM_ACTOR, teamId: user.teamId })
+    const service = await first.services.create(
+      user.teamId,
+      project.id,
+      { name: 'web', compose: 'services:\n  web:\n    image: nginx\n' },
+      { ...SYSTEM_ACTOR, teamId: user.teamId },
+    )
+    await first.env.put(
+      user.teamId,
+      service.id,
+      { TOKEN: { value: 'hunter2-secret', secret: true } },
+      { ...SYSTEM_ACTOR, teamId: user.teamId },
+    )
     await first.close()
 
     await assert.rejects(

@@ -39,7 +39,11 @@ describe('authentication and tokens', () => {
   })
 
   it('logs in with a session cookie that is httpOnly and SameSite=Strict, and logs out', async () => {
-    const login = await t.server.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'alice@example.com', password: ADMIN_PASSWORD } })
+    const login = await t.server.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'alice@example.com', password: ADMIN_PASSWORD },
+    })
     assert.equal(login.statusCode, 200)
     const setCookie = String(login.headers['set-cookie'])
     assert.match(setCookie, /berth_session=/)
@@ -50,12 +54,21 @@ describe('authentication and tokens', () => {
     assert.equal(me.statusCode, 200)
     assert.equal(me.json().user.email, 'alice@example.com')
     assert.deepEqual(me.json().abilities, ['root'])
-    assert.equal((await t.server.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } })).statusCode, 204)
+    assert.equal(
+      (await t.server.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } })).statusCode,
+      204,
+    )
     assert.equal((await t.server.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode, 401)
   })
 
   it('rejects a wrong password with 401, audits it, and rate-limits repeated failures with 429 and Retry-After', async () => {
-    const attempt = () => t.server.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { email: 'alice@example.com', password: 'wrong-password' } })
+    const attempt = () =>
+      t.server.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: '10.9.9.9',
+        payload: { email: 'alice@example.com', password: 'wrong-password' },
+      })
     const first = await attempt()
     assert.equal(first.statusCode, 401)
     assert.equal(first.json().error.message, 'The e-mail or password is wrong.')
@@ -64,9 +77,16 @@ describe('authentication and tokens', () => {
     assert.equal(limited.statusCode, 429)
     assert.equal(limited.json().error.code, 'rate_limited')
     assert.ok(Number(limited.headers['retry-after']) > 0)
-    const failures = await t.app.db.selectFrom('audit_log').selectAll().where('action', '=', 'auth.login_failed').execute()
+    const failures = await t.app.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'auth.login_failed')
+      .execute()
     assert.equal(failures.length, 5)
-    assert.ok(failures.every((f) => !f.details.includes('wrong-password')), 'the tried password is never audited')
+    assert.ok(
+      failures.every((f) => !f.details.includes('wrong-password')),
+      'the tried password is never audited',
+    )
   })
 
   it('creates a token shown once, lists it without its secret, and revokes it', async () => {
@@ -83,7 +103,11 @@ describe('authentication and tokens', () => {
     assert.equal((await t.call(root, 'DELETE', `/api/v1/tokens/${created.body.uuid}`)).status, 204)
     assert.equal((await t.call(created.body.token, 'GET', '/api/v1/me')).status, 401)
     assert.equal((await t.call(root, 'DELETE', `/api/v1/tokens/${created.body.uuid}`)).status, 404)
-    const stored = await t.app.db.selectFrom('api_tokens').select('token_hash').where('id', '=', created.body.uuid).executeTakeFirstOrThrow()
+    const stored = await t.app.db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', created.body.uuid)
+      .executeTakeFirstOrThrow()
     assert.notEqual(stored.token_hash, created.body.token)
   })
 
@@ -103,11 +127,23 @@ describe('authentication and tokens', () => {
 
   it('rejects an expired token and a token request with a past expiry', async () => {
     const root = await t.token(['root'])
-    const past = await t.call(root, 'POST', '/api/v1/tokens', { name: 'old', abilities: ['read'], expires_at: '2020-01-01T00:00:00Z' })
+    const past = await t.call(root, 'POST', '/api/v1/tokens', {
+      name: 'old',
+      abilities: ['read'],
+      expires_at: '2020-01-01T00:00:00Z',
+    })
     assert.equal(past.status, 400)
     assert.equal(past.body.error.code, 'invalid_expiry')
-    const soon = await t.call(root, 'POST', '/api/v1/tokens', { name: 'soon', abilities: ['read'], expires_at: new Date(Date.now() + 60_000).toISOString() })
-    await t.app.db.updateTable('api_tokens').set({ expires_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', soon.body.uuid).execute()
+    const soon = await t.call(root, 'POST', '/api/v1/tokens', {
+      name: 'soon',
+      abilities: ['read'],
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+    })
+    await t.app.db
+      .updateTable('api_tokens')
+      .set({ expires_at: '2020-01-01T00:00:00.000Z' })
+      .where('id', '=', soon.body.uuid)
+      .execute()
     assert.equal((await t.call(soon.body.token, 'GET', '/api/v1/me')).status, 401)
   })
 

@@ -19,7 +19,11 @@ const fileHash = (path: string) => createHash('sha256').update(readFileSync(path
 function dumpTables(path: string): Record<string, unknown[]> {
   const db = new SqliteDatabase(path, { readonly: true })
   try {
-    const tables = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((t) => t.name)
+    const tables = (
+      db
+        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+        .all() as { name: string }[]
+    ).map((t) => t.name)
     return Object.fromEntries(tables.map((t) => [t, db.prepare(`select * from "${t}" order by rowid`).all()]))
   } finally {
     db.close()
@@ -34,13 +38,18 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
     t = await startTestApp({ BERTH_BACKUP_SCHEDULE: 'off' })
     root = await t.token(['root'])
     const project = await t.call(root, 'POST', '/api/v1/projects', { name: 'kept' })
-    await t.call(root, 'POST', `/api/v1/projects/${project.body.uuid}/services`, { name: 'web', compose: SAMPLE_COMPOSE })
+    await t.call(root, 'POST', `/api/v1/projects/${project.body.uuid}/services`, {
+      name: 'web',
+      compose: SAMPLE_COMPOSE,
+    })
   })
   after(() => t.close())
 
   it('takes a consistent backup while another process commits 1,000 transactions', async () => {
     const dbPath = join(t.dataDir, 'berth.db')
-    const writer = spawn(process.execPath, [join(REPO_ROOT, 'test/support/writer-loop.mjs'), dbPath, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const writer = spawn(process.execPath, [join(REPO_ROOT, 'test/support/writer-loop.mjs'), dbPath, '1000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let committed = 0
     writer.stdout.on('data', (chunk: Buffer) => (committed = Number(chunk.toString().trim().split('\n').pop())))
     const exited = new Promise((resolve) => writer.on('exit', resolve))
@@ -59,10 +68,21 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
     await verifyAndDecompress(join(t.dataDir, 'backups', res.body.file_name), unpacked)
     const copy = new SqliteDatabase(unpacked, { readonly: true })
     assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok')
-    const ticks = (copy.prepare("select resource_id from audit_log where action = 'writer.tick' order by id").all() as { resource_id: string }[]).map((r) => Number(r.resource_id))
+    const ticks = (
+      copy.prepare("select resource_id from audit_log where action = 'writer.tick' order by id").all() as {
+        resource_id: string
+      }[]
+    ).map((r) => Number(r.resource_id))
     copy.close()
-    assert.ok(ticks.length >= committedBefore, `every transaction committed before the backup started is in it (${ticks.length} >= ${committedBefore})`)
-    assert.deepEqual(ticks, Array.from({ length: ticks.length }, (_, i) => i + 1), 'the copy holds a gap-free prefix of the commits')
+    assert.ok(
+      ticks.length >= committedBefore,
+      `every transaction committed before the backup started is in it (${ticks.length} >= ${committedBefore})`,
+    )
+    assert.deepEqual(
+      ticks,
+      Array.from({ length: ticks.length }, (_, i) => i + 1),
+      'the copy holds a gap-free prefix of the commits',
+    )
   })
 
   it('lists backups with size, checksum and verified flag, and downloads them for root only', async () => {
@@ -70,7 +90,11 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
     const backup = list.body.backups[0]
     assert.ok(backup.size_bytes > 0)
     assert.match(backup.sha256, /^[0-9a-f]{64}$/)
-    const download = await t.server.inject({ method: 'GET', url: `/api/v1/backups/${backup.id}/download`, headers: { authorization: `Bearer ${root}` } })
+    const download = await t.server.inject({
+      method: 'GET',
+      url: `/api/v1/backups/${backup.id}/download`,
+      headers: { authorization: `Bearer ${root}` },
+    })
     assert.equal(download.statusCode, 200)
     assert.equal(createHash('sha256').update(download.rawPayload).digest('hex'), backup.sha256)
     const writer = await t.token(['read', 'write', 'deploy', 'read:sensitive'])
@@ -80,11 +104,22 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
   it('runs scheduled backups and prunes old ones, keeping recent ones', async () => {
     const before = (await t.app.backups.list()).length
     const old = await t.app.backups.create('test', SYSTEM_ACTOR)
-    await t.app.db.updateTable('backups').set({ started_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', old.id).execute()
-    const scheduler = startBackupScheduler({ backups: t.app.backups, schedule: '* * * * * *', retentionDays: 7, logger: t.app.logger })
+    await t.app.db
+      .updateTable('backups')
+      .set({ started_at: '2020-01-01T00:00:00.000Z' })
+      .where('id', '=', old.id)
+      .execute()
+    const scheduler = startBackupScheduler({
+      backups: t.app.backups,
+      schedule: '* * * * * *',
+      retentionDays: 7,
+      logger: t.app.logger,
+    })
     const done = async () => {
       const list = await t.app.backups.list()
-      return list.some((b) => b.trigger === 'schedule' && b.status === 'succeeded') && !list.some((b) => b.id === old.id)
+      return (
+        list.some((b) => b.trigger === 'schedule' && b.status === 'succeeded') && !list.some((b) => b.id === old.id)
+      )
     }
     try {
       const deadline = Date.now() + 15_000
@@ -93,7 +128,10 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
       scheduler.stop()
     }
     const after = await t.app.backups.list()
-    assert.ok(after.some((b) => b.trigger === 'schedule' && b.status === 'succeeded'), 'a scheduled backup ran')
+    assert.ok(
+      after.some((b) => b.trigger === 'schedule' && b.status === 'succeeded'),
+      'a scheduled backup ran',
+    )
     assert.ok(!after.some((b) => b.id === old.id), 'the 2020 backup was pruned')
     assert.ok(!existsSync(join(t.dataDir, 'backups', old.file_name)), 'its file is gone')
     assert.ok(after.length >= before, 'recent backups are kept')
@@ -157,7 +195,11 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
 
     assert.equal(fileHash(live), before, 'the live database is byte-for-byte unchanged')
     const added = readdirSync(t.dataDir).filter((f) => !entriesBefore.includes(f))
-    assert.deepEqual(added.sort(), ['foreign.db.gz', 'foreign.db.gz.sha256', 'truncated.db.gz', 'truncated.db.gz.sha256'], 'no staging or safety files are left behind')
+    assert.deepEqual(
+      added.sort(),
+      ['foreign.db.gz', 'foreign.db.gz.sha256', 'truncated.db.gz', 'truncated.db.gz.sha256'],
+      'no staging or safety files are left behind',
+    )
     t = await startTestAppIn(t.dataDir, { BERTH_BACKUP_SCHEDULE: 'off' })
   })
 })
@@ -190,7 +232,8 @@ describe('health and metrics', () => {
     const res = await t.server.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/)
-    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)( -?[0-9]+)?$/i
+    const sample =
+      /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)( -?[0-9]+)?$/i
     for (const line of res.body.split('\n').filter((l) => l && !l.startsWith('#'))) assert.match(line, sample)
     assert.match(res.body, /berth_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} 1/)
     assert.match(res.body, /^berth_backup_age_seconds -1$/m)

@@ -21,11 +21,13 @@ const LIVE_DEADLINE_MS = 15_000
 /** Two busybox web servers, each answering with its own name (and at /v2/ with "v2-" and its name). */
 const SITE_COMPOSE = `services:
 ${['web', 'api']
-  .map((name) => `  ${name}:
+  .map(
+    (name) => `  ${name}:
     image: ${TEST_IMAGE}
     command: ["sh", "-c", "mkdir -p /srv/v2 && echo ok-${name} > /srv/index.html && echo v2-${name} > /srv/v2/index.html && exec httpd -f -p 80 -h /srv"]
     stop_grace_period: 1s
-`)
+`,
+  )
   .join('')}`
 
 /** GET through the proxy with a Host header; resolves with status and body. */
@@ -53,8 +55,17 @@ async function within(limitMs: number, what: string, check: () => Promise<boolea
 }
 
 describe('Caddy as the proxy, end to end', () => {
-  it('routes by Host header to a service Berth deployed, follows route changes, stops routing a deleted domain, repairs drift', { timeout: 240_000 }, async (t) => {
-    if (!requireTools(t, [['caddy', ['version']], ['ldd', ['--version']]]) || !(await requireDocker(t))) return
+  it('routes by Host header to a service Berth deployed, follows route changes, stops routing a deleted domain, repairs drift', {
+    timeout: 240_000,
+  }, async (t) => {
+    if (
+      !requireTools(t, [
+        ['caddy', ['version']],
+        ['ldd', ['--version']],
+      ]) ||
+      !(await requireDocker(t))
+    )
+      return
     const cleanup: (() => void | Promise<void>)[] = []
     try {
       const workDir = mkdtempSync(join(tmpdir(), 'berth-caddy-'))
@@ -65,18 +76,35 @@ describe('Caddy as the proxy, end to end', () => {
       const app = await startTestApp()
       cleanup.push(() => app.close())
       const root = await app.token(['root'])
-      const put = await app.call(root, 'PUT', '/api/v1/settings', { proxy: 'caddy', caddy_admin_url: caddy.adminUrl, caddy_http_listen: ':80', http_to_https_redirect: false })
+      const put = await app.call(root, 'PUT', '/api/v1/settings', {
+        proxy: 'caddy',
+        caddy_admin_url: caddy.adminUrl,
+        caddy_http_listen: ':80',
+        http_to_https_redirect: false,
+      })
       assert.equal(put.status, 200, JSON.stringify(put.body))
       app.app.proxySync.start(app.app.events)
 
       const project = (await app.call(root, 'POST', '/api/v1/projects', { name: 'e2e' })).body.uuid
       const serviceId = await createService(app, root, project, 'site', SITE_COMPOSE)
       cleanup.push(() => removeProject(composeProjectName(serviceId)))
-      const domain = (await app.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'app.berth.test', tls: false })).body
-      await app.call(root, 'POST', `/api/v1/projects/${project}/middlewares`, { name: 'strip-api', type: 'strip-prefix', config: { prefixes: ['/api'] } })
-      const route = await app.call(root, 'POST', `/api/v1/domains/${domain.id}/routes`, { target: { service: serviceId, compose_service: 'web', port: 80 } })
+      const domain = (
+        await app.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'app.berth.test', tls: false })
+      ).body
+      await app.call(root, 'POST', `/api/v1/projects/${project}/middlewares`, {
+        name: 'strip-api',
+        type: 'strip-prefix',
+        config: { prefixes: ['/api'] },
+      })
+      const route = await app.call(root, 'POST', `/api/v1/domains/${domain.id}/routes`, {
+        target: { service: serviceId, compose_service: 'web', port: 80 },
+      })
       assert.equal(route.status, 201, JSON.stringify(route.body))
-      const apiRoute = await app.call(root, 'POST', `/api/v1/domains/${domain.id}/routes`, { target: { service: serviceId, compose_service: 'api', port: 80 }, path: '/api', middlewares: ['strip-api'] })
+      const apiRoute = await app.call(root, 'POST', `/api/v1/domains/${domain.id}/routes`, {
+        target: { service: serviceId, compose_service: 'api', port: 80 },
+        path: '/api',
+        middlewares: ['strip-api'],
+      })
       assert.equal(apiRoute.status, 201, JSON.stringify(apiRoute.body))
 
       // Deployed after the routes exist, so both compose services join the shared network under their aliases.
@@ -85,28 +113,67 @@ describe('Caddy as the proxy, end to end', () => {
       assert.equal(deployment.status, 'finished', log)
       assert.match(log, /Attaching api, web to the (newly created )?network berth/)
 
-      const firstMs = await within(LIVE_DEADLINE_MS, 'the deployed service answering through Caddy', async () => (await get(caddy.ip, 'app.berth.test')).body === 'ok-web\n')
-      assert.equal((await get(caddy.ip, 'app.berth.test', '/api/')).body, 'ok-api\n', 'the path route reaches the other compose service, prefix stripped')
+      const firstMs = await within(
+        LIVE_DEADLINE_MS,
+        'the deployed service answering through Caddy',
+        async () => (await get(caddy.ip, 'app.berth.test')).body === 'ok-web\n',
+      )
+      assert.equal(
+        (await get(caddy.ip, 'app.berth.test', '/api/')).body,
+        'ok-api\n',
+        'the path route reaches the other compose service, prefix stripped',
+      )
       assert.notEqual((await get(caddy.ip, 'other.berth.test')).body, 'ok-web\n', 'another host is not routed')
 
       assert.equal((await get(caddy.ip, 'app.berth.test', '/v2/')).body, 'v2-web\n')
-      const moved = await app.call(root, 'PATCH', `/api/v1/routes/${apiRoute.body.id}`, { path: '/v2', middlewares: [] })
+      const moved = await app.call(root, 'PATCH', `/api/v1/routes/${apiRoute.body.id}`, {
+        path: '/v2',
+        middlewares: [],
+      })
       assert.equal(moved.status, 200, JSON.stringify(moved.body))
-      const pathMs = await within(LIVE_DEADLINE_MS, 'the new path being live', async () => (await get(caddy.ip, 'app.berth.test', '/v2/')).body === 'v2-api\n')
+      const pathMs = await within(
+        LIVE_DEADLINE_MS,
+        'the new path being live',
+        async () => (await get(caddy.ip, 'app.berth.test', '/v2/')).body === 'v2-api\n',
+      )
 
-      const retarget = await app.call(root, 'PATCH', `/api/v1/routes/${route.body.id}`, { target: { service: serviceId, compose_service: 'api', port: 80 } })
+      const retarget = await app.call(root, 'PATCH', `/api/v1/routes/${route.body.id}`, {
+        target: { service: serviceId, compose_service: 'api', port: 80 },
+      })
       assert.equal(retarget.status, 200, JSON.stringify(retarget.body))
-      const targetMs = await within(LIVE_DEADLINE_MS, 'the new target being live', async () => (await get(caddy.ip, 'app.berth.test')).body === 'ok-api\n')
-      t.diagnostic(`live through Caddy: first route ${firstMs.toFixed(0)} ms after the deployment, path change ${pathMs.toFixed(0)} ms, target change ${targetMs.toFixed(0)} ms`)
+      const targetMs = await within(
+        LIVE_DEADLINE_MS,
+        'the new target being live',
+        async () => (await get(caddy.ip, 'app.berth.test')).body === 'ok-api\n',
+      )
+      t.diagnostic(
+        `live through Caddy: first route ${firstMs.toFixed(0)} ms after the deployment, path change ${pathMs.toFixed(0)} ms, target change ${targetMs.toFixed(0)} ms`,
+      )
 
       assert.equal((await app.call(root, 'DELETE', `/api/v1/domains/${domain.id}`)).status, 204)
-      await within(LIVE_DEADLINE_MS, 'routing to stop after the domain was deleted', async () => !(await get(caddy.ip, 'app.berth.test')).body.includes('ok'))
+      await within(
+        LIVE_DEADLINE_MS,
+        'routing to stop after the domain was deleted',
+        async () => !(await get(caddy.ip, 'app.berth.test')).body.includes('ok'),
+      )
 
       // Drift: someone replaces Caddy's configuration behind Berth's back; a full run restores it.
-      const again = (await app.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'again.berth.test', tls: false })).body
-      await app.call(root, 'POST', `/api/v1/domains/${again.id}/routes`, { target: { service: serviceId, compose_service: 'web', port: 80 } })
-      await within(LIVE_DEADLINE_MS, 'the new domain routing', async () => (await get(caddy.ip, 'again.berth.test')).body === 'ok-web\n')
-      await fetch(`${caddy.adminUrl}/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ admin: { listen: `${caddy.ip}:2019` } }) })
+      const again = (
+        await app.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'again.berth.test', tls: false })
+      ).body
+      await app.call(root, 'POST', `/api/v1/domains/${again.id}/routes`, {
+        target: { service: serviceId, compose_service: 'web', port: 80 },
+      })
+      await within(
+        LIVE_DEADLINE_MS,
+        'the new domain routing',
+        async () => (await get(caddy.ip, 'again.berth.test')).body === 'ok-web\n',
+      )
+      await fetch(`${caddy.adminUrl}/load`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ admin: { listen: `${caddy.ip}:2019` } }),
+      })
       const run = await app.app.proxySync.runNow()
       assert.deepEqual(run.drift_repaired, ['caddy:admin-api'])
       assert.equal((await get(caddy.ip, 'again.berth.test')).body, 'ok-web\n')

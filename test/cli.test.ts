@@ -44,13 +44,23 @@ describe('berth CLI', () => {
     const weak = berth(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'], env, 'short\n')
     assert.equal(weak.status, 1)
     assert.match(weak.stderr, /at least 8 characters/)
-    const user = berth(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'], env, 'a-long-password\n')
+    const user = berth(
+      ['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'],
+      env,
+      'a-long-password\n',
+    )
     assert.equal(user.status, 0, user.stderr)
     assert.equal(user.stdout, '')
-    const token = berth(['token', 'create', '--email', 'ops@example.com', '--name', 'cli', '--abilities', 'read,write,deploy'], env)
+    const token = berth(
+      ['token', 'create', '--email', 'ops@example.com', '--name', 'cli', '--abilities', 'read,write,deploy'],
+      env,
+    )
     assert.equal(token.status, 0, token.stderr)
     assert.match(token.stdout, /^berth_[A-Za-z0-9_-]{43}\n$/)
-    const unknown = berth(['token', 'create', '--email', 'ops@example.com', '--name', 'x', '--abilities', 'read,fly'], env)
+    const unknown = berth(
+      ['token', 'create', '--email', 'ops@example.com', '--name', 'x', '--abilities', 'read,fly'],
+      env,
+    )
     assert.equal(unknown.status, 1)
     assert.match(unknown.stderr, /Unknown abilities: fly/)
   })
@@ -58,15 +68,30 @@ describe('berth CLI', () => {
   it('works on the same data dir while the server runs, over a real port', async () => {
     const server = await startServer(env)
     try {
-      const token = berth(['token', 'create', '--email', 'ops@example.com', '--name', 'live', '--abilities', 'read,write'], env).stdout.trim()
+      const token = berth(
+        ['token', 'create', '--email', 'ops@example.com', '--name', 'live', '--abilities', 'read,write'],
+        env,
+      ).stdout.trim()
       const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-      const project = await fetch(`${server.url}/api/v1/projects`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'live' }) })
+      const project = await fetch(`${server.url}/api/v1/projects`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'live' }),
+      })
       assert.equal(project.status, 201)
       const health = await fetch(`${server.url}/health`)
       assert.equal(health.status, 200)
-      const second = berth(['user', 'create', '--email', 'dev@example.com', '--password-stdin'], env, 'another-long-password')
+      const second = berth(
+        ['user', 'create', '--email', 'dev@example.com', '--password-stdin'],
+        env,
+        'another-long-password',
+      )
       assert.equal(second.status, 0, second.stderr)
-      const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dev@example.com', password: 'another-long-password' }) })
+      const login = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'dev@example.com', password: 'another-long-password' }),
+      })
       assert.equal(login.status, 200)
       // A second server on the same data dir would claim deployments under the same worker id.
       const twin = berth(['serve'], { ...env, PORT: '0' })
@@ -97,7 +122,8 @@ describe('berth CLI', () => {
     assert.doesNotMatch(dry.stdout, /Backup/)
 
     const first = berth(['import', tree], env)
-    if (TEST_DIALECT === 'sqlite') assert.match(first.stdout, /Backup of the database before import: .*pre-import-.*\.db/)
+    if (TEST_DIALECT === 'sqlite')
+      assert.match(first.stdout, /Backup of the database before import: .*pre-import-.*\.db/)
     else assert.match(first.stdout, /No backup taken: .*pg_dump/)
     assert.match(first.stdout, /imported\s+apps\/wordpress\/sites\/blog\/docker-compose.yml -> wordpress\/blog/)
     assert.match(first.stdout, /imported\s+apps\/php\/sites\/Shop_Front\/docker-compose.yml -> php\/shop-front/)

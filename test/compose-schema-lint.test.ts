@@ -9,7 +9,9 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js'
 import { validateComposeText } from '../src/compose/compose.validate.js'
 import { parseYamlSafely } from '../src/compose/compose.yaml.js'
 
-const schema = JSON.parse(readFileSync(new URL('../../shared/schemas/compose-spec.json', import.meta.url), 'utf8')) as object
+const schema = JSON.parse(
+  readFileSync(new URL('../../shared/schemas/compose-spec.json', import.meta.url), 'utf8'),
+) as object
 // The schema is written for compose-go's validator: union types and untyped keywords are
 // deliberate there, so Ajv's strict mode would only produce noise.
 const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(schema)
@@ -89,22 +91,67 @@ x-berth: {owner: ops}
 
 const REJECTED: { name: string; yaml: string; path: string; pointer: string }[] = [
   { name: 'services as a list', yaml: 'services: [web]\n', path: 'services', pointer: '/services' },
-  { name: 'a service that is not a mapping', yaml: 'services:\n  web: 3\n', path: 'services.web', pointer: '/services/web' },
-  { name: 'a numeric image', yaml: 'services:\n  web:\n    image: 3\n', path: 'services.web.image', pointer: '/services/web/image' },
-  { name: 'a numeric build', yaml: 'services:\n  web:\n    build: 3\n', path: 'services.web.build', pointer: '/services/web/build' },
-  { name: 'an invalid service name', yaml: 'services:\n  "my web":\n    image: nginx\n', path: 'services["my web"]', pointer: '/services/my web' },
-  { name: 'an invalid top-level key', yaml: 'services:\n  web:\n    image: nginx\n"foo bar": 1\n', path: '["foo bar"]', pointer: '/foo bar' },
+  {
+    name: 'a service that is not a mapping',
+    yaml: 'services:\n  web: 3\n',
+    path: 'services.web',
+    pointer: '/services/web',
+  },
+  {
+    name: 'a numeric image',
+    yaml: 'services:\n  web:\n    image: 3\n',
+    path: 'services.web.image',
+    pointer: '/services/web/image',
+  },
+  {
+    name: 'a numeric build',
+    yaml: 'services:\n  web:\n    build: 3\n',
+    path: 'services.web.build',
+    pointer: '/services/web/build',
+  },
+  {
+    name: 'an invalid service name',
+    yaml: 'services:\n  "my web":\n    image: nginx\n',
+    path: 'services["my web"]',
+    pointer: '/services/my web',
+  },
+  {
+    name: 'an invalid top-level key',
+    yaml: 'services:\n  web:\n    image: nginx\n"foo bar": 1\n',
+    path: '["foo bar"]',
+    pointer: '/foo bar',
+  },
   ...[
     ['ports as a string', 'ports: "80:80"', 'services.web.ports', '/services/web/ports'],
     ['a port given as a list', 'ports: [[80]]', 'services.web.ports[0]', '/services/web/ports/0'],
-    ['a boolean port target', 'ports: [{target: true}]', 'services.web.ports[0].target', '/services/web/ports/0/target'],
-    ['a long-syntax volume without type', 'volumes: [{target: /a}]', 'services.web.volumes[0].type', '/services/web/volumes/0'],
-    ['an unknown volume type', 'volumes: [{type: nfs, target: /a}]', 'services.web.volumes[0].type', '/services/web/volumes/0'],
+    [
+      'a boolean port target',
+      'ports: [{target: true}]',
+      'services.web.ports[0].target',
+      '/services/web/ports/0/target',
+    ],
+    [
+      'a long-syntax volume without type',
+      'volumes: [{target: /a}]',
+      'services.web.volumes[0].type',
+      '/services/web/volumes/0',
+    ],
+    [
+      'an unknown volume type',
+      'volumes: [{type: nfs, target: /a}]',
+      'services.web.volumes[0].type',
+      '/services/web/volumes/0',
+    ],
     ['a numeric volume', 'volumes: [3]', 'services.web.volumes[0]', '/services/web/volumes/0'],
     ['networks as a string', 'networks: front', 'services.web.networks', '/services/web/networks'],
     ['a nested label value', 'labels: {a: [1]}', 'services.web.labels.a', '/services/web/labels'],
     ['environment as a string', 'environment: "A=1"', 'services.web.environment', '/services/web/environment'],
-  ].map(([name = '', lines = '', path = '', pointer = '']) => ({ name, yaml: `services:\n  web:\n    image: nginx\n    ${lines}\n`, path, pointer })),
+  ].map(([name = '', lines = '', path = '', pointer = '']) => ({
+    name,
+    yaml: `services:\n  web:\n    image: nginx\n    ${lines}\n`,
+    path,
+    pointer,
+  })),
   {
     name: 'a dependency without a condition',
     yaml: 'services:\n  web:\n    image: nginx\n    depends_on: {db: {}}\n  db:\n    image: postgres\n',
@@ -115,7 +162,12 @@ const REJECTED: { name: string; yaml: string; path: string; pointer: string }[] 
     ['an empty top-level volumes', 'volumes:\n', 'volumes', '/volumes'],
     ['a numeric network definition', 'networks:\n  front: 1\n', 'networks.front', '/networks/front'],
     ['an empty secret definition', 'secrets:\n  token:\n', 'secrets.token', '/secrets/token'],
-  ].map(([name = '', tail = '', path = '', pointer = '']) => ({ name, yaml: `services:\n  web:\n    image: nginx\n${tail}`, path, pointer })),
+  ].map(([name = '', tail = '', path = '', pointer = '']) => ({
+    name,
+    yaml: `services:\n  web:\n    image: nginx\n${tail}`,
+    path,
+    pointer,
+  })),
 ]
 
 describe('the compose validator against the Compose Specification schema', () => {
@@ -129,11 +181,16 @@ describe('the compose validator against the Compose Specification schema', () =>
     it(`rejects ${name} at ${path || '(root)'}, which the schema rejects at the same place`, () => {
       const result = validateComposeText(yaml)
       assert.ok(!result.ok, 'our validator accepted it')
-      assert.ok(result.issues.some((issue) => issue.path === path), JSON.stringify(result.issues))
+      assert.ok(
+        result.issues.some((issue) => issue.path === path),
+        JSON.stringify(result.issues),
+      )
       const errors = schemaErrors(parsedValue(yaml))
       assert.ok(errors.length > 0, 'the schema accepted it')
       // An error at the pointer, above it (additionalProperties, oneOf) or below it counts.
-      const related = errors.some(({ instancePath }) => pointer.startsWith(instancePath) || instancePath.startsWith(pointer))
+      const related = errors.some(
+        ({ instancePath }) => pointer.startsWith(instancePath) || instancePath.startsWith(pointer),
+      )
       assert.ok(related, JSON.stringify(errors.map((error) => error.instancePath)))
     })
   }

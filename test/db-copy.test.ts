@@ -11,7 +11,9 @@ import { TEST_DIALECT, databaseEnvFor, dropTestDatabase } from './support/dialec
 import { SAMPLE_COMPOSE, composeWithPort, startTestAppIn, type TestApp } from './support/harness.js'
 
 // Needs both databases: it runs in the PostgreSQL pass, reading an SQLite file it makes itself.
-describe('berth db copy --from sqlite: --to postgres://', { skip: TEST_DIALECT === 'postgres' ? false : 'runs in the PostgreSQL pass' }, () => {
+describe('berth db copy --from sqlite: --to postgres://', {
+  skip: TEST_DIALECT === 'postgres' ? false : 'runs in the PostgreSQL pass',
+}, () => {
   let sqliteDir: string
   let pgDir: string
   let token: string
@@ -21,12 +23,23 @@ describe('berth db copy --from sqlite: --to postgres://', { skip: TEST_DIALECT =
     sqliteDir = mkdtempSync(join(tmpdir(), 'berth-copy-src-'))
     pgDir = mkdtempSync(join(tmpdir(), 'berth-copy-dst-'))
     const source = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: sqliteDir, LOG_LEVEL: 'silent' }) })
-    const user = await source.users.create({ email: 'mover@example.com', password: 'mover-password', admin: true }, SYSTEM_ACTOR)
+    const user = await source.users.create(
+      { email: 'mover@example.com', password: 'mover-password', admin: true },
+      SYSTEM_ACTOR,
+    )
     const actor = { ...SYSTEM_ACTOR, teamId: user.teamId }
-    token = (await source.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'move', abilities: ['root'] }, actor)).token
+    token = (
+      await source.tokens.create(
+        { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
+        { name: 'move', abilities: ['root'] },
+        actor,
+      )
+    ).token
     const project = await source.projects.create(user.teamId, { name: 'moving' }, actor)
-    serviceId = (await source.services.create(user.teamId, project.id, { name: 'web', compose: SAMPLE_COMPOSE }, actor)).id
-    for (let v = 1; v <= 3; v++) await source.compose.update(user.teamId, serviceId, { yaml: composeWithPort(7000 + v), baseVersion: v }, actor)
+    serviceId = (await source.services.create(user.teamId, project.id, { name: 'web', compose: SAMPLE_COMPOSE }, actor))
+      .id
+    for (let v = 1; v <= 3; v++)
+      await source.compose.update(user.teamId, serviceId, { yaml: composeWithPort(7000 + v), baseVersion: v }, actor)
     await source.env.put(user.teamId, serviceId, { SECRET: { value: 'moved-secret-value', secret: true } }, actor)
     await source.close()
   })
@@ -38,19 +51,26 @@ describe('berth db copy --from sqlite: --to postgres://', { skip: TEST_DIALECT =
 
   it('copies every row, verifies the counts, and Berth runs on the copy (tokens, history, secrets, new writes)', async () => {
     const { DATABASE_URL } = await databaseEnvFor(pgDir)
-    const run = berth(['db', 'copy', '--from', `sqlite:${join(sqliteDir, 'berth.db')}`, '--to', DATABASE_URL!], { BERTH_DATA_DIR: sqliteDir })
+    const run = berth(['db', 'copy', '--from', `sqlite:${join(sqliteDir, 'berth.db')}`, '--to', DATABASE_URL!], {
+      BERTH_DATA_DIR: sqliteDir,
+    })
     assert.equal(run.status, 0, run.stderr)
     assert.match(run.stderr, /compose_versions\s+4 rows, counts match/)
     assert.match(run.stderr, /audit_log\s+\d+ rows, counts match/)
 
-    const again = berth(['db', 'copy', '--from', `sqlite:${join(sqliteDir, 'berth.db')}`, '--to', DATABASE_URL!], { BERTH_DATA_DIR: sqliteDir })
+    const again = berth(['db', 'copy', '--from', `sqlite:${join(sqliteDir, 'berth.db')}`, '--to', DATABASE_URL!], {
+      BERTH_DATA_DIR: sqliteDir,
+    })
     assert.equal(again.status, 1)
     assert.match(again.stderr, /target database is not empty/)
 
     // Same data dir: the app key there decrypts the copied secrets.
     target = await startTestAppIn(sqliteDir, { DATABASE_URL: DATABASE_URL! })
     const versions = await target.call(token, 'GET', `/api/v1/services/${serviceId}/compose/versions`)
-    assert.deepEqual(versions.body.versions.map((v: { version: number }) => v.version), [4, 3, 2, 1])
+    assert.deepEqual(
+      versions.body.versions.map((v: { version: number }) => v.version),
+      [4, 3, 2, 1],
+    )
     const env = await target.call(token, 'GET', `/api/v1/services/${serviceId}/env`)
     assert.equal(env.body.env.SECRET.value, 'moved-secret-value')
     const created = await target.call(token, 'POST', '/api/v1/projects', { name: 'after-move' })

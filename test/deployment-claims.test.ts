@@ -25,20 +25,51 @@ describe('claiming queued deployments from two connections at once', { skip: onl
   })
 
   it('never claims a deployment twice and never exceeds the server limit together', async () => {
-    const server = await t.app.db.selectFrom('servers').select(['id', 'name']).where('name', '=', 'localhost').executeTakeFirstOrThrow()
+    const server = await t.app.db
+      .selectFrom('servers')
+      .select(['id', 'name'])
+      .where('name', '=', 'localhost')
+      .executeTakeFirstOrThrow()
     const now = new Date().toISOString()
     for (let i = 0; i < 8; i++) {
-      await t.app.db.insertInto('deployments').values({
-        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, team_id: 'team', resource_type: 'service', resource_id: `resource-${i}`, resource_name: `r${i}`,
-        server_id: server.id, server_name: server.name, action: 'deploy', status: 'queued', trigger: 'api', compose_version: 1, force: 0, pull_latest_images: 0,
-        stop_before_start: 0, exit_code: null, message: null, created_by: 'test', created_at: now, started_at: null, finished_at: null,
-      }).execute()
+      await t.app.db
+        .insertInto('deployments')
+        .values({
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          team_id: 'team',
+          resource_type: 'service',
+          resource_id: `resource-${i}`,
+          resource_name: `r${i}`,
+          server_id: server.id,
+          server_name: server.name,
+          action: 'deploy',
+          status: 'queued',
+          trigger: 'api',
+          compose_version: 1,
+          force: 0,
+          pull_latest_images: 0,
+          stop_before_start: 0,
+          exit_code: null,
+          message: null,
+          created_by: 'test',
+          created_at: now,
+          started_at: null,
+          finished_at: null,
+        })
+        .execute()
     }
     const claimed = []
     for (let round = 0; round < 5; round++) {
-      const [a, b] = await Promise.all([claimQueued(t.app.db, server.id, 2, 'worker-a'), claimQueued(other.db, server.id, 2, 'worker-b')])
+      const [a, b] = await Promise.all([
+        claimQueued(t.app.db, server.id, 2, 'worker-a'),
+        claimQueued(other.db, server.id, 2, 'worker-b'),
+      ])
       claimed.push(...a, ...b)
-      const running = await t.app.db.selectFrom('deployments').select('id').where('status', '=', 'in_progress').execute()
+      const running = await t.app.db
+        .selectFrom('deployments')
+        .select('id')
+        .where('status', '=', 'in_progress')
+        .execute()
       assert.ok(running.length <= 2, `round ${round}: ${running.length} in progress on a server limited to 2`)
     }
     const ids = claimed.map((d) => d.id)

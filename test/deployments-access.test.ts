@@ -17,7 +17,15 @@ describe('deployment access control, history after deletion and the proxy networ
   const projects: string[] = []
 
   before(async () => {
-    t = await startTestApp({}, { proxyNetwork: { name: PROXY_NETWORK_NAME, composeServicesToAttach: async (serviceId) => (routed.has(serviceId) ? ['web'] : []) } })
+    t = await startTestApp(
+      {},
+      {
+        proxyNetwork: {
+          name: PROXY_NETWORK_NAME,
+          composeServicesToAttach: async (serviceId) => (routed.has(serviceId) ? ['web'] : []),
+        },
+      },
+    )
     mine = await t.token(['root'], 'Default')
     theirs = await t.token(['root'], `Other ${Date.now()}`)
     projectId = (await t.call(mine, 'POST', '/api/v1/projects', { name: 'access' })).body.uuid
@@ -28,13 +36,24 @@ describe('deployment access control, history after deletion and the proxy networ
   })
 
   it("answers 404 for another team's deployments, servers, databases and resources", async () => {
-    const serviceId = await createService(t, mine, projectId, 'private', `services:\n  web:\n    image: ${TEST_IMAGE}\n    pull_policy: never\n`)
-    const server = (await t.call(mine, 'POST', '/api/v1/servers', { name: 'mine', docker_host: 'unix:///var/run/docker.sock' })).body.uuid
-    const database = (await t.call(mine, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'cache' })).body.uuid
+    const serviceId = await createService(
+      t,
+      mine,
+      projectId,
+      'private',
+      `services:\n  web:\n    image: ${TEST_IMAGE}\n    pull_policy: never\n`,
+    )
+    const server = (
+      await t.call(mine, 'POST', '/api/v1/servers', { name: 'mine', docker_host: 'unix:///var/run/docker.sock' })
+    ).body.uuid
+    const database = (
+      await t.call(mine, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'cache' })
+    ).body.uuid
     // Queued on a server that will never run it, so the test needs no Docker.
     await t.call(mine, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })
     await t.app.db.updateTable('servers').set({ concurrency_limit: 0 }).where('id', '=', server).execute()
-    const deploymentId = (await t.call(mine, 'POST', '/api/v1/deploy', { uuid: serviceId })).body.deployments[0].deployment_uuid
+    const deploymentId = (await t.call(mine, 'POST', '/api/v1/deploy', { uuid: serviceId })).body.deployments[0]
+      .deployment_uuid
     const attempts: [string, string, unknown?][] = [
       ['POST', '/api/v1/deploy', { uuid: serviceId }],
       ['GET', `/api/v1/deployments/${deploymentId}`],
@@ -71,7 +90,14 @@ describe('deployment access control, history after deletion and the proxy networ
     assert.equal(kept.body.resource_name, 'private')
     assert.match(await logText(t, mine, deploymentId), /Deployment cancelled: cancelled by .* before it started/)
     const audit = (await t.call(mine, 'GET', '/api/v1/audit')).body.items.map((i: any) => i.action)
-    for (const action of ['deployment.queued', 'deployment.cancelled', 'server.created', 'database.created', 'service.server_assigned']) assert.ok(audit.includes(action), action)
+    for (const action of [
+      'deployment.queued',
+      'deployment.cancelled',
+      'server.created',
+      'database.created',
+      'service.server_assigned',
+    ])
+      assert.ok(audit.includes(action), action)
     const reader = await t.token(['read'])
     assert.equal((await t.call(reader, 'POST', '/api/v1/deploy', { uuid: serviceId })).status, 403)
     assert.equal((await t.call(reader, 'GET', `/api/v1/deployments/${deploymentId}/logs`)).status, 403)
@@ -79,7 +105,13 @@ describe('deployment access control, history after deletion and the proxy networ
 
   it('queues a deployment from the CLI that the running server picks up, with trigger "cli"', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const id = await createService(t, mine, projectId, 'from-cli', `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`)
+    const id = await createService(
+      t,
+      mine,
+      projectId,
+      'from-cli',
+      `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
+    )
     projects.push(composeProjectName(id))
     const run = berth(['deploy', id], { BERTH_DATA_DIR: t.dataDir, ...(await databaseEnvFor(t.dataDir)) })
     assert.equal(run.status, 0, run.stderr)
@@ -92,14 +124,25 @@ describe('deployment access control, history after deletion and the proxy networ
 
   it('attaches the compose services the proxy routes to the shared external network', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const id = await createService(t, mine, projectId, 'routed', `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n  worker:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`)
+    const id = await createService(
+      t,
+      mine,
+      projectId,
+      'routed',
+      `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n  worker:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
+    )
     projects.push(composeProjectName(id))
     routed.add(id)
     const d = await waitForEnd(t, mine, await deploy(t, mine, id))
     assert.equal(d.status, 'finished', await logText(t, mine, d.deployment_uuid))
     assert.match(await logText(t, mine, d.deployment_uuid), /Attaching web to the (newly created )?network berth/)
     const networksOf = async (service: string) => {
-      const { stdout } = await docker(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', `${composeProjectName(id)}-${service}-1`])
+      const { stdout } = await docker([
+        'inspect',
+        '--format',
+        '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+        `${composeProjectName(id)}-${service}-1`,
+      ])
       return stdout.trim().split(' ').sort()
     }
     assert.deepEqual(await networksOf('web'), [PROXY_NETWORK_NAME, `${composeProjectName(id)}_default`].sort())

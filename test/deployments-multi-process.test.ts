@@ -16,7 +16,8 @@ import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from 
 
 // Two real `berth serve` processes, each with its own data dir, on one PostgreSQL database: the
 // set-up the issue names for larger installations. (SQLite is one process's embedded database.)
-const onlyPostgres = TEST_DIALECT === 'postgres' ? false : 'PostgreSQL-specific: several Berth processes share one database server'
+const onlyPostgres =
+  TEST_DIALECT === 'postgres' ? false : 'PostgreSQL-specific: several Berth processes share one database server'
 const QUICK_COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 
 type Berth = Awaited<ReturnType<typeof startServer>> & { api: Api }
@@ -46,7 +47,10 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
 
   /** The whole Server-Sent Events stream of a deployment's log, until its end event (or 20 s). */
   async function streamText(url: string, id: string): Promise<string> {
-    const res = await fetch(`${url}/api/v1/deployments/${id}/logs/stream`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) })
+    const res = await fetch(`${url}/api/v1/deployments/${id}/logs/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(20_000),
+    })
     assert.equal(res.status, 200)
     let text = ''
     const decoder = new TextDecoder()
@@ -58,20 +62,42 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
   }
 
   const ended = (api: Api, id: string, timeoutMs = 90_000) =>
-    waitFor(`deployment ${id} to end`, async () => {
-      const d = (await api('GET', `/deployments/${id}`)).body
-      return ENDED.includes(d.status) ? d : undefined
-    }, timeoutMs, 250)
+    waitFor(
+      `deployment ${id} to end`,
+      async () => {
+        const d = (await api('GET', `/deployments/${id}`)).body
+        return ENDED.includes(d.status) ? d : undefined
+      },
+      timeoutMs,
+      250,
+    )
 
   before(async () => {
     // The processes must share the app key: secrets written by one are read by the other.
     dbEnv = { ...(await databaseEnvFor(dataDirs[0]!)), BERTH_APP_KEY: randomBytes(32).toString('base64') }
-    const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDirs[0]!, LOG_LEVEL: 'silent', ...dbEnv }) })
-    const user = await setup.users.create({ email: `multi-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
-    token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'multi', abilities: ['root'] }, SYSTEM_ACTOR)).token
+    const setup = await buildApp({
+      config: loadConfig({ BERTH_DATA_DIR: dataDirs[0]!, LOG_LEVEL: 'silent', ...dbEnv }),
+    })
+    const user = await setup.users.create(
+      { email: `multi-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' },
+      SYSTEM_ACTOR,
+    )
+    token = (
+      await setup.tokens.create(
+        { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
+        { name: 'multi', abilities: ['root'] },
+        SYSTEM_ACTOR,
+      )
+    ).token
     await setup.close()
     a = await start(dataDirs[0]!)
-    serverId = (await a.api('POST', '/servers', { name: 'shared', docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 2 })).body.uuid
+    serverId = (
+      await a.api('POST', '/servers', {
+        name: 'shared',
+        docker_host: 'unix:///var/run/docker.sock',
+        concurrency_limit: 2,
+      })
+    ).body.uuid
     projectId = (await a.api('POST', '/projects', { name: 'multi' })).body.uuid
   })
 
@@ -87,10 +113,21 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     if (!(await requireDocker(ctx))) return
     const slow = await service('slow', SLOW_COMPOSE)
     const id = (await a.api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
-    await waitFor('the slow deployment to run compose', async () => (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+    await waitFor(
+      'the slow deployment to run compose',
+      async () =>
+        (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) =>
+          l.output.startsWith('$ docker compose'),
+        ),
+      30_000,
+    )
 
     b = await start(dataDirs[1]!)
-    assert.equal((await b.api('GET', `/deployments/${id}`)).body.status, 'in_progress', 'the second process did not take the first one\'s deployment for interrupted')
+    assert.equal(
+      (await b.api('GET', `/deployments/${id}`)).body.status,
+      'in_progress',
+      "the second process did not take the first one's deployment for interrupted",
+    )
 
     // A viewer of the second process sees the lines the first one writes, live, to the end.
     const stream = streamText(b.url, id)
@@ -109,15 +146,23 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     const services = []
     for (let i = 0; i < 6; i++) services.push(await service(`quick-${i}`, QUICK_COMPOSE))
     // Queued through both processes at once, so both workers claim from the same queue together.
-    const queued = await Promise.all(services.map(async (uuid, i) => {
-      const res = await (i % 2 === 0 ? a : b!).api('POST', '/deploy', { uuid })
-      assert.equal(res.status, 202, JSON.stringify(res.body))
-      return res.body.deployments[0].deployment_uuid as string
-    }))
+    const queued = await Promise.all(
+      services.map(async (uuid, i) => {
+        const res = await (i % 2 === 0 ? a : b!).api('POST', '/deploy', { uuid })
+        assert.equal(res.status, 202, JSON.stringify(res.body))
+        return res.body.deployments[0].deployment_uuid as string
+      }),
+    )
     for (const id of queued) {
       assert.equal((await ended(a.api, id)).status, 'finished')
-      const lines: string[] = (await a.api('GET', `/deployments/${id}/logs?limit=5000`)).body.lines.map((l: any) => l.output)
-      assert.equal(lines.filter((l) => l.startsWith('Starting deploy')).length, 1, `deployment ${id} ran once:\n${lines.join('\n')}`)
+      const lines: string[] = (await a.api('GET', `/deployments/${id}/logs?limit=5000`)).body.lines.map(
+        (l: any) => l.output,
+      )
+      assert.equal(
+        lines.filter((l) => l.startsWith('Starting deploy')).length,
+        1,
+        `deployment ${id} ran once:\n${lines.join('\n')}`,
+      )
       assert.equal(lines.filter((l) => l.startsWith('Deployment finished')).length, 1)
     }
   })
@@ -126,7 +171,14 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     if (!(await requireDocker(ctx)) || !b) return
     const slow = await service('orphaned', SLOW_COMPOSE)
     const id = (await a.api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
-    await waitFor('the deployment to run compose', async () => (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+    await waitFor(
+      'the deployment to run compose',
+      async () =>
+        (await a.api('GET', `/deployments/${id}/logs`)).body.lines?.some((l: any) =>
+          l.output.startsWith('$ docker compose'),
+        ),
+      30_000,
+    )
     a.child.kill('SIGKILL')
     await new Promise((resolve) => a.child.once('close', resolve))
     // Heartbeats go stale after 30 s, and the survivor looks every 5 s.

@@ -13,7 +13,6 @@ import { bearerApi, startServer } from './support/cli.js'
 import { databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { startTestAppIn } from './support/harness.js'
 
-
 /** Alive and not a zombie (this machine's PID 1 may not reap orphans). */
 function processRuns(pid: number): boolean {
   try {
@@ -41,22 +40,56 @@ describe('crash safety', () => {
     // The same database the harness will reopen: SQLite in the data dir, or this pass's PostgreSQL one.
     const dbEnv = await databaseEnvFor(dataDir)
     const setup = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...dbEnv }) })
-    const user = await setup.users.create({ email: `restart-${Date.now()}@example.com`, password: 'correct-horse-battery', admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
-    const token = (await setup.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'restart', abilities: ['root'] }, SYSTEM_ACTOR)).token
+    const user = await setup.users.create(
+      {
+        email: `restart-${Date.now()}@example.com`,
+        password: 'correct-horse-battery',
+        admin: true,
+        teamName: 'Default',
+      },
+      SYSTEM_ACTOR,
+    )
+    const token = (
+      await setup.tokens.create(
+        { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
+        { name: 'restart', abilities: ['root'] },
+        SYSTEM_ACTOR,
+      )
+    ).token
     await setup.close()
 
     // A real `berth serve` process, so it can be killed for real.
     const { child, url } = await startServer({ BERTH_DATA_DIR: dataDir, ...dbEnv })
     const api = bearerApi(url, token)
     try {
-      const serverId = (await api('POST', '/servers', { name: 'one-at-a-time', docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 1 })).body.uuid
+      const serverId = (
+        await api('POST', '/servers', {
+          name: 'one-at-a-time',
+          docker_host: 'unix:///var/run/docker.sock',
+          concurrency_limit: 1,
+        })
+      ).body.uuid
       const projectId = (await api('POST', '/projects', { name: 'restart' })).body.uuid
-      const slow = (await api('POST', `/projects/${projectId}/services`, { name: 'slow', compose: SLOW_COMPOSE })).body.uuid
-      const quick = (await api('POST', `/projects/${projectId}/services`, { name: 'quick', compose: `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n` })).body.uuid
+      const slow = (await api('POST', `/projects/${projectId}/services`, { name: 'slow', compose: SLOW_COMPOSE })).body
+        .uuid
+      const quick = (
+        await api('POST', `/projects/${projectId}/services`, {
+          name: 'quick',
+          compose: `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
+        })
+      ).body.uuid
       projects.push(composeProjectName(slow), composeProjectName(quick))
-      for (const id of [slow, quick]) assert.equal((await api('PUT', `/services/${id}/server`, { server_uuid: serverId })).status, 200)
+      for (const id of [slow, quick])
+        assert.equal((await api('PUT', `/services/${id}/server`, { server_uuid: serverId })).status, 200)
       const stuck = (await api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
-      await waitFor('the slow deployment to run compose', async () => (await api('GET', `/deployments/${stuck}/logs`)).body.lines?.some((l: any) => l.output.startsWith('$ docker compose')), 30_000)
+      await waitFor(
+        'the slow deployment to run compose',
+        async () =>
+          (await api('GET', `/deployments/${stuck}/logs`)).body.lines?.some((l: any) =>
+            l.output.startsWith('$ docker compose'),
+          ),
+        30_000,
+      )
       const waiting = (await api('POST', '/deploy', { uuid: quick })).body.deployments[0].deployment_uuid
       assert.equal((await api('GET', `/deployments/${waiting}`)).body.status, 'queued')
       child.kill('SIGKILL')
@@ -65,15 +98,21 @@ describe('crash safety', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     }
 
-    const leftover = (await (async () => {
-      const { openDatabase } = await import('../src/db/connection.js')
-      const peek = openDatabase(loadConfig({ BERTH_DATA_DIR: dataDir, ...dbEnv }).database)
-      try {
-        return await peek.db.selectFrom('deployments').select('process_id').where('status', '=', 'in_progress').executeTakeFirstOrThrow()
-      } finally {
-        await peek.close()
-      }
-    })()).process_id
+    const leftover = (
+      await (async () => {
+        const { openDatabase } = await import('../src/db/connection.js')
+        const peek = openDatabase(loadConfig({ BERTH_DATA_DIR: dataDir, ...dbEnv }).database)
+        try {
+          return await peek.db
+            .selectFrom('deployments')
+            .select('process_id')
+            .where('status', '=', 'in_progress')
+            .executeTakeFirstOrThrow()
+        } finally {
+          await peek.close()
+        }
+      })()
+    ).process_id
     assert.ok(leftover, 'the running compose process group was recorded')
 
     const t = await startTestAppIn(dataDir)
@@ -83,17 +122,43 @@ describe('crash safety', () => {
       const [interrupted, next] = rows
       assert.equal(interrupted!.status, 'failed')
       assert.equal(interrupted!.message, 'interrupted: Berth restarted')
-      const lines = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq', 'desc').limit(1).execute()
+      const lines = await t.app.db
+        .selectFrom('deployment_logs')
+        .select('output')
+        .where('deployment_id', '=', interrupted!.id)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .execute()
       assert.equal(lines[0]!.output, 'Deployment failed: interrupted: Berth restarted')
-      const all = await t.app.db.selectFrom('deployment_logs').select('output').where('deployment_id', '=', interrupted!.id).orderBy('seq').execute()
+      const all = await t.app.db
+        .selectFrom('deployment_logs')
+        .select('output')
+        .where('deployment_id', '=', interrupted!.id)
+        .orderBy('seq')
+        .execute()
       // The orphan either died on its own (its output pipe broke) or the restarted Berth stopped it.
-      if (all.some((l) => l.output.startsWith('Stopped the compose process group'))) assert.match(all[all.length - 2]!.output, /^Stopped the compose process group \d+ left running by the previous Berth$/)
-      const ended = await waitFor('the queued deployment to run after the restart', async () => {
-        const d = await t.app.db.selectFrom('deployments').selectAll().where('id', '=', next!.id).executeTakeFirstOrThrow()
-        return ENDED.includes(d.status) ? d : undefined
-      }, 60_000)
+      if (all.some((l) => l.output.startsWith('Stopped the compose process group')))
+        assert.match(
+          all[all.length - 2]!.output,
+          /^Stopped the compose process group \d+ left running by the previous Berth$/,
+        )
+      const ended = await waitFor(
+        'the queued deployment to run after the restart',
+        async () => {
+          const d = await t.app.db
+            .selectFrom('deployments')
+            .selectAll()
+            .where('id', '=', next!.id)
+            .executeTakeFirstOrThrow()
+          return ENDED.includes(d.status) ? d : undefined
+        },
+        60_000,
+      )
       assert.equal(ended.status, 'finished')
-      assert.equal((await t.app.db.selectFrom('deployments').select('id').where('status', '=', 'in_progress').execute()).length, 0)
+      assert.equal(
+        (await t.app.db.selectFrom('deployments').select('id').where('status', '=', 'in_progress').execute()).length,
+        0,
+      )
     } finally {
       await t.close()
     }

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { SLOW_COMPOSE, TEST_IMAGE, docker, freePort, httpGet, httpdCompose, removeProject, requireDocker, waitFor } from './support/docker.js'
+import {
+  SLOW_COMPOSE,
+  TEST_IMAGE,
+  docker,
+  freePort,
+  httpGet,
+  httpdCompose,
+  removeProject,
+  requireDocker,
+  waitFor,
+} from './support/docker.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -31,8 +41,13 @@ describe('deployments on a real Docker engine', () => {
     if (!(await requireDocker(ctx))) return
     const port = await freePort()
     const id = await service('web', httpdCompose(port))
-    const localhost = async () => (await t.call(root, 'GET', '/api/v1/servers')).body.servers.find((s: any) => s.name === 'localhost')
-    const before = await waitFor('the first state of localhost', async () => (await localhost()).state ?? undefined, 20_000)
+    const localhost = async () =>
+      (await t.call(root, 'GET', '/api/v1/servers')).body.servers.find((s: any) => s.name === 'localhost')
+    const before = await waitFor(
+      'the first state of localhost',
+      async () => (await localhost()).state ?? undefined,
+      20_000,
+    )
     assert.equal(before.reachable, true)
     const first = await deploy(t, root, id)
     const done = await waitForEnd(t, root, first)
@@ -44,31 +59,51 @@ describe('deployments on a real Docker engine', () => {
     const answer = await waitFor('httpd to answer', () => httpGet(`http://127.0.0.1:${port}/`), 20_000)
     assert.equal(answer.body.trim(), 'ok')
     const log = await logText(t, root, first)
-    assert.match(log, /\$ docker compose --project-name berth-[0-9a-f-]+ --file compose.yaml --env-file .env up -d --remove-orphans/)
+    assert.match(
+      log,
+      /\$ docker compose --project-name berth-[0-9a-f-]+ --file compose.yaml --env-file .env up -d --remove-orphans/,
+    )
     assert.match(log, /Deployment finished in [\d.]+ s: containers are up$/)
 
     const status = await t.call(root, 'GET', `/api/v1/services/${id}/status`)
     assert.equal(status.body.status, 'running')
     // Engine events (a container started) refresh the live state well before the 60 s interval.
-    await waitFor('an event-driven refresh of the server state', async () => (await localhost()).state.checked_at > before.checked_at, 10_000)
+    await waitFor(
+      'an event-driven refresh of the server state',
+      async () => (await localhost()).state.checked_at > before.checked_at,
+      10_000,
+    )
 
     const port2 = await freePort()
-    const put = await t.call(root, 'PUT', `/api/v1/services/${id}/compose`, { yaml: httpdCompose(port2), base_version: 1 })
+    const put = await t.call(root, 'PUT', `/api/v1/services/${id}/compose`, {
+      yaml: httpdCompose(port2),
+      base_version: 1,
+    })
     assert.equal(put.status, 200, JSON.stringify(put.body))
     const second = await deploy(t, root, id)
     assert.equal((await waitForEnd(t, root, second)).status, 'finished')
-    assert.equal((await waitFor('the new port to answer', () => httpGet(`http://127.0.0.1:${port2}/`), 20_000)).body.trim(), 'ok')
+    assert.equal(
+      (await waitFor('the new port to answer', () => httpGet(`http://127.0.0.1:${port2}/`), 20_000)).body.trim(),
+      'ok',
+    )
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined, 'the old port no longer answers')
 
     const history = await t.call(root, 'GET', `/api/v1/deployments/services/${id}?skip=0&take=10`)
     assert.equal(history.body.count, 2)
-    assert.deepEqual(history.body.deployments.map((d: any) => d.deployment_uuid), [second, first])
+    assert.deepEqual(
+      history.body.deployments.map((d: any) => d.deployment_uuid),
+      [second, first],
+    )
     const one = await t.call(root, 'GET', `/api/v1/deployments/services/deployment/${first}`)
     assert.equal(one.body.resource_name, 'web')
     assert.equal(one.body.server_name, 'localhost')
 
     // Live stream, resumed: a finished deployment replays lines after Last-Event-ID and ends.
-    const stream = await t.server.inject({ method: 'GET', url: `/api/v1/deployments/${first}/logs/stream`, headers: { authorization: `Bearer ${root}`, 'last-event-id': '2' } })
+    const stream = await t.server.inject({
+      method: 'GET',
+      url: `/api/v1/deployments/${first}/logs/stream`,
+      headers: { authorization: `Bearer ${root}`, 'last-event-id': '2' },
+    })
     assert.equal(stream.statusCode, 200)
     assert.match(stream.headers['content-type'] as string, /text\/event-stream/)
     const ids = [...stream.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
@@ -78,7 +113,10 @@ describe('deployments on a real Docker engine', () => {
 
   it('fails a deployment of a missing image with the engine error in the log', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const id = await service('broken', `services:\n  app:\n    image: berth-test/does-not-exist:${Date.now()}\n    pull_policy: never\n`)
+    const id = await service(
+      'broken',
+      `services:\n  app:\n    image: berth-test/does-not-exist:${Date.now()}\n    pull_policy: never\n`,
+    )
     const d = await waitForEnd(t, root, await deploy(t, root, id))
     assert.equal(d.status, 'failed')
     assert.notEqual(d.exit_code, 0)
@@ -92,7 +130,9 @@ describe('deployments on a real Docker engine', () => {
     const id = await service('slow', SLOW_COMPOSE)
     const deploymentId = await deploy(t, root, id)
     const address = await t.server.listen({ port: 0, host: '127.0.0.1' })
-    const response = await fetch(`${address}/api/v1/deployments/${deploymentId}/logs/stream`, { headers: { authorization: `Bearer ${root}` } })
+    const response = await fetch(`${address}/api/v1/deployments/${deploymentId}/logs/stream`, {
+      headers: { authorization: `Bearer ${root}` },
+    })
     assert.equal(response.status, 200)
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
     let received = ''
@@ -109,7 +149,10 @@ describe('deployments on a real Docker engine', () => {
     assert.equal(cancel.status, 202)
     await readUntil(/event: end\ndata: {"status":"cancelled-by-user"}/)
     const ids = [...received.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
-    assert.ok(ids.length > 3 && ids.every((id, i) => i === 0 || id > ids[i - 1]!), `every line once, in order (hidden lines skipped): ${ids}`)
+    assert.ok(
+      ids.length > 3 && ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+      `every line once, in order (hidden lines skipped): ${ids}`,
+    )
     const d = await waitForEnd(t, root, deploymentId, 30_000)
     assert.equal(d.status, 'cancelled-by-user')
     assert.match(await logText(t, root, deploymentId), /Deployment cancelled after [\d.]+ s: cancelled by /)
@@ -118,23 +161,39 @@ describe('deployments on a real Docker engine', () => {
 
   it('runs deployments one after another on a server with concurrency 1, coalesces repeats and answers 429 on a full queue', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const server = await t.call(root, 'POST', '/api/v1/servers', { name: `serial-${Date.now()}`, docker_host: 'unix:///var/run/docker.sock', concurrency_limit: 1, queue_limit: 2 })
+    const server = await t.call(root, 'POST', '/api/v1/servers', {
+      name: `serial-${Date.now()}`,
+      docker_host: 'unix:///var/run/docker.sock',
+      concurrency_limit: 1,
+      queue_limit: 2,
+    })
     assert.equal(server.status, 201, JSON.stringify(server.body))
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
       const id = await service(`serial-${i}`, `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n`)
-      assert.equal((await t.call(root, 'PUT', `/api/v1/services/${id}/server`, { server_uuid: server.body.uuid })).status, 200)
+      assert.equal(
+        (await t.call(root, 'PUT', `/api/v1/services/${id}/server`, { server_uuid: server.body.uuid })).status,
+        200,
+      )
       ids.push(id)
     }
     const blocker = await service('serial-blocker', SLOW_COMPOSE)
     await t.call(root, 'PUT', `/api/v1/services/${blocker}/server`, { server_uuid: server.body.uuid })
     const blocking = await deploy(t, root, blocker)
-    await waitFor('the blocker to start', async () => (await t.call(root, 'GET', `/api/v1/deployments/${blocking}`)).body.status === 'in_progress', 30_000)
+    await waitFor(
+      'the blocker to start',
+      async () => (await t.call(root, 'GET', `/api/v1/deployments/${blocking}`)).body.status === 'in_progress',
+      30_000,
+    )
 
     const queued = await t.call(root, 'POST', '/api/v1/deploy', { uuid: `${ids[0]},${ids[1]}` })
     assert.equal(queued.status, 202)
     const again = await t.call(root, 'POST', '/api/v1/deploy', { uuid: ids[0] })
-    assert.equal(again.body.deployments[0].deployment_uuid, queued.body.deployments[0].deployment_uuid, 'a repeat while queued is coalesced')
+    assert.equal(
+      again.body.deployments[0].deployment_uuid,
+      queued.body.deployments[0].deployment_uuid,
+      'a repeat while queued is coalesced',
+    )
     assert.match(again.body.deployments[0].message, /already queued/)
     const full = await t.call(root, 'POST', '/api/v1/deploy', { uuid: ids[2] })
     assert.equal(full.status, 429)
@@ -144,21 +203,36 @@ describe('deployments on a real Docker engine', () => {
 
     await t.call(root, 'POST', `/api/v1/deployments/${blocking}/cancel`)
     assert.equal((await waitForEnd(t, root, blocking, 30_000)).status, 'cancelled-by-user')
-    await waitFor('the first queued deployment to start', async () => (await t.call(root, 'GET', `/api/v1/deployments/${queued.body.deployments[0].deployment_uuid}`)).body.status !== 'queued', 30_000)
+    await waitFor(
+      'the first queued deployment to start',
+      async () =>
+        (await t.call(root, 'GET', `/api/v1/deployments/${queued.body.deployments[0].deployment_uuid}`)).body.status !==
+        'queued',
+      30_000,
+    )
     const third = await deploy(t, root, ids[2]!)
     const all = [queued.body.deployments[0].deployment_uuid, queued.body.deployments[1].deployment_uuid, third]
     const ended = []
     for (const id of all) ended.push(await waitForEnd(t, root, id))
     for (const d of ended) assert.equal(d.status, 'finished')
-    const spans = ended.map((d) => [Date.parse(d.started_at), Date.parse(d.finished_at)] as const).sort((a, b) => a[0] - b[0])
-    for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], 'each deployment starts after the previous one finished')
+    const spans = ended
+      .map((d) => [Date.parse(d.started_at), Date.parse(d.finished_at)] as const)
+      .sort((a, b) => a[0] - b[0])
+    for (let i = 1; i < spans.length; i++)
+      assert.ok(spans[i]![0] >= spans[i - 1]![1], 'each deployment starts after the previous one finished')
   })
 
   it('redacts a secret that reaches the deployment output, in stored logs and in the raw database file', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const secret = `Sup3rS3cretTag${Date.now()}`
-    const id = await service('leaky', `services:\n  app:\n    image: berth-test/busybox:\${IMAGE_TAG}\n    pull_policy: never\n`)
-    assert.equal((await t.call(root, 'PUT', `/api/v1/services/${id}/env`, { IMAGE_TAG: { value: secret, secret: true } })).status, 200)
+    const id = await service(
+      'leaky',
+      `services:\n  app:\n    image: berth-test/busybox:\${IMAGE_TAG}\n    pull_policy: never\n`,
+    )
+    assert.equal(
+      (await t.call(root, 'PUT', `/api/v1/services/${id}/env`, { IMAGE_TAG: { value: secret, secret: true } })).status,
+      200,
+    )
     const d = await waitForEnd(t, root, await deploy(t, root, id))
     assert.equal(d.status, 'failed')
     const log = await logText(t, root, d.deployment_uuid, true)
@@ -175,13 +249,20 @@ describe('deployments on a real Docker engine', () => {
   it('returns container output through the logs endpoint with secrets redacted, to read:sensitive only', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const secret = `pr1nted-${Date.now()}-value`
-    const id = await service('talker', `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "echo token=$$TOKEN; echo b64=$$(printf %s \\"$$TOKEN\\" | base64); sleep 600"]\n    environment:\n      TOKEN: \${TOKEN}\n`)
+    const id = await service(
+      'talker',
+      `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "echo token=$$TOKEN; echo b64=$$(printf %s \\"$$TOKEN\\" | base64); sleep 600"]\n    environment:\n      TOKEN: \${TOKEN}\n`,
+    )
     await t.call(root, 'PUT', `/api/v1/services/${id}/env`, { TOKEN: { value: secret, secret: true } })
     assert.equal((await waitForEnd(t, root, await deploy(t, root, id))).status, 'finished')
-    const res = await waitFor('the container to print', async () => {
-      const r = await t.call(root, 'GET', `/api/v1/services/${id}/logs?lines=50`)
-      return r.body.containers?.[0]?.lines.length >= 2 ? r : undefined
-    }, 20_000)
+    const res = await waitFor(
+      'the container to print',
+      async () => {
+        const r = await t.call(root, 'GET', `/api/v1/services/${id}/logs?lines=50`)
+        return r.body.containers?.[0]?.lines.length >= 2 ? r : undefined
+      },
+      20_000,
+    )
     const text = res.body.containers[0].lines.join('\n')
     assert.ok(!text.includes(secret) && !text.includes(Buffer.from(secret).toString('base64')), text)
     assert.match(text, /token=<REDACTED>/)
@@ -193,7 +274,10 @@ describe('deployments on a real Docker engine', () => {
 
   it('stops and restarts a service as recorded deployments, and acts on its containers with audit rows', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const id = await service('lifecycle', `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`)
+    const id = await service(
+      'lifecycle',
+      `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
+    )
     assert.equal((await waitForEnd(t, root, await deploy(t, root, id))).status, 'finished')
     const stop = await t.call(root, 'POST', `/api/v1/services/${id}/stop`)
     assert.equal(stop.status, 202)
@@ -205,7 +289,9 @@ describe('deployments on a real Docker engine', () => {
     assert.equal(status.body.status, 'running')
 
     const container = status.body.containers[0].id
-    const act = await t.call(root, 'POST', `/api/v1/containers/${container}/stop`, { server_uuid: status.body.server_uuid })
+    const act = await t.call(root, 'POST', `/api/v1/containers/${container}/stop`, {
+      server_uuid: status.body.server_uuid,
+    })
     assert.equal(act.status, 200, JSON.stringify(act.body))
     assert.equal((await t.call(root, 'GET', `/api/v1/services/${id}/status`)).body.status, 'exited')
     const audit = await t.call(root, 'GET', '/api/v1/audit')
@@ -213,7 +299,11 @@ describe('deployments on a real Docker engine', () => {
     assert.equal(row.details.container_id, container)
     assert.equal(row.details.server_id, status.body.server_uuid)
     const other = await t.token(['root'], `Other ${Date.now()}`)
-    assert.equal((await t.call(other, 'POST', `/api/v1/containers/${container}/start`, { server_uuid: status.body.server_uuid })).status, 404)
+    assert.equal(
+      (await t.call(other, 'POST', `/api/v1/containers/${container}/start`, { server_uuid: status.body.server_uuid }))
+        .status,
+      404,
+    )
     const { stdout } = await docker(['inspect', '--format', '{{.State.Status}}', container])
     assert.equal(stdout.trim(), 'exited')
   })

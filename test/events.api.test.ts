@@ -20,7 +20,11 @@ async function openStream(url: string, token: string) {
         const block = buffer.slice(0, end)
         buffer = buffer.slice(end + 2)
         if (block.startsWith(':')) continue
-        const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2)
+        const field = (name: string) =>
+          block
+            .split('\n')
+            .find((l) => l.startsWith(`${name}: `))
+            ?.slice(name.length + 2)
         return { event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') }
       }
       const chunk = await reader.read()
@@ -47,9 +51,14 @@ describe('team event stream', () => {
     const token = await t.token(['read', 'write', 'deploy'], team)
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'events' })).body.uuid
     const serviceId = await createService(t, token, projectId, 'app', `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
-    const server = (await t.call(token, 'POST', '/api/v1/servers', { name: 'idle', docker_host: 'unix:///var/run/docker.sock' })).body.uuid
+    const server = (
+      await t.call(token, 'POST', '/api/v1/servers', { name: 'idle', docker_host: 'unix:///var/run/docker.sock' })
+    ).body.uuid
     await t.app.db.updateTable('servers').set({ concurrency_limit: 0 }).where('id', '=', server).execute()
-    assert.equal((await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })).status, 200)
+    assert.equal(
+      (await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })).status,
+      200,
+    )
     return { token, serviceId }
   }
 
@@ -64,14 +73,29 @@ describe('team event stream', () => {
       assert.equal((await streamA.next()).event, 'ready')
       assert.equal((await streamB.next()).event, 'ready')
 
-      const queuedA = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0].deployment_uuid
-      assert.deepEqual(await streamA.next(), { event: 'deployment', data: { deployment_uuid: queuedA, resource_uuid: a.serviceId, resource_type: 'service', status: 'queued' } })
+      const queuedA = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0]
+        .deployment_uuid
+      assert.deepEqual(await streamA.next(), {
+        event: 'deployment',
+        data: { deployment_uuid: queuedA, resource_uuid: a.serviceId, resource_type: 'service', status: 'queued' },
+      })
       assert.equal((await t.call(a.token, 'POST', `/api/v1/deployments/${queuedA}/cancel`)).status, 202)
-      assert.deepEqual((await streamA.next()).data, { deployment_uuid: queuedA, resource_uuid: a.serviceId, resource_type: 'service', status: 'cancelled-by-user' })
+      assert.deepEqual((await streamA.next()).data, {
+        deployment_uuid: queuedA,
+        resource_uuid: a.serviceId,
+        resource_type: 'service',
+        status: 'cancelled-by-user',
+      })
 
       // Team B's first message is about its own deployment: nothing of team A's came before it.
-      const queuedB = (await t.call(b.token, 'POST', '/api/v1/deploy', { uuid: b.serviceId })).body.deployments[0].deployment_uuid
-      assert.deepEqual((await streamB.next()).data, { deployment_uuid: queuedB, resource_uuid: b.serviceId, resource_type: 'service', status: 'queued' })
+      const queuedB = (await t.call(b.token, 'POST', '/api/v1/deploy', { uuid: b.serviceId })).body.deployments[0]
+        .deployment_uuid
+      assert.deepEqual((await streamB.next()).data, {
+        deployment_uuid: queuedB,
+        resource_uuid: b.serviceId,
+        resource_type: 'service',
+        status: 'queued',
+      })
     } finally {
       streamA.close()
       streamB.close()
@@ -80,16 +104,27 @@ describe('team event stream', () => {
 
   it('lists the whole team history with scope=all, where the default lists only queued and running', async () => {
     const a = await teamWithService(`History ${Date.now()}`)
-    const ended = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0].deployment_uuid
+    const ended = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0]
+      .deployment_uuid
     await t.call(a.token, 'POST', `/api/v1/deployments/${ended}/cancel`)
-    const waiting = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0].deployment_uuid
+    const waiting = (await t.call(a.token, 'POST', '/api/v1/deploy', { uuid: a.serviceId })).body.deployments[0]
+      .deployment_uuid
     const active = (await t.call(a.token, 'GET', '/api/v1/deployments')).body
-    assert.deepEqual(active.deployments.map((d: any) => d.deployment_uuid), [waiting])
+    assert.deepEqual(
+      active.deployments.map((d: any) => d.deployment_uuid),
+      [waiting],
+    )
     const all = (await t.call(a.token, 'GET', '/api/v1/deployments?scope=all&take=1')).body
     assert.equal(all.count, 2)
-    assert.deepEqual(all.deployments.map((d: any) => d.deployment_uuid), [waiting])
+    assert.deepEqual(
+      all.deployments.map((d: any) => d.deployment_uuid),
+      [waiting],
+    )
     const older = (await t.call(a.token, 'GET', '/api/v1/deployments?scope=all&skip=1&take=1')).body
-    assert.deepEqual(older.deployments.map((d: any) => [d.deployment_uuid, d.status]), [[ended, 'cancelled-by-user']])
+    assert.deepEqual(
+      older.deployments.map((d: any) => [d.deployment_uuid, d.status]),
+      [[ended, 'cancelled-by-user']],
+    )
   })
 
   it('refuses a caller without a token', async () => {

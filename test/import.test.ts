@@ -23,11 +23,19 @@ describe('import of compose files from disk', () => {
   let teamId: string
   before(async () => {
     t = await startTestApp()
-    teamId = (await t.app.users.create({ email: 'importer@example.com', password: 'importer-password', admin: true }, SYSTEM_ACTOR)).teamId
+    teamId = (
+      await t.app.users.create(
+        { email: 'importer@example.com', password: 'importer-password', admin: true },
+        SYSTEM_ACTOR,
+      )
+    ).teamId
     tree = mkdtempSync(join(tmpdir(), 'berth-tree-'))
     writeFileSync(join(tree, 'compose.yaml'), TRAEFIK)
     mkdirSync(join(tree, 'apps', 'laravel', 'sites', 'crm'), { recursive: true })
-    writeFileSync(join(tree, 'apps', 'laravel', 'sites', 'crm', 'docker-compose.yml'), 'services:\n  app:\n    image: php:8\n')
+    writeFileSync(
+      join(tree, 'apps', 'laravel', 'sites', 'crm', 'docker-compose.yml'),
+      'services:\n  app:\n    image: php:8\n',
+    )
   })
   after(async () => {
     await t.close()
@@ -38,8 +46,17 @@ describe('import of compose files from disk', () => {
     const importer = createImportService(t.app)
     const backupDir = join(t.dataDir, 'backups')
     mkdirSync(backupDir)
-    const report = await importer.run({ dir: tree, teamId, dryRun: false, backupDir, actor: { ...SYSTEM_ACTOR, teamId } })
-    assert.deepEqual(report.lines.map((l) => l.outcome), ['imported', 'imported'])
+    const report = await importer.run({
+      dir: tree,
+      teamId,
+      dryRun: false,
+      backupDir,
+      actor: { ...SYSTEM_ACTOR, teamId },
+    })
+    assert.deepEqual(
+      report.lines.map((l) => l.outcome),
+      ['imported', 'imported'],
+    )
     if (TEST_DIALECT === 'sqlite') assert.equal(readdirSync(backupDir).length, 1, 'a backup was taken before importing')
     else assert.match(report.backupSkipped ?? '', /pg_dump/)
 
@@ -52,8 +69,17 @@ describe('import of compose files from disk', () => {
     const params = await t.app.parameters.list(teamId, traefik.serviceId!)
     assert.deepEqual(params.parameters, [{ name: 'letsencrypt_email', type: 'string', value: 'admin@example.org' }])
 
-    const again = await importer.run({ dir: tree, teamId, dryRun: false, backupDir, actor: { ...SYSTEM_ACTOR, teamId } })
-    assert.deepEqual(again.lines.map((l) => l.outcome), ['already_imported', 'already_imported'])
+    const again = await importer.run({
+      dir: tree,
+      teamId,
+      dryRun: false,
+      backupDir,
+      actor: { ...SYSTEM_ACTOR, teamId },
+    })
+    assert.deepEqual(
+      again.lines.map((l) => l.outcome),
+      ['already_imported', 'already_imported'],
+    )
     const services = await t.app.db.selectFrom('services').select('id').execute()
     assert.equal(services.length, 2, 'importing twice creates nothing new')
   })

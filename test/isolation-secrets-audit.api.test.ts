@@ -17,7 +17,9 @@ describe('team isolation, secrets and the audit log', () => {
     mine = await t.token(['root'], 'Default')
     theirs = await t.token(['root'], 'Other team')
     projectId = (await t.call(mine, 'POST', '/api/v1/projects', { name: 'private' })).body.uuid
-    serviceId = (await t.call(mine, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'api', compose: SAMPLE_COMPOSE })).body.uuid
+    serviceId = (
+      await t.call(mine, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'api', compose: SAMPLE_COMPOSE })
+    ).body.uuid
   })
   after(() => t.close())
 
@@ -51,12 +53,18 @@ describe('team isolation, secrets and the audit log', () => {
     assert.equal((await t.call(theirs, 'GET', '/api/v1/projects')).body.projects.length, 0)
     assert.equal((await t.call(mine, 'GET', `/api/v1/services/${serviceId}/compose`)).body.version, 1)
     const theirAudit = await t.call(theirs, 'GET', '/api/v1/audit')
-    assert.ok(!theirAudit.body.items.some((i: any) => i.resource_id === serviceId), "another team's audit log never shows this service")
+    assert.ok(
+      !theirAudit.body.items.some((i: any) => i.resource_id === serviceId),
+      "another team's audit log never shows this service",
+    )
   })
 
   it('encrypts secret values at rest, masks them without read:sensitive, and reveals them with it', async () => {
     const secretValue = 'pa55-Wh1sper-9f8e7d'
-    const put = await t.call(mine, 'PUT', `/api/v1/services/${serviceId}/env`, { DB_PASSWORD: { value: secretValue, secret: true }, LOG_LEVEL: { value: 'debug' } })
+    const put = await t.call(mine, 'PUT', `/api/v1/services/${serviceId}/env`, {
+      DB_PASSWORD: { value: secretValue, secret: true },
+      LOG_LEVEL: { value: 'debug' },
+    })
     assert.equal(put.status, 200)
     await t.call(mine, 'PUT', `/api/v1/services/${serviceId}/env`, { EXTRA: { value: 'kept' } })
 
@@ -68,16 +76,26 @@ describe('team isolation, secrets and the audit log', () => {
     assert.equal(masked.body.env.EXTRA.value, 'kept', 'PUT leaves variables it does not name unchanged')
 
     const sensitive = await t.token(['read', 'read:sensitive'], 'Default')
-    assert.equal((await t.call(sensitive, 'GET', `/api/v1/services/${serviceId}/env`)).body.env.DB_PASSWORD.value, secretValue)
+    assert.equal(
+      (await t.call(sensitive, 'GET', `/api/v1/services/${serviceId}/env`)).body.env.DB_PASSWORD.value,
+      secretValue,
+    )
 
-    const stored = await t.app.db.selectFrom('service_env').select(['key', 'value']).where('key', '=', 'DB_PASSWORD').executeTakeFirstOrThrow()
+    const stored = await t.app.db
+      .selectFrom('service_env')
+      .select(['key', 'value'])
+      .where('key', '=', 'DB_PASSWORD')
+      .executeTakeFirstOrThrow()
     assert.match(stored.value, /^enc:v1:/)
     // Stop Berth so every page is in the files we read, as after a shutdown.
     await t.server.close()
     await t.app.close()
     if (TEST_DIALECT === 'sqlite') {
       for (const file of readdirSync(t.dataDir).filter((f) => f.startsWith('berth.db'))) {
-        assert.ok(!readFileSync(join(t.dataDir, file)).includes(secretValue), `${file} must not hold the plaintext secret`)
+        assert.ok(
+          !readFileSync(join(t.dataDir, file)).includes(secretValue),
+          `${file} must not hold the plaintext secret`,
+        )
       }
     }
     t = await startTestAppIn(t.dataDir)
@@ -112,10 +130,17 @@ describe('team isolation, secrets and the audit log', () => {
       cursor = page.body.next_cursor
     }
     assert.equal(seen.length, 6)
-    assert.deepEqual(seen.map((i) => i.id), [...seen.map((i) => i.id)].sort((a, b) => b - a))
+    assert.deepEqual(
+      seen.map((i) => i.id),
+      [...seen.map((i) => i.id)].sort((a, b) => b - a),
+    )
     const byResource = await t.call(mine, 'GET', `/api/v1/audit?resource_type=service&resource_id=${serviceId}`)
     assert.ok(byResource.body.items.some((i: any) => i.action === 'compose.created'))
-    const future = await t.call(mine, 'GET', `/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)
+    const future = await t.call(
+      mine,
+      'GET',
+      `/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+    )
     assert.equal(future.body.items.length, 0)
   })
 

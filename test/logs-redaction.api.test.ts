@@ -17,14 +17,25 @@ describe('structured logs', () => {
     const root = await t.token(['root'])
     const secret = 'env-secret-value-5521'
     const project = await t.call(root, 'POST', '/api/v1/projects', { name: 'logged' })
-    const service = await t.call(root, 'POST', `/api/v1/projects/${project.body.uuid}/services`, { name: 'web', compose: SAMPLE_COMPOSE })
+    const service = await t.call(root, 'POST', `/api/v1/projects/${project.body.uuid}/services`, {
+      name: 'web',
+      compose: SAMPLE_COMPOSE,
+    })
     await t.call(root, 'PUT', `/api/v1/services/${service.body.uuid}/env`, { KEY: { value: secret, secret: true } })
     await t.call(root, 'GET', `/api/v1/services/${service.body.uuid}/env`)
     const users = await t.app.db.selectFrom('users').select('email').execute()
-    const login = await t.server.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: users[0]!.email, password: ADMIN_PASSWORD } })
+    const login = await t.server.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: users[0]!.email, password: ADMIN_PASSWORD },
+    })
     const cookie = String(login.headers['set-cookie']).split(';')[0]!
     await t.server.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })
-    await t.server.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: users[0]!.email, password: 'Wrong-But-Private-Pass' } })
+    await t.server.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: users[0]!.email, password: 'Wrong-But-Private-Pass' },
+    })
 
     await new Promise((resolve) => setImmediate(resolve))
     assert.ok(lines.length > 10, 'requests were logged')

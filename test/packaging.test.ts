@@ -7,7 +7,11 @@ import { REPO_ROOT } from './support/cli.js'
 import { requireDocker } from './support/docker.js'
 
 function composeConfig(file: string): any {
-  const run = spawnSync('docker', ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const run = spawnSync(
+    'docker',
+    ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  )
   assert.equal(run.status, 0, `docker compose config rejected ${file}: ${run.stderr}`)
   return JSON.parse(run.stdout)
 }
@@ -21,7 +25,11 @@ describe('packaging', () => {
     assert.equal(berth.restart, 'unless-stopped')
     assert.deepEqual(backup.profiles, ['backup'])
     const proxyMount = traefik.volumes.find((v: any) => v.source === 'berth-proxy')
-    assert.equal(proxyMount.type, 'volume', 'Traefik mounts the generated directory as a named volume, never single files')
+    assert.equal(
+      proxyMount.type,
+      'volume',
+      'Traefik mounts the generated directory as a named volume, never single files',
+    )
     assert.equal(proxyMount.read_only, true)
     assert.ok(berth.volumes.some((v: any) => v.source === 'berth-data' && v.target === '/app/data'))
     assert.ok(berth.volumes.some((v: any) => v.target === '/var/run/docker.sock'))
@@ -48,6 +56,7 @@ describe('packaging', () => {
     const config = readFileSync(join(REPO_ROOT, 'src', 'config.ts'), 'utf8')
     const read = [...new Set([...config.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)].map((m) => m[1]!))]
     assert.ok(read.length >= 10)
-    for (const name of read) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is missing from .env.example`)
+    for (const name of read)
+      assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is missing from .env.example`)
   })
 })

@@ -29,7 +29,10 @@ describe('PostgreSQL connections dropped by the server', { skip: onlyPostgres },
       const target = t.app.config.database
       assert.equal(target.dialect, 'postgres')
       const database = new URL(target.url).pathname.slice(1)
-      const ended = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database])
+      const ended = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [database],
+      )
       assert.ok(ended.rowCount! > 0, 'there were pooled connections to end')
     } finally {
       await admin.end()
@@ -39,6 +42,9 @@ describe('PostgreSQL connections dropped by the server', { skip: onlyPostgres },
     const health = await t.call(undefined, 'GET', '/health')
     assert.equal(health.status, 200)
     assert.equal(health.body.database.connected, true)
-    assert.ok(logLines.some((l) => l.includes('a PostgreSQL connection broke')), 'the broken connection was logged')
+    assert.ok(
+      logLines.some((l) => l.includes('a PostgreSQL connection broke')),
+      'the broken connection was logged',
+    )
   })
 })

@@ -17,7 +17,11 @@ function runAndKill(dataDir: string, afterReadyMs: number): Promise<void> {
     child.stdout.on('data', (c: Buffer) => {
       if (c.toString().includes('ready')) setTimeout(() => child.kill('SIGKILL'), afterReadyMs)
     })
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`the sync child exited with ${code ?? signal} before it was killed: ${stderr}`))))
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve()
+        : reject(new Error(`the sync child exited with ${code ?? signal} before it was killed: ${stderr}`)),
+    )
   })
 }
 
@@ -28,7 +32,8 @@ function assertNoPartialYaml(proxyDir: string): void {
       const text = readFileSync(join(proxyDir, dir, name), 'utf8')
       const doc = parse(text) as any
       assert.ok(text.endsWith('\n'), `${dir}/${name} ends mid-line`)
-      if (name.startsWith('project-')) assert.equal(Object.keys(doc.http.routers).length, 200, `${dir}/${name} is incomplete`)
+      if (name.startsWith('project-'))
+        assert.equal(Object.keys(doc.http.routers).length, 200, `${dir}/${name} is incomplete`)
     }
   }
 }
@@ -47,7 +52,11 @@ describe('a sync killed with SIGKILL', () => {
       const run = await t.app.proxySync.runNow()
       assert.equal(run.error, null)
       assertNoPartialYaml(t.app.config.proxyDir)
-      assert.deepEqual(readdirSync(join(t.app.config.proxyDir, 'dynamic')).filter((n) => n.endsWith('.tmp')), [], 'leftover temp files are removed')
+      assert.deepEqual(
+        readdirSync(join(t.app.config.proxyDir, 'dynamic')).filter((n) => n.endsWith('.tmp')),
+        [],
+        'leftover temp files are removed',
+      )
     } finally {
       await t.app.close()
     }

@@ -22,15 +22,27 @@ describe('network hook for deployments', () => {
     t = await startTestApp()
     root = await t.token(['root'])
     const project = (await t.call(root, 'POST', '/api/v1/projects', { name: 'net' })).body.uuid
-    serviceId = (await t.call(root, 'POST', `/api/v1/projects/${project}/services`, { name: 'app', compose: COMPOSE })).body.uuid
-    domainId = (await t.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'net.example.com', tls: false })).body.id
+    serviceId = (await t.call(root, 'POST', `/api/v1/projects/${project}/services`, { name: 'app', compose: COMPOSE }))
+      .body.uuid
+    domainId = (
+      await t.call(root, 'POST', `/api/v1/projects/${project}/domains`, { domain: 'net.example.com', tls: false })
+    ).body.id
   })
   after(() => t.close())
 
   it('names the compose services that active routes target, once each, sorted', async () => {
     assert.deepEqual(await composeServicesToAttach(t.app.db, serviceId), [])
-    for (const [compose_service, path, active] of [['web', '/', true], ['web', '/b', true], ['admin', '/admin', true], ['worker', '/w', false]] as const) {
-      const res = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, { target: { service: serviceId, compose_service, port: 80 }, path, active })
+    for (const [compose_service, path, active] of [
+      ['web', '/', true],
+      ['web', '/b', true],
+      ['admin', '/admin', true],
+      ['worker', '/w', false],
+    ] as const) {
+      const res = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, {
+        target: { service: serviceId, compose_service, port: 80 },
+        path,
+        active,
+      })
       assert.equal(res.status, 201, JSON.stringify(res.body))
     }
     assert.deepEqual(await composeServicesToAttach(t.app.db, serviceId), ['admin', 'web'])

@@ -30,7 +30,9 @@ describe('proxy sync service', () => {
     root = await t.token(['root'])
     await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
     projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
-    domainId = (await t.call(root, 'POST', `/api/v1/projects/${projectId}/domains`, { domain: 'shop.example.com', tls: true })).body.id
+    domainId = (
+      await t.call(root, 'POST', `/api/v1/projects/${projectId}/domains`, { domain: 'shop.example.com', tls: true })
+    ).body.id
     for (const [name, type, config] of [
       ['gzip', 'compress', {}],
       ['auth', 'basic-auth', { users: [{ username: 'alice', password: 'correct-horse' }] }],
@@ -59,11 +61,19 @@ describe('proxy sync service', () => {
   it('writes the static, shared and project files, each valid against the Traefik v3 schemas', async () => {
     const run = await t.app.proxySync.runNow()
     assert.equal(run.error, null)
-    assert.deepEqual(run.files_written.sort(), ['dynamic/berth-shared.yml', `dynamic/project-${projectId}.yml`, 'static/traefik.yml'])
+    assert.deepEqual(run.files_written.sort(), [
+      'dynamic/berth-shared.yml',
+      `dynamic/project-${projectId}.yml`,
+      'static/traefik.yml',
+    ])
     const files = snapshot(proxyDir)
     for (const [path, text] of Object.entries(files)) assert.deepEqual(traefikSchemaErrors(path, text), [], path)
     const project = parse(files[`dynamic/project-${projectId}.yml`]!) as any
-    assert.equal(Object.keys(project.http.routers).length, 2, 'a TLS route has an HTTPS router and an HTTP redirect router')
+    assert.equal(
+      Object.keys(project.http.routers).length,
+      2,
+      'a TLS route has an HTTPS router and an HTTP redirect router',
+    )
     assert.ok(!files[`dynamic/project-${projectId}.yml`]!.includes('correct-horse'))
     const rows = await t.app.db.selectFrom('proxy_generated_files').selectAll().execute()
     assert.equal(rows.length, 3)
@@ -106,8 +116,14 @@ describe('proxy sync service', () => {
     await t.app.proxySync.idle()
     const runsBefore = t.app.proxySync.status().totals.runs
     const other = (await t.call(root, 'POST', '/api/v1/projects', { name: 'blog' })).body.uuid
-    const d = (await t.call(root, 'POST', `/api/v1/projects/${other}/domains`, { domain: 'blog.example.com', tls: false })).body
-    await Promise.all(['/a', '/b', '/c'].map((path) => t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.9.9.9' }, path })))
+    const d = (
+      await t.call(root, 'POST', `/api/v1/projects/${other}/domains`, { domain: 'blog.example.com', tls: false })
+    ).body
+    await Promise.all(
+      ['/a', '/b', '/c'].map((path) =>
+        t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.9.9.9' }, path }),
+      ),
+    )
     await t.app.proxySync.idle()
     const file = join(proxyDir, `dynamic/project-${other}.yml`)
     const routers = Object.keys((parse(readFileSync(file, 'utf8')) as any).http.routers)
@@ -116,16 +132,28 @@ describe('proxy sync service', () => {
     assert.equal((await t.call(root, 'DELETE', `/api/v1/projects/${other}`)).status, 204)
     await t.app.proxySync.idle()
     assert.equal(existsSync(file), false)
-    assert.equal((await t.app.db.selectFrom('proxy_generated_files').select('path').where('project_id', '=', other).execute()).length, 0)
+    assert.equal(
+      (await t.app.db.selectFrom('proxy_generated_files').select('path').where('project_id', '=', other).execute())
+        .length,
+      0,
+    )
     await t.app.proxySync.stop()
   })
 
   it('rejects with 422 a change that would produce an invalid file and leaves the files on disk as they were', async () => {
     await t.app.proxySync.runNow()
     const before = snapshot(proxyDir)
-    const empty = await t.call(root, 'POST', `/api/v1/projects/${projectId}/middlewares`, { name: 'empty', type: 'headers', config: {} })
+    const empty = await t.call(root, 'POST', `/api/v1/projects/${projectId}/middlewares`, {
+      name: 'empty',
+      type: 'headers',
+      config: {},
+    })
     assert.equal(empty.status, 201, 'an unused middleware renders nothing')
-    const res = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, { target: { url: 'http://10.1.2.4' }, path: '/x', middlewares: ['empty'] })
+    const res = await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, {
+      target: { url: 'http://10.1.2.4' },
+      path: '/x',
+      middlewares: ['empty'],
+    })
     assert.equal(res.status, 422, JSON.stringify(res.body))
     assert.equal(res.body.error.code, 'invalid_proxy_config')
     assert.match(res.body.error.message, /empty map/)
@@ -133,7 +161,7 @@ describe('proxy sync service', () => {
     assert.deepEqual(snapshot(proxyDir), before)
   })
 
-  it('serves the whole dynamic configuration to Traefik\'s HTTP provider from a cache the sync invalidates', async () => {
+  it("serves the whole dynamic configuration to Traefik's HTTP provider from a cache the sync invalidates", async () => {
     const reader = await t.token(['read'])
     const first = await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')
     assert.equal(first.status, 200)
@@ -141,22 +169,34 @@ describe('proxy sync service', () => {
     const router = Object.values<any>(first.body.http.routers)[0]
     assert.match(router.service, /@http$/)
     await t.call(root, 'PATCH', `/api/v1/domains/${domainId}`, { active: false })
-    assert.deepEqual((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body, first.body, 'cached until the next sync')
+    assert.deepEqual(
+      (await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body,
+      first.body,
+      'cached until the next sync',
+    )
     await t.app.proxySync.runNow()
     assert.equal((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body.http.routers, undefined)
-    assert.equal(existsSync(join(proxyDir, `dynamic/project-${projectId}.yml`)), false, 'a project with nothing to route has no file')
+    assert.equal(
+      existsSync(join(proxyDir, `dynamic/project-${projectId}.yml`)),
+      false,
+      'a project with nothing to route has no file',
+    )
     await t.call(root, 'PATCH', `/api/v1/domains/${domainId}`, { active: true })
     await t.app.proxySync.runNow()
   })
 
   it('previews a change: the files it would produce and their diff, without saving', async () => {
-    const res = await t.call(root, 'POST', '/api/v1/proxy/preview', { change: { op: 'update_domain', id: domainId, data: { subdomain: 'www' } } })
+    const res = await t.call(root, 'POST', '/api/v1/proxy/preview', {
+      change: { op: 'update_domain', id: domainId, data: { subdomain: 'www' } },
+    })
     assert.equal(res.status, 200, JSON.stringify(res.body))
     assert.equal(res.body.valid, true)
     assert.equal(res.body.files[0].action, 'update')
     assert.match(res.body.files[0].diff, /-.*Host\(`shop\.example\.com`\)[\s\S]*\+.*Host\(`www\.shop\.example\.com`\)/)
     assert.equal((await t.call(root, 'GET', `/api/v1/domains/${domainId}`)).body.full_domain, 'shop.example.com')
-    const taken = await t.call(root, 'POST', '/api/v1/proxy/preview', { change: { op: 'create_domain', project: projectId, data: { domain: 'shop.example.com' } } })
+    const taken = await t.call(root, 'POST', '/api/v1/proxy/preview', {
+      change: { op: 'create_domain', project: projectId, data: { domain: 'shop.example.com' } },
+    })
     assert.equal(taken.status, 409)
   })
 
@@ -172,7 +212,17 @@ describe('proxy sync service', () => {
     assert.match(content.body.content, /entryPoints/)
     mkdirSync(join(proxyDir, 'dynamic'), { recursive: true })
     symlinkSync('/etc/passwd', join(proxyDir, 'dynamic/escape.yml'))
-    for (const path of ['../berth.db', '/etc/passwd', '%2e%2e%2fberth.db', '..%2fberth.db', 'static/%2e%2e/%2e%2e/berth.db', 'static/..\\..\\berth.db', 'static/traefik.yml%00.txt', 'dynamic/escape.yml', './static/traefik.yml']) {
+    for (const path of [
+      '../berth.db',
+      '/etc/passwd',
+      '%2e%2e%2fberth.db',
+      '..%2fberth.db',
+      'static/%2e%2e/%2e%2e/berth.db',
+      'static/..\\..\\berth.db',
+      'static/traefik.yml%00.txt',
+      'dynamic/escape.yml',
+      './static/traefik.yml',
+    ]) {
       const res = await t.call(root, 'GET', `/api/v1/proxy/files/content?path=${encodeURIComponent(path)}`)
       assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`)
       assert.equal(res.body.error.code, 'invalid_path')
@@ -184,10 +234,13 @@ describe('proxy sync service', () => {
     await t.app.proxySync.runNow()
   })
 
-  it('shows another team only shared files, never this team\'s project files', async () => {
+  it("shows another team only shared files, never this team's project files", async () => {
     const other = await t.token(['read'], 'Other team')
     const listed = await t.call(other, 'GET', '/api/v1/proxy/files')
-    assert.deepEqual(listed.body.files.map((f: any) => f.path).sort(), ['dynamic/berth-shared.yml', 'static/traefik.yml'])
+    assert.deepEqual(listed.body.files.map((f: any) => f.path).sort(), [
+      'dynamic/berth-shared.yml',
+      'static/traefik.yml',
+    ])
     const res = await t.call(other, 'GET', `/api/v1/proxy/files/content?path=dynamic/project-${projectId}.yml`)
     assert.equal(res.status, 404)
   })

@@ -20,13 +20,25 @@ describe('deleting a deployed service or project', () => {
     await t.close()
   })
 
-  const containersOf = async (project: string) => (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim()
-  const volumeExists = async (name: string) => (await docker(['volume', 'ls', '-q', '--filter', `name=^${name}$`])).stdout.trim() === name
+  const containersOf = async (project: string) =>
+    (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim()
+  const volumeExists = async (name: string) =>
+    (await docker(['volume', 'ls', '-q', '--filter', `name=^${name}$`])).stdout.trim() === name
   const removalOf = (resourceId: string) =>
-    waitFor(`the removal of ${resourceId} to end`, async () => {
-      const row = await t.app.db.selectFrom('deployments').selectAll().where('resource_id', '=', resourceId).where('action', '=', 'remove').executeTakeFirst()
-      return row && row.status !== 'queued' && row.status !== 'in_progress' ? row : undefined
-    }, 60_000, 200)
+    waitFor(
+      `the removal of ${resourceId} to end`,
+      async () => {
+        const row = await t.app.db
+          .selectFrom('deployments')
+          .selectAll()
+          .where('resource_id', '=', resourceId)
+          .where('action', '=', 'remove')
+          .executeTakeFirst()
+        return row && row.status !== 'queued' && row.status !== 'in_progress' ? row : undefined
+      },
+      60_000,
+      200,
+    )
 
   async function deployedService(projectName: string) {
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: projectName })).body.uuid
@@ -39,7 +51,7 @@ describe('deleting a deployed service or project', () => {
     return { projectId, serviceId, project }
   }
 
-  it('takes a deleted service\'s containers down and keeps its named volume unless asked', async (ctx) => {
+  it("takes a deleted service's containers down and keeps its named volume unless asked", async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const { serviceId, project } = await deployedService('deleting-service')
     assert.equal((await t.call(token, 'DELETE', `/api/v1/services/${serviceId}`)).status, 204)
@@ -51,7 +63,7 @@ describe('deleting a deployed service or project', () => {
     assert.equal(audit.body.items[0].details.removal_deployment_id, removal.id)
   })
 
-  it('deletes a project\'s volumes too with delete_volumes=true', async (ctx) => {
+  it("deletes a project's volumes too with delete_volumes=true", async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const { projectId, serviceId, project } = await deployedService('deleting-project')
     assert.equal((await t.call(token, 'DELETE', `/api/v1/projects/${projectId}?delete_volumes=true`)).status, 204)
@@ -64,6 +76,9 @@ describe('deleting a deployed service or project', () => {
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'never-deployed' })).body.uuid
     const serviceId = await createService(t, token, projectId, 'idle', WITH_VOLUME)
     assert.equal((await t.call(token, 'DELETE', `/api/v1/services/${serviceId}`)).status, 204)
-    assert.equal((await t.app.db.selectFrom('deployments').select('id').where('resource_id', '=', serviceId).execute()).length, 0)
+    assert.equal(
+      (await t.app.db.selectFrom('deployments').select('id').where('resource_id', '=', serviceId).execute()).length,
+      0,
+    )
   })
 })

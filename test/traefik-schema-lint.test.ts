@@ -10,7 +10,9 @@ import { traefikDynamicSchemaErrors, traefikSchemaErrors } from './support/traef
 const GOLDEN = new URL('./golden/proxy/', import.meta.url)
 
 describe('Traefik schema lint', () => {
-  for (const name of readdirSync(GOLDEN).filter((n) => n.endsWith('.yml')).sort()) {
+  for (const name of readdirSync(GOLDEN)
+    .filter((n) => n.endsWith('.yml'))
+    .sort()) {
     it(`golden ${name} is valid against the Traefik v3 ${name.startsWith('static') ? 'static' : 'file provider'} schema`, () => {
       const path = name.startsWith('static') ? `static/${name}` : `dynamic/${name}`
       assert.deepEqual(traefikSchemaErrors(path, readFileSync(new URL(name, GOLDEN), 'utf8')), [])
@@ -18,10 +20,18 @@ describe('Traefik schema lint', () => {
   }
 
   it('the document served over the HTTP provider is valid too', () => {
-    assert.deepEqual(traefikDynamicSchemaErrors(buildTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS, provider: 'http' })), [])
+    assert.deepEqual(
+      traefikDynamicSchemaErrors(
+        buildTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS, provider: 'http' }),
+      ),
+      [],
+    )
   })
 
   it('the lint is not vacuous: a misspelt key fails it', () => {
-    assert.notDeepEqual(traefikDynamicSchemaErrors({ http: { routers: { a: { rule: 'Host(`a`)', service: 's', priorty: 1 } } } }), [])
+    assert.notDeepEqual(
+      traefikDynamicSchemaErrors({ http: { routers: { a: { rule: 'Host(`a`)', service: 's', priorty: 1 } } } }),
+      [],
+    )
   })
 })

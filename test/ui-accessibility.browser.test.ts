@@ -15,15 +15,30 @@ const EMAIL = 'a11y-admin@example.com'
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 const SCHEMES = ['light', 'dark'] as const
 
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }
+type Violation = {
+  id: string
+  impact: string | null
+  help: string
+  nodes: { target: unknown[]; failureSummary?: string }[]
+}
 
 /** Runs axe on the page as it is now; returns the serious and critical WCAG 2 A/AA violations. */
 async function seriousViolations(page: Page): Promise<Violation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_PATH })
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
-    return result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }))
+    const axe = (
+      window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }
+    ).axe
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    })
+    return result.violations.map(({ id, impact, help, nodes }) => ({
+      id,
+      impact,
+      help,
+      nodes: nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }))
   })
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
@@ -32,7 +47,10 @@ function describeViolations(violations: Violation[]): string {
   return violations
     .map((v) => {
       const more = v.nodes.length > 3 ? ` and ${v.nodes.length - 3} more` : ''
-      return `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}${more}\n  ${v.nodes[0]?.failureSummary ?? ''}`
+      return `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+        .slice(0, 3)
+        .map((n) => JSON.stringify(n.target))
+        .join(', ')}${more}\n  ${v.nodes[0]?.failureSummary ?? ''}`
     })
     .join('\n')
 }
@@ -59,20 +77,44 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     await t.app.settings.update({ letsencrypt_email: 'ops@example.com' }, SYSTEM_ACTOR)
     // Data on every page, so axe sees tables, forms and cards rather than empty states.
     const root = await t.token(['root'])
-    projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop', description: 'The web shop' })).body.uuid
-    const service = await t.call(root, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: SAMPLE_COMPOSE })
+    projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop', description: 'The web shop' })).body
+      .uuid
+    const service = await t.call(root, 'POST', `/api/v1/projects/${projectId}/services`, {
+      name: 'web',
+      compose: SAMPLE_COMPOSE,
+    })
     assert.equal(service.status, 201)
     serviceId = service.body.uuid
-    const second = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/compose`, { yaml: `${SAMPLE_COMPOSE}# tuned\n`, base_version: 1, description: 'tune' })
+    const second = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/compose`, {
+      yaml: `${SAMPLE_COMPOSE}# tuned\n`,
+      base_version: 1,
+      description: 'tune',
+    })
     assert.equal(second.status, 200, JSON.stringify(second.body))
-    assert.equal((await t.call(root, 'PUT', `/api/v1/services/${serviceId}/env`, { LOG_LEVEL: { value: 'info' }, API_KEY: { value: 's3cret-value', secret: true } })).status, 200)
-    const params = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/parameters`, { parameters: { replicas: { type: 'integer', value: 2 } } })
+    assert.equal(
+      (
+        await t.call(root, 'PUT', `/api/v1/services/${serviceId}/env`, {
+          LOG_LEVEL: { value: 'info' },
+          API_KEY: { value: 's3cret-value', secret: true },
+        })
+      ).status,
+      200,
+    )
+    const params = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/parameters`, {
+      parameters: { replicas: { type: 'integer', value: 2 } },
+    })
     assert.equal(params.status, 200, JSON.stringify(params.body))
     const domain = await t.call(root, 'POST', `/api/v1/projects/${projectId}/domains`, { domain: 'shop.example.com' })
     assert.equal(domain.status, 201, JSON.stringify(domain.body))
-    const route = await t.call(root, 'POST', `/api/v1/domains/${domain.body.id}/routes`, { target: { service: serviceId, compose_service: 'web', port: 80 } })
+    const route = await t.call(root, 'POST', `/api/v1/domains/${domain.body.id}/routes`, {
+      target: { service: serviceId, compose_service: 'web', port: 80 },
+    })
     assert.equal(route.status, 201, JSON.stringify(route.body))
-    assert.equal((await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'postgresql', name: 'orders' })).status, 201)
+    assert.equal(
+      (await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'postgresql', name: 'orders' }))
+        .status,
+      201,
+    )
     assert.equal((await t.call(root, 'POST', '/api/v1/backups')).status, 201)
     browser = await launchChromium()
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
@@ -149,7 +191,8 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
       assert.ok(focus.indicated, `the focused link ${focus.text} shows no outline or shadow`)
       reached.push(focus.text)
     }
-    for (const link of ['Projects', 'Deployments', 'Proxy', 'Settings']) assert.ok(reached.includes(link), `Tab reached ${link}: ${reached.join(', ')}`)
+    for (const link of ['Projects', 'Deployments', 'Proxy', 'Settings'])
+      assert.ok(reached.includes(link), `Tab reached ${link}: ${reached.join(', ')}`)
   })
 
   it('closes a confirm dialog with Escape and gives the focus back', async () => {
@@ -160,9 +203,15 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog', { name: 'Delete shop.example.com?' })
     await dialog.waitFor()
-    assert.ok(await dialog.evaluate((element) => element.contains(document.activeElement)), 'the focus moves into the dialog')
+    assert.ok(
+      await dialog.evaluate((element) => element.contains(document.activeElement)),
+      'the focus moves into the dialog',
+    )
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
-    assert.ok(await opener.evaluate((element) => element === document.activeElement), 'the focus is back on the button that opened it')
+    assert.ok(
+      await opener.evaluate((element) => element === document.activeElement),
+      'the focus is back on the button that opened it',
+    )
   })
 })

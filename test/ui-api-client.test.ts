@@ -13,7 +13,9 @@ describe('web UI API client', () => {
   after(async () => t.close())
 
   it('calls only operations the OpenAPI document describes', async () => {
-    const doc = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> }
+    const doc = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>
+    }
     const missing = Object.entries(ROUTES)
       .filter(([, [method, path]]) => doc.paths[path]?.[method.toLowerCase()] === undefined)
       .map(([name, [method, path]]) => `${name}: ${method} ${path}`)

@@ -51,7 +51,11 @@ async function signIn(page: Page, base: string, email: string) {
 
 /** The status a badge shows (data-status), e.g. "in_progress". */
 async function badgeStatus(page: Page, selector: string): Promise<string | null> {
-  return page.locator(selector).first().getAttribute('data-status', { timeout: 2000 }).catch(() => null)
+  return page
+    .locator(selector)
+    .first()
+    .getAttribute('data-status', { timeout: 2000 })
+    .catch(() => null)
 }
 
 describe('deployments in the web UI', { skip }, () => {
@@ -110,10 +114,16 @@ describe('deployments in the web UI', { skip }, () => {
     await page.locator('.log-line').first().waitFor()
     await page.locator('.log-line', { hasText: '$ docker compose' }).first().waitFor()
     const statusWhileStreaming = await badgeStatus(page, 'h1 .badge.status')
-    assert.ok(['queued', 'in_progress'].includes(statusWhileStreaming ?? ''), `lines were shown while the deployment was ${statusWhileStreaming}`)
+    assert.ok(
+      ['queued', 'in_progress'].includes(statusWhileStreaming ?? ''),
+      `lines were shown while the deployment was ${statusWhileStreaming}`,
+    )
     await page.locator('h1 .badge.status[data-status="finished"]').waitFor({ timeout: 120_000 })
     await page.locator('.log-line', { hasText: /Deployment finished in [\d.]+ s/ }).waitFor()
-    assert.ok((await page.locator('.log-line', { hasText: /Container .*gate.* Started/ }).count()) > 0, 'compose output is in the log')
+    assert.ok(
+      (await page.locator('.log-line', { hasText: /Container .*gate.* Started/ }).count()) > 0,
+      'compose output is in the log',
+    )
     await page.screenshot({ path: screenshotPath('21-deployment-log'), fullPage: true })
 
     // The service's tab and the team page list it.
@@ -126,7 +136,10 @@ describe('deployments in the web UI', { skip }, () => {
     const history = page.getByRole('table', { name: 'All deployments, newest first' })
     const row = history.locator('tbody tr').first()
     await row.locator('.badge[data-status="finished"]').waitFor()
-    assert.match(await row.innerText(), /web[\s\S]*service[\s\S]*deploy[\s\S]*\d+s[\s\S]*ui[\s\S]*deployer@example\.com/)
+    assert.match(
+      await row.innerText(),
+      /web[\s\S]*service[\s\S]*deploy[\s\S]*\d+s[\s\S]*ui[\s\S]*deployer@example\.com/,
+    )
     await page.getByText('Nothing is queued or running.').waitFor()
     await page.screenshot({ path: screenshotPath('22-deployments-team'), fullPage: true })
 
@@ -136,7 +149,10 @@ describe('deployments in the web UI', { skip }, () => {
     await projectBadge.and(page.locator('[data-status="finished"]')).waitFor()
     const restart = await t.call(token, 'POST', `/api/v1/services/${serviceId}/restart`)
     assert.equal(restart.status, 202)
-    await page.locator('td .badge.status[data-status="queued"], td .badge.status[data-status="in_progress"]').first().waitFor()
+    await page
+      .locator('td .badge.status[data-status="queued"], td .badge.status[data-status="in_progress"]')
+      .first()
+      .waitFor()
     await page.locator('td .badge.status[data-status="finished"]').first().waitFor({ timeout: 120_000 })
     await page.screenshot({ path: screenshotPath('23-project-status'), fullPage: true })
   })
@@ -145,9 +161,17 @@ describe('deployments in the web UI', { skip }, () => {
   async function queueOnIdleServer(project: string, service: string): Promise<string> {
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: project })).body.uuid
     const serviceId = await createService(t, token, projectId, service, `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
-    const server = (await t.call(token, 'POST', '/api/v1/servers', { name: `idle-${project}`, docker_host: 'unix:///var/run/docker.sock' })).body.uuid
+    const server = (
+      await t.call(token, 'POST', '/api/v1/servers', {
+        name: `idle-${project}`,
+        docker_host: 'unix:///var/run/docker.sock',
+      })
+    ).body.uuid
     await t.app.db.updateTable('servers').set({ concurrency_limit: 0 }).where('id', '=', server).execute()
-    assert.equal((await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })).status, 200)
+    assert.equal(
+      (await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })).status,
+      200,
+    )
     const queued = await t.call(token, 'POST', '/api/v1/deploy', { uuid: serviceId })
     assert.equal(queued.status, 202)
     return queued.body.deployments[0].deployment_uuid
@@ -162,7 +186,11 @@ describe('deployments in the web UI', { skip }, () => {
     await page.getByRole('status').filter({ hasText: 'Cancelled before it started.' }).waitFor()
     await page.locator('.log-line', { hasText: /Deployment cancelled: cancelled by .* before it started/ }).waitFor()
     await page.locator('h1 .badge.status[data-status="cancelled-by-user"]').waitFor()
-    assert.equal(await page.getByRole('button', { name: 'Cancel deployment' }).count(), 0, 'an ended deployment cannot be cancelled')
+    assert.equal(
+      await page.getByRole('button', { name: 'Cancel deployment' }).count(),
+      0,
+      'an ended deployment cannot be cancelled',
+    )
   })
 
   it('shows a 100,000-line log: scrolls to its end, searches it, colours it and links its lines', async (ctx) => {
@@ -221,7 +249,10 @@ describe('deployments in the web UI', { skip }, () => {
     assert.equal(await green.innerText(), 'ok')
     const red = page.locator('.log-line[data-seq="10"] .ansi-red-fg.ansi-bold')
     assert.equal(await red.innerText(), 'warn')
-    const [greenColour, plainColour] = await Promise.all([green.evaluate((el) => getComputedStyle(el).color), page.locator('.log-line[data-seq="10"] .log-ln').evaluate((el) => getComputedStyle(el.parentElement!).color)])
+    const [greenColour, plainColour] = await Promise.all([
+      green.evaluate((el) => getComputedStyle(el).color),
+      page.locator('.log-line[data-seq="10"] .log-ln').evaluate((el) => getComputedStyle(el.parentElement!).color),
+    ])
     assert.notEqual(greenColour, plainColour)
     assert.ok(!(await page.locator('.log-line[data-seq="10"]').innerText()).includes('\u001b'))
     await page.screenshot({ path: screenshotPath('24-log-viewer-search'), fullPage: true })
@@ -231,20 +262,26 @@ describe('deployments in the web UI', { skip }, () => {
     const linked = page.locator('.log-line[data-seq="50000"]')
     await linked.waitFor({ timeout: 60_000 })
     assert.equal(await linked.getAttribute('aria-current'), 'true')
-    assert.match(await linked.getAttribute('class') ?? '', /log-line-linked/)
+    assert.match((await linked.getAttribute('class')) ?? '', /log-line-linked/)
     assert.ok(await linked.isVisible())
     await page.locator('.log-line[data-seq="50003"] .log-ln').click()
     assert.equal(new URL(page.url()).hash, '#L50003')
     await page.locator('.log-line-linked[data-seq="50003"]').waitFor()
     await page.screenshot({ path: screenshotPath('25-log-viewer-line-link'), fullPage: true })
 
-    ctx.diagnostic(`100,000-line log: loaded in ${loadMs} ms, scrolled to the end in ${endMs} ms, searched in ${searchMs} ms`)
+    ctx.diagnostic(
+      `100,000-line log: loaded in ${loadMs} ms, scrolled to the end in ${endMs} ms, searched in ${searchMs} ms`,
+    )
     assert.ok(endMs < RESPONSIVE_MS, `scrolling to the end took ${endMs} ms`)
     assert.ok(searchMs < RESPONSIVE_MS, `searching took ${searchMs} ms`)
   })
 
   it('shows the deployment pages at phone width in the dark scheme', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await page.context().storageState() })
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+      storageState: await page.context().storageState(),
+    })
     try {
       await phone.goto(`${base}/deployments`)
       await phone.getByRole('heading', { name: 'History' }).waitFor()
@@ -263,8 +300,16 @@ describe('deployments in the web UI', { skip }, () => {
   })
 
   it('disables Deploy, Restart and Stop for a member without the deploy ability', async () => {
-    const viewer = await t.app.users.create({ email: 'viewer@example.com', password: ADMIN_PASSWORD, teamName: 'Default' }, SYSTEM_ACTOR)
-    await t.app.db.updateTable('memberships').set({ role: 'viewer' }).where('user_id', '=', viewer.id).where('team_id', '=', viewer.teamId).execute()
+    const viewer = await t.app.users.create(
+      { email: 'viewer@example.com', password: ADMIN_PASSWORD, teamName: 'Default' },
+      SYSTEM_ACTOR,
+    )
+    await t.app.db
+      .updateTable('memberships')
+      .set({ role: 'viewer' })
+      .where('user_id', '=', viewer.id)
+      .where('team_id', '=', viewer.teamId)
+      .execute()
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'look-only' })).body.uuid
     const serviceId = await createService(t, token, projectId, 'shown', `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
     const context = await browser.newContext()
@@ -272,7 +317,8 @@ describe('deployments in the web UI', { skip }, () => {
     try {
       await signIn(other, base, 'viewer@example.com')
       await other.goto(`${base}/services/${serviceId}`)
-      for (const name of ['Deploy', 'Restart', 'Stop']) assert.ok(await other.getByRole('button', { name, exact: true }).isDisabled(), `${name} is disabled`)
+      for (const name of ['Deploy', 'Restart', 'Stop'])
+        assert.ok(await other.getByRole('button', { name, exact: true }).isDisabled(), `${name} is disabled`)
       await other.getByText('deploying needs the “deploy” ability').waitFor()
     } finally {
       await context.close()

@@ -27,7 +27,11 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     const setup = await t.token(['root'])
     projectId = (await t.call(setup, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
-    assert.equal((await t.call(setup, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: SAMPLE_COMPOSE })).status, 201)
+    assert.equal(
+      (await t.call(setup, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: SAMPLE_COMPOSE }))
+        .status,
+      201,
+    )
     t.app.proxySync.start(t.app.events)
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
@@ -51,13 +55,20 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.getByText('New middleware', { exact: true }).click()
     await page.getByLabel('Middleware name').fill('to-https')
     await page.getByLabel('Type', { exact: true }).selectOption('rate-limit')
-    assert.match(await page.getByLabel(/^Config/).inputValue(), /"average": 100/, 'the form starts from an example of the type')
+    assert.match(
+      await page.getByLabel(/^Config/).inputValue(),
+      /"average": 100/,
+      'the form starts from an example of the type',
+    )
     await page.getByLabel(/^Config/).fill('{ "average": 0 }')
     await page.getByRole('button', { name: 'Add middleware' }).click()
     await page.locator('.field-error').filter({ hasText: 'config.average' }).waitFor()
     await page.getByLabel('Type', { exact: true }).selectOption('redirect-scheme')
     await page.getByRole('button', { name: 'Add middleware' }).click()
-    await page.getByRole('table', { name: 'Middlewares' }).getByRole('cell', { name: 'to-https', exact: true }).waitFor()
+    await page
+      .getByRole('table', { name: 'Middlewares' })
+      .getByRole('cell', { name: 'to-https', exact: true })
+      .waitFor()
   })
 
   it('shows the API complaint about an invalid host at the field, then previews and saves a domain', async () => {
@@ -67,7 +78,11 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     const problem = page.locator('.field-error').filter({ hasText: '*' })
     await problem.waitFor()
     assert.equal(await domain.getAttribute('aria-invalid'), 'true')
-    assert.equal(await domain.getAttribute('aria-describedby'), await problem.getAttribute('id'), 'the error is linked to the field')
+    assert.equal(
+      await domain.getAttribute('aria-describedby'),
+      await problem.getAttribute('id'),
+      'the error is linked to the field',
+    )
 
     await domain.fill(HOST)
     await problem.waitFor({ state: 'detached' })
@@ -84,19 +99,30 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.getByRole('checkbox', { name: /to-https/ }).check()
     const preview = page.getByRole('textbox', { name: new RegExp(`^Preview of dynamic/project-${projectId}`) })
     await preview.waitFor()
-    await page.waitForFunction(() => document.querySelector('.proxy-preview .cm-content')?.textContent?.includes('Host(`shop.example.com`)'))
+    await page.waitForFunction(() =>
+      document.querySelector('.proxy-preview .cm-content')?.textContent?.includes('Host(`shop.example.com`)'),
+    )
     assert.match(await preview.innerText(), /redirectScheme:/, 'the picked middleware is in the file')
     assert.match(await page.locator('.proxy-preview .diff-view').innerText(), /Host\(`shop\.example\.com`\)/)
-    assert.equal((await t.app.db.selectFrom('proxy_routes').select('id').execute()).length, 0, 'nothing is saved by the preview')
+    assert.equal(
+      (await t.app.db.selectFrom('proxy_routes').select('id').execute()).length,
+      0,
+      'nothing is saved by the preview',
+    )
     await page.screenshot({ path: screenshotPath('proxy-02-route-preview'), fullPage: true })
 
     // Without an ACME e-mail no certificate resolver is declared: saving would be refused with 422, so Save is off.
-    await page.locator('.proxy-preview [role="alert"]').filter({ hasText: 'set letsencrypt_email in the settings' }).waitFor()
+    await page
+      .locator('.proxy-preview [role="alert"]')
+      .filter({ hasText: 'set letsencrypt_email in the settings' })
+      .waitFor()
     const save = page.getByRole('button', { name: 'Add route', exact: true })
     assert.equal(await save.isDisabled(), true)
     await t.app.settings.update({ letsencrypt_email: 'first@example.com' }, SYSTEM_ACTOR)
     await page.getByLabel('Port').fill('8080')
-    await page.waitForFunction(() => document.querySelector('.proxy-preview .cm-content')?.textContent?.includes(':8080'))
+    await page.waitForFunction(() =>
+      document.querySelector('.proxy-preview .cm-content')?.textContent?.includes(':8080'),
+    )
     await page.locator('.proxy-preview [role="alert"]').waitFor({ state: 'detached' })
     await save.click()
     const routes = page.getByRole('table', { name: `Routes of ${HOST}` })
@@ -110,10 +136,15 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.getByRole('button', { name: new RegExp(`project-${projectId}\\.yml`) }).click()
     const content = page.getByRole('textbox', { name: `Content of dynamic/project-${projectId}.yml` })
     await content.waitFor()
-    await page.waitForFunction(() => document.querySelector('.file-viewer .cm-content')?.textContent?.includes('routers'))
+    await page.waitForFunction(() =>
+      document.querySelector('.file-viewer .cm-content')?.textContent?.includes('routers'),
+    )
     assert.match(await content.innerText(), /Host\(`shop\.example\.com`\)/)
     await page.getByRole('button', { name: 'Sync now' }).click()
-    await page.getByRole('status').filter({ hasText: /^Synced in/ }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Synced in/ })
+      .waitFor()
     assert.match(await page.getByTestId('drift-count').innerText(), /^0 now/)
     await page.screenshot({ path: screenshotPath('proxy-03-files'), fullPage: true })
   })
@@ -150,14 +181,19 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   it('checks the localhost server and shows the engine it found', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     await page.getByRole('button', { name: 'Check localhost' }).click()
-    await page.waitForFunction(() => /Docker \d+.*Compose/.test(document.querySelector('[data-testid="server-state-localhost"]')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /Docker \d+.*Compose/.test(document.querySelector('[data-testid="server-state-localhost"]')?.textContent ?? ''),
+    )
     await page.screenshot({ path: screenshotPath('proxy-05-servers'), fullPage: true })
   })
 
   it('takes a backup, lists it and downloads it', async () => {
     await page.getByRole('link', { name: 'Backups' }).click()
     await page.getByRole('button', { name: 'Back up now' }).click()
-    await page.getByRole('status').filter({ hasText: /taken and verified/ }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /taken and verified/ })
+      .waitFor()
     const link = page.getByRole('table', { name: 'Backups, newest first' }).getByRole('link')
     await link.waitFor()
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()])
@@ -181,11 +217,20 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.getByRole('button', { name: 'Clear filters' }).waitFor()
     await page.waitForFunction(() => !document.querySelector('.audit-feed')?.textContent?.includes('project.created'))
     const actions = await page.locator('.audit-item .audit-action').allInnerTexts()
-    for (const action of ['middleware.created', 'domain.created', 'route.created', 'database.created', 'backup.created']) {
+    for (const action of [
+      'middleware.created',
+      'domain.created',
+      'route.created',
+      'database.created',
+      'backup.created',
+    ]) {
       assert.ok(actions.includes(action), `${action} is in the feed (${actions.join(', ')})`)
     }
     const actors = await page.locator('.audit-item .link-button').allInnerTexts()
-    assert.ok(actors.every((a) => a === EMAIL), `only the signed-in user's entries (${actors.join(', ')})`)
+    assert.ok(
+      actors.every((a) => a === EMAIL),
+      `only the signed-in user's entries (${actors.join(', ')})`,
+    )
     await page.screenshot({ path: screenshotPath('proxy-08-audit'), fullPage: true })
   })
 
@@ -201,7 +246,10 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('tells a member without root why settings are read-only and backups are out of reach', async () => {
-    await t.app.users.create({ email: 'member@example.com', password: ADMIN_PASSWORD, teamName: 'Default' }, SYSTEM_ACTOR)
+    await t.app.users.create(
+      { email: 'member@example.com', password: ADMIN_PASSWORD, teamName: 'Default' },
+      SYSTEM_ACTOR,
+    )
     const member = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     try {
       await member.goto(`${base}/settings`)
@@ -209,7 +257,11 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
       await member.getByLabel('Password').fill(ADMIN_PASSWORD)
       await member.getByRole('button', { name: 'Sign in' }).click()
       await member.getByRole('status').filter({ hasText: 'changing them needs the root ability' }).waitFor()
-      assert.equal(await member.getByLabel("Let's Encrypt e-mail").inputValue(), 'certs@example.com', 'a member reads the settings')
+      assert.equal(
+        await member.getByLabel("Let's Encrypt e-mail").inputValue(),
+        'certs@example.com',
+        'a member reads the settings',
+      )
       assert.equal(await member.getByRole('button', { name: 'Save settings' }).isDisabled(), true)
       await member.screenshot({ path: screenshotPath('proxy-10-settings-member'), fullPage: true })
       await member.getByRole('link', { name: 'Backups' }).click()
@@ -220,11 +272,17 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('is usable at phone width in the dark scheme', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await page.context().storageState() })
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+      storageState: await page.context().storageState(),
+    })
     try {
       await phone.goto(`${base}/projects/${projectId}`)
       await phone.getByRole('heading', { name: HOST, level: 3 }).waitFor()
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      const overflow = await phone.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      )
       assert.ok(overflow <= 0, `no horizontal scrolling of the page (${overflow}px)`)
       await phone.screenshot({ path: screenshotPath('proxy-09-phone-dark'), fullPage: true })
     } finally {

@@ -45,7 +45,10 @@ describe('web UI in Chromium', { skip }, () => {
   it('shows the first-run command while no user exists, then signs in', async () => {
     await page.goto(base)
     await page.getByRole('heading', { name: 'First run: no user exists yet' }).waitFor()
-    assert.match(await page.locator('.first-run pre').innerText(), /npx berth user create --email you@example.com --password-stdin --admin/)
+    assert.match(
+      await page.locator('.first-run pre').innerText(),
+      /npx berth user create --email you@example.com --password-stdin --admin/,
+    )
     await page.screenshot({ path: screenshotPath('01-login-first-run'), fullPage: true })
 
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
@@ -53,7 +56,10 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByLabel('E-mail').fill(EMAIL)
     await page.getByLabel('Password').fill('wrong-password')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('alert').filter({ hasText: /password|invalid/i }).waitFor()
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /password|invalid/i })
+      .waitFor()
     assert.equal(await page.getByRole('heading', { name: 'First run: no user exists yet' }).count(), 0)
 
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
@@ -85,12 +91,19 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: /^web/, level: 1 }).waitFor()
     serviceId = new URL(page.url()).pathname.split('/')[2]!
     await page.getByText('Editing on top of version 1').waitFor()
-    assert.match(await page.getByRole('textbox', { name: 'Compose file', exact: true }).innerText(), /berth-test\/busybox:1/)
+    assert.match(
+      await page.getByRole('textbox', { name: 'Compose file', exact: true }).innerText(),
+      /berth-test\/busybox:1/,
+    )
 
     await page.getByRole('link', { name: 'Projects' }).first().click()
     await page.getByRole('link', { name: 'shop' }).waitFor()
     // The list may show its cached copy first and refetch: wait for the count, not the first paint.
-    await page.locator('.card').first().filter({ hasText: /1 service/ }).waitFor()
+    await page
+      .locator('.card')
+      .first()
+      .filter({ hasText: /1 service/ })
+      .waitFor()
     await page.screenshot({ path: screenshotPath('03-projects'), fullPage: true })
   })
 
@@ -139,7 +152,13 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: 'Changes from v1 to v3' }).waitFor()
     const diff = page.getByTestId('diff-view')
     await diff.locator('.d2h-del', { hasText: '8080:80' }).first().waitFor()
-    assert.match(await diff.locator('.d2h-ins').allInnerTexts().then((t) => t.join('\n')), /8082:80/)
+    assert.match(
+      await diff
+        .locator('.d2h-ins')
+        .allInnerTexts()
+        .then((t) => t.join('\n')),
+      /8082:80/,
+    )
     await page.getByRole('radio', { name: 'Side by side' }).check()
     await diff.locator('.d2h-file-side-diff').first().waitFor()
     await page.screenshot({ path: screenshotPath('05-history-diff'), fullPage: true })
@@ -168,7 +187,12 @@ describe('web UI in Chromium', { skip }, () => {
     const mine = SAMPLE_COMPOSE.replace('8080:80', '9000:80')
     await replaceEditorText(page, mine)
     // Someone else saves meanwhile.
-    await t.app.compose.update(await teamId(), serviceId, { yaml: SAMPLE_COMPOSE.replace('8080:80', '7000:80'), baseVersion: 4, description: 'their change' }, SYSTEM_ACTOR)
+    await t.app.compose.update(
+      await teamId(),
+      serviceId,
+      { yaml: SAMPLE_COMPOSE.replace('8080:80', '7000:80'), baseVersion: 4, description: 'their change' },
+      SYSTEM_ACTOR,
+    )
     await page.getByLabel('Change description').fill('my change')
     await page.getByRole('button', { name: 'Save new version' }).click()
 
@@ -177,7 +201,11 @@ describe('web UI in Chromium', { skip }, () => {
     assert.match(await merge.getByRole('textbox', { name: 'Stored version' }).innerText(), /7000:80/)
     assert.match(await merge.getByRole('textbox', { name: 'Your text' }).innerText(), /9000:80/)
     assert.ok((await merge.locator('.cm-changedLine, .cm-changedText').count()) > 0, 'the difference is highlighted')
-    assert.match(await page.getByRole('textbox', { name: 'Compose file', exact: true }).innerText(), /9000:80/, 'the editor still has my text')
+    assert.match(
+      await page.getByRole('textbox', { name: 'Compose file', exact: true }).innerText(),
+      /9000:80/,
+      'the editor still has my text',
+    )
     await page.screenshot({ path: screenshotPath('07-compose-conflict'), fullPage: true })
 
     await page.getByRole('button', { name: 'Keep my text on top of version 5' }).click()
@@ -208,15 +236,26 @@ describe('web UI in Chromium', { skip }, () => {
     await items.first().waitFor()
     const actions = await items.allInnerTexts()
     assert.equal(actions[0], 'env.updated', 'newest first')
-    for (const action of ['compose.rolled_back', 'compose.updated', 'service.created', 'project.created', 'auth.login']) {
+    for (const action of [
+      'compose.rolled_back',
+      'compose.updated',
+      'service.created',
+      'project.created',
+      'auth.login',
+    ]) {
       assert.ok(actions.includes(action), `${action} is in the feed (${actions.join(', ')})`)
     }
-    assert.match(await page.locator('.audit-item').filter({ hasText: 'compose.rolled_back' }).innerText(), /rolled_back_to: 1/)
+    assert.match(
+      await page.locator('.audit-item').filter({ hasText: 'compose.rolled_back' }).innerText(),
+      /rolled_back_to: 1/,
+    )
     await page.screenshot({ path: screenshotPath('09-audit'), fullPage: true })
 
     await page.getByLabel('Action').fill('compose.*')
     await page.getByRole('button', { name: 'Filter' }).click()
-    await page.waitForFunction(() => [...document.querySelectorAll('.audit-action')].every((el) => el.textContent?.startsWith('compose.')))
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.audit-action')].every((el) => el.textContent?.startsWith('compose.')),
+    )
   })
 
   it('creates an API token, shows it once, and revokes it', async () => {
@@ -234,7 +273,11 @@ describe('web UI in Chromium', { skip }, () => {
   })
 
   it('is usable at phone width in the dark scheme', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await page.context().storageState() })
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+      storageState: await page.context().storageState(),
+    })
     try {
       await phone.goto(`${base}/services/${serviceId}`)
       await phone.getByRole('textbox', { name: 'Compose file', exact: true }).waitFor()

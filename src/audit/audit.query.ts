@@ -28,16 +28,30 @@ export type AuditRecord = {
 }
 
 /** Newest first, keyset-paginated on the id so pages stay stable while new rows arrive. */
-export async function queryAuditLog(db: Kysely<DB>, f: AuditFilter): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
-  let q = db.selectFrom('audit_log').selectAll().where((eb) => (f.withInstance ? eb.or([eb('team_id', '=', f.teamId), eb('team_id', 'is', null)]) : eb('team_id', '=', f.teamId)))
+export async function queryAuditLog(
+  db: Kysely<DB>,
+  f: AuditFilter,
+): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
+  let q = db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where((eb) =>
+      f.withInstance ? eb.or([eb('team_id', '=', f.teamId), eb('team_id', 'is', null)]) : eb('team_id', '=', f.teamId),
+    )
   if (f.actorId) q = q.where('actor_id', '=', f.actorId)
-  if (f.action) q = f.action.endsWith('*') ? q.where('action', 'like', `${f.action.slice(0, -1)}%`) : q.where('action', '=', f.action)
+  if (f.action)
+    q = f.action.endsWith('*')
+      ? q.where('action', 'like', `${f.action.slice(0, -1)}%`)
+      : q.where('action', '=', f.action)
   if (f.resourceType) q = q.where('resource_type', '=', f.resourceType)
   if (f.resourceId) q = q.where('resource_id', '=', f.resourceId)
   if (f.since) q = q.where('created_at', '>=', f.since)
   if (f.until) q = q.where('created_at', '<', f.until)
   if (f.before !== undefined) q = q.where('id', '<', f.before)
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute()
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute()
   const page = rows.slice(0, f.limit)
   return {
     items: page.map((r) => ({

@@ -5,7 +5,10 @@ import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { queryAuditLog } from './audit.query.js'
 
-const isoTime = z.string().datetime({ offset: true }).transform((t) => new Date(t).toISOString())
+const isoTime = z
+  .string()
+  .datetime({ offset: true })
+  .transform((t) => new Date(t).toISOString())
 
 const query = z.object({
   actor: z.string().optional().describe('actor id (user or token)'),
@@ -20,22 +23,33 @@ const query = z.object({
 
 export function auditRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/audit', { config: { ability: 'read' }, schema: { tags: ['audit'], summary: "The team's audit log, newest first (with root, also the instance-wide entries)", querystring: query } }, async (request) => {
-      const q = request.query
-      const principal = principalOf(request)
-      const page = await queryAuditLog(app.db, {
-        teamId: principal.teamId,
-        withInstance: hasAbility(principal, 'root'),
-        actorId: q.actor,
-        action: q.action,
-        resourceType: q.resource_type,
-        resourceId: q.resource_id,
-        since: q.since,
-        until: q.until,
-        before: q.cursor,
-        limit: q.limit,
-      })
-      return { items: page.items, next_cursor: page.nextCursor }
-    })
+    server.get(
+      '/audit',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['audit'],
+          summary: "The team's audit log, newest first (with root, also the instance-wide entries)",
+          querystring: query,
+        },
+      },
+      async (request) => {
+        const q = request.query
+        const principal = principalOf(request)
+        const page = await queryAuditLog(app.db, {
+          teamId: principal.teamId,
+          withInstance: hasAbility(principal, 'root'),
+          actorId: q.actor,
+          action: q.action,
+          resourceType: q.resource_type,
+          resourceId: q.resource_id,
+          since: q.since,
+          until: q.until,
+          before: q.cursor,
+          limit: q.limit,
+        })
+        return { items: page.items, next_cursor: page.nextCursor }
+      },
+    )
   }
 }

@@ -39,10 +39,34 @@ export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: 'berth', te
 
 // Audit rows are written by every change, so the insert is compiled once (see db/prepared.ts).
 const insertAuditRow = preparedQuery(
-  (db, ...v: [string | null, string, string | null, string, string, string, string | null, string | null, string | null, string, string]) =>
+  (
+    db,
+    ...v: [
+      string | null,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string,
+      string,
+    ]
+  ) =>
     db.insertInto('audit_log').values({
-      team_id: v[0], actor_type: v[1] as AuditLogTable['actor_type'], actor_id: v[2], actor_name: v[3], via: v[4], action: v[5],
-      resource_type: v[6], resource_id: v[7], ip: v[8], details: v[9], created_at: v[10],
+      team_id: v[0],
+      actor_type: v[1] as AuditLogTable['actor_type'],
+      actor_id: v[2],
+      actor_name: v[3],
+      via: v[4],
+      action: v[5],
+      resource_type: v[6],
+      resource_id: v[7],
+      ip: v[8],
+      details: v[9],
+      created_at: v[10],
     }),
 )
 

@@ -9,33 +9,61 @@ const loginBody = z.object({ email: z.string().min(1).max(320), password: z.stri
 
 export function authRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.post('/auth/login', { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Log in and receive a session cookie', body: loginBody } }, async (request, reply) => {
-      const session = await app.sessions.login({ email: request.body.email, password: request.body.password, ip: request.ip })
-      void reply.setCookie(SESSION_COOKIE, session.token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: request.protocol === 'https',
-        path: '/',
-        maxAge: Math.floor(SESSION_TTL_MS / 1000),
-      })
-      return { user_id: session.userId, expires_at: session.expiresAt }
-    })
+    server.post(
+      '/auth/login',
+      {
+        config: { ability: 'public' },
+        schema: { tags: ['auth'], summary: 'Log in and receive a session cookie', body: loginBody },
+      },
+      async (request, reply) => {
+        const session = await app.sessions.login({
+          email: request.body.email,
+          password: request.body.password,
+          ip: request.ip,
+        })
+        void reply.setCookie(SESSION_COOKIE, session.token, {
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: request.protocol === 'https',
+          path: '/',
+          maxAge: Math.floor(SESSION_TTL_MS / 1000),
+        })
+        return { user_id: session.userId, expires_at: session.expiresAt }
+      },
+    )
 
     // The login page shows how to create the first user instead of a form nobody can use.
-    server.get('/auth/status', { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Whether any user exists yet (first run)' } }, async () => {
-      return { setup_required: (await app.users.countUsers()) === 0 }
-    })
+    server.get(
+      '/auth/status',
+      { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Whether any user exists yet (first run)' } },
+      async () => {
+        return { setup_required: (await app.users.countUsers()) === 0 }
+      },
+    )
 
-    server.post('/auth/logout', { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'End the current session' } }, async (request, reply) => {
-      const principal = principalOf(request)
-      await app.sessions.logout(principal, actorOf(principal))
-      void reply.clearCookie(SESSION_COOKIE, { path: '/' })
-      return reply.status(204).send()
-    })
+    server.post(
+      '/auth/logout',
+      { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'End the current session' } },
+      async (request, reply) => {
+        const principal = principalOf(request)
+        await app.sessions.logout(principal, actorOf(principal))
+        void reply.clearCookie(SESSION_COOKIE, { path: '/' })
+        return reply.status(204).send()
+      },
+    )
 
-    server.get('/me', { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'Who the caller is' } }, async (request) => {
-      const p = principalOf(request)
-      return { user: { id: p.userId, email: p.userEmail }, team_id: p.teamId, via: p.kind, abilities: [...p.abilities].sort() }
-    })
+    server.get(
+      '/me',
+      { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'Who the caller is' } },
+      async (request) => {
+        const p = principalOf(request)
+        return {
+          user: { id: p.userId, email: p.userEmail },
+          team_id: p.teamId,
+          via: p.kind,
+          abilities: [...p.abilities].sort(),
+        }
+      },
+    )
   }
 }

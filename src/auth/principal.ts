@@ -22,9 +22,13 @@ export function hasAbility(principal: Pick<Principal, 'abilities'>, ability: Abi
 
 export function requireAbility(principal: Pick<Principal, 'abilities'>, ability: Ability): void {
   if (!hasAbility(principal, ability)) {
-    throw new ForbiddenError('missing_ability', `This action needs the "${ability}" ability, which the caller does not have.`, {
-      required: ability,
-    })
+    throw new ForbiddenError(
+      'missing_ability',
+      `This action needs the "${ability}" ability, which the caller does not have.`,
+      {
+        required: ability,
+      },
+    )
   }
 }
 

@@ -32,11 +32,22 @@ export function createSessionsService({ db, audit, users }: Deps) {
 
     const user = await users.findByEmail(email)
     const membership = user ? await users.primaryMembership(user.id) : undefined
-    const valid = user ? await verifyPassword(user.password_hash, input.password) : (await verifyDecoy(input.password), false)
-    const anonymous: Actor = { type: 'anonymous', id: null, name: email, teamId: membership?.team_id ?? null, via: 'login', ip: input.ip }
+    const valid = user
+      ? await verifyPassword(user.password_hash, input.password)
+      : (await verifyDecoy(input.password), false)
+    const anonymous: Actor = {
+      type: 'anonymous',
+      id: null,
+      name: email,
+      teamId: membership?.team_id ?? null,
+      via: 'login',
+      ip: input.ip,
+    }
     if (!user || !membership || !valid) {
       limiter.recordFailure(keys)
-      await db.transaction().execute((trx) => audit.record(trx, anonymous, { action: 'auth.login_failed', details: { email } }))
+      await db
+        .transaction()
+        .execute((trx) => audit.record(trx, anonymous, { action: 'auth.login_failed', details: { email } }))
       throw new UnauthorizedError('The e-mail or password is wrong.')
     }
     limiter.reset(keys)
@@ -54,11 +65,22 @@ export function createSessionsService({ db, audit, users }: Deps) {
     }
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('sessions').values(session).execute()
-      await audit.record(trx, { type: 'user', id: user.id, name: user.email, teamId: membership.team_id, via: `session:${session.id}`, ip: input.ip }, {
-        action: 'auth.login',
-        resourceType: 'session',
-        resourceId: session.id,
-      })
+      await audit.record(
+        trx,
+        {
+          type: 'user',
+          id: user.id,
+          name: user.email,
+          teamId: membership.team_id,
+          via: `session:${session.id}`,
+          ip: input.ip,
+        },
+        {
+          action: 'auth.login',
+          resourceType: 'session',
+          resourceId: session.id,
+        },
+      )
     })
     return { token, expiresAt: session.expires_at, userId: user.id }
   }
@@ -67,8 +89,17 @@ export function createSessionsService({ db, audit, users }: Deps) {
     const row = await db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .innerJoin('memberships', (j) => j.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.team_id', '=', 'sessions.team_id'))
-      .select(['sessions.id', 'sessions.expires_at', 'sessions.team_id', 'users.id as user_id', 'users.email', 'memberships.role'])
+      .innerJoin('memberships', (j) =>
+        j.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.team_id', '=', 'sessions.team_id'),
+      )
+      .select([
+        'sessions.id',
+        'sessions.expires_at',
+        'sessions.team_id',
+        'users.id as user_id',
+        'users.email',
+        'memberships.role',
+      ])
       .where('sessions.token_hash', '=', hashToken(token))
       .executeTakeFirst()
     if (!row || row.expires_at <= nowIso()) return undefined

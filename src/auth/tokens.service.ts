@@ -28,11 +28,18 @@ export type TokensService = ReturnType<typeof createTokensService>
 
 export function createTokensService({ db, audit }: Deps) {
   /** Creates a token for the creator's team; the plaintext is returned once and only its hash is stored. */
-  async function create(creator: { userId: string; teamId: string; abilities: ReadonlySet<Ability> }, input: CreateTokenInput, actor: Actor) {
+  async function create(
+    creator: { userId: string; teamId: string; abilities: ReadonlySet<Ability> },
+    input: CreateTokenInput,
+    actor: Actor,
+  ) {
     const abilities = [...new Set(input.abilities)].sort()
     const exceeding = abilities.filter((a) => !hasAbility(creator, a))
     if (exceeding.length > 0) {
-      throw new ForbiddenError('ability_escalation', `A token cannot be given abilities its creator lacks: ${exceeding.join(', ')}.`)
+      throw new ForbiddenError(
+        'ability_escalation',
+        `A token cannot be given abilities its creator lacks: ${exceeding.join(', ')}.`,
+      )
     }
     if (abilities.length === 0) throw new BadRequestError('invalid_abilities', 'A token needs at least one ability.')
     if (input.expiresAt && input.expiresAt <= nowIso()) {
@@ -68,7 +75,16 @@ export function createTokensService({ db, audit }: Deps) {
     const rows = await db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.id', 'api_tokens.name', 'token_prefix', 'abilities', 'expires_at', 'last_used_at', 'api_tokens.created_at', 'users.email'])
+      .select([
+        'api_tokens.id',
+        'api_tokens.name',
+        'token_prefix',
+        'abilities',
+        'expires_at',
+        'last_used_at',
+        'api_tokens.created_at',
+        'users.email',
+      ])
       .where('team_id', '=', teamId)
       .where('revoked_at', 'is', null)
       .orderBy('api_tokens.created_at', 'desc')
@@ -103,7 +119,16 @@ export function createTokensService({ db, audit }: Deps) {
     const row = await db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.id', 'team_id', 'abilities', 'expires_at', 'last_used_at', 'revoked_at', 'users.id as user_id', 'users.email'])
+      .select([
+        'api_tokens.id',
+        'team_id',
+        'abilities',
+        'expires_at',
+        'last_used_at',
+        'revoked_at',
+        'users.id as user_id',
+        'users.email',
+      ])
       .where('token_hash', '=', hashToken(token))
       .executeTakeFirst()
     const now = nowIso()

@@ -26,16 +26,23 @@ export function normalizeEmail(email: string): string {
 
 export function createUsersService({ db, audit }: Deps) {
   async function countUsers(): Promise<number> {
-    const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const row = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     return Number(row.n)
   }
 
   /** Creates a user and its membership; admins own their team, others are members of it. */
   async function create(input: CreateUserInput, actor: Actor) {
     const email = normalizeEmail(input.email)
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new BadRequestError('invalid_email', `"${input.email}" is not an e-mail address.`)
+    if (!/^[^\s@]+@[^\s@]+$/.test(email))
+      throw new BadRequestError('invalid_email', `"${input.email}" is not an e-mail address.`)
     if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new BadRequestError('weak_password', `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`)
+      throw new BadRequestError(
+        'weak_password',
+        `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`,
+      )
     }
     const passwordHash = await hashPassword(input.password)
     const role: UserRole = input.admin ? 'admin' : 'member'
@@ -45,15 +52,29 @@ export function createUsersService({ db, audit }: Deps) {
       if (existing) throw new ConflictError('email_taken', `A user with the e-mail ${email} already exists.`)
       const teamId = await findOrCreateTeam(trx, input.teamName)
       const now = nowIso()
-      const user = { id: newId(), email, name: input.name ?? email.split('@')[0]!, password_hash: passwordHash, role, created_at: now }
+      const user = {
+        id: newId(),
+        email,
+        name: input.name ?? email.split('@')[0]!,
+        password_hash: passwordHash,
+        role,
+        created_at: now,
+      }
       await trx.insertInto('users').values(user).execute()
-      await trx.insertInto('memberships').values({ team_id: teamId, user_id: user.id, role: membershipRole, created_at: now }).execute()
-      await audit.record(trx, { ...actor, teamId }, {
-        action: 'user.created',
-        resourceType: 'user',
-        resourceId: user.id,
-        details: { email, role, membership: membershipRole },
-      })
+      await trx
+        .insertInto('memberships')
+        .values({ team_id: teamId, user_id: user.id, role: membershipRole, created_at: now })
+        .execute()
+      await audit.record(
+        trx,
+        { ...actor, teamId },
+        {
+          action: 'user.created',
+          resourceType: 'user',
+          resourceId: user.id,
+          details: { email, role, membership: membershipRole },
+        },
+      )
       return { id: user.id, email, name: user.name, role, teamId }
     })
   }

@@ -16,13 +16,22 @@ export function checkBerthDatabase(path: string): { migrations: string[] } {
     sqlite = new SqliteDatabase(path, { readonly: true, fileMustExist: true })
     const integrity = sqlite.pragma('integrity_check', { simple: true })
     if (integrity !== 'ok') throw new Error(`integrity check failed: ${String(integrity)}`)
-    const hasMigrations = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get()
+    const hasMigrations = sqlite
+      .prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
+      .get()
     if (!hasMigrations) throw new Error('it is not a Berth database (no migration table)')
-    const migrations = (sqlite.prepare('select name from kysely_migration order by name').all() as { name: string }[]).map((r) => r.name)
+    const migrations = (
+      sqlite.prepare('select name from kysely_migration order by name').all() as { name: string }[]
+    ).map((r) => r.name)
     return { migrations }
   } catch (error) {
     const message = (error as Error).message
-    throw new Error(/file is not a database|malformed|integrity/i.test(message) ? `the file is not a sound SQLite database (${message})` : message, { cause: error })
+    throw new Error(
+      /file is not a database|malformed|integrity/i.test(message)
+        ? `the file is not a sound SQLite database (${message})`
+        : message,
+      { cause: error },
+    )
   } finally {
     sqlite?.close()
   }
@@ -40,10 +49,18 @@ function hashingPassThrough(hash: ReturnType<typeof createHash>, counter: { byte
 }
 
 /** Compresses `source` into `target` (gzip) and writes "<sha256>  <name>" beside it. */
-export async function compressWithChecksum(source: string, target: string): Promise<{ sha256: string; sizeBytes: number }> {
+export async function compressWithChecksum(
+  source: string,
+  target: string,
+): Promise<{ sha256: string; sizeBytes: number }> {
   const hash = createHash('sha256')
   const counter = { bytes: 0 }
-  await pipeline(createReadStream(source), createGzip({ level: 6 }), hashingPassThrough(hash, counter), createWriteStream(target, { mode: 0o600 }))
+  await pipeline(
+    createReadStream(source),
+    createGzip({ level: 6 }),
+    hashingPassThrough(hash, counter),
+    createWriteStream(target, { mode: 0o600 }),
+  )
   const sha256 = hash.digest('hex')
   await writeFile(`${target}${CHECKSUM_SUFFIX}`, `${sha256}  ${basename(target)}\n`, { mode: 0o600 })
   return { sha256, sizeBytes: counter.bytes }
@@ -57,10 +74,18 @@ export async function verifyAndDecompress(backupPath: string, target: string): P
   const hash = createHash('sha256')
   const counter = { bytes: 0 }
   try {
-    await pipeline(createReadStream(backupPath), hashingPassThrough(hash, counter), createGunzip(), createWriteStream(target, { mode: 0o600 }))
+    await pipeline(
+      createReadStream(backupPath),
+      hashingPassThrough(hash, counter),
+      createGunzip(),
+      createWriteStream(target, { mode: 0o600 }),
+    )
   } catch (error) {
     await rm(target, { force: true })
-    throw new Error(`the backup cannot be decompressed (${(error as Error).message}); it is probably truncated or not a Berth backup`, { cause: error })
+    throw new Error(
+      `the backup cannot be decompressed (${(error as Error).message}); it is probably truncated or not a Berth backup`,
+      { cause: error },
+    )
   }
   const actual = hash.digest('hex')
   if (actual !== expected) {

@@ -32,7 +32,9 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
   let running: Promise<BackupView> | undefined
 
   async function record(actor: Actor, action: string, id: string | undefined, details: Record<string, unknown>) {
-    await db.transaction().execute((trx) => audit.record(trx, actor, { action, resourceType: 'backup', resourceId: id, details }))
+    await db
+      .transaction()
+      .execute((trx) => audit.record(trx, actor, { action, resourceType: 'backup', resourceId: id, details }))
   }
 
   /**
@@ -41,7 +43,11 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
    * a backup is reported done only when it was proven readable.
    */
   async function runBackup(trigger: string, actor: Actor, directory: string): Promise<BackupView> {
-    if (dialect !== 'sqlite') throw new BadRequestError('unsupported_dialect', 'Berth backs up its embedded SQLite database; on PostgreSQL use pg_dump.')
+    if (dialect !== 'sqlite')
+      throw new BadRequestError(
+        'unsupported_dialect',
+        'Berth backs up its embedded SQLite database; on PostgreSQL use pg_dump.',
+      )
     ensurePrivateDir(directory)
     const id = newId()
     const stamp = nowIso().replace(/[:.]/g, '-')
@@ -49,19 +55,43 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
     const snapshot = join(directory, `.${id}.db`)
     const target = join(directory, fileName)
     const startedAt = nowIso()
-    await db.insertInto('backups').values({ id, directory, file_name: fileName, status: 'running', trigger, size_bytes: null, sha256: null, verified: 0, error: null, started_at: startedAt, finished_at: null, deleted_at: null }).execute()
+    await db
+      .insertInto('backups')
+      .values({
+        id,
+        directory,
+        file_name: fileName,
+        status: 'running',
+        trigger,
+        size_bytes: null,
+        sha256: null,
+        verified: 0,
+        error: null,
+        started_at: startedAt,
+        finished_at: null,
+        deleted_at: null,
+      })
+      .execute()
     try {
       await snapshotSqlite(db, snapshot)
       checkBerthDatabase(snapshot)
       const { sha256, sizeBytes } = await compressWithChecksum(snapshot, target)
-      await db.updateTable('backups').set({ status: 'succeeded', sha256, size_bytes: sizeBytes, verified: 1, finished_at: nowIso() }).where('id', '=', id).execute()
+      await db
+        .updateTable('backups')
+        .set({ status: 'succeeded', sha256, size_bytes: sizeBytes, verified: 1, finished_at: nowIso() })
+        .where('id', '=', id)
+        .execute()
       await record(actor, 'backup.created', id, { file: fileName, size_bytes: sizeBytes, sha256, trigger })
       logger.info({ backup: fileName, sizeBytes }, 'backup verified')
     } catch (error) {
       const message = (error as Error).message
       await rm(target, { force: true })
       await rm(`${target}${CHECKSUM_SUFFIX}`, { force: true })
-      await db.updateTable('backups').set({ status: 'failed', error: message, finished_at: nowIso() }).where('id', '=', id).execute()
+      await db
+        .updateTable('backups')
+        .set({ status: 'failed', error: message, finished_at: nowIso() })
+        .where('id', '=', id)
+        .execute()
       await record(actor, 'backup.failed', id, { file: fileName, error: message, trigger })
       logger.error({ err: error, backup: fileName }, 'backup failed')
     } finally {
@@ -77,13 +107,23 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
   }
 
   async function get(id: string): Promise<BackupView> {
-    const row = await db.selectFrom('backups').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
+    const row = await db
+      .selectFrom('backups')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
     if (!row) throw new NotFoundError(`Backup ${id} was not found.`)
     return view(row)
   }
 
   async function list(): Promise<BackupView[]> {
-    const rows = await db.selectFrom('backups').selectAll().where('deleted_at', 'is', null).orderBy('started_at', 'desc').execute()
+    const rows = await db
+      .selectFrom('backups')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .orderBy('started_at', 'desc')
+      .execute()
     return rows.map(view)
   }
 
@@ -91,15 +131,27 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
   async function filePath(id: string): Promise<{ path: string; fileName: string; sizeBytes: number }> {
     const backup = await get(id)
     const path = join(backup.directory, backup.file_name)
-    if (backup.status !== 'succeeded' || !existsSync(path)) throw new NotFoundError(`Backup ${id} has no file to download.`)
+    if (backup.status !== 'succeeded' || !existsSync(path))
+      throw new NotFoundError(`Backup ${id} has no file to download.`)
     return { path, fileName: backup.file_name, sizeBytes: (await stat(path)).size }
   }
 
   /** Deletes backups older than the retention, always keeping the newest verified one. */
   async function prune(retentionDays: number, actor: Actor): Promise<string[]> {
     const cutoff = new Date(Date.now() - retentionDays * 86_400_000).toISOString()
-    const newestVerified = await db.selectFrom('backups').select('id').where('status', '=', 'succeeded').where('deleted_at', 'is', null).orderBy('started_at', 'desc').executeTakeFirst()
-    const old = await db.selectFrom('backups').selectAll().where('deleted_at', 'is', null).where('started_at', '<', cutoff).execute()
+    const newestVerified = await db
+      .selectFrom('backups')
+      .select('id')
+      .where('status', '=', 'succeeded')
+      .where('deleted_at', 'is', null)
+      .orderBy('started_at', 'desc')
+      .executeTakeFirst()
+    const old = await db
+      .selectFrom('backups')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('started_at', '<', cutoff)
+      .execute()
     const pruned: string[] = []
     for (const row of old.filter((r) => r.id !== newestVerified?.id && r.status !== 'running')) {
       await rm(join(row.directory, row.file_name), { force: true })
@@ -107,12 +159,19 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
       await db.updateTable('backups').set({ deleted_at: nowIso() }).where('id', '=', row.id).execute()
       pruned.push(row.file_name)
     }
-    if (pruned.length > 0) await record(actor, 'backup.pruned', undefined, { files: pruned, retention_days: retentionDays })
+    if (pruned.length > 0)
+      await record(actor, 'backup.pruned', undefined, { files: pruned, retention_days: retentionDays })
     return pruned
   }
 
   async function lastSucceeded(): Promise<BackupView | undefined> {
-    const row = await db.selectFrom('backups').selectAll().where('status', '=', 'succeeded').where('deleted_at', 'is', null).orderBy('started_at', 'desc').executeTakeFirst()
+    const row = await db
+      .selectFrom('backups')
+      .selectAll()
+      .where('status', '=', 'succeeded')
+      .where('deleted_at', 'is', null)
+      .orderBy('started_at', 'desc')
+      .executeTakeFirst()
     return row && view(row)
   }
 

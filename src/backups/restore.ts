@@ -15,7 +15,8 @@ export type RestoreReport = { safetyCopy: string | null; migrationsApplied: stri
  * database is touched; the current database is then kept as pre-restore-<time>.db.
  */
 export async function restoreBackup(config: Config, backupPath: string): Promise<RestoreReport> {
-  if (config.database.dialect !== 'sqlite') throw new Error('berth restore restores the embedded SQLite database; on PostgreSQL use pg_restore')
+  if (config.database.dialect !== 'sqlite')
+    throw new Error('berth restore restores the embedded SQLite database; on PostgreSQL use pg_restore')
   const pid = runningServerPid(config.dataDir)
   if (pid) throw new Error(`a Berth server (pid ${pid}) is running on ${config.dataDir}; stop it before restoring`)
   if (!existsSync(backupPath)) throw new Error(`no backup file at ${backupPath}`)
@@ -26,7 +27,8 @@ export async function restoreBackup(config: Config, backupPath: string): Promise
   try {
     ;({ sha256 } = await verifyAndDecompress(backupPath, staged))
     const unknown = checkBerthDatabase(staged).migrations.filter((m) => !knownMigrations().includes(m))
-    if (unknown.length > 0) throw new Error(`the backup comes from a newer Berth (migrations ${unknown.join(', ')}); upgrade Berth first`)
+    if (unknown.length > 0)
+      throw new Error(`the backup comes from a newer Berth (migrations ${unknown.join(', ')}); upgrade Berth first`)
   } catch (error) {
     rmSync(staged, { force: true })
     throw new Error(`restore refused, nothing was changed: ${(error as Error).message}`, { cause: error })

@@ -26,8 +26,12 @@ export function restoreCommand(): Command {
       const report = await restoreBackup(loadConfig(), resolve(file))
       const lines = [
         `Restored ${resolve(file)} (sha256 ${report.sha256}, integrity ok).`,
-        report.safetyCopy ? `The previous database was kept as ${report.safetyCopy}.` : 'There was no previous database.',
-        report.migrationsApplied.length > 0 ? `Migrated forward: ${report.migrationsApplied.join(', ')}.` : 'No migrations were pending.',
+        report.safetyCopy
+          ? `The previous database was kept as ${report.safetyCopy}.`
+          : 'There was no previous database.',
+        report.migrationsApplied.length > 0
+          ? `Migrated forward: ${report.migrationsApplied.join(', ')}.`
+          : 'No migrations were pending.',
       ]
       process.stderr.write(`${lines.join('\n')}\n`)
     })

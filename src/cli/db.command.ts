@@ -10,10 +10,19 @@ export function dbCommand(): Command {
     .description('Copy the WAL into the database file and truncate the WAL')
     .action(async () => {
       await withApp(async (app) => {
-        if (app.database.dialect !== 'sqlite') throw new Error('berth db checkpoint is for the embedded SQLite database; PostgreSQL checkpoints by itself')
-        const result = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(app.db)
+        if (app.database.dialect !== 'sqlite')
+          throw new Error('berth db checkpoint is for the embedded SQLite database; PostgreSQL checkpoints by itself')
+        const result = await sql<{
+          busy: number
+          log: number
+          checkpointed: number
+        }>`pragma wal_checkpoint(TRUNCATE)`.execute(app.db)
         const row = result.rows[0]
-        process.stderr.write(row?.busy ? 'Checkpoint incomplete: another connection is reading; run it again later.\n' : `Checkpointed ${row?.checkpointed ?? 0} pages; the WAL is truncated.\n`)
+        process.stderr.write(
+          row?.busy
+            ? 'Checkpoint incomplete: another connection is reading; run it again later.\n'
+            : `Checkpointed ${row?.checkpointed ?? 0} pages; the WAL is truncated.\n`,
+        )
       })
     })
   db.command('vacuum')
@@ -30,11 +39,14 @@ export function dbCommand(): Command {
     .requiredOption('--to <postgres://...>', 'an empty PostgreSQL database')
     .action(async (opts: { from: string; to: string }) => {
       if (!/^sqlite:/i.test(opts.from)) throw new Error('--from must look like sqlite:PATH')
-      if (!/^postgres(ql)?:\/\//i.test(opts.to)) throw new Error('--to must look like postgres://user:password@host:5432/database')
+      if (!/^postgres(ql)?:\/\//i.test(opts.to))
+        throw new Error('--to must look like postgres://user:password@host:5432/database')
       const path = resolve(opts.from.replace(/^sqlite:(\/\/)?/i, ''))
       const report = await copySqliteToPostgres({ dialect: 'sqlite', path }, { dialect: 'postgres', url: opts.to })
       for (const t of report.tables) process.stderr.write(`${t.name.padEnd(28)} ${t.rows} rows, counts match\n`)
-      process.stderr.write(`Copied ${report.tables.reduce((n, t) => n + t.rows, 0)} rows. Start Berth with DATABASE_URL set to the target (keep BERTH_APP_KEY or the app.key file: secrets are encrypted with it).\n`)
+      process.stderr.write(
+        `Copied ${report.tables.reduce((n, t) => n + t.rows, 0)} rows. Start Berth with DATABASE_URL set to the target (keep BERTH_APP_KEY or the app.key file: secrets are encrypted with it).\n`,
+      )
     })
   return db
 }

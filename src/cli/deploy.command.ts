@@ -12,9 +12,19 @@ export function deployCommand(): Command {
       await withApp(async (app) => {
         for (const uuid of uuids) {
           // The CLI acts as the host's operator: the resource's own team owns the deployment.
-          const owner = await app.db.selectFrom('services').innerJoin('projects', 'projects.id', 'services.project_id').select('projects.team_id').where('services.id', '=', uuid).executeTakeFirst()
+          const owner = await app.db
+            .selectFrom('services')
+            .innerJoin('projects', 'projects.id', 'services.project_id')
+            .select('projects.team_id')
+            .where('services.id', '=', uuid)
+            .executeTakeFirst()
           if (!owner) throw new Error(`No service or database ${uuid}`)
-          const [queued] = await app.deployments.queue(owner.team_id, [uuid], { force: opts.force, pull: opts.pull, stopBeforeStart: opts.stopBeforeStart, trigger: 'cli' }, { ...cliActor(), teamId: owner.team_id })
+          const [queued] = await app.deployments.queue(
+            owner.team_id,
+            [uuid],
+            { force: opts.force, pull: opts.pull, stopBeforeStart: opts.stopBeforeStart, trigger: 'cli' },
+            { ...cliActor(), teamId: owner.team_id },
+          )
           process.stderr.write(`${queued!.message}\n`)
           process.stdout.write(`${queued!.deployment_uuid}\n`)
         }

@@ -23,17 +23,30 @@ export function importCommand(): Command {
       const failed = await withApp(async (app) => {
         const teams = await app.db.selectFrom('teams').select(['id', 'name']).orderBy('created_at').execute()
         const team = opts.team ? teams.find((t) => t.name === opts.team) : teams[0]
-        if (!team) throw new Error(opts.team ? `No team named "${opts.team}"` : 'There is no team yet: create the first user with "berth user create --admin" first')
+        if (!team)
+          throw new Error(
+            opts.team
+              ? `No team named "${opts.team}"`
+              : 'There is no team yet: create the first user with "berth user create --admin" first',
+          )
         const backupDir = resolve(app.config.dataDir, 'backups')
         ensurePrivateDir(backupDir)
         const importer = createImportService(app)
-        const report = await importer.run({ dir: root, teamId: team.id, dryRun: opts.dryRun ?? false, backupDir, actor: { ...cliActor(), teamId: team.id } })
+        const report = await importer.run({
+          dir: root,
+          teamId: team.id,
+          dryRun: opts.dryRun ?? false,
+          backupDir,
+          actor: { ...cliActor(), teamId: team.id },
+        })
         const out = process.stdout
         if (report.backupPath) out.write(`Backup of the database before import: ${report.backupPath}\n`)
         if (report.backupSkipped) out.write(`No backup taken: ${report.backupSkipped}\n`)
         if (report.lines.length === 0) out.write(`No compose files found in ${root}\n`)
         for (const l of report.lines) {
-          out.write(`${LABELS[l.outcome]}  ${l.file} -> ${l.project}/${l.service}${l.detail ? `  (${l.detail})` : ''}\n`)
+          out.write(
+            `${LABELS[l.outcome]}  ${l.file} -> ${l.project}/${l.service}${l.detail ? `  (${l.detail})` : ''}\n`,
+          )
         }
         const count = (o: ImportReportLine['outcome']) => report.lines.filter((l) => l.outcome === o).length
         out.write(

@@ -13,7 +13,11 @@ export function serveCommand(): Command {
     const config = loadConfig()
     // One server per data dir: its worker id, proxy files and backups belong to one process.
     const other = runningServerPid(config.dataDir)
-    if (other !== undefined) throw new ConflictError('already_serving', `Berth is already serving ${config.dataDir} (pid ${other}); stop it first, or give this server its own BERTH_DATA_DIR.`)
+    if (other !== undefined)
+      throw new ConflictError(
+        'already_serving',
+        `Berth is already serving ${config.dataDir} (pid ${other}); stop it first, or give this server its own BERTH_DATA_DIR.`,
+      )
     // A first start creates the data dir (0700) before marking it.
     ensurePrivateDir(config.dataDir)
     const unmark = markServerRunning(config.dataDir)
@@ -22,7 +26,12 @@ export function serveCommand(): Command {
     const admin = await ensureFirstAdmin(app)
     await app.startBackground()
     const address = await server.listen({ host: config.host, port: config.port })
-    const scheduler = startBackupScheduler({ backups: app.backups, schedule: config.backups.schedule, retentionDays: config.backups.retentionDays, logger: app.logger })
+    const scheduler = startBackupScheduler({
+      backups: app.backups,
+      schedule: config.backups.schedule,
+      retentionDays: config.backups.retentionDays,
+      logger: app.logger,
+    })
     // The proxy sync starts with the server and stops in app.close(), after the HTTP server.
     app.proxySync.start(app.events)
     const lines = [
@@ -33,7 +42,10 @@ export function serveCommand(): Command {
       `  API docs: ${address}/api/docs`,
     ]
     if (admin === 'created') lines.push(`  first admin created: ${config.admin?.email}`)
-    if (admin === 'missing') lines.push('  no user yet: create one with  echo "a-long-password" | npx berth user create --email you@example.com --password-stdin --admin')
+    if (admin === 'missing')
+      lines.push(
+        '  no user yet: create one with  echo "a-long-password" | npx berth user create --email you@example.com --password-stdin --admin',
+      )
     process.stderr.write(`${lines.join('\n')}\n`)
 
     const stop = async (signal: string) => {

@@ -15,7 +15,8 @@ export function tokenCommand(): Command {
     .action(async (opts: { email: string; name: string; abilities: string; expiresInDays?: string }) => {
       const abilities = parseAbilities(opts.abilities)
       const days = opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays)
-      if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new Error('--expires-in-days must be a whole number of days above 0')
+      if (days !== undefined && !(Number.isInteger(days) && days > 0))
+        throw new Error('--expires-in-days must be a whole number of days above 0')
       await withApp(async (app) => {
         const user = await app.users.findByEmail(opts.email)
         const membership = user && (await app.users.primaryMembership(user.id))
@@ -26,7 +27,9 @@ export function tokenCommand(): Command {
           { name: opts.name, abilities, expiresAt },
           { ...cliActor(), teamId: membership.team_id },
         )
-        process.stderr.write(`Created token "${created.name}" (${created.id}) with ${abilities.join(', ')}; it is shown once:\n`)
+        process.stderr.write(
+          `Created token "${created.name}" (${created.id}) with ${abilities.join(', ')}; it is shown once:\n`,
+        )
         process.stdout.write(`${created.token}\n`)
       })
     })

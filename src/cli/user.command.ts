@@ -14,7 +14,10 @@ export function userCommand(): Command {
     .action(async (opts: { email: string; name?: string; admin?: boolean; team?: string }) => {
       const password = await readStdin()
       await withApp(async (app) => {
-        const created = await app.users.create({ email: opts.email, password, name: opts.name, admin: opts.admin, teamName: opts.team }, cliActor())
+        const created = await app.users.create(
+          { email: opts.email, password, name: opts.name, admin: opts.admin, teamName: opts.team },
+          cliActor(),
+        )
         process.stderr.write(`Created ${created.role} ${created.email} (user ${created.id}, team ${created.teamId})\n`)
       })
     })

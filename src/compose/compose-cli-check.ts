@@ -14,7 +14,11 @@ const TIMEOUT_MS = 30_000
  * authoritative check. It costs ~120 ms, so it runs on demand and before deployments, not on every save.
  * `env` is what Compose interpolates; `redact` scrubs values that must not reach the caller.
  */
-export async function checkWithComposeCli(renderedYaml: string, env: Record<string, string>, redact: (text: string) => string): Promise<ComposeCliCheck> {
+export async function checkWithComposeCli(
+  renderedYaml: string,
+  env: Record<string, string>,
+  redact: (text: string) => string,
+): Promise<ComposeCliCheck> {
   // An empty scratch directory: relative paths in the file resolve there, and nothing of ours is readable.
   const cwd = await mkdtemp(join(tmpdir(), 'berth-validate-'))
   const started = performance.now()
@@ -33,9 +37,19 @@ export async function checkWithComposeCli(renderedYaml: string, env: Record<stri
       child.on('error', (error) => resolve({ error }))
       child.on('close', (code) => resolve({ code }))
     })
-    if ('error' in result) return { ran: false, reason: result.error.code === 'ENOENT' ? 'the docker CLI is not installed' : result.error.message }
-    if (/unknown command|is not a docker command/i.test(output)) return { ran: false, reason: 'the Docker Compose v2 plugin is not installed' }
-    return { ran: true, ok: result.code === 0, output: redact(output.trim()), durationMs: Math.round(performance.now() - started) }
+    if ('error' in result)
+      return {
+        ran: false,
+        reason: result.error.code === 'ENOENT' ? 'the docker CLI is not installed' : result.error.message,
+      }
+    if (/unknown command|is not a docker command/i.test(output))
+      return { ran: false, reason: 'the Docker Compose v2 plugin is not installed' }
+    return {
+      ran: true,
+      ok: result.code === 0,
+      output: redact(output.trim()),
+      durationMs: Math.round(performance.now() - started),
+    }
   } finally {
     await rm(cwd, { recursive: true, force: true })
   }

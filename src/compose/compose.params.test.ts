@@ -16,8 +16,10 @@ function render(template: string, params: Parameter[]): string {
 
 describe('PARAMETER_NAME_PATTERN', () => {
   it('accepts lowercase snake_case names up to 63 characters', () => {
-    for (const name of ['a', 'letsencrypt_email', 'db2', `a${'b'.repeat(62)}`]) assert.ok(PARAMETER_NAME_PATTERN.test(name), name)
-    for (const name of ['', '_a', '2a', 'A', 'a-b', 'a.b', `a${'b'.repeat(63)}`]) assert.ok(!PARAMETER_NAME_PATTERN.test(name), name)
+    for (const name of ['a', 'letsencrypt_email', 'db2', `a${'b'.repeat(62)}`])
+      assert.ok(PARAMETER_NAME_PATTERN.test(name), name)
+    for (const name of ['', '_a', '2a', 'A', 'a-b', 'a.b', `a${'b'.repeat(63)}`])
+      assert.ok(!PARAMETER_NAME_PATTERN.test(name), name)
   })
 })
 
@@ -26,7 +28,10 @@ describe('parseParameterValue', () => {
     assert.deepEqual(parseParameterValue('string', 'ops@example.com'), { ok: true, value: 'ops@example.com' })
     assert.deepEqual(parseParameterValue('integer', 8080), { ok: true, value: 8080 })
     assert.deepEqual(parseParameterValue('boolean', false), { ok: true, value: false })
-    assert.deepEqual(parseParameterValue('json', { hosts: ['a', 'b'], port: 1 }), { ok: true, value: { hosts: ['a', 'b'], port: 1 } })
+    assert.deepEqual(parseParameterValue('json', { hosts: ['a', 'b'], port: 1 }), {
+      ok: true,
+      value: { hosts: ['a', 'b'], port: 1 },
+    })
     assert.deepEqual(parseParameterValue('json', null), { ok: true, value: null })
     assert.equal(parseParameterValue('string', 3).ok, false)
     assert.equal(parseParameterValue('integer', '80').ok, false)
@@ -47,7 +52,15 @@ describe('parseParameterValue', () => {
   it('rejects JSON that JSON cannot represent', () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    for (const value of [undefined, Number.POSITIVE_INFINITY, [1, Number.NaN], new Date(0), cyclic, { f: () => 1 }, 1n]) {
+    for (const value of [
+      undefined,
+      Number.POSITIVE_INFINITY,
+      [1, Number.NaN],
+      new Date(0),
+      cyclic,
+      { f: () => 1 },
+      1n,
+    ]) {
       assert.equal(parseParameterValue('json', value).ok, false, String(value))
     }
   })
@@ -89,7 +102,10 @@ describe('renderComposeTemplate', () => {
       'hosts: {{berth.hosts}}',
       'again: "{{berth.port}}"',
     ].join('\n')
-    assert.equal(render(template, params), 'email: ops@example.com\nport: 8080\ndebug: true\nhosts: ["a.example.com","b\\nc"]\nagain: "8080"')
+    assert.equal(
+      render(template, params),
+      'email: ops@example.com\nport: 8080\ndebug: true\nhosts: ["a.example.com","b\\nc"]\nagain: "8080"',
+    )
   })
 
   it('leaves Compose interpolation and Go templates untouched', () => {
@@ -126,7 +142,9 @@ describe('renderComposeTemplate', () => {
   })
 
   it('reports, once, a parameter whose stored value does not fit its type', () => {
-    const result = renderComposeTemplate('a: {{berth.n}}\nb: {{berth.n}}\n', [{ name: 'n', type: 'integer', value: 'x' }])
+    const result = renderComposeTemplate('a: {{berth.n}}\nb: {{berth.n}}\n', [
+      { name: 'n', type: 'integer', value: 'x' },
+    ])
     assert.ok(!result.ok)
     assert.equal(result.issues.length, 1)
     assert.match(result.issues[0]?.message ?? '', /^parameter "n": expected a whole number/)

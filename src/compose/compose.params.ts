@@ -33,13 +33,19 @@ export function parseParameterValue<T extends ParameterType>(type: T, raw: unkno
       return ok(raw)
     case 'integer':
       if (typeof raw === 'number' && Number.isSafeInteger(raw)) return ok(raw)
-      return { ok: false, message: `expected a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, got ${kindOf(raw)}` }
+      return {
+        ok: false,
+        message: `expected a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, got ${kindOf(raw)}`,
+      }
     case 'boolean':
       if (typeof raw === 'boolean') return ok(raw)
       return { ok: false, message: `expected true or false, got ${kindOf(raw)}` }
     case 'json':
       if (isJsonValue(raw, 0, new Set())) return ok(raw)
-      return { ok: false, message: 'expected a JSON value: null, a boolean, a finite number, a string, an array or a plain object' }
+      return {
+        ok: false,
+        message: 'expected a JSON value: null, a boolean, a finite number, a string, an array or a plain object',
+      }
     default:
       return { ok: false, message: `unknown parameter type ${JSON.stringify(type)}` }
   }
@@ -64,7 +70,8 @@ export function renderComposeTemplate(
   const issues: ComposeIssue[] = []
   const byName = new Map<string, Parameter>()
   for (const param of params) {
-    if (byName.has(param.name)) issues.push({ path: '', message: `parameter "${param.name}" is defined more than once` })
+    if (byName.has(param.name))
+      issues.push({ path: '', message: `parameter "${param.name}" is defined more than once` })
     byName.set(param.name, param)
   }
   const texts = new Map<string, string | undefined>()
@@ -133,7 +140,11 @@ function kindOf(value: unknown): string {
   // Values are not echoed back: they end up in logs and audit entries.
   if (typeof value === 'string') return 'a string'
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) ? 'a number' : Number.isInteger(value) ? 'a number too large to be exact' : 'a fractional number'
+    return Number.isSafeInteger(value)
+      ? 'a number'
+      : Number.isInteger(value)
+        ? 'a number too large to be exact'
+        : 'a fractional number'
   }
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }

@@ -27,7 +27,9 @@ const selectCurrentVersion = preparedQuery((db, teamId: string, serviceId: strin
     .selectFrom('services')
     .innerJoin('projects', 'projects.id', 'services.project_id')
     .innerJoin('compose_versions', (j) =>
-      j.onRef('compose_versions.service_id', '=', 'services.id').onRef('compose_versions.version', '=', 'services.current_version'),
+      j
+        .onRef('compose_versions.service_id', '=', 'services.id')
+        .onRef('compose_versions.version', '=', 'services.current_version'),
     )
     .select([
       'compose_versions.version',

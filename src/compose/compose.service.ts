@@ -5,7 +5,14 @@ import type { DB } from '../db/schema.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError } from '../errors.js'
 import type { Parameter } from './compose.params.js'
-import { findCurrentVersion, findTeamService, findVersion, listParameterRows, listVersions, parameterFromRow } from './compose.repo.js'
+import {
+  findCurrentVersion,
+  findTeamService,
+  findVersion,
+  listParameterRows,
+  listVersions,
+  parameterFromRow,
+} from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 import { restoreParameters } from './parameters.service.js'
 
@@ -16,11 +23,24 @@ export type ComposeService = ReturnType<typeof createComposeService>
 export function createComposeService({ db, audit, events }: Deps) {
   async function getCurrent(teamId: string, serviceId: string) {
     const v = await findCurrentVersion(db, teamId, serviceId)
-    return { version: v.version, yaml: v.yaml, rendered_yaml: v.rendered_yaml, sha256: v.sha256, description: v.description, author: v.author_name, created_at: v.created_at }
+    return {
+      version: v.version,
+      yaml: v.yaml,
+      rendered_yaml: v.rendered_yaml,
+      sha256: v.sha256,
+      description: v.description,
+      author: v.author_name,
+      created_at: v.created_at,
+    }
   }
 
   /** Saves a new version based on base_version; a stale base gets 409 version_conflict, bad YAML 422 invalid_compose. */
-  async function update(teamId: string, serviceId: string, input: { yaml: string; baseVersion: number; description?: string }, actor: Actor) {
+  async function update(
+    teamId: string,
+    serviceId: string,
+    input: { yaml: string; baseVersion: number; description?: string },
+    actor: Actor,
+  ) {
     await findTeamService(db, teamId, serviceId)
     const parameters = (await listParameterRows(db, serviceId)).map(parameterFromRow)
     const prepared = prepareVersion(input.yaml, parameters)
@@ -38,12 +58,20 @@ export function createComposeService({ db, audit, events }: Deps) {
   }
 
   /** Rollback never rewrites history: it appends a version with version N's file and parameter values. */
-  async function rollback(teamId: string, serviceId: string, input: { version: number; baseVersion?: number }, actor: Actor) {
+  async function rollback(
+    teamId: string,
+    serviceId: string,
+    input: { version: number; baseVersion?: number },
+    actor: Actor,
+  ) {
     const service = await findTeamService(db, teamId, serviceId)
     const target = await findVersion(db, serviceId, input.version)
     const baseVersion = input.baseVersion ?? service.current_version
     if (input.version === baseVersion) {
-      throw new BadRequestError('already_current', `Version ${input.version} is already the current version of service ${serviceId}.`)
+      throw new BadRequestError(
+        'already_current',
+        `Version ${input.version} is already the current version of service ${serviceId}.`,
+      )
     }
     const parameters = JSON.parse(target.parameters) as Parameter[]
     const prepared = prepareVersion(target.yaml, parameters)
@@ -87,7 +115,15 @@ export function createComposeService({ db, audit, events }: Deps) {
   async function diff(teamId: string, serviceId: string, from: number, to: number, rendered = false) {
     await findTeamService(db, teamId, serviceId)
     const [a, b] = await Promise.all([findVersion(db, serviceId, from), findVersion(db, serviceId, to)])
-    const patch = createTwoFilesPatch(`v${from}/compose.yaml`, `v${to}/compose.yaml`, rendered ? a.rendered_yaml : a.yaml, rendered ? b.rendered_yaml : b.yaml, undefined, undefined, { context: 3 })
+    const patch = createTwoFilesPatch(
+      `v${from}/compose.yaml`,
+      `v${to}/compose.yaml`,
+      rendered ? a.rendered_yaml : a.yaml,
+      rendered ? b.rendered_yaml : b.yaml,
+      undefined,
+      undefined,
+      { context: 3 },
+    )
     return { from, to, rendered, identical: !patch.includes('\n@@'), diff: patch }
   }
 

@@ -120,15 +120,25 @@ describe('validateComposeText', () => {
   })
 
   it('sets the 1-based line of the offending node', () => {
-    const result = validateComposeText('services:\n  web:\n    image: nginx\n    ports:\n      - "80"\n      - "80:abc"\n')
+    const result = validateComposeText(
+      'services:\n  web:\n    image: nginx\n    ports:\n      - "80"\n      - "80:abc"\n',
+    )
     assert.ok(!result.ok)
-    assert.deepEqual(result.issues.map(({ path, line }) => ({ path, line })), [{ path: 'services.web.ports[1]', line: 6 }])
+    assert.deepEqual(
+      result.issues.map(({ path, line }) => ({ path, line })),
+      [{ path: 'services.web.ports[1]', line: 6 }],
+    )
   })
 
   it('points a value merged in with << at the nearest node in the source', () => {
-    const result = validateComposeText('x-ports: &ports\n  ports: ["80:abc"]\nservices:\n  web:\n    <<: *ports\n    image: nginx\n')
+    const result = validateComposeText(
+      'x-ports: &ports\n  ports: ["80:abc"]\nservices:\n  web:\n    <<: *ports\n    image: nginx\n',
+    )
     assert.ok(!result.ok)
-    assert.deepEqual(result.issues.map(({ path, line }) => ({ path, line })), [{ path: 'services.web.ports[0]', line: 4 }])
+    assert.deepEqual(
+      result.issues.map(({ path, line }) => ({ path, line })),
+      [{ path: 'services.web.ports[0]', line: 4 }],
+    )
   })
 })
 
@@ -138,13 +148,20 @@ describe('validateComposeStructure: the top level', () => {
   })
 
   it('requires a non-empty services mapping', () => {
-    assert.deepEqual(problems('name: x\n'), ['services: must be a mapping with at least one service, but it is missing'])
-    assert.deepEqual(problems('services: {}\n'), ['services: must be a mapping with at least one service, but it is an empty mapping'])
+    assert.deepEqual(problems('name: x\n'), [
+      'services: must be a mapping with at least one service, but it is missing',
+    ])
+    assert.deepEqual(problems('services: {}\n'), [
+      'services: must be a mapping with at least one service, but it is an empty mapping',
+    ])
     assert.deepEqual(paths('services: [web]\n'), ['services'])
   })
 
-  it('rejects top-level keys and names outside Compose\'s pattern', () => {
-    assert.deepEqual(paths('services:\n  "my web":\n    image: nginx\n"foo bar": 1\n'), ['["foo bar"]', 'services["my web"]'])
+  it("rejects top-level keys and names outside Compose's pattern", () => {
+    assert.deepEqual(paths('services:\n  "my web":\n    image: nginx\n"foo bar": 1\n'), [
+      '["foo bar"]',
+      'services["my web"]',
+    ])
     assert.deepEqual(paths(web('', 'volumes:\n  "bad/name": {}\n')), ['volumes["bad/name"]'])
   })
 
@@ -170,8 +187,12 @@ describe('validateComposeStructure: the top level', () => {
 
 describe('validateComposeStructure: a service', () => {
   it('must be a mapping with an image or a build', () => {
-    assert.deepEqual(problems('services:\n  web:\n'), ['services.web: must be a mapping with an "image" or a "build", but it is empty'])
-    assert.deepEqual(problems('services:\n  web:\n    restart: always\n'), ['services.web: needs an "image" to run or a "build" to build one'])
+    assert.deepEqual(problems('services:\n  web:\n'), [
+      'services.web: must be a mapping with an "image" or a "build", but it is empty',
+    ])
+    assert.deepEqual(problems('services:\n  web:\n    restart: always\n'), [
+      'services.web: needs an "image" to run or a "build" to build one',
+    ])
     assert.deepEqual(paths('services:\n  web:\n    image: 3\n'), ['services.web.image'])
     assert.deepEqual(paths('services:\n  web:\n    image: ""\n'), ['services.web.image'])
     assert.deepEqual(paths('services:\n  web:\n    build: 3\n'), ['services.web.build'])
@@ -186,9 +207,19 @@ describe('validateComposeStructure: a service', () => {
 describe('validateComposeStructure: ports', () => {
   it('accepts the short and long syntaxes Compose accepts', () => {
     const ports = [
-      '"80"', '"8080:80"', '"127.0.0.1:8080:80"', '"8000-8010:8000-8010"', '"80/udp"', '80', '"[::1]:8080:80"',
-      '"127.0.0.1::80"', '"8000-8010:80"', '"0:80"', '"${HTTP_PORT:-8080}:80"',
-      '{target: 80, published: "8080", protocol: udp, host_ip: 127.0.0.1, mode: host}', '{target: "80", published: 8000-8001}',
+      '"80"',
+      '"8080:80"',
+      '"127.0.0.1:8080:80"',
+      '"8000-8010:8000-8010"',
+      '"80/udp"',
+      '80',
+      '"[::1]:8080:80"',
+      '"127.0.0.1::80"',
+      '"8000-8010:80"',
+      '"0:80"',
+      '"${HTTP_PORT:-8080}:80"',
+      '{target: 80, published: "8080", protocol: udp, host_ip: 127.0.0.1, mode: host}',
+      '{target: "80", published: 8000-8001}',
     ]
     assert.deepEqual(problems(web(`ports: [${ports.join(', ')}]`)), [])
   })
@@ -200,13 +231,29 @@ describe('validateComposeStructure: ports', () => {
   })
 
   it('rejects out-of-range ports, mismatched ranges, unknown protocols and bad addresses', () => {
-    const bad = ['"70000:80"', '"8080:80-81"', '"80/foo"', '"1.2.3:80:80"', '"::1:8080:80"', '"8080:"', '""', '0', '1.5', '"81-80"']
+    const bad = [
+      '"70000:80"',
+      '"8080:80-81"',
+      '"80/foo"',
+      '"1.2.3:80:80"',
+      '"::1:8080:80"',
+      '"8080:"',
+      '""',
+      '0',
+      '1.5',
+      '"81-80"',
+    ]
     const result = paths(web(`ports: [${bad.join(', ')}]`))
-    assert.deepEqual(result, bad.map((_, index) => `services.web.ports[${index}]`))
+    assert.deepEqual(
+      result,
+      bad.map((_, index) => `services.web.ports[${index}]`),
+    )
   })
 
   it('checks the long syntax field by field', () => {
-    const text = web('ports:\n  - published: 80\n  - {target: abc}\n  - {target: 80, published: x}\n  - {target: 80, protocol: foo}\n  - [80]')
+    const text = web(
+      'ports:\n  - published: 80\n  - {target: abc}\n  - {target: 80, published: x}\n  - {target: 80, protocol: foo}\n  - [80]',
+    )
     assert.deepEqual(paths(text), [
       'services.web.ports[0]',
       'services.web.ports[1].target',
@@ -224,8 +271,15 @@ describe('validateComposeStructure: ports', () => {
 describe('validateComposeStructure: volumes', () => {
   it('accepts bind mounts, declared named volumes, anonymous volumes and the long syntax', () => {
     const volumes = [
-      '"./src:/app"', '"/data"', '"~/cache:/cache:ro"', '"data:/data:rw,z"', '"C:\\\\data:/data"', '"${HOST_DIR}:/data"',
-      '{type: bind, source: ./conf, target: /etc/conf, read_only: true}', '{type: tmpfs, target: /tmp}', '{type: volume, source: data, target: /d}',
+      '"./src:/app"',
+      '"/data"',
+      '"~/cache:/cache:ro"',
+      '"data:/data:rw,z"',
+      '"C:\\\\data:/data"',
+      '"${HOST_DIR}:/data"',
+      '{type: bind, source: ./conf, target: /etc/conf, read_only: true}',
+      '{type: tmpfs, target: /tmp}',
+      '{type: volume, source: data, target: /d}',
     ]
     assert.deepEqual(problems(web(`volumes: [${volumes.join(', ')}]`, 'volumes:\n  data:\n')), [])
   })
@@ -240,7 +294,9 @@ describe('validateComposeStructure: volumes', () => {
   })
 
   it('checks the long syntax field by field', () => {
-    const text = web('volumes:\n  - {target: /a}\n  - {type: bind, source: /a, target: rel}\n  - {type: volume, source: gone, target: /g}\n  - 3')
+    const text = web(
+      'volumes:\n  - {target: /a}\n  - {type: bind, source: /a, target: rel}\n  - {type: volume, source: gone, target: /g}\n  - 3',
+    )
     assert.deepEqual(paths(text), [
       'services.web.volumes[0].type',
       'services.web.volumes[1].target',
@@ -279,11 +335,18 @@ describe('validateComposeStructure: networks, labels, environment, depends_on', 
   it('rejects dependencies on unknown services and without a valid condition', () => {
     const text = web('depends_on:\n  ghost: {condition: service_started}\n  db: {}\n  cache: {condition: soon}')
     const withOthers = `${text}  db:\n    image: postgres\n  cache:\n    image: redis\n`
-    assert.deepEqual(paths(withOthers), ['services.web.depends_on.ghost', 'services.web.depends_on.db', 'services.web.depends_on.cache'])
+    assert.deepEqual(paths(withOthers), [
+      'services.web.depends_on.ghost',
+      'services.web.depends_on.db',
+      'services.web.depends_on.cache',
+    ])
     assert.deepEqual(paths(web('depends_on: [ghost]')), ['services.web.depends_on[0]'])
   })
 
   it('skips reference checks when include may bring the declarations', () => {
-    assert.deepEqual(problems(`include: [other.yaml]\n${web('depends_on: [db]\nnetworks: [front]\nvolumes: ["data:/data"]')}`), [])
+    assert.deepEqual(
+      problems(`include: [other.yaml]\n${web('depends_on: [db]\nnetworks: [front]\nvolumes: ["data:/data"]')}`),
+      [],
+    )
   })
 })

@@ -30,7 +30,8 @@ export function validateComposeText(text: string): ParseComposeResult {
  */
 export function validateComposeStructure(value: unknown, document?: ComposeDocument): ComposeIssue[] {
   const issues: ComposeIssue[] = []
-  const report: Report = (path, message) => issues.push({ path: formatPath(path), message, ...(document && locate(document, path)) })
+  const report: Report = (path, message) =>
+    issues.push({ path: formatPath(path), message, ...(document && locate(document, path)) })
   if (!isRecord(value)) {
     report([], `a Compose file must be a mapping with a "services" key, but it is ${describe(value)}`)
     return issues
@@ -39,7 +40,12 @@ export function validateComposeStructure(value: unknown, document?: ComposeDocum
   for (const key of badKeys) report([key], `${quote(key)} is not a valid top-level key (${NAME_RULE})`)
   for (const [section, noun] of Object.entries(SECTIONS)) checkSection(report, section, noun, value[section])
   const { services, volumes, networks } = value
-  const refs: Refs = { check: value.include === undefined, services: keysOf(services), volumes: keysOf(volumes), networks: keysOf(networks) }
+  const refs: Refs = {
+    check: value.include === undefined,
+    services: keysOf(services),
+    volumes: keysOf(volumes),
+    networks: keysOf(networks),
+  }
   if (!isRecord(services) || Object.keys(services).length === 0) {
     report(['services'], `must be a mapping with at least one service, but it is ${describe(services)}`)
   } else {
@@ -50,11 +56,13 @@ export function validateComposeStructure(value: unknown, document?: ComposeDocum
 
 function checkSection(report: Report, section: string, noun: string, value: unknown): void {
   if (value === undefined) return
-  if (!isRecord(value)) return report([section], `must be a mapping of ${noun} names to definitions, but it is ${describe(value)}`)
+  if (!isRecord(value))
+    return report([section], `must be a mapping of ${noun} names to definitions, but it is ${describe(value)}`)
   // A volume or network may be declared with no options; secrets and configs need a source.
   const mayBeEmpty = section === 'volumes' || section === 'networks'
   for (const [name, definition] of Object.entries(value)) {
-    if (!COMPOSE_NAME_PATTERN.test(name)) report([section, name], `${quote(name)} is not a valid ${noun} name (${NAME_RULE})`)
+    if (!COMPOSE_NAME_PATTERN.test(name))
+      report([section, name], `${quote(name)} is not a valid ${noun} name (${NAME_RULE})`)
     if (!isRecord(definition) && !(mayBeEmpty && definition === null)) {
       report([section, name], `must be a mapping${mayBeEmpty ? ' or empty' : ''}, but it is ${describe(definition)}`)
     }
@@ -64,7 +72,8 @@ function checkSection(report: Report, section: string, noun: string, value: unkn
 function checkService(report: Report, name: string, service: unknown, refs: Refs): void {
   const path = ['services', name]
   if (!COMPOSE_NAME_PATTERN.test(name)) report(path, `${quote(name)} is not a valid service name (${NAME_RULE})`)
-  if (!isRecord(service)) return report(path, `must be a mapping with an "image" or a "build", but it is ${describe(service)}`)
+  if (!isRecord(service))
+    return report(path, `must be a mapping with an "image" or a "build", but it is ${describe(service)}`)
   const { image, build } = service
   if (image !== undefined && !(typeof image === 'string' && image.trim() !== '')) {
     report([...path, 'image'], `must be an image reference such as "nginx:1.27", but it is ${describe(image)}`)
@@ -80,8 +89,10 @@ function checkService(report: Report, name: string, service: unknown, refs: Refs
   if (service.volumes !== undefined) checkVolumes(report, [...path, 'volumes'], service.volumes, refs)
   if (service.networks !== undefined) checkNameRefs(report, [...path, 'networks'], service.networks, refs, NETWORKS)
   if (service.labels !== undefined) checkListOrMap(report, [...path, 'labels'], service.labels, 'label')
-  if (service.environment !== undefined) checkListOrMap(report, [...path, 'environment'], service.environment, 'environment entry')
-  if (service.depends_on !== undefined) checkNameRefs(report, [...path, 'depends_on'], service.depends_on, refs, DEPENDS_ON)
+  if (service.environment !== undefined)
+    checkListOrMap(report, [...path, 'environment'], service.environment, 'environment entry')
+  if (service.depends_on !== undefined)
+    checkNameRefs(report, [...path, 'depends_on'], service.depends_on, refs, DEPENDS_ON)
 }
 
 function checkPorts(report: Report, path: PathSegment[], ports: unknown): void {
@@ -134,7 +145,8 @@ function shortPortProblem(spec: string): string | undefined {
 function checkLongPort(report: Report, path: PathSegment[], port: Record<string, unknown>): void {
   const { target, published, protocol, host_ip: hostIp } = port
   if (target === undefined) report(path, 'needs a "target": the container port')
-  else if (!portValue(target, 1, false)) report([...path, 'target'], `must be a container port (1-65535), but it is ${describe(target)}`)
+  else if (!portValue(target, 1, false))
+    report([...path, 'target'], `must be a container port (1-65535), but it is ${describe(target)}`)
   if (published !== undefined && !portValue(published, 0, true)) {
     report([...path, 'published'], `must be a host port or range (0-65535), but it is ${describe(published)}`)
   }
@@ -170,21 +182,29 @@ function checkVolumes(report: Report, path: PathSegment[], volumes: unknown, ref
       const parts = splitVolume(volume)
       const target = parts.length === 1 ? parts[0] : parts[1]
       const problem =
-        volume === '' ? 'it is empty'
-        : parts.length > 3 ? 'it has too many ":" (expected SOURCE:TARGET[:MODE])'
-        : parts.includes('') ? 'it has an empty section between ":"'
-        : !isAbsolute(target ?? '') ? `the container path ${quote(target ?? '')} is not absolute`
-        : undefined
+        volume === ''
+          ? 'it is empty'
+          : parts.length > 3
+            ? 'it has too many ":" (expected SOURCE:TARGET[:MODE])'
+            : parts.includes('')
+              ? 'it has an empty section between ":"'
+              : !isAbsolute(target ?? '')
+                ? `the container path ${quote(target ?? '')} is not absolute`
+                : undefined
       if (problem) return report(at, `${quote(volume)} is not a valid volume: ${problem}`)
       if (parts.length > 1) checkVolumeRef(report, at, parts[0] ?? '', refs)
     } else if (isRecord(volume)) {
       const { type, target, source } = volume
       const typeText = `must be one of ${VOLUME_TYPES.join(', ')}, but it is ${describe(type)}`
       if (!stringThat(type, (text) => VOLUME_TYPES.includes(text))) report([...at, 'type'], typeText)
-      if (!stringThat(target, isAbsolute)) report([...at, 'target'], `must be an absolute container path, but it is ${describe(target)}`)
+      if (!stringThat(target, isAbsolute))
+        report([...at, 'target'], `must be an absolute container path, but it is ${describe(target)}`)
       if (type === 'volume' && typeof source === 'string') checkVolumeRef(report, [...at, 'source'], source, refs)
     } else {
-      report(at, `must be a mount such as "data:/var/lib/data" or a mapping with "type" and "target", but it is ${describe(volume)}`)
+      report(
+        at,
+        `must be a mount such as "data:/var/lib/data" or a mapping with "type" and "target", but it is ${describe(volume)}`,
+      )
     }
   })
 }
@@ -194,7 +214,8 @@ function splitVolume(spec: string): string[] {
   const parts: string[] = []
   for (const part of spec.split(':')) {
     const last = parts.at(-1)
-    if (last !== undefined && /^[A-Za-z]$/.test(last) && /^[\\/]/.test(part)) parts[parts.length - 1] = `${last}:${part}`
+    if (last !== undefined && /^[A-Za-z]$/.test(last) && /^[\\/]/.test(part))
+      parts[parts.length - 1] = `${last}:${part}`
     else parts.push(part)
   }
   return parts
@@ -216,12 +237,17 @@ function checkListOrMap(report: Report, path: PathSegment[], value: unknown, nou
   if (Array.isArray(value)) {
     value.forEach((item: unknown, index) => {
       // Compose reads "KEY" alone as an empty label, or as a variable taken from the environment.
-      if (typeof item !== 'string') report([...path, index], `must be a string like "KEY=value", but it is ${describe(item)}`)
-      else if (item.split('=')[0] === '') report([...path, index], `${quote(item)} is not a valid ${noun}: the name before "=" is empty`)
+      if (typeof item !== 'string')
+        report([...path, index], `must be a string like "KEY=value", but it is ${describe(item)}`)
+      else if (item.split('=')[0] === '')
+        report([...path, index], `${quote(item)} is not a valid ${noun}: the name before "=" is empty`)
     })
   } else if (isRecord(value)) {
-    const nested = Object.entries(value).filter(([, item]) => item !== null && !['string', 'number', 'boolean'].includes(typeof item))
-    for (const [key, item] of nested) report([...path, key], `must be a string, number, boolean or empty, but it is ${describe(item)}`)
+    const nested = Object.entries(value).filter(
+      ([, item]) => item !== null && !['string', 'number', 'boolean'].includes(typeof item),
+    )
+    for (const [key, item] of nested)
+      report([...path, key], `must be a string, number, boolean or empty, but it is ${describe(item)}`)
   } else {
     report(path, `must be a list of "KEY=value" strings or a mapping, but it is ${describe(value)}`)
   }
@@ -248,15 +274,18 @@ const DEPENDS_ON: NameRefs = {
   isDeclared: (name, refs) => refs.services.has(name),
   undeclared: 'is not a service in this file',
   optionsProblem: (options) =>
-    !isRecord(options) ? `must be a mapping with a "condition", but it is ${describe(options)}`
-    : typeof options.condition === 'string' && CONDITIONS.includes(options.condition) ? undefined
-    : `needs a "condition": one of ${CONDITIONS.join(', ')}`,
+    !isRecord(options)
+      ? `must be a mapping with a "condition", but it is ${describe(options)}`
+      : typeof options.condition === 'string' && CONDITIONS.includes(options.condition)
+        ? undefined
+        : `needs a "condition": one of ${CONDITIONS.join(', ')}`,
 }
 
 /** `networks` and `depends_on`: a list of names, or a mapping from each name to its options. */
 function checkNameRefs(report: Report, path: PathSegment[], value: unknown, refs: Refs, spec: NameRefs): void {
   const checkName = (at: PathSegment[], name: string) => {
-    if (refs.check && !interpolated(name) && !spec.isDeclared(name, refs)) report(at, `${quote(name)} ${spec.undeclared}`)
+    if (refs.check && !interpolated(name) && !spec.isDeclared(name, refs))
+      report(at, `${quote(name)} ${spec.undeclared}`)
   }
   if (Array.isArray(value)) {
     value.forEach((name: unknown, index) => {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { formatPath, locate, MAX_ALIAS_COUNT, MAX_COMPOSE_BYTES, MAX_ISSUES, MAX_NESTING_DEPTH, parseYamlSafely } from './compose.yaml.js'
+import {
+  formatPath,
+  locate,
+  MAX_ALIAS_COUNT,
+  MAX_COMPOSE_BYTES,
+  MAX_ISSUES,
+  MAX_NESTING_DEPTH,
+  parseYamlSafely,
+} from './compose.yaml.js'
 
 function issuesOf(text: string) {
   const result = parseYamlSafely(text)
@@ -39,16 +47,22 @@ describe('parseYamlSafely', () => {
     const issues = issuesOf(billionLaughs())
     const elapsedMs = performance.now() - started
     assert.ok(elapsedMs < 100, `took ${elapsedMs.toFixed(1)} ms`)
-    assert.deepEqual(issues.map((issue) => issue.message), ['too many alias expansions (possible YAML bomb)'])
+    assert.deepEqual(
+      issues.map((issue) => issue.message),
+      ['too many alias expansions (possible YAML bomb)'],
+    )
   })
 
   it('rejects a document with more alias nodes than the expansion limit allows', () => {
-    const text = `a: &a 1\nb: [${Array(MAX_ALIAS_COUNT + 1).fill('*a').join(', ')}]\n`
+    const text = `a: &a 1\nb: [${Array(MAX_ALIAS_COUNT + 1)
+      .fill('*a')
+      .join(', ')}]\n`
     assert.match(issuesOf(text)[0]?.message ?? '', /too many alias expansions/)
   })
 
   it('accepts anchors and << merge keys as Compose files use them', () => {
-    const text = 'x-logging: &logging\n  driver: json-file\nservices:\n  web:\n    <<: {image: nginx}\n    logging: *logging\n'
+    const text =
+      'x-logging: &logging\n  driver: json-file\nservices:\n  web:\n    <<: {image: nginx}\n    logging: *logging\n'
     assert.deepEqual(parsedValue(text), {
       'x-logging': { driver: 'json-file' },
       services: { web: { image: 'nginx', logging: { driver: 'json-file' } } },
@@ -92,7 +106,8 @@ describe('parseYamlSafely', () => {
   })
 
   it('accepts !reset and drops the value, as Compose does in a single file', () => {
-    const text = 'services:\n  web:\n    image: nginx\n    ports: !reset []\n    dns:\n      - 1.1.1.1\n      - !reset 8.8.8.8\n'
+    const text =
+      'services:\n  web:\n    image: nginx\n    ports: !reset []\n    dns:\n      - 1.1.1.1\n      - !reset 8.8.8.8\n'
     assert.deepEqual(parsedValue(text), { services: { web: { image: 'nginx', dns: ['1.1.1.1'] } } })
   })
 
@@ -170,7 +185,10 @@ describe('parseYamlSafely', () => {
 describe('formatPath', () => {
   it('joins keys with dots and indexes with brackets, quoting keys that would be ambiguous', () => {
     assert.equal(formatPath(['services', 'web', 'ports', 0]), 'services.web.ports[0]')
-    assert.equal(formatPath(['services', 'my.app', 'labels', 'traefik.enable']), 'services["my.app"].labels["traefik.enable"]')
+    assert.equal(
+      formatPath(['services', 'my.app', 'labels', 'traefik.enable']),
+      'services["my.app"].labels["traefik.enable"]',
+    )
     assert.equal(formatPath([]), '')
   })
 })

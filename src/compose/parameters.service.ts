@@ -22,7 +22,15 @@ export async function restoreParameters(trx: Kysely<DB>, serviceId: string, para
   const now = nowIso()
   await trx
     .insertInto('service_parameters')
-    .values(parameters.map((p) => ({ service_id: serviceId, name: p.name, type: p.type, value: JSON.stringify(p.value), updated_at: now })))
+    .values(
+      parameters.map((p) => ({
+        service_id: serviceId,
+        name: p.name,
+        type: p.type,
+        value: JSON.stringify(p.value),
+        updated_at: now,
+      })),
+    )
     .execute()
 }
 
@@ -31,7 +39,10 @@ function applyChanges(current: Parameter[], changes: ParameterChanges): Paramete
   const problems: { name: string; message: string }[] = []
   for (const [name, change] of Object.entries(changes)) {
     if (!PARAMETER_NAME_PATTERN.test(name)) {
-      problems.push({ name, message: `"${name}" is not a valid parameter name (lowercase letters, digits and _, starting with a letter)` })
+      problems.push({
+        name,
+        message: `"${name}" is not a valid parameter name (lowercase letters, digits and _, starting with a letter)`,
+      })
     } else if (change === null) {
       byName.delete(name)
     } else {
@@ -41,7 +52,9 @@ function applyChanges(current: Parameter[], changes: ParameterChanges): Paramete
     }
   }
   if (problems.length > 0) {
-    throw new BadRequestError('invalid_parameters', `Parameter ${problems[0]!.name}: ${problems[0]!.message}.`, { problems })
+    throw new BadRequestError('invalid_parameters', `Parameter ${problems[0]!.name}: ${problems[0]!.message}.`, {
+      problems,
+    })
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
@@ -53,14 +66,22 @@ function describeChange(names: string[]): string {
 export function createParametersService({ db, audit, events }: Deps) {
   async function list(teamId: string, serviceId: string) {
     const service = await findTeamService(db, teamId, serviceId)
-    return { version: service.current_version, parameters: (await listParameterRows(db, serviceId)).map(parameterFromRow) }
+    return {
+      version: service.current_version,
+      parameters: (await listParameterRows(db, serviceId)).map(parameterFromRow),
+    }
   }
 
   /**
    * Sets or removes parameters and writes the new compose version that renders them, in one
    * transaction: the rendered file and the parameter table never disagree.
    */
-  async function update(teamId: string, serviceId: string, input: { changes: ParameterChanges; baseVersion?: number }, actor: Actor) {
+  async function update(
+    teamId: string,
+    serviceId: string,
+    input: { changes: ParameterChanges; baseVersion?: number },
+    actor: Actor,
+  ) {
     const names = Object.keys(input.changes).sort()
     if (names.length === 0) throw new BadRequestError('no_changes', 'Name at least one parameter to set or remove.')
     const service = await findTeamService(db, teamId, serviceId)

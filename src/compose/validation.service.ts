@@ -25,7 +25,11 @@ export function createComposeValidationService({ db, env }: Deps) {
       rendered = prepareVersion(text, parameters).renderedYaml
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_compose') {
-        return { valid: false, issues: (error.details as { issues: unknown[] }).issues, compose_cli: { ran: false, reason: 'the file has structural errors' } }
+        return {
+          valid: false,
+          issues: (error.details as { issues: unknown[] }).issues,
+          compose_cli: { ran: false, reason: 'the file has structural errors' },
+        }
       }
       throw error
     }

@@ -27,20 +27,37 @@ export function prepareVersion(yaml: string, parameters: Parameter[]): PreparedV
 function invalidCompose(issues: { path: string; message: string; line?: number }[]) {
   const first = issues[0]
   const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid document'
-  return new UnprocessableError('invalid_compose', `The compose file is not valid: ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`, {
-    issues,
-  })
+  return new UnprocessableError(
+    'invalid_compose',
+    `The compose file is not valid: ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`,
+    {
+      issues,
+    },
+  )
 }
 
 const movePointer = preparedQuery((db, serviceId: string, base: number, next: number, now: string) =>
-  db.updateTable('services').set({ current_version: next, updated_at: now }).where('id', '=', serviceId).where('current_version', '=', base),
+  db
+    .updateTable('services')
+    .set({ current_version: next, updated_at: now })
+    .where('id', '=', serviceId)
+    .where('current_version', '=', base),
 )
 
 const insertVersion = preparedQuery(
   (db, ...v: [string, number, string, string, string, string, string, string | null, string, string, string]) =>
     db.insertInto('compose_versions').values({
-      service_id: v[0], version: v[1], yaml: v[2], rendered_yaml: v[3], sha256: v[4], parameters: v[5],
-      author_type: v[6] as Insertable<ComposeVersionTable>['author_type'], author_id: v[7], author_name: v[8], description: v[9], created_at: v[10],
+      service_id: v[0],
+      version: v[1],
+      yaml: v[2],
+      rendered_yaml: v[3],
+      sha256: v[4],
+      parameters: v[5],
+      author_type: v[6] as Insertable<ComposeVersionTable>['author_type'],
+      author_id: v[7],
+      author_name: v[8],
+      description: v[9],
+      created_at: v[10],
     }),
 )
 
@@ -59,13 +76,22 @@ export type WriteVersionInput = {
  * services.current_version comes first, so of N concurrent writers from the same base exactly one
  * wins and the rest get 409 with the current number; the unique (service_id, version) key backs it up.
  */
-export async function writeVersion(trx: Kysely<DB>, audit: Pick<AuditService, 'record'>, actor: Actor, input: WriteVersionInput) {
+export async function writeVersion(
+  trx: Kysely<DB>,
+  audit: Pick<AuditService, 'record'>,
+  actor: Actor,
+  input: WriteVersionInput,
+) {
   const version = input.baseVersion + 1
   const now = nowIso()
   if (input.baseVersion > 0) {
     const moved = await movePointer(trx, input.serviceId, input.baseVersion, version, now)
     if (Number(moved.numAffectedRows) === 0) {
-      const current = await trx.selectFrom('services').select('current_version').where('id', '=', input.serviceId).executeTakeFirst()
+      const current = await trx
+        .selectFrom('services')
+        .select('current_version')
+        .where('id', '=', input.serviceId)
+        .executeTakeFirst()
       throw new ConflictError(
         'version_conflict',
         `Service ${input.serviceId} is at version ${current?.current_version}, not ${input.baseVersion}: reload it and apply your change again.`,

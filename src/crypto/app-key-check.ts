@@ -19,7 +19,11 @@ export async function verifyAppKey(db: Kysely<DB>, cipher: SecretCipher, keySour
     .values({ key: CHECK_KEY, value: JSON.stringify(cipher.encrypt(CHECK_TEXT)), updated_at: nowIso() })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute()
-  const row = await db.selectFrom('instance_settings').select('value').where('key', '=', CHECK_KEY).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('instance_settings')
+    .select('value')
+    .where('key', '=', CHECK_KEY)
+    .executeTakeFirstOrThrow()
   let decrypted: string | undefined
   try {
     decrypted = cipher.decrypt(JSON.parse(row.value) as string)

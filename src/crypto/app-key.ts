@@ -9,7 +9,9 @@ function decodeKey(text: string, source: string): Buffer {
   const trimmed = text.trim().replace(/^base64:/, '')
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64')
   if (key.length !== 32) {
-    throw new Error(`${source} must hold a 32-byte key, as 64 hex characters or base64 (e.g. from "openssl rand -base64 32")`)
+    throw new Error(
+      `${source} must hold a 32-byte key, as 64 hex characters or base64 (e.g. from "openssl rand -base64 32")`,
+    )
   }
   return key
 }

@@ -25,9 +25,12 @@ export function createSecretCipher(key: Buffer): SecretCipher {
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')
       } catch (error) {
         // The usual cause is a different BERTH_APP_KEY than the one the value was written with.
-        throw new Error('A stored secret could not be decrypted: the app key differs from the one it was encrypted with', {
-          cause: error,
-        })
+        throw new Error(
+          'A stored secret could not be decrypted: the app key differs from the one it was encrypted with',
+          {
+            cause: error,
+          },
+        )
       }
     },
   }

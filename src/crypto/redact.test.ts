@@ -5,7 +5,10 @@ import { createRedactor, REDACTED } from './redact.js'
 describe('redactor', () => {
   it('removes every occurrence of each secret, longest first', () => {
     const redact = createRedactor(['s3cr3t-pass', 's3cr3t-pass-extended', 'tok.en+1'])
-    assert.equal(redact('a=s3cr3t-pass-extended b=s3cr3t-pass c=tok.en+1 d=s3cr3t-pass'), 'a=<REDACTED> b=<REDACTED> c=<REDACTED> d=<REDACTED>')
+    assert.equal(
+      redact('a=s3cr3t-pass-extended b=s3cr3t-pass c=tok.en+1 d=s3cr3t-pass'),
+      'a=<REDACTED> b=<REDACTED> c=<REDACTED> d=<REDACTED>',
+    )
   })
 
   it('leaves text alone when there is nothing to hide', () => {
@@ -22,7 +25,10 @@ describe('redactor', () => {
 
   it('hides passwords inside URLs even when they are not known secrets', () => {
     const redact = createRedactor([])
-    assert.equal(redact('postgres://app:hunter22@db:5432/app and https://x.org/a@b'), `postgres://app:${REDACTED}@db:5432/app and https://x.org/a@b`)
+    assert.equal(
+      redact('postgres://app:hunter22@db:5432/app and https://x.org/a@b'),
+      `postgres://app:${REDACTED}@db:5432/app and https://x.org/a@b`,
+    )
   })
 
   it('handles a secret at the very end and overlapping candidates', () => {
@@ -52,7 +58,9 @@ describe('redactor', () => {
     const word = (length: number) => Array.from({ length }, () => 'abcx'[random(4)]).join('')
     for (let round = 0; round < 300; round++) {
       const secrets = Array.from({ length: 1 + random(4) }, () => word(4 + random(6)))
-      const text = Array.from({ length: 6 }, () => (random(2) ? secrets[random(secrets.length)] : word(random(9)))).join('')
+      const text = Array.from({ length: 6 }, () =>
+        random(2) ? secrets[random(secrets.length)] : word(random(9)),
+      ).join('')
       const forms = [...new Set(secrets)].sort((a, b) => b.length - a.length)
       let expected = ''
       for (let i = 0; i < text.length; ) {

@@ -1,7 +1,16 @@
 import { stringify } from 'yaml'
 import type { DatabaseType } from '../db/schema.js'
 
-export const DATABASE_TYPES = ['postgresql', 'mysql', 'mariadb', 'mongodb', 'redis', 'keydb', 'dragonfly', 'clickhouse'] as const satisfies readonly DatabaseType[]
+export const DATABASE_TYPES = [
+  'postgresql',
+  'mysql',
+  'mariadb',
+  'mongodb',
+  'redis',
+  'keydb',
+  'dragonfly',
+  'clickhouse',
+] as const satisfies readonly DatabaseType[]
 
 /** Generated names and secrets of a database; passwords are stored as secret (encrypted) variables. */
 export type Credentials = { user: string; password: string; rootPassword: string; database: string }
@@ -33,44 +42,88 @@ const redisLike = (binary: string, cli: string, key: string): Omit<Template, 'im
 
 export const TEMPLATES: Record<DatabaseType, Template> = {
   postgresql: {
-    image: (v) => `postgres:${v}`, defaultVersion: '16-alpine', port: 5432, dataDir: '/var/lib/postgresql/data',
+    image: (v) => `postgres:${v}`,
+    defaultVersion: '16-alpine',
+    port: 5432,
+    dataDir: '/var/lib/postgresql/data',
     env: (c) => ({ POSTGRES_USER: c.user, POSTGRES_PASSWORD: c.password, POSTGRES_DB: c.database }),
     secretKeys: ['POSTGRES_PASSWORD'],
     healthcheck: ['CMD-SHELL', 'pg_isready -U "$${POSTGRES_USER}" -d "$${POSTGRES_DB}"'],
     url: (c, host, port) => `postgres://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}`,
   },
   mysql: {
-    image: (v) => `mysql:${v}`, defaultVersion: '8.4', port: 3306, dataDir: '/var/lib/mysql',
-    env: (c) => ({ MYSQL_USER: c.user, MYSQL_PASSWORD: c.password, MYSQL_DATABASE: c.database, MYSQL_ROOT_PASSWORD: c.rootPassword }),
+    image: (v) => `mysql:${v}`,
+    defaultVersion: '8.4',
+    port: 3306,
+    dataDir: '/var/lib/mysql',
+    env: (c) => ({
+      MYSQL_USER: c.user,
+      MYSQL_PASSWORD: c.password,
+      MYSQL_DATABASE: c.database,
+      MYSQL_ROOT_PASSWORD: c.rootPassword,
+    }),
     secretKeys: ['MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD'],
     healthcheck: ['CMD-SHELL', 'MYSQL_PWD="$${MYSQL_ROOT_PASSWORD}" mysqladmin ping -h 127.0.0.1 -u root --silent'],
     url: (c, host, port) => `mysql://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}`,
   },
   mariadb: {
-    image: (v) => `mariadb:${v}`, defaultVersion: '11', port: 3306, dataDir: '/var/lib/mysql',
-    env: (c) => ({ MARIADB_USER: c.user, MARIADB_PASSWORD: c.password, MARIADB_DATABASE: c.database, MARIADB_ROOT_PASSWORD: c.rootPassword }),
+    image: (v) => `mariadb:${v}`,
+    defaultVersion: '11',
+    port: 3306,
+    dataDir: '/var/lib/mysql',
+    env: (c) => ({
+      MARIADB_USER: c.user,
+      MARIADB_PASSWORD: c.password,
+      MARIADB_DATABASE: c.database,
+      MARIADB_ROOT_PASSWORD: c.rootPassword,
+    }),
     secretKeys: ['MARIADB_PASSWORD', 'MARIADB_ROOT_PASSWORD'],
     healthcheck: ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'],
     url: (c, host, port) => `mysql://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}`,
   },
   mongodb: {
-    image: (v) => `mongo:${v}`, defaultVersion: '7', port: 27017, dataDir: '/data/db',
-    env: (c) => ({ MONGO_INITDB_ROOT_USERNAME: c.user, MONGO_INITDB_ROOT_PASSWORD: c.password, MONGO_INITDB_DATABASE: c.database }),
+    image: (v) => `mongo:${v}`,
+    defaultVersion: '7',
+    port: 27017,
+    dataDir: '/data/db',
+    env: (c) => ({
+      MONGO_INITDB_ROOT_USERNAME: c.user,
+      MONGO_INITDB_ROOT_PASSWORD: c.password,
+      MONGO_INITDB_DATABASE: c.database,
+    }),
     secretKeys: ['MONGO_INITDB_ROOT_PASSWORD'],
     healthcheck: ['CMD-SHELL', `mongosh --quiet --eval "db.adminCommand('ping').ok" | grep -q 1`],
-    url: (c, host, port) => `mongodb://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}?authSource=admin`,
+    url: (c, host, port) =>
+      `mongodb://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}?authSource=admin`,
   },
-  redis: { image: (v) => `redis:${v}`, defaultVersion: '7-alpine', ...redisLike('redis-server --appendonly yes', 'redis-cli', 'REDIS_PASSWORD') },
-  keydb: { image: (v) => `eqalpha/keydb:${v}`, defaultVersion: 'alpine_x86_64_v6.3.4', ...redisLike('keydb-server --appendonly yes', 'keydb-cli', 'KEYDB_PASSWORD') },
+  redis: {
+    image: (v) => `redis:${v}`,
+    defaultVersion: '7-alpine',
+    ...redisLike('redis-server --appendonly yes', 'redis-cli', 'REDIS_PASSWORD'),
+  },
+  keydb: {
+    image: (v) => `eqalpha/keydb:${v}`,
+    defaultVersion: 'alpine_x86_64_v6.3.4',
+    ...redisLike('keydb-server --appendonly yes', 'keydb-cli', 'KEYDB_PASSWORD'),
+  },
   dragonfly: {
-    image: (v) => `docker.dragonflydb.io/dragonflydb/dragonfly:${v}`, defaultVersion: 'v1.23.2',
+    image: (v) => `docker.dragonflydb.io/dragonflydb/dragonfly:${v}`,
+    defaultVersion: 'v1.23.2',
     ...redisLike('dragonfly --logtostderr', 'redis-cli', 'DRAGONFLY_PASSWORD'),
     // Dragonfly needs a high memlock limit to use io_uring.
     extra: { ulimits: { memlock: -1 } },
   },
   clickhouse: {
-    image: (v) => `clickhouse/clickhouse-server:${v}`, defaultVersion: '24.8-alpine', port: 9000, dataDir: '/var/lib/clickhouse',
-    env: (c) => ({ CLICKHOUSE_USER: c.user, CLICKHOUSE_PASSWORD: c.password, CLICKHOUSE_DB: c.database, CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1' }),
+    image: (v) => `clickhouse/clickhouse-server:${v}`,
+    defaultVersion: '24.8-alpine',
+    port: 9000,
+    dataDir: '/var/lib/clickhouse',
+    env: (c) => ({
+      CLICKHOUSE_USER: c.user,
+      CLICKHOUSE_PASSWORD: c.password,
+      CLICKHOUSE_DB: c.database,
+      CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1',
+    }),
     secretKeys: ['CLICKHOUSE_PASSWORD'],
     healthcheck: ['CMD-SHELL', 'wget --spider -q http://127.0.0.1:8123/ping || exit 1'],
     url: (c, host, port) => `clickhouse://${c.user}:${encodeURIComponent(c.password)}@${host}:${port}/${c.database}`,
@@ -99,7 +152,10 @@ export function renderDatabaseCompose(spec: DatabaseSpec, credentials: Credentia
     ...(spec.publicPort !== null && { ports: [`${spec.publicPort}:${t.port}`] }),
     ...t.extra,
   }
-  return stringify({ services: { [spec.type]: service }, volumes: { data: { name: spec.volumeName } } }, { lineWidth: 0 })
+  return stringify(
+    { services: { [spec.type]: service }, volumes: { data: { name: spec.volumeName } } },
+    { lineWidth: 0 },
+  )
 }
 
 /** The variables (names and values) a database's containers need, and which of them are secret. */

@@ -71,7 +71,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text))
 /** Called when PostgreSQL drops an idle pooled connection (a server restart, a terminated backend). */
 export type ConnectionErrorHandler = (error: Error) => void
 
-const reportToStderr: ConnectionErrorHandler = (error) => process.stderr.write(`berth: a PostgreSQL connection broke (${error.message}); the next query opens a new one\n`)
+const reportToStderr: ConnectionErrorHandler = (error) =>
+  process.stderr.write(`berth: a PostgreSQL connection broke (${error.message}); the next query opens a new one\n`)
 
 function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
@@ -92,7 +93,10 @@ function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): D
   }
 }
 
-export function openDatabase(target: DatabaseTarget, onConnectionError: ConnectionErrorHandler = reportToStderr): Database {
+export function openDatabase(
+  target: DatabaseTarget,
+  onConnectionError: ConnectionErrorHandler = reportToStderr,
+): Database {
   if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError)
   const sqlite = openSqlite(target.path)
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })

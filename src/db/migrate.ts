@@ -44,15 +44,21 @@ export async function migrateToLatest(db: Kysely<any>, dialect: MigrationDialect
   const { error, results } = await migrator(db, dialect).migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
-    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
-      cause: error,
-    })
+    throw new Error(
+      `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`,
+      {
+        cause: error,
+      },
+    )
   }
   const ranNow = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
   return { ...(await migrationStatus(db, dialect)), ranNow }
 }
 
-export async function migrationStatus(db: Kysely<any>, dialect: MigrationDialect): Promise<Omit<MigrationReport, 'ranNow'>> {
+export async function migrationStatus(
+  db: Kysely<any>,
+  dialect: MigrationDialect,
+): Promise<Omit<MigrationReport, 'ranNow'>> {
   const all = await migrator(db, dialect).getMigrations()
   return {
     applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),

@@ -25,7 +25,8 @@ export function preparedQuery<Args extends unknown[], R>(build: (db: Kysely<DB>,
       const compiled = build(db, ...placeholders).compile()
       const slots = compiled.parameters.map((p) => {
         const match = typeof p === 'string' ? SENTINEL_PATTERN.exec(p) : null
-        if (typeof p === 'string' && !match && p.includes('\u0000berth-slot-')) throw new Error(`preparedQuery: an argument was transformed, not passed as a value, in: ${compiled.sql}`)
+        if (typeof p === 'string' && !match && p.includes('\u0000berth-slot-'))
+          throw new Error(`preparedQuery: an argument was transformed, not passed as a value, in: ${compiled.sql}`)
         return match ? Number(match[1]) : { constant: p }
       })
       found = { compiled, slots }

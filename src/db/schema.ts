@@ -194,7 +194,15 @@ export type ProxyGeneratedFileTable = {
   last_synced_at: string
 }
 
-export type DatabaseType = 'postgresql' | 'mysql' | 'mariadb' | 'mongodb' | 'redis' | 'keydb' | 'dragonfly' | 'clickhouse'
+export type DatabaseType =
+  | 'postgresql'
+  | 'mysql'
+  | 'mariadb'
+  | 'mongodb'
+  | 'redis'
+  | 'keydb'
+  | 'dragonfly'
+  | 'clickhouse'
 export type DatabaseTable = {
   id: string
   type: DatabaseType

@@ -9,7 +9,14 @@ import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/doc
 import { markFinished, nextLogSeq, type DeploymentRow } from './deployments.repo.js'
 import { createLineSplitter, createLogWriter, type LogWriter } from './log-writer.js'
 import { composeProjectName, findTeamResource } from './resources.js'
-import { attachToNetwork, removeWorkDir, renderEnvFile, workDirOf, writeWorkDir, type ProxyNetwork } from './work-dir.js'
+import {
+  attachToNetwork,
+  removeWorkDir,
+  renderEnvFile,
+  workDirOf,
+  writeWorkDir,
+  type ProxyNetwork,
+} from './work-dir.js'
 
 export type StopReason = { kind: 'cancel'; by: string } | { kind: 'timeout' } | { kind: 'shutdown' }
 
@@ -22,12 +29,19 @@ export type RunnerDeps = {
   onLogFlushed(deploymentId: string, lastSeq: number): void
 }
 
-export type Outcome = { status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>; exitCode: number | null; message: string }
+export type Outcome = {
+  status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
+  exitCode: number | null
+  message: string
+}
 
 /** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
-export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start' | 'remove_volumes'>): string[][] {
+export function composeSteps(
+  d: Pick<DeploymentRow, 'action' | 'pull_latest_images' | 'stop_before_start' | 'remove_volumes'>,
+): string[][] {
   if (d.action === 'stop') return [['stop']]
-  if (d.action === 'remove') return [d.remove_volumes === 1 ? ['down', '--volumes', '--remove-orphans'] : ['down', '--remove-orphans']]
+  if (d.action === 'remove')
+    return [d.remove_volumes === 1 ? ['down', '--volumes', '--remove-orphans'] : ['down', '--remove-orphans']]
   const steps: string[][] = []
   if (d.action === 'restart' || d.stop_before_start === 1) steps.push(['down', '--remove-orphans'])
   if (d.pull_latest_images === 1) steps.push(['pull'])
@@ -35,7 +49,14 @@ export function composeSteps(d: Pick<DeploymentRow, 'action' | 'pull_latest_imag
   return steps
 }
 
-function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, signal: AbortSignal, onSpawn: (pid: number) => Promise<void>): Promise<number | null> {
+function runStep(
+  host: DockerHost,
+  args: string[],
+  cwd: string,
+  log: LogWriter,
+  signal: AbortSignal,
+  onSpawn: (pid: number) => Promise<void>,
+): Promise<number | null> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess
     try {
@@ -73,7 +94,12 @@ function runStep(host: DockerHost, args: string[], cwd: string, log: LogWriter, 
 
 function stoppedOutcome(reason: StopReason, timeoutMs: number, exitCode: number | null): Outcome {
   if (reason.kind === 'cancel') return { status: 'cancelled-by-user', exitCode, message: `cancelled by ${reason.by}` }
-  if (reason.kind === 'timeout') return { status: 'failed', exitCode, message: `timed out after ${Math.round(timeoutMs / 1000)} s; the compose process group was killed` }
+  if (reason.kind === 'timeout')
+    return {
+      status: 'failed',
+      exitCode,
+      message: `timed out after ${Math.round(timeoutMs / 1000)} s; the compose process group was killed`,
+    }
   return { status: 'failed', exitCode, message: 'interrupted: Berth shut down' }
 }
 
@@ -83,7 +109,12 @@ function stoppedOutcome(reason: StopReason, timeoutMs: number, exitCode: number 
  * before storage) and ends with one line saying what happened. Never throws: any error becomes a
  * failed deployment whose last line says why.
  */
-export async function runDeployment(deps: RunnerDeps, d: DeploymentRow, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+export async function runDeployment(
+  deps: RunnerDeps,
+  d: DeploymentRow,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Outcome> {
   const started = performance.now()
   let log: LogWriter | undefined
   let outcome: Outcome
@@ -107,10 +138,15 @@ export async function runDeployment(deps: RunnerDeps, d: DeploymentRow, signal: 
       outcome = await execute(deps, d, host, values.env, log, signal, timeoutMs)
     }
   } catch (error) {
-    outcome = signal.aborted ? stoppedOutcome(signal.reason as StopReason, timeoutMs, null) : { status: 'failed', exitCode: null, message: `error: ${(error as Error).message}` }
+    outcome = signal.aborted
+      ? stoppedOutcome(signal.reason as StopReason, timeoutMs, null)
+      : { status: 'failed', exitCode: null, message: `error: ${(error as Error).message}` }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
-  const finalLine = outcome.status === 'finished' ? `Deployment finished in ${seconds} s: ${outcome.message}` : `Deployment ${outcome.status === 'failed' ? 'failed' : 'cancelled'} after ${seconds} s: ${outcome.message}`
+  const finalLine =
+    outcome.status === 'finished'
+      ? `Deployment finished in ${seconds} s: ${outcome.message}`
+      : `Deployment ${outcome.status === 'failed' ? 'failed' : 'cancelled'} after ${seconds} s: ${outcome.message}`
   if (!log) log = await openLog([])
   log.append('berth', finalLine)
   try {
@@ -121,19 +157,43 @@ export async function runDeployment(deps: RunnerDeps, d: DeploymentRow, signal: 
   return outcome
 }
 
-async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env: Record<string, string>, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+async function execute(
+  deps: RunnerDeps,
+  d: DeploymentRow,
+  host: DockerHost,
+  env: Record<string, string>,
+  log: LogWriter,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Outcome> {
   const resource = await findTeamResource(deps.db, d.team_id, d.resource_id)
-  const version = await deps.db.selectFrom('compose_versions').select(['version', 'rendered_yaml']).where('service_id', '=', resource.id).where('version', '=', resource.currentVersion).executeTakeFirstOrThrow()
+  const version = await deps.db
+    .selectFrom('compose_versions')
+    .select(['version', 'rendered_yaml'])
+    .where('service_id', '=', resource.id)
+    .where('version', '=', resource.currentVersion)
+    .executeTakeFirstOrThrow()
   const project = composeProjectName(resource.id)
-  log.append('berth', `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`)
+  log.append(
+    'berth',
+    `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`,
+  )
   await deps.db.updateTable('deployments').set({ compose_version: version.version }).where('id', '=', d.id).execute()
 
   const attach = await deps.proxyNetwork.composeServicesToAttach(resource.id)
   const aliasFor = deps.proxyNetwork.aliasFor
-  const composeYaml = attachToNetwork(version.rendered_yaml, deps.proxyNetwork.name, attach, aliasFor && ((name) => aliasFor(resource.id, name)))
+  const composeYaml = attachToNetwork(
+    version.rendered_yaml,
+    deps.proxyNetwork.name,
+    attach,
+    aliasFor && ((name) => aliasFor(resource.id, name)),
+  )
   if (composeYaml !== version.rendered_yaml) {
     const made = await ensureNetwork(host, deps.proxyNetwork.name)
-    log.append('berth', `Attaching ${attach.join(', ')} to the ${made === 'created' ? 'newly created ' : ''}network ${deps.proxyNetwork.name}`)
+    log.append(
+      'berth',
+      `Attaching ${attach.join(', ')} to the ${made === 'created' ? 'newly created ' : ''}network ${deps.proxyNetwork.name}`,
+    )
   }
   const cwd = writeWorkDir(deps.dataDir, resource.id, { composeYaml, envFile: renderEnvFile(env) })
   log.append('berth', `Work dir ${cwd} (compose.yaml and .env with ${Object.keys(env).length} variables)`, true)
@@ -145,7 +205,16 @@ async function execute(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, env
 }
 
 /** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */
-async function runSteps(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, project: string, cwd: string, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome | null> {
+async function runSteps(
+  deps: RunnerDeps,
+  d: DeploymentRow,
+  host: DockerHost,
+  project: string,
+  cwd: string,
+  log: LogWriter,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Outcome | null> {
   for (const step of composeSteps(d)) {
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
@@ -154,7 +223,12 @@ async function runSteps(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, pr
       await deps.db.updateTable('deployments').set({ process_id: pid }).where('id', '=', d.id).execute()
     })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
-    if (exitCode !== 0) return { status: 'failed', exitCode, message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}` }
+    if (exitCode !== 0)
+      return {
+        status: 'failed',
+        exitCode,
+        message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}`,
+      }
   }
   return null
 }
@@ -165,12 +239,24 @@ async function runSteps(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, pr
  * `remove_volumes` the named volumes that file declares. Then the work dir goes too. A resource never deployed from this
  * Berth has no work dir and nothing to remove.
  */
-async function executeRemoval(deps: RunnerDeps, d: DeploymentRow, host: DockerHost, log: LogWriter, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
+async function executeRemoval(
+  deps: RunnerDeps,
+  d: DeploymentRow,
+  host: DockerHost,
+  log: LogWriter,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Outcome> {
   const project = composeProjectName(d.resource_id)
   const cwd = workDirOf(deps.dataDir, d.resource_id)
-  const what = d.remove_volumes === 1 ? 'containers, networks and volumes' : 'containers and networks (named volumes are kept)'
-  log.append('berth', `Removing ${d.resource_type} ${d.resource_name} (project ${project}) from server ${d.server_name}: ${what}`)
-  if (!existsSync(join(cwd, 'compose.yaml'))) return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
+  const what =
+    d.remove_volumes === 1 ? 'containers, networks and volumes' : 'containers and networks (named volumes are kept)'
+  log.append(
+    'berth',
+    `Removing ${d.resource_type} ${d.resource_name} (project ${project}) from server ${d.server_name}: ${what}`,
+  )
+  if (!existsSync(join(cwd, 'compose.yaml')))
+    return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
   const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
   if (failed) return failed
   removeWorkDir(deps.dataDir, d.resource_id)

@@ -3,7 +3,14 @@ import type { Logger } from 'pino'
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
 import { nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
-import { abandonedDeployments, claimQueued, heartbeat, nextLogSeq, serversWithQueued, type DeploymentRow } from './deployments.repo.js'
+import {
+  abandonedDeployments,
+  claimQueued,
+  heartbeat,
+  nextLogSeq,
+  serversWithQueued,
+  type DeploymentRow,
+} from './deployments.repo.js'
 import { runDeployment, type RunnerDeps, type StopReason } from './deployment-runner.js'
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60 * 1000
@@ -87,7 +94,14 @@ export function createDeploymentWorkers(deps: Deps) {
     const claimed = await claimQueued(deps.db, serverId, await deps.concurrencyOf(serverId), deps.workerId)
     for (const d of claimed) {
       start(d)
-      deps.events.publish({ type: 'deployment.started', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id })
+      deps.events.publish({
+        type: 'deployment.started',
+        teamId: d.team_id,
+        deploymentId: d.id,
+        resourceId: d.resource_id,
+        resourceType: d.resource_type,
+        serverId: d.server_id,
+      })
     }
   }
 
@@ -96,9 +110,19 @@ export function createDeploymentWorkers(deps: Deps) {
     const timer = setTimeout(() => controller.abort({ kind: 'timeout' } satisfies StopReason), deps.timeoutMs)
     const done = runDeployment(deps, d, controller.signal, deps.timeoutMs)
       .then((outcome) => {
-        deps.events.publish({ type: 'deployment.finished', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id, status: outcome.status })
+        deps.events.publish({
+          type: 'deployment.finished',
+          teamId: d.team_id,
+          deploymentId: d.id,
+          resourceId: d.resource_id,
+          resourceType: d.resource_type,
+          serverId: d.server_id,
+          status: outcome.status,
+        })
       })
-      .catch((error: unknown) => deps.logger.error({ err: error, deploymentId: d.id }, 'recording a deployment outcome failed'))
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error, deploymentId: d.id }, 'recording a deployment outcome failed'),
+      )
       .finally(() => {
         clearTimeout(timer)
         running.delete(d.id)
@@ -125,16 +149,59 @@ export function createDeploymentWorkers(deps: Deps) {
       const message = own ? INTERRUPTED_MESSAGE : ABANDONED_MESSAGE
       const seq = await nextLogSeq(deps.db, d.id)
       const finished = await deps.db.transaction().execute(async (trx) => {
-        const ended = await trx.updateTable('deployments').set({ status: 'failed', message, finished_at: nowIso() }).where('id', '=', d.id).where('status', '=', 'in_progress').executeTakeFirst()
+        const ended = await trx
+          .updateTable('deployments')
+          .set({ status: 'failed', message, finished_at: nowIso() })
+          .where('id', '=', d.id)
+          .where('status', '=', 'in_progress')
+          .executeTakeFirst()
         // Another process recovered it first (or it ended meanwhile): nothing more to say.
         if (Number(ended.numUpdatedRows) === 0) return false
-        if (killed) await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq, ts: nowIso(), stream: 'berth', output: `Stopped the compose process group ${d.process_id} left running by the previous Berth`, hidden: 0 }).execute()
-        await trx.insertInto('deployment_logs').values({ deployment_id: d.id, seq: killed ? seq + 1 : seq, ts: nowIso(), stream: 'berth', output: `Deployment failed: ${message}`, hidden: 0 }).execute()
-        await deps.audit.record(trx, { ...SYSTEM_ACTOR, teamId: d.team_id }, { action: 'deployment.interrupted', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id } })
+        if (killed)
+          await trx
+            .insertInto('deployment_logs')
+            .values({
+              deployment_id: d.id,
+              seq,
+              ts: nowIso(),
+              stream: 'berth',
+              output: `Stopped the compose process group ${d.process_id} left running by the previous Berth`,
+              hidden: 0,
+            })
+            .execute()
+        await trx
+          .insertInto('deployment_logs')
+          .values({
+            deployment_id: d.id,
+            seq: killed ? seq + 1 : seq,
+            ts: nowIso(),
+            stream: 'berth',
+            output: `Deployment failed: ${message}`,
+            hidden: 0,
+          })
+          .execute()
+        await deps.audit.record(
+          trx,
+          { ...SYSTEM_ACTOR, teamId: d.team_id },
+          {
+            action: 'deployment.interrupted',
+            resourceType: d.resource_type,
+            resourceId: d.resource_id,
+            details: { deployment_id: d.id },
+          },
+        )
         return true
       })
       if (!finished) continue
-      deps.events.publish({ type: 'deployment.finished', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id, status: 'failed' })
+      deps.events.publish({
+        type: 'deployment.finished',
+        teamId: d.team_id,
+        deploymentId: d.id,
+        resourceId: d.resource_id,
+        resourceType: d.resource_type,
+        serverId: d.server_id,
+        status: 'failed',
+      })
       // Its slot on the server is free again.
       wake(d.server_id)
     }
@@ -145,7 +212,9 @@ export function createDeploymentWorkers(deps: Deps) {
   async function beatOnce() {
     if (running.size === 0) return
     for (const request of await heartbeat(deps.db, deps.workerId)) {
-      running.get(request.id)?.controller.abort({ kind: 'cancel', by: request.cancel_requested_by } satisfies StopReason)
+      running
+        .get(request.id)
+        ?.controller.abort({ kind: 'cancel', by: request.cancel_requested_by } satisfies StopReason)
     }
   }
 
@@ -168,10 +237,15 @@ export function createDeploymentWorkers(deps: Deps) {
     await wakeQueued()
     poll = setInterval(() => {
       wakeQueued().catch((error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed'))
-      recoverInterrupted(false).catch((error: unknown) => deps.logger.error({ err: error }, 'recovering abandoned deployments failed'))
+      recoverInterrupted(false).catch((error: unknown) =>
+        deps.logger.error({ err: error }, 'recovering abandoned deployments failed'),
+      )
     }, POLL_INTERVAL_MS)
     poll.unref()
-    beat = setInterval(() => void beatOnce().catch((error: unknown) => deps.logger.error({ err: error }, 'deployment heartbeat failed')), HEARTBEAT_MS)
+    beat = setInterval(
+      () => void beatOnce().catch((error: unknown) => deps.logger.error({ err: error }, 'deployment heartbeat failed')),
+      HEARTBEAT_MS,
+    )
     beat.unref()
   }
 
@@ -186,5 +260,11 @@ export function createDeploymentWorkers(deps: Deps) {
     await Promise.all([...running.values()].map((r) => r.done))
   }
 
-  return { start: startWorkers, stop: stopWorkers, wake, isRunning: (id: string) => running.has(id), recoverInterrupted }
+  return {
+    start: startWorkers,
+    stop: stopWorkers,
+    wake,
+    isRunning: (id: string) => running.has(id),
+    recoverInterrupted,
+  }
 }

@@ -41,9 +41,19 @@ export function createDeploymentsModule(deps: Deps) {
   const serverMonitor = createServerMonitor()
   const engineEvents = createEngineEventWatchers({
     logger,
-    onActivity: (serverId) => void servers.refreshOne(serverId).catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+    onActivity: (serverId) =>
+      void servers
+        .refreshOne(serverId)
+        .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
   })
-  const servers = createServersService({ db, audit, cipher, dataDir, monitor: serverMonitor, onRemoved: (id) => engineEvents.forget(id) })
+  const servers = createServersService({
+    db,
+    audit,
+    cipher,
+    dataDir,
+    monitor: serverMonitor,
+    onRemoved: (id) => engineEvents.forget(id),
+  })
   const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
 
   async function hostFor(serverId: string) {
@@ -52,7 +62,13 @@ export function createDeploymentsModule(deps: Deps) {
   }
 
   const workers = createDeploymentWorkers({
-    db, audit, events, env, dataDir, logger, hostFor,
+    db,
+    audit,
+    events,
+    env,
+    dataDir,
+    logger,
+    hostFor,
     workerId: workerIdFor(dataDir),
     proxyNetwork: deps.proxyNetwork ?? noProxyNetwork,
     timeoutMs: deps.deployTimeoutMs,
@@ -83,7 +99,9 @@ export function createDeploymentsModule(deps: Deps) {
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
   }
   function refreshServers() {
-    servers.refreshAll(engineEvents.watch).catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
+    servers
+      .refreshAll(engineEvents.watch)
+      .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
   }
 
   return {

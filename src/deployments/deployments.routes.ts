@@ -13,9 +13,15 @@ const deployBody = z.object({
   pull: z.boolean().optional().describe('Pull the latest images first'),
   stop_before_start: z.boolean().optional().describe('Run `docker compose down` first'),
 })
-const pageQuery = z.object({ skip: z.coerce.number().int().min(0).default(0), take: z.coerce.number().int().min(1).max(100).default(10) })
+const pageQuery = z.object({
+  skip: z.coerce.number().int().min(0).default(0),
+  take: z.coerce.number().int().min(1).max(100).default(10),
+})
 const teamListQuery = pageQuery.extend({
-  scope: z.enum(['active', 'all']).default('active').describe('"active": queued and running only (skip/take ignored); "all": the whole history, paged'),
+  scope: z
+    .enum(['active', 'all'])
+    .default('active')
+    .describe('"active": queued and running only (skip/take ignored); "all": the whole history, paged'),
 })
 const logsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
@@ -26,75 +32,189 @@ const uuidList = z.array(z.string().uuid('must be a UUID'))
 
 export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.post('/deploy', { config: { ability: 'deploy' }, schema: { tags: ['deployments'], summary: 'Queue deployments of services or databases', body: deployBody } }, async (request, reply) => {
-      const p = principalOf(request)
-      const ids = uuidList.safeParse(request.body.uuid.split(',').map((s) => s.trim()).filter(Boolean))
-      if (!ids.success) throw new BadRequestError('invalid_request', 'uuid must be one UUID or a comma-separated list of UUIDs.')
-      const { force, pull, stop_before_start } = request.body
-      const deployments = await app.deployments.queue(p.teamId, ids.data, { force, pull, stopBeforeStart: stop_before_start, trigger: triggerOf(p.via) }, actorOf(p))
-      return reply.status(202).send({ deployments })
-    })
+    server.post(
+      '/deploy',
+      {
+        config: { ability: 'deploy' },
+        schema: { tags: ['deployments'], summary: 'Queue deployments of services or databases', body: deployBody },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        const ids = uuidList.safeParse(
+          request.body.uuid
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        )
+        if (!ids.success)
+          throw new BadRequestError('invalid_request', 'uuid must be one UUID or a comma-separated list of UUIDs.')
+        const { force, pull, stop_before_start } = request.body
+        const deployments = await app.deployments.queue(
+          p.teamId,
+          ids.data,
+          { force, pull, stopBeforeStart: stop_before_start, trigger: triggerOf(p.via) },
+          actorOf(p),
+        )
+        return reply.status(202).send({ deployments })
+      },
+    )
 
-    server.get('/deployments', { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'Deployments of the team, newest first: queued and running ones, or with scope=all the whole history', querystring: teamListQuery } }, async (request) => {
-      const teamId = principalOf(request).teamId
-      const { scope, skip, take } = request.query
-      if (scope === 'all') {
-        const page = await app.deployments.listTeam(teamId, skip, take)
-        return { count: page.count, deployments: page.deployments.map(deploymentView) }
-      }
-      const rows = await app.deployments.listActive(teamId)
-      return { count: rows.length, deployments: rows.map(deploymentView) }
-    })
+    server.get(
+      '/deployments',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['deployments'],
+          summary:
+            'Deployments of the team, newest first: queued and running ones, or with scope=all the whole history',
+          querystring: teamListQuery,
+        },
+      },
+      async (request) => {
+        const teamId = principalOf(request).teamId
+        const { scope, skip, take } = request.query
+        if (scope === 'all') {
+          const page = await app.deployments.listTeam(teamId, skip, take)
+          return { count: page.count, deployments: page.deployments.map(deploymentView) }
+        }
+        const rows = await app.deployments.listActive(teamId)
+        return { count: rows.length, deployments: rows.map(deploymentView) }
+      },
+    )
 
-    server.get('/deployments/:uuid', { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'One deployment', params: uuidParam } }, async (request) => {
-      return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid))
-    })
+    server.get(
+      '/deployments/:uuid',
+      { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'One deployment', params: uuidParam } },
+      async (request) => {
+        return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid))
+      },
+    )
 
-    server.post('/deployments/:uuid/cancel', { config: { ability: 'deploy' }, schema: { tags: ['deployments'], summary: 'Cancel a queued or running deployment', params: uuidParam } }, async (request, reply) => {
-      const p = principalOf(request)
-      return reply.status(202).send(await app.deployments.cancel(p.teamId, request.params.uuid, actorOf(p)))
-    })
+    server.post(
+      '/deployments/:uuid/cancel',
+      {
+        config: { ability: 'deploy' },
+        schema: { tags: ['deployments'], summary: 'Cancel a queued or running deployment', params: uuidParam },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        return reply.status(202).send(await app.deployments.cancel(p.teamId, request.params.uuid, actorOf(p)))
+      },
+    )
 
-    server.get('/deployments/:uuid/logs', {
-      config: { ability: 'read:sensitive' },
-      schema: { tags: ['deployments'], summary: 'Log lines after a sequence number', params: uuidParam, querystring: logsQuery },
-    }, async (request) => {
-      const { after, limit, include_hidden } = request.query
-      return app.deployments.logs(principalOf(request).teamId, request.params.uuid, after, limit, include_hidden === 'true')
-    })
+    server.get(
+      '/deployments/:uuid/logs',
+      {
+        config: { ability: 'read:sensitive' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Log lines after a sequence number',
+          params: uuidParam,
+          querystring: logsQuery,
+        },
+      },
+      async (request) => {
+        const { after, limit, include_hidden } = request.query
+        return app.deployments.logs(
+          principalOf(request).teamId,
+          request.params.uuid,
+          after,
+          limit,
+          include_hidden === 'true',
+        )
+      },
+    )
 
     for (const type of ['service', 'database'] as const) {
-      server.get(`/deployments/${type}s/:uuid`, {
-        config: { ability: 'read' },
-        schema: { tags: ['deployments'], summary: `A ${type}'s deployment history, newest first`, params: uuidParam, querystring: pageQuery },
-      }, async (request) => {
-        const { skip, take } = request.query
-        const page = await app.deployments.listForResource(principalOf(request).teamId, type, request.params.uuid, skip, take)
-        return { count: page.count, deployments: page.deployments.map(deploymentView) }
-      })
+      server.get(
+        `/deployments/${type}s/:uuid`,
+        {
+          config: { ability: 'read' },
+          schema: {
+            tags: ['deployments'],
+            summary: `A ${type}'s deployment history, newest first`,
+            params: uuidParam,
+            querystring: pageQuery,
+          },
+        },
+        async (request) => {
+          const { skip, take } = request.query
+          const page = await app.deployments.listForResource(
+            principalOf(request).teamId,
+            type,
+            request.params.uuid,
+            skip,
+            take,
+          )
+          return { count: page.count, deployments: page.deployments.map(deploymentView) }
+        },
+      )
 
-      server.get(`/deployments/${type}s/deployment/:uuid`, { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: `One ${type} deployment`, params: uuidParam } }, async (request) => {
-        return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid, type))
-      })
+      server.get(
+        `/deployments/${type}s/deployment/:uuid`,
+        {
+          config: { ability: 'read' },
+          schema: { tags: ['deployments'], summary: `One ${type} deployment`, params: uuidParam },
+        },
+        async (request) => {
+          return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid, type))
+        },
+      )
 
       for (const action of ['stop', 'restart'] as const) {
-        server.post(`/${type}s/:uuid/${action}`, { config: { ability: 'deploy' }, schema: { tags: ['deployments'], summary: `${action === 'stop' ? 'Stop' : 'Restart'} a ${type} (a recorded deployment)`, params: uuidParam } }, async (request, reply) => {
-          const p = principalOf(request)
-          const [queued] = await app.deployments.queue(p.teamId, [request.params.uuid], { action, trigger: triggerOf(p.via), expectedType: type }, actorOf(p))
-          return reply.status(202).send(queued)
-        })
+        server.post(
+          `/${type}s/:uuid/${action}`,
+          {
+            config: { ability: 'deploy' },
+            schema: {
+              tags: ['deployments'],
+              summary: `${action === 'stop' ? 'Stop' : 'Restart'} a ${type} (a recorded deployment)`,
+              params: uuidParam,
+            },
+          },
+          async (request, reply) => {
+            const p = principalOf(request)
+            const [queued] = await app.deployments.queue(
+              p.teamId,
+              [request.params.uuid],
+              { action, trigger: triggerOf(p.via), expectedType: type },
+              actorOf(p),
+            )
+            return reply.status(202).send(queued)
+          },
+        )
       }
 
-      server.get(`/${type}s/:uuid/logs`, {
-        config: { ability: 'read:sensitive' },
-        schema: { tags: ['deployments'], summary: `The ${type}'s containers' recent output from the engine (redacted)`, params: uuidParam, querystring: z.object({ lines: z.coerce.number().int().min(1).max(10000).default(100) }) },
-      }, async (request) => {
-        return app.resourceRuntime.logs(principalOf(request).teamId, request.params.uuid, type, request.query.lines)
-      })
+      server.get(
+        `/${type}s/:uuid/logs`,
+        {
+          config: { ability: 'read:sensitive' },
+          schema: {
+            tags: ['deployments'],
+            summary: `The ${type}'s containers' recent output from the engine (redacted)`,
+            params: uuidParam,
+            querystring: z.object({ lines: z.coerce.number().int().min(1).max(10000).default(100) }),
+          },
+        },
+        async (request) => {
+          return app.resourceRuntime.logs(principalOf(request).teamId, request.params.uuid, type, request.query.lines)
+        },
+      )
 
-      server.get(`/${type}s/:uuid/status`, { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: `The ${type}'s status from the engine (by Compose project label)`, params: uuidParam } }, async (request) => {
-        return app.resourceRuntime.status(principalOf(request).teamId, request.params.uuid, type)
-      })
+      server.get(
+        `/${type}s/:uuid/status`,
+        {
+          config: { ability: 'read' },
+          schema: {
+            tags: ['deployments'],
+            summary: `The ${type}'s status from the engine (by Compose project label)`,
+            params: uuidParam,
+          },
+        },
+        async (request) => {
+          return app.resourceRuntime.status(principalOf(request).teamId, request.params.uuid, type)
+        },
+      )
     }
   }
 }

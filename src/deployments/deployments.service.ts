@@ -1,10 +1,28 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
-import type { DB, DeploymentAction, DeploymentTable, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
+import type {
+  DB,
+  DeploymentAction,
+  DeploymentTable,
+  DeploymentTrigger,
+  ResourceType,
+  ServerTable,
+} from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
-import { countQueued, findQueued, findTeamDeployment, listActive, listForResource, listTeam, markFinished, nextLogSeq, readLogs, type DeploymentRow } from './deployments.repo.js'
+import {
+  countQueued,
+  findQueued,
+  findTeamDeployment,
+  listActive,
+  listForResource,
+  listTeam,
+  markFinished,
+  nextLogSeq,
+  readLogs,
+  type DeploymentRow,
+} from './deployments.repo.js'
 import { findTeamResource, type Resource } from './resources.js'
 
 type Deps = {
@@ -14,7 +32,14 @@ type Deps = {
   serverForResource(db: Kysely<DB>, serverId: string | null): Promise<ServerTable>
 }
 
-export type QueueOptions = { action?: DeploymentAction; force?: boolean; pull?: boolean; stopBeforeStart?: boolean; trigger: DeploymentTrigger; expectedType?: ResourceType }
+export type QueueOptions = {
+  action?: DeploymentAction
+  force?: boolean
+  pull?: boolean
+  stopBeforeStart?: boolean
+  trigger: DeploymentTrigger
+  expectedType?: ResourceType
+}
 export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
 export type DeploymentsService = ReturnType<typeof createDeploymentsService>
 
@@ -23,10 +48,25 @@ const RETRY_AFTER_SECONDS = 30
 
 export function deploymentView(d: DeploymentRow) {
   return {
-    deployment_uuid: d.id, resource_type: d.resource_type, resource_uuid: d.resource_id, resource_name: d.resource_name,
-    server_uuid: d.server_id, server_name: d.server_name, action: d.action, status: d.status, trigger: d.trigger,
-    compose_version: d.compose_version, force: d.force === 1, pull_latest_images: d.pull_latest_images === 1, stop_before_start: d.stop_before_start === 1,
-    exit_code: d.exit_code, message: d.message, created_by: d.created_by, created_at: d.created_at, started_at: d.started_at, finished_at: d.finished_at,
+    deployment_uuid: d.id,
+    resource_type: d.resource_type,
+    resource_uuid: d.resource_id,
+    resource_name: d.resource_name,
+    server_uuid: d.server_id,
+    server_name: d.server_name,
+    action: d.action,
+    status: d.status,
+    trigger: d.trigger,
+    compose_version: d.compose_version,
+    force: d.force === 1,
+    pull_latest_images: d.pull_latest_images === 1,
+    stop_before_start: d.stop_before_start === 1,
+    exit_code: d.exit_code,
+    message: d.message,
+    created_by: d.created_by,
+    created_at: d.created_at,
+    started_at: d.started_at,
+    finished_at: d.finished_at,
   }
 }
 
@@ -37,7 +77,17 @@ export function triggerOf(via: string): DeploymentTrigger {
 
 /** Ends a deployment that never started, with a log line saying why. */
 async function cancelQueued(trx: Kysely<DB>, deploymentId: string, message: string): Promise<void> {
-  await trx.insertInto('deployment_logs').values({ deployment_id: deploymentId, seq: await nextLogSeq(trx, deploymentId), ts: nowIso(), stream: 'berth', output: `Deployment cancelled: ${message}`, hidden: 0 }).execute()
+  await trx
+    .insertInto('deployment_logs')
+    .values({
+      deployment_id: deploymentId,
+      seq: await nextLogSeq(trx, deploymentId),
+      ts: nowIso(),
+      stream: 'berth',
+      output: `Deployment cancelled: ${message}`,
+      hidden: 0,
+    })
+    .execute()
   await markFinished(trx, deploymentId, 'cancelled-by-user', null, message)
 }
 
@@ -47,7 +97,12 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    * queue refuses the whole request with 429). A resource that already has the same action
    * queued gets that deployment back (coalesced) unless `force`.
    */
-  async function queue(teamId: string, resourceIds: string[], opts: QueueOptions, actor: Actor): Promise<QueuedDeployment[]> {
+  async function queue(
+    teamId: string,
+    resourceIds: string[],
+    opts: QueueOptions,
+    actor: Actor,
+  ): Promise<QueuedDeployment[]> {
     const action = opts.action ?? 'deploy'
     const ids = [...new Set(resourceIds)]
     if (ids.length === 0) throw new BadRequestError('no_resources', 'Name at least one resource uuid to deploy.')
@@ -59,30 +114,63 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         if (!opts.force) {
           const queued = await findQueued(trx, resource.id, action)
           if (queued) {
-            out.push({ resource_uuid: resource.id, deployment_uuid: queued.id, message: `A ${action} of ${resource.name} is already queued; this request was merged into it.` })
+            out.push({
+              resource_uuid: resource.id,
+              deployment_uuid: queued.id,
+              message: `A ${action} of ${resource.name} is already queued; this request was merged into it.`,
+            })
             continue
           }
         }
         const server = await serverForResource(trx, resource.serverId)
         const waiting = await countQueued(trx, server.id)
         if (waiting >= server.queue_limit) {
-          throw new TooManyRequestsError(`Server ${server.name} already has ${waiting} deployments queued (its limit is ${server.queue_limit}); try again later.`, RETRY_AFTER_SECONDS)
+          throw new TooManyRequestsError(
+            `Server ${server.name} already has ${waiting} deployments queued (its limit is ${server.queue_limit}); try again later.`,
+            RETRY_AFTER_SECONDS,
+          )
         }
         const row: DeploymentTable = {
-          id: newId(), team_id: teamId, resource_type: resource.type, resource_id: resource.id, resource_name: resource.name,
-          server_id: server.id, server_name: server.name, action, status: 'queued', trigger: opts.trigger, compose_version: null,
-          force: opts.force ? 1 : 0, pull_latest_images: opts.pull ? 1 : 0, stop_before_start: opts.stopBeforeStart ? 1 : 0,
-          exit_code: null, message: null, created_by: actor.name, created_at: nowIso(), started_at: null, finished_at: null,
+          id: newId(),
+          team_id: teamId,
+          resource_type: resource.type,
+          resource_id: resource.id,
+          resource_name: resource.name,
+          server_id: server.id,
+          server_name: server.name,
+          action,
+          status: 'queued',
+          trigger: opts.trigger,
+          compose_version: null,
+          force: opts.force ? 1 : 0,
+          pull_latest_images: opts.pull ? 1 : 0,
+          stop_before_start: opts.stopBeforeStart ? 1 : 0,
+          exit_code: null,
+          message: null,
+          created_by: actor.name,
+          created_at: nowIso(),
+          started_at: null,
+          finished_at: null,
         }
         await trx.insertInto('deployments').values(row).execute()
         await audit.record(trx, actor, {
           action: `deployment.${action === 'deploy' ? 'queued' : action}`,
           resourceType: resource.type,
           resourceId: resource.id,
-          details: { deployment_id: row.id, server_id: server.id, force: opts.force ?? false, pull: opts.pull ?? false, stop_before_start: opts.stopBeforeStart ?? false },
+          details: {
+            deployment_id: row.id,
+            server_id: server.id,
+            force: opts.force ?? false,
+            pull: opts.pull ?? false,
+            stop_before_start: opts.stopBeforeStart ?? false,
+          },
         })
         wake.push({ deploymentId: row.id, serverId: server.id, resourceId: resource.id, resourceType: resource.type })
-        out.push({ resource_uuid: resource.id, deployment_uuid: row.id, message: `${action === 'deploy' ? 'Deployment' : action === 'stop' ? 'Stop' : 'Restart'} of ${resource.name} queued.` })
+        out.push({
+          resource_uuid: resource.id,
+          deployment_uuid: row.id,
+          message: `${action === 'deploy' ? 'Deployment' : action === 'stop' ? 'Stop' : 'Restart'} of ${resource.name} queued.`,
+        })
       }
       return out
     })
@@ -94,19 +182,42 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
   async function cancel(teamId: string, deploymentId: string, actor: Actor) {
     const outcome = await db.transaction().execute(async (trx) => {
       const d = await findTeamDeployment(trx, teamId, deploymentId)
-      if (d.status !== 'queued' && d.status !== 'in_progress') throw new ConflictError('not_cancellable', `Deployment ${deploymentId} has already ended (${d.status}).`, { status: d.status })
-      await audit.record(trx, actor, { action: 'deployment.cancelled', resourceType: d.resource_type, resourceId: d.resource_id, details: { deployment_id: d.id, was: d.status } })
+      if (d.status !== 'queued' && d.status !== 'in_progress')
+        throw new ConflictError('not_cancellable', `Deployment ${deploymentId} has already ended (${d.status}).`, {
+          status: d.status,
+        })
+      await audit.record(trx, actor, {
+        action: 'deployment.cancelled',
+        resourceType: d.resource_type,
+        resourceId: d.resource_id,
+        details: { deployment_id: d.id, was: d.status },
+      })
       if (d.status === 'queued') await cancelQueued(trx, d.id, `cancelled by ${actor.name} before it started`)
       // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
-      else await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
+      else
+        await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
       return d
     })
     if (outcome.status === 'queued') {
-      events.publish({ type: 'deployment.finished', teamId, deploymentId, resourceId: outcome.resource_id, resourceType: outcome.resource_type, serverId: outcome.server_id, status: 'cancelled-by-user' })
+      events.publish({
+        type: 'deployment.finished',
+        teamId,
+        deploymentId,
+        resourceId: outcome.resource_id,
+        resourceType: outcome.resource_type,
+        serverId: outcome.server_id,
+        status: 'cancelled-by-user',
+      })
     } else {
       events.publish({ type: 'deployment.cancel_requested', teamId, deploymentId, by: actor.name })
     }
-    return { deployment_uuid: deploymentId, message: outcome.status === 'queued' ? 'Cancelled before it started.' : 'Cancelling: the compose process group is being stopped.' }
+    return {
+      deployment_uuid: deploymentId,
+      message:
+        outcome.status === 'queued'
+          ? 'Cancelled before it started.'
+          : 'Cancelling: the compose process group is being stopped.',
+    }
   }
 
   /**
@@ -115,22 +226,69 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    * deployments, which could no longer find it. Never refused for a full queue: a deletion must not
    * leave containers behind because the server was busy. Call `announce` after the commit.
    */
-  async function queueRemoval(trx: Kysely<DB>, resource: Resource, actor: Actor, trigger: DeploymentTrigger, opts: { volumes: boolean }) {
+  async function queueRemoval(
+    trx: Kysely<DB>,
+    resource: Resource,
+    actor: Actor,
+    trigger: DeploymentTrigger,
+    opts: { volumes: boolean },
+  ) {
     const message = `the ${resource.type} was deleted by ${actor.name}`
-    const queued = await trx.selectFrom('deployments').selectAll().where('resource_id', '=', resource.id).where('status', '=', 'queued').execute()
+    const queued = await trx
+      .selectFrom('deployments')
+      .selectAll()
+      .where('resource_id', '=', resource.id)
+      .where('status', '=', 'queued')
+      .execute()
     for (const d of queued) await cancelQueued(trx, d.id, message)
     const server = await serverForResource(trx, resource.serverId)
     const row: DeploymentTable = {
-      id: newId(), team_id: resource.teamId, resource_type: resource.type, resource_id: resource.id, resource_name: resource.name,
-      server_id: server.id, server_name: server.name, action: 'remove', status: 'queued', trigger, compose_version: null,
-      force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: actor.name, created_at: nowIso(), started_at: null, finished_at: null,
+      id: newId(),
+      team_id: resource.teamId,
+      resource_type: resource.type,
+      resource_id: resource.id,
+      resource_name: resource.name,
+      server_id: server.id,
+      server_name: server.name,
+      action: 'remove',
+      status: 'queued',
+      trigger,
+      compose_version: null,
+      force: 0,
+      pull_latest_images: 0,
+      stop_before_start: 0,
+      exit_code: null,
+      message: null,
+      created_by: actor.name,
+      created_at: nowIso(),
+      started_at: null,
+      finished_at: null,
     }
-    await trx.insertInto('deployments').values({ ...row, remove_volumes: opts.volumes ? 1 : 0 }).execute()
+    await trx
+      .insertInto('deployments')
+      .values({ ...row, remove_volumes: opts.volumes ? 1 : 0 })
+      .execute()
     return {
       deploymentId: row.id,
       announce() {
-        for (const d of queued) events.publish({ type: 'deployment.finished', teamId: d.team_id, deploymentId: d.id, resourceId: d.resource_id, resourceType: d.resource_type, serverId: d.server_id, status: 'cancelled-by-user' })
-        events.publish({ type: 'deployment.queued', teamId: row.team_id, deploymentId: row.id, resourceId: row.resource_id, resourceType: row.resource_type, serverId: row.server_id })
+        for (const d of queued)
+          events.publish({
+            type: 'deployment.finished',
+            teamId: d.team_id,
+            deploymentId: d.id,
+            resourceId: d.resource_id,
+            resourceType: d.resource_type,
+            serverId: d.server_id,
+            status: 'cancelled-by-user',
+          })
+        events.publish({
+          type: 'deployment.queued',
+          teamId: row.team_id,
+          deploymentId: row.id,
+          resourceId: row.resource_id,
+          resourceType: row.resource_type,
+          serverId: row.server_id,
+        })
       },
     }
   }
@@ -140,13 +298,23 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    * for one never deployed, which cannot have left anything running.
    */
   async function queueRemovalIfDeployed(trx: Kysely<DB>, resource: Resource, actor: Actor, opts: { volumes: boolean }) {
-    const deployed = await trx.selectFrom('deployments').select('id').where('resource_id', '=', resource.id).where('action', '!=', 'remove').limit(1).executeTakeFirst()
+    const deployed = await trx
+      .selectFrom('deployments')
+      .select('id')
+      .where('resource_id', '=', resource.id)
+      .where('action', '!=', 'remove')
+      .limit(1)
+      .executeTakeFirst()
     return deployed ? queueRemoval(trx, resource, actor, triggerOf(actor.via), opts) : null
   }
 
   async function get(teamId: string, deploymentId: string, type?: ResourceType) {
     const d = await findTeamDeployment(db, teamId, deploymentId)
-    if (type && d.resource_type !== type) throw new BadRequestError('wrong_resource_type', `Deployment ${deploymentId} is a ${d.resource_type} deployment, not a ${type} one.`)
+    if (type && d.resource_type !== type)
+      throw new BadRequestError(
+        'wrong_resource_type',
+        `Deployment ${deploymentId} is a ${d.resource_type} deployment, not a ${type} one.`,
+      )
     return d
   }
 
@@ -154,7 +322,9 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     const d = await findTeamDeployment(db, teamId, deploymentId)
     const rows = await readLogs(db, d.id, after, limit)
     const lastSeq = rows.length > 0 ? rows[rows.length - 1]!.seq : after
-    const lines = rows.filter((r) => includeHidden || r.hidden === 0).map((r) => ({ seq: r.seq, ts: r.ts, stream: r.stream, output: r.output, hidden: r.hidden === 1 }))
+    const lines = rows
+      .filter((r) => includeHidden || r.hidden === 0)
+      .map((r) => ({ seq: r.seq, ts: r.ts, stream: r.stream, output: r.output, hidden: r.hidden === 1 }))
     return { deployment_uuid: d.id, status: d.status, lines, next_after: lastSeq, has_more: rows.length === limit }
   }
 
@@ -167,6 +337,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     logs,
     listActive: (teamId: string) => listActive(db, teamId),
     listTeam: (teamId: string, skip: number, take: number) => listTeam(db, teamId, skip, take),
-    listForResource: (teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) => listForResource(db, teamId, type, resourceId, skip, take),
+    listForResource: (teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) =>
+      listForResource(db, teamId, type, resourceId, skip, take),
   }
 }

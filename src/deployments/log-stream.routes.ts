@@ -17,72 +17,90 @@ const PAGE = 1000
  */
 export function logStreamRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/deployments/:uuid/logs/stream', {
-      config: { ability: 'read:sensitive' },
-      schema: { tags: ['deployments'], summary: 'Stream log lines live (Server-Sent Events; resume with Last-Event-ID)', params: uuidParam, querystring: z.object({ after: z.coerce.number().int().min(0).optional() }) },
-    }, async (request, reply) => {
-      const teamId = principalOf(request).teamId
-      const deploymentId = request.params.uuid
-      await app.deployments.get(teamId, deploymentId) // 404 before the stream starts
-      const header = request.headers['last-event-id']
-      let sent = Number.parseInt(typeof header === 'string' ? header : '', 10)
-      if (!Number.isSafeInteger(sent) || sent < 0) sent = request.query.after ?? 0
+    server.get(
+      '/deployments/:uuid/logs/stream',
+      {
+        config: { ability: 'read:sensitive' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Stream log lines live (Server-Sent Events; resume with Last-Event-ID)',
+          params: uuidParam,
+          querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+        },
+      },
+      async (request, reply) => {
+        const teamId = principalOf(request).teamId
+        const deploymentId = request.params.uuid
+        await app.deployments.get(teamId, deploymentId) // 404 before the stream starts
+        const header = request.headers['last-event-id']
+        let sent = Number.parseInt(typeof header === 'string' ? header : '', 10)
+        if (!Number.isSafeInteger(sent) || sent < 0) sent = request.query.after ?? 0
 
-      reply.hijack()
-      const raw = reply.raw
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-      let closed = false
-      let pumping: Promise<void> | undefined
-      let pumpAgain = false
+        reply.hijack()
+        const raw = reply.raw
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        })
+        let closed = false
+        let pumping: Promise<void> | undefined
+        let pumpAgain = false
 
-      async function pump(): Promise<void> {
-        for (;;) {
-          const page = await app.deployments.logs(teamId, deploymentId, sent, PAGE, false)
-          for (const line of page.lines) raw.write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`)
-          sent = page.next_after
-          if (!page.has_more) {
-            if (page.status !== 'queued' && page.status !== 'in_progress') {
-              raw.write(`event: end\ndata: ${JSON.stringify({ status: page.status })}\n\n`)
-              finish()
+        async function pump(): Promise<void> {
+          for (;;) {
+            const page = await app.deployments.logs(teamId, deploymentId, sent, PAGE, false)
+            for (const line of page.lines) raw.write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`)
+            sent = page.next_after
+            if (!page.has_more) {
+              if (page.status !== 'queued' && page.status !== 'in_progress') {
+                raw.write(`event: end\ndata: ${JSON.stringify({ status: page.status })}\n\n`)
+                finish()
+              }
+              return
             }
-            return
           }
         }
-      }
-      function schedule() {
-        if (closed) return
-        if (pumping) {
-          pumpAgain = true
-          return
+        function schedule() {
+          if (closed) return
+          if (pumping) {
+            pumpAgain = true
+            return
+          }
+          pumping = pump()
+            .catch((error: unknown) => {
+              request.log.error({ err: error, deploymentId }, 'log stream failed')
+              finish()
+            })
+            .finally(() => {
+              pumping = undefined
+              if (pumpAgain) {
+                pumpAgain = false
+                schedule()
+              }
+            })
         }
-        pumping = pump()
-          .catch((error: unknown) => {
-            request.log.error({ err: error, deploymentId }, 'log stream failed')
-            finish()
-          })
-          .finally(() => {
-            pumping = undefined
-            if (pumpAgain) {
-              pumpAgain = false
-              schedule()
-            }
-          })
-      }
-      const offLog = app.events.on('deployment.log', (e) => (e.deploymentId === deploymentId ? schedule() : undefined))
-      const offEnd = app.events.on('deployment.finished', (e) => (e.deploymentId === deploymentId ? schedule() : undefined))
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
-      const poll = setInterval(schedule, POLL_MS)
-      function finish() {
-        if (closed) return
-        closed = true
-        offLog()
-        offEnd()
-        clearInterval(heartbeat)
-        clearInterval(poll)
-        raw.end()
-      }
-      raw.on('close', finish)
-      schedule()
-    })
+        const offLog = app.events.on('deployment.log', (e) =>
+          e.deploymentId === deploymentId ? schedule() : undefined,
+        )
+        const offEnd = app.events.on('deployment.finished', (e) =>
+          e.deploymentId === deploymentId ? schedule() : undefined,
+        )
+        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+        const poll = setInterval(schedule, POLL_MS)
+        function finish() {
+          if (closed) return
+          closed = true
+          offLog()
+          offEnd()
+          clearInterval(heartbeat)
+          clearInterval(poll)
+          raw.end()
+        }
+        raw.on('close', finish)
+        schedule()
+      },
+    )
   }
 }

@@ -26,51 +26,104 @@ describe('deployment log writer', () => {
   async function newDeployment(): Promise<string> {
     const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
     const now = new Date().toISOString()
-    await database.db.insertInto('deployments').values({
-      id, team_id: 't', resource_type: 'service', resource_id: 'r', resource_name: 'r', server_id: 's', server_name: 's', action: 'deploy', status: 'in_progress',
-      trigger: 'api', compose_version: 1, force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: null, message: null, created_by: 'test', created_at: now, started_at: now, finished_at: null,
-    }).execute()
+    await database.db
+      .insertInto('deployments')
+      .values({
+        id,
+        team_id: 't',
+        resource_type: 'service',
+        resource_id: 'r',
+        resource_name: 'r',
+        server_id: 's',
+        server_name: 's',
+        action: 'deploy',
+        status: 'in_progress',
+        trigger: 'api',
+        compose_version: 1,
+        force: 0,
+        pull_latest_images: 0,
+        stop_before_start: 0,
+        exit_code: null,
+        message: null,
+        created_by: 'test',
+        created_at: now,
+        started_at: now,
+        finished_at: null,
+      })
+      .execute()
     return id
   }
-  const rows = (id: string) => database.db.selectFrom('deployment_logs').selectAll().where('deployment_id', '=', id).orderBy('seq').execute()
+  const rows = (id: string) =>
+    database.db.selectFrom('deployment_logs').selectAll().where('deployment_id', '=', id).orderBy('seq').execute()
 
   it('stores redacted lines with consecutive sequence numbers, in batches, flushed within 100 ms', async () => {
     const id = await newDeployment()
     const flushed: number[] = []
-    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: createRedactor(['hunter2-secret']), onFlushed: (s) => flushed.push(s) })
+    const log = createLogWriter({
+      db: database.db,
+      deploymentId: id,
+      firstSeq: 1,
+      redact: createRedactor(['hunter2-secret']),
+      onFlushed: (s) => flushed.push(s),
+    })
     log.append('stdout', 'password is hunter2-secret')
     log.append('stderr', 'url postgres://u:pw@db/x')
     log.append('berth', 'debug', true)
     await new Promise((r) => setTimeout(r, 150))
     assert.deepEqual(flushed, [3], 'one batch, committed by the timer')
     const stored = await rows(id)
-    assert.deepEqual(stored.map((r) => [r.seq, r.stream, r.output, r.hidden]), [
-      [1, 'stdout', 'password is <REDACTED>', 0],
-      [2, 'stderr', 'url postgres://u:<REDACTED>@db/x', 0],
-      [3, 'berth', 'debug', 1],
-    ])
+    assert.deepEqual(
+      stored.map((r) => [r.seq, r.stream, r.output, r.hidden]),
+      [
+        [1, 'stdout', 'password is <REDACTED>', 0],
+        [2, 'stderr', 'url postgres://u:<REDACTED>@db/x', 0],
+        [3, 'berth', 'debug', 1],
+      ],
+    )
     await log.close()
   })
 
   it('stores a burst of thousands of lines in order, each once, with non-decreasing timestamps', async () => {
     const id = await newDeployment()
     const flushed: number[] = []
-    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: createRedactor(['hunter2-secret']), onFlushed: (s) => flushed.push(s) })
+    const log = createLogWriter({
+      db: database.db,
+      deploymentId: id,
+      firstSeq: 1,
+      redact: createRedactor(['hunter2-secret']),
+      onFlushed: (s) => flushed.push(s),
+    })
     // 4,567 lines: full batches, then a tail that needs every statement size.
     for (let i = 1; i <= 4567; i++) log.append(i % 2 ? 'stdout' : 'stderr', `line ${i} hunter2-secret`, i % 7 === 0)
     await log.close()
     const stored = await rows(id)
     assert.equal(stored.length, 4567)
-    assert.deepEqual(stored.map((r) => r.seq), Array.from({ length: 4567 }, (_, i) => i + 1))
+    assert.deepEqual(
+      stored.map((r) => r.seq),
+      Array.from({ length: 4567 }, (_, i) => i + 1),
+    )
     assert.deepEqual([stored[0]!.output, stored[4566]!.output], ['line 1 <REDACTED>', 'line 4567 <REDACTED>'])
-    assert.deepEqual([stored[6]!.hidden, stored[6]!.stream, stored[7]!.hidden, stored[7]!.stream], [1, 'stdout', 0, 'stderr'])
-    assert.ok(stored.every((r, i) => i === 0 || r.ts >= stored[i - 1]!.ts), 'timestamps never go back')
+    assert.deepEqual(
+      [stored[6]!.hidden, stored[6]!.stream, stored[7]!.hidden, stored[7]!.stream],
+      [1, 'stdout', 0, 'stderr'],
+    )
+    assert.ok(
+      stored.every((r, i) => i === 0 || r.ts >= stored[i - 1]!.ts),
+      'timestamps never go back',
+    )
     assert.equal(flushed[flushed.length - 1], 4567)
   })
 
   it('truncates over-long lines and caps the total with one marker, but keeps Berth lines', async () => {
     const id = await newDeployment()
-    const log = createLogWriter({ db: database.db, deploymentId: id, firstSeq: 1, redact: (l) => l, maxLineChars: 10, maxLogChars: 60 })
+    const log = createLogWriter({
+      db: database.db,
+      deploymentId: id,
+      firstSeq: 1,
+      redact: (l) => l,
+      maxLineChars: 10,
+      maxLogChars: 60,
+    })
     log.append('stdout', 'x'.repeat(50))
     log.append('stdout', 'short')
     log.append('stdout', 'this one is over the cap')

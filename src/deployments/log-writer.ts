@@ -16,8 +16,12 @@ function insertOf(rows: number) {
   return preparedQuery((db, ...v: Cell[]) =>
     db.insertInto('deployment_logs').values(
       Array.from({ length: rows }, (_, r) => ({
-        deployment_id: v[r * COLUMNS] as string, seq: v[r * COLUMNS + 1] as number, ts: v[r * COLUMNS + 2] as string,
-        stream: v[r * COLUMNS + 3] as LogStream, output: v[r * COLUMNS + 4] as string, hidden: v[r * COLUMNS + 5] as number,
+        deployment_id: v[r * COLUMNS] as string,
+        seq: v[r * COLUMNS + 1] as number,
+        ts: v[r * COLUMNS + 2] as string,
+        stream: v[r * COLUMNS + 3] as LogStream,
+        output: v[r * COLUMNS + 4] as string,
+        hidden: v[r * COLUMNS + 5] as number,
       })),
     ),
   )
@@ -85,7 +89,11 @@ export function createLogWriter(opts: LogWriterOptions) {
     const output = truncateLine(opts.redact(line), maxLine)
     if (stream !== 'berth' && total + output.length > maxTotal) {
       capped = true
-      push('berth', `[log limit reached: this deployment's output exceeded ${maxTotal >= 1024 * 1024 ? `${Math.round(maxTotal / 1024 / 1024)} MiB` : `${maxTotal} characters`}; further output is not stored]`, false)
+      push(
+        'berth',
+        `[log limit reached: this deployment's output exceeded ${maxTotal >= 1024 * 1024 ? `${Math.round(maxTotal / 1024 / 1024)} MiB` : `${maxTotal} characters`}; further output is not stored]`,
+        false,
+      )
       return
     }
     total += output.length
@@ -96,7 +104,8 @@ export function createLogWriter(opts: LogWriterOptions) {
     await opts.db.transaction().execute(async (trx) => {
       let at = 0
       for (const insert of inserts) {
-        for (; at + insert.cells <= cells.length; at += insert.cells) await insert.run(trx, ...cells.slice(at, at + insert.cells))
+        for (; at + insert.cells <= cells.length; at += insert.cells)
+          await insert.run(trx, ...cells.slice(at, at + insert.cells))
       }
     })
     opts.onFlushed?.(cells[cells.length - COLUMNS + 1] as number)
@@ -109,9 +118,11 @@ export function createLogWriter(opts: LogWriterOptions) {
     const cells = buffer
     buffer = []
     if (cells.length > 0) {
-      flushing = flushing.then(() => writeBatch(cells)).catch((error: unknown) => {
-        failure ??= error
-      })
+      flushing = flushing
+        .then(() => writeBatch(cells))
+        .catch((error: unknown) => {
+          failure ??= error
+        })
     }
     return flushing
   }

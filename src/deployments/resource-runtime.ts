@@ -9,13 +9,27 @@ export type ResourceStatus = 'running' | 'unhealthy' | 'partially running' | 'ex
 /** The containers of a Compose project, found by the label Compose puts on them. */
 export async function containersOf(host: DockerHost, resourceId: string): Promise<ContainerSummary[]> {
   const project = composeProjectName(resourceId)
-  const res = await host.docker(['ps', '--all', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{json .}}'])
+  const res = await host.docker([
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{json .}}',
+  ])
   if (res.code !== 0) throw new Error(`docker ps failed on ${host.dockerHost}: ${res.stderr.trim().split('\n')[0]}`)
   return res.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { ID: string; Names: string; State: string; Status: string; Labels: string })
-    .map((c) => ({ id: c.ID, name: c.Names, service: /(?:^|,)com\.docker\.compose\.service=([^,]*)/.exec(c.Labels)?.[1] ?? '', state: c.State, status: c.Status }))
+    .map((c) => ({
+      id: c.ID,
+      name: c.Names,
+      service: /(?:^|,)com\.docker\.compose\.service=([^,]*)/.exec(c.Labels)?.[1] ?? '',
+      state: c.State,
+      status: c.Status,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name))
 }
 
@@ -30,7 +44,14 @@ export function resourceStatus(containers: ContainerSummary[]): ResourceStatus {
 }
 
 /** The containers' own recent output, scrubbed of the resource's secrets like deployment logs are. */
-export async function containerLogs(host: DockerHost, env: Pick<EnvService, 'valuesForRender'>, teamId: string, resourceId: string, lines: number, extraSecrets: string[]) {
+export async function containerLogs(
+  host: DockerHost,
+  env: Pick<EnvService, 'valuesForRender'>,
+  teamId: string,
+  resourceId: string,
+  lines: number,
+  extraSecrets: string[],
+) {
   const { secrets } = await env.valuesForRender(teamId, resourceId)
   const redact = createRedactor([...secrets, ...extraSecrets])
   const containers = await containersOf(host, resourceId)
@@ -38,10 +59,16 @@ export async function containerLogs(host: DockerHost, env: Pick<EnvService, 'val
   for (const c of containers) {
     assertContainerId(c.id)
     const res = await host.docker(['logs', '--tail', String(lines), '--timestamps', c.id])
-    if (res.code !== 0) throw new Error(`docker logs failed for container ${c.name}: ${res.stderr.trim().split('\n')[0]}`)
+    if (res.code !== 0)
+      throw new Error(`docker logs failed for container ${c.name}: ${res.stderr.trim().split('\n')[0]}`)
     // docker logs replays the container's stdout on stdout and its stderr on stderr.
     const text = [res.stdout, res.stderr].filter((t) => t !== '').join('')
-    const logLines = text.split('\n').filter((l) => l !== '').sort().slice(-lines).map(redact)
+    const logLines = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort()
+      .slice(-lines)
+      .map(redact)
     out.push({ name: c.name, service: c.service, state: c.state, status: c.status, lines: logLines })
   }
   return { containers: out }

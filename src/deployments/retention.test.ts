@@ -20,12 +20,35 @@ describe('deployment retention', () => {
       let n = 0
       async function add(resource: string, status: 'finished' | 'failed' | 'queued', age: number) {
         const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
-        await db.insertInto('deployments').values({
-          id, team_id: 'team-a', resource_type: 'service', resource_id: resource, resource_name: resource, server_id: 's', server_name: 's', action: 'deploy', status,
-          trigger: 'api', compose_version: 1, force: 0, pull_latest_images: 0, stop_before_start: 0, exit_code: 0, message: null, created_by: 't',
-          created_at: daysAgo(age), started_at: daysAgo(age), finished_at: status === 'queued' ? null : daysAgo(age),
-        }).execute()
-        await db.insertInto('deployment_logs').values({ deployment_id: id, seq: 1, ts: daysAgo(age), stream: 'berth', output: 'x', hidden: 0 }).execute()
+        await db
+          .insertInto('deployments')
+          .values({
+            id,
+            team_id: 'team-a',
+            resource_type: 'service',
+            resource_id: resource,
+            resource_name: resource,
+            server_id: 's',
+            server_name: 's',
+            action: 'deploy',
+            status,
+            trigger: 'api',
+            compose_version: 1,
+            force: 0,
+            pull_latest_images: 0,
+            stop_before_start: 0,
+            exit_code: 0,
+            message: null,
+            created_by: 't',
+            created_at: daysAgo(age),
+            started_at: daysAgo(age),
+            finished_at: status === 'queued' ? null : daysAgo(age),
+          })
+          .execute()
+        await db
+          .insertInto('deployment_logs')
+          .values({ deployment_id: id, seq: 1, ts: daysAgo(age), stream: 'berth', output: 'x', hidden: 0 })
+          .execute()
         return id
       }
       // Resource "busy": 12 recent + 5 very old; the old ones are beyond the newest 10 and past 90 days.
@@ -36,13 +59,25 @@ describe('deployment retention', () => {
       // Resource "quiet": only old deployments, all within its newest 10, so all kept.
       const quiet = await add('quiet', 'finished', 300)
 
-      const result = await pruneDeployments(db, createAuditService(), { keepDays: 90, keepFailedDays: 180, keepLastPerResource: 10 }, now)
+      const result = await pruneDeployments(
+        db,
+        createAuditService(),
+        { keepDays: 90, keepFailedDays: 180, keepLastPerResource: 10 },
+        now,
+      )
       assert.equal(result.deleted, 2)
       const left = new Set((await db.selectFrom('deployments').select('id').execute()).map((r) => r.id))
-      assert.ok(!left.has(oldFinished) && !left.has(ancientFailed), 'old finished (90 d) and old failed (180 d) are gone')
+      assert.ok(
+        !left.has(oldFinished) && !left.has(ancientFailed),
+        'old finished (90 d) and old failed (180 d) are gone',
+      )
       assert.ok(left.has(oldFailed), 'a failed deployment is kept 180 days')
       assert.ok(left.has(quiet), "a resource's newest ten are always kept")
-      const orphanLogs = await db.selectFrom('deployment_logs').select('deployment_id').where('deployment_id', 'in', [oldFinished, ancientFailed]).execute()
+      const orphanLogs = await db
+        .selectFrom('deployment_logs')
+        .select('deployment_id')
+        .where('deployment_id', 'in', [oldFinished, ancientFailed])
+        .execute()
       assert.equal(orphanLogs.length, 0)
       const audit = await db.selectFrom('audit_log').selectAll().where('action', '=', 'deployments.pruned').execute()
       assert.equal(audit.length, 1)

@@ -13,7 +13,12 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * always keeping each resource's newest N. Works in small batches so the job never holds the
  * write lock for long, and writes one audit row per team saying how many it removed.
  */
-export async function pruneDeployments(db: Kysely<DB>, audit: Pick<AuditService, 'record'>, policy: RetentionPolicy, now = new Date()) {
+export async function pruneDeployments(
+  db: Kysely<DB>,
+  audit: Pick<AuditService, 'record'>,
+  policy: RetentionPolicy,
+  now = new Date(),
+) {
   const cutoff = new Date(now.getTime() - policy.keepDays * DAY_MS).toISOString()
   const failedCutoff = new Date(now.getTime() - policy.keepFailedDays * DAY_MS).toISOString()
   const perTeam = new Map<string, number>()
@@ -30,14 +35,25 @@ export async function pruneDeployments(db: Kysely<DB>, audit: Pick<AuditService,
       limit ${BATCH}`.execute(db)
     if (victims.rows.length === 0) break
     await db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('deployments').where('id', 'in', victims.rows.map((v) => v.id)).execute()
+      await trx
+        .deleteFrom('deployments')
+        .where(
+          'id',
+          'in',
+          victims.rows.map((v) => v.id),
+        )
+        .execute()
     })
     for (const v of victims.rows) perTeam.set(v.team_id, (perTeam.get(v.team_id) ?? 0) + 1)
   }
   if (perTeam.size > 0) {
     await db.transaction().execute(async (trx) => {
       for (const [teamId, deleted] of perTeam) {
-        await audit.record(trx, { ...SYSTEM_ACTOR, teamId }, { action: 'deployments.pruned', resourceType: 'deployment', details: { deleted, policy } })
+        await audit.record(
+          trx,
+          { ...SYSTEM_ACTOR, teamId },
+          { action: 'deployments.pruned', resourceType: 'deployment', details: { deleted, policy } },
+        )
       }
     })
   }

@@ -22,7 +22,12 @@ export const noProxyNetwork: ProxyNetwork = { name: PROXY_NETWORK_NAME, composeS
  * without a `networks` key was on implicitly) and declares it at the top level. With `aliasFor`,
  * each service also gets that DNS alias on the network (the name the proxy dials). Pure.
  */
-export function attachToNetwork(composeYaml: string, network: string, services: string[], aliasFor?: (composeService: string) => string): string {
+export function attachToNetwork(
+  composeYaml: string,
+  network: string,
+  services: string[],
+  aliasFor?: (composeService: string) => string,
+): string {
   if (services.length === 0) return composeYaml
   const doc = parseDocument(composeYaml) as Document.Parsed
   let attached = 0
@@ -32,10 +37,17 @@ export function attachToNetwork(composeYaml: string, network: string, services: 
     const entry = aliasFor ? doc.createNode({ aliases: [aliasFor(name)] }) : null
     const networks = service.get('networks', true)
     if (networks === undefined || networks === null) {
-      service.set('networks', aliasFor ? doc.createNode({ default: null, [network]: entry }) : doc.createNode(['default', network]))
+      service.set(
+        'networks',
+        aliasFor ? doc.createNode({ default: null, [network]: entry }) : doc.createNode(['default', network]),
+      )
     } else if (isSeq(networks)) {
       const names = networks.items.map((i) => String((i as { value?: unknown }).value ?? i))
-      if (aliasFor) service.set('networks', doc.createNode({ ...Object.fromEntries(names.map((n) => [n, null])), [network]: entry }))
+      if (aliasFor)
+        service.set(
+          'networks',
+          doc.createNode({ ...Object.fromEntries(names.map((n) => [n, null])), [network]: entry }),
+        )
       else if (!names.includes(network)) networks.add(doc.createNode(network))
     } else if (isMap(networks)) {
       if (aliasFor || !networks.has(network)) networks.set(network, entry)
@@ -58,7 +70,12 @@ export function renderEnvFile(env: Record<string, string>): string {
     .map((key) => {
       const value = env[key]!
       if (!/['\n\r]/.test(value)) return `${key}='${value}'`
-      const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$')
+      const escaped = value
+        .replace(/\\/g, '\\\\')
+        .replace(/"/g, '\\"')
+        .replace(/\n/g, '\\n')
+        .replace(/\r/g, '\\r')
+        .replace(/\$/g, '\\$')
       return `${key}="${escaped}"`
     })
     .join('\n')
@@ -76,7 +93,11 @@ function writeAtomically(path: string, content: string, mode: number) {
  * Writes a resource's work dir `<dataDir>/work/<resource-id>/`: compose.yaml and .env (0600, the
  * only place secret values are written). The deployment worker is this directory's only writer.
  */
-export function writeWorkDir(dataDir: string, resourceId: string, files: { composeYaml: string; envFile: string }): string {
+export function writeWorkDir(
+  dataDir: string,
+  resourceId: string,
+  files: { composeYaml: string; envFile: string },
+): string {
   const dir = workDirOf(dataDir, resourceId)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)

@@ -20,7 +20,12 @@ export function createEnvService({ db, audit, cipher }: Deps) {
   /** Secret values come back masked unless the caller may read sensitive data. */
   async function list(teamId: string, serviceId: string, revealSecrets: boolean): Promise<EnvView> {
     await findTeamService(db, teamId, serviceId)
-    const rows = await db.selectFrom('service_env').selectAll().where('service_id', '=', serviceId).orderBy('key').execute()
+    const rows = await db
+      .selectFrom('service_env')
+      .selectAll()
+      .where('service_id', '=', serviceId)
+      .orderBy('key')
+      .execute()
     return Object.fromEntries(
       rows.map((r) => {
         const secret = r.secret === 1
@@ -36,12 +41,22 @@ export function createEnvService({ db, audit, cipher }: Deps) {
     if (keys.length === 0) throw new BadRequestError('no_changes', 'Name at least one variable to set.')
     const bad = keys.filter((k) => !ENV_KEY_PATTERN.test(k))
     if (bad.length > 0) {
-      throw new BadRequestError('invalid_env_key', `"${bad[0]}" is not a valid variable name: use letters, digits and _, not starting with a digit.`, { keys: bad })
+      throw new BadRequestError(
+        'invalid_env_key',
+        `"${bad[0]}" is not a valid variable name: use letters, digits and _, not starting with a digit.`,
+        { keys: bad },
+      )
     }
     const now = nowIso()
     const rows = keys.map((key) => {
       const { value, secret = false } = changes[key]!
-      return { service_id: serviceId, key, value: secret ? cipher.encrypt(value) : value, secret: secret ? 1 : 0, updated_at: now }
+      return {
+        service_id: serviceId,
+        key,
+        value: secret ? cipher.encrypt(value) : value,
+        secret: secret ? 1 : 0,
+        updated_at: now,
+      }
     })
     await db.transaction().execute(async (trx) => {
       await findTeamService(trx, teamId, serviceId)
@@ -49,7 +64,11 @@ export function createEnvService({ db, audit, cipher }: Deps) {
         await trx
           .insertInto('service_env')
           .values(row)
-          .onConflict((oc) => oc.columns(['service_id', 'key']).doUpdateSet({ value: row.value, secret: row.secret, updated_at: row.updated_at }))
+          .onConflict((oc) =>
+            oc
+              .columns(['service_id', 'key'])
+              .doUpdateSet({ value: row.value, secret: row.secret, updated_at: row.updated_at }),
+          )
           .execute()
       }
       await audit.record(trx, actor, {
@@ -64,9 +83,18 @@ export function createEnvService({ db, audit, cipher }: Deps) {
   async function remove(teamId: string, serviceId: string, key: string, actor: Actor) {
     await db.transaction().execute(async (trx) => {
       await findTeamService(trx, teamId, serviceId)
-      const result = await trx.deleteFrom('service_env').where('service_id', '=', serviceId).where('key', '=', key).executeTakeFirst()
+      const result = await trx
+        .deleteFrom('service_env')
+        .where('service_id', '=', serviceId)
+        .where('key', '=', key)
+        .executeTakeFirst()
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`Service ${serviceId} has no variable ${key}.`)
-      await audit.record(trx, actor, { action: 'env.deleted', resourceType: 'service', resourceId: serviceId, details: { key } })
+      await audit.record(trx, actor, {
+        action: 'env.deleted',
+        resourceType: 'service',
+        resourceId: serviceId,
+        details: { key },
+      })
     })
   }
 

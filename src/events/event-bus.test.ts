@@ -23,6 +23,9 @@ describe('event bus', () => {
     })
     bus.publish({ type: 'service.deleted', teamId: 't', serviceId: 's' })
     await new Promise((resolve) => setImmediate(resolve))
-    assert.deepEqual(errors.map((e) => (e as Error).message), ['sync broke', 'async broke'])
+    assert.deepEqual(
+      errors.map((e) => (e as Error).message),
+      ['sync broke', 'async broke'],
+    )
   })
 })

@@ -14,8 +14,22 @@ export type BerthEvent =
   | { type: 'settings.changed'; keys: string[] }
   // Deployments: the worker of serverId wakes on "queued"; SSE streams follow "log" and "finished";
   // the team's event stream (events.routes.ts) forwards queued, started and finished to the UI.
-  | { type: 'deployment.queued'; teamId: string; deploymentId: string; resourceId: string; resourceType: 'service' | 'database'; serverId: string }
-  | { type: 'deployment.started'; teamId: string; deploymentId: string; resourceId: string; resourceType: 'service' | 'database'; serverId: string }
+  | {
+      type: 'deployment.queued'
+      teamId: string
+      deploymentId: string
+      resourceId: string
+      resourceType: 'service' | 'database'
+      serverId: string
+    }
+  | {
+      type: 'deployment.started'
+      teamId: string
+      deploymentId: string
+      resourceId: string
+      resourceType: 'service' | 'database'
+      serverId: string
+    }
   | { type: 'deployment.cancel_requested'; teamId: string; deploymentId: string; by: string }
   | { type: 'deployment.log'; deploymentId: string; lastSeq: number }
   | {
@@ -44,7 +58,10 @@ export function createEventBus(onListenerError: (error: unknown, event: BerthEve
    * Subscribes to one kind of event. Listener failures are reported, never thrown into the
    * publisher: the change they react to is already committed and must still be answered as done.
    */
-  function on<T extends BerthEvent['type']>(type: T, listener: (event: Extract<BerthEvent, { type: T }>) => void | Promise<void>): () => void {
+  function on<T extends BerthEvent['type']>(
+    type: T,
+    listener: (event: Extract<BerthEvent, { type: T }>) => void | Promise<void>,
+  ): () => void {
     const wrapped = (event: Extract<BerthEvent, { type: T }>) => {
       try {
         const result = listener(event)

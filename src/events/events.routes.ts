@@ -20,25 +20,37 @@ function deploymentMessage(e: DeploymentEvent) {
  */
 export function eventsRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/events', {
-      config: { ability: 'read' },
-      schema: { tags: ['events'], summary: "The team's deployment status changes, live (Server-Sent Events, event name \"deployment\")" },
-    }, async (request, reply) => {
-      const teamId = principalOf(request).teamId
-      reply.hijack()
-      const raw = reply.raw
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-      // Tells the client the stream is live, so it can refetch whatever changed before it connected.
-      raw.write('event: ready\ndata: {}\n\n')
-      const send = (e: DeploymentEvent) => {
-        if (e.teamId === teamId) raw.write(`event: deployment\ndata: ${JSON.stringify(deploymentMessage(e))}\n\n`)
-      }
-      const unsubscribe = DEPLOYMENT_EVENTS.map((type) => app.events.on(type, send))
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
-      raw.on('close', () => {
-        clearInterval(heartbeat)
-        for (const off of unsubscribe) off()
-      })
-    })
+    server.get(
+      '/events',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['events'],
+          summary: 'The team\'s deployment status changes, live (Server-Sent Events, event name "deployment")',
+        },
+      },
+      async (request, reply) => {
+        const teamId = principalOf(request).teamId
+        reply.hijack()
+        const raw = reply.raw
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        })
+        // Tells the client the stream is live, so it can refetch whatever changed before it connected.
+        raw.write('event: ready\ndata: {}\n\n')
+        const send = (e: DeploymentEvent) => {
+          if (e.teamId === teamId) raw.write(`event: deployment\ndata: ${JSON.stringify(deploymentMessage(e))}\n\n`)
+        }
+        const unsubscribe = DEPLOYMENT_EVENTS.map((type) => app.events.on(type, send))
+        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+        raw.on('close', () => {
+          clearInterval(heartbeat)
+          for (const off of unsubscribe) off()
+        })
+      },
+    )
   }
 }

@@ -46,7 +46,8 @@ export function registerAuthentication(server: FastifyInstance, app: Pick<App, '
       : cookie
         ? await app.sessions.authenticate(cookie, request.ip)
         : undefined
-    if (!principal) throw new UnauthorizedError(token || cookie ? 'The token or session is invalid, expired or revoked.' : undefined)
+    if (!principal)
+      throw new UnauthorizedError(token || cookie ? 'The token or session is invalid, expired or revoked.' : undefined)
     requireAbility(principal, ability)
     request.principal = principal
   })

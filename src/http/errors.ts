@@ -21,7 +21,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
         message: v.message ?? 'is invalid',
       }))
       const first = issues[0]
-      return reply.status(400).send(body('invalid_request', `The request is not valid: ${first ? `${first.path}: ${first.message}` : 'see details'}.`, { issues }))
+      return reply
+        .status(400)
+        .send(
+          body(
+            'invalid_request',
+            `The request is not valid: ${first ? `${first.path}: ${first.message}` : 'see details'}.`,
+            { issues },
+          ),
+        )
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : 'invalid_request'

@@ -43,24 +43,41 @@ export function healthRoutes(app: App): FastifyPluginAsync {
 
   function proxyHealth() {
     const status = app.proxySync.status()
-    return { last_sync: status.last_run?.started_at ?? null, last_error: status.last_run?.error ?? null, drift: status.totals.drift_repaired }
+    return {
+      last_sync: status.last_run?.started_at ?? null,
+      last_error: status.last_run?.error ?? null,
+      drift: status.totals.drift_repaired,
+    }
   }
 
   return async (server) => {
-    server.get('/health', { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Health of Berth and its database' } }, async (_request, reply) => {
-      const database = await databaseHealth()
-      const failing = database.ok ? [] : ['database']
-      return reply.status(failing.length === 0 ? 200 : 503).send({
-        status: failing.length === 0 ? 'healthy' : 'unhealthy',
-        ...(failing.length > 0 && { failing }),
-        database: database.report,
-        servers: Object.fromEntries([...app.serverMonitor.all()].map(([id, s]) => [id, { reachable: s.reachable, engine_version: s.engine_version, checked_at: s.checked_at }])),
-        proxy: proxyHealth(),
-        backups: database.report.connected ? await backupHealth() : { last: null, last_verified: false },
-        version: VERSION,
-        uptime: Math.round((Date.now() - startedAt) / 1000),
-      })
-    })
-    server.get('/health/live', { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Liveness: answers without any I/O' } }, async () => ({ status: 'alive' }))
+    server.get(
+      '/health',
+      { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Health of Berth and its database' } },
+      async (_request, reply) => {
+        const database = await databaseHealth()
+        const failing = database.ok ? [] : ['database']
+        return reply.status(failing.length === 0 ? 200 : 503).send({
+          status: failing.length === 0 ? 'healthy' : 'unhealthy',
+          ...(failing.length > 0 && { failing }),
+          database: database.report,
+          servers: Object.fromEntries(
+            [...app.serverMonitor.all()].map(([id, s]) => [
+              id,
+              { reachable: s.reachable, engine_version: s.engine_version, checked_at: s.checked_at },
+            ]),
+          ),
+          proxy: proxyHealth(),
+          backups: database.report.connected ? await backupHealth() : { last: null, last_verified: false },
+          version: VERSION,
+          uptime: Math.round((Date.now() - startedAt) / 1000),
+        })
+      },
+    )
+    server.get(
+      '/health/live',
+      { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Liveness: answers without any I/O' } },
+      async () => ({ status: 'alive' }),
+    )
   }
 }

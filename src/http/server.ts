@@ -2,7 +2,12 @@ import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { auditRoutes } from '../audit/audit.routes.js'
 import { backupRoutes } from '../backups/backups.routes.js'
@@ -34,7 +39,10 @@ export type Server = FastifyInstance
 const BODY_LIMIT_BYTES = 3 * 1024 * 1024
 
 export async function createHttpServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ loggerInstance: app.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>()
+  const server = Fastify({
+    loggerInstance: app.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+  }).withTypeProvider<ZodTypeProvider>()
   server.setValidatorCompiler(validatorCompiler)
   server.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(server)
@@ -44,10 +52,18 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Berth API', version: '1', description: 'Database-first control plane for Docker Compose deployments behind Traefik.' },
+      info: {
+        title: 'Berth API',
+        version: '1',
+        description: 'Database-first control plane for Docker Compose deployments behind Traefik.',
+      },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `berth token create` or POST /api/v1/tokens' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token from `berth token create` or POST /api/v1/tokens',
+          },
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
         },
       },
@@ -57,7 +73,9 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
   })
   await server.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/v1/openapi.json' } })
 
-  server.get('/api/v1/openapi.json', { config: { ability: 'public' }, schema: { hide: true } }, async () => server.swagger())
+  server.get('/api/v1/openapi.json', { config: { ability: 'public' }, schema: { hide: true } }, async () =>
+    server.swagger(),
+  )
   await server.register(healthRoutes(app))
   // Registered without encapsulation so its onResponse hook sees every route.
   await metricsRoutes(app)(server, {})

@@ -14,7 +14,8 @@ export function defaultWebRoot(): string {
 const SERVER_PREFIXES = ['/api/', '/health', '/metrics', '/assets/']
 
 // CodeMirror injects its styles at run time, hence 'unsafe-inline' for styles (not scripts).
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 function sendIndex(reply: FastifyReply) {
   return reply
@@ -42,7 +43,10 @@ export async function registerWebUi(server: FastifyInstance, root = defaultWebRo
     setHeaders(reply, path) {
       void reply.header('x-content-type-options', 'nosniff')
       // Vite puts a content hash in every asset name under assets/.
-      void reply.header('cache-control', path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache')
+      void reply.header(
+        'cache-control',
+        path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
     },
   })
   server.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply))

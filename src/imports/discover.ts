@@ -36,7 +36,8 @@ export function discoverComposeFiles(root: string): FoundComposeFile[] {
   }
   const apps = join(root, 'apps')
   for (const type of subdirectories(apps)) {
-    for (const site of subdirectories(join(apps, type, 'sites'))) add(composeFileIn(join(apps, type, 'sites', site)), type, site)
+    for (const site of subdirectories(join(apps, type, 'sites')))
+      add(composeFileIn(join(apps, type, 'sites', site)), type, site)
   }
   return found
 }

@@ -41,11 +41,22 @@ export function importDescription(relativePath: string): string {
  */
 export function createImportService({ db, database, projects, services }: Deps) {
   async function firstVersionDescription(serviceId: string): Promise<string | undefined> {
-    const row = await db.selectFrom('compose_versions').select('description').where('service_id', '=', serviceId).where('version', '=', 1).executeTakeFirst()
+    const row = await db
+      .selectFrom('compose_versions')
+      .select('description')
+      .where('service_id', '=', serviceId)
+      .where('version', '=', 1)
+      .executeTakeFirst()
     return row?.description
   }
 
-  async function run(input: { dir: string; teamId: string; dryRun: boolean; backupDir: string; actor: Actor }): Promise<ImportReport> {
+  async function run(input: {
+    dir: string
+    teamId: string
+    dryRun: boolean
+    backupDir: string
+    actor: Actor
+  }): Promise<ImportReport> {
     const found = discoverComposeFiles(input.dir)
     const report: ImportReport = { lines: [] }
     if (!input.dryRun && found.length > 0 && database.dialect !== 'sqlite') {
@@ -56,7 +67,12 @@ export function createImportService({ db, database, projects, services }: Deps) 
     }
     for (const file of found) {
       const serviceName = toServiceName(file.serviceName) ?? file.serviceName
-      const line: ImportReportLine = { file: file.relativePath, project: file.projectName, service: serviceName, outcome: 'invalid' }
+      const line: ImportReportLine = {
+        file: file.relativePath,
+        project: file.projectName,
+        service: serviceName,
+        outcome: 'invalid',
+      }
       report.lines.push(line)
       const description = importDescription(file.relativePath)
       const yaml = readFileSync(file.path, 'utf8')
@@ -70,12 +86,15 @@ export function createImportService({ db, database, projects, services }: Deps) 
         continue
       }
       const project = (await projects.list(input.teamId)).find((p) => p.name === file.projectName)
-      const existing = project ? (await services.listInProject(input.teamId, project.id)).find((s) => s.name === serviceName) : undefined
+      const existing = project
+        ? (await services.listInProject(input.teamId, project.id)).find((s) => s.name === serviceName)
+        : undefined
       if (existing) {
         const imported = (await firstVersionDescription(existing.id)) === description
         line.outcome = imported ? 'already_imported' : 'name_in_use'
         line.serviceId = existing.id
-        if (!imported) line.detail = `a service "${serviceName}" already exists in project "${file.projectName}" and was not imported from this file`
+        if (!imported)
+          line.detail = `a service "${serviceName}" already exists in project "${file.projectName}" and was not imported from this file`
         continue
       }
       if (input.dryRun) {
@@ -83,9 +102,22 @@ export function createImportService({ db, database, projects, services }: Deps) 
         if (acme) line.detail = `letsencrypt_email = ${acme.email}`
         continue
       }
-      const projectId = project?.id ?? (await projects.create(input.teamId, { name: file.projectName, description: `Imported from ${input.dir}` }, input.actor)).id
+      const projectId =
+        project?.id ??
+        (
+          await projects.create(
+            input.teamId,
+            { name: file.projectName, description: `Imported from ${input.dir}` },
+            input.actor,
+          )
+        ).id
       try {
-        const service = await services.create(input.teamId, projectId, { name: serviceName, compose: acme?.template ?? yaml, versionDescription: description, parameters }, input.actor)
+        const service = await services.create(
+          input.teamId,
+          projectId,
+          { name: serviceName, compose: acme?.template ?? yaml, versionDescription: description, parameters },
+          input.actor,
+        )
         line.outcome = 'imported'
         line.serviceId = service.id
         if (acme) line.detail = `letsencrypt_email = ${acme.email}`

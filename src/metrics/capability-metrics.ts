@@ -2,27 +2,66 @@ import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { Metrics } from './metrics.js'
 
-type SyncStatus = { last_run: { duration_ms: number } | null; totals: { runs: number; drift_repaired: number; failed_runs: number } }
+type SyncStatus = {
+  last_run: { duration_ms: number } | null
+  totals: { runs: number; drift_repaired: number; failed_runs: number }
+}
 
 /** Deployment and proxy-sync figures, computed when Prometheus scrapes (cheap, indexed queries only). */
-export function registerCapabilityMetrics(metrics: Metrics, deps: { db: Kysely<DB>; proxySync: { status(): SyncStatus } }) {
-  metrics.gauge('berth_deployments', 'Deployments by status', async (g) => {
-    g.reset()
-    const rows = await deps.db.selectFrom('deployments').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute()
-    for (const r of rows) g.set({ status: r.status }, Number(r.n))
-  }, ['status'])
-  metrics.gauge('berth_deployment_queue_depth', 'Queued deployments per server', async (g) => {
-    g.reset()
-    const rows = await deps.db.selectFrom('deployments').select(['server_name', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'queued').groupBy('server_name').execute()
-    for (const r of rows) g.set({ server: r.server_name }, Number(r.n))
-  }, ['server'])
+export function registerCapabilityMetrics(
+  metrics: Metrics,
+  deps: { db: Kysely<DB>; proxySync: { status(): SyncStatus } },
+) {
+  metrics.gauge(
+    'berth_deployments',
+    'Deployments by status',
+    async (g) => {
+      g.reset()
+      const rows = await deps.db
+        .selectFrom('deployments')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute()
+      for (const r of rows) g.set({ status: r.status }, Number(r.n))
+    },
+    ['status'],
+  )
+  metrics.gauge(
+    'berth_deployment_queue_depth',
+    'Queued deployments per server',
+    async (g) => {
+      g.reset()
+      const rows = await deps.db
+        .selectFrom('deployments')
+        .select(['server_name', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', '=', 'queued')
+        .groupBy('server_name')
+        .execute()
+      for (const r of rows) g.set({ server: r.server_name }, Number(r.n))
+    },
+    ['server'],
+  )
   // Log rows are append-only with an increasing id, so the highest id counts every line ever ingested.
-  metrics.gauge('berth_deployment_log_lines_ingested', 'Deployment log lines stored since the database was created', async (g) => {
-    const row = await sql<{ n: number | null }>`select max(id) as n from deployment_logs`.execute(deps.db)
-    g.set(Number(row.rows[0]?.n ?? 0))
-  })
-  metrics.gauge('berth_proxy_sync_runs', 'Proxy sync runs since start', (g) => g.set(deps.proxySync.status().totals.runs))
-  metrics.gauge('berth_proxy_sync_failed_runs', 'Proxy sync runs that failed since start', (g) => g.set(deps.proxySync.status().totals.failed_runs))
-  metrics.gauge('berth_proxy_drift_repaired', 'Generated files repaired after they changed behind Berth since start', (g) => g.set(deps.proxySync.status().totals.drift_repaired))
-  metrics.gauge('berth_proxy_sync_last_duration_seconds', 'Duration of the last proxy sync run', (g) => g.set((deps.proxySync.status().last_run?.duration_ms ?? 0) / 1000))
+  metrics.gauge(
+    'berth_deployment_log_lines_ingested',
+    'Deployment log lines stored since the database was created',
+    async (g) => {
+      const row = await sql<{ n: number | null }>`select max(id) as n from deployment_logs`.execute(deps.db)
+      g.set(Number(row.rows[0]?.n ?? 0))
+    },
+  )
+  metrics.gauge('berth_proxy_sync_runs', 'Proxy sync runs since start', (g) =>
+    g.set(deps.proxySync.status().totals.runs),
+  )
+  metrics.gauge('berth_proxy_sync_failed_runs', 'Proxy sync runs that failed since start', (g) =>
+    g.set(deps.proxySync.status().totals.failed_runs),
+  )
+  metrics.gauge(
+    'berth_proxy_drift_repaired',
+    'Generated files repaired after they changed behind Berth since start',
+    (g) => g.set(deps.proxySync.status().totals.drift_repaired),
+  )
+  metrics.gauge('berth_proxy_sync_last_duration_seconds', 'Duration of the last proxy sync run', (g) =>
+    g.set((deps.proxySync.status().last_run?.duration_ms ?? 0) / 1000),
+  )
 }

@@ -9,7 +9,10 @@ export function metricsRoutes(app: App): FastifyPluginAsync {
   return async (server) => {
     server.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched'
-      app.metrics.httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+      app.metrics.httpRequestDuration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      )
     })
     server.get('/metrics', { config: { ability: 'public' }, schema: { hide: true } }, async (_request, reply) => {
       void reply.header('content-type', app.metrics.registry.contentType)

@@ -21,8 +21,23 @@ export function createMetrics() {
     counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
       return new Counter({ name, help, labelNames, registers: [registry] })
     },
-    gauge<L extends string>(name: string, help: string, collect?: (g: Gauge<L>) => void | Promise<void>, labelNames: readonly L[] = []) {
-      return new Gauge<L>({ name, help, labelNames, registers: [registry], ...(collect && { collect() { return collect(this) } }) })
+    gauge<L extends string>(
+      name: string,
+      help: string,
+      collect?: (g: Gauge<L>) => void | Promise<void>,
+      labelNames: readonly L[] = [],
+    ) {
+      return new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        ...(collect && {
+          collect() {
+            return collect(this)
+          },
+        }),
+      })
     },
   }
 }

@@ -13,32 +13,86 @@ function view(p: { id: string; name: string; description: string; created_at: st
 
 export function projectRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/projects', { config: { ability: 'read' }, schema: { tags: ['projects'], summary: "List the team's projects" } }, async (request) => {
-      const projects = await app.projects.list(principalOf(request).teamId)
-      return { projects: projects.map((p) => ({ ...view(p), service_count: Number(p.service_count ?? 0) })) }
-    })
+    server.get(
+      '/projects',
+      { config: { ability: 'read' }, schema: { tags: ['projects'], summary: "List the team's projects" } },
+      async (request) => {
+        const projects = await app.projects.list(principalOf(request).teamId)
+        return { projects: projects.map((p) => ({ ...view(p), service_count: Number(p.service_count ?? 0) })) }
+      },
+    )
 
-    server.post('/projects', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Create a project', body: projectBody } }, async (request, reply) => {
-      const p = principalOf(request)
-      return reply.status(201).send(view(await app.projects.create(p.teamId, request.body, actorOf(p))))
-    })
+    server.post(
+      '/projects',
+      { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Create a project', body: projectBody } },
+      async (request, reply) => {
+        const p = principalOf(request)
+        return reply.status(201).send(view(await app.projects.create(p.teamId, request.body, actorOf(p))))
+      },
+    )
 
-    server.get('/projects/:uuid', { config: { ability: 'read' }, schema: { tags: ['projects'], summary: 'A project and its services', params: uuidParam } }, async (request) => {
-      const { teamId } = principalOf(request)
-      const project = await app.projects.get(teamId, request.params.uuid)
-      const services = await app.services.listInProject(teamId, project.id)
-      return { ...view(project), services: services.map((s) => ({ uuid: s.id, name: s.name, description: s.description, current_version: s.current_version })) }
-    })
+    server.get(
+      '/projects/:uuid',
+      {
+        config: { ability: 'read' },
+        schema: { tags: ['projects'], summary: 'A project and its services', params: uuidParam },
+      },
+      async (request) => {
+        const { teamId } = principalOf(request)
+        const project = await app.projects.get(teamId, request.params.uuid)
+        const services = await app.services.listInProject(teamId, project.id)
+        return {
+          ...view(project),
+          services: services.map((s) => ({
+            uuid: s.id,
+            name: s.name,
+            description: s.description,
+            current_version: s.current_version,
+          })),
+        }
+      },
+    )
 
-    server.patch('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Rename or describe a project', params: uuidParam, body: projectBody.partial() } }, async (request) => {
-      const p = principalOf(request)
-      return view(await app.projects.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
-    })
+    server.patch(
+      '/projects/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['projects'],
+          summary: 'Rename or describe a project',
+          params: uuidParam,
+          body: projectBody.partial(),
+        },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        return view(await app.projects.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+      },
+    )
 
-    server.delete('/projects/:uuid', { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Delete a project and its services; what they run is taken down', params: uuidParam, querystring: z.object({ delete_volumes: z.enum(['true', 'false']).default('false').describe('also delete the named volumes (their data) of what was deployed') }) } }, async (request, reply) => {
-      const p = principalOf(request)
-      await app.projects.remove(p.teamId, request.params.uuid, actorOf(p), { deleteVolumes: request.query.delete_volumes === 'true' })
-      return reply.status(204).send()
-    })
+    server.delete(
+      '/projects/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['projects'],
+          summary: 'Delete a project and its services; what they run is taken down',
+          params: uuidParam,
+          querystring: z.object({
+            delete_volumes: z
+              .enum(['true', 'false'])
+              .default('false')
+              .describe('also delete the named volumes (their data) of what was deployed'),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        await app.projects.remove(p.teamId, request.params.uuid, actorOf(p), {
+          deleteVolumes: request.query.delete_volumes === 'true',
+        })
+        return reply.status(204).send()
+      },
+    )
   }
 }

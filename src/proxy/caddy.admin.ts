@@ -10,7 +10,9 @@ async function call(adminUrl: string, method: 'GET' | 'POST', path: string, body
     body,
     signal: AbortSignal.timeout(TIMEOUT_MS),
   }).catch((error: unknown) => {
-    throw new Error(`Caddy's admin API at ${adminUrl} did not answer ${method} ${path}: ${(error as Error).message}`, { cause: error })
+    throw new Error(`Caddy's admin API at ${adminUrl} did not answer ${method} ${path}: ${(error as Error).message}`, {
+      cause: error,
+    })
   })
   const text = await response.text()
   if (!response.ok) throw new Error(`Caddy refused ${method} ${path} with ${response.status}: ${text.slice(0, 500)}`)

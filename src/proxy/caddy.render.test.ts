@@ -21,7 +21,10 @@ const unsupported = new Set(FIXTURE_PROJECT.middlewares.filter((m) => NOT_IN_CAD
 const CADDY_PROJECT: ProjectRouting = {
   ...FIXTURE_PROJECT,
   middlewares: FIXTURE_PROJECT.middlewares.filter((m) => !unsupported.has(m.id)),
-  domains: FIXTURE_PROJECT.domains.map((d) => ({ ...d, routes: d.routes.map((r) => ({ ...r, middlewareIds: r.middlewareIds.filter((id) => !unsupported.has(id)) })) })),
+  domains: FIXTURE_PROJECT.domains.map((d) => ({
+    ...d,
+    routes: d.routes.map((r) => ({ ...r, middlewareIds: r.middlewareIds.filter((id) => !unsupported.has(id)) })),
+  })),
 }
 
 const settings = { ...FIXTURE_SETTINGS, proxy: 'caddy' as const }
@@ -40,7 +43,12 @@ describe('Caddy renderer', () => {
     const home = mkdtempSync(join(tmpdir(), 'berth-caddy-validate-'))
     try {
       const env = { ...process.env, HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home }
-      const output = execFileSync('caddy', ['validate', '--config', GOLDEN.pathname], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
+      const output = execFileSync('caddy', ['validate', '--config', GOLDEN.pathname], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      })
       assert.match(output, /Valid configuration/)
     } finally {
       rmSync(home, { recursive: true, force: true })

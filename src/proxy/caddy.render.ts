@@ -21,7 +21,12 @@ function redirectTo(scheme: string, port: string | undefined, permanent: boolean
   const location = `${scheme}://{http.request.host}${port ? `:${port}` : ''}{http.request.uri}`
   return {
     handler: 'subroute',
-    routes: [{ match: [{ protocol: when }], handle: [{ handler: 'static_response', status_code: permanent ? 308 : 307, headers: { Location: [location] } }] }],
+    routes: [
+      {
+        match: [{ protocol: when }],
+        handle: [{ handler: 'static_response', status_code: permanent ? 308 : 307, headers: { Location: [location] } }],
+      },
+    ],
   }
 }
 
@@ -35,19 +40,30 @@ function caddyHandler(m: MiddlewareModel): Handler | string {
       const b = c as StoredBasicAuth
       // Caddy 2.6 reads the hash base64-encoded; later versions accept that form too.
       const accounts = b.users.map((u) => ({ username: u.username, password: Buffer.from(u.hash).toString('base64') }))
-      return { handler: 'authentication', providers: { http_basic: { accounts, hash: { algorithm: 'bcrypt' }, ...(b.realm && { realm: b.realm }) } } }
+      return {
+        handler: 'authentication',
+        providers: { http_basic: { accounts, hash: { algorithm: 'bcrypt' }, ...(b.realm && { realm: b.realm }) } },
+      }
     }
     case 'headers': {
       const unsupported = Object.keys(c).filter((k) => k.startsWith('accessControl') || k === 'stsPreload')
-      if (unsupported.length > 0) return `the headers options ${unsupported.join(', ')} have no Caddy equivalent in Berth`
-      const response: Record<string, string[]> = Object.fromEntries(Object.entries<string>(c.customResponseHeaders ?? {}).map(([k, v]) => [k, [v]]))
-      if (c.stsSeconds !== undefined) response['Strict-Transport-Security'] = [`max-age=${c.stsSeconds}${c.stsIncludeSubdomains ? '; includeSubDomains' : ''}`]
+      if (unsupported.length > 0)
+        return `the headers options ${unsupported.join(', ')} have no Caddy equivalent in Berth`
+      const response: Record<string, string[]> = Object.fromEntries(
+        Object.entries<string>(c.customResponseHeaders ?? {}).map(([k, v]) => [k, [v]]),
+      )
+      if (c.stsSeconds !== undefined)
+        response['Strict-Transport-Security'] = [
+          `max-age=${c.stsSeconds}${c.stsIncludeSubdomains ? '; includeSubDomains' : ''}`,
+        ]
       if (c.frameDeny) response['X-Frame-Options'] = ['DENY']
       if (c.contentTypeNosniff) response['X-Content-Type-Options'] = ['nosniff']
       if (c.browserXssFilter) response['X-XSS-Protection'] = ['1; mode=block']
       if (c.referrerPolicy) response['Referrer-Policy'] = [c.referrerPolicy]
       if (c.contentSecurityPolicy) response['Content-Security-Policy'] = [c.contentSecurityPolicy]
-      const request: Record<string, string[]> = Object.fromEntries(Object.entries<string>(c.customRequestHeaders ?? {}).map(([k, v]) => [k, [v]]))
+      const request: Record<string, string[]> = Object.fromEntries(
+        Object.entries<string>(c.customRequestHeaders ?? {}).map(([k, v]) => [k, [v]]),
+      )
       return {
         handler: 'headers',
         ...(Object.keys(request).length > 0 && { request: { set: request } }),
@@ -55,13 +71,24 @@ function caddyHandler(m: MiddlewareModel): Handler | string {
       }
     }
     case 'strip-prefix':
-      return { handler: 'subroute', routes: (c.prefixes as string[]).map((p) => ({ match: [{ path: [`${p}*`] }], handle: [{ handler: 'rewrite', strip_path_prefix: p }] })) }
+      return {
+        handler: 'subroute',
+        routes: (c.prefixes as string[]).map((p) => ({
+          match: [{ path: [`${p}*`] }],
+          handle: [{ handler: 'rewrite', strip_path_prefix: p }],
+        })),
+      }
     case 'add-prefix':
       return { handler: 'rewrite', uri: `${c.prefix}{http.request.uri}` }
     case 'ip-allow-list':
       return {
         handler: 'subroute',
-        routes: [{ match: [{ not: [{ remote_ip: { ranges: c.sourceRange } }] }], handle: [{ handler: 'static_response', status_code: c.rejectStatusCode ?? 403 }] }],
+        routes: [
+          {
+            match: [{ not: [{ remote_ip: { ranges: c.sourceRange } }] }],
+            handle: [{ handler: 'static_response', status_code: c.rejectStatusCode ?? 403 }],
+          },
+        ],
       }
     case 'compress':
       if (c.excludedContentTypes) return 'compress.excludedContentTypes has no Caddy equivalent in Berth'
@@ -69,7 +96,7 @@ function caddyHandler(m: MiddlewareModel): Handler | string {
     case 'redirect-regex':
       return 'redirect-regex has no Caddy equivalent in Berth (Caddy matches paths, not whole URLs, with regular expressions)'
     case 'rate-limit':
-      return 'rate-limit needs a Caddy plugin that Debian\'s caddy does not include'
+      return "rate-limit needs a Caddy plugin that Debian's caddy does not include"
   }
 }
 
@@ -81,7 +108,16 @@ function upstream(route: RouteModel): Json {
     handler: 'reverse_proxy',
     upstreams: [{ dial: `${url.hostname}:${port}` }],
     ...(url.protocol === 'https:' && { transport: { protocol: 'http', tls: {} } }),
-    ...(hc && { health_checks: { active: { uri: hc.path, interval: hc.interval ?? '30s', timeout: hc.timeout ?? '5s', ...(hc.port && { port: hc.port }) } } }),
+    ...(hc && {
+      health_checks: {
+        active: {
+          uri: hc.path,
+          interval: hc.interval ?? '30s',
+          timeout: hc.timeout ?? '5s',
+          ...(hc.port && { port: hc.port }),
+        },
+      },
+    }),
   }
 }
 
@@ -93,7 +129,10 @@ function matcher(domain: DomainModel, route: RouteModel): Json {
 export type CaddyRouteEntry = { key: [number, number, string]; domain: DomainModel; route: Json; tls: boolean }
 
 /** A project's routes as Caddy routes (with their sort keys), plus what could not be expressed. */
-export function buildCaddyRoutes(project: ProjectRouting, file = 'caddy'): { entries: CaddyRouteEntry[]; issues: RenderIssue[] } {
+export function buildCaddyRoutes(
+  project: ProjectRouting,
+  file = 'caddy',
+): { entries: CaddyRouteEntry[]; issues: RenderIssue[] } {
   const byId = new Map(project.middlewares.map((m) => [m.id, m]))
   const entries: CaddyRouteEntry[] = []
   const issues: RenderIssue[] = []
@@ -102,11 +141,17 @@ export function buildCaddyRoutes(project: ProjectRouting, file = 'caddy'): { ent
     for (const id of route.middlewareIds) {
       const m = byId.get(id)
       const h = m ? caddyHandler(m) : `the middleware ${id} does not exist`
-      if (typeof h === 'string') issues.push({ file, path: `routes.${route.id}.middlewares.${m?.name ?? id}`, message: h })
+      if (typeof h === 'string')
+        issues.push({ file, path: `routes.${route.id}.middlewares.${m?.name ?? id}`, message: h })
       else handlers.push(h)
     }
     handlers.push(upstream(route))
-    entries.push({ key: sortKey(domain, route), domain, tls: domain.tls, route: { '@id': `route-${route.id}`, match: [matcher(domain, route)], handle: handlers, terminal: true } })
+    entries.push({
+      key: sortKey(domain, route),
+      domain,
+      tls: domain.tls,
+      route: { '@id': `route-${route.id}`, match: [matcher(domain, route)], handle: handlers, terminal: true },
+    })
   }
   return { entries, issues }
 }
@@ -116,25 +161,58 @@ function adminListen(settings: Settings): string {
 }
 
 /** The whole Caddy configuration (admin listener included, or POST /load would move it). */
-export function buildCaddyConfig(projects: ProjectRouting[], settings: Settings): { config: Json; issues: RenderIssue[] } {
+export function buildCaddyConfig(
+  projects: ProjectRouting[],
+  settings: Settings,
+): { config: Json; issues: RenderIssue[] } {
   const all = projects.map((p) => buildCaddyRoutes(p))
   const entries = all.flatMap((a) => a.entries).sort((a, b) => compare(a.key, b.key))
   const redirect = settings.http_to_https_redirect
   const httpRoutes = entries.map((e) =>
     e.tls && redirect
-      ? { match: [{ host: [e.domain.fullDomain] }], handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['https://{http.request.host}{http.request.uri}'] } }], terminal: true }
+      ? {
+          match: [{ host: [e.domain.fullDomain] }],
+          handle: [
+            {
+              handler: 'static_response',
+              status_code: 308,
+              headers: { Location: ['https://{http.request.host}{http.request.uri}'] },
+            },
+          ],
+          terminal: true,
+        }
       : e.route,
   )
   const httpsRoutes = entries.filter((e) => e.tls).map((e) => e.route)
-  const servers: Json = { berth_http: { listen: [settings.caddy_http_listen], routes: httpRoutes, automatic_https: { disable: true } } }
-  if (httpsRoutes.length > 0) servers.berth_https = { listen: [settings.caddy_https_listen], routes: httpsRoutes, automatic_https: { disable_redirects: true } }
-  const tls = settings.letsencrypt_email ? { tls: { automation: { policies: [{ issuers: [{ module: 'acme', email: settings.letsencrypt_email }] }] } } } : {}
-  return { config: { admin: { listen: adminListen(settings) }, apps: { http: { servers }, ...tls } }, issues: all.flatMap((a) => a.issues) }
+  const servers: Json = {
+    berth_http: { listen: [settings.caddy_http_listen], routes: httpRoutes, automatic_https: { disable: true } },
+  }
+  if (httpsRoutes.length > 0)
+    servers.berth_https = {
+      listen: [settings.caddy_https_listen],
+      routes: httpsRoutes,
+      automatic_https: { disable_redirects: true },
+    }
+  const tls = settings.letsencrypt_email
+    ? { tls: { automation: { policies: [{ issuers: [{ module: 'acme', email: settings.letsencrypt_email }] }] } } }
+    : {}
+  return {
+    config: { admin: { listen: adminListen(settings) }, apps: { http: { servers }, ...tls } },
+    issues: all.flatMap((a) => a.issues),
+  }
 }
 
 /** JSON with sorted keys, so the same configuration always has the same checksum. */
 export function stableJson(value: unknown): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Json)[k])])) : v
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Json)[k])]),
+          )
+        : v
   return `${JSON.stringify(sort(value), null, 2)}\n`
 }

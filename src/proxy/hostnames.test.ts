@@ -11,11 +11,23 @@ describe('normalizeHost', () => {
 
   it('accepts a one-level wildcard and refuses any other use of "*"', () => {
     assert.equal(normalizeHost('*.example.com').ok, true)
-    for (const bad of ['*.*.example.com', 'a.*.example.com', '*example.com', '*.com', '*']) assert.equal(normalizeHost(bad).ok, false, bad)
+    for (const bad of ['*.*.example.com', 'a.*.example.com', '*example.com', '*.com', '*'])
+      assert.equal(normalizeHost(bad).ok, false, bad)
   })
 
   it('refuses labels that break RFC 1123, IP addresses and overlong names', () => {
-    for (const bad of ['-a.example.com', 'a-.example.com', 'a_b.example.com', 'a..b', `${'a'.repeat(64)}.com`, '10.0.0.1', '[::1]', 'example.123', 'a b.com', `${'a.'.repeat(127)}com`]) {
+    for (const bad of [
+      '-a.example.com',
+      'a-.example.com',
+      'a_b.example.com',
+      'a..b',
+      `${'a'.repeat(64)}.com`,
+      '10.0.0.1',
+      '[::1]',
+      'example.123',
+      'a b.com',
+      `${'a.'.repeat(127)}com`,
+    ]) {
       assert.equal(normalizeHost(bad).ok, false, bad)
     }
   })

@@ -17,12 +17,14 @@ export function normalizeHost(input: string): HostCheck {
   if (isIP(trimmed.replace(/^\[|\]$/g, '')) !== 0) return { ok: false, reason: 'is an IP address, not a host name' }
   const wildcard = trimmed.startsWith('*.')
   const rest = wildcard ? trimmed.slice(2) : trimmed
-  if (rest.includes('*')) return { ok: false, reason: 'may contain "*" only as its whole first label ("*.example.com")' }
+  if (rest.includes('*'))
+    return { ok: false, reason: 'may contain "*" only as its whole first label ("*.example.com")' }
   const ascii = domainToASCII(rest)
   if (ascii === '') return { ok: false, reason: 'is not a valid host name (it cannot be converted to punycode)' }
   const labels = ascii.split('.')
   const bad = labels.find((l) => !LABEL.test(l))
-  if (bad !== undefined) return { ok: false, reason: `has the label "${bad}"; labels are 1 to 63 letters, digits and inner hyphens` }
+  if (bad !== undefined)
+    return { ok: false, reason: `has the label "${bad}"; labels are 1 to 63 letters, digits and inner hyphens` }
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return { ok: false, reason: 'ends in an all-numeric label' }
   if (wildcard && labels.length < 2) return { ok: false, reason: 'is a wildcard over a top-level domain' }
   const host = wildcard ? `*.${ascii}` : ascii

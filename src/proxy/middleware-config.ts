@@ -4,12 +4,28 @@ import { z } from 'zod'
 
 // Config keys follow Traefik's own names (camelCase), so users who know Traefik read them as-is.
 
-export const MIDDLEWARE_TYPES = ['redirect-scheme', 'redirect-regex', 'basic-auth', 'headers', 'strip-prefix', 'add-prefix', 'rate-limit', 'ip-allow-list', 'compress'] as const
+export const MIDDLEWARE_TYPES = [
+  'redirect-scheme',
+  'redirect-regex',
+  'basic-auth',
+  'headers',
+  'strip-prefix',
+  'add-prefix',
+  'rate-limit',
+  'ip-allow-list',
+  'compress',
+] as const
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number]
 
-const pathPrefix = z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must start with "/" and use URL path characters only').max(1024)
+const pathPrefix = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must start with "/" and use URL path characters only')
+  .max(1024)
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/, 'must be an HTTP header name')
-const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'must not contain line breaks or NUL')
+const headerValue = z
+  .string()
+  .max(8192)
+  .regex(/^[^\r\n\0]*$/, 'must not contain line breaks or NUL')
 const duration = z.string().regex(/^\d+(?:ms|s|m|h)$/, 'must be a duration like "1s", "500ms" or "1m"')
 
 function compilesAsRegex(value: string): boolean {
@@ -32,7 +48,16 @@ const basicAuthUser = z
 
 /** What callers send, per type. */
 export const middlewareConfigInput = {
-  'redirect-scheme': z.object({ scheme: z.enum(['https', 'http']), permanent: z.boolean().optional(), port: z.string().regex(/^\d{1,5}$/).optional() }).strict(),
+  'redirect-scheme': z
+    .object({
+      scheme: z.enum(['https', 'http']),
+      permanent: z.boolean().optional(),
+      port: z
+        .string()
+        .regex(/^\d{1,5}$/)
+        .optional(),
+    })
+    .strict(),
   'redirect-regex': z
     .object({
       regex: z.string().min(1).max(1024).refine(compilesAsRegex, 'must be a valid regular expression'),
@@ -43,7 +68,10 @@ export const middlewareConfigInput = {
   'basic-auth': z
     .object({
       users: z.array(basicAuthUser).min(1).max(100),
-      realm: z.string().regex(/^[^"\r\n]{1,100}$/).optional(),
+      realm: z
+        .string()
+        .regex(/^[^"\r\n]{1,100}$/)
+        .optional(),
       removeHeader: z.boolean().optional(),
     })
     .strict(),
@@ -66,20 +94,40 @@ export const middlewareConfigInput = {
     .strict(),
   'strip-prefix': z.object({ prefixes: z.array(pathPrefix).min(1).max(50) }).strict(),
   'add-prefix': z.object({ prefix: pathPrefix }).strict(),
-  'rate-limit': z.object({ average: z.number().int().min(1), burst: z.number().int().min(1).optional(), period: duration.optional() }).strict(),
+  'rate-limit': z
+    .object({
+      average: z.number().int().min(1),
+      burst: z.number().int().min(1).optional(),
+      period: duration.optional(),
+    })
+    .strict(),
   'ip-allow-list': z
     .object({
       sourceRange: z
-        .array(z.string().refine((v) => isIP(v.split('/')[0] ?? '') !== 0 && (!v.includes('/') || /^\d{1,3}$/.test(v.split('/')[1] ?? '')), 'must be an IP address or CIDR range'))
+        .array(
+          z
+            .string()
+            .refine(
+              (v) => isIP(v.split('/')[0] ?? '') !== 0 && (!v.includes('/') || /^\d{1,3}$/.test(v.split('/')[1] ?? '')),
+              'must be an IP address or CIDR range',
+            ),
+        )
         .min(1)
         .max(200),
       rejectStatusCode: z.number().int().min(400).max(599).optional(),
     })
     .strict(),
-  compress: z.object({ excludedContentTypes: z.array(z.string().min(1).max(200)).optional(), minResponseBodyBytes: z.number().int().min(0).optional() }).strict(),
+  compress: z
+    .object({
+      excludedContentTypes: z.array(z.string().min(1).max(200)).optional(),
+      minResponseBodyBytes: z.number().int().min(0).optional(),
+    })
+    .strict(),
 } satisfies Record<MiddlewareType, z.ZodType>
 
-export type MiddlewareConfigInput<T extends MiddlewareType = MiddlewareType> = z.infer<(typeof middlewareConfigInput)[T]>
+export type MiddlewareConfigInput<T extends MiddlewareType = MiddlewareType> = z.infer<
+  (typeof middlewareConfigInput)[T]
+>
 
 /** A basic-auth user as stored: the bcrypt hash (Apache "$2y$" form, read by Traefik and Caddy), never the password. */
 export type StoredBasicAuthUser = { username: string; hash: string }
@@ -103,7 +151,11 @@ export async function prepareMiddlewareConfig(
   previous?: StoredMiddlewareConfig,
 ): Promise<{ ok: true; config: StoredMiddlewareConfig } | { ok: false; problems: ConfigProblem[] }> {
   const parsed = middlewareConfigInput[type].safeParse(input)
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })) }
+  if (!parsed.success)
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })),
+    }
   if (type !== 'basic-auth') return { ok: true, config: parsed.data as StoredMiddlewareConfig }
   const data = parsed.data as MiddlewareConfigInput<'basic-auth'>
   const before = new Map(((previous as StoredBasicAuth | undefined)?.users ?? []).map((u) => [u.username, u.hash]))
@@ -111,18 +163,26 @@ export async function prepareMiddlewareConfig(
   const problems: ConfigProblem[] = []
   const seen = new Set<string>()
   for (const [i, user] of data.users.entries()) {
-    if (seen.has(user.username)) problems.push({ path: `config.users.${i}.username`, message: `"${user.username}" appears twice` })
+    if (seen.has(user.username))
+      problems.push({ path: `config.users.${i}.username`, message: `"${user.username}" appears twice` })
     seen.add(user.username)
     const kept = before.get(user.username)
     if (user.password === undefined && kept === undefined) {
       problems.push({ path: `config.users.${i}.password`, message: `is required for the new user "${user.username}"` })
       continue
     }
-    const hash = user.password === undefined ? kept! : (await bcrypt.hash(user.password, BCRYPT_ROUNDS)).replace(/^\$2[ab]\$/, '$2y$')
+    const hash =
+      user.password === undefined
+        ? kept!
+        : (await bcrypt.hash(user.password, BCRYPT_ROUNDS)).replace(/^\$2[ab]\$/, '$2y$')
     users.push({ username: user.username, hash })
   }
   if (problems.length > 0) return { ok: false, problems }
-  const config: StoredBasicAuth = { users, ...(data.realm !== undefined && { realm: data.realm }), ...(data.removeHeader !== undefined && { removeHeader: data.removeHeader }) }
+  const config: StoredBasicAuth = {
+    users,
+    ...(data.realm !== undefined && { realm: data.realm }),
+    ...(data.removeHeader !== undefined && { removeHeader: data.removeHeader }),
+  }
   return { ok: true, config: config as StoredMiddlewareConfig }
 }
 

@@ -16,16 +16,30 @@ const ENTRIES_PER_TURN = 25
 export type ApplyCounts = { written: string[]; removed: string[]; drift: string[] }
 
 // Compiled once: a full sync records about as many rows as there are projects.
-const recordFile = preparedQuery((db, path: string, kind: string, projectId: string | null, content: string, sha: string, size: number, syncedAt: string) =>
-  db
-    .insertInto('proxy_generated_files')
-    .values({ path, kind, project_id: projectId, content, sha256: sha, size, last_synced_at: syncedAt })
-    .onConflict((oc) =>
-      oc.column('path').doUpdateSet((eb) => ({
-        kind: eb.ref('excluded.kind'), project_id: eb.ref('excluded.project_id'), content: eb.ref('excluded.content'),
-        sha256: eb.ref('excluded.sha256'), size: eb.ref('excluded.size'), last_synced_at: eb.ref('excluded.last_synced_at'),
-      })),
-    ),
+const recordFile = preparedQuery(
+  (
+    db,
+    path: string,
+    kind: string,
+    projectId: string | null,
+    content: string,
+    sha: string,
+    size: number,
+    syncedAt: string,
+  ) =>
+    db
+      .insertInto('proxy_generated_files')
+      .values({ path, kind, project_id: projectId, content, sha256: sha, size, last_synced_at: syncedAt })
+      .onConflict((oc) =>
+        oc.column('path').doUpdateSet((eb) => ({
+          kind: eb.ref('excluded.kind'),
+          project_id: eb.ref('excluded.project_id'),
+          content: eb.ref('excluded.content'),
+          sha256: eb.ref('excluded.sha256'),
+          size: eb.ref('excluded.size'),
+          last_synced_at: eb.ref('excluded.last_synced_at'),
+        })),
+      ),
 )
 
 /**
@@ -34,7 +48,12 @@ const recordFile = preparedQuery((db, path: string, kind: string, projectId: str
  * with `scanOrphans` removes every file in the owned directories that nothing asks for (including
  * `.tmp` leftovers of an interrupted write). Records what it wrote in proxy_generated_files.
  */
-export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: Iterable<[string, Want]>, scanOrphans: boolean): Promise<ApplyCounts> {
+export async function applyDesired(
+  db: Kysely<DB>,
+  proxyDir: string,
+  desired: Iterable<[string, Want]>,
+  scanOrphans: boolean,
+): Promise<ApplyCounts> {
   let rowQuery = db.selectFrom('proxy_generated_files').select(['path', 'sha256'])
   if (!scanOrphans) {
     // Only the named paths' records are needed; a one-pass iterable is read into a map first.
@@ -50,7 +69,9 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: It
   const seen = new Set<string>()
   // A full run lists the owned directories once, and reads only files that exist: a first sync into
   // an empty directory would otherwise fail to open (and throw for) every one of its files.
-  const present = scanOrphans ? new Set(OWNED_DIRS.flatMap((dir) => listFiles(`${proxyDir}/${dir}`).map((name) => `${dir}/${name}`))) : null
+  const present = scanOrphans
+    ? new Set(OWNED_DIRS.flatMap((dir) => listFiles(`${proxyDir}/${dir}`).map((name) => `${dir}/${name}`)))
+    : null
 
   for (const [path, want] of desired) {
     seen.add(path)
@@ -89,7 +110,17 @@ export async function applyDesired(db: Kysely<DB>, proxyDir: string, desired: It
   if (upserts.length > 0 || deletes.length > 0) {
     const now = nowIso()
     await db.transaction().execute(async (trx) => {
-      for (const { file, sha } of upserts) await recordFile(trx, file.path, file.kind, file.projectId, file.content, sha, Buffer.byteLength(file.content), now)
+      for (const { file, sha } of upserts)
+        await recordFile(
+          trx,
+          file.path,
+          file.kind,
+          file.projectId,
+          file.content,
+          sha,
+          Buffer.byteLength(file.content),
+          now,
+        )
       if (deletes.length > 0) await trx.deleteFrom('proxy_generated_files').where('path', 'in', deletes).execute()
     })
   }

@@ -10,7 +10,15 @@ import { sha256 } from './proxy.files.js'
 const SAFE_PATH = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/
 const MAX_DEPTH = 3
 
-export type ProxyFileEntry = { path: string; size: number; sha256: string; synced_at: string | null; drift: boolean; tracked: boolean; symlink: boolean }
+export type ProxyFileEntry = {
+  path: string
+  size: number
+  sha256: string
+  synced_at: string | null
+  drift: boolean
+  tracked: boolean
+  symlink: boolean
+}
 
 /** Who is looking: a team sees shared files and its own projects' files; "root" sees everything. */
 export type Viewer = { teamId: string; root: boolean }
@@ -22,15 +30,19 @@ function refuse(message: string): never {
 /** Resolves a caller's relative path inside the proxy directory, or refuses it with 400. */
 export function resolveProxyPath(proxyDir: string, requested: string): string {
   if (requested.includes('\0')) refuse('The path contains a NUL byte.')
-  if (requested.startsWith('/') || /^[A-Za-z]:/.test(requested)) refuse('The path must be relative to the proxy directory.')
-  if (requested.split(/[/\\]/).some((s) => s === '..' || s === '.')) refuse('The path must not contain "." or ".." segments.')
-  if (!SAFE_PATH.test(requested)) refuse('The path may contain only letters, digits, ".", "_", "-" and "/" between names.')
+  if (requested.startsWith('/') || /^[A-Za-z]:/.test(requested))
+    refuse('The path must be relative to the proxy directory.')
+  if (requested.split(/[/\\]/).some((s) => s === '..' || s === '.'))
+    refuse('The path must not contain "." or ".." segments.')
+  if (!SAFE_PATH.test(requested))
+    refuse('The path may contain only letters, digits, ".", "_", "-" and "/" between names.')
   const root = realpathSync(proxyDir)
   let real: string
   try {
     real = realpathSync(join(root, requested))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`No file ${requested} in the proxy directory.`)
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`No file ${requested} in the proxy directory.`)
     throw error
   }
   // A symlink may point anywhere; what counts is where it ends up.
@@ -43,9 +55,17 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
     const rows = await db
       .selectFrom('proxy_generated_files')
       .leftJoin('projects', 'projects.id', 'proxy_generated_files.project_id')
-      .select(['proxy_generated_files.path', 'proxy_generated_files.sha256', 'proxy_generated_files.last_synced_at', 'proxy_generated_files.project_id', 'projects.team_id'])
+      .select([
+        'proxy_generated_files.path',
+        'proxy_generated_files.sha256',
+        'proxy_generated_files.last_synced_at',
+        'proxy_generated_files.project_id',
+        'projects.team_id',
+      ])
       .execute()
-    return new Map(rows.map((r) => [r.path, { ...r, visible: viewer.root || r.project_id === null || r.team_id === viewer.teamId }]))
+    return new Map(
+      rows.map((r) => [r.path, { ...r, visible: viewer.root || r.project_id === null || r.team_id === viewer.teamId }]),
+    )
   }
 
   function walk(dir: string, prefix: string, depth: number, out: { path: string; stat: Stats }[]): void {
@@ -77,7 +97,15 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
       if (row ? !row.visible : !viewer.root) continue
       const symlink = stat.isSymbolicLink()
       const sum = symlink ? '' : sha256(readFileSync(join(proxyDir, path), 'utf8'))
-      entries.push({ path, size: stat.size, sha256: sum, synced_at: row?.last_synced_at ?? null, drift: row !== undefined && row.sha256 !== sum, tracked: row !== undefined, symlink })
+      entries.push({
+        path,
+        size: stat.size,
+        sha256: sum,
+        synced_at: row?.last_synced_at ?? null,
+        drift: row !== undefined && row.sha256 !== sum,
+        tracked: row !== undefined,
+        symlink,
+      })
     }
     return entries
   }

@@ -11,7 +11,11 @@ import { validateTraefikDynamic, type RenderIssue, type TraefikContext } from '.
 
 export function traefikContext(settings: Settings): TraefikContext {
   const shared = buildSharedMiddlewares() as { http: { middlewares: Record<string, unknown> } }
-  return { externalMiddlewares: new Set(Object.keys(shared.http.middlewares)), entryPoints: new Set(['web', 'websecure']), certResolvers: new Set(declaredCertResolvers(settings)) }
+  return {
+    externalMiddlewares: new Set(Object.keys(shared.http.middlewares)),
+    entryPoints: new Set(['web', 'websecure']),
+    certResolvers: new Set(declaredCertResolvers(settings)),
+  }
 }
 
 /** Every reason the project's routing cannot be rendered for the configured proxy; empty when it can. */
@@ -24,7 +28,11 @@ export function routingIssues(project: ProjectRouting, settings: Settings): Rend
 
 function reject(issues: RenderIssue[]): never {
   const first = issues[0]!
-  throw new UnprocessableError('invalid_proxy_config', `This change would produce an invalid proxy configuration: ${first.file}: ${first.path}: ${first.message}.`, { issues })
+  throw new UnprocessableError(
+    'invalid_proxy_config',
+    `This change would produce an invalid proxy configuration: ${first.file}: ${first.path}: ${first.message}.`,
+    { issues },
+  )
 }
 
 /**

@@ -17,9 +17,18 @@ export type DomainModel = {
   routes: RouteModel[]
 }
 
-export type RouteTarget = { type: 'service'; serviceId: string; composeService: string; port: number } | { type: 'url'; url: string }
+export type RouteTarget =
+  | { type: 'service'; serviceId: string; composeService: string; port: number }
+  | { type: 'url'; url: string }
 
-export type HealthCheck = { path: string; interval?: string; timeout?: string; scheme?: 'http' | 'https'; port?: number; hostname?: string }
+export type HealthCheck = {
+  path: string
+  interval?: string
+  timeout?: string
+  scheme?: 'http' | 'https'
+  port?: number
+  hostname?: string
+}
 
 export type RouteModel = {
   id: string
@@ -47,12 +56,16 @@ export function upstreamAlias(serviceId: string, composeService: string): string
 }
 
 export function targetUrl(target: RouteTarget): string {
-  return target.type === 'url' ? target.url : `http://${upstreamAlias(target.serviceId, target.composeService)}:${target.port}`
+  return target.type === 'url'
+    ? target.url
+    : `http://${upstreamAlias(target.serviceId, target.composeService)}:${target.port}`
 }
 
 /** Routes that actually route: active, on an active domain. */
 export function liveRoutes(project: ProjectRouting): { domain: DomainModel; route: RouteModel }[] {
-  return project.domains.filter((d) => d.active).flatMap((domain) => domain.routes.filter((r) => r.active).map((route) => ({ domain, route })))
+  return project.domains
+    .filter((d) => d.active)
+    .flatMap((domain) => domain.routes.filter((r) => r.active).map((route) => ({ domain, route })))
 }
 
 // Names come from stable row ids, so they are unique across projects and survive renames.

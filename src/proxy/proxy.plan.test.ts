@@ -4,8 +4,13 @@ import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixt
 import { proxyPaths, type ProjectRouting } from './proxy.model.js'
 import { planTraefik, type PlanCache } from './proxy.plan.js'
 
-const other: ProjectRouting = { ...FIXTURE_PROJECT, projectId: '00000000-0000-4000-8000-000000000002', projectName: 'blog' }
-const content = (plan: ReturnType<typeof planTraefik>, project: ProjectRouting) => plan.files.get(proxyPaths.project(project.projectId))?.content
+const other: ProjectRouting = {
+  ...FIXTURE_PROJECT,
+  projectId: '00000000-0000-4000-8000-000000000002',
+  projectName: 'blog',
+}
+const content = (plan: ReturnType<typeof planTraefik>, project: ProjectRouting) =>
+  plan.files.get(proxyPaths.project(project.projectId))?.content
 
 describe('full plans with a cache', () => {
   it('gives the same files as an uncached plan, and follows every change of a project or of the settings', () => {
@@ -21,7 +26,10 @@ describe('full plans with a cache', () => {
     assert.equal(content(second, other), content(first, other))
 
     const noRedirect = { ...FIXTURE_SETTINGS, http_to_https_redirect: false }
-    assert.equal(content(planTraefik([moved, other], noRedirect, cache), other), content(planTraefik([other], noRedirect), other))
+    assert.equal(
+      content(planTraefik([moved, other], noRedirect, cache), other),
+      content(planTraefik([other], noRedirect), other),
+    )
   })
 
   it('forgets projects that are gone', () => {

@@ -2,7 +2,13 @@ import type { Settings } from '../settings/settings.types.js'
 import { buildCaddyConfig, stableJson } from './caddy.render.js'
 import { traefikContext } from './proxy.check.js'
 import { proxyPaths, type ProjectRouting } from './proxy.model.js'
-import { buildSharedMiddlewares, buildTraefikDynamic, buildTraefikStatic, toStableYaml, type TraefikDoc } from './traefik.render.js'
+import {
+  buildSharedMiddlewares,
+  buildTraefikDynamic,
+  buildTraefikStatic,
+  toStableYaml,
+  type TraefikDoc,
+} from './traefik.render.js'
 import { validateTraefikDynamic, type RenderIssue } from './traefik.validate.js'
 
 export type FileKind = 'static' | 'shared' | 'project' | 'caddy'
@@ -11,23 +17,40 @@ export type FileKind = 'static' | 'shared' | 'project' | 'caddy'
 export type PlannedFile = { path: string; kind: FileKind; projectId: string | null; content: string }
 
 /** What a sync should make true: files to hold (content) and files to be gone (null), plus what could not be rendered. */
-export type Plan = { files: Map<string, PlannedFile | null>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }
+export type Plan = {
+  files: Map<string, PlannedFile | null>
+  issues: RenderIssue[]
+  caddyConfig?: Record<string, unknown>
+}
 
 /** The directories the sync service owns, per proxy kind; anything else in them is an orphan. */
 export const OWNED_DIRS = ['static', 'dynamic', 'caddy'] as const
 
 function validStatic(doc: TraefikDoc): RenderIssue[] {
   const eps = doc.entryPoints as Record<string, { address?: string }> | undefined
-  return eps && Object.values(eps).every((e) => typeof e.address === 'string' && e.address !== '') ? [] : [{ file: proxyPaths.static, path: 'entryPoints', message: 'needs an address for every entry point' }]
+  return eps && Object.values(eps).every((e) => typeof e.address === 'string' && e.address !== '')
+    ? []
+    : [{ file: proxyPaths.static, path: 'entryPoints', message: 'needs an address for every entry point' }]
 }
 
 /** One project's dynamic file (or null when it has nothing to route), checked before anyone may write it. */
-export function planProject(project: ProjectRouting, settings: Settings): { file: PlannedFile | null; issues: RenderIssue[] } {
+export function planProject(
+  project: ProjectRouting,
+  settings: Settings,
+): { file: PlannedFile | null; issues: RenderIssue[] } {
   const path = proxyPaths.project(project.projectId)
   const doc = buildTraefikDynamic(project, { settings })
   if (!doc) return { file: null, issues: [] }
   const issues = validateTraefikDynamic(path, doc, traefikContext(settings))
-  return { file: { path, kind: 'project', projectId: project.projectId, content: toStableYaml(doc, `Project ${project.projectName} (${project.projectId})`) }, issues }
+  return {
+    file: {
+      path,
+      kind: 'project',
+      projectId: project.projectId,
+      content: toStableYaml(doc, `Project ${project.projectName} (${project.projectId})`),
+    },
+    issues,
+  }
 }
 
 /**
@@ -38,7 +61,12 @@ export function planProject(project: ProjectRouting, settings: Settings): { file
 export type PlanCache = Map<string, { input: string; planned: ReturnType<typeof planProject> }>
 
 /** planProject, answered from the cache when neither the project nor the settings changed. */
-export function planProjectCached(project: ProjectRouting, settings: Settings, cache: PlanCache, settingsKey = JSON.stringify(settings)): ReturnType<typeof planProject> {
+export function planProjectCached(
+  project: ProjectRouting,
+  settings: Settings,
+  cache: PlanCache,
+  settingsKey = JSON.stringify(settings),
+): ReturnType<typeof planProject> {
   const input = `${settingsKey}\n${JSON.stringify(project)}`
   const hit = cache.get(project.projectId)
   if (hit?.input === input) return hit.planned
@@ -55,10 +83,27 @@ export type PlanEntry = { path: string; file: PlannedFile | null; issues: Render
  * each project is rendered only when its entry is asked for, so a caller can write the files
  * already rendered while the rest renders.
  */
-export function* traefikEntries(projects: ProjectRouting[], settings: Settings, cache: PlanCache = new Map()): Generator<PlanEntry> {
+export function* traefikEntries(
+  projects: ProjectRouting[],
+  settings: Settings,
+  cache: PlanCache = new Map(),
+): Generator<PlanEntry> {
   const staticDoc = buildTraefikStatic(settings)
-  yield { path: proxyPaths.static, file: { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) }, issues: validStatic(staticDoc) }
-  yield { path: proxyPaths.shared, file: { path: proxyPaths.shared, kind: 'shared', projectId: null, content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares') }, issues: [] }
+  yield {
+    path: proxyPaths.static,
+    file: { path: proxyPaths.static, kind: 'static', projectId: null, content: toStableYaml(staticDoc) },
+    issues: validStatic(staticDoc),
+  }
+  yield {
+    path: proxyPaths.shared,
+    file: {
+      path: proxyPaths.shared,
+      kind: 'shared',
+      projectId: null,
+      content: toStableYaml(buildSharedMiddlewares(), 'Shared middlewares'),
+    },
+    issues: [],
+  }
   const settingsKey = JSON.stringify(settings)
   for (const project of projects) {
     const planned = planProjectCached(project, settings, cache, settingsKey)
@@ -82,6 +127,8 @@ export function planTraefik(projects: ProjectRouting[], settings: Settings, cach
 /** The whole Caddy configuration: one JSON document, applied through the admin API and mirrored to disk. */
 export function planCaddy(projects: ProjectRouting[], settings: Settings): Plan {
   const { config, issues } = buildCaddyConfig(projects, settings)
-  const files = new Map<string, PlannedFile | null>([[proxyPaths.caddy, { path: proxyPaths.caddy, kind: 'caddy', projectId: null, content: stableJson(config) }]])
+  const files = new Map<string, PlannedFile | null>([
+    [proxyPaths.caddy, { path: proxyPaths.caddy, kind: 'caddy', projectId: null, content: stableJson(config) }],
+  ])
   return { files, issues, caddyConfig: config }
 }

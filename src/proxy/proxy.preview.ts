@@ -28,24 +28,46 @@ export const previewChange = z.discriminatedUnion('op', [
 ])
 export type PreviewChange = z.infer<typeof previewChange>
 
-export type PreviewFile = { path: string; action: 'create' | 'update' | 'delete' | 'unchanged'; content: string | null; diff: string }
+export type PreviewFile = {
+  path: string
+  action: 'create' | 'update' | 'delete' | 'unchanged'
+  content: string | null
+  diff: string
+}
 
-export function createProxyPreview({ db, audit, proxyDir }: { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; proxyDir: string }) {
+export function createProxyPreview({
+  db,
+  audit,
+  proxyDir,
+}: {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  proxyDir: string
+}) {
   const domains = domainOps(audit)
   const routes = routeOps(audit)
   const middlewares = middlewareOps(audit)
 
   function apply(trx: Kysely<DB>, teamId: string, c: PreviewChange, actor: Actor) {
     switch (c.op) {
-      case 'create_domain': return domains.create(trx, teamId, c.project, c.data, actor)
-      case 'update_domain': return domains.update(trx, teamId, c.id, c.data, actor)
-      case 'delete_domain': return domains.remove(trx, teamId, c.id, actor)
-      case 'create_route': return routes.create(trx, teamId, c.domain, c.data, actor)
-      case 'update_route': return routes.update(trx, teamId, c.id, c.data, actor)
-      case 'delete_route': return routes.remove(trx, teamId, c.id, actor)
-      case 'create_middleware': return middlewares.create(trx, teamId, c.project, c.data, actor)
-      case 'update_middleware': return middlewares.update(trx, teamId, c.id, c.data, actor)
-      case 'delete_middleware': return middlewares.remove(trx, teamId, c.id, actor)
+      case 'create_domain':
+        return domains.create(trx, teamId, c.project, c.data, actor)
+      case 'update_domain':
+        return domains.update(trx, teamId, c.id, c.data, actor)
+      case 'delete_domain':
+        return domains.remove(trx, teamId, c.id, actor)
+      case 'create_route':
+        return routes.create(trx, teamId, c.domain, c.data, actor)
+      case 'update_route':
+        return routes.update(trx, teamId, c.id, c.data, actor)
+      case 'delete_route':
+        return routes.remove(trx, teamId, c.id, actor)
+      case 'create_middleware':
+        return middlewares.create(trx, teamId, c.project, c.data, actor)
+      case 'update_middleware':
+        return middlewares.update(trx, teamId, c.id, c.data, actor)
+      case 'delete_middleware':
+        return middlewares.remove(trx, teamId, c.id, actor)
     }
   }
 
@@ -70,7 +92,12 @@ export function createProxyPreview({ db, audit, proxyDir }: { db: Kysely<DB>; au
       const onDisk = readIfExists(`${proxyDir}/${path}`)
       const next = file?.content ?? null
       const action = onDisk === next ? 'unchanged' : next === null ? 'delete' : onDisk === null ? 'create' : 'update'
-      return { path, action, content: next, diff: action === 'unchanged' ? '' : createTwoFilesPatch(`a/${path}`, `b/${path}`, onDisk ?? '', next ?? '') }
+      return {
+        path,
+        action,
+        content: next,
+        diff: action === 'unchanged' ? '' : createTwoFilesPatch(`a/${path}`, `b/${path}`, onDisk ?? '', next ?? ''),
+      }
     })
     return { valid: rendered.issues.length === 0, issues: rendered.issues, files }
   }

@@ -12,7 +12,10 @@ type LinkRow = { route_id: string; position: number; middleware_id: string }
 export function routeModel(r: RouteRow, middlewareIds: string[]): RouteModel {
   return {
     id: r.id,
-    target: r.target_type === 'url' ? { type: 'url', url: r.url! } : { type: 'service', serviceId: r.service_id!, composeService: r.compose_service!, port: r.port! },
+    target:
+      r.target_type === 'url'
+        ? { type: 'url', url: r.url! }
+        : { type: 'service', serviceId: r.service_id!, composeService: r.compose_service!, port: r.port! },
     path: r.path,
     pathMatch: r.path_match,
     priority: r.priority,
@@ -22,7 +25,13 @@ export function routeModel(r: RouteRow, middlewareIds: string[]): RouteModel {
   }
 }
 
-function assemble(projects: { id: string; name: string }[], domains: DomainRow[], routes: RouteRow[], links: LinkRow[], middlewares: MiddlewareRow[]): ProjectRouting[] {
+function assemble(
+  projects: { id: string; name: string }[],
+  domains: DomainRow[],
+  routes: RouteRow[],
+  links: LinkRow[],
+  middlewares: MiddlewareRow[],
+): ProjectRouting[] {
   const linksByRoute = new Map<string, LinkRow[]>()
   for (const l of links) {
     const list = linksByRoute.get(l.route_id)
@@ -36,7 +45,12 @@ function assemble(projects: { id: string; name: string }[], domains: DomainRow[]
     if (list) list.push(routeModel(r, ids))
     else routesByDomain.set(r.domain_id, [routeModel(r, ids)])
   }
-  const byProject = new Map(projects.map((p) => [p.id, { projectId: p.id, projectName: p.name, domains: [], middlewares: [] } as ProjectRouting]))
+  const byProject = new Map(
+    projects.map((p) => [
+      p.id,
+      { projectId: p.id, projectName: p.name, domains: [], middlewares: [] } as ProjectRouting,
+    ]),
+  )
   for (const d of domains) {
     byProject.get(d.project_id)?.domains.push({
       id: d.id,
@@ -48,7 +62,14 @@ function assemble(projects: { id: string; name: string }[], domains: DomainRow[]
     })
   }
   for (const m of middlewares) {
-    byProject.get(m.project_id)?.middlewares.push({ id: m.id, name: m.name, type: m.type as MiddlewareType, config: JSON.parse(m.config) as Record<string, unknown> })
+    byProject
+      .get(m.project_id)
+      ?.middlewares.push({
+        id: m.id,
+        name: m.name,
+        type: m.type as MiddlewareType,
+        config: JSON.parse(m.config) as Record<string, unknown>,
+      })
   }
   return [...byProject.values()]
 }
@@ -57,7 +78,12 @@ function assemble(projects: { id: string; name: string }[], domains: DomainRow[]
 export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Promise<ProjectRouting | null> {
   const project = await db.selectFrom('projects').select(['id', 'name']).where('id', '=', projectId).executeTakeFirst()
   if (!project) return null
-  const domains = await db.selectFrom('proxy_domains').selectAll().where('project_id', '=', projectId).orderBy('id').execute()
+  const domains = await db
+    .selectFrom('proxy_domains')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .execute()
   const routes = await db
     .selectFrom('proxy_routes')
     .innerJoin('proxy_domains', 'proxy_domains.id', 'proxy_routes.domain_id')
@@ -69,10 +95,19 @@ export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Pro
     .selectFrom('proxy_route_middlewares')
     .innerJoin('proxy_routes', 'proxy_routes.id', 'proxy_route_middlewares.route_id')
     .innerJoin('proxy_domains', 'proxy_domains.id', 'proxy_routes.domain_id')
-    .select(['proxy_route_middlewares.route_id', 'proxy_route_middlewares.position', 'proxy_route_middlewares.middleware_id'])
+    .select([
+      'proxy_route_middlewares.route_id',
+      'proxy_route_middlewares.position',
+      'proxy_route_middlewares.middleware_id',
+    ])
     .where('proxy_domains.project_id', '=', projectId)
     .execute()
-  const middlewares = await db.selectFrom('proxy_middlewares').selectAll().where('project_id', '=', projectId).orderBy('id').execute()
+  const middlewares = await db
+    .selectFrom('proxy_middlewares')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .execute()
   return assemble([project], domains, routes, links, middlewares)[0]!
 }
 
@@ -81,10 +116,23 @@ export async function loadAllRouting(db: Kysely<DB>): Promise<ProjectRouting[]> 
   const domains = await db.selectFrom('proxy_domains').selectAll().orderBy('id').execute()
   const projectIds = [...new Set(domains.map((d) => d.project_id))]
   if (projectIds.length === 0) return []
-  const projects = await db.selectFrom('projects').select(['id', 'name']).where('id', 'in', projectIds).orderBy('id').execute()
+  const projects = await db
+    .selectFrom('projects')
+    .select(['id', 'name'])
+    .where('id', 'in', projectIds)
+    .orderBy('id')
+    .execute()
   const routes = await db.selectFrom('proxy_routes').selectAll().orderBy('id').execute()
-  const links = await db.selectFrom('proxy_route_middlewares').select(['route_id', 'position', 'middleware_id']).execute()
-  const middlewares = await db.selectFrom('proxy_middlewares').selectAll().where('project_id', 'in', projectIds).orderBy('id').execute()
+  const links = await db
+    .selectFrom('proxy_route_middlewares')
+    .select(['route_id', 'position', 'middleware_id'])
+    .execute()
+  const middlewares = await db
+    .selectFrom('proxy_middlewares')
+    .selectAll()
+    .where('project_id', 'in', projectIds)
+    .orderBy('id')
+    .execute()
   return assemble(projects, domains, routes, links, middlewares)
 }
 
@@ -128,6 +176,11 @@ export async function findTeamMiddleware(db: Kysely<DB>, teamId: string, middlew
 }
 
 export async function routeMiddlewareIds(db: Kysely<DB>, routeId: string): Promise<string[]> {
-  const rows = await db.selectFrom('proxy_route_middlewares').select('middleware_id').where('route_id', '=', routeId).orderBy('position').execute()
+  const rows = await db
+    .selectFrom('proxy_route_middlewares')
+    .select('middleware_id')
+    .where('route_id', '=', routeId)
+    .orderBy('position')
+    .execute()
   return rows.map((r) => r.middleware_id)
 }

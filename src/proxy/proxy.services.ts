@@ -13,7 +13,13 @@ import { createProxyPreview } from './proxy.preview.js'
 import { createProxySyncService } from './proxy.sync.js'
 import { createRoutesService } from './routes.service.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: EventBus; logger: Logger; config: Pick<Config, 'proxyDir' | 'proxyReconcileIntervalMs'> }
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  events: EventBus
+  logger: Logger
+  config: Pick<Config, 'proxyDir' | 'proxyReconcileIntervalMs'>
+}
 
 /** Wires the proxy capability for the composition root (app.ts): one place, one way in. */
 export function createProxyServices({ db, audit, events, logger, config }: Deps) {
@@ -23,7 +29,12 @@ export function createProxyServices({ db, audit, events, logger, config }: Deps)
     domains: createDomainsService(deps),
     routes: createRoutesService(deps),
     middlewares: createMiddlewaresService(deps),
-    proxySync: createProxySyncService({ db, logger, proxyDir: config.proxyDir, reconcileIntervalMs: config.proxyReconcileIntervalMs }),
+    proxySync: createProxySyncService({
+      db,
+      logger,
+      proxyDir: config.proxyDir,
+      reconcileIntervalMs: config.proxyReconcileIntervalMs,
+    }),
     proxyFiles: createProxyBrowser({ db, proxyDir: config.proxyDir }),
     proxyPreview: createProxyPreview({ db, audit, proxyDir: config.proxyDir }),
   }

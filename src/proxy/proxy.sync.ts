@@ -8,12 +8,24 @@ import { stableJson } from './caddy.render.js'
 import { loadCaddyConfig, readCaddyConfig } from './caddy.admin.js'
 import { applyDesired, KEEP, type Desired, type Want } from './proxy.apply.js'
 import { proxyPaths } from './proxy.model.js'
-import { planCaddy, planProjectCached, traefikEntries, type Plan, type PlanCache, type PlanEntry } from './proxy.plan.js'
+import {
+  planCaddy,
+  planProjectCached,
+  traefikEntries,
+  type Plan,
+  type PlanCache,
+  type PlanEntry,
+} from './proxy.plan.js'
 import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
 import { buildHttpProviderDocument } from './traefik.http-provider.js'
 import type { RenderIssue } from './traefik.validate.js'
 
-type Deps = { db: Kysely<DB>; logger: Pick<Logger, 'error' | 'warn' | 'info'>; proxyDir: string; reconcileIntervalMs: number }
+type Deps = {
+  db: Kysely<DB>
+  logger: Pick<Logger, 'error' | 'warn' | 'info'>
+  proxyDir: string
+  reconcileIntervalMs: number
+}
 
 type Scope = { full: boolean; projects: Set<string> }
 
@@ -98,12 +110,18 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
    * What a run should make true. A full Traefik run renders each project as the apply step reaches
    * it, so files are written while the rest renders; its `issues` fill up as that happens.
    */
-  async function plan(scope: Scope, settings: Settings): Promise<{ desired: Iterable<[string, Want]>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }> {
+  async function plan(
+    scope: Scope,
+    settings: Settings,
+  ): Promise<{ desired: Iterable<[string, Want]>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }> {
     if (settings.proxy === 'traefik' && scope.full) {
       const issues: RenderIssue[] = []
       return { desired: keepInvalid(traefikEntries(await loadAllRouting(db), settings, planCache), issues), issues }
     }
-    const planned = settings.proxy === 'caddy' ? planCaddy(await loadAllRouting(db), settings) : await planProjects(scope.projects, settings)
+    const planned =
+      settings.proxy === 'caddy'
+        ? planCaddy(await loadAllRouting(db), settings)
+        : await planProjects(scope.projects, settings)
     const desired: Desired = new Map(planned.files)
     // Never write what did not validate: the file on disk stays as it was.
     for (const issue of planned.issues) desired.set(issue.file, KEEP)
@@ -114,7 +132,8 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   async function applyToCaddy(settings: Settings, config: Record<string, unknown>, full: boolean): Promise<boolean> {
     const json = stableJson(config)
     let drifted = false
-    if (full && lastCaddyApplied === json) drifted = stableJson(await readCaddyConfig(settings.caddy_admin_url)) !== json
+    if (full && lastCaddyApplied === json)
+      drifted = stableJson(await readCaddyConfig(settings.caddy_admin_url)) !== json
     if (lastCaddyApplied === json && !drifted) return false
     await loadCaddyConfig(settings.caddy_admin_url, json)
     lastCaddyApplied = json
@@ -123,20 +142,35 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
 
   async function runOnce(requested: Scope): Promise<void> {
     const started = performance.now()
-    const run: SyncRun = { started_at: new Date().toISOString(), duration_ms: 0, scope: 'projects', files_written: [], files_removed: [], drift_repaired: [], render_issues: [], error: null }
+    const run: SyncRun = {
+      started_at: new Date().toISOString(),
+      duration_ms: 0,
+      scope: 'projects',
+      files_written: [],
+      files_removed: [],
+      drift_repaired: [],
+      render_issues: [],
+      error: null,
+    }
     try {
       const settings = await readSettings(db)
       const scope = lastKind !== settings.proxy ? { full: true, projects: requested.projects } : requested
       run.scope = scope.full ? 'full' : 'projects'
       const planned = await plan(scope, settings)
       run.render_issues = planned.issues
-      if (planned.caddyConfig && planned.issues.length === 0 && (await applyToCaddy(settings, planned.caddyConfig, scope.full))) run.drift_repaired.push('caddy:admin-api')
+      if (
+        planned.caddyConfig &&
+        planned.issues.length === 0 &&
+        (await applyToCaddy(settings, planned.caddyConfig, scope.full))
+      )
+        run.drift_repaired.push('caddy:admin-api')
       const counts = await applyDesired(db, proxyDir, planned.desired, scope.full)
       run.files_written = counts.written
       run.files_removed = counts.removed
       run.drift_repaired.push(...counts.drift)
       lastKind = settings.proxy
-      if (planned.issues.length > 0) logger.warn({ issues: planned.issues }, 'proxy sync left files that would not validate unchanged')
+      if (planned.issues.length > 0)
+        logger.warn({ issues: planned.issues }, 'proxy sync left files that would not validate unchanged')
     } catch (error) {
       run.error = (error as Error).message
       totals.failed_runs++
@@ -167,7 +201,13 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
       return lastRun!
     },
     status() {
-      return { running: draining !== null, proxy_dir: proxyDir, reconcile_interval_ms: reconcileIntervalMs, last_run: lastRun, totals: { ...totals } }
+      return {
+        running: draining !== null,
+        proxy_dir: proxyDir,
+        reconcile_interval_ms: reconcileIntervalMs,
+        last_run: lastRun,
+        totals: { ...totals },
+      }
     },
     /** The whole dynamic configuration for Traefik's HTTP provider, cached until the next run. */
     async traefikHttpDocument(): Promise<string> {

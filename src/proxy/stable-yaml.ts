@@ -12,7 +12,8 @@ const PLAIN = /^[A-Za-z/][A-Za-z0-9_./:@-]*$/
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i
 
 function scalar(value: Value): string {
-  if (typeof value === 'string') return PLAIN.test(value) && !RESERVED.test(value) && !value.includes(': ') ? value : JSON.stringify(value)
+  if (typeof value === 'string')
+    return PLAIN.test(value) && !RESERVED.test(value) && !value.includes(': ') ? value : JSON.stringify(value)
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write the number ${value} as YAML`)
     return String(value)

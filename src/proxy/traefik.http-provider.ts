@@ -9,7 +9,10 @@ type Section = Record<string, unknown>
  * Traefik's HTTP provider (fleets of proxies on other machines). References are qualified @http,
  * the provider Traefik files them under. Names never collide: they come from unique row ids.
  */
-export function buildHttpProviderDocument(projects: ProjectRouting[], settings: Settings): { http: Record<string, Section> } {
+export function buildHttpProviderDocument(
+  projects: ProjectRouting[],
+  settings: Settings,
+): { http: Record<string, Section> } {
   const shared = buildSharedMiddlewares() as { http: { middlewares: Section } }
   const http: Record<string, Section> = { middlewares: { ...shared.http.middlewares } }
   for (const project of projects) {

@@ -7,7 +7,12 @@ import { describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixtures.js'
 import { DEFAULT_SETTINGS } from '../settings/settings.types.js'
-import { buildTraefikDynamic, renderSharedMiddlewares, renderTraefikDynamic, renderTraefikStatic } from './traefik.render.js'
+import {
+  buildTraefikDynamic,
+  renderSharedMiddlewares,
+  renderTraefikDynamic,
+  renderTraefikStatic,
+} from './traefik.render.js'
 import { validateTraefikDynamic } from './traefik.validate.js'
 
 const GOLDEN_DIR = new URL('../../test/golden/proxy/', import.meta.url)
@@ -18,17 +23,27 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its golden file`)
 }
 
-const ctx = { externalMiddlewares: new Set(['berth-redirect-https']), entryPoints: new Set(['web', 'websecure']), certResolvers: new Set(['letsencrypt']) }
+const ctx = {
+  externalMiddlewares: new Set(['berth-redirect-https']),
+  entryPoints: new Set(['web', 'websecure']),
+  certResolvers: new Set(['letsencrypt']),
+}
 
 describe('Traefik renderers', () => {
   it('renders the static configuration with and without an ACME resolver', () => {
     golden('static-acme.yml', renderTraefikStatic(FIXTURE_SETTINGS))
-    golden('static-plain.yml', renderTraefikStatic({ ...DEFAULT_SETTINGS, entry_points: { web: ':8080', websecure: ':8443' } }))
+    golden(
+      'static-plain.yml',
+      renderTraefikStatic({ ...DEFAULT_SETTINGS, entry_points: { web: ':8080', websecure: ':8443' } }),
+    )
   })
 
   it('renders a project with every middleware type, TLS on and off, path rules, priorities and a health check', () => {
     golden('project-shop.yml', renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS })!)
-    golden('project-shop-no-redirect.yml', renderTraefikDynamic(FIXTURE_PROJECT, { settings: { ...FIXTURE_SETTINGS, http_to_https_redirect: false } })!)
+    golden(
+      'project-shop-no-redirect.yml',
+      renderTraefikDynamic(FIXTURE_PROJECT, { settings: { ...FIXTURE_SETTINGS, http_to_https_redirect: false } })!,
+    )
     golden('shared.yml', renderSharedMiddlewares())
   })
 
@@ -37,7 +52,12 @@ describe('Traefik renderers', () => {
     assert.deepEqual(validateTraefikDynamic('project-shop.yml', doc, ctx), [])
     const text = renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS })!
     const rules = new Set(Object.values<any>((parse(text) as any).http.routers).map((r) => r.rule))
-    for (const rule of ['Host(`app.example.com`) && PathPrefix(`/api`)', 'HostRegexp(`^[a-z0-9-]+\\.preview\\.example\\.com$`)', 'Host(`app.example.com`) && Path(`/admin/login`)', 'Host(`app.example.com`)']) {
+    for (const rule of [
+      'Host(`app.example.com`) && PathPrefix(`/api`)',
+      'HostRegexp(`^[a-z0-9-]+\\.preview\\.example\\.com$`)',
+      'Host(`app.example.com`) && Path(`/admin/login`)',
+      'Host(`app.example.com`)',
+    ]) {
       assert.ok(rules.has(rule), rule)
     }
     assert.doesNotMatch(text, /old\.example\.com|\/off/, 'inactive domains and routes are not rendered')
@@ -49,8 +69,15 @@ describe('Traefik renderers', () => {
   })
 
   it('is deterministic: the same data renders the same bytes whatever the input order', () => {
-    const shuffled = { ...FIXTURE_PROJECT, middlewares: [...FIXTURE_PROJECT.middlewares].reverse(), domains: [...FIXTURE_PROJECT.domains].reverse() }
-    assert.equal(renderTraefikDynamic(shuffled, { settings: FIXTURE_SETTINGS }), renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS }))
+    const shuffled = {
+      ...FIXTURE_PROJECT,
+      middlewares: [...FIXTURE_PROJECT.middlewares].reverse(),
+      domains: [...FIXTURE_PROJECT.domains].reverse(),
+    }
+    assert.equal(
+      renderTraefikDynamic(shuffled, { settings: FIXTURE_SETTINGS }),
+      renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS }),
+    )
   })
 
   it('renders nothing for a project without live routes, so its file is deleted rather than emptied', () => {

@@ -19,11 +19,24 @@ export function toStableYaml(doc: unknown, comment?: string): string {
 /** The static configuration: entry points, the file provider and the ACME resolver. */
 export function buildTraefikStatic(settings: Settings): TraefikDoc {
   const resolvers = Object.fromEntries(
-    declaredCertResolvers(settings).map((name) => [name, { acme: { email: settings.letsencrypt_email, storage: '/letsencrypt/acme.json', httpChallenge: { entryPoint: 'web' } } }]),
+    declaredCertResolvers(settings).map((name) => [
+      name,
+      {
+        acme: {
+          email: settings.letsencrypt_email,
+          storage: '/letsencrypt/acme.json',
+          httpChallenge: { entryPoint: 'web' },
+        },
+      },
+    ]),
   )
   return {
     // A separate entry point for /ping, so the health check never shadows an app's own /ping path.
-    entryPoints: { web: { address: settings.entry_points.web }, websecure: { address: settings.entry_points.websecure }, ping: { address: ':8082' } },
+    entryPoints: {
+      web: { address: settings.entry_points.web },
+      websecure: { address: settings.entry_points.websecure },
+      ping: { address: ':8082' },
+    },
     ping: { entryPoint: 'ping' },
     // Traefik watches only the top level of this directory, so every dynamic file lives there.
     providers: { file: { directory: settings.traefik_dynamic_dir, watch: true } },
@@ -38,7 +51,9 @@ export function renderTraefikStatic(settings: Settings): string {
 
 /** Middlewares every project may reference (qualified with @file), kept in one shared file. */
 export function buildSharedMiddlewares(): TraefikDoc {
-  return { http: { middlewares: { [traefikNames.sharedRedirect]: { redirectScheme: { scheme: 'https', permanent: true } } } } }
+  return {
+    http: { middlewares: { [traefikNames.sharedRedirect]: { redirectScheme: { scheme: 'https', permanent: true } } } },
+  }
 }
 
 export function renderSharedMiddlewares(): string {
@@ -67,7 +82,13 @@ function traefikMiddleware(m: MiddlewareModel): Record<string, unknown> {
       return { redirectRegex: c }
     case 'basic-auth': {
       const b = c as StoredBasicAuth
-      return { basicAuth: { users: b.users.map((u) => `${u.username}:${u.hash}`), ...(b.realm && { realm: b.realm }), ...(b.removeHeader !== undefined && { removeHeader: b.removeHeader }) } }
+      return {
+        basicAuth: {
+          users: b.users.map((u) => `${u.username}:${u.hash}`),
+          ...(b.realm && { realm: b.realm }),
+          ...(b.removeHeader !== undefined && { removeHeader: b.removeHeader }),
+        },
+      }
     }
     case 'headers':
       return { headers: c }
@@ -89,7 +110,10 @@ function traefikMiddleware(m: MiddlewareModel): Record<string, unknown> {
  * The dynamic configuration of one project, or null when it has nothing to route (its file is
  * then deleted, never written empty: Traefik rejects empty maps).
  */
-export function buildTraefikDynamic(project: ProjectRouting, { settings, provider = 'file' }: RenderOptions): TraefikDoc | null {
+export function buildTraefikDynamic(
+  project: ProjectRouting,
+  { settings, provider = 'file' }: RenderOptions,
+): TraefikDoc | null {
   const live = liveRoutes(project)
   if (live.length === 0) return null
   const suffix = `@${provider}`
@@ -101,7 +125,10 @@ export function buildTraefikDynamic(project: ProjectRouting, { settings, provide
   // Plain loops and assignments: this runs for every route of every project on a full sync.
   for (const { domain, route } of live) {
     const service = traefikNames.service(route.id)
-    const base: Record<string, unknown> = { rule: traefikRule(domain.fullDomain, route.path, route.pathMatch), service: `${service}${suffix}` }
+    const base: Record<string, unknown> = {
+      rule: traefikRule(domain.fullDomain, route.path, route.pathMatch),
+      service: `${service}${suffix}`,
+    }
     if (route.priority !== null) base.priority = route.priority
     if (route.middlewareIds.length > 0) {
       const refs: string[] = []
@@ -114,7 +141,11 @@ export function buildTraefikDynamic(project: ProjectRouting, { settings, provide
       base.middlewares = refs
     }
     if (domain.tls) {
-      routers[traefikNames.router(route.id)] = { ...base, entryPoints: ['websecure'], tls: { certResolver: domain.certResolver ?? settings.default_cert_resolver } }
+      routers[traefikNames.router(route.id)] = {
+        ...base,
+        entryPoints: ['websecure'],
+        tls: { certResolver: domain.certResolver ?? settings.default_cert_resolver },
+      }
       const http: Record<string, unknown> = { ...base, entryPoints: ['web'] }
       if (redirect) http.middlewares = redirect.slice()
       routers[traefikNames.httpRouter(route.id)] = http

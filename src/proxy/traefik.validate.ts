@@ -16,7 +16,8 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 function pathOf(at: (string | number)[]): string {
   let path = ''
-  for (const segment of at) path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment
+  for (const segment of at)
+    path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment
   return path
 }
 
@@ -57,7 +58,12 @@ function localName(ref: string, provider: string): string | null {
  * no empty maps or lists, and every reference (service, middleware, entry point, certificate
  * resolver) resolvable. Returns every issue found, empty when the document is safe to write.
  */
-export function validateTraefikDynamic(file: string, doc: TraefikDoc, ctx: TraefikContext, provider = 'file'): RenderIssue[] {
+export function validateTraefikDynamic(
+  file: string,
+  doc: TraefikDoc,
+  ctx: TraefikContext,
+  provider = 'file',
+): RenderIssue[] {
   const issues: RenderIssue[] = []
   findEmpty(doc, [], file, issues)
   const extra = Object.keys(doc).filter((k) => k !== 'http')
@@ -67,7 +73,8 @@ export function validateTraefikDynamic(file: string, doc: TraefikDoc, ctx: Traef
   const routers = isMap(http.routers) ? http.routers : {}
   const services = isMap(http.services) ? http.services : {}
   const middlewares = isMap(http.middlewares) ? http.middlewares : {}
-  if (Object.keys(routers).length > 0 !== Object.keys(services).length > 0) issues.push({ file, path: 'http', message: 'has routers without services or services without routers' })
+  if (Object.keys(routers).length > 0 !== Object.keys(services).length > 0)
+    issues.push({ file, path: 'http', message: 'has routers without services or services without routers' })
 
   for (const [name, router] of Object.entries(routers)) {
     const at = `http.routers.${name}`
@@ -75,24 +82,45 @@ export function validateTraefikDynamic(file: string, doc: TraefikDoc, ctx: Traef
       issues.push({ file, path: at, message: 'must be a map' })
       continue
     }
-    if (typeof router.rule !== 'string' || !/^(Host|HostRegexp)\(`[^`]+`\)( && (Path|PathPrefix)\(`[^`]+`\))?$/.test(router.rule)) {
+    if (
+      typeof router.rule !== 'string' ||
+      !/^(Host|HostRegexp)\(`[^`]+`\)( && (Path|PathPrefix)\(`[^`]+`\))?$/.test(router.rule)
+    ) {
       issues.push({ file, path: `${at}.rule`, message: `is not a rule Berth renders: ${String(router.rule)}` })
     }
     const service = typeof router.service === 'string' ? localName(router.service, provider) : null
-    if (service === null || !(service in services)) issues.push({ file, path: `${at}.service`, message: `names the service "${String(router.service)}", which is not defined` })
+    if (service === null || !(service in services))
+      issues.push({
+        file,
+        path: `${at}.service`,
+        message: `names the service "${String(router.service)}", which is not defined`,
+      })
     for (const ref of Array.isArray(router.middlewares) ? router.middlewares : []) {
       const local = typeof ref === 'string' ? localName(ref, provider) : null
       if (local === null || !(local in middlewares || ctx.externalMiddlewares.has(local))) {
-        issues.push({ file, path: `${at}.middlewares`, message: `names the middleware "${String(ref)}", which is not defined` })
+        issues.push({
+          file,
+          path: `${at}.middlewares`,
+          message: `names the middleware "${String(ref)}", which is not defined`,
+        })
       }
     }
     for (const ep of Array.isArray(router.entryPoints) ? router.entryPoints : [undefined]) {
-      if (typeof ep !== 'string' || !ctx.entryPoints.has(ep)) issues.push({ file, path: `${at}.entryPoints`, message: `names the entry point "${String(ep)}", which the static configuration does not declare` })
+      if (typeof ep !== 'string' || !ctx.entryPoints.has(ep))
+        issues.push({
+          file,
+          path: `${at}.entryPoints`,
+          message: `names the entry point "${String(ep)}", which the static configuration does not declare`,
+        })
     }
     if (router.tls !== undefined) {
       const resolver = isMap(router.tls) ? router.tls.certResolver : undefined
       if (typeof resolver !== 'string' || !ctx.certResolvers.has(resolver)) {
-        issues.push({ file, path: `${at}.tls.certResolver`, message: `names the certificate resolver "${String(resolver)}", which the static configuration does not declare (set letsencrypt_email in the settings)` })
+        issues.push({
+          file,
+          path: `${at}.tls.certResolver`,
+          message: `names the certificate resolver "${String(resolver)}", which the static configuration does not declare (set letsencrypt_email in the settings)`,
+        })
       }
     }
   }
@@ -103,11 +131,17 @@ export function validateTraefikDynamic(file: string, doc: TraefikDoc, ctx: Traef
       continue
     }
     for (const s of servers) {
-      if (!isMap(s) || typeof s.url !== 'string' || !URL.canParse(s.url)) issues.push({ file, path: `http.services.${name}.loadBalancer.servers`, message: `has a server without a valid URL` })
+      if (!isMap(s) || typeof s.url !== 'string' || !URL.canParse(s.url))
+        issues.push({
+          file,
+          path: `http.services.${name}.loadBalancer.servers`,
+          message: `has a server without a valid URL`,
+        })
     }
   }
   for (const [name, m] of Object.entries(middlewares)) {
-    if (!isMap(m) || Object.keys(m).length !== 1) issues.push({ file, path: `http.middlewares.${name}`, message: 'must hold exactly one middleware type' })
+    if (!isMap(m) || Object.keys(m).length !== 1)
+      issues.push({ file, path: `http.middlewares.${name}`, message: 'must hold exactly one middleware type' })
   }
   return issues
 }

@@ -14,7 +14,14 @@ const PROJECT_PREFIX = 'berth-'
 
 /** The resource a container belongs to, from the Compose project label Berth gives its projects. */
 async function owningResource(host: DockerHost, containerId: string): Promise<string | undefined> {
-  const res = await host.docker(['inspect', '--type', 'container', '--format', '{{index .Config.Labels "com.docker.compose.project"}}', containerId])
+  const res = await host.docker([
+    'inspect',
+    '--type',
+    'container',
+    '--format',
+    '{{index .Config.Labels "com.docker.compose.project"}}',
+    containerId,
+  ])
   if (res.code !== 0) return undefined
   const project = res.stdout.trim()
   return project.startsWith(PROJECT_PREFIX) ? project.slice(PROJECT_PREFIX.length) : undefined
@@ -33,14 +40,32 @@ export function createContainersService({ db, audit, servers }: Deps) {
     const host = servers.hostOf(server)
     const resourceId = await owningResource(host, containerId)
     const resource = resourceId
-      ? await db.selectFrom('services').innerJoin('projects', 'projects.id', 'services.project_id').select('services.id').where('services.id', '=', resourceId).where('projects.team_id', '=', teamId).executeTakeFirst()
+      ? await db
+          .selectFrom('services')
+          .innerJoin('projects', 'projects.id', 'services.project_id')
+          .select('services.id')
+          .where('services.id', '=', resourceId)
+          .where('projects.team_id', '=', teamId)
+          .executeTakeFirst()
       : undefined
     if (!resource) throw notFound
     const res = await host.docker([action, containerId], { timeoutMs: 60_000 })
-    if (res.code !== 0) throw new AppError(502, 'engine_error', `docker ${action} ${containerId} failed on server ${server.name}: ${res.stderr.trim().split('\n')[0] ?? ''}`)
-    await db.transaction().execute((trx) =>
-      audit.record(trx, actor, { action: `container.${action}`, resourceType: 'server', resourceId: server.id, details: { server_id: server.id, container_id: containerId, resource_id: resource.id } }),
-    )
+    if (res.code !== 0)
+      throw new AppError(
+        502,
+        'engine_error',
+        `docker ${action} ${containerId} failed on server ${server.name}: ${res.stderr.trim().split('\n')[0] ?? ''}`,
+      )
+    await db
+      .transaction()
+      .execute((trx) =>
+        audit.record(trx, actor, {
+          action: `container.${action}`,
+          resourceType: 'server',
+          resourceId: server.id,
+          details: { server_id: server.id, container_id: containerId, resource_id: resource.id },
+        }),
+      )
     return { container_id: containerId, server_uuid: server.id, action, done: true }
   }
   return { act }

@@ -22,7 +22,8 @@ const DEFAULT_TIMEOUT_MS = 30_000
 export const LOCAL_DOCKER_HOST = 'unix:///var/run/docker.sock'
 
 /** unix:///path, or ssh://user@host[:port]; nothing that could smuggle an option or a shell word. */
-export const DOCKER_HOST_PATTERN = /^(unix:\/\/\/[A-Za-z0-9_./-]+|ssh:\/\/[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?)$/
+export const DOCKER_HOST_PATTERN =
+  /^(unix:\/\/\/[A-Za-z0-9_./-]+|ssh:\/\/[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?)$/
 
 /** Compose project and service names as Compose itself accepts them. */
 export const COMPOSE_PROJECT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/
@@ -57,14 +58,23 @@ function baseEnv(dockerHost: string, transport: SshTransport | undefined): Recor
 /** Runs a docker command with an argument array (never a shell) and collects its output. */
 function runDocker(env: Record<string, string>, args: string[], timeoutMs: number): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' })
+    const child = spawn('docker', args, {
+      env,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', (error) => reject(new Error(`could not run docker ${args[0]}: ${error.message}`, { cause: error })))
+    child.on('error', (error) =>
+      reject(new Error(`could not run docker ${args[0]}: ${error.message}`, { cause: error })),
+    )
     child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL' && code === null) stderr += `\ndocker ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`
+      if (signal === 'SIGKILL' && code === null)
+        stderr += `\ndocker ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`
       resolve({ code, stdout, stderr })
     })
   })
@@ -74,15 +84,27 @@ function runDocker(env: Record<string, string>, args: string[], timeoutMs: numbe
  * A host for a server row. An ssh:// host needs the decrypted private key: it is written to a
  * private directory under the data dir and given to the CLI's ssh through a config file.
  */
-export function createDockerHost(server: { id: string; docker_host: string }, privateKey: string | null, dataDir: string): DockerHost {
+export function createDockerHost(
+  server: { id: string; docker_host: string },
+  privateKey: string | null,
+  dataDir: string,
+): DockerHost {
   if (!DOCKER_HOST_PATTERN.test(server.docker_host)) throw new Error(`Server ${server.id} has an invalid docker_host`)
-  const transport = server.docker_host.startsWith('ssh://') ? prepareSshTransport(dataDir, server.id, privateKey) : undefined
+  const transport = server.docker_host.startsWith('ssh://')
+    ? prepareSshTransport(dataDir, server.id, privateKey)
+    : undefined
   const env = baseEnv(server.docker_host, transport)
   return {
     dockerHost: server.docker_host,
     compose(args, opts) {
       // Own process group (detached), so cancelling kills compose and every ssh/plugin child it started.
-      return spawn('docker', ['compose', ...args], { cwd: opts.cwd, env: { ...env, ...opts.env }, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      return spawn('docker', ['compose', ...args], {
+        cwd: opts.cwd,
+        env: { ...env, ...opts.env },
+        shell: false,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     },
     docker(args, opts) {
       return runDocker(env, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)

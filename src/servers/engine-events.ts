@@ -51,12 +51,16 @@ export function createEngineEventWatchers(opts: { logger: Pick<Logger, 'warn'>; 
     watchers.clear()
   }
 
-  return { watch, stop, forget: (serverId: string) => {
-    const w = watchers.get(serverId)
-    if (!w) return
-    watchers.delete(serverId)
-    clearTimeout(w.timer)
-    clearTimeout(w.restart)
-    killProcessGroup(w.child, 1000)
-  } }
+  return {
+    watch,
+    stop,
+    forget: (serverId: string) => {
+      const w = watchers.get(serverId)
+      if (!w) return
+      watchers.delete(serverId)
+      clearTimeout(w.timer)
+      clearTimeout(w.restart)
+      killProcessGroup(w.child, 1000)
+    },
+  }
 }

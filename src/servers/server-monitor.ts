@@ -24,16 +24,31 @@ export function createServerMonitor() {
     const info = await host.docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 })
     let state: ServerState
     if (info.code !== 0) {
-      state = { reachable: false, engine_version: null, api_version: null, compose_version: null, containers_running: null, containers_stopped: null, error: firstLine(info.stderr), checked_at: checkedAt }
+      state = {
+        reachable: false,
+        engine_version: null,
+        api_version: null,
+        compose_version: null,
+        containers_running: null,
+        containers_stopped: null,
+        error: firstLine(info.stderr),
+        checked_at: checkedAt,
+      }
     } else {
       const parsed = JSON.parse(info.stdout) as EngineInfo
       const version = await host.docker(['version', '--format', '{{.Server.APIVersion}}'], { timeoutMs: 20_000 })
-      const compose = opts.withCompose ? await host.docker(['compose', 'version', '--short'], { timeoutMs: 20_000 }) : undefined
+      const compose = opts.withCompose
+        ? await host.docker(['compose', 'version', '--short'], { timeoutMs: 20_000 })
+        : undefined
       state = {
         reachable: true,
         engine_version: parsed.ServerVersion ?? null,
         api_version: version.code === 0 ? version.stdout.trim() : null,
-        compose_version: compose ? (compose.code === 0 ? compose.stdout.trim() : null) : (states.get(serverId)?.compose_version ?? null),
+        compose_version: compose
+          ? compose.code === 0
+            ? compose.stdout.trim()
+            : null
+          : (states.get(serverId)?.compose_version ?? null),
         containers_running: parsed.ContainersRunning ?? null,
         containers_stopped: parsed.ContainersStopped ?? null,
         error: compose && compose.code !== 0 ? `docker compose: ${firstLine(compose.stderr)}` : null,
@@ -53,5 +68,11 @@ export function createServerMonitor() {
 }
 
 function firstLine(text: string): string {
-  return text.trim().split('\n').find((l) => l.trim() !== '')?.slice(0, 500) ?? 'no output'
+  return (
+    text
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.slice(0, 500) ?? 'no output'
+  )
 }

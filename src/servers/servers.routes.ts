@@ -18,50 +18,122 @@ const containerParams = z.object({ id: z.string().min(1).max(128), action: z.enu
 
 export function serverRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/servers', { config: { ability: 'read' }, schema: { tags: ['servers'], summary: 'Servers the team can deploy to, with their live state' } }, async (request) => {
-      return { servers: await app.servers.list(principalOf(request).teamId) }
-    })
+    server.get(
+      '/servers',
+      {
+        config: { ability: 'read' },
+        schema: { tags: ['servers'], summary: 'Servers the team can deploy to, with their live state' },
+      },
+      async (request) => {
+        return { servers: await app.servers.list(principalOf(request).teamId) }
+      },
+    )
 
-    server.get('/servers/:uuid', { config: { ability: 'read' }, schema: { tags: ['servers'], summary: 'A server with its live state', params: uuidParam } }, async (request) => {
-      const s = await app.servers.get(principalOf(request).teamId, request.params.uuid)
-      return { ...s, state: app.serverMonitor.stateOf(s.uuid) }
-    })
+    server.get(
+      '/servers/:uuid',
+      {
+        config: { ability: 'read' },
+        schema: { tags: ['servers'], summary: 'A server with its live state', params: uuidParam },
+      },
+      async (request) => {
+        const s = await app.servers.get(principalOf(request).teamId, request.params.uuid)
+        return { ...s, state: app.serverMonitor.stateOf(s.uuid) }
+      },
+    )
 
-    server.post('/servers', { config: { ability: 'write' }, schema: { tags: ['servers'], summary: 'Add a server (a Docker engine)', body: serverBody } }, async (request, reply) => {
-      const p = principalOf(request)
-      return reply.status(201).send(serverView(await app.servers.create(p.teamId, request.body, actorOf(p))))
-    })
+    server.post(
+      '/servers',
+      {
+        config: { ability: 'write' },
+        schema: { tags: ['servers'], summary: 'Add a server (a Docker engine)', body: serverBody },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        return reply.status(201).send(serverView(await app.servers.create(p.teamId, request.body, actorOf(p))))
+      },
+    )
 
-    server.patch('/servers/:uuid', { config: { ability: 'write' }, schema: { tags: ['servers'], summary: 'Change a server', params: uuidParam, body: serverBody.partial() } }, async (request) => {
-      const p = principalOf(request)
-      return serverView(await app.servers.update(p.teamId, request.params.uuid, request.body, actorOf(p), hasAbility(p, 'root')))
-    })
+    server.patch(
+      '/servers/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: { tags: ['servers'], summary: 'Change a server', params: uuidParam, body: serverBody.partial() },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        return serverView(
+          await app.servers.update(p.teamId, request.params.uuid, request.body, actorOf(p), hasAbility(p, 'root')),
+        )
+      },
+    )
 
-    server.delete('/servers/:uuid', { config: { ability: 'write' }, schema: { tags: ['servers'], summary: 'Remove a server nothing runs on', params: uuidParam } }, async (request, reply) => {
-      const p = principalOf(request)
-      await app.servers.remove(p.teamId, request.params.uuid, actorOf(p), hasAbility(p, 'root'))
-      return reply.status(204).send()
-    })
+    server.delete(
+      '/servers/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: { tags: ['servers'], summary: 'Remove a server nothing runs on', params: uuidParam },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        await app.servers.remove(p.teamId, request.params.uuid, actorOf(p), hasAbility(p, 'root'))
+        return reply.status(204).send()
+      },
+    )
 
-    server.post('/servers/:uuid/check', { config: { ability: 'read' }, schema: { tags: ['servers'], summary: 'Reachability, engine version and Compose version, measured now', params: uuidParam } }, async (request) => {
-      return app.servers.check(principalOf(request).teamId, request.params.uuid)
-    })
+    server.post(
+      '/servers/:uuid/check',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['servers'],
+          summary: 'Reachability, engine version and Compose version, measured now',
+          params: uuidParam,
+        },
+      },
+      async (request) => {
+        return app.servers.check(principalOf(request).teamId, request.params.uuid)
+      },
+    )
 
-    server.put('/services/:uuid/server', {
-      config: { ability: 'write' },
-      schema: { tags: ['servers'], summary: 'Place a service or database on a server (used by its next deployment)', params: uuidParam, body: z.object({ server_uuid: z.string().uuid() }) },
-    }, async (request) => {
-      const p = principalOf(request)
-      await app.servers.assignResource(p.teamId, request.params.uuid, request.body.server_uuid, actorOf(p))
-      return { uuid: request.params.uuid, server_uuid: request.body.server_uuid }
-    })
+    server.put(
+      '/services/:uuid/server',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['servers'],
+          summary: 'Place a service or database on a server (used by its next deployment)',
+          params: uuidParam,
+          body: z.object({ server_uuid: z.string().uuid() }),
+        },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        await app.servers.assignResource(p.teamId, request.params.uuid, request.body.server_uuid, actorOf(p))
+        return { uuid: request.params.uuid, server_uuid: request.body.server_uuid }
+      },
+    )
 
-    server.post('/containers/:id/:action', {
-      config: { ability: 'deploy' },
-      schema: { tags: ['servers'], summary: "Start, stop or restart one of the team's containers", params: containerParams, body: z.object({ server_uuid: z.string().uuid() }) },
-    }, async (request) => {
-      const p = principalOf(request)
-      return app.containers.act(p.teamId, request.body.server_uuid, request.params.id, request.params.action, actorOf(p))
-    })
+    server.post(
+      '/containers/:id/:action',
+      {
+        config: { ability: 'deploy' },
+        schema: {
+          tags: ['servers'],
+          summary: "Start, stop or restart one of the team's containers",
+          params: containerParams,
+          body: z.object({ server_uuid: z.string().uuid() }),
+        },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        return app.containers.act(
+          p.teamId,
+          request.body.server_uuid,
+          request.params.id,
+          request.params.action,
+          actorOf(p),
+        )
+      },
+    )
   }
 }

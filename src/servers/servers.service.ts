@@ -8,26 +8,51 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import { createDockerHost, DOCKER_HOST_PATTERN, type DockerHost } from './docker-host.js'
 import type { ServerMonitor } from './server-monitor.js'
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; cipher: SecretCipher; dataDir: string; monitor: ServerMonitor; onRemoved?: (serverId: string) => void }
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  cipher: SecretCipher
+  dataDir: string
+  monitor: ServerMonitor
+  onRemoved?: (serverId: string) => void
+}
 
-export type ServerInput = { name: string; docker_host: string; private_key?: string; concurrency_limit?: number; queue_limit?: number }
+export type ServerInput = {
+  name: string
+  docker_host: string
+  private_key?: string
+  concurrency_limit?: number
+  queue_limit?: number
+}
 export type ServersService = ReturnType<typeof createServersService>
 
 export const LOCALHOST_SERVER_NAME = 'localhost'
 
 function assertDockerHost(dockerHost: string, privateKey: string | null | undefined) {
   if (!DOCKER_HOST_PATTERN.test(dockerHost)) {
-    throw new BadRequestError('invalid_docker_host', `"${dockerHost}" is not a supported docker_host: use unix:///path/to/docker.sock or ssh://user@host[:port].`)
+    throw new BadRequestError(
+      'invalid_docker_host',
+      `"${dockerHost}" is not a supported docker_host: use unix:///path/to/docker.sock or ssh://user@host[:port].`,
+    )
   }
-  if (dockerHost.startsWith('ssh://') && !privateKey) throw new BadRequestError('private_key_required', 'An ssh:// server needs a private_key.')
-  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw new BadRequestError('invalid_private_key', 'private_key must be a PEM or OpenSSH private key.')
+  if (dockerHost.startsWith('ssh://') && !privateKey)
+    throw new BadRequestError('private_key_required', 'An ssh:// server needs a private_key.')
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
+    throw new BadRequestError('invalid_private_key', 'private_key must be a PEM or OpenSSH private key.')
 }
 
 /** Server rows as the API shows them: never the key, only whether one is stored. */
 export function serverView(s: ServerTable) {
   return {
-    uuid: s.id, name: s.name, docker_host: s.docker_host, shared: s.team_id === null, has_private_key: s.ssh_private_key !== null,
-    concurrency_limit: s.concurrency_limit, queue_limit: s.queue_limit, created_at: s.created_at, updated_at: s.updated_at,
+    uuid: s.id,
+    name: s.name,
+    docker_host: s.docker_host,
+    shared: s.team_id === null,
+    has_private_key: s.ssh_private_key !== null,
+    concurrency_limit: s.concurrency_limit,
+    queue_limit: s.queue_limit,
+    created_at: s.created_at,
+    updated_at: s.updated_at,
   }
 }
 
@@ -45,11 +70,20 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   }
 
   function assertMayChange(server: ServerTable, mayManageShared: boolean) {
-    if (server.team_id === null && !mayManageShared) throw new ForbiddenError('shared_server', `Server ${server.id} is shared by all teams; changing it needs the "root" ability.`)
+    if (server.team_id === null && !mayManageShared)
+      throw new ForbiddenError(
+        'shared_server',
+        `Server ${server.id} is shared by all teams; changing it needs the "root" ability.`,
+      )
   }
 
   async function list(teamId: string) {
-    const rows = await db.selectFrom('servers').selectAll().where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)])).orderBy('name').execute()
+    const rows = await db
+      .selectFrom('servers')
+      .selectAll()
+      .where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)]))
+      .orderBy('name')
+      .execute()
     return rows.map((s) => ({ ...serverView(s), state: monitor.stateOf(s.id) }))
   }
 
@@ -57,20 +91,42 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     assertDockerHost(input.docker_host, input.private_key)
     const now = nowIso()
     const row: ServerTable = {
-      id: newId(), team_id: teamId, name: input.name, docker_host: input.docker_host,
+      id: newId(),
+      team_id: teamId,
+      name: input.name,
+      docker_host: input.docker_host,
       ssh_private_key: input.private_key ? cipher.encrypt(input.private_key) : null,
-      concurrency_limit: input.concurrency_limit ?? 2, queue_limit: input.queue_limit ?? 25, created_at: now, updated_at: now,
+      concurrency_limit: input.concurrency_limit ?? 2,
+      queue_limit: input.queue_limit ?? 25,
+      created_at: now,
+      updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
-      const clash = await trx.selectFrom('servers').select('id').where('name', '=', input.name).where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)])).executeTakeFirst()
+      const clash = await trx
+        .selectFrom('servers')
+        .select('id')
+        .where('name', '=', input.name)
+        .where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)]))
+        .executeTakeFirst()
       if (clash) throw new ConflictError('name_taken', `A server named "${input.name}" already exists.`)
       await trx.insertInto('servers').values(row).execute()
-      await audit.record(trx, actor, { action: 'server.created', resourceType: 'server', resourceId: row.id, details: { name: row.name, docker_host: row.docker_host } })
+      await audit.record(trx, actor, {
+        action: 'server.created',
+        resourceType: 'server',
+        resourceId: row.id,
+        details: { name: row.name, docker_host: row.docker_host },
+      })
     })
     return row
   }
 
-  async function update(teamId: string, serverId: string, input: Partial<ServerInput>, actor: Actor, mayManageShared: boolean) {
+  async function update(
+    teamId: string,
+    serverId: string,
+    input: Partial<ServerInput>,
+    actor: Actor,
+    mayManageShared: boolean,
+  ) {
     return db.transaction().execute(async (trx) => {
       const before = await find(trx, teamId, serverId)
       assertMayChange(before, mayManageShared)
@@ -85,9 +141,18 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         ...(input.queue_limit !== undefined && { queue_limit: input.queue_limit }),
       }
       const updated = { ...before, ...changes, updated_at: nowIso() }
-      await trx.updateTable('servers').set({ ...changes, updated_at: updated.updated_at }).where('id', '=', serverId).execute()
+      await trx
+        .updateTable('servers')
+        .set({ ...changes, updated_at: updated.updated_at })
+        .where('id', '=', serverId)
+        .execute()
       const changed = Object.keys(changes).map((k) => (k === 'ssh_private_key' ? 'private_key' : k))
-      await audit.record(trx, actor, { action: 'server.updated', resourceType: 'server', resourceId: serverId, details: { changed } })
+      await audit.record(trx, actor, {
+        action: 'server.updated',
+        resourceType: 'server',
+        resourceId: serverId,
+        details: { changed },
+      })
       return updated
     })
   }
@@ -96,12 +161,27 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     await db.transaction().execute(async (trx) => {
       const server = await find(trx, teamId, serverId)
       assertMayChange(server, mayManageShared)
-      if (server.team_id === null && server.name === LOCALHOST_SERVER_NAME) throw new ConflictError('server_in_use', 'The built-in localhost server cannot be deleted.')
-      const busy = await trx.selectFrom('deployments').select('id').where('server_id', '=', serverId).where('status', 'in', ['queued', 'in_progress']).executeTakeFirst()
+      if (server.team_id === null && server.name === LOCALHOST_SERVER_NAME)
+        throw new ConflictError('server_in_use', 'The built-in localhost server cannot be deleted.')
+      const busy = await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('server_id', '=', serverId)
+        .where('status', 'in', ['queued', 'in_progress'])
+        .executeTakeFirst()
       const used = await trx.selectFrom('services').select('id').where('server_id', '=', serverId).executeTakeFirst()
-      if (busy || used) throw new ConflictError('server_in_use', `Server ${serverId} still has ${busy ? 'deployments queued or running' : 'resources placed on it'}.`)
+      if (busy || used)
+        throw new ConflictError(
+          'server_in_use',
+          `Server ${serverId} still has ${busy ? 'deployments queued or running' : 'resources placed on it'}.`,
+        )
       await trx.deleteFrom('servers').where('id', '=', serverId).execute()
-      await audit.record(trx, actor, { action: 'server.deleted', resourceType: 'server', resourceId: serverId, details: { name: server.name } })
+      await audit.record(trx, actor, {
+        action: 'server.deleted',
+        resourceType: 'server',
+        resourceId: serverId,
+        details: { name: server.name },
+      })
     })
     monitor.forget(serverId)
     onRemoved?.(serverId)
@@ -113,16 +193,24 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       await findTeamService(trx, teamId, serviceId)
       const server = await find(trx, teamId, serverId)
       await trx.updateTable('services').set({ server_id: server.id }).where('id', '=', serviceId).execute()
-      await audit.record(trx, actor, { action: 'service.server_assigned', resourceType: 'service', resourceId: serviceId, details: { server_id: server.id, server_name: server.name } })
+      await audit.record(trx, actor, {
+        action: 'service.server_assigned',
+        resourceType: 'service',
+        resourceId: serviceId,
+        details: { server_id: server.id, server_name: server.name },
+      })
     })
   }
 
   /** The server a resource deploys to: the one it was placed on, else the shared localhost. */
   async function serverForResource(dbh: Kysely<DB>, serverId: string | null | undefined): Promise<ServerTable> {
     let q = dbh.selectFrom('servers').selectAll()
-    q = serverId ? q.where('id', '=', serverId) : q.where('team_id', 'is', null).where('name', '=', LOCALHOST_SERVER_NAME)
+    q = serverId
+      ? q.where('id', '=', serverId)
+      : q.where('team_id', 'is', null).where('name', '=', LOCALHOST_SERVER_NAME)
     const server = await q.executeTakeFirst()
-    if (!server) throw new NotFoundError(serverId ? `Server ${serverId} was not found.` : 'The localhost server is missing.')
+    if (!server)
+      throw new NotFoundError(serverId ? `Server ${serverId} was not found.` : 'The localhost server is missing.')
     return server
   }
 
@@ -159,5 +247,19 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
   }
 
-  return { list, get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)), find, create, update, remove, assignResource, serverForResource, hostOf, hostById, check, refreshAll, refreshOne }
+  return {
+    list,
+    get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)),
+    find,
+    create,
+    update,
+    remove,
+    assignResource,
+    serverForResource,
+    hostOf,
+    hostById,
+    check,
+    refreshAll,
+    refreshOne,
+  }
 }

@@ -28,7 +28,8 @@ export function prepareSshTransport(dataDir: string, serverId: string, privateKe
   if (!privateKey) throw new Error(`Server ${serverId} uses ssh:// but has no private key`)
   const dir = join(dataDir, 'ssh', serverId)
   // The paths land in a shell script and an ssh config: refuse anything that would need quoting.
-  if (!SAFE_PATH.test(dir)) throw new Error(`the data directory path ${dataDir} contains characters ssh transport files cannot use`)
+  if (!SAFE_PATH.test(dir))
+    throw new Error(`the data directory path ${dataDir} contains characters ssh transport files cannot use`)
   const binDir = join(dir, 'bin')
   mkdirSync(binDir, { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)
@@ -48,7 +49,9 @@ export function prepareSshTransport(dataDir: string, serverId: string, privateKe
     '',
   ].join('\n')
   writeFileSync(join(dir, 'ssh_config'), config, { mode: 0o600 })
-  writeFileSync(join(binDir, 'ssh'), `#!/bin/sh\nexec ${findSshBinary()} -F ${join(dir, 'ssh_config')} "$@"\n`, { mode: 0o700 })
+  writeFileSync(join(binDir, 'ssh'), `#!/bin/sh\nexec ${findSshBinary()} -F ${join(dir, 'ssh_config')} "$@"\n`, {
+    mode: 0o700,
+  })
   chmodSync(join(binDir, 'ssh'), 0o700)
   return { dir, binDir }
 }

@@ -13,34 +13,97 @@ const createBody = z.object({
 })
 const patchBody = z.object({ name: z.string().min(1).max(63).optional(), description: z.string().max(2000).optional() })
 
-type ServiceRow = { id: string; project_id: string; name: string; description: string; current_version: number; created_at: string; updated_at: string }
+type ServiceRow = {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  current_version: number
+  created_at: string
+  updated_at: string
+}
 
 function view(s: ServiceRow) {
-  return { uuid: s.id, project_uuid: s.project_id, name: s.name, description: s.description, current_version: s.current_version, created_at: s.created_at, updated_at: s.updated_at }
+  return {
+    uuid: s.id,
+    project_uuid: s.project_id,
+    name: s.name,
+    description: s.description,
+    current_version: s.current_version,
+    created_at: s.created_at,
+    updated_at: s.updated_at,
+  }
 }
 
 export function serviceRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.post('/projects/:uuid/services', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Create a service with its first compose version', params: uuidParam, body: createBody } }, async (request, reply) => {
-      const p = principalOf(request)
-      const { name, compose, description, change_description } = request.body
-      const service = await app.services.create(p.teamId, request.params.uuid, { name, compose, description, versionDescription: change_description }, actorOf(p))
-      return reply.status(201).send(view(service))
-    })
+    server.post(
+      '/projects/:uuid/services',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['services'],
+          summary: 'Create a service with its first compose version',
+          params: uuidParam,
+          body: createBody,
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        const { name, compose, description, change_description } = request.body
+        const service = await app.services.create(
+          p.teamId,
+          request.params.uuid,
+          { name, compose, description, versionDescription: change_description },
+          actorOf(p),
+        )
+        return reply.status(201).send(view(service))
+      },
+    )
 
-    server.get('/services/:uuid', { config: { ability: 'read' }, schema: { tags: ['services'], summary: 'A service', params: uuidParam } }, async (request) => {
-      return view(await app.services.get(principalOf(request).teamId, request.params.uuid))
-    })
+    server.get(
+      '/services/:uuid',
+      { config: { ability: 'read' }, schema: { tags: ['services'], summary: 'A service', params: uuidParam } },
+      async (request) => {
+        return view(await app.services.get(principalOf(request).teamId, request.params.uuid))
+      },
+    )
 
-    server.patch('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Rename or describe a service', params: uuidParam, body: patchBody } }, async (request) => {
-      const p = principalOf(request)
-      return view(await app.services.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
-    })
+    server.patch(
+      '/services/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: { tags: ['services'], summary: 'Rename or describe a service', params: uuidParam, body: patchBody },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        return view(await app.services.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+      },
+    )
 
-    server.delete('/services/:uuid', { config: { ability: 'write' }, schema: { tags: ['services'], summary: 'Delete a service and its history; what it runs is taken down', params: uuidParam, querystring: z.object({ delete_volumes: z.enum(['true', 'false']).default('false').describe('also delete the named volumes (their data) of what was deployed') }) } }, async (request, reply) => {
-      const p = principalOf(request)
-      await app.services.remove(p.teamId, request.params.uuid, actorOf(p), { deleteVolumes: request.query.delete_volumes === 'true' })
-      return reply.status(204).send()
-    })
+    server.delete(
+      '/services/:uuid',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['services'],
+          summary: 'Delete a service and its history; what it runs is taken down',
+          params: uuidParam,
+          querystring: z.object({
+            delete_volumes: z
+              .enum(['true', 'false'])
+              .default('false')
+              .describe('also delete the named volumes (their data) of what was deployed'),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        await app.services.remove(p.teamId, request.params.uuid, actorOf(p), {
+          deleteVolumes: request.query.delete_volumes === 'true',
+        })
+        return reply.status(204).send()
+      },
+    )
   }
 }

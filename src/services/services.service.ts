@@ -15,7 +15,12 @@ import { findTeamProject } from '../projects/projects.service.js'
 /** Service names become Compose project names and DNS labels, so they follow RFC 1123 label rules. */
 export const SERVICE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'>; deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'> }
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  events: Pick<EventBus, 'publish'>
+  deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
+}
 
 export type CreateServiceInput = {
   name: string
@@ -38,7 +43,8 @@ function assertServiceName(name: string) {
 async function assertNameFree(db: Kysely<DB>, projectId: string, name: string, exceptId?: string) {
   let q = db.selectFrom('services').select('id').where('project_id', '=', projectId).where('name', '=', name)
   if (exceptId) q = q.where('id', '!=', exceptId)
-  if (await q.executeTakeFirst()) throw new ConflictError('name_taken', `A service named "${name}" already exists in this project.`)
+  if (await q.executeTakeFirst())
+    throw new ConflictError('name_taken', `A service named "${name}" already exists in this project.`)
 }
 
 export function createServicesService({ db, audit, events, deployments }: Deps) {
@@ -47,12 +53,25 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
     assertServiceName(input.name)
     const prepared = prepareVersion(input.compose, input.parameters ?? [])
     const now = nowIso()
-    const service = { id: newId(), project_id: projectId, name: input.name, description: input.description ?? '', current_version: 1, created_at: now, updated_at: now }
+    const service = {
+      id: newId(),
+      project_id: projectId,
+      name: input.name,
+      description: input.description ?? '',
+      current_version: 1,
+      created_at: now,
+      updated_at: now,
+    }
     await db.transaction().execute(async (trx) => {
       await findTeamProject(trx, teamId, projectId)
       await assertNameFree(trx, projectId, input.name)
       await trx.insertInto('services').values(service).execute()
-      await audit.record(trx, actor, { action: 'service.created', resourceType: 'service', resourceId: service.id, details: { name: service.name, project_id: projectId } })
+      await audit.record(trx, actor, {
+        action: 'service.created',
+        resourceType: 'service',
+        resourceId: service.id,
+        details: { name: service.name, project_id: projectId },
+      })
       await writeVersion(trx, audit, actor, {
         serviceId: service.id,
         baseVersion: 0,
@@ -73,20 +92,39 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
       .selectFrom('services')
       .selectAll()
       .where('project_id', '=', projectId)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('databases').select('databases.id').whereRef('databases.id', '=', 'services.id'))))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('databases').select('databases.id').whereRef('databases.id', '=', 'services.id'))),
+      )
       .orderBy('name')
       .execute()
   }
 
-  async function update(teamId: string, serviceId: string, input: { name?: string; description?: string }, actor: Actor) {
+  async function update(
+    teamId: string,
+    serviceId: string,
+    input: { name?: string; description?: string },
+    actor: Actor,
+  ) {
     if (input.name !== undefined) assertServiceName(input.name)
     return db.transaction().execute(async (trx) => {
       const before = await findTeamService(trx, teamId, serviceId)
       if (input.name !== undefined) await assertNameFree(trx, before.project_id, input.name, serviceId)
-      const changes = { ...(input.name !== undefined && { name: input.name }), ...(input.description !== undefined && { description: input.description }) }
+      const changes = {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.description !== undefined && { description: input.description }),
+      }
       const updatedAt = nowIso()
-      await trx.updateTable('services').set({ ...changes, updated_at: updatedAt }).where('id', '=', serviceId).execute()
-      await audit.record(trx, actor, { action: 'service.updated', resourceType: 'service', resourceId: serviceId, details: { changed: Object.keys(changes) } })
+      await trx
+        .updateTable('services')
+        .set({ ...changes, updated_at: updatedAt })
+        .where('id', '=', serviceId)
+        .execute()
+      await audit.record(trx, actor, {
+        action: 'service.updated',
+        resourceType: 'service',
+        resourceId: serviceId,
+        details: { changed: Object.keys(changes) },
+      })
       return { ...before, ...changes, updated_at: updatedAt }
     })
   }
@@ -95,14 +133,35 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
   async function remove(teamId: string, serviceId: string, actor: Actor, { deleteVolumes = false } = {}) {
     const removal = await db.transaction().execute(async (trx) => {
       const service = await findTeamService(trx, teamId, serviceId)
-      const removal = await deployments.queueRemovalIfDeployed(trx, await findTeamResource(trx, teamId, serviceId), actor, { volumes: deleteVolumes })
+      const removal = await deployments.queueRemovalIfDeployed(
+        trx,
+        await findTeamResource(trx, teamId, serviceId),
+        actor,
+        { volumes: deleteVolumes },
+      )
       await trx.deleteFrom('services').where('id', '=', serviceId).execute()
-      await audit.record(trx, actor, { action: 'service.deleted', resourceType: 'service', resourceId: serviceId, details: { name: service.name, project_id: service.project_id, removal_deployment_id: removal?.deploymentId ?? null, volumes_deleted: deleteVolumes } })
+      await audit.record(trx, actor, {
+        action: 'service.deleted',
+        resourceType: 'service',
+        resourceId: serviceId,
+        details: {
+          name: service.name,
+          project_id: service.project_id,
+          removal_deployment_id: removal?.deploymentId ?? null,
+          volumes_deleted: deleteVolumes,
+        },
+      })
       return removal
     })
     events.publish({ type: 'service.deleted', teamId, serviceId })
     removal?.announce()
   }
 
-  return { create, listInProject, get: (teamId: string, serviceId: string) => findTeamService(db, teamId, serviceId), update, remove }
+  return {
+    create,
+    listInProject,
+    get: (teamId: string, serviceId: string) => findTeamService(db, teamId, serviceId),
+    update,
+    remove,
+  }
 }

@@ -6,11 +6,25 @@ import { settingsPatchSchema } from './settings.types.js'
 
 export function settingsRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
-    server.get('/settings', { config: { ability: 'read' }, schema: { tags: ['settings'], summary: 'Instance settings (proxy kind, entry points, ACME e-mail...)' } }, async () => app.settings.get())
+    server.get(
+      '/settings',
+      {
+        config: { ability: 'read' },
+        schema: { tags: ['settings'], summary: 'Instance settings (proxy kind, entry points, ACME e-mail...)' },
+      },
+      async () => app.settings.get(),
+    )
 
     // Instance-wide: they shape every team's routing, so only "root" may change them.
-    server.put('/settings', { config: { ability: 'root' }, schema: { tags: ['settings'], summary: 'Change instance settings', body: settingsPatchSchema } }, async (request) => {
-      return app.settings.update(request.body, actorOf(principalOf(request)))
-    })
+    server.put(
+      '/settings',
+      {
+        config: { ability: 'root' },
+        schema: { tags: ['settings'], summary: 'Change instance settings', body: settingsPatchSchema },
+      },
+      async (request) => {
+        return app.settings.update(request.body, actorOf(principalOf(request)))
+      },
+    )
   }
 }

@@ -9,10 +9,15 @@ import { DEFAULT_SETTINGS, settingsSchema, SETTING_KEYS, type Settings, type Set
 /** Reads the instance settings (defaults filled in); works inside a transaction too. */
 export async function readSettings(db: Kysely<DB>): Promise<Settings> {
   const rows = await db.selectFrom('instance_settings').select(['key', 'value']).execute()
-  const stored = Object.fromEntries(rows.filter((r) => (SETTING_KEYS as string[]).includes(r.key)).map((r) => [r.key, JSON.parse(r.value) as unknown]))
+  const stored = Object.fromEntries(
+    rows.filter((r) => (SETTING_KEYS as string[]).includes(r.key)).map((r) => [r.key, JSON.parse(r.value) as unknown]),
+  )
   const parsed = settingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...stored })
   // Rows are only written after validation, so a failure here means the database was edited by hand.
-  if (!parsed.success) throw new Error(`Stored instance settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  if (!parsed.success)
+    throw new Error(
+      `Stored instance settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
   return parsed.data
 }
 
@@ -32,7 +37,11 @@ export function createSettingsService({ db, audit, events, checkRouting }: Deps)
       const before = await readSettings(trx)
       const parsed = settingsSchema.safeParse({ ...before, ...patch })
       if (!parsed.success) {
-        throw new UnprocessableError('invalid_settings', `The settings are not valid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) })
+        throw new UnprocessableError(
+          'invalid_settings',
+          `The settings are not valid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+          { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+        )
       }
       const after = parsed.data
       const changed = SETTING_KEYS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
@@ -46,7 +55,13 @@ export function createSettingsService({ db, audit, events, checkRouting }: Deps)
           .execute()
       }
       if (changed.length > 0) await checkRouting(trx, after)
-      await audit.record(trx, actor, { action: 'settings.updated', resourceType: 'settings', resourceId: 'instance', details: { changed }, teamId: null })
+      await audit.record(trx, actor, {
+        action: 'settings.updated',
+        resourceType: 'settings',
+        resourceId: 'instance',
+        details: { changed },
+        teamId: null,
+      })
       return { settings: after, changed }
     })
     if (result.changed.length > 0) events.publish({ type: 'settings.changed', keys: result.changed })

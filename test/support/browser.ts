@@ -11,7 +11,15 @@ export const CHROMIUM_PATH = process.env.BERTH_CHROMIUM_PATH ?? '/usr/bin/chromi
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'artifacts', 'screenshots')
 
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which a closed network refuses.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 /**
  * Why the browser tests cannot run here, or undefined when they can. They run on SQLite only (the
@@ -32,11 +40,22 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Builds the web UI into dist/web, so the test always drives the current source (about 2 s). */
 export function buildWebUi(): void {
-  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  })
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'error',
+    ],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  )
   if (run.status !== 0) throw new Error(`vite build failed: ${run.stderr}${run.stdout}`)
 }
 

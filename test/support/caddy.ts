@@ -14,11 +14,18 @@ export type CaddyContainer = { id: string; ip: string; adminUrl: string; stop():
 function caddyMounts(): string[] {
   const binary = execFileSync('sh', ['-c', 'command -v caddy'], { encoding: 'utf8' }).trim()
   const libraries = [...execFileSync('ldd', [binary], { encoding: 'utf8' }).matchAll(/(\/\S+)/g)].map((m) => m[1]!)
-  return [binary, ...libraries].flatMap((path) => ['-v', `${realpathSync(path)}:${path === binary ? '/usr/bin/caddy' : path}:ro`])
+  return [binary, ...libraries].flatMap((path) => [
+    '-v',
+    `${realpathSync(path)}:${path === binary ? '/usr/bin/caddy' : path}:ro`,
+  ])
 }
 
 async function ensureProxyNetwork(): Promise<void> {
-  const exists = () => docker(['network', 'inspect', PROXY_NETWORK]).then(() => true, () => false)
+  const exists = () =>
+    docker(['network', 'inspect', PROXY_NETWORK]).then(
+      () => true,
+      () => false,
+    )
   if (await exists()) return
   // Another test may create it at the same moment: only a network that still does not exist is an error.
   await docker(['network', 'create', PROXY_NETWORK]).catch(async (error: unknown) => {
@@ -32,18 +39,42 @@ export async function startCaddyContainer(workDir: string): Promise<CaddyContain
   const boot = join(workDir, 'caddy-boot.json')
   writeFileSync(boot, JSON.stringify({ admin: { listen: '0.0.0.0:2019' } }))
   const { stdout } = await docker([
-    'run', '--detach', '--rm', '--network', PROXY_NETWORK,
-    '-v', `${boot}:/etc/caddy/boot.json:ro`, ...caddyMounts(),
-    '-e', 'HOME=/data', '-e', 'XDG_DATA_HOME=/data', '-e', 'XDG_CONFIG_HOME=/config',
-    TEST_IMAGE, '/usr/bin/caddy', 'run', '--config', '/etc/caddy/boot.json',
+    'run',
+    '--detach',
+    '--rm',
+    '--network',
+    PROXY_NETWORK,
+    '-v',
+    `${boot}:/etc/caddy/boot.json:ro`,
+    ...caddyMounts(),
+    '-e',
+    'HOME=/data',
+    '-e',
+    'XDG_DATA_HOME=/data',
+    '-e',
+    'XDG_CONFIG_HOME=/config',
+    TEST_IMAGE,
+    '/usr/bin/caddy',
+    'run',
+    '--config',
+    '/etc/caddy/boot.json',
   ])
   const id = stdout.trim()
   const stop = async () => void (await docker(['rm', '--force', id]))
   try {
-    const inspect = await docker(['inspect', '--format', `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`, id])
+    const inspect = await docker([
+      'inspect',
+      '--format',
+      `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`,
+      id,
+    ])
     const ip = inspect.stdout.trim()
     const adminUrl = `http://${ip}:2019`
-    await waitFor('Caddy admin API answering', async () => (await fetch(`${adminUrl}/config/`, { signal: AbortSignal.timeout(2000) })).ok, 20_000)
+    await waitFor(
+      'Caddy admin API answering',
+      async () => (await fetch(`${adminUrl}/config/`, { signal: AbortSignal.timeout(2000) })).ok,
+      20_000,
+    )
     return { id, ip, adminUrl, stop }
   } catch (error) {
     await stop()

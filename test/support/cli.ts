@@ -18,7 +18,9 @@ export function berth(args: string[], env: Record<string, string>, input?: strin
 }
 
 /** Starts `berth serve` on a free port and resolves with its base URL once it listens. */
-export async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startServer(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env },
@@ -54,7 +56,11 @@ export type Api = (method: string, path: string, body?: unknown) => Promise<{ st
 /** Calls the /api/v1 of a running `berth serve` over real HTTP with a bearer token. */
 export function bearerApi(url: string, token: string): Api {
   return async (method, path, body) => {
-    const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
     return { status: res.status, body: (await res.json()) as any }
   }
 }

@@ -5,28 +5,47 @@ import { waitFor } from './docker.js'
 export const ENDED = ['finished', 'failed', 'cancelled-by-user']
 
 /** Creates a service through the API and returns its uuid. */
-export async function createService(t: TestApp, token: string, projectId: string, name: string, compose: string): Promise<string> {
+export async function createService(
+  t: TestApp,
+  token: string,
+  projectId: string,
+  name: string,
+  compose: string,
+): Promise<string> {
   const res = await t.call(token, 'POST', `/api/v1/projects/${projectId}/services`, { name, compose })
   assert.equal(res.status, 201, JSON.stringify(res.body))
   return res.body.uuid
 }
 
 /** Queues one deployment and returns its uuid. */
-export async function deploy(t: TestApp, token: string, uuid: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function deploy(
+  t: TestApp,
+  token: string,
+  uuid: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const res = await t.call(token, 'POST', '/api/v1/deploy', { uuid, ...extra })
   assert.equal(res.status, 202, JSON.stringify(res.body))
   return res.body.deployments[0].deployment_uuid
 }
 
 export async function waitForEnd(t: TestApp, token: string, deploymentId: string, timeoutMs = 90_000): Promise<any> {
-  return waitFor(`deployment ${deploymentId} to end`, async () => {
-    const d = (await t.call(token, 'GET', `/api/v1/deployments/${deploymentId}`)).body
-    return ENDED.includes(d.status) ? d : undefined
-  }, timeoutMs)
+  return waitFor(
+    `deployment ${deploymentId} to end`,
+    async () => {
+      const d = (await t.call(token, 'GET', `/api/v1/deployments/${deploymentId}`)).body
+      return ENDED.includes(d.status) ? d : undefined
+    },
+    timeoutMs,
+  )
 }
 
 export async function logText(t: TestApp, token: string, deploymentId: string, includeHidden = false): Promise<string> {
-  const res = await t.call(token, 'GET', `/api/v1/deployments/${deploymentId}/logs?limit=5000&include_hidden=${includeHidden}`)
+  const res = await t.call(
+    token,
+    'GET',
+    `/api/v1/deployments/${deploymentId}/logs?limit=5000&include_hidden=${includeHidden}`,
+  )
   assert.equal(res.status, 200, JSON.stringify(res.body))
   return res.body.lines.map((l: any) => l.output).join('\n')
 }

@@ -6,12 +6,17 @@ export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.BERTH_TEST_DIALEC
 
 function adminUrl(): string {
   const url = process.env.BERTH_TEST_POSTGRES_URL
-  if (!url) throw new Error('BERTH_TEST_DIALECT=postgres needs BERTH_TEST_POSTGRES_URL (scripts/test.mjs starts a server and sets it)')
+  if (!url)
+    throw new Error(
+      'BERTH_TEST_DIALECT=postgres needs BERTH_TEST_POSTGRES_URL (scripts/test.mjs starts a server and sets it)',
+    )
   return url
 }
 
 function databaseNameFor(dataDir: string): string {
-  return `berth_${basename(dataDir).toLowerCase().replace(/[^a-z0-9]/g, '_')}`
+  return `berth_${basename(dataDir)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '_')}`
 }
 
 async function withAdmin<T>(action: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -49,7 +49,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -60,10 +62,19 @@ export async function docker(args: string[], timeoutMs = 60_000): Promise<{ stdo
 
 /** Removes a Compose project's containers, networks and volumes (tests clean up after themselves). */
 export async function removeProject(project: string): Promise<void> {
-  await run('docker', ['compose', '--project-name', project, 'down', '--volumes', '--remove-orphans', '--timeout', '0'], { timeout: 60_000 })
+  await run(
+    'docker',
+    ['compose', '--project-name', project, 'down', '--volumes', '--remove-orphans', '--timeout', '0'],
+    { timeout: 60_000 },
+  )
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -73,7 +84,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (error) {
       last = error
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }

@@ -19,7 +19,12 @@ export type TestApp = {
   /** A bearer token of a fresh user of the given team, holding exactly these abilities. */
   token(abilities: Ability[], team?: string): Promise<string>
   /** Calls the API with a bearer token; returns status, parsed JSON body and headers. */
-  call(token: string | undefined, method: InjectOptions['method'], url: string, body?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
+  call(
+    token: string | undefined,
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
   close(): Promise<void>
 }
 
@@ -34,8 +39,17 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
 export type TestAppOptions = { proxyNetwork?: ProxyNetwork; logDestination?: NodeJS.WritableStream }
 
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
-export async function startTestAppIn(dataDir: string, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await databaseEnvFor(dataDir)), ...env })
+export async function startTestAppIn(
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const config = loadConfig({
+    BERTH_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...(await databaseEnvFor(dataDir)),
+    ...env,
+  })
   const app = await buildApp({ config, proxyNetwork: options.proxyNetwork, logDestination: options.logDestination })
   const server = await createHttpServer(app)
   await server.ready()
@@ -44,7 +58,11 @@ export async function startTestAppIn(dataDir: string, env: Record<string, string
   async function token(abilities: Ability[], team = 'Default') {
     const email = `user${++userCounter}-${Date.now()}@example.com`
     const user = await app.users.create({ email, password: ADMIN_PASSWORD, admin: true, teamName: team }, SYSTEM_ACTOR)
-    const created = await app.tokens.create({ userId: user.id, teamId: user.teamId, abilities: new Set(['root']) }, { name: 'test', abilities }, SYSTEM_ACTOR)
+    const created = await app.tokens.create(
+      { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
+      { name: 'test', abilities },
+      SYSTEM_ACTOR,
+    )
     return created.token
   }
 
@@ -56,7 +74,11 @@ export async function startTestAppIn(dataDir: string, env: Record<string, string
       ...(body !== undefined && { payload: body as InjectOptions['payload'] }),
     })
     const text = response.body
-    return { status: response.statusCode, body: text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text, headers: response.headers }
+    return {
+      status: response.statusCode,
+      body: text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text,
+      headers: response.headers,
+    }
   }
 
   return {

@@ -10,15 +10,40 @@ const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_L
 let teamId: string
 const existing = await app.db.selectFrom('teams').select('id').executeTakeFirst()
 if (existing) teamId = existing.id
-else teamId = (await app.users.create({ email: 'crash@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Crash' }, SYSTEM_ACTOR)).teamId
+else
+  teamId = (
+    await app.users.create(
+      { email: 'crash@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Crash' },
+      SYSTEM_ACTOR,
+    )
+  ).teamId
 
 let route = await app.db.selectFrom('proxy_routes').select('id').orderBy('id').executeTakeFirst()
 if (!route) {
   const project = await app.projects.create(teamId, { name: 'big' }, SYSTEM_ACTOR)
   // Big enough (about 200 routers) that a write takes long enough to be interrupted.
   for (let d = 0; d < 20; d++) {
-    const domain = await app.domains.create(teamId, project.id, { domain: `d${d}.crash.test`, tls: false, active: true }, SYSTEM_ACTOR)
-    for (let r = 0; r < 10; r++) await app.routes.create(teamId, domain.id, { target: { url: `http://10.0.${d}.${r}:8080` }, path: `/p${r}`, path_match: 'prefix', priority: null, middlewares: [], health_check: null, active: true }, SYSTEM_ACTOR)
+    const domain = await app.domains.create(
+      teamId,
+      project.id,
+      { domain: `d${d}.crash.test`, tls: false, active: true },
+      SYSTEM_ACTOR,
+    )
+    for (let r = 0; r < 10; r++)
+      await app.routes.create(
+        teamId,
+        domain.id,
+        {
+          target: { url: `http://10.0.${d}.${r}:8080` },
+          path: `/p${r}`,
+          path_match: 'prefix',
+          priority: null,
+          middlewares: [],
+          health_check: null,
+          active: true,
+        },
+        SYSTEM_ACTOR,
+      )
   }
   route = await app.db.selectFrom('proxy_routes').select('id').orderBy('id').executeTakeFirstOrThrow()
 }

@@ -14,7 +14,11 @@ export type TestSshd = { port: number; privateKey: string; stop(): Promise<void>
 
 /** Like requireDocker: skips without sshd, but fails in CI, where the SSH deployment test must run. */
 export function requireSshd(t: TestContext): boolean {
-  const problem = !existsSync(SSHD) ? `${SSHD} is missing (run scripts/setup-test-host.sh)` : process.getuid?.() !== 0 ? 'sshd for root logins needs the tests to run as root' : null
+  const problem = !existsSync(SSHD)
+    ? `${SSHD} is missing (run scripts/setup-test-host.sh)`
+    : process.getuid?.() !== 0
+      ? 'sshd for root logins needs the tests to run as root'
+      : null
   if (problem === null) return true
   if (process.env.CI === 'true') throw new Error(`sshd is required in CI: ${problem}`)
   t.skip(problem)
@@ -31,19 +35,36 @@ export async function startSshd(): Promise<TestSshd> {
   writeFileSync(
     join(dir, 'sshd_config'),
     [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
-      `PidFile ${join(dir, 'sshd.pid')}`, 'StrictModes no', 'MaxStartups 100', 'MaxSessions 100', '',
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'StrictModes no',
+      'MaxStartups 100',
+      'MaxSessions 100',
+      '',
     ].join('\n'),
   )
   if (!existsSync('/run/sshd')) await run('mkdir', ['-p', '/run/sshd'])
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c))
-  await waitFor(`sshd to listen on ${port} (${log})`, () => new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)))
-    socket.on('error', () => resolve(false))
-  }), 10_000)
+  await waitFor(
+    `sshd to listen on ${port} (${log})`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)))
+        socket.on('error', () => resolve(false))
+      }),
+    10_000,
+  )
   return {
     port,
     privateKey: readFileSync(join(dir, 'client_key'), 'utf8'),

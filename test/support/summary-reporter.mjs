@@ -22,7 +22,12 @@ export default async function* summaryReporter(source) {
     // Suites report too; count only leaf tests so the figures mean test cases.
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue
     const error = event.data.details?.error
-    if (event.type === 'test:fail' && event.data.nesting === 0 && error?.failureType === 'testCodeFailure' && (error.exitCode != null || error.signal != null)) {
+    if (
+      event.type === 'test:fail' &&
+      event.data.nesting === 0 &&
+      error?.failureType === 'testCodeFailure' &&
+      (error.exitCode != null || error.signal != null)
+    ) {
       crashes.push({ file: event.data.file ?? event.data.name, exitCode: error.exitCode, signal: error.signal })
     }
     if (event.data.details?.type === 'suite') {
@@ -38,6 +43,7 @@ export default async function* summaryReporter(source) {
     yield `\n${crash.file} exited with ${crash.signal ? `signal ${crash.signal}` : `code ${crash.exitCode}`}; its last stderr lines:\n`
     yield `${(stderrByFile.get(crash.file) ?? ['(none)']).map((line) => `  | ${line}`).join('\n')}\n`
   }
-  if (process.env.BERTH_TEST_SUMMARY_FILE) appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped })}\n`)
+  if (process.env.BERTH_TEST_SUMMARY_FILE)
+    appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped })}\n`)
   yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`
 }

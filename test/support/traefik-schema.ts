@@ -15,7 +15,11 @@ const dynamicSchema = ajv.compile(load('traefik-v3-file-provider.json'))
 const staticSchema = ajv.compile(load('traefik-v3.json'))
 
 function errors(validate: typeof dynamicSchema, doc: unknown): string[] {
-  return validate(doc) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+  return validate(doc)
+    ? []
+    : (validate.errors ?? []).map(
+        (e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+      )
 }
 
 /** Schema errors of one generated Traefik file (YAML text), chosen by its path: static/ or dynamic/. */

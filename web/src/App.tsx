@@ -26,10 +26,20 @@ export function App() {
   // Any 401 (an expired session) sends the user back to the login form.
   useEffect(() => onUnauthorized(() => queryClient.setQueryData(['me'], null)), [queryClient])
 
-  if (me.isPending) return <main className="container"><Loading what="Berth" /></main>
+  if (me.isPending)
+    return (
+      <main className="container">
+        <Loading what="Berth" />
+      </main>
+    )
   const signedOut = me.data === null || (me.error instanceof ApiError && me.error.status === 401)
   if (signedOut || !me.data) {
-    if (!signedOut && me.error) return <main className="container"><p role="alert">Berth is not reachable: {me.error.message}</p></main>
+    if (!signedOut && me.error)
+      return (
+        <main className="container">
+          <p role="alert">Berth is not reachable: {me.error.message}</p>
+        </main>
+      )
     return <LoginPage onLoggedIn={() => queryClient.invalidateQueries()} />
   }
 

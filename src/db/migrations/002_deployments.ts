@@ -66,9 +66,21 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
     .addColumn('finished_at', 'varchar(32)')
     .execute()
   // Covers a resource's history (count and newest-first page) without touching the table.
-  await db.schema.createIndex('deployments_resource').on('deployments').columns(['resource_id', 'resource_type', 'team_id', 'created_at']).execute()
-  await db.schema.createIndex('deployments_team_status').on('deployments').columns(['team_id', 'status', 'created_at']).execute()
-  await db.schema.createIndex('deployments_server_status').on('deployments').columns(['server_id', 'status', 'created_at']).execute()
+  await db.schema
+    .createIndex('deployments_resource')
+    .on('deployments')
+    .columns(['resource_id', 'resource_type', 'team_id', 'created_at'])
+    .execute()
+  await db.schema
+    .createIndex('deployments_team_status')
+    .on('deployments')
+    .columns(['team_id', 'status', 'created_at'])
+    .execute()
+  await db.schema
+    .createIndex('deployments_server_status')
+    .on('deployments')
+    .columns(['server_id', 'status', 'created_at'])
+    .execute()
   // Finds servers with queued work (the workers' safety-net poll) without scanning the table.
   await db.schema.createIndex('deployments_status_server').on('deployments').columns(['status', 'server_id']).execute()
   await db.schema.createIndex('deployments_finished').on('deployments').columns(['finished_at']).execute()
@@ -82,9 +94,16 @@ export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promis
     .addColumn('output', 'text', (c) => c.notNull())
     .addColumn('hidden', 'integer', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('deployment_logs_deployment_seq').on('deployment_logs').columns(['deployment_id', 'seq']).unique().execute()
+  await db.schema
+    .createIndex('deployment_logs_deployment_seq')
+    .on('deployment_logs')
+    .columns(['deployment_id', 'seq'])
+    .unique()
+    .execute()
 
   const now = new Date().toISOString()
   await sql`insert into servers (id, team_id, name, docker_host, ssh_private_key, concurrency_limit, queue_limit, created_at, updated_at)
-    values (${crypto.randomUUID()}, null, 'localhost', 'unix:///var/run/docker.sock', null, 2, 25, ${now}, ${now})`.execute(db)
+    values (${crypto.randomUUID()}, null, 'localhost', 'unix:///var/run/docker.sock', null, 2, 25, ${now}, ${now})`.execute(
+    db,
+  )
 }

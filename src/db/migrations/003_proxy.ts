@@ -65,7 +65,11 @@ export async function up(db: Kysely<unknown>, _dialect: MigrationDialect): Promi
     .addColumn('middleware_id', 'varchar(36)', (c) => c.notNull().references('proxy_middlewares.id'))
     .addPrimaryKeyConstraint('proxy_route_middlewares_pk', ['route_id', 'position'])
     .execute()
-  await db.schema.createIndex('proxy_route_middlewares_mw').on('proxy_route_middlewares').column('middleware_id').execute()
+  await db.schema
+    .createIndex('proxy_route_middlewares_mw')
+    .on('proxy_route_middlewares')
+    .column('middleware_id')
+    .execute()
 
   await db.schema
     .createTable('instance_settings')

@@ -1,7 +1,14 @@
 // Response shapes of the databases, servers, backups and settings routes.
 
 export type DatabaseTypeInfo = { type: string; default_version: string; default_image: string; port: number }
-export type DatabaseListItem = { uuid: string; name: string; type: string; image: string; current_version: number; created_at: string }
+export type DatabaseListItem = {
+  uuid: string
+  name: string
+  type: string
+  image: string
+  current_version: number
+  created_at: string
+}
 export type Database = DatabaseListItem & {
   project_uuid: string
   version: string

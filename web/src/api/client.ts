@@ -40,7 +40,8 @@ function buildUrl(template: string, { params = {}, query = {} }: CallOptions): s
     return encodeURIComponent(String(value))
   })
   const search = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') search.set(key, String(value))
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') search.set(key, String(value))
   const qs = search.toString()
   return qs ? `${path}?${qs}` : path
 }
@@ -56,7 +57,10 @@ export async function call<T>(route: RouteName, options: CallOptions = {}): Prom
   const response = await fetch(buildUrl(template, options), {
     method,
     credentials: 'same-origin',
-    headers: options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    headers:
+      options.body === undefined
+        ? { accept: 'application/json' }
+        : { accept: 'application/json', 'content-type': 'application/json' },
     ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
   })
   if (response.status === 204) return undefined as T
@@ -65,12 +69,22 @@ export async function call<T>(route: RouteName, options: CallOptions = {}): Prom
   try {
     data = text ? JSON.parse(text) : undefined
   } catch {
-    throw new ApiError(response.status, 'invalid_response', `The server answered ${response.status} with something that is not JSON.`)
+    throw new ApiError(
+      response.status,
+      'invalid_response',
+      `The server answered ${response.status} with something that is not JSON.`,
+    )
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: ApiError['details'] } } | undefined)?.error
+    const error = (data as { error?: { code?: string; message?: string; details?: ApiError['details'] } } | undefined)
+      ?.error
     if (response.status === 401 && route !== 'login') for (const listener of unauthorizedListeners) listener()
-    throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `The server answered ${response.status}.`, error?.details)
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `The server answered ${response.status}.`,
+      error?.details,
+    )
   }
   return data as T
 }

@@ -4,7 +4,12 @@ export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' 
 export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
 
 /** What a deployment of each action is called on its page. */
-export const ACTION_TITLES: Record<DeploymentAction, string> = { deploy: 'Deployment', stop: 'Stop', restart: 'Restart', remove: 'Removal' }
+export const ACTION_TITLES: Record<DeploymentAction, string> = {
+  deploy: 'Deployment',
+  stop: 'Stop',
+  restart: 'Restart',
+  remove: 'Removal',
+}
 
 export type Deployment = {
   deployment_uuid: string
@@ -30,10 +35,19 @@ export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string;
 export type LogLine = { seq: number; ts: string; stream: 'stdout' | 'stderr' | 'berth'; output: string }
 export type LogPage = { status: DeploymentStatus; lines: LogLine[]; next_after: number; has_more: boolean }
 
-export type RuntimeStatus = { uuid: string; status: string; containers: { name: string; service: string; state: string; status: string }[] }
+export type RuntimeStatus = {
+  uuid: string
+  status: string
+  containers: { name: string; service: string; state: string; status: string }[]
+}
 
 /** What the team event stream (GET /api/v1/events) says about a deployment. */
-export type DeploymentEvent = { deployment_uuid: string; resource_uuid: string; resource_type: string; status: DeploymentStatus }
+export type DeploymentEvent = {
+  deployment_uuid: string
+  resource_uuid: string
+  resource_type: string
+  status: DeploymentStatus
+}
 
 export function isActive(status: DeploymentStatus): boolean {
   return status === 'queued' || status === 'in_progress'

@@ -26,11 +26,33 @@ export type ProxyRoute = {
   middlewares: string[]
   active: boolean
 }
-export type RouteInput = { target: RouteTarget; path: string; path_match: 'prefix' | 'exact'; middlewares: string[]; active: boolean }
+export type RouteInput = {
+  target: RouteTarget
+  path: string
+  path_match: 'prefix' | 'exact'
+  middlewares: string[]
+  active: boolean
+}
 
-export const MIDDLEWARE_TYPES = ['redirect-scheme', 'redirect-regex', 'basic-auth', 'headers', 'strip-prefix', 'add-prefix', 'rate-limit', 'ip-allow-list', 'compress'] as const
+export const MIDDLEWARE_TYPES = [
+  'redirect-scheme',
+  'redirect-regex',
+  'basic-auth',
+  'headers',
+  'strip-prefix',
+  'add-prefix',
+  'rate-limit',
+  'ip-allow-list',
+  'compress',
+] as const
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number]
-export type Middleware = { id: string; project_uuid: string; name: string; type: MiddlewareType; config: Record<string, unknown> }
+export type Middleware = {
+  id: string
+  project_uuid: string
+  name: string
+  type: MiddlewareType
+  config: Record<string, unknown>
+}
 export type MiddlewareInput = { name: string; type: MiddlewareType; config: unknown }
 
 /** One change as POST /proxy/preview takes it (the same shapes as the saving routes). */
@@ -42,7 +64,12 @@ export type PreviewChange =
   | { op: 'create_middleware'; project: string; data: MiddlewareInput }
 
 export type RenderIssue = { file: string; path: string; message: string }
-export type PreviewFile = { path: string; action: 'create' | 'update' | 'delete' | 'unchanged'; content: string | null; diff: string }
+export type PreviewFile = {
+  path: string
+  action: 'create' | 'update' | 'delete' | 'unchanged'
+  content: string | null
+  diff: string
+}
 export type Preview = { valid: boolean; issues: RenderIssue[]; files: PreviewFile[] }
 
 export type SyncRun = {

@@ -53,14 +53,18 @@ export function useLogStream(deploymentId: string): LogStream {
       })
       source.addEventListener('error', () => {
         // CONNECTING means the browser is already retrying; CLOSED means it gave up (e.g. 403 or 404).
-        if (source?.readyState === EventSource.CLOSED) setState((s) => ({ ...s, error: 'The live log stream was refused; reload the page to try again.' }))
+        if (source?.readyState === EventSource.CLOSED)
+          setState((s) => ({ ...s, error: 'The live log stream was refused; reload the page to try again.' }))
       })
     }
 
     async function load() {
       let after = 0
       for (;;) {
-        const page = await call<LogPage>('deploymentLogs', { params: { uuid: deploymentId }, query: { after, limit: PAGE_LINES } })
+        const page = await call<LogPage>('deploymentLogs', {
+          params: { uuid: deploymentId },
+          query: { after, limit: PAGE_LINES },
+        })
         if (closed) return
         for (const line of page.lines) add(line)
         after = page.next_after
@@ -69,7 +73,11 @@ export function useLogStream(deploymentId: string): LogStream {
       follow(after)
     }
     load().catch((error: unknown) => {
-      if (!closed) setState((s) => ({ ...s, error: `The log could not be read: ${error instanceof Error ? error.message : String(error)}` }))
+      if (!closed)
+        setState((s) => ({
+          ...s,
+          error: `The log could not be read: ${error instanceof Error ? error.message : String(error)}`,
+        }))
     })
 
     return () => {

@@ -12,12 +12,21 @@ type Segment = { text: string; className: string; style?: CSSProperties }
 function segmentsOf(line: string): Segment[] {
   if (!line.includes('\u001b')) return [{ text: line, className: '' }]
   const classed = Anser.ansiToJson(line, { use_classes: true, remove_empty: true })
-  const needsRgb = classed.some((e) => e.fg?.startsWith('ansi-palette') || e.bg?.startsWith('ansi-palette') || e.fg === 'ansi-truecolor' || e.bg === 'ansi-truecolor')
+  const needsRgb = classed.some(
+    (e) =>
+      e.fg?.startsWith('ansi-palette') ||
+      e.bg?.startsWith('ansi-palette') ||
+      e.fg === 'ansi-truecolor' ||
+      e.bg === 'ansi-truecolor',
+  )
   const rgb = needsRgb ? Anser.ansiToJson(line, { remove_empty: true }) : []
   return classed.map((e, i) => {
     const classes: string[] = e.decorations.map((d) => `ansi-${d}`)
     const style: CSSProperties = {}
-    for (const [value, prop] of [[e.fg, 'color'], [e.bg, 'backgroundColor']] as const) {
+    for (const [value, prop] of [
+      [e.fg, 'color'],
+      [e.bg, 'backgroundColor'],
+    ] as const) {
       if (!value) continue
       if (value.startsWith('ansi-palette') || value === 'ansi-truecolor') {
         const plain = rgb[i]?.[prop === 'color' ? 'fg' : 'bg']
@@ -36,7 +45,8 @@ export function matchRanges(text: string, query: string): [number, number][] {
   const haystack = text.toLowerCase()
   const needle = query.toLowerCase()
   const out: [number, number][] = []
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) out.push([at, at + needle.length])
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length))
+    out.push([at, at + needle.length])
   return out
 }
 

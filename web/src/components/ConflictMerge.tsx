@@ -15,8 +15,18 @@ export function ConflictMerge({ theirs, mine }: { theirs: string; mine: string }
     const readOnly = [basicSetup, yaml(), EditorState.readOnly.of(true), EditorView.editable.of(false)]
     const view = new MergeView({
       parent: host.current!,
-      a: { doc: theirs, extensions: [...readOnly, schemeA.extension, EditorView.contentAttributes.of({ 'aria-label': 'Stored version' })] },
-      b: { doc: mine, extensions: [...readOnly, schemeB.extension, EditorView.contentAttributes.of({ 'aria-label': 'Your text' })] },
+      a: {
+        doc: theirs,
+        extensions: [
+          ...readOnly,
+          schemeA.extension,
+          EditorView.contentAttributes.of({ 'aria-label': 'Stored version' }),
+        ],
+      },
+      b: {
+        doc: mine,
+        extensions: [...readOnly, schemeB.extension, EditorView.contentAttributes.of({ 'aria-label': 'Your text' })],
+      },
       collapseUnchanged: { margin: 3, minSize: 6 },
     })
     const detach = [schemeA.attach(view.a), schemeB.attach(view.b)]

@@ -54,7 +54,13 @@ type RowButtonProps = { label: string; target: string; onClick: () => void; seco
 /** A small row button whose accessible name says which row it acts on ("Delete web"). */
 export function RowButton({ label, target, onClick, secondary = false, busy = false }: RowButtonProps) {
   return (
-    <button type="button" className={secondary ? 'outline secondary small' : 'outline small'} onClick={onClick} aria-busy={busy || undefined} disabled={busy}>
+    <button
+      type="button"
+      className={secondary ? 'outline secondary small' : 'outline small'}
+      onClick={onClick}
+      aria-busy={busy || undefined}
+      disabled={busy}
+    >
       {label} <span className="visually-hidden">{target}</span>
     </button>
   )

@@ -13,7 +13,10 @@ const ACTIONS: { action: DeploymentAction; label: string; hint: string }[] = [
 ]
 
 function queueAction(serviceId: string, action: DeploymentAction): Promise<QueuedDeployment> {
-  if (action === 'deploy') return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: serviceId } }).then((r) => r.deployments[0]!)
+  if (action === 'deploy')
+    return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: serviceId } }).then(
+      (r) => r.deployments[0]!,
+    )
   return call<QueuedDeployment>(action === 'stop' ? 'stopService' : 'restartService', { params: { uuid: serviceId } })
 }
 

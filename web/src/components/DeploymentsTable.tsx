@@ -4,7 +4,15 @@ import { formatTime } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
 
 /** Deployments as rows: status, what, how long, how it was triggered, by whom and when. */
-export function DeploymentsTable({ deployments, label, showResource = true }: { deployments: Deployment[]; label: string; showResource?: boolean }) {
+export function DeploymentsTable({
+  deployments,
+  label,
+  showResource = true,
+}: {
+  deployments: Deployment[]
+  label: string
+  showResource?: boolean
+}) {
   return (
     <div className="table-scroll">
       <table className="deployments" aria-label={label}>
@@ -23,13 +31,20 @@ export function DeploymentsTable({ deployments, label, showResource = true }: { 
           {deployments.map((d) => (
             <tr key={d.deployment_uuid}>
               <td>
-                <Link to={`/deployments/${d.deployment_uuid}`} aria-label={`Deployment ${d.deployment_uuid}: ${d.status}`}>
+                <Link
+                  to={`/deployments/${d.deployment_uuid}`}
+                  aria-label={`Deployment ${d.deployment_uuid}: ${d.status}`}
+                >
                   <DeploymentStatusBadge status={d.status} />
                 </Link>
               </td>
               {showResource && (
                 <td>
-                  {d.resource_type === 'service' ? <Link to={`/services/${d.resource_uuid}`}>{d.resource_name}</Link> : d.resource_name}
+                  {d.resource_type === 'service' ? (
+                    <Link to={`/services/${d.resource_uuid}`}>{d.resource_name}</Link>
+                  ) : (
+                    d.resource_name
+                  )}
                   <span className="muted"> · {d.resource_type}</span>
                 </td>
               )}

@@ -8,7 +8,13 @@ import { ApiError } from '../api/client'
 export function fieldError(error: unknown, field: string): string | undefined {
   if (!(error instanceof ApiError)) return undefined
   if (error.details?.field === field) return error.message
-  const issue = error.issues.find((i) => i.path === field || i.path.endsWith(`.${field}`) || i.path.includes(`.${field}.`) || i.path.startsWith(`${field}.`))
+  const issue = error.issues.find(
+    (i) =>
+      i.path === field ||
+      i.path.endsWith(`.${field}`) ||
+      i.path.includes(`.${field}.`) ||
+      i.path.startsWith(`${field}.`),
+  )
   return issue && `${issue.path.split('.').slice(-1)[0] === field ? '' : `${issue.path}: `}${issue.message}`
 }
 
@@ -17,7 +23,12 @@ export function errorWithCode(error: unknown, codes: string[]): string | undefin
   return error instanceof ApiError && codes.includes(error.code) ? error.message : undefined
 }
 
-type FieldProps = { label: string; error?: string; hint?: ReactNode; children: (control: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }
+type FieldProps = {
+  label: string
+  error?: string
+  hint?: ReactNode
+  children: (control: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode
+}
 
 /** A label, its control and the API's error for it, announced and linked to the control. */
 export function Field({ label, error, hint, children }: FieldProps) {

@@ -48,7 +48,12 @@ export function Layout({ me }: { me: Me }) {
               {me.user.email}
             </li>
             <li>
-              <button type="button" className="outline secondary small" onClick={() => logout.mutate()} aria-busy={logout.isPending}>
+              <button
+                type="button"
+                className="outline secondary small"
+                onClick={() => logout.mutate()}
+                aria-busy={logout.isPending}
+              >
                 Log out
               </button>
             </li>

@@ -48,7 +48,12 @@ export function LogViewer({ lines, count, live, complete }: Props) {
   const [matchAt, setMatchAt] = useState(0)
   const scrolledTo = useRef<number | null>(null)
 
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_PX, overscan: 20 })
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_PX,
+    overscan: 20,
+  })
 
   const matches = useMemo(() => {
     if (!search) return []
@@ -101,14 +106,37 @@ export function LogViewer({ lines, count, live, complete }: Props) {
   return (
     <section className="log-viewer" aria-label="Deployment log">
       <div className="log-toolbar" role="toolbar" aria-label="Log tools">
-        <input type="search" aria-label="Search the log" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} onKeyDown={onSearchKey} />
+        <input
+          type="search"
+          aria-label="Search the log"
+          placeholder="Search the log"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={onSearchKey}
+        />
         <span className="log-match-count" aria-live="polite">
-          {search ? (matches.length === 0 ? 'No matches' : `${Math.min(matchAt, matches.length - 1) + 1} of ${matches.length}`) : ''}
+          {search
+            ? matches.length === 0
+              ? 'No matches'
+              : `${Math.min(matchAt, matches.length - 1) + 1} of ${matches.length}`
+            : ''}
         </span>
-        <button type="button" className="outline secondary small" onClick={() => step(-1)} disabled={matches.length === 0} aria-label="Previous match">
+        <button
+          type="button"
+          className="outline secondary small"
+          onClick={() => step(-1)}
+          disabled={matches.length === 0}
+          aria-label="Previous match"
+        >
           ↑
         </button>
-        <button type="button" className="outline secondary small" onClick={() => step(1)} disabled={matches.length === 0} aria-label="Next match">
+        <button
+          type="button"
+          className="outline secondary small"
+          onClick={() => step(1)}
+          disabled={matches.length === 0}
+          aria-label="Next match"
+        >
           ↓
         </button>
         <label className="log-follow">
@@ -142,7 +170,13 @@ export function LogViewer({ lines, count, live, complete }: Props) {
               if (line.seq === target) classes.push('log-line-linked')
               if (row.index === currentMatch) classes.push('log-line-match')
               return (
-                <div key={line.seq} className={classes.join(' ')} style={{ transform: `translateY(${row.start}px)` }} data-seq={line.seq} aria-current={line.seq === target ? 'true' : undefined}>
+                <div
+                  key={line.seq}
+                  className={classes.join(' ')}
+                  style={{ transform: `translateY(${row.start}px)` }}
+                  data-seq={line.seq}
+                  aria-current={line.seq === target ? 'true' : undefined}
+                >
                   <a
                     className="log-ln"
                     href={`#L${line.seq}`}

@@ -1,5 +1,15 @@
 /** Previous / next over a counted list. */
-export function Pager({ page, pageSize, count, onPage }: { page: number; pageSize: number; count: number; onPage: (page: number) => void }) {
+export function Pager({
+  page,
+  pageSize,
+  count,
+  onPage,
+}: {
+  page: number
+  pageSize: number
+  count: number
+  onPage: (page: number) => void
+}) {
   const pages = Math.ceil(count / pageSize)
   if (pages <= 1) return null
   return (
@@ -10,7 +20,12 @@ export function Pager({ page, pageSize, count, onPage }: { page: number; pageSiz
       <span className="muted">
         Page {page + 1} of {pages}
       </span>
-      <button type="button" className="outline secondary small" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+      <button
+        type="button"
+        className="outline secondary small"
+        disabled={page + 1 >= pages}
+        onClick={() => onPage(page + 1)}
+      >
         Older
       </button>
     </nav>

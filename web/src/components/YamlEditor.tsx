@@ -55,7 +55,8 @@ export function YamlEditor({ value, onChange, issues = [], readOnly = false, lab
           EditorView.editable.of(!readOnly),
           EditorView.contentAttributes.of({ 'aria-label': label, ...(id && { id }) }),
           EditorView.updateListener.of((update) => {
-            if (update.docChanged && !update.transactions.some((t) => t.annotation(external))) onChangeRef.current?.(update.state.doc.toString())
+            if (update.docChanged && !update.transactions.some((t) => t.annotation(external)))
+              onChangeRef.current?.(update.state.doc.toString())
           }),
         ],
       }),
@@ -73,7 +74,10 @@ export function YamlEditor({ value, onChange, issues = [], readOnly = false, lab
   useEffect(() => {
     const editor = view.current
     if (editor && editor.state.doc.toString() !== value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value }, annotations: external.of(true) })
+      editor.dispatch({
+        changes: { from: 0, to: editor.state.doc.length, insert: value },
+        annotations: external.of(true),
+      })
     }
   }, [value])
 

@@ -38,7 +38,10 @@ function useWhenVisible(onVisible: () => void) {
   useEffect(() => {
     const element = sentinel.current
     if (!element) return
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && callback.current(), { rootMargin: '200px' })
+    const observer = new IntersectionObserver(
+      (entries) => entries.some((e) => e.isIntersecting) && callback.current(),
+      { rootMargin: '200px' },
+    )
     observer.observe(element)
     return () => observer.disconnect()
     // Observed anew after every render on purpose: a sentinel still in view once a page has loaded
@@ -54,7 +57,15 @@ export function AuditPage() {
   const feed = useInfiniteQuery({
     queryKey: ['audit', filters],
     queryFn: ({ pageParam }) =>
-      call<Page>('audit', { query: { ...filters, since: isoOrUndefined(filters.since), until: isoOrUndefined(filters.until), limit: PAGE_SIZE, cursor: pageParam } }),
+      call<Page>('audit', {
+        query: {
+          ...filters,
+          since: isoOrUndefined(filters.since),
+          until: isoOrUndefined(filters.until),
+          limit: PAGE_SIZE,
+          cursor: pageParam,
+        },
+      }),
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   })
@@ -80,11 +91,20 @@ export function AuditPage() {
         <div className="grid">
           <label>
             Action
-            <input name="action" placeholder="compose.* or project.created" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
+            <input
+              name="action"
+              placeholder="compose.* or project.created"
+              value={draft.action}
+              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+            />
           </label>
           <label>
             Resource type
-            <select name="resource_type" value={draft.resource_type} onChange={(e) => setDraft({ ...draft, resource_type: e.target.value })}>
+            <select
+              name="resource_type"
+              value={draft.resource_type}
+              onChange={(e) => setDraft({ ...draft, resource_type: e.target.value })}
+            >
               <option value="">any</option>
               <option value="project">project</option>
               <option value="service">service</option>
@@ -102,15 +122,30 @@ export function AuditPage() {
         <div className="grid">
           <label>
             Actor id
-            <input name="actor" placeholder="a user or token id" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} />
+            <input
+              name="actor"
+              placeholder="a user or token id"
+              value={draft.actor}
+              onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
+            />
           </label>
           <label>
             From
-            <input type="datetime-local" name="since" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
+            <input
+              type="datetime-local"
+              name="since"
+              value={draft.since}
+              onChange={(e) => setDraft({ ...draft, since: e.target.value })}
+            />
           </label>
           <label>
             Until
-            <input type="datetime-local" name="until" value={draft.until} onChange={(e) => setDraft({ ...draft, until: e.target.value })} />
+            <input
+              type="datetime-local"
+              name="until"
+              value={draft.until}
+              onChange={(e) => setDraft({ ...draft, until: e.target.value })}
+            />
           </label>
         </div>
         <div className="button-row">
@@ -144,7 +179,12 @@ export function AuditPage() {
               </div>
               <div className="muted">
                 {item.actor.id ? (
-                  <button type="button" className="link-button" title="Show only this actor's entries" onClick={() => apply({ ...draft, actor: item.actor.id! })}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    title="Show only this actor's entries"
+                    onClick={() => apply({ ...draft, actor: item.actor.id! })}
+                  >
                     {item.actor.name ?? item.actor.type}
                   </button>
                 ) : (
@@ -160,7 +200,13 @@ export function AuditPage() {
       )}
       <div ref={sentinel} aria-hidden="true" />
       {feed.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => feed.fetchNextPage()} aria-busy={feed.isFetchingNextPage} disabled={feed.isFetchingNextPage}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => feed.fetchNextPage()}
+          aria-busy={feed.isFetchingNextPage}
+          disabled={feed.isFetchingNextPage}
+        >
           Load older entries
         </button>
       )}

@@ -18,7 +18,11 @@ export function BackupsPage() {
   return (
     <section>
       <h1>Backups</h1>
-      {isRoot ? <BackupList /> : <p role="status">Backups hold every team's data, so they need the root ability. Ask an administrator.</p>}
+      {isRoot ? (
+        <BackupList />
+      ) : (
+        <p role="status">Backups hold every team's data, so they need the root ability. Ask an administrator.</p>
+      )}
     </section>
   )
 }
@@ -32,7 +36,9 @@ function BackupList() {
   })
   return (
     <>
-      <p className="muted">A backup is a verified, compressed copy of Berth's database (projects, versions, encrypted secrets, audit log).</p>
+      <p className="muted">
+        A backup is a verified, compressed copy of Berth's database (projects, versions, encrypted secrets, audit log).
+      </p>
       <button type="button" onClick={() => create.mutate()} aria-busy={create.isPending} disabled={create.isPending}>
         Back up now
       </button>
@@ -47,7 +53,15 @@ function BackupList() {
             empty="No backups yet."
             columns={[
               { header: 'Taken', cell: (b) => formatTime(b.started_at) },
-              { header: 'Status', cell: (b) => <span className={b.status === 'failed' ? 'field-error' : undefined} title={b.error ?? undefined}>{b.status}{b.verified && ', verified'}</span> },
+              {
+                header: 'Status',
+                cell: (b) => (
+                  <span className={b.status === 'failed' ? 'field-error' : undefined} title={b.error ?? undefined}>
+                    {b.status}
+                    {b.verified && ', verified'}
+                  </span>
+                ),
+              },
               { header: 'Trigger', cell: (b) => b.trigger },
               { header: 'Size', cell: (b) => size(b.size_bytes) },
               {

@@ -16,7 +16,10 @@ export function DeploymentPage() {
   useDeploymentEvents()
   const queryClient = useQueryClient()
   const mayDeploy = useAbility('deploy')
-  const deployment = useQuery({ queryKey: deploymentKeys.one(deploymentId), queryFn: () => call<Deployment>('deployment', { params: { uuid: deploymentId } }) })
+  const deployment = useQuery({
+    queryKey: deploymentKeys.one(deploymentId),
+    queryFn: () => call<Deployment>('deployment', { params: { uuid: deploymentId } }),
+  })
   const log = useLogStream(deploymentId)
   const cancel = useMutation({
     mutationFn: () => call<{ message: string }>('cancelDeployment', { params: { uuid: deploymentId } }),
@@ -39,7 +42,13 @@ export function DeploymentPage() {
           <li>
             <Link to="/deployments">Deployments</Link>
           </li>
-          <li>{d.resource_type === 'service' ? <Link to={`/services/${d.resource_uuid}/deployments`}>{d.resource_name}</Link> : d.resource_name}</li>
+          <li>
+            {d.resource_type === 'service' ? (
+              <Link to={`/services/${d.resource_uuid}/deployments`}>{d.resource_name}</Link>
+            ) : (
+              d.resource_name
+            )}
+          </li>
           <li>{d.deployment_uuid.slice(0, 8)}</li>
         </ul>
       </nav>
@@ -79,14 +88,25 @@ export function DeploymentPage() {
       {d.message && <p className={d.status === 'failed' ? 'notice-error' : 'muted'}>{d.message}</p>}
       {active && (
         <div className="button-row">
-          <button type="button" className="outline secondary" onClick={() => cancel.mutate()} disabled={!mayDeploy || cancel.isPending} aria-busy={cancel.isPending} title={mayDeploy ? undefined : 'Needs the "deploy" ability'}>
+          <button
+            type="button"
+            className="outline secondary"
+            onClick={() => cancel.mutate()}
+            disabled={!mayDeploy || cancel.isPending}
+            aria-busy={cancel.isPending}
+            title={mayDeploy ? undefined : 'Needs the "deploy" ability'}
+          >
             Cancel deployment
           </button>
         </div>
       )}
       <SuccessNotice>{cancel.data?.message}</SuccessNotice>
       <ErrorNotice error={cancel.error} />
-      {log.error && <p role="alert" className="notice notice-error">{log.error}</p>}
+      {log.error && (
+        <p role="alert" className="notice notice-error">
+          {log.error}
+        </p>
+      )}
       <LogViewer lines={log.lines} count={log.count} live={active} complete={log.ended !== null} />
     </section>
   )

@@ -16,7 +16,8 @@ export function DeploymentsPage() {
   const active = useQuery({ queryKey: deploymentKeys.active, queryFn: () => call<DeploymentList>('deployments') })
   const history = useQuery({
     queryKey: deploymentKeys.team(page),
-    queryFn: () => call<DeploymentList>('deployments', { query: { scope: 'all', skip: page * PAGE_SIZE, take: PAGE_SIZE } }),
+    queryFn: () =>
+      call<DeploymentList>('deployments', { query: { scope: 'all', skip: page * PAGE_SIZE, take: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   })
 

@@ -38,11 +38,26 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
         <form onSubmit={submit} aria-label="Sign in">
           <label>
             E-mail
-            <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+            <input
+              type="email"
+              name="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              autoFocus
+            />
           </label>
           <label>
             Password
-            <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           </label>
           <ErrorNotice error={login.error} />
           <button type="submit" aria-busy={login.isPending} disabled={login.isPending}>

@@ -10,7 +10,10 @@ export function NotYetPage({ title, missing = false }: { title: string; missing?
           There is nothing at this address. <Link to="/projects">Back to projects</Link>
         </p>
       ) : (
-        <p>This part of Berth is not available in this build yet: its API is still being built. It will appear here once it ships.</p>
+        <p>
+          This part of Berth is not available in this build yet: its API is still being built. It will appear here once
+          it ships.
+        </p>
       )}
     </section>
   )

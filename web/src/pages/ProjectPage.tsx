@@ -19,7 +19,10 @@ const STARTER_COMPOSE = `services:
 export function ProjectPage() {
   const { projectId = '' } = useParams()
   useDeploymentEvents()
-  const project = useQuery({ queryKey: ['project', projectId], queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }) })
+  const project = useQuery({
+    queryKey: ['project', projectId],
+    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
+  })
 
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />
@@ -102,10 +105,24 @@ function CreateService({ projectId }: { projectId: string }) {
         <h3 id="new-service">New service</h3>
         <label>
           Service name
-          <input name="service-name" required maxLength={63} pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" title="lower-case letters, digits and hyphens; starts and ends with a letter or digit" value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            name="service-name"
+            required
+            maxLength={63}
+            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            title="lower-case letters, digits and hyphens; starts and ends with a letter or digit"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </label>
         <label htmlFor="new-service-compose">Compose file</label>
-        <YamlEditor id="new-service-compose" label="Compose file of the new service" value={compose} onChange={setCompose} issues={issues} />
+        <YamlEditor
+          id="new-service-compose"
+          label="Compose file of the new service"
+          value={compose}
+          onChange={setCompose}
+          issues={issues}
+        />
         <ErrorNotice error={create.error} />
         <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
           Create service

@@ -6,7 +6,10 @@ import type { Project, ProjectListItem } from '../api/types'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
 export function ProjectsPage() {
-  const projects = useQuery({ queryKey: ['projects'], queryFn: () => call<{ projects: ProjectListItem[] }>('projects') })
+  const projects = useQuery({
+    queryKey: ['projects'],
+    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
+  })
   return (
     <section>
       <h1>Projects</h1>
@@ -62,7 +65,12 @@ function CreateProject() {
         </label>
         <label>
           Description <small>(optional)</small>
-          <input name="description" maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
+          <input
+            name="description"
+            maxLength={2000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </label>
       </div>
       <ErrorNotice error={create.error} />

@@ -17,7 +17,9 @@ function byFolder(files: ProxyFile[]): [string, ProxyFile[]][] {
     const folder = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '.'
     folders.set(folder, [...(folders.get(folder) ?? []), f])
   }
-  return [...folders.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([folder, list]) => [folder, list.sort((a, b) => a.path.localeCompare(b.path))])
+  return [...folders.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([folder, list]) => [folder, list.sort((a, b) => a.path.localeCompare(b.path))])
 }
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
@@ -25,7 +27,11 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
 export function ProxyPage() {
   const queryClient = useQueryClient()
   const maySync = useAbility('write')
-  const status = useQuery({ queryKey: ['proxy-status'], queryFn: () => call<ProxyStatus>('proxyStatus'), refetchInterval: 10_000 })
+  const status = useQuery({
+    queryKey: ['proxy-status'],
+    queryFn: () => call<ProxyStatus>('proxyStatus'),
+    refetchInterval: 10_000,
+  })
   const files = useQuery({ queryKey: ['proxy-files'], queryFn: () => call<{ files: ProxyFile[] }>('proxyFiles') })
   const [selected, setSelected] = useState<string | null>(null)
   const content = useQuery({
@@ -48,7 +54,13 @@ export function ProxyPage() {
         {(s) => (
           <dl className="facts">
             <dt>Last sync</dt>
-            <dd>{s.running ? 'running now' : s.last_run ? `${formatTime(s.last_run.started_at)} (${s.last_run.scope}, ${Math.round(s.last_run.duration_ms)} ms)` : 'not yet'}</dd>
+            <dd>
+              {s.running
+                ? 'running now'
+                : s.last_run
+                  ? `${formatTime(s.last_run.started_at)} (${s.last_run.scope}, ${Math.round(s.last_run.duration_ms)} ms)`
+                  : 'not yet'}
+            </dd>
             <dt>Files with drift</dt>
             <dd data-testid="drift-count">
               {drifted} now; {s.totals.drift_repaired} repaired since start
@@ -75,7 +87,13 @@ export function ProxyPage() {
         )}
       </QueryState>
       {maySync ? (
-        <button type="button" className="secondary" onClick={() => sync.mutate()} aria-busy={sync.isPending} disabled={sync.isPending}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => sync.mutate()}
+          aria-busy={sync.isPending}
+          disabled={sync.isPending}
+        >
           Sync now
         </button>
       ) : (
@@ -84,7 +102,8 @@ export function ProxyPage() {
       <ErrorNotice error={sync.error} />
       {sync.data && (
         <SuccessNotice>
-          Synced in {Math.round(sync.data.duration_ms)} ms: {sync.data.files_written.length} written, {sync.data.files_removed.length} removed, {sync.data.drift_repaired.length} drift repaired.
+          Synced in {Math.round(sync.data.duration_ms)} ms: {sync.data.files_written.length} written,{' '}
+          {sync.data.files_removed.length} removed, {sync.data.drift_repaired.length} drift repaired.
         </SuccessNotice>
       )}
 
@@ -103,7 +122,13 @@ export function ProxyPage() {
                       <ul className="file-list">
                         {list.map((f) => (
                           <li key={f.path}>
-                            <button type="button" className={selected === f.path ? 'small' : 'outline small'} aria-pressed={selected === f.path} onClick={() => setSelected(f.path)} title={f.path}>
+                            <button
+                              type="button"
+                              className={selected === f.path ? 'small' : 'outline small'}
+                              aria-pressed={selected === f.path}
+                              onClick={() => setSelected(f.path)}
+                              title={f.path}
+                            >
                               {baseName(f.path)} {f.drift && <small className="badge badge-warn">drift</small>}
                             </button>
                           </li>
@@ -118,7 +143,8 @@ export function ProxyPage() {
                 {content.data && (
                   <>
                     <p>
-                      <code>{content.data.path}</code> {syncedAt && <small className="muted">synced {formatTime(syncedAt)}</small>}
+                      <code>{content.data.path}</code>{' '}
+                      {syncedAt && <small className="muted">synced {formatTime(syncedAt)}</small>}
                     </p>
                     <YamlEditor label={`Content of ${content.data.path}`} value={content.data.content} readOnly />
                   </>

@@ -46,14 +46,32 @@ export function ServersPage() {
             rowKey={(s) => s.uuid}
             empty="No servers."
             columns={[
-              { header: 'Name', cell: (s) => <>{s.name} {s.shared && <small className="badge">shared</small>}</> },
-              { header: 'Docker host', cell: (s) => <><code>{s.docker_host}</code> {s.has_private_key && <small className="badge">key stored</small>}</> },
+              {
+                header: 'Name',
+                cell: (s) => (
+                  <>
+                    {s.name} {s.shared && <small className="badge">shared</small>}
+                  </>
+                ),
+              },
+              {
+                header: 'Docker host',
+                cell: (s) => (
+                  <>
+                    <code>{s.docker_host}</code> {s.has_private_key && <small className="badge">key stored</small>}
+                  </>
+                ),
+              },
               {
                 header: 'State',
                 cell: (s) => {
                   const state = results[s.uuid] ?? s.state
                   return (
-                    <span role="status" data-testid={`server-state-${s.name}`} className={state && !state.reachable ? 'field-error' : undefined}>
+                    <span
+                      role="status"
+                      data-testid={`server-state-${s.name}`}
+                      className={state && !state.reachable ? 'field-error' : undefined}
+                    >
                       {stateText(state)}
                       {state && <small className="muted"> · {formatTime(state.checked_at)}</small>}
                     </span>
@@ -63,7 +81,12 @@ export function ServersPage() {
             ]}
             actions={(s) => (
               <>
-                <RowButton label="Check" target={s.name} busy={check.isPending && check.variables?.uuid === s.uuid} onClick={() => check.mutate(s)} />{' '}
+                <RowButton
+                  label="Check"
+                  target={s.name}
+                  busy={check.isPending && check.variables?.uuid === s.uuid}
+                  onClick={() => check.mutate(s)}
+                />{' '}
                 <RowButton label="Remove" target={s.name} secondary onClick={() => setRemoving(s)} />
               </>
             )}
@@ -71,7 +94,13 @@ export function ServersPage() {
         )}
       </QueryState>
       <ErrorNotice error={check.error ?? remove.error} />
-      <ConfirmDialog open={removing !== null} title={`Remove ${removing?.name ?? ''}?`} confirmLabel="Remove server" onConfirm={() => removing && remove.mutate(removing)} onCancel={() => setRemoving(null)}>
+      <ConfirmDialog
+        open={removing !== null}
+        title={`Remove ${removing?.name ?? ''}?`}
+        confirmLabel="Remove server"
+        onConfirm={() => removing && remove.mutate(removing)}
+        onCancel={() => setRemoving(null)}
+      >
         <p>Berth stops deploying to it. Nothing that runs there is stopped.</p>
       </ConfirmDialog>
       <AddServer />
@@ -87,7 +116,10 @@ function AddServer() {
   const create = useMutation({
     mutationFn: () =>
       call<Server>('createServer', {
-        body: form.kind === 'local' ? { name: form.name, docker_host: LOCAL_SOCKET } : { name: form.name, docker_host: form.sshHost, private_key: form.privateKey },
+        body:
+          form.kind === 'local'
+            ? { name: form.name, docker_host: LOCAL_SOCKET }
+            : { name: form.name, docker_host: form.sshHost, private_key: form.privateKey },
       }),
     // The key is cleared whatever the outcome: the form never holds on to it longer than one request.
     onSettled: () => setForm((f) => ({ ...f, privateKey: '' })),
@@ -101,28 +133,64 @@ function AddServer() {
     create.mutate()
   }
   const hostError = fieldError(create.error, 'docker_host') ?? errorWithCode(create.error, ['invalid_docker_host'])
-  const keyError = fieldError(create.error, 'private_key') ?? errorWithCode(create.error, ['private_key_required', 'invalid_private_key'])
+  const keyError =
+    fieldError(create.error, 'private_key') ??
+    errorWithCode(create.error, ['private_key_required', 'invalid_private_key'])
   return (
     <form onSubmit={submit} aria-labelledby="server-new">
       <h2 id="server-new">Add a server</h2>
-      <TextField label="Server name" required maxLength={200} value={form.name} onChange={(v) => setForm({ ...form, name: v })} error={fieldError(create.error, 'name')} />
+      <TextField
+        label="Server name"
+        required
+        maxLength={200}
+        value={form.name}
+        onChange={(v) => setForm({ ...form, name: v })}
+        error={fieldError(create.error, 'name')}
+      />
       <fieldset>
         <legend>Connection</legend>
         <label>
-          <input type="radio" name="server-kind" checked={form.kind === 'local'} onChange={() => setForm({ ...form, kind: 'local' })} />
+          <input
+            type="radio"
+            name="server-kind"
+            checked={form.kind === 'local'}
+            onChange={() => setForm({ ...form, kind: 'local' })}
+          />
           This machine's Docker engine (<code>{LOCAL_SOCKET}</code>)
         </label>
         <label>
-          <input type="radio" name="server-kind" checked={form.kind === 'ssh'} onChange={() => setForm({ ...form, kind: 'ssh' })} />
+          <input
+            type="radio"
+            name="server-kind"
+            checked={form.kind === 'ssh'}
+            onChange={() => setForm({ ...form, kind: 'ssh' })}
+          />
           Another machine over SSH
         </label>
       </fieldset>
       {form.kind === 'ssh' && (
         <>
-          <TextField label="SSH address" required placeholder="ssh://deploy@203.0.113.7:22" value={form.sshHost} onChange={(v) => setForm({ ...form, sshHost: v })} error={hostError} />
+          <TextField
+            label="SSH address"
+            required
+            placeholder="ssh://deploy@203.0.113.7:22"
+            value={form.sshHost}
+            onChange={(v) => setForm({ ...form, sshHost: v })}
+            error={hostError}
+          />
           <Field label="Private key" error={keyError} hint="Stored encrypted; Berth never shows it again.">
             {(control) => (
-              <textarea {...control} className="code-input secret-input" required rows={4} autoComplete="off" spellCheck={false} placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" value={form.privateKey} onChange={(e) => setForm({ ...form, privateKey: e.target.value })} />
+              <textarea
+                {...control}
+                className="code-input secret-input"
+                required
+                rows={4}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+                value={form.privateKey}
+                onChange={(e) => setForm({ ...form, privateKey: e.target.value })}
+              />
             )}
           </Field>
         </>

@@ -15,7 +15,10 @@ import { ParametersTab } from './service/ParametersTab'
 export function ServicePage() {
   const { serviceId = '' } = useParams()
   useDeploymentEvents()
-  const service = useQuery({ queryKey: ['service', serviceId], queryFn: () => call<Service>('service', { params: { uuid: serviceId } }) })
+  const service = useQuery({
+    queryKey: ['service', serviceId],
+    queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
+  })
   const projectId = service.data?.project_uuid
   const project = useQuery({
     queryKey: ['project', projectId],

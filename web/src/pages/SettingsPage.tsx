@@ -28,7 +28,12 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const save = useMutation({
     mutationFn: () =>
       call<Settings>('saveSettings', {
-        body: { proxy: form.proxy, letsencrypt_email: form.letsencrypt_email || null, default_cert_resolver: form.default_cert_resolver, http_to_https_redirect: form.http_to_https_redirect },
+        body: {
+          proxy: form.proxy,
+          letsencrypt_email: form.letsencrypt_email || null,
+          default_cert_resolver: form.default_cert_resolver,
+          http_to_https_redirect: form.http_to_https_redirect,
+        },
       }),
     onSuccess: (data) => queryClient.setQueryData(['settings'], data),
   })
@@ -54,17 +59,32 @@ function SettingsForm({ saved }: { saved: Settings }) {
           onChange={(v) => setForm({ ...form, letsencrypt_email: v })}
           error={fieldError(save.error, 'letsencrypt_email')}
         />
-        <TextField label="Default certificate resolver" required value={form.default_cert_resolver} onChange={(v) => setForm({ ...form, default_cert_resolver: v })} error={fieldError(save.error, 'default_cert_resolver')} />
+        <TextField
+          label="Default certificate resolver"
+          required
+          value={form.default_cert_resolver}
+          onChange={(v) => setForm({ ...form, default_cert_resolver: v })}
+          error={fieldError(save.error, 'default_cert_resolver')}
+        />
         <Field label="Reverse proxy" error={fieldError(save.error, 'proxy')}>
           {(control) => (
-            <select {...control} value={form.proxy} onChange={(e) => setForm({ ...form, proxy: e.target.value as Settings['proxy'] })}>
+            <select
+              {...control}
+              value={form.proxy}
+              onChange={(e) => setForm({ ...form, proxy: e.target.value as Settings['proxy'] })}
+            >
               <option value="traefik">Traefik (files)</option>
               <option value="caddy">Caddy (admin API)</option>
             </select>
           )}
         </Field>
         <label>
-          <input type="checkbox" role="switch" checked={form.http_to_https_redirect} onChange={(e) => setForm({ ...form, http_to_https_redirect: e.target.checked })} />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={form.http_to_https_redirect}
+            onChange={(e) => setForm({ ...form, http_to_https_redirect: e.target.checked })}
+          />
           Redirect HTTP to HTTPS
         </label>
         {!fieldProblem && <ErrorNotice error={save.error} />}

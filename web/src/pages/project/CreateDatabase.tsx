@@ -11,14 +11,24 @@ const EMPTY = { name: '', version: '', publicPort: '', description: '' }
 /** A two-step wizard: pick one of the types the API offers, then name it and choose a version. */
 export function CreateDatabase({ projectId }: { projectId: string }) {
   const queryClient = useQueryClient()
-  const types = useQuery({ queryKey: ['database-types'], queryFn: () => call<{ types: DatabaseTypeInfo[] }>('databaseTypes'), staleTime: Infinity })
+  const types = useQuery({
+    queryKey: ['database-types'],
+    queryFn: () => call<{ types: DatabaseTypeInfo[] }>('databaseTypes'),
+    staleTime: Infinity,
+  })
   const [type, setType] = useState<DatabaseTypeInfo | null>(null)
   const [form, setForm] = useState(EMPTY)
   const create = useMutation({
     mutationFn: (chosen: DatabaseTypeInfo) =>
       call<Database>('createDatabase', {
         params: { uuid: projectId },
-        body: { type: chosen.type, name: form.name, ...(form.version && { version: form.version }), ...(form.publicPort && { public_port: Number(form.publicPort) }), ...(form.description && { description: form.description }) },
+        body: {
+          type: chosen.type,
+          name: form.name,
+          ...(form.version && { version: form.version }),
+          ...(form.publicPort && { public_port: Number(form.publicPort) }),
+          ...(form.description && { description: form.description }),
+        },
       }),
     onSuccess: async () => {
       setType(null)
@@ -31,7 +41,8 @@ export function CreateDatabase({ projectId }: { projectId: string }) {
     if (type) create.mutate(type)
   }
   const nameError = fieldError(create.error, 'name') ?? errorWithCode(create.error, ['invalid_name', 'name_taken'])
-  const versionError = fieldError(create.error, 'version') ?? errorWithCode(create.error, ['invalid_version', 'invalid_image'])
+  const versionError =
+    fieldError(create.error, 'version') ?? errorWithCode(create.error, ['invalid_version', 'invalid_image'])
   return (
     <details>
       <summary role="button" className="outline">
@@ -62,11 +73,38 @@ export function CreateDatabase({ projectId }: { projectId: string }) {
             </button>
           </p>
           <div className="grid">
-            <TextField label="Database name" required maxLength={63} pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" value={form.name} onChange={(v) => setForm({ ...form, name: v })} error={nameError} />
-            <TextField label="Version (image tag)" placeholder={type.default_version} hint={`default ${type.default_version}`} value={form.version} onChange={(v) => setForm({ ...form, version: v })} error={versionError} />
-            <TextField label="Publish on host port (optional)" type="number" min={1} max={65535} value={form.publicPort} onChange={(v) => setForm({ ...form, publicPort: v })} error={fieldError(create.error, 'public_port')} />
+            <TextField
+              label="Database name"
+              required
+              maxLength={63}
+              pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+              value={form.name}
+              onChange={(v) => setForm({ ...form, name: v })}
+              error={nameError}
+            />
+            <TextField
+              label="Version (image tag)"
+              placeholder={type.default_version}
+              hint={`default ${type.default_version}`}
+              value={form.version}
+              onChange={(v) => setForm({ ...form, version: v })}
+              error={versionError}
+            />
+            <TextField
+              label="Publish on host port (optional)"
+              type="number"
+              min={1}
+              max={65535}
+              value={form.publicPort}
+              onChange={(v) => setForm({ ...form, publicPort: v })}
+              error={fieldError(create.error, 'public_port')}
+            />
           </div>
-          <TextField label="Database description" value={form.description} onChange={(v) => setForm({ ...form, description: v })} />
+          <TextField
+            label="Database description"
+            value={form.description}
+            onChange={(v) => setForm({ ...form, description: v })}
+          />
           {!nameError && !versionError && <ErrorNotice error={create.error} />}
           <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
             Create database

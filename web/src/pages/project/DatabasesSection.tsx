@@ -12,12 +12,21 @@ import { CreateDatabase } from './CreateDatabase'
 
 /** The project's standalone databases, each with its connection string. */
 export function DatabasesSection({ projectId }: { projectId: string }) {
-  const databases = useQuery({ queryKey: ['databases', projectId], queryFn: () => call<{ databases: DatabaseListItem[] }>('databases', { params: { uuid: projectId } }) })
+  const databases = useQuery({
+    queryKey: ['databases', projectId],
+    queryFn: () => call<{ databases: DatabaseListItem[] }>('databases', { params: { uuid: projectId } }),
+  })
   return (
     <section aria-labelledby="databases-title">
       <h2 id="databases-title">Databases</h2>
       <QueryState query={databases} what="databases">
-        {(data) => (data.databases.length === 0 ? <p>No databases yet.</p> : data.databases.map((d) => <DatabaseCard key={d.uuid} projectId={projectId} item={d} />))}
+        {(data) =>
+          data.databases.length === 0 ? (
+            <p>No databases yet.</p>
+          ) : (
+            data.databases.map((d) => <DatabaseCard key={d.uuid} projectId={projectId} item={d} />)
+          )
+        }
       </QueryState>
       <CreateDatabase projectId={projectId} />
     </section>
@@ -26,7 +35,10 @@ export function DatabasesSection({ projectId }: { projectId: string }) {
 
 function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseListItem }) {
   const queryClient = useQueryClient()
-  const database = useQuery({ queryKey: ['database', item.uuid], queryFn: () => call<Database>('database', { params: { uuid: item.uuid } }) })
+  const database = useQuery({
+    queryKey: ['database', item.uuid],
+    queryFn: () => call<Database>('database', { params: { uuid: item.uuid } }),
+  })
   const [confirming, setConfirming] = useState(false)
   const remove = useMutation({
     mutationFn: () => call('deleteDatabase', { params: { uuid: item.uuid } }),
@@ -51,7 +63,14 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
             <dt>Connection string (inside the Docker network)</dt>
             <dd>
               {/* The API masks the password itself without read:sensitive; with it, the page masks it until Reveal. */}
-              <SecretValue name={`connection string of ${d.name}`} value={d.internal_url} available={!d.password_masked} hidden={d.internal_url.replace(/:\/\/([^:]+):[^@]*@/, `://$1:${MASK}@`)} copy testId={`connection-${d.name}`} />
+              <SecretValue
+                name={`connection string of ${d.name}`}
+                value={d.internal_url}
+                available={!d.password_masked}
+                hidden={d.internal_url.replace(/:\/\/([^:]+):[^@]*@/, `://$1:${MASK}@`)}
+                copy
+                testId={`connection-${d.name}`}
+              />
             </dd>
             <dt>Image</dt>
             <dd>
@@ -77,9 +96,16 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
         )}
       </QueryState>
       <ErrorNotice error={remove.error} />
-      <ConfirmDialog open={confirming} title={`Delete ${item.name}?`} confirmLabel="Delete database" onConfirm={() => remove.mutate()} onCancel={() => setConfirming(false)}>
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${item.name}?`}
+        confirmLabel="Delete database"
+        onConfirm={() => remove.mutate()}
+        onCancel={() => setConfirming(false)}
+      >
         <p>
-          Berth forgets its configuration and history. Its containers and the volume <code>{database.data?.volume_name}</code> stay until you remove them.
+          Berth forgets its configuration and history. Its containers and the volume{' '}
+          <code>{database.data?.volume_name}</code> stay until you remove them.
         </p>
       </ConfirmDialog>
     </article>

@@ -17,21 +17,27 @@ type Props = { projectId: string; services: ServiceSummary[] }
 
 /** The project's domains, their routes and middlewares: everything the proxy files are made from. */
 export function DomainsSection({ projectId, services }: Props) {
-  const domains = useQuery({ queryKey: ['domains', projectId], queryFn: () => call<{ domains: Domain[] }>('domains', { params: { uuid: projectId } }) })
+  const domains = useQuery({
+    queryKey: ['domains', projectId],
+    queryFn: () => call<{ domains: Domain[] }>('domains', { params: { uuid: projectId } }),
+  })
   const middlewares = useMiddlewares(projectId).data?.middlewares ?? []
   const [adding, setAdding] = useState(false)
   return (
     <section aria-labelledby="domains-title">
       <h2 id="domains-title">Domains and routes</h2>
       <p className="muted">
-        Changes apply to the proxy without a redeploy; the generated files are on the <Link to="/proxy">Proxy</Link> page.
+        Changes apply to the proxy without a redeploy; the generated files are on the <Link to="/proxy">Proxy</Link>{' '}
+        page.
       </p>
       <QueryState query={domains} what="domains">
         {(data) =>
           data.domains.length === 0 ? (
             <p>No domains yet.</p>
           ) : (
-            data.domains.map((d) => <DomainCard key={d.id} projectId={projectId} domain={d} services={services} middlewares={middlewares} />)
+            data.domains.map((d) => (
+              <DomainCard key={d.id} projectId={projectId} domain={d} services={services} middlewares={middlewares} />
+            ))
           )
         }
       </QueryState>
@@ -65,7 +71,8 @@ function DomainCard({ projectId, domain, services, middlewares }: CardProps) {
     <article className="domain-card" aria-label={`Domain ${domain.full_domain}`}>
       <header className="card-header">
         <h3>
-          {domain.full_domain} {domain.tls && <small className="badge">HTTPS</small>} {!domain.active && <small className="badge badge-warn">inactive</small>}
+          {domain.full_domain} {domain.tls && <small className="badge">HTTPS</small>}{' '}
+          {!domain.active && <small className="badge badge-warn">inactive</small>}
         </h3>
         <div className="button-row">
           <RowButton label="Edit" target={domain.full_domain} onClick={() => setEditing(true)} />
@@ -74,7 +81,13 @@ function DomainCard({ projectId, domain, services, middlewares }: CardProps) {
       </header>
       <RoutesOfDomain domain={domain} services={services} middlewares={middlewares} />
       <ErrorNotice error={remove.error} />
-      <ConfirmDialog open={confirming} title={`Delete ${domain.full_domain}?`} confirmLabel="Delete domain" onConfirm={() => remove.mutate()} onCancel={() => setConfirming(false)}>
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${domain.full_domain}?`}
+        confirmLabel="Delete domain"
+        onConfirm={() => remove.mutate()}
+        onCancel={() => setConfirming(false)}
+      >
         <p>Its routes are deleted too, and the proxy stops serving it.</p>
       </ConfirmDialog>
     </article>
@@ -89,7 +102,10 @@ function describeTarget(target: RouteTarget, services: ServiceSummary[]): string
 
 function RoutesOfDomain({ domain, services, middlewares }: Omit<CardProps, 'projectId'>) {
   const queryClient = useQueryClient()
-  const routes = useQuery({ queryKey: ['routes', domain.id], queryFn: () => call<{ routes: ProxyRoute[] }>('routes', { params: { id: domain.id } }) })
+  const routes = useQuery({
+    queryKey: ['routes', domain.id],
+    queryFn: () => call<{ routes: ProxyRoute[] }>('routes', { params: { id: domain.id } }),
+  })
   const [editing, setEditing] = useState<ProxyRoute | 'new' | null>(null)
   const remove = useMutation({
     mutationFn: (id: string) => call('deleteRoute', { params: { id } }),
@@ -121,7 +137,14 @@ function RoutesOfDomain({ domain, services, middlewares }: Omit<CardProps, 'proj
       </QueryState>
       <ErrorNotice error={remove.error} />
       {editing ? (
-        <RouteForm key={editing === 'new' ? 'new' : editing.id} domainId={domain.id} services={services} middlewares={middlewares} route={editing === 'new' ? undefined : editing} onDone={() => setEditing(null)} />
+        <RouteForm
+          key={editing === 'new' ? 'new' : editing.id}
+          domainId={domain.id}
+          services={services}
+          middlewares={middlewares}
+          route={editing === 'new' ? undefined : editing}
+          onDone={() => setEditing(null)}
+        />
       ) : (
         <button type="button" className="outline small" onClick={() => setEditing('new')}>
           Add route <span className="visually-hidden">to {domain.full_domain}</span>

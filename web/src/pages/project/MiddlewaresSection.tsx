@@ -9,7 +9,10 @@ import { QueryState } from '../../components/QueryState'
 import { MIDDLEWARE_EXAMPLES } from './middleware-examples'
 
 export function useMiddlewares(projectId: string) {
-  return useQuery({ queryKey: ['middlewares', projectId], queryFn: () => call<{ middlewares: Middleware[] }>('middlewares', { params: { uuid: projectId } }) })
+  return useQuery({
+    queryKey: ['middlewares', projectId],
+    queryFn: () => call<{ middlewares: Middleware[] }>('middlewares', { params: { uuid: projectId } }),
+  })
 }
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2)
@@ -54,7 +57,8 @@ function CreateMiddleware({ projectId }: { projectId: string }) {
   const [config, setConfig] = useState(pretty(MIDDLEWARE_EXAMPLES['redirect-scheme']))
   const [notJson, setNotJson] = useState(false)
   const create = useMutation({
-    mutationFn: (parsed: unknown) => call<Middleware>('createMiddleware', { params: { uuid: projectId }, body: { name, type, config: parsed } }),
+    mutationFn: (parsed: unknown) =>
+      call<Middleware>('createMiddleware', { params: { uuid: projectId }, body: { name, type, config: parsed } }),
     onSuccess: async () => {
       setName('')
       await queryClient.invalidateQueries({ queryKey: ['middlewares', projectId] })
@@ -76,7 +80,8 @@ function CreateMiddleware({ projectId }: { projectId: string }) {
     setType(next)
     setConfig(pretty(MIDDLEWARE_EXAMPLES[next]))
   }
-  const configProblems = create.error instanceof ApiError ? create.error.issues.filter((i) => i.path.startsWith('config')) : []
+  const configProblems =
+    create.error instanceof ApiError ? create.error.issues.filter((i) => i.path.startsWith('config')) : []
   return (
     <details>
       <summary role="button" className="outline">
@@ -84,7 +89,14 @@ function CreateMiddleware({ projectId }: { projectId: string }) {
       </summary>
       <form onSubmit={submit} aria-label="New middleware" className="proxy-form">
         <div className="grid">
-          <TextField label="Middleware name" required pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" value={name} onChange={setName} error={fieldError(create.error, 'name')} />
+          <TextField
+            label="Middleware name"
+            required
+            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            value={name}
+            onChange={setName}
+            error={fieldError(create.error, 'name')}
+          />
           <Field label="Type">
             {(control) => (
               <select {...control} value={type} onChange={(e) => chooseType(e.target.value as MiddlewareType)}>
@@ -95,7 +107,14 @@ function CreateMiddleware({ projectId }: { projectId: string }) {
             )}
           </Field>
         </div>
-        <Field label="Config (JSON, Traefik's key names)" error={notJson ? 'This is not valid JSON.' : configProblems.map((i) => `${i.path}: ${i.message}`).join('; ') || undefined}>
+        <Field
+          label="Config (JSON, Traefik's key names)"
+          error={
+            notJson
+              ? 'This is not valid JSON.'
+              : configProblems.map((i) => `${i.path}: ${i.message}`).join('; ') || undefined
+          }
+        >
           {(control) => (
             <textarea
               {...control}

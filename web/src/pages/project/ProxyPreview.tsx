@@ -29,7 +29,8 @@ export function useProxyPreview(change: PreviewChange | null) {
     gcTime: 0,
   })
   const current = stable !== null && JSON.stringify(debounced) === text
-  const blocked = current && ((query.error instanceof ApiError && query.error.status === 422) || query.data?.valid === false)
+  const blocked =
+    current && ((query.error instanceof ApiError && query.error.status === 422) || query.data?.valid === false)
   return { query, current, blocked, error: current ? query.error : null }
 }
 
@@ -38,7 +39,12 @@ export function useProxyPreview(change: PreviewChange | null) {
  * calls onDone. `problem` is the error to show at the fields: the preview runs the same checks as
  * saving, so a bad value is flagged while typing.
  */
-export function useProxyChange(change: PreviewChange | null, save: () => Promise<unknown>, refresh: QueryKey, onDone: () => void) {
+export function useProxyChange(
+  change: PreviewChange | null,
+  save: () => Promise<unknown>,
+  refresh: QueryKey,
+  onDone: () => void,
+) {
   const queryClient = useQueryClient()
   const preview = useProxyPreview(change)
   const mutation = useMutation({
@@ -57,10 +63,24 @@ export function useProxyChange(change: PreviewChange | null, save: () => Promise
 }
 
 /** Save (off while saving, or while the preview says the change would be refused) and Cancel. */
-export function SaveButtons({ label, state, ready = true, onCancel }: { label: string; state: ReturnType<typeof useProxyChange>; ready?: boolean; onCancel: () => void }) {
+export function SaveButtons({
+  label,
+  state,
+  ready = true,
+  onCancel,
+}: {
+  label: string
+  state: ReturnType<typeof useProxyChange>
+  ready?: boolean
+  onCancel: () => void
+}) {
   return (
     <div className="button-row">
-      <button type="submit" aria-busy={state.mutation.isPending} disabled={state.mutation.isPending || !ready || state.preview.blocked}>
+      <button
+        type="submit"
+        aria-busy={state.mutation.isPending}
+        disabled={state.mutation.isPending || !ready || state.preview.blocked}
+      >
         {label}
       </button>
       <button type="button" className="secondary" onClick={onCancel}>
@@ -101,9 +121,14 @@ export function PreviewPanel({ preview }: { preview: ProxyPreviewState }) {
         query.data?.files.map((f) => (
           <article key={f.path} className="preview-file">
             <header>
-              <code>{f.path}</code> <small className={f.action === 'unchanged' ? 'badge' : 'badge badge-warn'}>{f.action}</small>
+              <code>{f.path}</code>{' '}
+              <small className={f.action === 'unchanged' ? 'badge' : 'badge badge-warn'}>{f.action}</small>
             </header>
-            {f.content === null ? <p>This file would be removed.</p> : <YamlEditor label={`Preview of ${f.path}`} value={f.content} readOnly />}
+            {f.content === null ? (
+              <p>This file would be removed.</p>
+            ) : (
+              <YamlEditor label={`Preview of ${f.path}`} value={f.content} readOnly />
+            )}
             {f.diff ? (
               <details open>
                 <summary>Changes against the file on disk</summary>

@@ -6,20 +6,35 @@ import { Field, fieldError, TextField } from '../../components/Field'
 import { ErrorNotice } from '../../components/Notice'
 import { PreviewPanel, SaveButtons, useProxyChange } from './ProxyPreview'
 
-type Props = { domainId: string; services: ServiceSummary[]; middlewares: Middleware[]; route?: ProxyRoute; onDone: () => void }
+type Props = {
+  domainId: string
+  services: ServiceSummary[]
+  middlewares: Middleware[]
+  route?: ProxyRoute
+  onDone: () => void
+}
 
 type TargetForm = { kind: 'service' | 'url'; service: string; composeService: string; port: string; url: string }
 
 function targetForm(target: RouteTarget | undefined, services: ServiceSummary[]): TargetForm {
-  if (target && 'url' in target) return { kind: 'url', service: services[0]?.uuid ?? '', composeService: '', port: '80', url: target.url }
-  return { kind: 'service', service: target?.service ?? services[0]?.uuid ?? '', composeService: target?.compose_service ?? '', port: String(target?.port ?? 80), url: '' }
+  if (target && 'url' in target)
+    return { kind: 'url', service: services[0]?.uuid ?? '', composeService: '', port: '80', url: target.url }
+  return {
+    kind: 'service',
+    service: target?.service ?? services[0]?.uuid ?? '',
+    composeService: target?.compose_service ?? '',
+    port: String(target?.port ?? 80),
+    url: '',
+  }
 }
 
 /** The target as the API takes it, or null while the form does not name one yet. */
 function targetOf(t: TargetForm): RouteTarget | null {
   if (t.kind === 'url') return t.url ? { url: t.url } : null
   const port = Number(t.port)
-  return t.service && t.composeService && Number.isInteger(port) ? { service: t.service, compose_service: t.composeService, port } : null
+  return t.service && t.composeService && Number.isInteger(port)
+    ? { service: t.service, compose_service: t.composeService, port }
+    : null
 }
 
 /** Adds a route to a domain, or changes one: a target, a path and the middlewares it passes through. */
@@ -29,11 +44,21 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
   const [pathMatch, setPathMatch] = useState<RouteInput['path_match']>(route?.path_match ?? 'prefix')
   const [chosen, setChosen] = useState<string[]>(route?.middlewares ?? [])
   const resolved = targetOf(target)
-  const data: RouteInput | null = resolved && { target: resolved, path, path_match: pathMatch, middlewares: chosen, active: route?.active ?? true }
-  const change: PreviewChange | null = data && (route ? { op: 'update_route', id: route.id, data } : { op: 'create_route', domain: domainId, data })
+  const data: RouteInput | null = resolved && {
+    target: resolved,
+    path,
+    path_match: pathMatch,
+    middlewares: chosen,
+    active: route?.active ?? true,
+  }
+  const change: PreviewChange | null =
+    data && (route ? { op: 'update_route', id: route.id, data } : { op: 'create_route', domain: domainId, data })
   const state = useProxyChange(
     change,
-    () => (route ? call<ProxyRoute>('updateRoute', { params: { id: route.id }, body: data }) : call<ProxyRoute>('createRoute', { params: { id: domainId }, body: data })),
+    () =>
+      route
+        ? call<ProxyRoute>('updateRoute', { params: { id: route.id }, body: data })
+        : call<ProxyRoute>('createRoute', { params: { id: domainId }, body: data }),
     ['routes', domainId],
     onDone,
   )
@@ -50,17 +75,33 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
       <fieldset>
         <legend>Send requests to</legend>
         <label>
-          <input type="radio" name="target-kind" checked={target.kind === 'service'} onChange={() => setTarget({ ...target, kind: 'service' })} />a service of this project
+          <input
+            type="radio"
+            name="target-kind"
+            checked={target.kind === 'service'}
+            onChange={() => setTarget({ ...target, kind: 'service' })}
+          />
+          a service of this project
         </label>
         <label>
-          <input type="radio" name="target-kind" checked={target.kind === 'url'} onChange={() => setTarget({ ...target, kind: 'url' })} />a URL
+          <input
+            type="radio"
+            name="target-kind"
+            checked={target.kind === 'url'}
+            onChange={() => setTarget({ ...target, kind: 'url' })}
+          />
+          a URL
         </label>
       </fieldset>
       {target.kind === 'service' ? (
         <div className="grid">
           <Field label="Service" error={fieldError(problem, 'service')}>
             {(control) => (
-              <select {...control} value={target.service} onChange={(e) => setTarget({ ...target, service: e.target.value })}>
+              <select
+                {...control}
+                value={target.service}
+                onChange={(e) => setTarget({ ...target, service: e.target.value })}
+              >
                 {services.map((s) => (
                   <option key={s.uuid} value={s.uuid}>
                     {s.name}
@@ -69,17 +110,44 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
               </select>
             )}
           </Field>
-          <TextField label="Compose service" hint="the name under services: in its compose file" required value={target.composeService} onChange={(v) => setTarget({ ...target, composeService: v })} error={fieldError(problem, 'compose_service')} />
-          <TextField label="Port" type="number" min={1} max={65535} required value={target.port} onChange={(v) => setTarget({ ...target, port: v })} error={fieldError(problem, 'port')} />
+          <TextField
+            label="Compose service"
+            hint="the name under services: in its compose file"
+            required
+            value={target.composeService}
+            onChange={(v) => setTarget({ ...target, composeService: v })}
+            error={fieldError(problem, 'compose_service')}
+          />
+          <TextField
+            label="Port"
+            type="number"
+            min={1}
+            max={65535}
+            required
+            value={target.port}
+            onChange={(v) => setTarget({ ...target, port: v })}
+            error={fieldError(problem, 'port')}
+          />
         </div>
       ) : (
-        <TextField label="URL" placeholder="http://10.0.0.5:8080" required value={target.url} onChange={(v) => setTarget({ ...target, url: v })} error={fieldError(problem, 'url')} />
+        <TextField
+          label="URL"
+          placeholder="http://10.0.0.5:8080"
+          required
+          value={target.url}
+          onChange={(v) => setTarget({ ...target, url: v })}
+          error={fieldError(problem, 'url')}
+        />
       )}
       <div className="grid">
         <TextField label="Path" required value={path} onChange={setPath} error={fieldError(problem, 'path')} />
         <Field label="Path match">
           {(control) => (
-            <select {...control} value={pathMatch} onChange={(e) => setPathMatch(e.target.value as RouteInput['path_match'])}>
+            <select
+              {...control}
+              value={pathMatch}
+              onChange={(e) => setPathMatch(e.target.value as RouteInput['path_match'])}
+            >
               <option value="prefix">prefix (the path and everything below)</option>
               <option value="exact">exact</option>
             </select>
@@ -88,16 +156,21 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
       </div>
       <fieldset>
         <legend>Middlewares, applied in the order you pick them</legend>
-        {middlewares.length === 0 && <p className="muted">This project has no middlewares yet; add them below the domains.</p>}
+        {middlewares.length === 0 && (
+          <p className="muted">This project has no middlewares yet; add them below the domains.</p>
+        )}
         {middlewares.map((m) => (
           <label key={m.id}>
             <input type="checkbox" checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} />
             <span>
-              {chosen.includes(m.id) && <span className="badge">{chosen.indexOf(m.id) + 1}</span>} {m.name} <span className="muted">({m.type})</span>
+              {chosen.includes(m.id) && <span className="badge">{chosen.indexOf(m.id) + 1}</span>} {m.name}{' '}
+              <span className="muted">({m.type})</span>
             </span>
           </label>
         ))}
-        {fieldError(problem, 'middlewares') && <small className="field-error">{fieldError(problem, 'middlewares')}</small>}
+        {fieldError(problem, 'middlewares') && (
+          <small className="field-error">{fieldError(problem, 'middlewares')}</small>
+        )}
       </fieldset>
       <PreviewPanel preview={state.preview} />
       <ErrorNotice error={state.mutation.error} />

@@ -11,7 +11,10 @@ type Validation = { valid: boolean; issues: ApiIssue[]; compose_cli?: { ran: boo
 
 export function ComposeTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
-  const current = useQuery({ queryKey: ['compose', serviceId], queryFn: () => call<ComposeVersion>('compose', { params: { uuid: serviceId } }) })
+  const current = useQuery({
+    queryKey: ['compose', serviceId],
+    queryFn: () => call<ComposeVersion>('compose', { params: { uuid: serviceId } }),
+  })
   // null while the user has not typed: the editor then follows the stored version.
   const [edit, setEdit] = useState<Edit | null>(null)
   const [description, setDescription] = useState('')
@@ -32,7 +35,11 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
   }, [dirty])
 
   const save = useMutation({
-    mutationFn: () => call<SavedVersion>('saveCompose', { params: { uuid: serviceId }, body: { yaml: text, base_version: base, ...(description.trim() && { description: description.trim() }) } }),
+    mutationFn: () =>
+      call<SavedVersion>('saveCompose', {
+        params: { uuid: serviceId },
+        body: { yaml: text, base_version: base, ...(description.trim() && { description: description.trim() }) },
+      }),
     onMutate: () => {
       setSaved(null)
       setIssues([])
@@ -71,17 +78,28 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
     <form onSubmit={submit} aria-label="Compose file">
       <p className="muted">
         Editing on top of version {base}
-        {current.data.version === base && <> (by {current.data.author}, {formatTime(current.data.created_at)})</>}
+        {current.data.version === base && (
+          <>
+            {' '}
+            (by {current.data.author}, {formatTime(current.data.created_at)})
+          </>
+        )}
         {dirty && <strong> · unsaved changes</strong>}
       </p>
-      <YamlEditor label="Compose file" value={text} onChange={(value) => {
+      <YamlEditor
+        label="Compose file"
+        value={text}
+        onChange={(value) => {
           setEdit({ text: value, base })
           check.reset()
-        }} issues={issues} />
+        }}
+        issues={issues}
+      />
       {issues.length > 0 && (
         <div role="alert" className="issues">
           <strong>
-            {issues.length === 1 ? 'The compose file has a problem' : `The compose file has ${issues.length} problems`}; nothing was saved.
+            {issues.length === 1 ? 'The compose file has a problem' : `The compose file has ${issues.length} problems`};
+            nothing was saved.
           </strong>
           <ul>
             {issues.map((issue, i) => (
@@ -95,12 +113,11 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
       )}
       {conflict && (
         <section className="conflict" aria-labelledby="conflict-title">
-          <h2 id="conflict-title">
-            Version {conflict.version} was saved while you were editing
-          </h2>
+          <h2 id="conflict-title">Version {conflict.version} was saved while you were editing</h2>
           <p role="alert">
-            {conflict.author} saved version {conflict.version} ({conflict.description || 'no description'}) at {formatTime(conflict.created_at)}. Your text is
-            still in the editor. Left: version {conflict.version}; right: your text.
+            {conflict.author} saved version {conflict.version} ({conflict.description || 'no description'}) at{' '}
+            {formatTime(conflict.created_at)}. Your text is still in the editor. Left: version {conflict.version};
+            right: your text.
           </p>
           <ConflictMerge theirs={conflict.yaml} mine={text} />
           <div className="button-row">
@@ -128,17 +145,35 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
       )}
       <label>
         Change description
-        <input name="description" maxLength={500} placeholder="What changed and why" value={description} onChange={(e) => setDescription(e.target.value)} />
+        <input
+          name="description"
+          maxLength={500}
+          placeholder="What changed and why"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+        />
       </label>
-      {save.error && !(save.error instanceof ApiError && ['invalid_compose', 'version_conflict'].includes(save.error.code)) && <ErrorNotice error={save.error} />}
+      {save.error &&
+        !(save.error instanceof ApiError && ['invalid_compose', 'version_conflict'].includes(save.error.code)) && (
+          <ErrorNotice error={save.error} />
+        )}
       <ErrorNotice error={check.error} />
       <SuccessNotice>{saved !== null && `Saved as version ${saved}.`}</SuccessNotice>
-      <SuccessNotice>{check.data?.valid && `No problems found${check.data.compose_cli?.ran ? ' (docker compose config agrees)' : ''}.`}</SuccessNotice>
+      <SuccessNotice>
+        {check.data?.valid &&
+          `No problems found${check.data.compose_cli?.ran ? ' (docker compose config agrees)' : ''}.`}
+      </SuccessNotice>
       <div className="button-row">
         <button type="submit" aria-busy={save.isPending} disabled={save.isPending || conflict !== null || !dirty}>
           Save new version
         </button>
-        <button type="button" className="secondary" onClick={() => check.mutate()} aria-busy={check.isPending} disabled={check.isPending}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => check.mutate()}
+          aria-busy={check.isPending}
+          disabled={check.isPending}
+        >
           Check
         </button>
       </div>

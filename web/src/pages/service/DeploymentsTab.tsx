@@ -13,7 +13,11 @@ export function DeploymentsTab({ serviceId }: { serviceId: string }) {
   const [page, setPage] = useState(0)
   const list = useQuery({
     queryKey: deploymentKeys.resource(serviceId, page),
-    queryFn: () => call<DeploymentList>('serviceDeployments', { params: { uuid: serviceId }, query: { skip: page * PAGE_SIZE, take: PAGE_SIZE } }),
+    queryFn: () =>
+      call<DeploymentList>('serviceDeployments', {
+        params: { uuid: serviceId },
+        query: { skip: page * PAGE_SIZE, take: PAGE_SIZE },
+      }),
     placeholderData: keepPreviousData,
   })
   if (list.isPending) return <Loading what="the deployments" />
@@ -25,7 +29,11 @@ export function DeploymentsTab({ serviceId }: { serviceId: string }) {
         <p>This service has not been deployed yet.</p>
       ) : (
         <>
-          <DeploymentsTable deployments={list.data.deployments} label="Deployments of this service, newest first" showResource={false} />
+          <DeploymentsTable
+            deployments={list.data.deployments}
+            label="Deployments of this service, newest first"
+            showResource={false}
+          />
           <Pager page={page} pageSize={PAGE_SIZE} count={list.data.count} onPage={setPage} />
         </>
       )}

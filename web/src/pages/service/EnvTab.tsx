@@ -13,7 +13,11 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
   const [form, setForm] = useState({ key: '', value: '', secret: true })
 
   const put = useMutation({
-    mutationFn: () => call<EnvList>('setEnv', { params: { uuid: serviceId }, body: { [form.key]: { value: form.value, secret: form.secret } } }),
+    mutationFn: () =>
+      call<EnvList>('setEnv', {
+        params: { uuid: serviceId },
+        body: { [form.key]: { value: form.value, secret: form.secret } },
+      }),
     onSuccess: (data) => {
       queryClient.setQueryData(key, data)
       setForm({ key: '', value: '', secret: true })
@@ -41,8 +45,23 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
         rowKey={([name]) => name}
         empty="No variables yet."
         columns={[
-          { header: 'Name', cell: ([name, v]) => <><code>{name}</code> {v.secret && <small className="badge">secret</small>}</> },
-          { header: 'Value', cell: ([name, v]) => (v.secret ? <SecretValue name={name} value={v.value} available={!v.masked} testId={`env-value-${name}`} /> : <code>{v.value}</code>) },
+          {
+            header: 'Name',
+            cell: ([name, v]) => (
+              <>
+                <code>{name}</code> {v.secret && <small className="badge">secret</small>}
+              </>
+            ),
+          },
+          {
+            header: 'Value',
+            cell: ([name, v]) =>
+              v.secret ? (
+                <SecretValue name={name} value={v.value} available={!v.masked} testId={`env-value-${name}`} />
+              ) : (
+                <code>{v.value}</code>
+              ),
+          },
           { header: 'Updated', cell: ([, v]) => formatTime(v.updated_at) },
         ]}
         actions={([name]) => <RowButton label="Delete" target={name} secondary onClick={() => remove.mutate(name)} />}
@@ -53,15 +72,32 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
         <div className="grid">
           <label>
             Name
-            <input name="env-key" required pattern="[A-Za-z_][A-Za-z0-9_]*" value={form.key} onChange={(e) => setForm({ ...form, key: e.target.value })} />
+            <input
+              name="env-key"
+              required
+              pattern="[A-Za-z_][A-Za-z0-9_]*"
+              value={form.key}
+              onChange={(e) => setForm({ ...form, key: e.target.value })}
+            />
           </label>
           <label>
             Value
-            <input name="env-value" type={form.secret ? 'password' : 'text'} autoComplete="off" value={form.value} onChange={(e) => setForm({ ...form, value: e.target.value })} />
+            <input
+              name="env-value"
+              type={form.secret ? 'password' : 'text'}
+              autoComplete="off"
+              value={form.value}
+              onChange={(e) => setForm({ ...form, value: e.target.value })}
+            />
           </label>
         </div>
         <label>
-          <input type="checkbox" role="switch" checked={form.secret} onChange={(e) => setForm({ ...form, secret: e.target.checked })} />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={form.secret}
+            onChange={(e) => setForm({ ...form, secret: e.target.checked })}
+          />
           Secret (stored encrypted, shown masked)
         </label>
         <ErrorNotice error={put.error} />

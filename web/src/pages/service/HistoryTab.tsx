@@ -8,7 +8,10 @@ import { ErrorNotice, formatTime, Loading, SuccessNotice } from '../../component
 
 export function HistoryTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
-  const versions = useQuery({ queryKey: ['versions', serviceId], queryFn: () => call<VersionList>('versions', { params: { uuid: serviceId } }) })
+  const versions = useQuery({
+    queryKey: ['versions', serviceId],
+    queryFn: () => call<VersionList>('versions', { params: { uuid: serviceId } }),
+  })
   const [pick, setPick] = useState<{ from?: number; to?: number }>({})
   const [layout, setLayout] = useState<'side-by-side' | 'line-by-line'>('line-by-line')
   const [rendered, setRendered] = useState(false)
@@ -21,12 +24,17 @@ export function HistoryTab({ serviceId }: { serviceId: string }) {
   const from = pick.from ?? list[1]?.version ?? to
   const diff = useQuery({
     queryKey: ['diff', serviceId, from, to, rendered],
-    queryFn: () => call<ComposeDiff>('diff', { params: { uuid: serviceId }, query: { from, to, rendered: String(rendered) } }),
+    queryFn: () =>
+      call<ComposeDiff>('diff', { params: { uuid: serviceId }, query: { from, to, rendered: String(rendered) } }),
     enabled: from !== undefined && to !== undefined,
   })
 
   const rollback = useMutation({
-    mutationFn: (version: number) => call<SavedVersion>('rollback', { params: { uuid: serviceId }, body: { version, base_version: versions.data?.current_version } }),
+    mutationFn: (version: number) =>
+      call<SavedVersion>('rollback', {
+        params: { uuid: serviceId },
+        body: { version, base_version: versions.data?.current_version },
+      }),
     onSuccess: async (written, version) => {
       setRolledBack(`Rolled back to version ${version}: saved as version ${written.version}.`)
       setPick({})
@@ -68,11 +76,23 @@ export function HistoryTab({ serviceId }: { serviceId: string }) {
                 <td>{formatTime(v.created_at)}</td>
                 <td className="compare">
                   <label>
-                    <input type="radio" name="from" checked={from === v.version} onChange={() => setPick({ from: v.version, to })} aria-label={`Compare from version ${v.version}`} />
+                    <input
+                      type="radio"
+                      name="from"
+                      checked={from === v.version}
+                      onChange={() => setPick({ from: v.version, to })}
+                      aria-label={`Compare from version ${v.version}`}
+                    />
                     from
                   </label>
                   <label>
-                    <input type="radio" name="to" checked={to === v.version} onChange={() => setPick({ from, to: v.version })} aria-label={`Compare to version ${v.version}`} />
+                    <input
+                      type="radio"
+                      name="to"
+                      checked={to === v.version}
+                      onChange={() => setPick({ from, to: v.version })}
+                      aria-label={`Compare to version ${v.version}`}
+                    />
                     to
                   </label>
                 </td>
@@ -94,11 +114,21 @@ export function HistoryTab({ serviceId }: { serviceId: string }) {
       </h3>
       <fieldset className="diff-options" aria-labelledby="diff-title">
         <label>
-          <input type="radio" name="layout" checked={layout === 'line-by-line'} onChange={() => setLayout('line-by-line')} />
+          <input
+            type="radio"
+            name="layout"
+            checked={layout === 'line-by-line'}
+            onChange={() => setLayout('line-by-line')}
+          />
           Unified
         </label>
         <label>
-          <input type="radio" name="layout" checked={layout === 'side-by-side'} onChange={() => setLayout('side-by-side')} />
+          <input
+            type="radio"
+            name="layout"
+            checked={layout === 'side-by-side'}
+            onChange={() => setLayout('side-by-side')}
+          />
           Side by side
         </label>
         <label>
@@ -127,8 +157,8 @@ export function HistoryTab({ serviceId }: { serviceId: string }) {
         }}
       >
         <p>
-          This saves a new version {(versions.data.current_version ?? 0) + 1} with the content and parameter values of version {rollbackTo}. No version is deleted; you can roll
-          forward again the same way.
+          This saves a new version {(versions.data.current_version ?? 0) + 1} with the content and parameter values of
+          version {rollbackTo}. No version is deleted; you can roll forward again the same way.
         </p>
       </ConfirmDialog>
     </section>

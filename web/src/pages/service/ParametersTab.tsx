@@ -19,14 +19,24 @@ function showValue(value: unknown): string {
 
 export function ParametersTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
-  const params = useQuery({ queryKey: ['parameters', serviceId], queryFn: () => call<ParameterList>('parameters', { params: { uuid: serviceId } }) })
-  const [form, setForm] = useState<{ name: string; type: ParameterType; value: string }>({ name: '', type: 'string', value: '' })
+  const params = useQuery({
+    queryKey: ['parameters', serviceId],
+    queryFn: () => call<ParameterList>('parameters', { params: { uuid: serviceId } }),
+  })
+  const [form, setForm] = useState<{ name: string; type: ParameterType; value: string }>({
+    name: '',
+    type: 'string',
+    value: '',
+  })
   const [saved, setSaved] = useState<string | null>(null)
   const [invalid, setInvalid] = useState(false)
 
   const change = useMutation({
     mutationFn: (parameters: Record<string, { type: ParameterType; value: unknown } | null>) =>
-      call<ParameterList>('setParameters', { params: { uuid: serviceId }, body: { parameters, base_version: params.data?.version } }),
+      call<ParameterList>('setParameters', {
+        params: { uuid: serviceId },
+        body: { parameters, base_version: params.data?.version },
+      }),
     onSuccess: async (data) => {
       setSaved(`Saved as compose version ${data.version}.`)
       setForm({ name: '', type: 'string', value: '' })
@@ -67,7 +77,11 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
         ]}
         actions={(p) => (
           <>
-            <RowButton label="Edit" target={p.name} onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })} />{' '}
+            <RowButton
+              label="Edit"
+              target={p.name}
+              onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })}
+            />{' '}
             <RowButton label="Remove" target={p.name} secondary onClick={() => change.mutate({ [p.name]: null })} />
           </>
         )}
@@ -77,11 +91,21 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
         <div className="grid">
           <label>
             Name
-            <input name="param-name" required pattern="[A-Za-z_][A-Za-z0-9_]*" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            <input
+              name="param-name"
+              required
+              pattern="[A-Za-z_][A-Za-z0-9_]*"
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+            />
           </label>
           <label>
             Type
-            <select name="param-type" value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value as ParameterType })}>
+            <select
+              name="param-type"
+              value={form.type}
+              onChange={(e) => setForm({ ...form, type: e.target.value as ParameterType })}
+            >
               <option value="string">string</option>
               <option value="integer">integer</option>
               <option value="boolean">boolean</option>
@@ -91,7 +115,11 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
           <label>
             Value
             {form.type === 'boolean' ? (
-              <select name="param-value" value={form.value || 'false'} onChange={(e) => setForm({ ...form, value: e.target.value })}>
+              <select
+                name="param-value"
+                value={form.value || 'false'}
+                onChange={(e) => setForm({ ...form, value: e.target.value })}
+              >
                 <option value="true">true</option>
                 <option value="false">false</option>
               </select>
@@ -109,7 +137,11 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
             )}
           </label>
         </div>
-        {invalid && <p role="alert" className="notice notice-error">The value is not valid JSON.</p>}
+        {invalid && (
+          <p role="alert" className="notice notice-error">
+            The value is not valid JSON.
+          </p>
+        )}
         <ErrorNotice error={change.error} />
         <SuccessNotice>{saved}</SuccessNotice>
         <button type="submit" aria-busy={change.isPending} disabled={change.isPending}>
