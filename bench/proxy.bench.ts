@@ -136,7 +136,7 @@ try {
     const proxyDir = join(dataDir, `proxy-round-${round}`)
     const sync = createProxySyncService({ db: app.db, logger: app.logger, proxyDir, reconcileIntervalMs: 3_600_000 })
     const cpu = process.cpuUsage()
-    const started = performance.now()
+    let started = performance.now()
     const full = await sync.runNow()
     fullMs.push(performance.now() - started)
     const used = process.cpuUsage(cpu)

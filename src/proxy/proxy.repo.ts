@@ -62,14 +62,12 @@ function assemble(
     })
   }
   for (const m of middlewares) {
-    byProject
-      .get(m.project_id)
-      ?.middlewares.push({
-        id: m.id,
-        name: m.name,
-        type: m.type as MiddlewareType,
-        config: JSON.parse(m.config) as Record<string, unknown>,
-      })
+    byProject.get(m.project_id)?.middlewares.push({
+      id: m.id,
+      name: m.name,
+      type: m.type as MiddlewareType,
+      config: JSON.parse(m.config) as Record<string, unknown>,
+    })
   }
   return [...byProject.values()]
 }

@@ -56,16 +56,14 @@ export function createContainersService({ db, audit, servers }: Deps) {
         'engine_error',
         `docker ${action} ${containerId} failed on server ${server.name}: ${res.stderr.trim().split('\n')[0] ?? ''}`,
       )
-    await db
-      .transaction()
-      .execute((trx) =>
-        audit.record(trx, actor, {
-          action: `container.${action}`,
-          resourceType: 'server',
-          resourceId: server.id,
-          details: { server_id: server.id, container_id: containerId, resource_id: resource.id },
-        }),
-      )
+    await db.transaction().execute((trx) =>
+      audit.record(trx, actor, {
+        action: `container.${action}`,
+        resourceType: 'server',
+        resourceId: server.id,
+        details: { server_id: server.id, container_id: containerId, resource_id: resource.id },
+      }),
+    )
     return { container_id: containerId, server_uuid: server.id, action, done: true }
   }
   return { act }
