@@ -4,7 +4,8 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { uuidParam } from '../http/schemas.js'
-import { BadRequestError } from '../errors.js'
+import type { Principal } from '../auth/principal.js'
+import { BadRequestError, ForbiddenError } from '../errors.js'
 import { deploymentView, triggerOf } from './deployments.service.js'
 
 const deployBody = z.object({
@@ -13,6 +14,14 @@ const deployBody = z.object({
   pull: z.boolean().optional().describe('Pull the latest images first'),
   stop_before_start: z.boolean().optional().describe('Run `docker compose down` first'),
 })
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
+const deployQuery = z.object({
+  uuid: deployBody.shape.uuid.optional(),
+  force: flag.optional().describe(deployBody.shape.force.description ?? ''),
+  pull: flag.optional().describe(deployBody.shape.pull.description ?? ''),
+  stop_before_start: flag.optional().describe(deployBody.shape.stop_before_start.description ?? ''),
+})
+type DeployInput = { uuid?: string; force?: boolean; pull?: boolean; stop_before_start?: boolean }
 const pageQuery = z.object({
   skip: z.coerce.number().int().min(0).default(0),
   take: z.coerce.number().int().min(1).max(100).default(10),
@@ -32,30 +41,63 @@ const uuidList = z.array(z.string().uuid('must be a UUID'))
 
 export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
+    /** Queues the deployments a /deploy request names, from its body or, as Coolify's API takes them, its query. */
+    async function queueFromRequest(p: Principal, input: DeployInput) {
+      const ids = uuidList.safeParse(
+        (input.uuid ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      if (!ids.success || ids.data.length === 0)
+        throw new BadRequestError(
+          'invalid_request',
+          'uuid must be one UUID or a comma-separated list of UUIDs, in the JSON body or the query string.',
+        )
+      const { force, pull, stop_before_start } = input
+      return app.deployments.queue(
+        p.teamId,
+        ids.data,
+        { force, pull, stopBeforeStart: stop_before_start, trigger: triggerOf(p.via) },
+        actorOf(p),
+      )
+    }
+
     server.post(
       '/deploy',
       {
         config: { ability: 'deploy' },
-        schema: { tags: ['deployments'], summary: 'Queue deployments of services or databases', body: deployBody },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Queue deployments of services or databases (parameters in the JSON body or the query string)',
+          body: deployBody.partial(),
+          querystring: deployQuery,
+        },
+      },
+      async (request, reply) => {
+        const input = { ...request.query, ...request.body }
+        return reply.status(202).send({ deployments: await queueFromRequest(principalOf(request), input) })
+      },
+    )
+
+    // Coolify's deploy webhook is a GET with the parameters in the query, so CI scripts written for
+    // it work unchanged. A GET that changes something must not be reachable by a cross-site request
+    // riding on a session cookie: only API tokens may call it.
+    server.get(
+      '/deploy',
+      {
+        config: { ability: 'deploy' },
+        schema: {
+          tags: ['deployments'],
+          summary: "Queue deployments, Coolify's way: GET with uuid (and force) in the query; API tokens only",
+          querystring: deployQuery,
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const ids = uuidList.safeParse(
-          request.body.uuid
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        )
-        if (!ids.success)
-          throw new BadRequestError('invalid_request', 'uuid must be one UUID or a comma-separated list of UUIDs.')
-        const { force, pull, stop_before_start } = request.body
-        const deployments = await app.deployments.queue(
-          p.teamId,
-          ids.data,
-          { force, pull, stopBeforeStart: stop_before_start, trigger: triggerOf(p.via) },
-          actorOf(p),
-        )
-        return reply.status(202).send({ deployments })
+        if (!p.via.startsWith('token:'))
+          throw new ForbiddenError('token_required', 'GET /api/v1/deploy takes an API token; from a browser use POST.')
+        return reply.status(202).send({ deployments: await queueFromRequest(p, request.query) })
       },
     )
 

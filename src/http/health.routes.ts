@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { App } from '../app.js'
 import { migrationStatus } from '../db/migrate.js'
+import { BERTH_VERSION } from '../version.js'
 
 const startedAt = Date.now()
-const VERSION = process.env.npm_package_version ?? '0.1.0'
 
 /**
  * /health checks what Berth needs to do its job and names the failing part with a 503; it is
@@ -69,7 +69,7 @@ export function healthRoutes(app: App): FastifyPluginAsync {
           ),
           proxy: proxyHealth(),
           backups: database.report.connected ? await backupHealth() : { last: null, last_verified: false },
-          version: VERSION,
+          version: BERTH_VERSION,
           uptime: Math.round((Date.now() - startedAt) / 1000),
         })
       },
@@ -78,6 +78,12 @@ export function healthRoutes(app: App): FastifyPluginAsync {
       '/health/live',
       { config: { ability: 'public' }, schema: { tags: ['health'], summary: 'Liveness: answers without any I/O' } },
       async () => ({ status: 'alive' }),
+    )
+    // Plain text, as Coolify's /api/v1/version answers, so scripts that read it work unchanged.
+    server.get(
+      '/api/v1/version',
+      { config: { ability: 'public' }, schema: { tags: ['health'], summary: "Berth's version, as plain text" } },
+      async (_request, reply) => reply.type('text/plain; charset=utf-8').send(BERTH_VERSION),
     )
   }
 }

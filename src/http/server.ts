@@ -29,6 +29,7 @@ import { serviceRoutes } from '../services/services.routes.js'
 import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
+import { registerBodyParsing } from './json-body.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { registerWebUi } from './web.js'
@@ -46,6 +47,7 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
   server.setValidatorCompiler(validatorCompiler)
   server.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(server)
+  registerBodyParsing(server)
   await server.register(cookie)
   registerAuthentication(server, app)
 
