@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { buildTraefikDynamic } from '../src/proxy/traefik.render.js'
+import { buildTraefikDynamic } from '../src/proxy/traefik/traefik.render.js'
 import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from './support/proxy-fixtures.js'
 import { traefikDynamicSchemaErrors, traefikSchemaErrors } from './support/traefik-schema.js'
 

@@ -1,5 +1,5 @@
 import type { Settings } from '../settings/settings.types.js'
-import { buildCaddyConfig, stableJson } from './caddy.render.js'
+import { buildCaddyConfig, stableJson } from './caddy/caddy.render.js'
 import { traefikContext } from './proxy.check.js'
 import { proxyPaths, type ProjectRouting } from './proxy.model.js'
 import {
@@ -8,8 +8,8 @@ import {
   buildTraefikStatic,
   toStableYaml,
   type TraefikDoc,
-} from './traefik.render.js'
-import { validateTraefikDynamic, type RenderIssue } from './traefik.validate.js'
+} from './traefik/traefik.render.js'
+import { validateTraefikDynamic, type RenderIssue } from './traefik/traefik.validate.js'
 
 export type FileKind = 'static' | 'shared' | 'project' | 'caddy'
 

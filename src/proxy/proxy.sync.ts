@@ -4,8 +4,8 @@ import type { DB } from '../db/schema.js'
 import type { EventBus } from '../events/event-bus.js'
 import { readSettings } from '../settings/settings.service.js'
 import type { Settings } from '../settings/settings.types.js'
-import { stableJson } from './caddy.render.js'
-import { loadCaddyConfig, readCaddyConfig } from './caddy.admin.js'
+import { stableJson } from './caddy/caddy.render.js'
+import { loadCaddyConfig, readCaddyConfig } from './caddy/caddy.admin.js'
 import { applyDesired, KEEP, type Desired, type Want } from './proxy.apply.js'
 import { proxyPaths } from './proxy.model.js'
 import {
@@ -17,8 +17,8 @@ import {
   type PlanEntry,
 } from './proxy.plan.js'
 import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
-import { buildHttpProviderDocument } from './traefik.http-provider.js'
-import type { RenderIssue } from './traefik.validate.js'
+import { buildHttpProviderDocument } from './traefik/traefik.http-provider.js'
+import type { RenderIssue } from './traefik/traefik.validate.js'
 
 type Deps = {
   db: Kysely<DB>

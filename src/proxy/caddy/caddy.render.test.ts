@@ -7,12 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { requireTools } from '../../test/support/external-tools.js'
-import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixtures.js'
+import { requireTools } from '../../../test/support/external-tools.js'
+import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../../test/support/proxy-fixtures.js'
 import { buildCaddyConfig, stableJson } from './caddy.render.js'
-import type { ProjectRouting } from './proxy.model.js'
+import type { ProjectRouting } from '../proxy.model.js'
 
-const GOLDEN = new URL('../../test/golden/proxy/caddy-shop.json', import.meta.url)
+const GOLDEN = new URL('../../../test/golden/proxy/caddy-shop.json', import.meta.url)
 // Caddy has no equivalent for these in Berth (rate-limit, redirect-regex, compress excludedContentTypes).
 const NOT_IN_CADDY = new Set(['limit', 'www', 'gzip'])
 const unsupported = new Set(FIXTURE_PROJECT.middlewares.filter((m) => NOT_IN_CADDY.has(m.name)).map((m) => m.id))

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { parse } from 'yaml'
-import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixtures.js'
-import { DEFAULT_SETTINGS } from '../settings/settings.types.js'
+import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../../test/support/proxy-fixtures.js'
+import { DEFAULT_SETTINGS } from '../../settings/settings.types.js'
 import {
   buildTraefikDynamic,
   renderSharedMiddlewares,
@@ -15,7 +15,7 @@ import {
 } from './traefik.render.js'
 import { validateTraefikDynamic } from './traefik.validate.js'
 
-const GOLDEN_DIR = new URL('../../test/golden/proxy/', import.meta.url)
+const GOLDEN_DIR = new URL('../../../test/golden/proxy/', import.meta.url)
 
 function golden(name: string, actual: string): void {
   const file = new URL(name, GOLDEN_DIR)

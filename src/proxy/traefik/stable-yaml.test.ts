@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parse } from 'yaml'
-import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixtures.js'
+import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../../test/support/proxy-fixtures.js'
 import { stableYaml } from './stable-yaml.js'
 import { buildTraefikDynamic, buildTraefikStatic } from './traefik.render.js'
 

@@ -1,7 +1,7 @@
-import { declaredCertResolvers, type Settings } from '../settings/settings.types.js'
-import type { MiddlewareModel, ProjectRouting } from './proxy.model.js'
-import { liveRoutes, targetUrl, traefikNames } from './proxy.model.js'
-import type { StoredBasicAuth } from './middleware-config.js'
+import { declaredCertResolvers, type Settings } from '../../settings/settings.types.js'
+import type { MiddlewareModel, ProjectRouting } from '../proxy.model.js'
+import { liveRoutes, targetUrl, traefikNames } from '../proxy.model.js'
+import type { StoredBasicAuth } from '../middleware-config.js'
 import { stableYaml } from './stable-yaml.js'
 
 /** "file" for the file provider, "http" when the same configuration is served over Traefik's HTTP provider. */

@@ -1,8 +1,8 @@
-import type { Settings } from '../settings/settings.types.js'
-import type { StoredBasicAuth } from './middleware-config.js'
-import type { DomainModel, MiddlewareModel, ProjectRouting, RouteModel } from './proxy.model.js'
-import { liveRoutes, targetUrl } from './proxy.model.js'
-import type { RenderIssue } from './traefik.validate.js'
+import type { Settings } from '../../settings/settings.types.js'
+import type { StoredBasicAuth } from '../middleware-config.js'
+import type { DomainModel, MiddlewareModel, ProjectRouting, RouteModel } from '../proxy.model.js'
+import { liveRoutes, targetUrl } from '../proxy.model.js'
+import type { RenderIssue } from '../traefik/traefik.validate.js'
 
 type Json = Record<string, unknown>
 type Handler = Json

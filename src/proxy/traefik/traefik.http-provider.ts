@@ -1,5 +1,5 @@
-import type { Settings } from '../settings/settings.types.js'
-import type { ProjectRouting } from './proxy.model.js'
+import type { Settings } from '../../settings/settings.types.js'
+import type { ProjectRouting } from '../proxy.model.js'
 import { buildSharedMiddlewares, buildTraefikDynamic } from './traefik.render.js'
 
 type Section = Record<string, unknown>
