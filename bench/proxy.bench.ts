@@ -13,9 +13,9 @@ import { buildApp } from '../src/app.js'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { loadConfig } from '../src/config.js'
 import { newId, nowIso } from '../src/db/time.js'
-import { planTraefik } from '../src/proxy/proxy.plan.js'
+import { planTraefik } from '../src/proxy/sync/proxy.plan.js'
 import { loadAllRouting } from '../src/proxy/proxy.repo.js'
-import { createProxySyncService } from '../src/proxy/proxy.sync.js'
+import { createProxySyncService } from '../src/proxy/sync/proxy.sync.js'
 import { readSettings } from '../src/settings/settings.service.js'
 
 const PROJECTS = 1_000

@@ -7,10 +7,10 @@ import type { EventBus } from '../events/event-bus.js'
 import { createSettingsService } from '../settings/settings.service.js'
 import { createDomainsService } from './domains.service.js'
 import { createMiddlewaresService } from './middlewares.service.js'
-import { assertAllRender } from './proxy.check.js'
-import { createProxyBrowser } from './proxy.browser.js'
+import { assertAllRender } from './sync/proxy.check.js'
+import { createProxyBrowser } from './sync/proxy.browser.js'
 import { createProxyPreview } from './proxy.preview.js'
-import { createProxySyncService } from './proxy.sync.js'
+import { createProxySyncService } from './sync/proxy.sync.js'
 import { createRoutesService } from './routes.service.js'
 
 type Deps = {

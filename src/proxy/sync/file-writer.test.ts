@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createBatchWriter } from './proxy.files.js'
+import { createBatchWriter } from './file-writer.js'
 
 describe('batched atomic writes', () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-files-'))

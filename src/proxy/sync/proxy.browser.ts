@@ -1,9 +1,9 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs'
 import { join, sep } from 'node:path'
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
-import { sha256 } from './proxy.files.js'
+import type { DB } from '../../db/schema.js'
+import { BadRequestError, NotFoundError } from '../../errors.js'
+import { sha256 } from './file-writer.js'
 
 // Berth's generated file names use only these characters; anything else (%, \, NUL, spaces) is
 // refused before the path is looked at, so no decoding trick can reach the resolver.

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
-import { UnprocessableError } from '../errors.js'
-import { readSettings } from '../settings/settings.service.js'
-import { declaredCertResolvers, type Settings } from '../settings/settings.types.js'
-import { buildCaddyRoutes } from './caddy/caddy.render.js'
-import { proxyPaths, type ProjectRouting } from './proxy.model.js'
-import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
-import { buildSharedMiddlewares, buildTraefikDynamic } from './traefik/traefik.render.js'
-import { validateTraefikDynamic, type RenderIssue, type TraefikContext } from './traefik/traefik.validate.js'
+import type { DB } from '../../db/schema.js'
+import { UnprocessableError } from '../../errors.js'
+import { readSettings } from '../../settings/settings.service.js'
+import { declaredCertResolvers, type Settings } from '../../settings/settings.types.js'
+import { buildCaddyRoutes } from '../caddy/caddy.render.js'
+import { proxyPaths, type ProjectRouting } from '../proxy.model.js'
+import { loadAllRouting, loadProjectRouting } from '../proxy.repo.js'
+import { buildSharedMiddlewares, buildTraefikDynamic } from '../traefik/traefik.render.js'
+import { validateTraefikDynamic, type RenderIssue, type TraefikContext } from '../traefik/traefik.validate.js'
 
 export function traefikContext(settings: Settings): TraefikContext {
   const shared = buildSharedMiddlewares() as { http: { middlewares: Record<string, unknown> } }

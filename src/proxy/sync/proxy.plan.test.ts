@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../test/support/proxy-fixtures.js'
-import { proxyPaths, type ProjectRouting } from './proxy.model.js'
+import { FIXTURE_PROJECT, FIXTURE_SETTINGS } from '../../../test/support/proxy-fixtures.js'
+import { proxyPaths, type ProjectRouting } from '../proxy.model.js'
 import { planTraefik, type PlanCache } from './proxy.plan.js'
 
 const other: ProjectRouting = {

@@ -1,15 +1,15 @@
-import type { Settings } from '../settings/settings.types.js'
-import { buildCaddyConfig, stableJson } from './caddy/caddy.render.js'
+import type { Settings } from '../../settings/settings.types.js'
+import { buildCaddyConfig, stableJson } from '../caddy/caddy.render.js'
 import { traefikContext } from './proxy.check.js'
-import { proxyPaths, type ProjectRouting } from './proxy.model.js'
+import { proxyPaths, type ProjectRouting } from '../proxy.model.js'
 import {
   buildSharedMiddlewares,
   buildTraefikDynamic,
   buildTraefikStatic,
   toStableYaml,
   type TraefikDoc,
-} from './traefik/traefik.render.js'
-import { validateTraefikDynamic, type RenderIssue } from './traefik/traefik.validate.js'
+} from '../traefik/traefik.render.js'
+import { validateTraefikDynamic, type RenderIssue } from '../traefik/traefik.validate.js'
 
 export type FileKind = 'static' | 'shared' | 'project' | 'caddy'
 

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
-import { preparedQuery } from '../db/prepared.js'
-import { nowIso } from '../db/time.js'
-import { createBatchWriter, listFiles, readIfExists, removeFile, sha256 } from './proxy.files.js'
+import type { DB } from '../../db/schema.js'
+import { preparedQuery } from '../../db/prepared.js'
+import { nowIso } from '../../db/time.js'
+import { createBatchWriter, listFiles, readIfExists, removeFile, sha256 } from './file-writer.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
 
 /** Per path: the file to hold, null for "must not exist", KEEP for "could not be rendered: leave it as it is". */

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import type { DB } from '../db/schema.js'
-import type { EventBus } from '../events/event-bus.js'
-import { readSettings } from '../settings/settings.service.js'
-import type { Settings } from '../settings/settings.types.js'
-import { stableJson } from './caddy/caddy.render.js'
-import { loadCaddyConfig, readCaddyConfig } from './caddy/caddy.admin.js'
+import type { DB } from '../../db/schema.js'
+import type { EventBus } from '../../events/event-bus.js'
+import { readSettings } from '../../settings/settings.service.js'
+import type { Settings } from '../../settings/settings.types.js'
+import { stableJson } from '../caddy/caddy.render.js'
+import { loadCaddyConfig, readCaddyConfig } from '../caddy/caddy.admin.js'
 import { applyDesired, KEEP, type Desired, type Want } from './proxy.apply.js'
-import { proxyPaths } from './proxy.model.js'
+import { proxyPaths } from '../proxy.model.js'
 import {
   planCaddy,
   planProjectCached,
@@ -16,9 +16,9 @@ import {
   type PlanCache,
   type PlanEntry,
 } from './proxy.plan.js'
-import { loadAllRouting, loadProjectRouting } from './proxy.repo.js'
-import { buildHttpProviderDocument } from './traefik/traefik.http-provider.js'
-import type { RenderIssue } from './traefik/traefik.validate.js'
+import { loadAllRouting, loadProjectRouting } from '../proxy.repo.js'
+import { buildHttpProviderDocument } from '../traefik/traefik.http-provider.js'
+import type { RenderIssue } from '../traefik/traefik.validate.js'
 
 type Deps = {
   db: Kysely<DB>
