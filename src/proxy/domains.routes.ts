@@ -3,9 +3,9 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { idParam, uuidParam } from '../http/schemas.js'
-import { domainView } from './domains.service.js'
-import { domainInput, domainPatch, routeInput, routePatch } from './proxy.types.js'
-import { routeView } from './routes.service.js'
+import { domainView } from './config/domains.service.js'
+import { domainInput, domainPatch, routeInput, routePatch } from './proxy.schemas.js'
+import { routeView } from './config/routes.service.js'
 
 export function domainRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {

@@ -3,8 +3,8 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { idParam, uuidParam } from '../http/schemas.js'
-import { middlewareView } from './middlewares.service.js'
-import { middlewareInput, middlewarePatch } from './proxy.types.js'
+import { middlewareView } from './config/middlewares.service.js'
+import { middlewareInput, middlewarePatch } from './proxy.schemas.js'
 
 export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {

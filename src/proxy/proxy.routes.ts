@@ -5,7 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { AppError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
-import { previewChange } from './proxy.preview.js'
+import { previewChange } from './config/proxy.preview.js'
 
 export function proxyRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {

@@ -5,13 +5,13 @@ import type { Config } from '../config.js'
 import type { DB } from '../db/schema.js'
 import type { EventBus } from '../events/event-bus.js'
 import { createSettingsService } from '../settings/settings.service.js'
-import { createDomainsService } from './domains.service.js'
-import { createMiddlewaresService } from './middlewares.service.js'
+import { createDomainsService } from './config/domains.service.js'
+import { createMiddlewaresService } from './config/middlewares.service.js'
 import { assertAllRender } from './sync/proxy.check.js'
 import { createProxyBrowser } from './sync/proxy.browser.js'
-import { createProxyPreview } from './proxy.preview.js'
+import { createProxyPreview } from './config/proxy.preview.js'
 import { createProxySyncService } from './sync/proxy.sync.js'
-import { createRoutesService } from './routes.service.js'
+import { createRoutesService } from './config/routes.service.js'
 
 type Deps = {
   db: Kysely<DB>

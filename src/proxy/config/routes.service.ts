@@ -1,13 +1,13 @@
 import type { Kysely, Selectable } from 'kysely'
 import { parse } from 'yaml'
-import type { Actor, AuditService } from '../audit/audit.service.js'
-import { findCurrentVersion, findTeamService } from '../compose/compose.repo.js'
-import type { DB, ProxyRouteTable } from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
-import { NotFoundError, UnprocessableError } from '../errors.js'
+import type { Actor, AuditService } from '../../audit/audit.service.js'
+import { findCurrentVersion, findTeamService } from '../../compose/compose.repo.js'
+import type { DB, ProxyRouteTable } from '../../db/schema.js'
+import { newId, nowIso } from '../../db/time.js'
+import { NotFoundError, UnprocessableError } from '../../errors.js'
 import { commitRoutingChange, type RoutingChange, type RoutingDeps } from './proxy.mutate.js'
-import { findTeamDomain, findTeamRoute, routeMiddlewareIds } from './proxy.repo.js'
-import type { RouteInput, RoutePatch } from './proxy.types.js'
+import { findTeamDomain, findTeamRoute, routeMiddlewareIds } from '../proxy.repo.js'
+import type { RouteInput, RoutePatch } from '../proxy.schemas.js'
 
 type RouteRow = Selectable<ProxyRouteTable>
 type Target = RouteInput['target']

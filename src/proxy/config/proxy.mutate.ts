@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
-import type { AuditService } from '../audit/audit.service.js'
-import type { DB } from '../db/schema.js'
-import type { BerthEvent, EventBus } from '../events/event-bus.js'
-import { assertProjectRenders } from './sync/proxy.check.js'
+import type { AuditService } from '../../audit/audit.service.js'
+import type { DB } from '../../db/schema.js'
+import type { BerthEvent, EventBus } from '../../events/event-bus.js'
+import { assertProjectRenders } from '../sync/proxy.check.js'
 
 export type RoutingDeps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 

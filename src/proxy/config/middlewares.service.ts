@@ -1,18 +1,18 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { Actor, AuditService } from '../audit/audit.service.js'
-import type { DB, ProxyMiddlewareTable } from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
-import { ConflictError, UnprocessableError } from '../errors.js'
-import { findTeamProject } from '../projects/projects.service.js'
+import type { Actor, AuditService } from '../../audit/audit.service.js'
+import type { DB, ProxyMiddlewareTable } from '../../db/schema.js'
+import { newId, nowIso } from '../../db/time.js'
+import { ConflictError, UnprocessableError } from '../../errors.js'
+import { findTeamProject } from '../../projects/projects.service.js'
 import {
   prepareMiddlewareConfig,
   publicMiddlewareConfig,
   type MiddlewareType,
   type StoredMiddlewareConfig,
-} from './middleware-config.js'
+} from '../middleware-config.js'
 import { commitRoutingChange, type RoutingChange, type RoutingDeps } from './proxy.mutate.js'
-import { findTeamMiddleware } from './proxy.repo.js'
-import type { MiddlewareInput, MiddlewarePatch } from './proxy.types.js'
+import { findTeamMiddleware } from '../proxy.repo.js'
+import type { MiddlewareInput, MiddlewarePatch } from '../proxy.schemas.js'
 
 type MiddlewareRow = Selectable<ProxyMiddlewareTable>
 

@@ -1,13 +1,13 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { Actor, AuditService } from '../audit/audit.service.js'
-import type { DB, ProxyDomainTable } from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
-import { BadRequestError, ConflictError } from '../errors.js'
-import { findTeamProject } from '../projects/projects.service.js'
+import type { Actor, AuditService } from '../../audit/audit.service.js'
+import type { DB, ProxyDomainTable } from '../../db/schema.js'
+import { newId, nowIso } from '../../db/time.js'
+import { BadRequestError, ConflictError } from '../../errors.js'
+import { findTeamProject } from '../../projects/projects.service.js'
 import { fullDomainOf, normalizeHost } from './hostnames.js'
 import { commitRoutingChange, type RoutingChange, type RoutingDeps } from './proxy.mutate.js'
-import { findTeamDomain } from './proxy.repo.js'
-import type { DomainInput, DomainPatch } from './proxy.types.js'
+import { findTeamDomain } from '../proxy.repo.js'
+import type { DomainInput, DomainPatch } from '../proxy.schemas.js'
 
 export type DomainRow = Selectable<ProxyDomainTable>
 
