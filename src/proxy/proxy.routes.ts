@@ -68,7 +68,7 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request) => {
         const p = principalOf(request)
-        return { files: await app.proxyFiles.list({ teamId: p.teamId, root: hasAbility(p, 'root') }) }
+        return { files: await app.proxyBrowser.list({ teamId: p.teamId, root: hasAbility(p, 'root') }) }
       },
     )
 
@@ -84,7 +84,7 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request) => {
         const p = principalOf(request)
-        return app.proxyFiles.read({ teamId: p.teamId, root: hasAbility(p, 'root') }, request.query.path)
+        return app.proxyBrowser.read({ teamId: p.teamId, root: hasAbility(p, 'root') }, request.query.path)
       },
     )
   }

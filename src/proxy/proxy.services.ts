@@ -35,7 +35,7 @@ export function createProxyServices({ db, audit, events, logger, config }: Deps)
       proxyDir: config.proxyDir,
       reconcileIntervalMs: config.proxyReconcileIntervalMs,
     }),
-    proxyFiles: createProxyBrowser({ db, proxyDir: config.proxyDir }),
+    proxyBrowser: createProxyBrowser({ db, proxyDir: config.proxyDir }),
     proxyPreview: createProxyPreview({ db, audit, proxyDir: config.proxyDir }),
   }
 }
