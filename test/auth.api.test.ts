@@ -53,7 +53,8 @@ describe('authentication and tokens', () => {
     const me = await t.server.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })
     assert.equal(me.statusCode, 200)
     assert.equal(me.json().user.email, 'alice@example.com')
-    assert.deepEqual(me.json().abilities, ['root'])
+    // The first admin on an empty database administers the instance as well as owning the team.
+    assert.deepEqual(me.json().abilities, ['instance', 'root'])
     assert.equal(
       (await t.server.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } })).statusCode,
       204,

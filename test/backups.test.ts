@@ -36,7 +36,7 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
   let root: string
   before(async () => {
     t = await startTestApp({ BERTH_BACKUP_SCHEDULE: 'off' })
-    root = await t.token(['root'])
+    root = await t.token(['root', 'instance'])
     const project = await t.call(root, 'POST', '/api/v1/projects', { name: 'kept' })
     await t.call(root, 'POST', `/api/v1/projects/${project.body.uuid}/services`, {
       name: 'web',
@@ -85,7 +85,7 @@ describe('backups and restore', { skip: sqliteOnly }, () => {
     )
   })
 
-  it('lists backups with size, checksum and verified flag, and downloads them for root only', async () => {
+  it('lists backups with size, checksum and verified flag, and downloads them for instance administrators only', async () => {
     const list = await t.call(root, 'GET', '/api/v1/backups')
     const backup = list.body.backups[0]
     assert.ok(backup.size_bytes > 0)

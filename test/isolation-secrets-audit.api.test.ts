@@ -144,8 +144,8 @@ describe('team isolation, secrets and the audit log', () => {
     assert.equal(future.body.items.length, 0)
   })
 
-  it('shows instance-wide entries (settings) to root only, never to a team member without it', async () => {
-    const root = await t.token(['root'])
+  it('shows instance-wide entries (settings) to instance administrators only, never to a team member', async () => {
+    const root = await t.token(['root', 'instance'])
     assert.equal((await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })).status, 200)
     const asRoot = await t.call(root, 'GET', '/api/v1/audit?action=settings.updated')
     assert.equal(asRoot.body.items.length, 1)

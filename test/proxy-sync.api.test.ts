@@ -27,7 +27,7 @@ describe('proxy sync service', () => {
   before(async () => {
     t = await startTestApp()
     proxyDir = t.app.config.proxyDir
-    root = await t.token(['root'])
+    root = await t.token(['root', 'instance'])
     await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
     projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
     domainId = (
@@ -162,20 +162,23 @@ describe('proxy sync service', () => {
   })
 
   it("serves the whole dynamic configuration to Traefik's HTTP provider from a cache the sync invalidates", async () => {
+    // The document holds every team's routes: a team's read token is refused, the provider credential is not.
     const reader = await t.token(['read'])
-    const first = await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')
+    assert.equal((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).status, 403)
+    const provider = await t.token(['proxy:provider'])
+    const first = await t.call(provider, 'GET', '/api/v1/proxy/traefik/dynamic')
     assert.equal(first.status, 200)
     assert.ok(first.body.http.middlewares['berth-redirect-https'])
     const router = Object.values<any>(first.body.http.routers)[0]
     assert.match(router.service, /@http$/)
     await t.call(root, 'PATCH', `/api/v1/domains/${domainId}`, { active: false })
     assert.deepEqual(
-      (await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body,
+      (await t.call(provider, 'GET', '/api/v1/proxy/traefik/dynamic')).body,
       first.body,
       'cached until the next sync',
     )
     await t.app.proxySync.runNow()
-    assert.equal((await t.call(reader, 'GET', '/api/v1/proxy/traefik/dynamic')).body.http.routers, undefined)
+    assert.equal((await t.call(provider, 'GET', '/api/v1/proxy/traefik/dynamic')).body.http.routers, undefined)
     assert.equal(
       existsSync(join(proxyDir, `dynamic/project-${projectId}.yml`)),
       false,

@@ -10,7 +10,7 @@ describe('proxy configuration over HTTP', () => {
 
   before(async () => {
     t = await startTestApp()
-    root = await t.token(['root'])
+    root = await t.token(['root', 'instance'])
     projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
     serviceId = (
       await t.call(root, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: SAMPLE_COMPOSE })
@@ -191,7 +191,7 @@ describe('proxy configuration over HTTP', () => {
     }
   })
 
-  it('reads instance settings with "read" and changes them with "root" only', async () => {
+  it('reads instance settings with "read" and changes them with "instance" only', async () => {
     const reader = await t.token(['read', 'write'])
     const got = await t.call(reader, 'GET', '/api/v1/settings')
     assert.equal(got.body.proxy, 'traefik')

@@ -38,7 +38,7 @@ export function auditRoutes(app: App): FastifyPluginAsyncZod {
         const principal = principalOf(request)
         const page = await queryAuditLog(app.db, {
           teamId: principal.teamId,
-          withInstance: hasAbility(principal, 'root'),
+          withInstance: hasAbility(principal, 'instance'),
           actorId: q.actor,
           action: q.action,
           resourceType: q.resource_type,

@@ -1,7 +1,25 @@
 import { ForbiddenError } from '../errors.js'
 
-export const ABILITIES = ['read', 'read:sensitive', 'write', 'deploy', 'root'] as const
+/**
+ * Abilities a caller may hold. Team abilities act on the caller's team; "root" holds all of them.
+ * "instance" (instance administration: settings, Berth's own backups, shared servers, the proxy as
+ * a whole, teams, users) is never implied by a team role, and it implies "proxy:provider", the
+ * one ability Traefik's HTTP provider needs to read the whole routing document.
+ */
+export const ABILITIES = [
+  'read',
+  'read:sensitive',
+  'write',
+  'deploy',
+  'members',
+  'root',
+  'instance',
+  'proxy:provider',
+] as const
 export type Ability = (typeof ABILITIES)[number]
+
+/** What "root" stands for in a team. */
+export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members']
 
 /** Who is calling, for which team, with which abilities: the result of authenticating a request or a CLI run. */
 export type Principal = {
@@ -17,17 +35,37 @@ export type Principal = {
 }
 
 export function hasAbility(principal: Pick<Principal, 'abilities'>, ability: Ability): boolean {
-  return principal.abilities.has('root') || principal.abilities.has(ability)
+  const held = principal.abilities
+  if (ability === 'instance') return held.has('instance')
+  if (ability === 'proxy:provider') return held.has('proxy:provider') || held.has('instance')
+  return held.has('root') || held.has(ability)
+}
+
+/** Every ability a set stands for, "root" and "instance" spelled out. */
+export function expandAbilities(abilities: Iterable<Ability>): Set<Ability> {
+  const expanded = new Set<Ability>(abilities)
+  if (expanded.has('root')) for (const a of TEAM_ABILITIES) expanded.add(a)
+  if (expanded.has('instance')) expanded.add('proxy:provider')
+  return expanded
+}
+
+/**
+ * What a token may do now: the abilities it was given that its creator still holds. A creator who
+ * lost a role or the instance role takes the token's power down with them, at once.
+ */
+export function effectiveTokenAbilities(token: Iterable<Ability>, creator: Iterable<Ability>): Set<Ability> {
+  const creatorHolds = expandAbilities(creator)
+  return new Set([...expandAbilities(token)].filter((a) => creatorHolds.has(a)))
 }
 
 export function requireAbility(principal: Pick<Principal, 'abilities'>, ability: Ability): void {
   if (!hasAbility(principal, ability)) {
     throw new ForbiddenError(
-      'missing_ability',
-      `This action needs the "${ability}" ability, which the caller does not have.`,
-      {
-        required: ability,
-      },
+      ability === 'instance' ? 'instance_admin_required' : 'missing_ability',
+      ability === 'instance'
+        ? 'This action is for instance administrators only.'
+        : `This action needs the "${ability}" ability, which the caller does not have.`,
+      { required: ability },
     )
   }
 }

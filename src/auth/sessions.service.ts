@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
-import { TooManyRequestsError, UnauthorizedError } from '../errors.js'
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
 import { createLoginLimiter } from './login-limiter.js'
-import { abilitiesForRole } from './membership-abilities.js'
+import { abilitiesOfUser } from './membership-abilities.js'
 import { verifyDecoy, verifyPassword } from './passwords.js'
 import type { Principal } from './principal.js'
 import { normalizeEmail, type UsersService } from './users.service.js'
@@ -42,6 +42,14 @@ export function createSessionsService({ db, audit, users }: Deps) {
       teamId: membership?.team_id ?? null,
       via: 'login',
       ip: input.ip,
+    }
+    if (user && membership && valid && user.disabled_at !== null) {
+      await db
+        .transaction()
+        .execute((trx) =>
+          audit.record(trx, anonymous, { action: 'auth.login_refused', details: { email, reason: 'disabled' } }),
+        )
+      throw new ForbiddenError('user_disabled', 'This account is disabled; ask an instance administrator.')
     }
     if (!user || !membership || !valid) {
       limiter.recordFailure(keys)
@@ -98,17 +106,19 @@ export function createSessionsService({ db, audit, users }: Deps) {
         'sessions.team_id',
         'users.id as user_id',
         'users.email',
+        'users.instance_admin',
+        'users.disabled_at',
         'memberships.role',
       ])
       .where('sessions.token_hash', '=', hashToken(token))
       .executeTakeFirst()
-    if (!row || row.expires_at <= nowIso()) return undefined
+    if (!row || row.expires_at <= nowIso() || row.disabled_at !== null) return undefined
     return {
       kind: 'user',
       userId: row.user_id,
       userEmail: row.email,
       teamId: row.team_id,
-      abilities: new Set(abilitiesForRole(row.role)),
+      abilities: new Set(abilitiesOfUser(row.role, row.instance_admin === 1)),
       via: `session:${row.id}`,
       ip,
     }

@@ -4,7 +4,8 @@ import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
-import { hasAbility, type Ability, type Principal } from './principal.js'
+import { abilitiesOfUser } from './membership-abilities.js'
+import { effectiveTokenAbilities, hasAbility, type Ability, type Principal } from './principal.js'
 
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough to be useful.
 const LAST_USED_RESOLUTION_MS = 60_000
@@ -119,20 +120,30 @@ export function createTokensService({ db, audit }: Deps) {
     const row = await db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      // The creator's membership now: a token of someone who left the team stops working.
+      .innerJoin('memberships', (j) =>
+        j
+          .onRef('memberships.user_id', '=', 'api_tokens.user_id')
+          .onRef('memberships.team_id', '=', 'api_tokens.team_id'),
+      )
       .select([
         'api_tokens.id',
-        'team_id',
+        'api_tokens.team_id',
         'abilities',
         'expires_at',
         'last_used_at',
         'revoked_at',
         'users.id as user_id',
         'users.email',
+        'users.instance_admin',
+        'users.disabled_at',
+        'memberships.role',
       ])
       .where('token_hash', '=', hashToken(token))
       .executeTakeFirst()
     const now = nowIso()
-    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined
+    if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined
+    if (row.expires_at !== null && row.expires_at <= now) return undefined
     if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
       await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute()
     }
@@ -142,7 +153,10 @@ export function createTokensService({ db, audit }: Deps) {
       userEmail: row.email,
       teamId: row.team_id,
       tokenId: row.id,
-      abilities: new Set(row.abilities.split(',') as Ability[]),
+      abilities: effectiveTokenAbilities(
+        row.abilities.split(',') as Ability[],
+        abilitiesOfUser(row.role, row.instance_admin === 1),
+      ),
       via: `token:${row.id}`,
       ip,
     }

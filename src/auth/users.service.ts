@@ -12,6 +12,8 @@ export type CreateUserInput = {
   password: string
   name?: string
   admin?: boolean
+  /** An instance administrator; the first admin on an empty database always is one. */
+  instanceAdmin?: boolean
   /** Team to join (created when missing); the first team when omitted. */
   teamName?: string
 }
@@ -50,6 +52,8 @@ export function createUsersService({ db, audit }: Deps) {
     return db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
       if (existing) throw new ConflictError('email_taken', `A user with the e-mail ${email} already exists.`)
+      const firstUser = !(await trx.selectFrom('users').select('id').limit(1).executeTakeFirst())
+      const instanceAdmin = input.instanceAdmin === true || (firstUser && input.admin === true)
       const teamId = await findOrCreateTeam(trx, input.teamName)
       const now = nowIso()
       const user = {
@@ -59,6 +63,8 @@ export function createUsersService({ db, audit }: Deps) {
         password_hash: passwordHash,
         role,
         created_at: now,
+        instance_admin: instanceAdmin ? 1 : 0,
+        disabled_at: null,
       }
       await trx.insertInto('users').values(user).execute()
       await trx
@@ -72,10 +78,10 @@ export function createUsersService({ db, audit }: Deps) {
           action: 'user.created',
           resourceType: 'user',
           resourceId: user.id,
-          details: { email, role, membership: membershipRole },
+          details: { email, role, membership: membershipRole, instance_admin: instanceAdmin },
         },
       )
-      return { id: user.id, email, name: user.name, role, teamId }
+      return { id: user.id, email, name: user.name, role, teamId, instanceAdmin }
     })
   }
 

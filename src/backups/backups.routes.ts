@@ -5,12 +5,12 @@ import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { idParam } from '../http/schemas.js'
 
-/** Backups hold every team's data, so each route needs the root ability. */
+/** Backups hold every team's data, so each route is for instance administrators. */
 export function backupRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.post(
       '/backups',
-      { config: { ability: 'root' }, schema: { tags: ['backups'], summary: 'Take a verified online backup now' } },
+      { config: { ability: 'instance' }, schema: { tags: ['backups'], summary: 'Take a verified online backup now' } },
       async (request, reply) => {
         const backup = await app.backups.create('api', actorOf(principalOf(request)))
         return reply.status(backup.status === 'succeeded' ? 201 : 500).send({ uuid: backup.id, ...backup })
@@ -20,7 +20,7 @@ export function backupRoutes(app: App): FastifyPluginAsyncZod {
     server.get(
       '/backups',
       {
-        config: { ability: 'root' },
+        config: { ability: 'instance' },
         schema: { tags: ['backups'], summary: 'Backups, newest first (failed ones included)' },
       },
       async () => {
@@ -30,7 +30,7 @@ export function backupRoutes(app: App): FastifyPluginAsyncZod {
 
     server.get(
       '/backups/:id',
-      { config: { ability: 'root' }, schema: { tags: ['backups'], summary: 'One backup', params: idParam } },
+      { config: { ability: 'instance' }, schema: { tags: ['backups'], summary: 'One backup', params: idParam } },
       async (request) => {
         return app.backups.get(request.params.id)
       },
@@ -39,7 +39,7 @@ export function backupRoutes(app: App): FastifyPluginAsyncZod {
     server.get(
       '/backups/:id/download',
       {
-        config: { ability: 'root' },
+        config: { ability: 'instance' },
         schema: { tags: ['backups'], summary: 'Download a verified backup (gzip)', params: idParam },
       },
       async (request, reply) => {

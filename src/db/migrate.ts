@@ -6,6 +6,7 @@ import * as m003 from './migrations/003_proxy.js'
 import * as m004 from './migrations/004_backups.js'
 import * as m005 from './migrations/005_worker_claims.js'
 import * as m006 from './migrations/006_remove_volumes.js'
+import * as m007 from './migrations/007_tenancy.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '004_backups': m004,
   '005_worker_claims': m005,
   '006_remove_volumes': m006,
+  '007_tenancy': m007,
 }
 
 export function knownMigrations(): string[] {

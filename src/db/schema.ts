@@ -13,9 +13,12 @@ export type UserTable = {
   password_hash: string
   role: UserRole
   created_at: string
+  /** 1: an instance administrator (settings, Berth's backups, shared servers, the proxy, teams). */
+  instance_admin: number
+  disabled_at: string | null
 }
 
-export type MembershipRole = 'owner' | 'member' | 'viewer'
+export type MembershipRole = 'owner' | 'admin' | 'member' | 'viewer'
 export type MembershipTable = { team_id: string; user_id: string; role: MembershipRole; created_at: string }
 
 export type SessionTable = {
@@ -161,6 +164,8 @@ export type ServerTable = {
   queue_limit: number
   created_at: string
   updated_at: string
+  /** 1: the server a resource deploys to when none was chosen (found by this flag, never by its name). */
+  is_default: number
 }
 
 export type ProxyRouteTable = {
@@ -261,6 +266,29 @@ export type DeploymentLogTable = {
   hidden: number
 }
 
+export type InvitationTable = {
+  id: string
+  team_id: string
+  role: MembershipRole
+  token_hash: string
+  created_by: string | null
+  created_at: string
+  expires_at: string
+  accepted_at: string | null
+  accepted_by: string | null
+  revoked_at: string | null
+}
+
+export type PasswordResetTable = {
+  id: string
+  user_id: string
+  token_hash: string
+  created_by: string | null
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 export type DB = {
   backups: BackupTable
   teams: TeamTable
@@ -284,4 +312,6 @@ export type DB = {
   databases: DatabaseTable
   deployments: DeploymentTable
   deployment_logs: DeploymentLogTable
+  invitations: InvitationTable
+  password_resets: PasswordResetTable
 }

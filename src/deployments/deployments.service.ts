@@ -337,7 +337,11 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     logs,
     listActive: (teamId: string) => listActive(db, teamId),
     listTeam: (teamId: string, skip: number, take: number) => listTeam(db, teamId, skip, take),
-    listForResource: (teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) =>
-      listForResource(db, teamId, type, resourceId, skip, take),
+    /** A resource's history; it outlives a deleted resource, but an id the team never had is 404. */
+    async listForResource(teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) {
+      const page = await listForResource(db, teamId, type, resourceId, skip, take)
+      if (page.count === 0) await findTeamResource(db, teamId, resourceId, type)
+      return page
+    },
   }
 }

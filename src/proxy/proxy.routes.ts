@@ -7,6 +7,23 @@ import { AppError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
 import { previewChange } from './config/proxy.preview.js'
 
+/** The sync status as a team sees it: the files of its own projects, and not where they live on the host. */
+function teamView(status: ReturnType<App['proxySync']['status']>, mine: (path: string) => boolean) {
+  const run = status.last_run
+  return {
+    ...status,
+    proxy_dir: null,
+    last_run: run && {
+      ...run,
+      files_written: run.files_written.filter(mine),
+      files_removed: run.files_removed.filter(mine),
+      drift_repaired: run.drift_repaired.filter(mine),
+      render_issues: run.render_issues.filter((i) => mine(i.file)),
+      error: run.error === null ? null : 'The last sync failed; an instance administrator can see why.',
+    },
+  }
+}
+
 export function proxyRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     const tags = ['proxy']
@@ -14,15 +31,25 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       '/proxy/status',
       {
         config: { ability: 'read' },
-        schema: { tags, summary: 'Sync status: last run, duration, files written/removed, drift repaired, last error' },
+        schema: {
+          tags,
+          summary:
+            "Sync status: last run, duration, files written/removed, drift repaired, last error (a team sees its own projects' files)",
+        },
       },
-      async () => app.proxySync.status(),
+      async (request) => {
+        const p = principalOf(request)
+        const status = app.proxySync.status()
+        if (hasAbility(p, 'instance')) return status
+        const mine = new Set((await app.proxyBrowser.list({ teamId: p.teamId, root: false })).map((f) => f.path))
+        return teamView(status, (path) => mine.has(path))
+      },
     )
 
     server.post(
       '/proxy/sync',
       {
-        config: { ability: 'write' },
+        config: { ability: 'instance' },
         schema: { tags, summary: 'Force a full sync (with orphan removal and drift repair) and wait for it' },
       },
       async () => {
@@ -32,11 +59,12 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       },
     )
 
-    // For Traefik's HTTP provider: a fleet of proxies polls this with a "read" token.
+    // For Traefik's HTTP provider: it holds every team's routes, so it takes a credential of its
+    // own (a token with only "proxy:provider", made by an instance administrator) or an instance one.
     server.get(
       '/proxy/traefik/dynamic',
       {
-        config: { ability: 'read' },
+        config: { ability: 'proxy:provider' },
         schema: { tags, summary: 'The whole dynamic configuration in one document (Traefik HTTP provider)' },
       },
       async (_request, reply) => {
@@ -68,7 +96,7 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request) => {
         const p = principalOf(request)
-        return { files: await app.proxyBrowser.list({ teamId: p.teamId, root: hasAbility(p, 'root') }) }
+        return { files: await app.proxyBrowser.list({ teamId: p.teamId, root: hasAbility(p, 'instance') }) }
       },
     )
 
@@ -84,7 +112,7 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request) => {
         const p = principalOf(request)
-        return app.proxyBrowser.read({ teamId: p.teamId, root: hasAbility(p, 'root') }, request.query.path)
+        return app.proxyBrowser.read({ teamId: p.teamId, root: hasAbility(p, 'instance') }, request.query.path)
       },
     )
   }

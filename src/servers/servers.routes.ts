@@ -45,11 +45,18 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       '/servers',
       {
         config: { ability: 'write' },
-        schema: { tags: ['servers'], summary: 'Add a server (a Docker engine)', body: serverBody },
+        schema: {
+          tags: ['servers'],
+          summary: 'Add a server (a Docker engine), private to the team or, for instance administrators, shared',
+          body: serverBody.extend({
+            shared: z.boolean().optional().describe('Every team may deploy to it (instance administrators only)'),
+          }),
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        return reply.status(201).send(serverView(await app.servers.create(p.teamId, request.body, actorOf(p))))
+        const created = await app.servers.create(p.teamId, request.body, actorOf(p), hasAbility(p, 'instance'))
+        return reply.status(201).send(serverView(created))
       },
     )
 
@@ -62,7 +69,7 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       async (request) => {
         const p = principalOf(request)
         return serverView(
-          await app.servers.update(p.teamId, request.params.uuid, request.body, actorOf(p), hasAbility(p, 'root')),
+          await app.servers.update(p.teamId, request.params.uuid, request.body, actorOf(p), hasAbility(p, 'instance')),
         )
       },
     )
@@ -75,7 +82,7 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const p = principalOf(request)
-        await app.servers.remove(p.teamId, request.params.uuid, actorOf(p), hasAbility(p, 'root'))
+        await app.servers.remove(p.teamId, request.params.uuid, actorOf(p), hasAbility(p, 'instance'))
         return reply.status(204).send()
       },
     )
@@ -83,7 +90,7 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
     server.post(
       '/servers/:uuid/check',
       {
-        config: { ability: 'read' },
+        config: { ability: 'write' },
         schema: {
           tags: ['servers'],
           summary: 'Reachability, engine version and Compose version, measured now',
@@ -91,7 +98,8 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        return app.servers.check(principalOf(request).teamId, request.params.uuid)
+        const p = principalOf(request)
+        return app.servers.check(p.teamId, request.params.uuid, hasAbility(p, 'instance'))
       },
     )
 

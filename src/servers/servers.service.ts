@@ -26,8 +26,6 @@ export type ServerInput = {
 }
 export type ServersService = ReturnType<typeof createServersService>
 
-export const LOCALHOST_SERVER_NAME = 'localhost'
-
 function assertDockerHost(dockerHost: string, privateKey: string | null | undefined) {
   if (!DOCKER_HOST_PATTERN.test(dockerHost)) {
     throw new BadRequestError(
@@ -48,6 +46,7 @@ export function serverView(s: ServerTable) {
     name: s.name,
     docker_host: s.docker_host,
     shared: s.team_id === null,
+    default: s.is_default === 1,
     has_private_key: s.ssh_private_key !== null,
     concurrency_limit: s.concurrency_limit,
     queue_limit: s.queue_limit,
@@ -73,8 +72,13 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     if (server.team_id === null && !mayManageShared)
       throw new ForbiddenError(
         'shared_server',
-        `Server ${server.id} is shared by all teams; changing it needs the "root" ability.`,
+        `Server ${server.id} is shared by all teams; only instance administrators change it.`,
       )
+  }
+
+  /** Changes to a shared server are instance actions (no team); a team's own server stays in its feed. */
+  function auditActor(server: Pick<ServerTable, 'team_id'>, actor: Actor): Actor {
+    return server.team_id === null ? { ...actor, teamId: null } : actor
   }
 
   async function list(teamId: string) {
@@ -87,12 +91,20 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     return rows.map((s) => ({ ...serverView(s), state: monitor.stateOf(s.id) }))
   }
 
-  async function create(teamId: string, input: ServerInput, actor: Actor) {
+  /** Adds a server private to the team, or with `shared` (instance administrators) one every team may use. */
+  async function create(
+    teamId: string,
+    input: ServerInput & { shared?: boolean },
+    actor: Actor,
+    mayManageShared: boolean,
+  ) {
     assertDockerHost(input.docker_host, input.private_key)
+    if (input.shared && !mayManageShared)
+      throw new ForbiddenError('instance_admin_required', 'Only instance administrators add shared servers.')
     const now = nowIso()
     const row: ServerTable = {
       id: newId(),
-      team_id: teamId,
+      team_id: input.shared ? null : teamId,
       name: input.name,
       docker_host: input.docker_host,
       ssh_private_key: input.private_key ? cipher.encrypt(input.private_key) : null,
@@ -100,6 +112,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       queue_limit: input.queue_limit ?? 25,
       created_at: now,
       updated_at: now,
+      is_default: 0,
     }
     await db.transaction().execute(async (trx) => {
       const clash = await trx
@@ -110,7 +123,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         .executeTakeFirst()
       if (clash) throw new ConflictError('name_taken', `A server named "${input.name}" already exists.`)
       await trx.insertInto('servers').values(row).execute()
-      await audit.record(trx, actor, {
+      await audit.record(trx, auditActor(row, actor), {
         action: 'server.created',
         resourceType: 'server',
         resourceId: row.id,
@@ -147,7 +160,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         .where('id', '=', serverId)
         .execute()
       const changed = Object.keys(changes).map((k) => (k === 'ssh_private_key' ? 'private_key' : k))
-      await audit.record(trx, actor, {
+      await audit.record(trx, auditActor(before, actor), {
         action: 'server.updated',
         resourceType: 'server',
         resourceId: serverId,
@@ -161,8 +174,11 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     await db.transaction().execute(async (trx) => {
       const server = await find(trx, teamId, serverId)
       assertMayChange(server, mayManageShared)
-      if (server.team_id === null && server.name === LOCALHOST_SERVER_NAME)
-        throw new ConflictError('server_in_use', 'The built-in localhost server cannot be deleted.')
+      if (server.is_default === 1)
+        throw new ConflictError(
+          'server_in_use',
+          'The default server cannot be deleted; resources deploy there by default.',
+        )
       const busy = await trx
         .selectFrom('deployments')
         .select('id')
@@ -176,7 +192,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
           `Server ${serverId} still has ${busy ? 'deployments queued or running' : 'resources placed on it'}.`,
         )
       await trx.deleteFrom('servers').where('id', '=', serverId).execute()
-      await audit.record(trx, actor, {
+      await audit.record(trx, auditActor(server, actor), {
         action: 'server.deleted',
         resourceType: 'server',
         resourceId: serverId,
@@ -205,12 +221,10 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   /** The server a resource deploys to: the one it was placed on, else the shared localhost. */
   async function serverForResource(dbh: Kysely<DB>, serverId: string | null | undefined): Promise<ServerTable> {
     let q = dbh.selectFrom('servers').selectAll()
-    q = serverId
-      ? q.where('id', '=', serverId)
-      : q.where('team_id', 'is', null).where('name', '=', LOCALHOST_SERVER_NAME)
+    q = serverId ? q.where('id', '=', serverId) : q.where('is_default', '=', 1)
     const server = await q.executeTakeFirst()
     if (!server)
-      throw new NotFoundError(serverId ? `Server ${serverId} was not found.` : 'The localhost server is missing.')
+      throw new NotFoundError(serverId ? `Server ${serverId} was not found.` : 'No server is marked as the default.')
     return server
   }
 
@@ -224,9 +238,10 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     return { server, host: hostOf(server) }
   }
 
-  /** Reachability, engine and Compose versions, measured now. */
-  async function check(teamId: string, serverId: string) {
+  /** Reachability, engine and Compose versions, measured now (it runs commands on the host: a change-level action). */
+  async function check(teamId: string, serverId: string, mayManageShared: boolean) {
     const server = await find(db, teamId, serverId)
+    assertMayChange(server, mayManageShared)
     return monitor.refresh(server.id, hostOf(server), { withCompose: true })
   }
 

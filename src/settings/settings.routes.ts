@@ -19,7 +19,7 @@ export function settingsRoutes(app: App): FastifyPluginAsyncZod {
     server.put(
       '/settings',
       {
-        config: { ability: 'root' },
+        config: { ability: 'instance' },
         schema: { tags: ['settings'], summary: 'Change instance settings', body: settingsPatchSchema },
       },
       async (request) => {

@@ -57,9 +57,13 @@ export async function startTestAppIn(
 
   async function token(abilities: Ability[], team = 'Default') {
     const email = `user${++userCounter}-${Date.now()}@example.com`
-    const user = await app.users.create({ email, password: ADMIN_PASSWORD, admin: true, teamName: team }, SYSTEM_ACTOR)
+    // Test users own their team and administer the instance; the token holds exactly what was asked.
+    const user = await app.users.create(
+      { email, password: ADMIN_PASSWORD, admin: true, instanceAdmin: true, teamName: team },
+      SYSTEM_ACTOR,
+    )
     const created = await app.tokens.create(
-      { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
+      { userId: user.id, teamId: user.teamId, abilities: new Set(['root', 'instance']) },
       { name: 'test', abilities },
       SYSTEM_ACTOR,
     )
