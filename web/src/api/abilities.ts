@@ -1,8 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query'
 import type { Me } from './types'
 
-/** Whether the signed-in user holds an ability (root implies all, as on the server); App loads `me` before any page renders. */
+/**
+ * Whether the signed-in user holds an ability, by the server's rule: "root" implies every team
+ * ability, "instance" (instance administration) is held only by name and implies "proxy:provider".
+ * App loads `me` before any page renders.
+ */
 export function useAbility(ability: string): boolean {
   const abilities = useQueryClient().getQueryData<Me | null>(['me'])?.abilities ?? []
+  if (ability === 'instance') return abilities.includes('instance')
+  if (ability === 'proxy:provider') return abilities.includes('instance') || abilities.includes('proxy:provider')
   return abilities.includes('root') || abilities.includes(ability)
 }

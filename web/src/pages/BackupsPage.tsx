@@ -14,14 +14,14 @@ function size(bytes: number | null): string {
 }
 
 export function BackupsPage() {
-  const isRoot = useAbility('root')
+  const isRoot = useAbility('instance')
   return (
     <section>
       <h1>Backups</h1>
       {isRoot ? (
         <BackupList />
       ) : (
-        <p role="status">Backups hold every team's data, so they need the root ability. Ask an administrator.</p>
+        <p role="status">Backups hold every team's data, so they are for instance administrators. Ask one.</p>
       )}
     </section>
   )

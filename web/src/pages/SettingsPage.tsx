@@ -23,7 +23,7 @@ export function SettingsPage() {
 
 function SettingsForm({ saved }: { saved: Settings }) {
   const queryClient = useQueryClient()
-  const mayChange = useAbility('root')
+  const mayChange = useAbility('instance')
   const [form, setForm] = useState({ ...saved, letsencrypt_email: saved.letsencrypt_email ?? '' })
   const save = useMutation({
     mutationFn: () =>
@@ -46,7 +46,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
     <form onSubmit={submit} aria-label="Instance settings">
       {!mayChange && (
         <p role="status" className="notice">
-          You can read these settings; changing them needs the <strong>root</strong> ability.
+          You can read these settings; only instance administrators change them.
         </p>
       )}
       <fieldset disabled={!mayChange}>

@@ -5,7 +5,16 @@ import type { Token } from '../api/types'
 import { DataTable, RowButton } from '../components/DataTable'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
-const ABILITIES = ['read', 'read:sensitive', 'write', 'deploy', 'root'] as const
+const ABILITIES = [
+  'read',
+  'read:sensitive',
+  'write',
+  'deploy',
+  'members',
+  'root',
+  'instance',
+  'proxy:provider',
+] as const
 
 export function TokensPage() {
   const queryClient = useQueryClient()
