@@ -4,6 +4,9 @@ import { createBackupService } from './backups/backup.service.js'
 import { createSessionsService } from './auth/sessions.service.js'
 import { createTokensService } from './auth/tokens.service.js'
 import { createUsersService } from './auth/users.service.js'
+import { createInvitationsService } from './auth/invitations.service.js'
+import { createTeamsService } from './auth/teams.service.js'
+import { createUserAdminService } from './auth/user-admin.service.js'
 import { createComposeService } from './compose/compose.service.js'
 import { createParametersService } from './compose/parameters.service.js'
 import { createComposeValidationService } from './compose/validation.service.js'
@@ -59,6 +62,7 @@ export async function buildApp({
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
     const metrics = createMetrics()
     const users = createUsersService({ db, audit })
+    const teams = createTeamsService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
@@ -91,6 +95,9 @@ export async function buildApp({
       migrations,
       audit,
       users,
+      teams,
+      invitations: createInvitationsService({ db, audit, users, teams }),
+      userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
       projects: createProjectsService({ db, audit, events, deployments: deploymentsModule.deployments }),

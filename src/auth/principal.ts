@@ -34,6 +34,11 @@ export type Principal = {
   ip: string | null
 }
 
+/** The session a caller authenticated with, if it was a session (not a token or the CLI). */
+export function sessionIdOf(principal: Pick<Principal, 'via'>): string | undefined {
+  return principal.via.startsWith('session:') ? principal.via.slice('session:'.length) : undefined
+}
+
 export function hasAbility(principal: Pick<Principal, 'abilities'>, ability: Ability): boolean {
   const held = principal.abilities
   if (ability === 'instance') return held.has('instance')

@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js'
+import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../errors.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
 import { createLoginLimiter } from './login-limiter.js'
 import { abilitiesOfUser } from './membership-abilities.js'
 import { verifyDecoy, verifyPassword } from './passwords.js'
-import type { Principal } from './principal.js'
+import { sessionIdOf, type Principal } from './principal.js'
 import { normalizeEmail, type UsersService } from './users.service.js'
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000
@@ -125,7 +125,7 @@ export function createSessionsService({ db, audit, users }: Deps) {
   }
 
   async function logout(principal: Principal, actor: Actor): Promise<void> {
-    const sessionId = principal.via.startsWith('session:') ? principal.via.slice('session:'.length) : undefined
+    const sessionId = sessionIdOf(principal)
     if (!sessionId) return
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('sessions').where('id', '=', sessionId).execute()
@@ -133,5 +133,27 @@ export function createSessionsService({ db, audit, users }: Deps) {
     })
   }
 
-  return { login, authenticate, logout }
+  /** Moves a session to another team of the user's; the next request acts there with that team's role. */
+  async function switchTeam(principal: Principal, teamId: string, actor: Actor) {
+    const sessionId = sessionIdOf(principal)
+    if (!sessionId)
+      throw new BadRequestError('session_required', 'API tokens belong to one team; switching teams is for sessions.')
+    await db.transaction().execute(async (trx) => {
+      const member = await trx
+        .selectFrom('memberships')
+        .select('role')
+        .where('team_id', '=', teamId)
+        .where('user_id', '=', principal.userId)
+        .executeTakeFirst()
+      if (!member) throw new NotFoundError(`Team ${teamId} was not found.`)
+      await trx.updateTable('sessions').set({ team_id: teamId }).where('id', '=', sessionId).execute()
+      await audit.record(
+        trx,
+        { ...actor, teamId },
+        { action: 'auth.team_switched', resourceType: 'team', resourceId: teamId, details: { from: principal.teamId } },
+      )
+    })
+  }
+
+  return { login, authenticate, logout, switchTeam }
 }

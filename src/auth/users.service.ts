@@ -26,6 +26,20 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
+/** The e-mail as stored (trimmed, lower case), or 400 when it is not one. */
+export function validEmail(input: string): string {
+  const email = normalizeEmail(input)
+  if (!/^[^\s@]+@[^\s@]+$/.test(email))
+    throw new BadRequestError('invalid_email', `"${input}" is not an e-mail address.`)
+  return email
+}
+
+export function validPassword(password: string): string {
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new BadRequestError('weak_password', `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`)
+  return password
+}
+
 export function createUsersService({ db, audit }: Deps) {
   async function countUsers(): Promise<number> {
     const row = await db
@@ -37,16 +51,8 @@ export function createUsersService({ db, audit }: Deps) {
 
   /** Creates a user and its membership; admins own their team, others are members of it. */
   async function create(input: CreateUserInput, actor: Actor) {
-    const email = normalizeEmail(input.email)
-    if (!/^[^\s@]+@[^\s@]+$/.test(email))
-      throw new BadRequestError('invalid_email', `"${input.email}" is not an e-mail address.`)
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new BadRequestError(
-        'weak_password',
-        `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`,
-      )
-    }
-    const passwordHash = await hashPassword(input.password)
+    const email = validEmail(input.email)
+    const passwordHash = await hashPassword(validPassword(input.password))
     const role: UserRole = input.admin ? 'admin' : 'member'
     const membershipRole: MembershipRole = input.admin ? 'owner' : 'member'
     return db.transaction().execute(async (trx) => {
@@ -108,5 +114,25 @@ export function createUsersService({ db, audit }: Deps) {
       .executeTakeFirst()
   }
 
-  return { countUsers, create, findByEmail, primaryMembership }
+  /** Inserts a user with no membership (an accepted invitation adds one in the same transaction). */
+  async function insertUser(trx: Kysely<DB>, input: { email: string; password: string; name?: string }) {
+    const email = validEmail(input.email)
+    const passwordHash = await hashPassword(validPassword(input.password))
+    const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+    if (existing) throw new ConflictError('email_taken', `A user with the e-mail ${email} already exists.`)
+    const user = {
+      id: newId(),
+      email,
+      name: input.name?.trim() || email.split('@')[0]!,
+      password_hash: passwordHash,
+      role: 'member' as const,
+      created_at: nowIso(),
+      instance_admin: 0,
+      disabled_at: null,
+    }
+    await trx.insertInto('users').values(user).execute()
+    return { id: user.id, email, name: user.name }
+  }
+
+  return { countUsers, create, insertUser, findByEmail, primaryMembership }
 }

@@ -13,6 +13,8 @@ import { auditRoutes } from '../audit/audit.routes.js'
 import { backupRoutes } from '../backups/backups.routes.js'
 import { authRoutes } from '../auth/auth.routes.js'
 import { tokenRoutes } from '../auth/tokens.routes.js'
+import { teamRoutes } from '../auth/teams.routes.js'
+import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
@@ -85,6 +87,8 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes(app))
       await api.register(tokenRoutes(app))
+      await api.register(teamRoutes(app))
+      await api.register(userRoutes(app))
       await api.register(projectRoutes(app))
       await api.register(serviceRoutes(app))
       await api.register(composeRoutes(app))
