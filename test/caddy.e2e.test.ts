@@ -75,7 +75,7 @@ describe('Caddy as the proxy, end to end', () => {
 
       const app = await startTestApp()
       cleanup.push(() => app.close())
-      const root = await app.token(['root'])
+      const root = await app.token(['root', 'instance'])
       const put = await app.call(root, 'PUT', '/api/v1/settings', {
         proxy: 'caddy',
         caddy_admin_url: caddy.adminUrl,

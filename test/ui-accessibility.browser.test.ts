@@ -76,7 +76,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     await t.app.settings.update({ letsencrypt_email: 'ops@example.com' }, SYSTEM_ACTOR)
     // Data on every page, so axe sees tables, forms and cards rather than empty states.
-    const root = await t.token(['root'])
+    const root = await t.token(['root', 'instance'])
     projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop', description: 'The web shop' })).body
       .uuid
     const service = await t.call(root, 'POST', `/api/v1/projects/${projectId}/services`, {

@@ -25,7 +25,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     t = ui.t
     base = ui.base
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
-    const setup = await t.token(['root'])
+    const setup = await t.token(['root', 'instance'])
     projectId = (await t.call(setup, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
     assert.equal(
       (await t.call(setup, 'POST', `/api/v1/projects/${projectId}/services`, { name: 'web', compose: SAMPLE_COMPOSE }))
