@@ -256,7 +256,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
       await member.getByLabel('E-mail').fill('member@example.com')
       await member.getByLabel('Password').fill(ADMIN_PASSWORD)
       await member.getByRole('button', { name: 'Sign in' }).click()
-      await member.getByRole('status').filter({ hasText: 'changing them needs the root ability' }).waitFor()
+      await member.getByRole('status').filter({ hasText: 'only instance administrators change them' }).waitFor()
       assert.equal(
         await member.getByLabel("Let's Encrypt e-mail").inputValue(),
         'certs@example.com',
@@ -265,7 +265,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
       assert.equal(await member.getByRole('button', { name: 'Save settings' }).isDisabled(), true)
       await member.screenshot({ path: screenshotPath('proxy-10-settings-member'), fullPage: true })
       await member.getByRole('link', { name: 'Backups' }).click()
-      await member.getByRole('status').filter({ hasText: 'they need the root ability' }).waitFor()
+      await member.getByRole('status').filter({ hasText: 'they are for instance administrators' }).waitFor()
     } finally {
       await member.close()
     }
