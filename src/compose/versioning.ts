@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
-import { sha256Hex } from '../crypto/tokens.js'
+import { sha256Hex } from '../shared/hash.js'
 import { preparedQuery } from '../db/prepared.js'
 import type { ComposeVersionTable, DB } from '../db/schema.js'
 import type { Insertable } from 'kysely'

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../shared/hash.js'
 
 /** A bearer secret with 256 bits of entropy; "prefix" makes leaked tokens easy to grep for. */
 export function generateToken(prefix: string): string {
@@ -7,9 +8,5 @@ export function generateToken(prefix: string): string {
 
 // Tokens are random, not chosen by people, so a fast hash is enough and keeps every request cheap.
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
+  return sha256Hex(token)
 }

@@ -7,7 +7,8 @@ import type { DB, DeploymentStatus } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/docker-host.js'
 import { markFinished, nextLogSeq, type DeploymentRow } from './deployments.repo.js'
-import { createLineSplitter, createLogWriter, type LogWriter } from './log-writer.js'
+import { createLineSplitter } from '../shared/lines.js'
+import { createLogWriter, type LogWriter } from './log-writer.js'
 import { composeProjectName, findTeamResource } from './resources.js'
 import {
   attachToNetwork,

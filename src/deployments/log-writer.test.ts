@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test'
 import { openDatabase, type Database } from '../db/connection.js'
 import { migrateToLatest } from '../db/migrate.js'
 import { createRedactor } from '../crypto/redact.js'
-import { createLineSplitter, createLogWriter } from './log-writer.js'
+import { createLineSplitter } from '../shared/lines.js'
+import { createLogWriter } from './log-writer.js'
 
 describe('deployment log writer', () => {
   let dir: string

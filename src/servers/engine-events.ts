@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Logger } from 'pino'
-import { createLineSplitter } from '../deployments/log-writer.js'
+import { createLineSplitter } from '../shared/lines.js'
 import { killProcessGroup, type DockerHost } from './docker-host.js'
 
 const DEBOUNCE_MS = 1000

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../../db/schema.js'
 import { preparedQuery } from '../../db/prepared.js'
 import { nowIso } from '../../db/time.js'
-import { createBatchWriter, listFiles, readIfExists, removeFile, sha256 } from './file-writer.js'
+import { sha256Hex } from '../../shared/hash.js'
+import { createBatchWriter, listFiles, readIfExists, removeFile } from './file-writer.js'
 import { OWNED_DIRS, type PlannedFile } from './proxy.plan.js'
 
 /** Per path: the file to hold, null for "must not exist", KEEP for "could not be rendered: leave it as it is". */
@@ -79,14 +80,14 @@ export async function applyDesired(
     if (want === KEEP) continue
     const abs = `${proxyDir}/${path}`
     const disk = present && !present.has(path) ? null : readIfExists(abs)
-    const diskSha = disk === null ? null : sha256(disk)
+    const diskSha = disk === null ? null : sha256Hex(disk)
     const recorded = rows.get(path)
     if (want === null) {
       if (disk !== null && removeFile(abs)) counts.removed.push(path)
       if (recorded !== undefined) deletes.push(path)
       continue
     }
-    const sha = sha256(want.content)
+    const sha = sha256Hex(want.content)
     if (diskSha === sha) {
       // Already right on disk (e.g. written before a crash cut the run short): just record it.
       if (recorded !== sha) upserts.push({ file: want, sha })

@@ -3,7 +3,7 @@ import { join, sep } from 'node:path'
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/schema.js'
 import { BadRequestError, NotFoundError } from '../../errors.js'
-import { sha256 } from './file-writer.js'
+import { sha256Hex } from '../../shared/hash.js'
 
 // Berth's generated file names use only these characters; anything else (%, \, NUL, spaces) is
 // refused before the path is looked at, so no decoding trick can reach the resolver.
@@ -96,7 +96,7 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
       // Untracked files (orphans, leftovers) say nothing about a team; only root sees them.
       if (row ? !row.visible : !viewer.root) continue
       const symlink = stat.isSymbolicLink()
-      const sum = symlink ? '' : sha256(readFileSync(join(proxyDir, path), 'utf8'))
+      const sum = symlink ? '' : sha256Hex(readFileSync(join(proxyDir, path), 'utf8'))
       entries.push({
         path,
         size: stat.size,
@@ -118,7 +118,7 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
     if (row ? !row.visible : !viewer.root) throw new NotFoundError(`No file ${requested} in the proxy directory.`)
     if (!lstatSync(real).isFile()) refuse(`${requested} is not a file.`)
     const content = readFileSync(real, 'utf8')
-    return { path: requested, content, sha256: sha256(content) }
+    return { path: requested, content, sha256: sha256Hex(content) }
   }
 
   return { list, read }
