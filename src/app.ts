@@ -17,7 +17,12 @@ import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
-import { createDeploymentsModule } from './deployments/deployments.module.js'
+import { createDatabasesService } from './databases/databases.service.js'
+import { createBackgroundJobs } from './deployments/background.js'
+import { createDeploymentWorkers } from './deployments/deployment-worker.js'
+import { createDeploymentsService } from './deployments/deployments.service.js'
+import { createResourceRuntimeService } from './deployments/resource-runtime.js'
+import { workerIdFor } from './deployments/worker-id.js'
 import type { ProxyNetwork } from './deployments/work-dir.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
@@ -26,8 +31,19 @@ import { createMetrics } from './metrics/metrics.js'
 import { registerCapabilityMetrics } from './metrics/capability-metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
-import { createProxyServices } from './proxy/proxy.services.js'
+import { createDomainsService } from './proxy/config/domains.service.js'
+import { createMiddlewaresService } from './proxy/config/middlewares.service.js'
+import { createProxyPreview } from './proxy/config/proxy.preview.js'
+import { createRoutesService } from './proxy/config/routes.service.js'
+import { createProxyBrowser } from './proxy/sync/proxy.browser.js'
+import { assertAllRender } from './proxy/sync/proxy.check.js'
+import { createProxySyncService } from './proxy/sync/proxy.sync.js'
+import { createContainersService } from './servers/containers.service.js'
+import { createEngineEventWatchers } from './servers/engine-events.js'
+import { createServerMonitor } from './servers/server-monitor.js'
+import { createServersService } from './servers/servers.service.js'
 import { createServicesService } from './services/services.service.js'
+import { createSettingsService } from './settings/settings.service.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -66,26 +82,76 @@ export async function buildApp({
     const env = createEnvService({ db, audit, cipher })
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
-    const proxy = createProxyServices({ db, audit, events, logger, config })
+
+    // Proxy configuration: every change re-renders in its transaction; the sync service writes the files.
+    const settings = createSettingsService({ db, audit, events, checkRouting: assertAllRender })
+    const domains = createDomainsService({ db, audit, events })
+    const routes = createRoutesService({ db, audit, events })
+    const middlewares = createMiddlewaresService({ db, audit, events })
+    const proxySync = createProxySyncService({
+      db,
+      logger,
+      proxyDir: config.proxyDir,
+      reconcileIntervalMs: config.proxyReconcileIntervalMs,
+    })
+    const proxyBrowser = createProxyBrowser({ db, proxyDir: config.proxyDir })
+    const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
+
+    // Servers: the monitor keeps their live state; engine events ask for a refresh after container activity.
+    const serverMonitor = createServerMonitor()
+    const engineEvents = createEngineEventWatchers({
+      logger,
+      onActivity: (serverId) =>
+        void servers
+          .refreshOne(serverId)
+          .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+    })
+    const servers = createServersService({
+      db,
+      audit,
+      cipher,
+      dataDir: config.dataDir,
+      monitor: serverMonitor,
+      onRemoved: (id) => engineEvents.forget(id),
+    })
+    const containers = createContainersService({ db, audit, servers })
+
+    // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
+    const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
     // Routed compose services join the proxy's network under the alias the proxy dials.
     const routedNetwork: ProxyNetwork = {
       name: PROXY_NETWORK,
       composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId),
       aliasFor: upstreamAlias,
     }
-    const deploymentsModule = createDeploymentsModule({
+    const workers = createDeploymentWorkers({
       db,
       audit,
       events,
       env,
-      cipher,
-      logger,
       dataDir: config.dataDir,
-      deployTimeoutMs: config.deployTimeoutMs,
-      retention: config.deploymentRetention,
+      logger,
+      hostFor: async (serverId) => {
+        const { server, host } = await servers.hostById(serverId)
+        return { host, secrets: server.ssh_private_key ? [cipher.decrypt(server.ssh_private_key)] : [] }
+      },
+      workerId: workerIdFor(config.dataDir),
       proxyNetwork: proxyNetwork ?? routedNetwork,
+      timeoutMs: config.deployTimeoutMs,
+      onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
+      concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
-    registerCapabilityMetrics(metrics, { db, proxySync: proxy.proxySync })
+    const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
+    const background = createBackgroundJobs({
+      db,
+      audit,
+      logger,
+      servers,
+      engineEvents,
+      workers,
+      retention: config.deploymentRetention,
+    })
+    registerCapabilityMetrics(metrics, { db, proxySync })
     return {
       config,
       logger,
@@ -100,20 +166,34 @@ export async function buildApp({
       userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
-      projects: createProjectsService({ db, audit, events, deployments: deploymentsModule.deployments }),
-      services: createServicesService({ db, audit, events, deployments: deploymentsModule.deployments }),
+      projects: createProjectsService({ db, audit, events, deployments }),
+      services: createServicesService({ db, audit, events, deployments }),
       compose: createComposeService({ db, audit, events }),
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,
       metrics,
       composeValidation: createComposeValidationService({ db, env }),
-      ...proxy,
-      ...deploymentsModule,
+      settings,
+      domains,
+      routes,
+      middlewares,
+      proxySync,
+      proxyBrowser,
+      proxyPreview,
+      servers,
+      serverMonitor,
+      deployments,
+      resourceRuntime,
+      containers,
+      databases: createDatabasesService({ db, audit, events, cipher, deployments }),
+      /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
+      startBackground: background.start,
+      stopBackground: background.stop,
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
-        await deploymentsModule.stopBackground()
-        await proxy.proxySync.stop()
+        await background.stop()
+        await proxySync.stop()
         await database.close()
       },
     }

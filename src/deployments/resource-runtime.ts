@@ -1,7 +1,11 @@
+import type { Kysely } from 'kysely'
+import type { SecretCipher } from '../crypto/cipher.js'
 import { createRedactor } from '../crypto/redact.js'
+import type { DB, ResourceType } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { assertContainerId, type DockerHost } from '../servers/docker-host.js'
-import { composeProjectName } from './resources.js'
+import type { ServersService } from '../servers/servers.service.js'
+import { composeProjectName, findTeamResource } from './resources.js'
 
 export type ContainerSummary = { id: string; name: string; service: string; state: string; status: string }
 export type ResourceStatus = 'running' | 'unhealthy' | 'partially running' | 'exited' | 'restarting' | 'not deployed'
@@ -44,14 +48,22 @@ export function resourceStatus(containers: ContainerSummary[]): ResourceStatus {
 }
 
 /** The containers' own recent output, scrubbed of the resource's secrets like deployment logs are. */
-export async function containerLogs(
-  host: DockerHost,
-  env: Pick<EnvService, 'valuesForRender'>,
-  teamId: string,
-  resourceId: string,
-  lines: number,
-  extraSecrets: string[],
-) {
+export async function containerLogs({
+  host,
+  env,
+  teamId,
+  resourceId,
+  lines,
+  extraSecrets,
+}: {
+  host: DockerHost
+  env: Pick<EnvService, 'valuesForRender'>
+  teamId: string
+  resourceId: string
+  lines: number
+  /** Secrets that are not the resource's own (the server's ssh key) and must not show either. */
+  extraSecrets: string[]
+}) {
   const { secrets } = await env.valuesForRender(teamId, resourceId)
   const redact = createRedactor([...secrets, ...extraSecrets])
   const containers = await containersOf(host, resourceId)
@@ -72,4 +84,39 @@ export async function containerLogs(
     out.push({ name: c.name, service: c.service, state: c.state, status: c.status, lines: logLines })
   }
   return { containers: out }
+}
+
+type Deps = {
+  db: Kysely<DB>
+  servers: Pick<ServersService, 'serverForResource' | 'hostOf'>
+  env: Pick<EnvService, 'valuesForRender'>
+  cipher: SecretCipher
+}
+
+export type ResourceRuntimeService = ReturnType<typeof createResourceRuntimeService>
+
+/** What a deployed service or database is doing now on its server: its containers' states and their output. */
+export function createResourceRuntimeService({ db, servers, env, cipher }: Deps) {
+  async function status(teamId: string, id: string, type: ResourceType) {
+    const resource = await findTeamResource(db, teamId, id, type)
+    const server = await servers.serverForResource(db, resource.serverId)
+    const containers = await containersOf(servers.hostOf(server), resource.id)
+    return { uuid: resource.id, server_uuid: server.id, status: resourceStatus(containers), containers }
+  }
+
+  async function logs(teamId: string, id: string, type: ResourceType, lines: number) {
+    const resource = await findTeamResource(db, teamId, id, type)
+    const server = await servers.serverForResource(db, resource.serverId)
+    const key = server.ssh_private_key ? [cipher.decrypt(server.ssh_private_key)] : []
+    return containerLogs({
+      host: servers.hostOf(server),
+      env,
+      teamId,
+      resourceId: resource.id,
+      lines,
+      extraSecrets: key,
+    })
+  }
+
+  return { status, logs }
 }

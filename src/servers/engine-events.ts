@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import { createLineSplitter } from '../shared/lines.js'
 import { killProcessGroup, type DockerHost } from './docker-host.js'
 
+export type EngineEventWatchers = ReturnType<typeof createEngineEventWatchers>
+
 const DEBOUNCE_MS = 1000
 const RESTART_DELAY_MS = 30_000
 

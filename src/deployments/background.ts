@@ -1,0 +1,71 @@
+import type { Logger } from 'pino'
+import type { AuditService } from '../audit/audit.service.js'
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.js'
+import type { EngineEventWatchers } from '../servers/engine-events.js'
+import type { ServersService } from '../servers/servers.service.js'
+import type { DeploymentWorkers } from './deployment-worker.js'
+import { pruneDeployments, type RetentionPolicy } from './retention.js'
+
+const MONITOR_INTERVAL_MS = 60_000
+const RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000
+const RETENTION_FIRST_RUN_MS = 60_000
+
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  logger: Pick<Logger, 'info' | 'error'>
+  servers: Pick<ServersService, 'refreshAll'>
+  engineEvents: Pick<EngineEventWatchers, 'watch' | 'stop'>
+  workers: Pick<DeploymentWorkers, 'start' | 'stop'>
+  retention: RetentionPolicy
+}
+
+export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
+
+/**
+ * The serving process's timers in one place: the deployment workers, the server monitor (every
+ * minute, which also keeps an engine-event watcher per server) and deployment retention (a minute
+ * after start, then daily). The CLI and the tests build the app without starting them.
+ */
+export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, retention }: Deps) {
+  let monitorTimer: NodeJS.Timeout | undefined
+  let retentionTimer: NodeJS.Timeout | undefined
+
+  function prune() {
+    pruneDeployments(db, audit, retention)
+      .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+  }
+
+  function refreshServers() {
+    servers
+      .refreshAll(engineEvents.watch)
+      .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
+  }
+
+  /** Recovers interrupted deployments, starts the workers and the server monitor. */
+  async function start() {
+    await workers.start()
+    refreshServers()
+    monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
+    monitorTimer.unref()
+    retentionTimer = setTimeout(() => {
+      prune()
+      retentionTimer = setInterval(prune, RETENTION_INTERVAL_MS)
+      retentionTimer.unref()
+    }, RETENTION_FIRST_RUN_MS)
+    retentionTimer.unref()
+  }
+
+  /** Stops the timers and the workers (their running deployments end as failed, with their outcome stored). */
+  async function stop() {
+    clearInterval(monitorTimer)
+    engineEvents.stop()
+    clearTimeout(retentionTimer)
+    clearInterval(retentionTimer)
+    await workers.stop()
+  }
+
+  return { start, stop }
+}
