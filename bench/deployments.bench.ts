@@ -179,14 +179,13 @@ async function historyQueries() {
     })
     const history = await time(async () => {
       const r = rand(RESOURCES)
-      await listForResource(
-        db,
-        `team-${r % TEAMS}`,
-        r % 5 === 0 ? 'database' : 'service',
-        resourceOf(r),
-        rand(5) * 10,
-        10,
-      )
+      await listForResource(db, {
+        teamId: `team-${r % TEAMS}`,
+        type: r % 5 === 0 ? 'database' : 'service',
+        resourceId: resourceOf(r),
+        skip: rand(5) * 10,
+        take: 10,
+      })
     })
     const active = await time(async () => {
       await listActive(db, `team-${rand(TEAMS)}`)

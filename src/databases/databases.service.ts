@@ -220,7 +220,12 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
         .select('volume_name')
         .where('id', '=', id)
         .executeTakeFirstOrThrow()
-      const queued = await deployments.queueRemoval(trx, resource, actor, triggerOf(actor.via), { volumes: true })
+      const queued = await deployments.queueRemoval(trx, {
+        resource,
+        actor,
+        trigger: triggerOf(actor.via),
+        volumes: true,
+      })
       await trx.deleteFrom('services').where('id', '=', id).execute()
       await audit.record(trx, actor, {
         action: 'database.deleted',

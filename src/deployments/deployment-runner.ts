@@ -6,7 +6,8 @@ import { createRedactor } from '../crypto/redact.js'
 import type { DB, DeploymentStatus } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/docker-host.js'
-import { markFinished, nextLogSeq, type DeploymentRow } from './deployments.repo.js'
+import { findVersion } from '../compose/compose.repo.js'
+import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type DeploymentRow } from './deployments.repo.js'
 import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { composeProjectName, findTeamResource } from './resources.js'
@@ -50,14 +51,28 @@ export function composeSteps(
   return steps
 }
 
-function runStep(
-  host: DockerHost,
-  args: string[],
-  cwd: string,
-  log: LogWriter,
-  signal: AbortSignal,
-  onSpawn: (pid: number) => Promise<void>,
-): Promise<number | null> {
+/** What every part of one deployment's run needs. */
+type Run = {
+  deps: RunnerDeps
+  d: DeploymentRow
+  host: DockerHost
+  log: LogWriter
+  signal: AbortSignal
+  timeoutMs: number
+}
+
+function runStep({
+  host,
+  args,
+  cwd,
+  log,
+  signal,
+  onSpawn,
+}: Pick<Run, 'host' | 'log' | 'signal'> & {
+  args: string[]
+  cwd: string
+  onSpawn: (pid: number) => Promise<void>
+}): Promise<number | null> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess
     try {
@@ -132,11 +147,11 @@ export async function runDeployment(
     if (d.action === 'remove') {
       // The resource and its variables are gone; `down` prints names of containers, networks and volumes, never values.
       log = await openLog(secrets)
-      outcome = await executeRemoval(deps, d, host, log, signal, timeoutMs)
+      outcome = await executeRemoval({ deps, d, host, log, signal, timeoutMs })
     } else {
       const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
       log = await openLog([...values.secrets, ...secrets])
-      outcome = await execute(deps, d, host, values.env, log, signal, timeoutMs)
+      outcome = await execute({ deps, d, host, log, signal, timeoutMs }, values.env)
     }
   } catch (error) {
     outcome = signal.aborted
@@ -153,33 +168,21 @@ export async function runDeployment(
   try {
     await log.close()
   } finally {
-    await markFinished(deps.db, d.id, outcome.status, outcome.exitCode, outcome.message)
+    await markFinished(deps.db, d.id, outcome)
   }
   return outcome
 }
 
-async function execute(
-  deps: RunnerDeps,
-  d: DeploymentRow,
-  host: DockerHost,
-  env: Record<string, string>,
-  log: LogWriter,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<Outcome> {
+async function execute(run: Run, env: Record<string, string>): Promise<Outcome> {
+  const { deps, d, host, log } = run
   const resource = await findTeamResource(deps.db, d.team_id, d.resource_id)
-  const version = await deps.db
-    .selectFrom('compose_versions')
-    .select(['version', 'rendered_yaml'])
-    .where('service_id', '=', resource.id)
-    .where('version', '=', resource.currentVersion)
-    .executeTakeFirstOrThrow()
+  const version = await findVersion(deps.db, resource.id, resource.currentVersion)
   const project = composeProjectName(resource.id)
   log.append(
     'berth',
     `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`,
   )
-  await deps.db.updateTable('deployments').set({ compose_version: version.version }).where('id', '=', d.id).execute()
+  await setComposeVersion(deps.db, d.id, version.version)
 
   const attach = await deps.proxyNetwork.composeServicesToAttach(resource.id)
   const aliasFor = deps.proxyNetwork.aliasFor
@@ -199,29 +202,26 @@ async function execute(
   const cwd = writeWorkDir(deps.dataDir, resource.id, { composeYaml, envFile: renderEnvFile(env) })
   log.append('berth', `Work dir ${cwd} (compose.yaml and .env with ${Object.keys(env).length} variables)`, true)
 
-  const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
+  const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
   const done = d.action === 'stop' ? 'containers stopped' : 'containers are up'
   return { status: 'finished', exitCode: 0, message: done }
 }
 
 /** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */
-async function runSteps(
-  deps: RunnerDeps,
-  d: DeploymentRow,
-  host: DockerHost,
-  project: string,
-  cwd: string,
-  log: LogWriter,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<Outcome | null> {
+async function runSteps(run: Run, { project, cwd }: { project: string; cwd: string }): Promise<Outcome | null> {
+  const { deps, d, host, log, signal, timeoutMs } = run
   for (const step of composeSteps(d)) {
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    const exitCode = await runStep(host, args, cwd, log, signal, async (pid) => {
-      await deps.db.updateTable('deployments').set({ process_id: pid }).where('id', '=', d.id).execute()
+    const exitCode = await runStep({
+      host,
+      args,
+      cwd,
+      log,
+      signal,
+      onSpawn: (pid) => setProcessId(deps.db, d.id, pid),
     })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
     if (exitCode !== 0)
@@ -240,14 +240,8 @@ async function runSteps(
  * `remove_volumes` the named volumes that file declares. Then the work dir goes too. A resource never deployed from this
  * Berth has no work dir and nothing to remove.
  */
-async function executeRemoval(
-  deps: RunnerDeps,
-  d: DeploymentRow,
-  host: DockerHost,
-  log: LogWriter,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<Outcome> {
+async function executeRemoval(run: Run): Promise<Outcome> {
+  const { deps, d, log } = run
   const project = composeProjectName(d.resource_id)
   const cwd = workDirOf(deps.dataDir, d.resource_id)
   const what =
@@ -258,7 +252,7 @@ async function executeRemoval(
   )
   if (!existsSync(join(cwd, 'compose.yaml')))
     return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
-  const failed = await runSteps(deps, d, host, project, cwd, log, signal, timeoutMs)
+  const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
   removeWorkDir(deps.dataDir, d.resource_id)
   return { status: 'finished', exitCode: 0, message: `${what} removed` }

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
-import { nowIso } from '../db/time.js'
 import type { EventBus } from '../events/event-bus.js'
 import {
   abandonedDeployments,
+  appendBerthLines,
   claimQueued,
+  failRunning,
   heartbeat,
-  nextLogSeq,
   serversWithQueued,
   type DeploymentRow,
 } from './deployments.repo.js'
@@ -147,39 +147,13 @@ export function createDeploymentWorkers(deps: Deps) {
       // A pid only means something on this machine, in this data dir's previous life.
       const killed = own && killLeftover(d.process_id, d.resource_id)
       const message = own ? INTERRUPTED_MESSAGE : ABANDONED_MESSAGE
-      const seq = await nextLogSeq(deps.db, d.id)
       const finished = await deps.db.transaction().execute(async (trx) => {
-        const ended = await trx
-          .updateTable('deployments')
-          .set({ status: 'failed', message, finished_at: nowIso() })
-          .where('id', '=', d.id)
-          .where('status', '=', 'in_progress')
-          .executeTakeFirst()
         // Another process recovered it first (or it ended meanwhile): nothing more to say.
-        if (Number(ended.numUpdatedRows) === 0) return false
-        if (killed)
-          await trx
-            .insertInto('deployment_logs')
-            .values({
-              deployment_id: d.id,
-              seq,
-              ts: nowIso(),
-              stream: 'berth',
-              output: `Stopped the compose process group ${d.process_id} left running by the previous Berth`,
-              hidden: 0,
-            })
-            .execute()
-        await trx
-          .insertInto('deployment_logs')
-          .values({
-            deployment_id: d.id,
-            seq: killed ? seq + 1 : seq,
-            ts: nowIso(),
-            stream: 'berth',
-            output: `Deployment failed: ${message}`,
-            hidden: 0,
-          })
-          .execute()
+        if (!(await failRunning(trx, d.id, message))) return false
+        await appendBerthLines(trx, d.id, [
+          ...(killed ? [`Stopped the compose process group ${d.process_id} left running by the previous Berth`] : []),
+          `Deployment failed: ${message}`,
+        ])
         await deps.audit.record(
           trx,
           { ...SYSTEM_ACTOR, teamId: d.team_id },

@@ -1,10 +1,131 @@
 import type { Kysely } from 'kysely'
 import { preparedQuery } from '../db/prepared.js'
-import type { DB, DeploymentStatus, DeploymentTable, ResourceType } from '../db/schema.js'
-import { nowIso } from '../db/time.js'
+import type {
+  DB,
+  DeploymentAction,
+  DeploymentStatus,
+  DeploymentTable,
+  DeploymentTrigger,
+  LogStream,
+  ResourceType,
+  ServerTable,
+} from '../db/schema.js'
+import { newId, nowIso } from '../db/time.js'
 import { NotFoundError } from '../errors.js'
+import { lockServerRow } from '../servers/servers.repo.js'
+import type { Resource } from './resources.js'
 
 export type DeploymentRow = DeploymentTable
+
+export type NewDeployment = {
+  teamId: string
+  resource: Pick<Resource, 'type' | 'id' | 'name'>
+  server: Pick<ServerTable, 'id' | 'name'>
+  action: DeploymentAction
+  trigger: DeploymentTrigger
+  /** The actor's name, shown as who queued it. */
+  createdBy: string
+  force?: boolean
+  pull?: boolean
+  stopBeforeStart?: boolean
+  /** For a `remove`: delete the named volumes too. */
+  removeVolumes?: boolean
+}
+
+/** Records a queued deployment: every way of queueing one (deploy, stop, restart, remove) builds its row here. */
+export async function insertQueued(db: Kysely<DB>, input: NewDeployment): Promise<DeploymentRow> {
+  const row: DeploymentRow = {
+    id: newId(),
+    team_id: input.teamId,
+    resource_type: input.resource.type,
+    resource_id: input.resource.id,
+    resource_name: input.resource.name,
+    server_id: input.server.id,
+    server_name: input.server.name,
+    action: input.action,
+    status: 'queued',
+    trigger: input.trigger,
+    compose_version: null,
+    force: input.force ? 1 : 0,
+    pull_latest_images: input.pull ? 1 : 0,
+    stop_before_start: input.stopBeforeStart ? 1 : 0,
+    exit_code: null,
+    message: null,
+    remove_volumes: input.removeVolumes ? 1 : 0,
+    created_by: input.createdBy,
+    created_at: nowIso(),
+    started_at: null,
+    finished_at: null,
+  }
+  await db.insertInto('deployments').values(row).execute()
+  return row
+}
+
+/** The queued deployments of a resource (to cancel them when it is deleted). */
+export async function listQueuedOf(db: Kysely<DB>, resourceId: string) {
+  return db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('resource_id', '=', resourceId)
+    .where('status', '=', 'queued')
+    .execute()
+}
+
+/** Whether a resource was ever deployed (anything but a removal was recorded for it). */
+export async function wasDeployed(db: Kysely<DB>, resourceId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('resource_id', '=', resourceId)
+    .where('action', '!=', 'remove')
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Whether a server has deployments queued or running (it may not be deleted then). */
+export async function hasActiveOnServer(db: Kysely<DB>, serverId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('server_id', '=', serverId)
+    .where('status', 'in', ACTIVE)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Asks the worker running a deployment (in whichever process) to stop it: it reads this on its next heartbeat. */
+export async function requestCancel(db: Kysely<DB>, id: string, by: string) {
+  await db.updateTable('deployments').set({ cancel_requested_by: by }).where('id', '=', id).execute()
+}
+
+/** The compose version a running deployment deploys. */
+export async function setComposeVersion(db: Kysely<DB>, id: string, version: number) {
+  await db.updateTable('deployments').set({ compose_version: version }).where('id', '=', id).execute()
+}
+
+/** The pid of the compose process group a deployment runs now, so a restarted Berth can stop a leftover one. */
+export async function setProcessId(db: Kysely<DB>, id: string, pid: number) {
+  await db.updateTable('deployments').set({ process_id: pid }).where('id', '=', id).execute()
+}
+
+/** Deployments by status and queued ones per server, for the metrics endpoint. */
+export async function countByStatus(db: Kysely<DB>) {
+  return db
+    .selectFrom('deployments')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute()
+}
+
+export async function countQueuedByServerName(db: Kysely<DB>) {
+  return db
+    .selectFrom('deployments')
+    .select(['server_name', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'queued')
+    .groupBy('server_name')
+    .execute()
+}
 
 const ACTIVE: DeploymentStatus[] = ['queued', 'in_progress']
 
@@ -100,11 +221,13 @@ const pageForResource = preparedQuery(
 /** One resource's history, newest first, with the total count. */
 export async function listForResource(
   db: Kysely<DB>,
-  teamId: string,
-  type: ResourceType,
-  resourceId: string,
-  skip: number,
-  take: number,
+  {
+    teamId,
+    type,
+    resourceId,
+    skip,
+    take,
+  }: { teamId: string; type: ResourceType; resourceId: string; skip: number; take: number },
 ) {
   const [count, page] = await Promise.all([
     countForResource(db, teamId, resourceId, type),
@@ -128,11 +251,7 @@ export async function claimQueued(
     // Writing the server row first serializes claimers of one server: a row lock on PostgreSQL
     // (several Berth processes may share a database), the write lock on SQLite. Without it two
     // processes could each see a free slot and together exceed the server's concurrency limit.
-    await trx
-      .updateTable('servers')
-      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-      .where('id', '=', serverId)
-      .execute()
+    await lockServerRow(trx, serverId)
     const running = await trx
       .selectFrom('deployments')
       .select(['id', 'resource_id'])
@@ -228,12 +347,11 @@ export async function serversWithQueued(db: Kysely<DB>): Promise<string[]> {
   return rows.map((r) => r.server_id)
 }
 
+/** Ends a queued or running deployment with its outcome (an ended one stays as it is). */
 export async function markFinished(
   db: Kysely<DB>,
   id: string,
-  status: DeploymentStatus,
-  exitCode: number | null,
-  message: string,
+  { status, exitCode, message }: { status: DeploymentStatus; exitCode: number | null; message: string },
 ) {
   await db
     .updateTable('deployments')
@@ -243,6 +361,23 @@ export async function markFinished(
     .execute()
 }
 
+/**
+ * Marks a running deployment failed unless it already ended (or another process recovered it
+ * first); true when this call ended it.
+ */
+export async function failRunning(db: Kysely<DB>, id: string, message: string): Promise<boolean> {
+  const ended = await db
+    .updateTable('deployments')
+    .set({ status: 'failed', message, finished_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', '=', 'in_progress')
+    .executeTakeFirst()
+  return Number(ended.numUpdatedRows) > 0
+}
+
+// Log sequence numbers come from here only: a log's lines are numbered 1, 2, ... in the order stored.
+
+/** The sequence number the next line of a deployment's log gets. */
 export async function nextLogSeq(db: Kysely<DB>, deploymentId: string): Promise<number> {
   const row = await db
     .selectFrom('deployment_logs')
@@ -264,4 +399,64 @@ const pageLogs = preparedQuery((db, deploymentId: string, after: number, limit: 
 
 export async function readLogs(db: Kysely<DB>, deploymentId: string, after: number, limit: number) {
   return (await pageLogs(db, deploymentId, after, limit)).rows
+}
+
+/**
+ * Appends Berth's own lines (stream "berth": why a deployment was cancelled or failed) to a
+ * deployment's log, numbered after its last line. Use inside the transaction that ends it.
+ */
+export async function appendBerthLines(db: Kysely<DB>, deploymentId: string, lines: string[]): Promise<void> {
+  let seq = await nextLogSeq(db, deploymentId)
+  const ts = nowIso()
+  for (const output of lines) {
+    await db
+      .insertInto('deployment_logs')
+      .values({ deployment_id: deploymentId, seq: seq++, ts, stream: 'berth', output, hidden: 0 })
+      .execute()
+  }
+}
+
+// The log writer's batches: multi-row inserts compiled once (see db/prepared.ts), since building
+// a Kysely query per batch costs more than SQLite takes to store it. 6 columns x 100 rows stays
+// far below SQLite's bound-value limit; a batch's tail goes in tens, then ones, so a batch of up
+// to 2,000 lines takes at most 37 statements.
+
+/** A log row as cells in column order: deployment_id, seq, ts, stream, output, hidden (0/1). */
+export type LogCell = string | number
+export const LOG_COLUMNS = 6
+const INSERT_SIZES = [100, 10, 1]
+function insertLogRows(rows: number) {
+  return preparedQuery((db, ...v: LogCell[]) =>
+    db.insertInto('deployment_logs').values(
+      Array.from({ length: rows }, (_, r) => ({
+        deployment_id: v[r * LOG_COLUMNS] as string,
+        seq: v[r * LOG_COLUMNS + 1] as number,
+        ts: v[r * LOG_COLUMNS + 2] as string,
+        stream: v[r * LOG_COLUMNS + 3] as LogStream,
+        output: v[r * LOG_COLUMNS + 4] as string,
+        hidden: v[r * LOG_COLUMNS + 5] as number,
+      })),
+    ),
+  )
+}
+const logInserts = INSERT_SIZES.map((rows) => ({ cells: rows * LOG_COLUMNS, run: insertLogRows(rows) }))
+
+/** Stores a batch of log rows (a flat list of cells, LOG_COLUMNS per row) in one transaction. */
+export async function insertLogBatch(db: Kysely<DB>, cells: LogCell[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    let at = 0
+    for (const insert of logInserts) {
+      for (; at + insert.cells <= cells.length; at += insert.cells)
+        await insert.run(trx, ...cells.slice(at, at + insert.cells))
+    }
+  })
+}
+
+/** The highest log row id: log rows are append-only, so it counts every line ever stored. */
+export async function maxLogRowId(db: Kysely<DB>): Promise<number> {
+  const row = await db
+    .selectFrom('deployment_logs')
+    .select((eb) => eb.fn.max('id').as('n'))
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
 }

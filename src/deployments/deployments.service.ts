@@ -1,26 +1,22 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
-import type {
-  DB,
-  DeploymentAction,
-  DeploymentTable,
-  DeploymentTrigger,
-  ResourceType,
-  ServerTable,
-} from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
+import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
 import {
+  appendBerthLines,
   countQueued,
   findQueued,
   findTeamDeployment,
+  insertQueued,
   listActive,
   listForResource,
+  listQueuedOf,
   listTeam,
   markFinished,
-  nextLogSeq,
   readLogs,
+  requestCancel,
+  wasDeployed,
   type DeploymentRow,
 } from './deployments.repo.js'
 import { findTeamResource, type Resource } from './resources.js'
@@ -77,18 +73,8 @@ export function triggerOf(via: string): DeploymentTrigger {
 
 /** Ends a deployment that never started, with a log line saying why. */
 async function cancelQueued(trx: Kysely<DB>, deploymentId: string, message: string): Promise<void> {
-  await trx
-    .insertInto('deployment_logs')
-    .values({
-      deployment_id: deploymentId,
-      seq: await nextLogSeq(trx, deploymentId),
-      ts: nowIso(),
-      stream: 'berth',
-      output: `Deployment cancelled: ${message}`,
-      hidden: 0,
-    })
-    .execute()
-  await markFinished(trx, deploymentId, 'cancelled-by-user', null, message)
+  await appendBerthLines(trx, deploymentId, [`Deployment cancelled: ${message}`])
+  await markFinished(trx, deploymentId, { status: 'cancelled-by-user', exitCode: null, message })
 }
 
 export function createDeploymentsService({ db, audit, events, serverForResource }: Deps) {
@@ -130,29 +116,17 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
             RETRY_AFTER_SECONDS,
           )
         }
-        const row: DeploymentTable = {
-          id: newId(),
-          team_id: teamId,
-          resource_type: resource.type,
-          resource_id: resource.id,
-          resource_name: resource.name,
-          server_id: server.id,
-          server_name: server.name,
+        const row = await insertQueued(trx, {
+          teamId,
+          resource,
+          server,
           action,
-          status: 'queued',
           trigger: opts.trigger,
-          compose_version: null,
-          force: opts.force ? 1 : 0,
-          pull_latest_images: opts.pull ? 1 : 0,
-          stop_before_start: opts.stopBeforeStart ? 1 : 0,
-          exit_code: null,
-          message: null,
-          created_by: actor.name,
-          created_at: nowIso(),
-          started_at: null,
-          finished_at: null,
-        }
-        await trx.insertInto('deployments').values(row).execute()
+          createdBy: actor.name,
+          force: opts.force,
+          pull: opts.pull,
+          stopBeforeStart: opts.stopBeforeStart,
+        })
         await audit.record(trx, actor, {
           action: `deployment.${action === 'deploy' ? 'queued' : action}`,
           resourceType: resource.type,
@@ -194,8 +168,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
       })
       if (d.status === 'queued') await cancelQueued(trx, d.id, `cancelled by ${actor.name} before it started`)
       // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
-      else
-        await trx.updateTable('deployments').set({ cancel_requested_by: actor.name }).where('id', '=', d.id).execute()
+      else await requestCancel(trx, d.id, actor.name)
       return d
     })
     if (outcome.status === 'queued') {
@@ -228,46 +201,26 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    */
   async function queueRemoval(
     trx: Kysely<DB>,
-    resource: Resource,
-    actor: Actor,
-    trigger: DeploymentTrigger,
-    opts: { volumes: boolean },
+    {
+      resource,
+      actor,
+      trigger,
+      volumes,
+    }: { resource: Resource; actor: Actor; trigger: DeploymentTrigger; volumes: boolean },
   ) {
     const message = `the ${resource.type} was deleted by ${actor.name}`
-    const queued = await trx
-      .selectFrom('deployments')
-      .selectAll()
-      .where('resource_id', '=', resource.id)
-      .where('status', '=', 'queued')
-      .execute()
+    const queued = await listQueuedOf(trx, resource.id)
     for (const d of queued) await cancelQueued(trx, d.id, message)
     const server = await serverForResource(trx, resource.serverId)
-    const row: DeploymentTable = {
-      id: newId(),
-      team_id: resource.teamId,
-      resource_type: resource.type,
-      resource_id: resource.id,
-      resource_name: resource.name,
-      server_id: server.id,
-      server_name: server.name,
+    const row = await insertQueued(trx, {
+      teamId: resource.teamId,
+      resource,
+      server,
       action: 'remove',
-      status: 'queued',
       trigger,
-      compose_version: null,
-      force: 0,
-      pull_latest_images: 0,
-      stop_before_start: 0,
-      exit_code: null,
-      message: null,
-      created_by: actor.name,
-      created_at: nowIso(),
-      started_at: null,
-      finished_at: null,
-    }
-    await trx
-      .insertInto('deployments')
-      .values({ ...row, remove_volumes: opts.volumes ? 1 : 0 })
-      .execute()
+      createdBy: actor.name,
+      removeVolumes: volumes,
+    })
     return {
       deploymentId: row.id,
       announce() {
@@ -298,14 +251,9 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
    * for one never deployed, which cannot have left anything running.
    */
   async function queueRemovalIfDeployed(trx: Kysely<DB>, resource: Resource, actor: Actor, opts: { volumes: boolean }) {
-    const deployed = await trx
-      .selectFrom('deployments')
-      .select('id')
-      .where('resource_id', '=', resource.id)
-      .where('action', '!=', 'remove')
-      .limit(1)
-      .executeTakeFirst()
-    return deployed ? queueRemoval(trx, resource, actor, triggerOf(actor.via), opts) : null
+    return (await wasDeployed(trx, resource.id))
+      ? queueRemoval(trx, { resource, actor, trigger: triggerOf(actor.via), volumes: opts.volumes })
+      : null
   }
 
   async function get(teamId: string, deploymentId: string, type?: ResourceType) {
@@ -339,7 +287,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     listTeam: (teamId: string, skip: number, take: number) => listTeam(db, teamId, skip, take),
     /** A resource's history; it outlives a deleted resource, but an id the team never had is 404. */
     async listForResource(teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) {
-      const page = await listForResource(db, teamId, type, resourceId, skip, take)
+      const page = await listForResource(db, { teamId, type, resourceId, skip, take })
       if (page.count === 0) await findTeamResource(db, teamId, resourceId, type)
       return page
     },

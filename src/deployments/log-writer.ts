@@ -1,33 +1,11 @@
 import type { Kysely } from 'kysely'
-import { preparedQuery } from '../db/prepared.js'
 import type { DB, LogStream } from '../db/schema.js'
+import { insertLogBatch, LOG_COLUMNS, type LogCell } from './deployments.repo.js'
 
 export const MAX_LINE_CHARS = 16 * 1024
 export const MAX_LOG_CHARS = 10 * 1024 * 1024
 const FLUSH_INTERVAL_MS = 100
 const FLUSH_LINES = 2000
-// Multi-row inserts compiled once (see db/prepared.ts): building a Kysely query per batch costs
-// more than SQLite takes to store it. 6 columns x 100 rows stays far below SQLite's bound-value
-// limit; a batch's tail goes in tens, then ones, so a batch of up to 2,000 lines takes at most 37 statements.
-const COLUMNS = 6
-const INSERT_SIZES = [100, 10, 1]
-type Cell = string | number
-function insertOf(rows: number) {
-  return preparedQuery((db, ...v: Cell[]) =>
-    db.insertInto('deployment_logs').values(
-      Array.from({ length: rows }, (_, r) => ({
-        deployment_id: v[r * COLUMNS] as string,
-        seq: v[r * COLUMNS + 1] as number,
-        ts: v[r * COLUMNS + 2] as string,
-        stream: v[r * COLUMNS + 3] as LogStream,
-        output: v[r * COLUMNS + 4] as string,
-        hidden: v[r * COLUMNS + 5] as number,
-      })),
-    ),
-  )
-}
-const inserts = INSERT_SIZES.map((rows) => ({ cells: rows * COLUMNS, run: insertOf(rows) }))
-
 export type LogWriterOptions = {
   db: Kysely<DB>
   deploymentId: string
@@ -61,7 +39,7 @@ export function createLogWriter(opts: LogWriterOptions) {
   let total = 0
   let capped = false
   // Rows as a flat list of cells, in column order: no object per line, and ready to bind.
-  let buffer: Cell[] = []
+  let buffer: LogCell[] = []
   let lastMs = -1
   let lastTs = ''
   let timer: NodeJS.Timeout | undefined
@@ -80,7 +58,7 @@ export function createLogWriter(opts: LogWriterOptions) {
 
   function push(stream: LogStream, output: string, hidden: boolean) {
     buffer.push(opts.deploymentId, seq++, timestamp(), stream, output, hidden ? 1 : 0)
-    if (buffer.length >= FLUSH_LINES * COLUMNS) void flush()
+    if (buffer.length >= FLUSH_LINES * LOG_COLUMNS) void flush()
     else timer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS)
   }
 
@@ -100,15 +78,9 @@ export function createLogWriter(opts: LogWriterOptions) {
     push(stream, output, hidden)
   }
 
-  async function writeBatch(cells: Cell[]) {
-    await opts.db.transaction().execute(async (trx) => {
-      let at = 0
-      for (const insert of inserts) {
-        for (; at + insert.cells <= cells.length; at += insert.cells)
-          await insert.run(trx, ...cells.slice(at, at + insert.cells))
-      }
-    })
-    opts.onFlushed?.(cells[cells.length - COLUMNS + 1] as number)
+  async function writeBatch(cells: LogCell[]) {
+    await insertLogBatch(opts.db, cells)
+    opts.onFlushed?.(cells[cells.length - LOG_COLUMNS + 1] as number)
   }
 
   /** Writes what is buffered; batches are written in order, one at a time. */

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { countByStatus, countQueuedByServerName, maxLogRowId } from '../deployments/deployments.repo.js'
 import type { Metrics } from './metrics.js'
 
 type SyncStatus = {
@@ -17,11 +18,7 @@ export function registerCapabilityMetrics(
     'Deployments by status',
     async (g) => {
       g.reset()
-      const rows = await deps.db
-        .selectFrom('deployments')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .groupBy('status')
-        .execute()
+      const rows = await countByStatus(deps.db)
       for (const r of rows) g.set({ status: r.status }, Number(r.n))
     },
     ['status'],
@@ -31,12 +28,7 @@ export function registerCapabilityMetrics(
     'Queued deployments per server',
     async (g) => {
       g.reset()
-      const rows = await deps.db
-        .selectFrom('deployments')
-        .select(['server_name', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', '=', 'queued')
-        .groupBy('server_name')
-        .execute()
+      const rows = await countQueuedByServerName(deps.db)
       for (const r of rows) g.set({ server: r.server_name }, Number(r.n))
     },
     ['server'],
@@ -46,8 +38,7 @@ export function registerCapabilityMetrics(
     'berth_deployment_log_lines_ingested',
     'Deployment log lines stored since the database was created',
     async (g) => {
-      const row = await sql<{ n: number | null }>`select max(id) as n from deployment_logs`.execute(deps.db)
-      g.set(Number(row.rows[0]?.n ?? 0))
+      g.set(await maxLogRowId(deps.db))
     },
   )
   metrics.gauge('berth_proxy_sync_runs', 'Proxy sync runs since start', (g) =>
