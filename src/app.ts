@@ -186,7 +186,7 @@ export async function buildApp({
       deployments,
       resourceRuntime,
       containers,
-      databases: createDatabasesService({ db, audit, events, cipher, deployments }),
+      databases: createDatabasesService({ db, audit, events, env, deployments }),
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: background.start,
       stopBackground: background.stop,

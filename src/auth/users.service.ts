@@ -134,5 +134,10 @@ export function createUsersService({ db, audit }: Deps) {
     return { id: user.id, email, name: user.name }
   }
 
-  return { countUsers, create, insertUser, findByEmail, primaryMembership }
+  /** Every team, oldest first (the CLI picks one by name, or the first). */
+  async function listTeams() {
+    return db.selectFrom('teams').select(['id', 'name']).orderBy('created_at').execute()
+  }
+
+  return { countUsers, create, insertUser, findByEmail, primaryMembership, listTeams }
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { findOwningTeam } from '../services/services.repo.js'
 import { cliActor, withApp } from './context.js'
 
 export function deployCommand(): Command {
@@ -12,18 +13,13 @@ export function deployCommand(): Command {
       await withApp(async (app) => {
         for (const uuid of uuids) {
           // The CLI acts as the host's operator: the resource's own team owns the deployment.
-          const owner = await app.db
-            .selectFrom('services')
-            .innerJoin('projects', 'projects.id', 'services.project_id')
-            .select('projects.team_id')
-            .where('services.id', '=', uuid)
-            .executeTakeFirst()
-          if (!owner) throw new Error(`No service or database ${uuid}`)
+          const teamId = await findOwningTeam(app.db, uuid)
+          if (!teamId) throw new Error(`No service or database ${uuid}`)
           const [queued] = await app.deployments.queue(
-            owner.team_id,
+            teamId,
             [uuid],
             { force: opts.force, pull: opts.pull, stopBeforeStart: opts.stopBeforeStart, trigger: 'cli' },
-            { ...cliActor(), teamId: owner.team_id },
+            { ...cliActor(), teamId },
           )
           process.stderr.write(`${queued!.message}\n`)
           process.stdout.write(`${queued!.deployment_uuid}\n`)

@@ -21,7 +21,7 @@ export function importCommand(): Command {
     .action(async (dir: string, opts: { dryRun?: boolean; team?: string }) => {
       const root = resolve(dir)
       const failed = await withApp(async (app) => {
-        const teams = await app.db.selectFrom('teams').select(['id', 'name']).orderBy('created_at').execute()
+        const teams = await app.users.listTeams()
         const team = opts.team ? teams.find((t) => t.name === opts.team) : teams[0]
         if (!team)
           throw new Error(

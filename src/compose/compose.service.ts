@@ -5,14 +5,8 @@ import type { DB } from '../db/schema.js'
 import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError } from '../errors.js'
 import type { Parameter } from './compose.params.js'
-import {
-  findCurrentVersion,
-  findTeamService,
-  findVersion,
-  listParameterRows,
-  listVersions,
-  parameterFromRow,
-} from './compose.repo.js'
+import { findTeamService } from '../services/services.repo.js'
+import { findCurrentVersion, findVersion, listParameterRows, listVersions, parameterFromRow } from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 import { restoreParameters } from './parameters.service.js'
 

@@ -5,7 +5,8 @@ import type { EventBus } from '../events/event-bus.js'
 import { nowIso } from '../db/time.js'
 import { BadRequestError } from '../errors.js'
 import { PARAMETER_NAME_PATTERN, parseParameterValue, type Parameter, type ParameterType } from './compose.params.js'
-import { findTeamService, findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
+import { findTeamService } from '../services/services.repo.js'
+import { findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
 import { prepareVersion, writeVersion } from './versioning.js'
 
 type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }

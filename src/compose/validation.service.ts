@@ -4,7 +4,8 @@ import type { DB } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { AppError } from '../errors.js'
 import { checkWithComposeCli } from './compose-cli-check.js'
-import { findTeamService, findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
+import { findTeamService } from '../services/services.repo.js'
+import { findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
 import { prepareVersion } from './versioning.js'
 
 type Deps = { db: Kysely<DB>; env: Pick<EnvService, 'valuesForRender'> }

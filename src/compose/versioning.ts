@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import { sha256Hex } from '../shared/hash.js'
-import { preparedQuery } from '../db/prepared.js'
-import type { ComposeVersionTable, DB } from '../db/schema.js'
-import type { Insertable } from 'kysely'
+import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import { ConflictError, UnprocessableError } from '../errors.js'
 import { renderComposeTemplate, type Parameter } from './compose.params.js'
+import { currentVersionOf, moveCurrentVersion } from '../services/services.repo.js'
+import { insertVersion } from './compose.repo.js'
 import { validateComposeText } from './compose.validate.js'
 
 /** A compose version checked and rendered outside any transaction, ready to be written. */
@@ -36,31 +36,6 @@ function invalidCompose(issues: { path: string; message: string; line?: number }
   )
 }
 
-const movePointer = preparedQuery((db, serviceId: string, base: number, next: number, now: string) =>
-  db
-    .updateTable('services')
-    .set({ current_version: next, updated_at: now })
-    .where('id', '=', serviceId)
-    .where('current_version', '=', base),
-)
-
-const insertVersion = preparedQuery(
-  (db, ...v: [string, number, string, string, string, string, string, string | null, string, string, string]) =>
-    db.insertInto('compose_versions').values({
-      service_id: v[0],
-      version: v[1],
-      yaml: v[2],
-      rendered_yaml: v[3],
-      sha256: v[4],
-      parameters: v[5],
-      author_type: v[6] as Insertable<ComposeVersionTable>['author_type'],
-      author_id: v[7],
-      author_name: v[8],
-      description: v[9],
-      created_at: v[10],
-    }),
-)
-
 export type WriteVersionInput = {
   serviceId: string
   /** The version the caller's change was based on; 0 for a service's first version. */
@@ -85,35 +60,35 @@ export async function writeVersion(
   const version = input.baseVersion + 1
   const now = nowIso()
   if (input.baseVersion > 0) {
-    const moved = await movePointer(trx, input.serviceId, input.baseVersion, version, now)
-    if (Number(moved.numAffectedRows) === 0) {
-      const current = await trx
-        .selectFrom('services')
-        .select('current_version')
-        .where('id', '=', input.serviceId)
-        .executeTakeFirst()
+    const moved = await moveCurrentVersion(trx, {
+      serviceId: input.serviceId,
+      base: input.baseVersion,
+      next: version,
+      now,
+    })
+    if (!moved) {
+      const current = await currentVersionOf(trx, input.serviceId)
       throw new ConflictError(
         'version_conflict',
-        `Service ${input.serviceId} is at version ${current?.current_version}, not ${input.baseVersion}: reload it and apply your change again.`,
-        { current_version: current?.current_version, base_version: input.baseVersion },
+        `Service ${input.serviceId} is at version ${current}, not ${input.baseVersion}: reload it and apply your change again.`,
+        { current_version: current, base_version: input.baseVersion },
       )
     }
   }
   const { prepared } = input
-  await insertVersion(
-    trx,
-    input.serviceId,
+  await insertVersion(trx, {
+    serviceId: input.serviceId,
     version,
-    prepared.yaml,
-    prepared.renderedYaml,
-    prepared.sha256,
-    JSON.stringify(prepared.parameters),
-    actor.type === 'anonymous' ? 'system' : actor.type,
-    actor.id,
-    actor.name,
-    input.description,
-    now,
-  )
+    yaml: prepared.yaml,
+    renderedYaml: prepared.renderedYaml,
+    sha256: prepared.sha256,
+    parameters: JSON.stringify(prepared.parameters),
+    authorType: actor.type === 'anonymous' ? 'system' : actor.type,
+    authorId: actor.id,
+    authorName: actor.name,
+    description: input.description,
+    createdAt: now,
+  })
   await audit.record(trx, actor, {
     action: input.action,
     resourceType: 'service',

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { ConfigError } from '../config.js'
 import type { DB } from '../db/schema.js'
-import { nowIso } from '../db/time.js'
+import { insertSettingIfAbsent } from '../settings/settings.repo.js'
 import type { SecretCipher } from './cipher.js'
 
 const CHECK_KEY = 'app_key_check'
@@ -14,19 +14,10 @@ const CHECK_TEXT = 'berth app key check'
  * encrypted with its key; later starts must be able to decrypt it.
  */
 export async function verifyAppKey(db: Kysely<DB>, cipher: SecretCipher, keySource: string): Promise<void> {
-  await db
-    .insertInto('instance_settings')
-    .values({ key: CHECK_KEY, value: JSON.stringify(cipher.encrypt(CHECK_TEXT)), updated_at: nowIso() })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute()
-  const row = await db
-    .selectFrom('instance_settings')
-    .select('value')
-    .where('key', '=', CHECK_KEY)
-    .executeTakeFirstOrThrow()
+  const stored = await insertSettingIfAbsent(db, CHECK_KEY, JSON.stringify(cipher.encrypt(CHECK_TEXT)))
   let decrypted: string | undefined
   try {
-    decrypted = cipher.decrypt(JSON.parse(row.value) as string)
+    decrypted = cipher.decrypt(JSON.parse(stored) as string)
   } catch {
     // Handled below: the only thing a user can act on is which key to use.
   }

@@ -2,24 +2,25 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
-import type { SecretCipher } from '../crypto/cipher.js'
 import type { DatabaseTable, DatabaseType, DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
 import { triggerOf } from '../deployments/deployments.service.js'
-import { composeProjectName, findTeamResource } from '../deployments/resources.js'
-import { MASK } from '../env/env.service.js'
+import { composeProjectName } from '../deployments/resources.js'
+import { MASK, type EnvService } from '../env/env.service.js'
 import type { EventBus } from '../events/event-bus.js'
-import { BadRequestError, ConflictError } from '../errors.js'
-import { findTeamProject } from '../projects/projects.service.js'
-import { SERVICE_NAME_PATTERN } from '../services/services.service.js'
+import { BadRequestError } from '../errors.js'
+import { findTeamProject } from '../projects/projects.repo.js'
+import { deleteService, findTeamResource, listNamesInProject } from '../services/services.repo.js'
+import { createInTransaction, SERVICE_NAME_PATTERN } from '../services/services.service.js'
+import { findDatabase, insertDatabase, listDatabasesIn } from './databases.repo.js'
 import { databaseEnv, internalUrl, renderDatabaseCompose, TEMPLATES, type Credentials } from './templates.js'
 
 type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
-  cipher: SecretCipher
+  env: Pick<EnvService, 'setInTransaction' | 'plainValue'>
   deployments: Pick<DeploymentsService, 'queueRemoval'>
 }
 
@@ -58,7 +59,7 @@ function credentialsFor(type: DatabaseType, name: string): Credentials {
  * and deployments, env and logs need no second code path. Passwords are secret env variables,
  * encrypted at rest, and reach the containers only through the deployment's .env file.
  */
-export function createDatabasesService({ db, audit, events, cipher, deployments }: Deps) {
+export function createDatabasesService({ db, audit, events, env: envService, deployments }: Deps) {
   async function create(teamId: string, projectId: string, input: CreateDatabaseInput, actor: Actor) {
     if (!SERVICE_NAME_PATTERN.test(input.name))
       throw new BadRequestError(
@@ -97,45 +98,22 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
     }
     await db.transaction().execute(async (trx) => {
       await findTeamProject(trx, teamId, projectId)
-      if (
-        await trx
-          .selectFrom('services')
-          .select('id')
-          .where('project_id', '=', projectId)
-          .where('name', '=', input.name)
-          .executeTakeFirst()
-      ) {
-        throw new ConflictError(
-          'name_taken',
-          `A service or database named "${input.name}" already exists in this project.`,
-        )
-      }
-      await trx
-        .insertInto('services')
-        .values({
-          id,
-          project_id: projectId,
-          name: input.name,
-          description: input.description ?? '',
-          current_version: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute()
-      await trx.insertInto('databases').values(row).execute()
-      for (const [key, value] of Object.entries(env)) {
-        const secret = secretKeys.includes(key)
-        await trx
-          .insertInto('service_env')
-          .values({
-            service_id: id,
-            key,
-            value: secret ? cipher.encrypt(value) : value,
-            secret: secret ? 1 : 0,
-            updated_at: now,
-          })
-          .execute()
-      }
+      await createInTransaction(trx, {
+        id,
+        projectId,
+        name: input.name,
+        description: input.description ?? '',
+        now,
+        kind: 'database',
+      })
+      await insertDatabase(trx, row)
+      await envService.setInTransaction(
+        trx,
+        id,
+        Object.fromEntries(
+          Object.entries(env).map(([key, value]) => [key, { value, secret: secretKeys.includes(key) }]),
+        ),
+      )
       await audit.record(trx, actor, {
         action: 'database.created',
         resourceType: 'database',
@@ -157,15 +135,9 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
   /** The database with its internal connection string; the password is masked unless revealSecrets. */
   async function get(teamId: string, id: string, revealSecrets: boolean) {
     const resource = await findTeamResource(db, teamId, id, 'database')
-    const row = await db.selectFrom('databases').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    const row = await findDatabase(db, id)
     const passwordKey = TEMPLATES[row.type].secretKeys[0]!
-    const stored = await db
-      .selectFrom('service_env')
-      .select('value')
-      .where('service_id', '=', id)
-      .where('key', '=', passwordKey)
-      .executeTakeFirst()
-    const password = stored && revealSecrets ? cipher.decrypt(stored.value) : MASK
+    const password = revealSecrets ? ((await envService.plainValue(id, passwordKey)) ?? MASK) : MASK
     const host = `${composeProjectName(id)}-${row.type}-1`
     return {
       uuid: id,
@@ -191,20 +163,29 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
 
   async function listInProject(teamId: string, projectId: string) {
     await findTeamProject(db, teamId, projectId)
-    return db
-      .selectFrom('databases')
-      .innerJoin('services', 'services.id', 'databases.id')
-      .select([
-        'databases.id',
-        'services.name',
-        'databases.type',
-        'databases.image',
-        'services.current_version',
-        'databases.created_at',
-      ])
-      .where('services.project_id', '=', projectId)
-      .orderBy('services.name')
-      .execute()
+    // Names and versions live on the service rows (in name order), the rest on the databases rows.
+    const services = await listNamesInProject(db, projectId)
+    const databases = new Map(
+      (
+        await listDatabasesIn(
+          db,
+          services.map((s) => s.id),
+        )
+      ).map((d) => [d.id, d]),
+    )
+    return services
+      .filter((s) => databases.has(s.id))
+      .map((s) => {
+        const d = databases.get(s.id)!
+        return {
+          id: d.id,
+          name: s.name,
+          type: d.type,
+          image: d.image,
+          current_version: s.current_version,
+          created_at: d.created_at,
+        }
+      })
   }
 
   /**
@@ -215,18 +196,14 @@ export function createDatabasesService({ db, audit, events, cipher, deployments 
   async function remove(teamId: string, id: string, actor: Actor) {
     const removal = await db.transaction().execute(async (trx) => {
       const resource = await findTeamResource(trx, teamId, id, 'database')
-      const volume = await trx
-        .selectFrom('databases')
-        .select('volume_name')
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()
+      const volume = await findDatabase(trx, id)
       const queued = await deployments.queueRemoval(trx, {
         resource,
         actor,
         trigger: triggerOf(actor.via),
         volumes: true,
       })
-      await trx.deleteFrom('services').where('id', '=', id).execute()
+      await deleteService(trx, id)
       await audit.record(trx, actor, {
         action: 'database.deleted',
         resourceType: 'database',

@@ -10,7 +10,8 @@ import { findVersion } from '../compose/compose.repo.js'
 import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type DeploymentRow } from './deployments.repo.js'
 import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
-import { composeProjectName, findTeamResource } from './resources.js'
+import { findTeamResource } from '../services/services.repo.js'
+import { composeProjectName } from './resources.js'
 import {
   attachToNetwork,
   removeWorkDir,

@@ -13,7 +13,7 @@ import type {
 import { newId, nowIso } from '../db/time.js'
 import { NotFoundError } from '../errors.js'
 import { lockServerRow } from '../servers/servers.repo.js'
-import type { Resource } from './resources.js'
+import type { Resource } from '../services/services.repo.js'
 
 export type DeploymentRow = DeploymentTable
 

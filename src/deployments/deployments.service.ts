@@ -19,7 +19,7 @@ import {
   wasDeployed,
   type DeploymentRow,
 } from './deployments.repo.js'
-import { findTeamResource, type Resource } from './resources.js'
+import { findTeamResource, type Resource } from '../services/services.repo.js'
 
 type Deps = {
   db: Kysely<DB>

@@ -5,7 +5,8 @@ import type { DB, ResourceType } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { assertContainerId, type DockerHost } from '../servers/docker-host.js'
 import type { ServersService } from '../servers/servers.service.js'
-import { composeProjectName, findTeamResource } from './resources.js'
+import { findTeamResource } from '../services/services.repo.js'
+import { composeProjectName } from './resources.js'
 
 export type ContainerSummary = { id: string; name: string; service: string; state: string; status: string }
 export type ResourceStatus = 'running' | 'unhealthy' | 'partially running' | 'exited' | 'restarting' | 'not deployed'

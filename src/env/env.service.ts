@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { SecretCipher } from '../crypto/cipher.js'
-import { findTeamService } from '../compose/compose.repo.js'
 import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
+import { findTeamService } from '../services/services.repo.js'
+import { deleteEnvRow, findEnvRow, listEnvRows, upsertEnvRows } from './env.repo.js'
 
 export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/
 export const MASK = '********'
@@ -17,15 +18,27 @@ export type EnvView = Record<string, { value: string; secret: boolean; masked: b
 export type EnvService = ReturnType<typeof createEnvService>
 
 export function createEnvService({ db, audit, cipher }: Deps) {
+  /** Rows for the changes in key order, secret values encrypted. */
+  function rowsOf(serviceId: string, changes: EnvChanges) {
+    const now = nowIso()
+    return Object.keys(changes)
+      .sort()
+      .map((key) => {
+        const { value, secret = false } = changes[key]!
+        return {
+          service_id: serviceId,
+          key,
+          value: secret ? cipher.encrypt(value) : value,
+          secret: secret ? 1 : 0,
+          updated_at: now,
+        }
+      })
+  }
+
   /** Secret values come back masked unless the caller may read sensitive data. */
   async function list(teamId: string, serviceId: string, revealSecrets: boolean): Promise<EnvView> {
     await findTeamService(db, teamId, serviceId)
-    const rows = await db
-      .selectFrom('service_env')
-      .selectAll()
-      .where('service_id', '=', serviceId)
-      .orderBy('key')
-      .execute()
+    const rows = await listEnvRows(db, serviceId)
     return Object.fromEntries(
       rows.map((r) => {
         const secret = r.secret === 1
@@ -47,30 +60,10 @@ export function createEnvService({ db, audit, cipher }: Deps) {
         { keys: bad },
       )
     }
-    const now = nowIso()
-    const rows = keys.map((key) => {
-      const { value, secret = false } = changes[key]!
-      return {
-        service_id: serviceId,
-        key,
-        value: secret ? cipher.encrypt(value) : value,
-        secret: secret ? 1 : 0,
-        updated_at: now,
-      }
-    })
+    const rows = rowsOf(serviceId, changes)
     await db.transaction().execute(async (trx) => {
       await findTeamService(trx, teamId, serviceId)
-      for (const row of rows) {
-        await trx
-          .insertInto('service_env')
-          .values(row)
-          .onConflict((oc) =>
-            oc
-              .columns(['service_id', 'key'])
-              .doUpdateSet({ value: row.value, secret: row.secret, updated_at: row.updated_at }),
-          )
-          .execute()
-      }
+      await upsertEnvRows(trx, rows)
       await audit.record(trx, actor, {
         action: 'env.updated',
         resourceType: 'service',
@@ -83,12 +76,8 @@ export function createEnvService({ db, audit, cipher }: Deps) {
   async function remove(teamId: string, serviceId: string, key: string, actor: Actor) {
     await db.transaction().execute(async (trx) => {
       await findTeamService(trx, teamId, serviceId)
-      const result = await trx
-        .deleteFrom('service_env')
-        .where('service_id', '=', serviceId)
-        .where('key', '=', key)
-        .executeTakeFirst()
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`Service ${serviceId} has no variable ${key}.`)
+      if (!(await deleteEnvRow(trx, serviceId, key)))
+        throw new NotFoundError(`Service ${serviceId} has no variable ${key}.`)
       await audit.record(trx, actor, {
         action: 'env.deleted',
         resourceType: 'service',
@@ -101,7 +90,7 @@ export function createEnvService({ db, audit, cipher }: Deps) {
   /** Plain values for rendering a deployment or a Compose check, and the secret values a redactor must hide. */
   async function valuesForRender(teamId: string, serviceId: string) {
     await findTeamService(db, teamId, serviceId)
-    const rows = await db.selectFrom('service_env').selectAll().where('service_id', '=', serviceId).execute()
+    const rows = await listEnvRows(db, serviceId)
     const env: Record<string, string> = {}
     const secrets: string[] = []
     for (const r of rows) {
@@ -111,5 +100,20 @@ export function createEnvService({ db, audit, cipher }: Deps) {
     return { env, secrets }
   }
 
-  return { list, put, remove, valuesForRender }
+  /**
+   * Sets variables of a service created in the caller's transaction (a database's credentials),
+   * without an audit row of its own: the creation's audit row names the secret keys.
+   */
+  async function setInTransaction(trx: Kysely<DB>, serviceId: string, changes: EnvChanges) {
+    await upsertEnvRows(trx, rowsOf(serviceId, changes))
+  }
+
+  /** One variable's plain value (decrypted), for a caller that already checked the team and may see it. */
+  async function plainValue(serviceId: string, key: string): Promise<string | undefined> {
+    const row = await findEnvRow(db, serviceId, key)
+    if (!row) return undefined
+    return row.secret === 1 ? cipher.decrypt(row.value) : row.value
+  }
+
+  return { list, put, remove, valuesForRender, setInTransaction, plainValue }
 }

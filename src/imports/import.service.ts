@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Actor } from '../audit/audit.service.js'
 import { prepareVersion } from '../compose/versioning.js'
 import type { Parameter } from '../compose/compose.params.js'
+import { firstVersionDescription } from '../compose/compose.repo.js'
 import type { DB } from '../db/schema.js'
 import { snapshotSqlite } from '../db/snapshot.js'
 import { AppError } from '../errors.js'
@@ -40,16 +41,6 @@ export function importDescription(relativePath: string): string {
  * transaction, so one invalid file never affects another; a backup of the database is taken first.
  */
 export function createImportService({ db, database, projects, services }: Deps) {
-  async function firstVersionDescription(serviceId: string): Promise<string | undefined> {
-    const row = await db
-      .selectFrom('compose_versions')
-      .select('description')
-      .where('service_id', '=', serviceId)
-      .where('version', '=', 1)
-      .executeTakeFirst()
-    return row?.description
-  }
-
   async function run(input: {
     dir: string
     teamId: string
@@ -90,7 +81,7 @@ export function createImportService({ db, database, projects, services }: Deps) 
         ? (await services.listInProject(input.teamId, project.id)).find((s) => s.name === serviceName)
         : undefined
       if (existing) {
-        const imported = (await firstVersionDescription(existing.id)) === description
+        const imported = (await firstVersionDescription(db, existing.id)) === description
         line.outcome = imported ? 'already_imported' : 'name_in_use'
         line.serviceId = existing.id
         if (!imported)

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
-import { findTeamResource } from '../deployments/resources.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
-import { ConflictError, NotFoundError } from '../errors.js'
+import { ConflictError } from '../errors.js'
+import { countByProject, findTeamResource, listIdsInProject } from '../services/services.repo.js'
+import { findTeamProject } from './projects.repo.js'
 
 type Deps = {
   db: Kysely<DB>
@@ -17,18 +18,6 @@ type Deps = {
 export type ProjectInput = { name: string; description?: string }
 export type ProjectsService = ReturnType<typeof createProjectsService>
 
-/** Loads a project of the caller's team; another team's project is "not found" so its existence does not leak. */
-export async function findTeamProject(db: Kysely<DB>, teamId: string, projectId: string) {
-  const project = await db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', '=', projectId)
-    .where('team_id', '=', teamId)
-    .executeTakeFirst()
-  if (!project) throw new NotFoundError(`Project ${projectId} was not found.`)
-  return project
-}
-
 async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exceptId?: string) {
   let q = db.selectFrom('projects').select('id').where('team_id', '=', teamId).where('name', '=', name)
   if (exceptId) q = q.where('id', '!=', exceptId)
@@ -38,19 +27,12 @@ async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exce
 
 export function createProjectsService({ db, audit, events, deployments }: Deps) {
   async function list(teamId: string) {
-    return db
-      .selectFrom('projects')
-      .selectAll('projects')
-      .select((eb) =>
-        eb
-          .selectFrom('services')
-          .whereRef('services.project_id', '=', 'projects.id')
-          .select(eb.fn.countAll<number>().as('n'))
-          .as('service_count'),
-      )
-      .where('team_id', '=', teamId)
-      .orderBy('name')
-      .execute()
+    const projects = await db.selectFrom('projects').selectAll().where('team_id', '=', teamId).orderBy('name').execute()
+    const counts = await countByProject(
+      db,
+      projects.map((p) => p.id),
+    )
+    return projects.map((p) => ({ ...p, service_count: counts.get(p.id) ?? 0 }))
   }
 
   async function create(teamId: string, input: ProjectInput, actor: Actor) {
@@ -100,20 +82,15 @@ export function createProjectsService({ db, audit, events, deployments }: Deps) 
     })
   }
 
-  /** Deletes the project and, through foreign keys, its services and their history; the audit trail stays. */
   /** Deletes a project with its services and databases; each that was deployed is taken down by a `remove` deployment (named volumes only with `deleteVolumes`). */
   async function remove(teamId: string, projectId: string, actor: Actor, { deleteVolumes = false } = {}) {
     const removals = await db.transaction().execute(async (trx) => {
       const project = await findTeamProject(trx, teamId, projectId)
-      const resources = await trx.selectFrom('services').select('id').where('project_id', '=', projectId).execute()
       const removals = []
-      for (const r of resources) {
-        const removal = await deployments.queueRemovalIfDeployed(
-          trx,
-          await findTeamResource(trx, teamId, r.id),
-          actor,
-          { volumes: deleteVolumes },
-        )
+      for (const id of await listIdsInProject(trx, projectId)) {
+        const removal = await deployments.queueRemovalIfDeployed(trx, await findTeamResource(trx, teamId, id), actor, {
+          volumes: deleteVolumes,
+        })
         if (removal) removals.push(removal)
       }
       await trx.deleteFrom('projects').where('id', '=', projectId).execute()

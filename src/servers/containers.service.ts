@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
 import { AppError, NotFoundError } from '../errors.js'
+import { findOwningTeam } from '../services/services.repo.js'
 import { isContainerId, type DockerHost } from './docker-host.js'
 import type { ServersService } from './servers.service.js'
 
@@ -39,16 +40,7 @@ export function createContainersService({ db, audit, servers }: Deps) {
     if (!isContainerId(containerId)) throw notFound
     const host = servers.hostOf(server)
     const resourceId = await owningResource(host, containerId)
-    const resource = resourceId
-      ? await db
-          .selectFrom('services')
-          .innerJoin('projects', 'projects.id', 'services.project_id')
-          .select('services.id')
-          .where('services.id', '=', resourceId)
-          .where('projects.team_id', '=', teamId)
-          .executeTakeFirst()
-      : undefined
-    if (!resource) throw notFound
+    if (!resourceId || (await findOwningTeam(db, resourceId)) !== teamId) throw notFound
     const res = await host.docker([action, containerId], { timeoutMs: 60_000 })
     if (res.code !== 0)
       throw new AppError(
@@ -61,7 +53,7 @@ export function createContainersService({ db, audit, servers }: Deps) {
         action: `container.${action}`,
         resourceType: 'server',
         resourceId: server.id,
-        details: { server_id: server.id, container_id: containerId, resource_id: resource.id },
+        details: { server_id: server.id, container_id: containerId, resource_id: resourceId },
       }),
     )
     return { container_id: containerId, server_uuid: server.id, action, done: true }

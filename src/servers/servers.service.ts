@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { SecretCipher } from '../crypto/cipher.js'
-import { findTeamService } from '../compose/compose.repo.js'
 import type { DB, ServerTable } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js'
 import { createDockerHost, DOCKER_HOST_PATTERN, type DockerHost } from './docker-host.js'
+import { hasActiveOnServer } from '../deployments/deployments.repo.js'
+import { findTeamService, isServerUsed, updateService } from '../services/services.repo.js'
 import type { ServerMonitor } from './server-monitor.js'
 
 type Deps = {
@@ -179,13 +180,8 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
           'server_in_use',
           'The default server cannot be deleted; resources deploy there by default.',
         )
-      const busy = await trx
-        .selectFrom('deployments')
-        .select('id')
-        .where('server_id', '=', serverId)
-        .where('status', 'in', ['queued', 'in_progress'])
-        .executeTakeFirst()
-      const used = await trx.selectFrom('services').select('id').where('server_id', '=', serverId).executeTakeFirst()
+      const busy = await hasActiveOnServer(trx, serverId)
+      const used = await isServerUsed(trx, serverId)
       if (busy || used)
         throw new ConflictError(
           'server_in_use',
@@ -208,7 +204,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     await db.transaction().execute(async (trx) => {
       await findTeamService(trx, teamId, serviceId)
       const server = await find(trx, teamId, serverId)
-      await trx.updateTable('services').set({ server_id: server.id }).where('id', '=', serviceId).execute()
+      await updateService(trx, serviceId, { server_id: server.id })
       await audit.record(trx, actor, {
         action: 'service.server_assigned',
         resourceType: 'service',

@@ -1,16 +1,23 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { Parameter } from '../compose/compose.params.js'
-import { findTeamService } from '../compose/compose.repo.js'
 import { restoreParameters } from '../compose/parameters.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
 import type { DB } from '../db/schema.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
-import { findTeamResource } from '../deployments/resources.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ConflictError } from '../errors.js'
-import { findTeamProject } from '../projects/projects.service.js'
+import { findTeamProject } from '../projects/projects.repo.js'
+import {
+  deleteService,
+  findTeamResource,
+  findTeamService,
+  insertService,
+  isNameTaken,
+  listPlainInProject,
+  updateService,
+} from './services.repo.js'
 
 /** Service names become Compose project names and DNS labels, so they follow RFC 1123 label rules. */
 export const SERVICE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
@@ -40,11 +47,38 @@ function assertServiceName(name: string) {
   }
 }
 
-async function assertNameFree(db: Kysely<DB>, projectId: string, name: string, exceptId?: string) {
-  let q = db.selectFrom('services').select('id').where('project_id', '=', projectId).where('name', '=', name)
-  if (exceptId) q = q.where('id', '!=', exceptId)
-  if (await q.executeTakeFirst())
-    throw new ConflictError('name_taken', `A service named "${name}" already exists in this project.`)
+/**
+ * Inserts a service row inside the caller's transaction once its name is free in the project:
+ * plain services and databases (a database is a service row plus its own row) are both created
+ * through here. The caller has checked the name's form and that the project is the team's.
+ */
+export async function createInTransaction(
+  trx: Kysely<DB>,
+  input: {
+    id: string
+    projectId: string
+    name: string
+    description: string
+    now: string
+    kind: 'service' | 'database'
+  },
+) {
+  if (await isNameTaken(trx, { projectId: input.projectId, name: input.name }))
+    throw new ConflictError(
+      'name_taken',
+      `A ${input.kind === 'database' ? 'service or database' : 'service'} named "${input.name}" already exists in this project.`,
+    )
+  const row = {
+    id: input.id,
+    project_id: input.projectId,
+    name: input.name,
+    description: input.description,
+    current_version: 1,
+    created_at: input.now,
+    updated_at: input.now,
+  }
+  await insertService(trx, row)
+  return row
 }
 
 export function createServicesService({ db, audit, events, deployments }: Deps) {
@@ -52,20 +86,16 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
   async function create(teamId: string, projectId: string, input: CreateServiceInput, actor: Actor) {
     assertServiceName(input.name)
     const prepared = prepareVersion(input.compose, input.parameters ?? [])
-    const now = nowIso()
-    const service = {
-      id: newId(),
-      project_id: projectId,
-      name: input.name,
-      description: input.description ?? '',
-      current_version: 1,
-      created_at: now,
-      updated_at: now,
-    }
-    await db.transaction().execute(async (trx) => {
+    const service = await db.transaction().execute(async (trx) => {
       await findTeamProject(trx, teamId, projectId)
-      await assertNameFree(trx, projectId, input.name)
-      await trx.insertInto('services').values(service).execute()
+      const service = await createInTransaction(trx, {
+        id: newId(),
+        projectId,
+        name: input.name,
+        description: input.description ?? '',
+        now: nowIso(),
+        kind: 'service',
+      })
       await audit.record(trx, actor, {
         action: 'service.created',
         resourceType: 'service',
@@ -80,6 +110,7 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
         action: 'compose.created',
       })
       await restoreParameters(trx, service.id, prepared.parameters)
+      return service
     })
     events.publish({ type: 'compose.changed', teamId, serviceId: service.id, version: 1 })
     return service
@@ -88,15 +119,7 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
   async function listInProject(teamId: string, projectId: string) {
     await findTeamProject(db, teamId, projectId)
     // Standalone databases are services underneath (see databases.service.ts); they are listed on their own.
-    return db
-      .selectFrom('services')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('databases').select('databases.id').whereRef('databases.id', '=', 'services.id'))),
-      )
-      .orderBy('name')
-      .execute()
+    return listPlainInProject(db, projectId)
   }
 
   async function update(
@@ -108,17 +131,17 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
     if (input.name !== undefined) assertServiceName(input.name)
     return db.transaction().execute(async (trx) => {
       const before = await findTeamService(trx, teamId, serviceId)
-      if (input.name !== undefined) await assertNameFree(trx, before.project_id, input.name, serviceId)
+      if (
+        input.name !== undefined &&
+        (await isNameTaken(trx, { projectId: before.project_id, name: input.name, exceptId: serviceId }))
+      )
+        throw new ConflictError('name_taken', `A service named "${input.name}" already exists in this project.`)
       const changes = {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.description !== undefined && { description: input.description }),
       }
       const updatedAt = nowIso()
-      await trx
-        .updateTable('services')
-        .set({ ...changes, updated_at: updatedAt })
-        .where('id', '=', serviceId)
-        .execute()
+      await updateService(trx, serviceId, { ...changes, updated_at: updatedAt })
       await audit.record(trx, actor, {
         action: 'service.updated',
         resourceType: 'service',
@@ -139,7 +162,7 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
         actor,
         { volumes: deleteVolumes },
       )
-      await trx.deleteFrom('services').where('id', '=', serviceId).execute()
+      await deleteService(trx, serviceId)
       await audit.record(trx, actor, {
         action: 'service.deleted',
         resourceType: 'service',

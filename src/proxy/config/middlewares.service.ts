@@ -3,7 +3,7 @@ import type { Actor, AuditService } from '../../audit/audit.service.js'
 import type { DB, ProxyMiddlewareTable } from '../../db/schema.js'
 import { newId, nowIso } from '../../db/time.js'
 import { ConflictError, UnprocessableError } from '../../errors.js'
-import { findTeamProject } from '../../projects/projects.service.js'
+import { findTeamProject } from '../../projects/projects.repo.js'
 import {
   prepareMiddlewareConfig,
   publicMiddlewareConfig,

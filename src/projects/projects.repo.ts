@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.js'
+import { NotFoundError } from '../errors.js'
+
+/** Loads a project of the caller's team; another team's project is "not found" so its existence does not leak. */
+export async function findTeamProject(db: Kysely<DB>, teamId: string, projectId: string) {
+  const project = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('id', '=', projectId)
+    .where('team_id', '=', teamId)
+    .executeTakeFirst()
+  if (!project) throw new NotFoundError(`Project ${projectId} was not found.`)
+  return project
+}
