@@ -315,3 +315,36 @@ export type DB = {
   invitations: InvitationTable
   password_resets: PasswordResetTable
 }
+
+/**
+ * The capability folder under src/ that owns each table: only files in that folder (its
+ * `<capability>.repo.ts`, in older capabilities also its services) run SQL on the table; every
+ * other folder calls the owner's functions. test/structure.test.ts enforces this, with a short,
+ * commented allow-list of read-only joins kept for speed. A new table gets its entry here.
+ */
+export const TABLE_OWNERS = {
+  teams: 'auth',
+  users: 'auth',
+  memberships: 'auth',
+  sessions: 'auth',
+  api_tokens: 'auth',
+  invitations: 'auth',
+  password_resets: 'auth',
+  audit_log: 'audit',
+  backups: 'backups',
+  projects: 'projects',
+  services: 'services',
+  compose_versions: 'compose',
+  service_parameters: 'compose',
+  service_env: 'env',
+  databases: 'databases',
+  servers: 'servers',
+  deployments: 'deployments',
+  deployment_logs: 'deployments',
+  proxy_domains: 'proxy',
+  proxy_middlewares: 'proxy',
+  proxy_routes: 'proxy',
+  proxy_route_middlewares: 'proxy',
+  proxy_generated_files: 'proxy',
+  instance_settings: 'settings',
+} as const satisfies Record<keyof DB, string>
