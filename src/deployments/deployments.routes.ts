@@ -157,13 +157,11 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { after, limit, include_hidden } = request.query
-        return app.deployments.logs(
-          principalOf(request).teamId,
-          request.params.uuid,
+        return app.deployments.logs(principalOf(request).teamId, request.params.uuid, {
           after,
           limit,
-          include_hidden === 'true',
-        )
+          includeHidden: include_hidden === 'true',
+        })
       },
     )
 
@@ -181,13 +179,12 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
         },
         async (request) => {
           const { skip, take } = request.query
-          const page = await app.deployments.listForResource(
-            principalOf(request).teamId,
+          const page = await app.deployments.listForResource(principalOf(request).teamId, {
             type,
-            request.params.uuid,
+            resourceId: request.params.uuid,
             skip,
             take,
-          )
+          })
           return { count: page.count, deployments: page.deployments.map(deploymentView) }
         },
       )

@@ -266,7 +266,12 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     return d
   }
 
-  async function logs(teamId: string, deploymentId: string, after: number, limit: number, includeHidden: boolean) {
+  /** A page of a deployment's log: lines after sequence number `after`, hidden ones only when asked. */
+  async function logs(
+    teamId: string,
+    deploymentId: string,
+    { after, limit, includeHidden }: { after: number; limit: number; includeHidden: boolean },
+  ) {
     const d = await findTeamDeployment(db, teamId, deploymentId)
     const rows = await readLogs(db, d.id, after, limit)
     const lastSeq = rows.length > 0 ? rows[rows.length - 1]!.seq : after
@@ -286,7 +291,10 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     listActive: (teamId: string) => listActive(db, teamId),
     listTeam: (teamId: string, skip: number, take: number) => listTeam(db, teamId, skip, take),
     /** A resource's history; it outlives a deleted resource, but an id the team never had is 404. */
-    async listForResource(teamId: string, type: ResourceType, resourceId: string, skip: number, take: number) {
+    async listForResource(
+      teamId: string,
+      { type, resourceId, skip, take }: { type: ResourceType; resourceId: string; skip: number; take: number },
+    ) {
       const page = await listForResource(db, { teamId, type, resourceId, skip, take })
       if (page.count === 0) await findTeamResource(db, teamId, resourceId, type)
       return page

@@ -50,7 +50,11 @@ export function logStreamRoutes(app: App): FastifyPluginAsyncZod {
 
         async function pump(): Promise<void> {
           for (;;) {
-            const page = await app.deployments.logs(teamId, deploymentId, sent, PAGE, false)
+            const page = await app.deployments.logs(teamId, deploymentId, {
+              after: sent,
+              limit: PAGE,
+              includeHidden: false,
+            })
             for (const line of page.lines) raw.write(`id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`)
             sent = page.next_after
             if (!page.has_more) {

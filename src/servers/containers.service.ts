@@ -33,7 +33,11 @@ export function createContainersService({ db, audit, servers }: Deps) {
    * Starts, stops or restarts one container. Only containers of the caller's team's resources
    * can be touched: on a shared engine, anyone else's container is "not found".
    */
-  async function act(teamId: string, serverId: string, containerId: string, action: ContainerAction, actor: Actor) {
+  async function act(
+    teamId: string,
+    { serverId, containerId, action }: { serverId: string; containerId: string; action: ContainerAction },
+    actor: Actor,
+  ) {
     const server = await servers.find(db, teamId, serverId)
     const notFound = new NotFoundError(`Container ${containerId} was not found on server ${serverId}.`)
     // Checked before it reaches a command line: anything else is not a container we could have made.

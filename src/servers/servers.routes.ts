@@ -136,9 +136,7 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         const p = principalOf(request)
         return app.containers.act(
           p.teamId,
-          request.body.server_uuid,
-          request.params.id,
-          request.params.action,
+          { serverId: request.body.server_uuid, containerId: request.params.id, action: request.params.action },
           actorOf(p),
         )
       },
