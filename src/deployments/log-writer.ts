@@ -6,6 +6,9 @@ export const MAX_LINE_CHARS = 16 * 1024
 export const MAX_LOG_CHARS = 10 * 1024 * 1024
 const FLUSH_INTERVAL_MS = 100
 const FLUSH_LINES = 2000
+// Batches are stored by deployments.repo.ts (insertLogBatch: multi-row inserts compiled once), the
+// one home of deployment_logs; sequence numbers continue from its nextLogSeq.
+
 export type LogWriterOptions = {
   db: Kysely<DB>
   deploymentId: string
