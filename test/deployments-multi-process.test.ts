@@ -141,14 +141,21 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     assert.match(streamed, /event: end\ndata: \{"status":"cancelled-by-user"\}/)
   })
 
+  /** The second process: started by the first test, or here when that test failed before starting it. */
+  async function secondProcess() {
+    b ??= await start(dataDirs[1]!)
+    return b
+  }
+
   it('runs every deployment queued through either process exactly once', async (ctx) => {
-    if (!(await requireDocker(ctx)) || !b) return
+    if (!(await requireDocker(ctx))) return
+    const second = await secondProcess()
     const services = []
     for (let i = 0; i < 6; i++) services.push(await service(`quick-${i}`, QUICK_COMPOSE))
     // Queued through both processes at once, so both workers claim from the same queue together.
     const queued = await Promise.all(
       services.map(async (uuid, i) => {
-        const res = await (i % 2 === 0 ? a : b!).api('POST', '/deploy', { uuid })
+        const res = await (i % 2 === 0 ? a : second).api('POST', '/deploy', { uuid })
         assert.equal(res.status, 202, JSON.stringify(res.body))
         return res.body.deployments[0].deployment_uuid as string
       }),
@@ -168,7 +175,8 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
   })
 
   it('fails a deployment whose process died once its heartbeats stop, from the surviving process', async (ctx) => {
-    if (!(await requireDocker(ctx)) || !b) return
+    if (!(await requireDocker(ctx))) return
+    const survivor = await secondProcess()
     const slow = await service('orphaned', SLOW_COMPOSE)
     const id = (await a.api('POST', '/deploy', { uuid: slow })).body.deployments[0].deployment_uuid
     await waitFor(
@@ -182,7 +190,7 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     a.child.kill('SIGKILL')
     await new Promise((resolve) => a.child.once('close', resolve))
     // Heartbeats go stale after 30 s, and the survivor looks every 5 s.
-    const d = await ended(b.api, id, 60_000)
+    const d = await ended(survivor.api, id, 60_000)
     assert.equal(d.status, 'failed')
     assert.equal(d.message, ABANDONED_MESSAGE)
   })

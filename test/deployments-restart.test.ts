@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import { buildApp } from '../src/app.js'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { loadConfig } from '../src/config.js'
 import { composeProjectName } from '../src/deployments/resources.js'
+import { workerIdFor } from '../src/deployments/worker-id.js'
 import { SLOW_COMPOSE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ENDED } from './support/deploy-helpers.js'
 import { bearerApi, startServer } from './support/cli.js'
@@ -130,18 +132,8 @@ describe('crash safety', () => {
         .limit(1)
         .execute()
       assert.equal(lines[0]!.output, 'Deployment failed: interrupted: Berth restarted')
-      const all = await t.app.db
-        .selectFrom('deployment_logs')
-        .select('output')
-        .where('deployment_id', '=', interrupted!.id)
-        .orderBy('seq')
-        .execute()
-      // The orphan either died on its own (its output pipe broke) or the restarted Berth stopped it.
-      if (all.some((l) => l.output.startsWith('Stopped the compose process group')))
-        assert.match(
-          all[all.length - 2]!.output,
-          /^Stopped the compose process group \d+ left running by the previous Berth$/,
-        )
+      // Whether the orphan was still there to stop depends on when its output pipe broke; stopping
+      // one is shown deterministically by the test below.
       const ended = await waitFor(
         'the queued deployment to run after the restart',
         async () => {
@@ -161,6 +153,68 @@ describe('crash safety', () => {
       )
     } finally {
       await t.close()
+    }
+  })
+
+  it('stops the compose process group a killed Berth left running and says so in the log', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-leftover-'))
+    dataDirs.push(dataDir)
+    let t = await startTestAppIn(dataDir)
+    const token = await t.token(['root'])
+    const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'leftover' })).body.uuid
+    const serviceId = (
+      await t.call(token, 'POST', `/api/v1/projects/${projectId}/services`, {
+        name: 'web',
+        compose: `services:\n  app:\n    image: ${TEST_IMAGE}\n`,
+      })
+    ).body.uuid
+    // Queued on a server that runs nothing, then made to look like a claim this data dir's previous
+    // life was running: an in-progress row with the pid of a process that looks like its compose.
+    const serverId = (
+      await t.call(token, 'POST', '/api/v1/servers', { name: 'idle', docker_host: 'unix:///var/run/docker.sock' })
+    ).body.uuid
+    await t.app.db.updateTable('servers').set({ concurrency_limit: 0 }).where('id', '=', serverId).execute()
+    await t.call(token, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: serverId })
+    const deploymentId = (await t.call(token, 'POST', '/api/v1/deploy', { uuid: serviceId })).body.deployments[0]
+      .deployment_uuid
+    const leftover = spawn('bash', ['-c', `exec -a "docker compose --project-name berth-${serviceId} up" sleep 300`], {
+      detached: true,
+      stdio: 'ignore',
+    })
+    try {
+      await waitFor('the stand-in compose process to start', async () => processRuns(leftover.pid!), 5_000)
+      await t.app.db
+        .updateTable('deployments')
+        .set({
+          status: 'in_progress',
+          process_id: leftover.pid!,
+          claimed_by: workerIdFor(dataDir),
+          heartbeat_at: new Date().toISOString(),
+        })
+        .where('id', '=', deploymentId)
+        .execute()
+      // Not t.close(): that would delete the data dir the restarted Berth must find.
+      await t.server.close()
+      await t.app.close()
+
+      t = await startTestAppIn(dataDir)
+      try {
+        await waitFor('the leftover process group to be gone', async () => !processRuns(leftover.pid!), 5_000)
+        const d = (await t.call(token, 'GET', `/api/v1/deployments/${deploymentId}`)).body
+        assert.equal(d.status, 'failed')
+        assert.equal(d.message, 'interrupted: Berth restarted')
+        const lines: string[] = (
+          await t.call(token, 'GET', `/api/v1/deployments/${deploymentId}/logs?limit=100`)
+        ).body.lines.map((l: any) => l.output)
+        assert.deepEqual(lines.slice(-2), [
+          `Stopped the compose process group ${leftover.pid} left running by the previous Berth`,
+          'Deployment failed: interrupted: Berth restarted',
+        ])
+      } finally {
+        await t.close()
+      }
+    } finally {
+      if (processRuns(leftover.pid!)) process.kill(-leftover.pid!, 'SIGKILL')
     }
   })
 })

@@ -129,6 +129,11 @@ describe('proxy sync service', () => {
     const routers = Object.keys((parse(readFileSync(file, 'utf8')) as any).http.routers)
     assert.equal(routers.length, 3)
     assert.ok(t.app.proxySync.status().totals.runs - runsBefore < 5, 'four changes did not take four separate runs')
+    // Coalescing itself, where timing cannot hide it: ten requests made in one tick are one run.
+    const tick = t.app.proxySync.status().totals.runs
+    for (let i = 0; i < 10; i++) t.app.proxySync.request({ projectId: other })
+    await t.app.proxySync.idle()
+    assert.equal(t.app.proxySync.status().totals.runs - tick, 1, 'ten requests in one tick took one run')
     assert.equal((await t.call(root, 'DELETE', `/api/v1/projects/${other}`)).status, 204)
     await t.app.proxySync.idle()
     assert.equal(existsSync(file), false)

@@ -1,12 +1,14 @@
 // A Berth process that does nothing but change routes and sync, as fast as it can, until it is
 // killed. test/proxy-crash.test.ts kills it with SIGKILL at random moments and then inspects the
 // proxy directory. Usage: node --import tsx test/support/proxy-sync-child.ts DATA_DIR
+// (DATABASE_URL in its environment points it at this pass's PostgreSQL database, as the parent's is).
 import { buildApp } from '../../src/app.js'
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
 import { loadConfig } from '../../src/config.js'
 
 const dataDir = process.argv[2]!
-const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) })
+const database = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}
+const app = await buildApp({ config: loadConfig({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...database }) })
 let teamId: string
 const existing = await app.db.selectFrom('teams').select('id').executeTakeFirst()
 if (existing) teamId = existing.id
