@@ -1,10 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
-import { Navigate, Route, Routes } from 'react-router'
+import { matchPath, Navigate, Route, Routes, useLocation } from 'react-router'
 import { ApiError, call, onUnauthorized } from './api/client'
 import type { Me } from './api/types'
 import { Layout } from './components/Layout'
 import { Loading } from './components/Notice'
+import { AccountPage } from './pages/AccountPage'
+import { AdminTeamsPage, AdminUsersPage } from './pages/AdminPages'
 import { AuditPage } from './pages/AuditPage'
 import { DeploymentPage } from './pages/DeploymentPage'
 import { DeploymentsPage } from './pages/DeploymentsPage'
@@ -12,20 +14,41 @@ import { BackupsPage } from './pages/BackupsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NotYetPage } from './pages/NotYetPage'
 import { ProjectPage } from './pages/ProjectPage'
+import { InvitePage } from './pages/public/InvitePage'
+import { ResetPasswordPage } from './pages/public/ResetPasswordPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { ProxyPage } from './pages/ProxyPage'
 import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
+import { TeamPage } from './pages/TeamPage'
 import { TokensPage } from './pages/TokensPage'
+
+// Pages a link sent by someone opens, with or without a session (a new user has none).
+const PUBLIC_PATHS = ['/invite/:token', '/reset-password/:token']
 
 export function App() {
   const queryClient = useQueryClient()
-  const me = useQuery({ queryKey: ['me'], queryFn: () => call<Me>('me'), retry: false, staleTime: 60_000 })
+  const { pathname } = useLocation()
+  const isPublic = PUBLIC_PATHS.some((pattern) => matchPath(pattern, pathname))
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: () => call<Me>('me'),
+    retry: false,
+    staleTime: 60_000,
+    enabled: !isPublic,
+  })
 
   // Any 401 (an expired session) sends the user back to the login form.
   useEffect(() => onUnauthorized(() => queryClient.setQueryData(['me'], null)), [queryClient])
 
+  if (isPublic)
+    return (
+      <Routes>
+        <Route path="invite/:token" element={<InvitePage />} />
+        <Route path="reset-password/:token" element={<ResetPasswordPage />} />
+      </Routes>
+    )
   if (me.isPending)
     return (
       <main className="container">
@@ -58,6 +81,11 @@ export function App() {
         <Route path="servers" element={<ServersPage />} />
         <Route path="backups" element={<BackupsPage />} />
         <Route path="settings" element={<SettingsPage />} />
+        <Route path="team" element={<TeamPage />} />
+        <Route path="account" element={<AccountPage />} />
+        <Route path="admin" element={<Navigate to="/admin/users" replace />} />
+        <Route path="admin/users" element={<AdminUsersPage />} />
+        <Route path="admin/teams" element={<AdminTeamsPage />} />
         <Route path="*" element={<NotYetPage title="Page not found" missing />} />
       </Route>
     </Routes>

@@ -12,3 +12,8 @@ export function useAbility(ability: string): boolean {
   if (ability === 'proxy:provider') return abilities.includes('instance') || abilities.includes('proxy:provider')
   return abilities.includes('root') || abilities.includes(ability)
 }
+
+/** The signed-in user, as App loaded it before any page renders. */
+export function useMe(): Me | undefined {
+  return useQueryClient().getQueryData<Me | null>(['me']) ?? undefined
+}

@@ -72,6 +72,26 @@ export const ROUTES = {
   downloadBackup: ['GET', '/api/v1/backups/{id}/download'],
   settings: ['GET', '/api/v1/settings'],
   saveSettings: ['PUT', '/api/v1/settings'],
+  // teams, members, invitations, users
+  teams: ['GET', '/api/v1/teams'],
+  switchTeam: ['POST', '/api/v1/auth/switch-team'],
+  members: ['GET', '/api/v1/team/members'],
+  changeMemberRole: ['PATCH', '/api/v1/team/members/{uuid}'],
+  removeMember: ['DELETE', '/api/v1/team/members/{uuid}'],
+  leaveTeam: ['POST', '/api/v1/team/leave'],
+  invitations: ['GET', '/api/v1/team/invitations'],
+  createInvitation: ['POST', '/api/v1/team/invitations'],
+  revokeInvitation: ['DELETE', '/api/v1/team/invitations/{uuid}'],
+  invitation: ['GET', '/api/v1/invitations/{token}'],
+  acceptInvitation: ['POST', '/api/v1/invitations/{token}/accept'],
+  passwordReset: ['GET', '/api/v1/password-resets/{token}'],
+  resetPassword: ['POST', '/api/v1/password-resets/{token}'],
+  changeOwnPassword: ['POST', '/api/v1/me/password'],
+  createTeam: ['POST', '/api/v1/teams'],
+  instanceTeams: ['GET', '/api/v1/instance/teams'],
+  users: ['GET', '/api/v1/users'],
+  updateUser: ['PATCH', '/api/v1/users/{uuid}'],
+  createPasswordReset: ['POST', '/api/v1/users/{uuid}/password-reset'],
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', `/api/v1/${string}`]>
 
 export type RouteName = keyof typeof ROUTES
