@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
+import { useAbility } from '../api/abilities'
 import { ApiError, call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
@@ -18,6 +19,7 @@ const STARTER_COMPOSE = `services:
 
 export function ProjectPage() {
   const { projectId = '' } = useParams()
+  const mayWrite = useAbility('write')
   useDeploymentEvents()
   const project = useQuery({
     queryKey: ['project', projectId],
@@ -71,7 +73,7 @@ export function ProjectPage() {
           </table>
         </div>
       )}
-      <CreateService projectId={projectId} />
+      {mayWrite && <CreateService projectId={projectId} />}
 
       <DomainsSection projectId={projectId} services={p.services} />
       <DatabasesSection projectId={projectId} />

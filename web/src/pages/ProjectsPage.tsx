@@ -1,11 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router'
+import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { Project, ProjectListItem } from '../api/types'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
 export function ProjectsPage() {
+  const mayWrite = useAbility('write')
   const projects = useQuery({
     queryKey: ['projects'],
     queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
@@ -18,7 +20,7 @@ export function ProjectsPage() {
       ) : projects.error ? (
         <ErrorNotice error={projects.error} />
       ) : projects.data.projects.length === 0 ? (
-        <p>No projects yet. Create the first one below.</p>
+        <p>No projects yet.{mayWrite && ' Create the first one below.'}</p>
       ) : (
         <div className="grid-cards">
           {projects.data.projects.map((p) => (
@@ -34,7 +36,7 @@ export function ProjectsPage() {
           ))}
         </div>
       )}
-      <CreateProject />
+      {mayWrite && <CreateProject />}
     </section>
   )
 }

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { Server, ServerState } from '../api/admin-types'
 import '../admin.css'
@@ -19,6 +20,10 @@ function stateText(state: ServerState | null | undefined): string {
 
 export function ServersPage() {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
+  const isInstanceAdmin = useAbility('instance')
+  // Shared servers are the instance administrators'; a team changes only its own.
+  const mayChange = (s: Server) => mayWrite && (!s.shared || isInstanceAdmin)
   const servers = useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers') })
   const [results, setResults] = useState<Record<string, ServerState>>({})
   const [removing, setRemoving] = useState<Server | null>(null)
@@ -79,17 +84,22 @@ export function ServersPage() {
                 },
               },
             ]}
-            actions={(s) => (
-              <>
-                <RowButton
-                  label="Check"
-                  target={s.name}
-                  busy={check.isPending && check.variables?.uuid === s.uuid}
-                  onClick={() => check.mutate(s)}
-                />{' '}
-                <RowButton label="Remove" target={s.name} secondary onClick={() => setRemoving(s)} />
-              </>
-            )}
+            actions={
+              mayWrite
+                ? (s) =>
+                    mayChange(s) && (
+                      <>
+                        <RowButton
+                          label="Check"
+                          target={s.name}
+                          busy={check.isPending && check.variables?.uuid === s.uuid}
+                          onClick={() => check.mutate(s)}
+                        />{' '}
+                        <RowButton label="Remove" target={s.name} secondary onClick={() => setRemoving(s)} />
+                      </>
+                    )
+                : undefined
+            }
           />
         )}
       </QueryState>
@@ -103,7 +113,7 @@ export function ServersPage() {
       >
         <p>Berth stops deploying to it. Nothing that runs there is stopped.</p>
       </ConfirmDialog>
-      <AddServer />
+      {mayWrite && <AddServer />}
     </section>
   )
 }

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { Token } from '../api/types'
 import { DataTable, RowButton } from '../components/DataTable'
@@ -18,6 +19,7 @@ const ABILITIES = [
 
 export function TokensPage() {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => call<{ tokens: Token[] }>('tokens') })
   const [name, setName] = useState('')
   const [abilities, setAbilities] = useState<Set<string>>(new Set(['read']))
@@ -83,30 +85,36 @@ export function TokensPage() {
             { header: 'Abilities', cell: (t) => t.abilities.join(', ') },
             { header: 'Last used', cell: (t) => formatTime(t.last_used_at) },
           ]}
-          actions={(t) => <RowButton label="Revoke" target={t.name} secondary onClick={() => revoke.mutate(t.id)} />}
+          actions={
+            mayWrite
+              ? (t) => <RowButton label="Revoke" target={t.name} secondary onClick={() => revoke.mutate(t.id)} />
+              : undefined
+          }
         />
       )}
       <ErrorNotice error={revoke.error} />
-      <form onSubmit={submit} aria-labelledby="token-new">
-        <h2 id="token-new">New token</h2>
-        <label>
-          Token name
-          <input name="token-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <fieldset>
-          <legend>Abilities</legend>
-          {ABILITIES.map((a) => (
-            <label key={a}>
-              <input type="checkbox" checked={abilities.has(a)} onChange={() => toggle(a)} />
-              {a}
-            </label>
-          ))}
-        </fieldset>
-        <ErrorNotice error={create.error} />
-        <button type="submit" aria-busy={create.isPending} disabled={create.isPending || abilities.size === 0}>
-          Create token
-        </button>
-      </form>
+      {mayWrite && (
+        <form onSubmit={submit} aria-labelledby="token-new">
+          <h2 id="token-new">New token</h2>
+          <label>
+            Token name
+            <input name="token-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <fieldset>
+            <legend>Abilities</legend>
+            {ABILITIES.map((a) => (
+              <label key={a}>
+                <input type="checkbox" checked={abilities.has(a)} onChange={() => toggle(a)} />
+                {a}
+              </label>
+            ))}
+          </fieldset>
+          <ErrorNotice error={create.error} />
+          <button type="submit" aria-busy={create.isPending} disabled={create.isPending || abilities.size === 0}>
+            Create token
+          </button>
+        </form>
+      )}
     </section>
   )
 }

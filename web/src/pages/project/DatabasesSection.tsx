@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
+import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { Database, DatabaseListItem } from '../../api/admin-types'
 import '../../admin.css'
@@ -12,6 +13,7 @@ import { CreateDatabase } from './CreateDatabase'
 
 /** The project's standalone databases, each with its connection string. */
 export function DatabasesSection({ projectId }: { projectId: string }) {
+  const mayWrite = useAbility('write')
   const databases = useQuery({
     queryKey: ['databases', projectId],
     queryFn: () => call<{ databases: DatabaseListItem[] }>('databases', { params: { uuid: projectId } }),
@@ -28,7 +30,7 @@ export function DatabasesSection({ projectId }: { projectId: string }) {
           )
         }
       </QueryState>
-      <CreateDatabase projectId={projectId} />
+      {mayWrite && <CreateDatabase projectId={projectId} />}
     </section>
   )
 }
@@ -40,6 +42,7 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
     queryFn: () => call<Database>('database', { params: { uuid: item.uuid } }),
   })
   const [confirming, setConfirming] = useState(false)
+  const mayWrite = useAbility('write')
   const remove = useMutation({
     mutationFn: () => call('deleteDatabase', { params: { uuid: item.uuid } }),
     onSuccess: async () => {
@@ -53,9 +56,11 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
         <h3>
           <Link to={`/services/${item.uuid}`}>{item.name}</Link> <small className="badge">{item.type}</small>
         </h3>
-        <button type="button" className="outline secondary small" onClick={() => setConfirming(true)}>
-          Delete <span className="visually-hidden">{item.name}</span>
-        </button>
+        {mayWrite && (
+          <button type="button" className="outline secondary small" onClick={() => setConfirming(true)}>
+            Delete <span className="visually-hidden">{item.name}</span>
+          </button>
+        )}
       </header>
       <QueryState query={database} what="the connection details">
         {(d) => (

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
+import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { Domain, Middleware, ProxyRoute, RouteTarget } from '../../api/proxy-types'
 import type { ServiceSummary } from '../../api/types'
@@ -23,6 +24,7 @@ export function DomainsSection({ projectId, services }: Props) {
   })
   const middlewares = useMiddlewares(projectId).data?.middlewares ?? []
   const [adding, setAdding] = useState(false)
+  const mayWrite = useAbility('write')
   return (
     <section aria-labelledby="domains-title">
       <h2 id="domains-title">Domains and routes</h2>
@@ -44,9 +46,11 @@ export function DomainsSection({ projectId, services }: Props) {
       {adding ? (
         <DomainForm projectId={projectId} onDone={() => setAdding(false)} />
       ) : (
-        <button type="button" className="outline" onClick={() => setAdding(true)}>
-          New domain
-        </button>
+        mayWrite && (
+          <button type="button" className="outline" onClick={() => setAdding(true)}>
+            New domain
+          </button>
+        )
       )}
       <MiddlewaresSection projectId={projectId} />
     </section>
@@ -59,6 +63,7 @@ function DomainCard({ projectId, domain, services, middlewares }: CardProps) {
   const queryClient = useQueryClient()
   const [editing, setEditing] = useState(false)
   const [confirming, setConfirming] = useState(false)
+  const mayWrite = useAbility('write')
   const remove = useMutation({
     mutationFn: () => call('deleteDomain', { params: { id: domain.id } }),
     onSuccess: async () => {
@@ -74,10 +79,12 @@ function DomainCard({ projectId, domain, services, middlewares }: CardProps) {
           {domain.full_domain} {domain.tls && <small className="badge">HTTPS</small>}{' '}
           {!domain.active && <small className="badge badge-warn">inactive</small>}
         </h3>
-        <div className="button-row">
-          <RowButton label="Edit" target={domain.full_domain} onClick={() => setEditing(true)} />
-          <RowButton label="Delete" target={domain.full_domain} secondary onClick={() => setConfirming(true)} />
-        </div>
+        {mayWrite && (
+          <div className="button-row">
+            <RowButton label="Edit" target={domain.full_domain} onClick={() => setEditing(true)} />
+            <RowButton label="Delete" target={domain.full_domain} secondary onClick={() => setConfirming(true)} />
+          </div>
+        )}
       </header>
       <RoutesOfDomain domain={domain} services={services} middlewares={middlewares} />
       <ErrorNotice error={remove.error} />
@@ -107,6 +114,7 @@ function RoutesOfDomain({ domain, services, middlewares }: Omit<CardProps, 'proj
     queryFn: () => call<{ routes: ProxyRoute[] }>('routes', { params: { id: domain.id } }),
   })
   const [editing, setEditing] = useState<ProxyRoute | 'new' | null>(null)
+  const mayWrite = useAbility('write')
   const remove = useMutation({
     mutationFn: (id: string) => call('deleteRoute', { params: { id } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['routes', domain.id] }),
@@ -126,12 +134,21 @@ function RoutesOfDomain({ domain, services, middlewares }: Omit<CardProps, 'proj
               { header: 'Target', cell: (r) => describeTarget(r.target, services) },
               { header: 'Middlewares', cell: (r) => r.middlewares.map(nameOf).join(' → ') || '—' },
             ]}
-            actions={(r) => (
-              <>
-                <RowButton label="Edit" target={`route ${r.path}`} onClick={() => setEditing(r)} />{' '}
-                <RowButton label="Delete" target={`route ${r.path}`} secondary onClick={() => remove.mutate(r.id)} />
-              </>
-            )}
+            actions={
+              mayWrite
+                ? (r) => (
+                    <>
+                      <RowButton label="Edit" target={`route ${r.path}`} onClick={() => setEditing(r)} />{' '}
+                      <RowButton
+                        label="Delete"
+                        target={`route ${r.path}`}
+                        secondary
+                        onClick={() => remove.mutate(r.id)}
+                      />
+                    </>
+                  )
+                : undefined
+            }
           />
         )}
       </QueryState>
@@ -146,9 +163,11 @@ function RoutesOfDomain({ domain, services, middlewares }: Omit<CardProps, 'proj
           onDone={() => setEditing(null)}
         />
       ) : (
-        <button type="button" className="outline small" onClick={() => setEditing('new')}>
-          Add route <span className="visually-hidden">to {domain.full_domain}</span>
-        </button>
+        mayWrite && (
+          <button type="button" className="outline small" onClick={() => setEditing('new')}>
+            Add route <span className="visually-hidden">to {domain.full_domain}</span>
+          </button>
+        )
       )}
     </>
   )

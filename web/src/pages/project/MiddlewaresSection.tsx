@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { useAbility } from '../../api/abilities'
 import { ApiError, call } from '../../api/client'
 import { MIDDLEWARE_TYPES, type Middleware, type MiddlewareType } from '../../api/proxy-types'
 import { DataTable, RowButton } from '../../components/DataTable'
@@ -21,6 +22,7 @@ const pretty = (value: unknown) => JSON.stringify(value, null, 2)
 export function MiddlewaresSection({ projectId }: { projectId: string }) {
   const queryClient = useQueryClient()
   const middlewares = useMiddlewares(projectId)
+  const mayWrite = useAbility('write')
   const remove = useMutation({
     mutationFn: (id: string) => call('deleteMiddleware', { params: { id } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['middlewares', projectId] }),
@@ -40,12 +42,16 @@ export function MiddlewaresSection({ projectId }: { projectId: string }) {
               { header: 'Type', cell: (m) => m.type },
               { header: 'Config', cell: (m) => <code className="config-summary">{JSON.stringify(m.config)}</code> },
             ]}
-            actions={(m) => <RowButton label="Delete" target={m.name} secondary onClick={() => remove.mutate(m.id)} />}
+            actions={
+              mayWrite
+                ? (m) => <RowButton label="Delete" target={m.name} secondary onClick={() => remove.mutate(m.id)} />
+                : undefined
+            }
           />
         )}
       </QueryState>
       <ErrorNotice error={remove.error} />
-      <CreateMiddleware projectId={projectId} />
+      {mayWrite && <CreateMiddleware projectId={projectId} />}
     </section>
   )
 }

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState, type FormEvent } from 'react'
+import { useAbility } from '../../api/abilities'
 import { ApiError, call, type ApiIssue } from '../../api/client'
 import type { ComposeVersion, SavedVersion } from '../../api/types'
 import { ConflictMerge } from '../../components/ConflictMerge'
@@ -11,6 +12,7 @@ type Validation = { valid: boolean; issues: ApiIssue[]; compose_cli?: { ran: boo
 
 export function ComposeTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
   const current = useQuery({
     queryKey: ['compose', serviceId],
     queryFn: () => call<ComposeVersion>('compose', { params: { uuid: serviceId } }),
@@ -77,7 +79,7 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
   return (
     <form onSubmit={submit} aria-label="Compose file">
       <p className="muted">
-        Editing on top of version {base}
+        {mayWrite ? 'Editing on top of' : 'Showing'} version {base}
         {current.data.version === base && (
           <>
             {' '}
@@ -88,6 +90,7 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
       </p>
       <YamlEditor
         label="Compose file"
+        readOnly={!mayWrite}
         value={text}
         onChange={(value) => {
           setEdit({ text: value, base })
@@ -143,16 +146,18 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
           </div>
         </section>
       )}
-      <label>
-        Change description
-        <input
-          name="description"
-          maxLength={500}
-          placeholder="What changed and why"
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-      </label>
+      {mayWrite && (
+        <label>
+          Change description
+          <input
+            name="description"
+            maxLength={500}
+            placeholder="What changed and why"
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+      )}
       {save.error &&
         !(save.error instanceof ApiError && ['invalid_compose', 'version_conflict'].includes(save.error.code)) && (
           <ErrorNotice error={save.error} />
@@ -164,9 +169,11 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
           `No problems found${check.data.compose_cli?.ran ? ' (docker compose config agrees)' : ''}.`}
       </SuccessNotice>
       <div className="button-row">
-        <button type="submit" aria-busy={save.isPending} disabled={save.isPending || conflict !== null || !dirty}>
-          Save new version
-        </button>
+        {mayWrite && (
+          <button type="submit" aria-busy={save.isPending} disabled={save.isPending || conflict !== null || !dirty}>
+            Save new version
+          </button>
+        )}
         <button
           type="button"
           className="secondary"

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { EnvList } from '../../api/types'
 import { DataTable, RowButton } from '../../components/DataTable'
@@ -8,6 +9,7 @@ import { SecretValue } from '../../components/SecretValue'
 
 export function EnvTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
   const key = ['env', serviceId]
   const env = useQuery({ queryKey: key, queryFn: () => call<EnvList>('env', { params: { uuid: serviceId } }) })
   const [form, setForm] = useState({ key: '', value: '', secret: true })
@@ -64,47 +66,53 @@ export function EnvTab({ serviceId }: { serviceId: string }) {
           },
           { header: 'Updated', cell: ([, v]) => formatTime(v.updated_at) },
         ]}
-        actions={([name]) => <RowButton label="Delete" target={name} secondary onClick={() => remove.mutate(name)} />}
+        actions={
+          mayWrite
+            ? ([name]) => <RowButton label="Delete" target={name} secondary onClick={() => remove.mutate(name)} />
+            : undefined
+        }
       />
       <ErrorNotice error={remove.error} />
-      <form onSubmit={submit} aria-labelledby="env-add">
-        <h3 id="env-add">Set a variable</h3>
-        <div className="grid">
+      {mayWrite && (
+        <form onSubmit={submit} aria-labelledby="env-add">
+          <h3 id="env-add">Set a variable</h3>
+          <div className="grid">
+            <label>
+              Name
+              <input
+                name="env-key"
+                required
+                pattern="[A-Za-z_][A-Za-z0-9_]*"
+                value={form.key}
+                onChange={(e) => setForm({ ...form, key: e.target.value })}
+              />
+            </label>
+            <label>
+              Value
+              <input
+                name="env-value"
+                type={form.secret ? 'password' : 'text'}
+                autoComplete="off"
+                value={form.value}
+                onChange={(e) => setForm({ ...form, value: e.target.value })}
+              />
+            </label>
+          </div>
           <label>
-            Name
             <input
-              name="env-key"
-              required
-              pattern="[A-Za-z_][A-Za-z0-9_]*"
-              value={form.key}
-              onChange={(e) => setForm({ ...form, key: e.target.value })}
+              type="checkbox"
+              role="switch"
+              checked={form.secret}
+              onChange={(e) => setForm({ ...form, secret: e.target.checked })}
             />
+            Secret (stored encrypted, shown masked)
           </label>
-          <label>
-            Value
-            <input
-              name="env-value"
-              type={form.secret ? 'password' : 'text'}
-              autoComplete="off"
-              value={form.value}
-              onChange={(e) => setForm({ ...form, value: e.target.value })}
-            />
-          </label>
-        </div>
-        <label>
-          <input
-            type="checkbox"
-            role="switch"
-            checked={form.secret}
-            onChange={(e) => setForm({ ...form, secret: e.target.checked })}
-          />
-          Secret (stored encrypted, shown masked)
-        </label>
-        <ErrorNotice error={put.error} />
-        <button type="submit" aria-busy={put.isPending} disabled={put.isPending}>
-          Save variable
-        </button>
-      </form>
+          <ErrorNotice error={put.error} />
+          <button type="submit" aria-busy={put.isPending} disabled={put.isPending}>
+            Save variable
+          </button>
+        </form>
+      )}
     </section>
   )
 }

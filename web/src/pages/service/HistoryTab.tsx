@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { ComposeDiff, SavedVersion, VersionList } from '../../api/types'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
@@ -8,6 +9,7 @@ import { ErrorNotice, formatTime, Loading, SuccessNotice } from '../../component
 
 export function HistoryTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
   const versions = useQuery({
     queryKey: ['versions', serviceId],
     queryFn: () => call<VersionList>('versions', { params: { uuid: serviceId } }),
@@ -97,7 +99,7 @@ export function HistoryTab({ serviceId }: { serviceId: string }) {
                   </label>
                 </td>
                 <td>
-                  {v.version !== versions.data.current_version && (
+                  {mayWrite && v.version !== versions.data.current_version && (
                     <button type="button" className="outline small" onClick={() => setRollbackTo(v.version)}>
                       Roll back to v{v.version}
                     </button>

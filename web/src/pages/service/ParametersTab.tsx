@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { ParameterList, ParameterType } from '../../api/types'
 import { DataTable, RowButton } from '../../components/DataTable'
@@ -19,6 +20,7 @@ function showValue(value: unknown): string {
 
 export function ParametersTab({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
   const params = useQuery({
     queryKey: ['parameters', serviceId],
     queryFn: () => call<ParameterList>('parameters', { params: { uuid: serviceId } }),
@@ -75,79 +77,90 @@ export function ParametersTab({ serviceId }: { serviceId: string }) {
           { header: 'Type', cell: (p) => p.type },
           { header: 'Value', cell: (p) => <code>{showValue(p.value)}</code> },
         ]}
-        actions={(p) => (
-          <>
-            <RowButton
-              label="Edit"
-              target={p.name}
-              onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })}
-            />{' '}
-            <RowButton label="Remove" target={p.name} secondary onClick={() => change.mutate({ [p.name]: null })} />
-          </>
-        )}
+        actions={
+          mayWrite
+            ? (p) => (
+                <>
+                  <RowButton
+                    label="Edit"
+                    target={p.name}
+                    onClick={() => setForm({ name: p.name, type: p.type, value: showValue(p.value) })}
+                  />{' '}
+                  <RowButton
+                    label="Remove"
+                    target={p.name}
+                    secondary
+                    onClick={() => change.mutate({ [p.name]: null })}
+                  />
+                </>
+              )
+            : undefined
+        }
       />
-      <form onSubmit={submit} aria-labelledby="param-set">
-        <h3 id="param-set">Set a parameter</h3>
-        <div className="grid">
-          <label>
-            Name
-            <input
-              name="param-name"
-              required
-              pattern="[A-Za-z_][A-Za-z0-9_]*"
-              value={form.name}
-              onChange={(e) => setForm({ ...form, name: e.target.value })}
-            />
-          </label>
-          <label>
-            Type
-            <select
-              name="param-type"
-              value={form.type}
-              onChange={(e) => setForm({ ...form, type: e.target.value as ParameterType })}
-            >
-              <option value="string">string</option>
-              <option value="integer">integer</option>
-              <option value="boolean">boolean</option>
-              <option value="json">JSON</option>
-            </select>
-          </label>
-          <label>
-            Value
-            {form.type === 'boolean' ? (
-              <select
-                name="param-value"
-                value={form.value || 'false'}
-                onChange={(e) => setForm({ ...form, value: e.target.value })}
-              >
-                <option value="true">true</option>
-                <option value="false">false</option>
-              </select>
-            ) : (
+      {mayWrite && (
+        <form onSubmit={submit} aria-labelledby="param-set">
+          <h3 id="param-set">Set a parameter</h3>
+          <div className="grid">
+            <label>
+              Name
               <input
-                name="param-value"
-                inputMode={form.type === 'integer' ? 'numeric' : undefined}
-                value={form.value}
-                onChange={(e) => {
-                  setInvalid(false)
-                  setForm({ ...form, value: e.target.value })
-                }}
-                aria-invalid={invalid || undefined}
+                name="param-name"
+                required
+                pattern="[A-Za-z_][A-Za-z0-9_]*"
+                value={form.name}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
               />
-            )}
-          </label>
-        </div>
-        {invalid && (
-          <p role="alert" className="notice notice-error">
-            The value is not valid JSON.
-          </p>
-        )}
-        <ErrorNotice error={change.error} />
-        <SuccessNotice>{saved}</SuccessNotice>
-        <button type="submit" aria-busy={change.isPending} disabled={change.isPending}>
-          Save parameter
-        </button>
-      </form>
+            </label>
+            <label>
+              Type
+              <select
+                name="param-type"
+                value={form.type}
+                onChange={(e) => setForm({ ...form, type: e.target.value as ParameterType })}
+              >
+                <option value="string">string</option>
+                <option value="integer">integer</option>
+                <option value="boolean">boolean</option>
+                <option value="json">JSON</option>
+              </select>
+            </label>
+            <label>
+              Value
+              {form.type === 'boolean' ? (
+                <select
+                  name="param-value"
+                  value={form.value || 'false'}
+                  onChange={(e) => setForm({ ...form, value: e.target.value })}
+                >
+                  <option value="true">true</option>
+                  <option value="false">false</option>
+                </select>
+              ) : (
+                <input
+                  name="param-value"
+                  inputMode={form.type === 'integer' ? 'numeric' : undefined}
+                  value={form.value}
+                  onChange={(e) => {
+                    setInvalid(false)
+                    setForm({ ...form, value: e.target.value })
+                  }}
+                  aria-invalid={invalid || undefined}
+                />
+              )}
+            </label>
+          </div>
+          {invalid && (
+            <p role="alert" className="notice notice-error">
+              The value is not valid JSON.
+            </p>
+          )}
+          <ErrorNotice error={change.error} />
+          <SuccessNotice>{saved}</SuccessNotice>
+          <button type="submit" aria-busy={change.isPending} disabled={change.isPending}>
+            Save parameter
+          </button>
+        </form>
+      )}
     </section>
   )
 }
