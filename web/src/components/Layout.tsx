@@ -56,7 +56,7 @@ export function Layout({ me }: { me: Me }) {
             )}
           </ul>
           <ul>
-            {me.via === 'session' && <TeamSwitcher />}
+            {me.via !== 'token' && <TeamSwitcher />}
             <li className="who" title={me.user.email}>
               <Link to="/account">{me.user.email}</Link>
             </li>

@@ -99,8 +99,8 @@ function Users() {
                 header: 'Status',
                 cell: (u) => (
                   <>
+                    {u.disabled ? <small className="badge badge-warn">disabled</small> : 'active'}
                     {u.instance_admin && <small className="badge">instance admin</small>}
-                    {u.disabled ? <small className="badge badge-warn">disabled</small> : ' active'}
                   </>
                 ),
               },
