@@ -68,6 +68,8 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   let base: string
   let projectId: string
   let serviceId: string
+  let invitePath: string
+  let resetPath: string
 
   before(async () => {
     const ui = await startUiServer()
@@ -116,6 +118,24 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
       201,
     )
     assert.equal((await t.call(root, 'POST', '/api/v1/backups')).status, 201)
+    // Teams: the signed-in user is in a second team (the switcher shows), the Team page has a
+    // pending invitation, and the public pages have a link each to show.
+    const otherTeam = await t.token(['root'], 'Second')
+    const join = await t.call(otherTeam, 'POST', '/api/v1/team/invitations', { role: 'member' })
+    assert.equal(
+      (
+        await t.call(undefined, 'POST', `/api/v1/invitations/${join.body.token}/accept`, {
+          email: EMAIL,
+          password: ADMIN_PASSWORD,
+        })
+      ).status,
+      200,
+    )
+    invitePath = (await t.call(root, 'POST', '/api/v1/team/invitations', { role: 'viewer' })).body.path
+    const admin = await t.app.users.findByEmail(EMAIL)
+    const reset = await t.call(root, 'POST', `/api/v1/users/${admin!.id}/password-reset`)
+    assert.equal(reset.status, 201, JSON.stringify(reset.body))
+    resetPath = reset.body.path
     browser = await launchChromium()
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true })
@@ -137,7 +157,25 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     })
   }
 
+  const publicPages: { name: string; path: () => string; heading: RegExp }[] = [
+    { name: 'invitation', path: () => invitePath, heading: /Join a team/ },
+    { name: 'password reset', path: () => resetPath, heading: /Set a new password/ },
+  ]
+  for (const colorScheme of SCHEMES) {
+    for (const { name, path, heading } of publicPages) {
+      it(`has no serious violations on the public ${name} page (${colorScheme})`, async () => {
+        await page.emulateMedia({ colorScheme })
+        await page.goto(`${base}${path()}`)
+        await settled(page, heading)
+        await page.getByRole('textbox').first().waitFor()
+        const violations = await seriousViolations(page)
+        assert.equal(violations.length, 0, describeViolations(violations))
+      })
+    }
+  }
+
   it('signs in', async () => {
+    await page.goto(`${base}/projects`)
     await page.getByLabel('E-mail').fill(EMAIL)
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -158,6 +196,10 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'servers', path: () => '/servers', heading: 'Servers' },
     { name: 'backups', path: () => '/backups', heading: 'Backups' },
     { name: 'settings', path: () => '/settings', heading: 'Settings' },
+    { name: 'team', path: () => '/team', heading: 'Team' },
+    { name: 'account', path: () => '/account', heading: 'Account' },
+    { name: 'admin users', path: () => '/admin/users', heading: 'Instance administration' },
+    { name: 'admin teams', path: () => '/admin/teams', heading: 'Instance administration' },
   ]
   for (const colorScheme of SCHEMES) {
     for (const { name, path, heading } of pages) {
