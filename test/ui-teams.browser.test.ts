@@ -292,6 +292,24 @@ describe('web UI in Chromium: teams, members and roles', { skip }, () => {
     assert.deepEqual(await projectNames(owner), ['alpha-shop'])
   })
 
+  it('fits the Team page and the team menu on a phone in the dark scheme', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+      storageState: await owner.context().storageState(),
+    })
+    try {
+      await phone.goto(`${base}/team`)
+      await phone.getByRole('table', { name: 'Members' }).waitFor()
+      await phone.getByLabel('Current team').waitFor()
+      await phone.screenshot({ path: screenshotPath('teams-11-phone-dark-team'), fullPage: true })
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      assert.ok(overflow <= 1, `no sideways scrolling at 390 px (overflow ${overflow}px)`)
+    } finally {
+      await phone.close()
+    }
+  })
+
   async function teamIdOf(name: string): Promise<string> {
     const teams = await t.app.teams.listAll()
     const team = teams.find((x) => x.name === name)
