@@ -22,6 +22,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /health': ['public', 'public'],
   'GET /health/live': ['public', 'public'],
   'GET /api/v1/version': ['public', 'public'],
+  'GET /metrics': ['public', 'public'],
   'POST /api/v1/auth/login': ['public', 'public'],
   'GET /api/v1/auth/status': ['public', 'public'],
   'POST /api/v1/auth/logout': ['read', 'self'],

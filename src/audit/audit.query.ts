@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { AuditLogTable, DB } from '../db/schema.js'
 
 export type AuditFilter = {
   teamId: string
@@ -19,7 +19,7 @@ export type AuditFilter = {
 export type AuditRecord = {
   id: number
   action: string
-  actor: { type: string; id: string | null; name: string; via: string }
+  actor: { type: AuditLogTable['actor_type']; id: string | null; name: string; via: string }
   resource_type: string | null
   resource_id: string | null
   ip: string | null

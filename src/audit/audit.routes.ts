@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
+import { json, timestamp } from '../http/responses.js'
 import { queryAuditLog } from './audit.query.js'
 
 const isoTime = z
@@ -21,6 +22,30 @@ const query = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 })
 
+const auditItem = z
+  .object({
+    id: z.number().int(),
+    action: z.string(),
+    actor: z.object({
+      type: z.enum(['user', 'token', 'system', 'anonymous']),
+      id: z.string().nullable(),
+      name: z.string(),
+      via: z.string(),
+    }),
+    resource_type: z.string().nullable(),
+    resource_id: z.string().nullable(),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    created_at: timestamp,
+  })
+  .meta({ id: 'AuditItem' })
+const auditPage = z
+  .object({
+    items: z.array(auditItem),
+    next_cursor: z.number().int().nullable().describe('The cursor of the next (older) page; null on the last'),
+  })
+  .meta({ id: 'AuditPage' })
+
 export function auditRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
@@ -29,8 +54,10 @@ export function auditRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['audit'],
+          operationId: 'listAudit',
           summary: "The team's audit log, newest first (with root, also the instance-wide entries)",
           querystring: query,
+          response: { 200: json(auditPage, 'One page of entries') },
         },
       },
       async (request) => {

@@ -3,9 +3,20 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf, SESSION_COOKIE } from '../http/auth-hook.js'
+import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
+import { ABILITIES } from './principal.js'
 import { SESSION_TTL_MS } from './sessions.service.js'
 
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) })
+
+const me = z
+  .object({
+    user: z.object({ id: z.string(), email: z.string() }),
+    team_id: z.string(),
+    via: z.enum(['user', 'token']).describe('How the caller authenticated: a session (user) or an API token'),
+    abilities: z.array(z.enum(ABILITIES)),
+  })
+  .meta({ id: 'Me' })
 
 export function authRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
@@ -13,7 +24,16 @@ export function authRoutes(app: App): FastifyPluginAsyncZod {
       '/auth/login',
       {
         config: { ability: 'public' },
-        schema: { tags: ['auth'], summary: 'Log in and receive a session cookie', body: loginBody },
+        schema: {
+          tags: ['auth'],
+          operationId: 'login',
+          summary: 'Log in and receive a session cookie',
+          body: loginBody,
+          response: {
+            200: json(z.object({ user_id: z.string(), expires_at: timestamp }), 'Logged in; the cookie is set'),
+            ...errorResponses(401, 403, 429),
+          },
+        },
       },
       async (request, reply) => {
         const session = await app.sessions.login({
@@ -35,7 +55,17 @@ export function authRoutes(app: App): FastifyPluginAsyncZod {
     // The login page shows how to create the first user instead of a form nobody can use.
     server.get(
       '/auth/status',
-      { config: { ability: 'public' }, schema: { tags: ['auth'], summary: 'Whether any user exists yet (first run)' } },
+      {
+        config: { ability: 'public' },
+        schema: {
+          tags: ['auth'],
+          operationId: 'authStatus',
+          summary: 'Whether any user exists yet (first run)',
+          response: {
+            200: json(z.object({ setup_required: z.boolean() }), 'True when no user exists yet'),
+          },
+        },
+      },
       async () => {
         return { setup_required: (await app.users.countUsers()) === 0 }
       },
@@ -43,7 +73,15 @@ export function authRoutes(app: App): FastifyPluginAsyncZod {
 
     server.post(
       '/auth/logout',
-      { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'End the current session' } },
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['auth'],
+          operationId: 'logout',
+          summary: 'End the current session',
+          response: { 204: noContent('Logged out; the cookie is cleared') },
+        },
+      },
       async (request, reply) => {
         const principal = principalOf(request)
         await app.sessions.logout(principal, actorOf(principal))
@@ -54,7 +92,15 @@ export function authRoutes(app: App): FastifyPluginAsyncZod {
 
     server.get(
       '/me',
-      { config: { ability: 'read' }, schema: { tags: ['auth'], summary: 'Who the caller is' } },
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['auth'],
+          operationId: 'me',
+          summary: 'Who the caller is',
+          response: { 200: json(me, 'The caller') },
+        },
+      },
       async (request) => {
         const p = principalOf(request)
         return {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { idParam } from '../http/schemas.js'
 import { ABILITIES } from './principal.js'
 
@@ -12,13 +13,42 @@ const createBody = z.object({
   expires_at: z.string().datetime({ offset: true }).nullish(),
 })
 
+const token = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('The first characters of the token, to recognise it'),
+    abilities: z.array(z.enum(ABILITIES)),
+    expires_at: timestamp.nullable(),
+    last_used_at: timestamp.nullable(),
+    created_at: timestamp,
+    created_by: z.string().describe("The creator's e-mail"),
+  })
+  .meta({ id: 'Token', description: 'An API token (never its secret)' })
+
+const createdToken = z
+  .object({
+    uuid: z.string(),
+    id: z.string(),
+    token: z.string().describe('The secret, shown this once only'),
+    name: z.string(),
+    abilities: z.array(z.enum(ABILITIES)),
+    expires_at: timestamp.nullable(),
+  })
+  .meta({ id: 'CreatedToken' })
+
 export function tokenRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/tokens',
       {
         config: { ability: 'read' },
-        schema: { tags: ['tokens'], summary: "List the team's active tokens (never their secrets)" },
+        schema: {
+          tags: ['tokens'],
+          operationId: 'listTokens',
+          summary: "List the team's active tokens (never their secrets)",
+          response: { 200: json(z.object({ tokens: z.array(token) }), 'Active tokens, newest first') },
+        },
       },
       async (request) => {
         return { tokens: await app.tokens.list(principalOf(request).teamId) }
@@ -29,7 +59,13 @@ export function tokenRoutes(app: App): FastifyPluginAsyncZod {
       '/tokens',
       {
         config: { ability: 'write' },
-        schema: { tags: ['tokens'], summary: 'Create a token; its secret is shown once', body: createBody },
+        schema: {
+          tags: ['tokens'],
+          operationId: 'createToken',
+          summary: 'Create a token; its secret is shown once',
+          body: createBody,
+          response: { 201: json(createdToken, 'Created; `token` is the secret') },
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)
@@ -45,7 +81,16 @@ export function tokenRoutes(app: App): FastifyPluginAsyncZod {
 
     server.delete(
       '/tokens/:id',
-      { config: { ability: 'write' }, schema: { tags: ['tokens'], summary: 'Revoke a token', params: idParam } },
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['tokens'],
+          operationId: 'revokeToken',
+          summary: 'Revoke a token',
+          params: idParam,
+          response: { 204: noContent('Revoked'), ...errorResponses(404) },
+        },
+      },
       async (request, reply) => {
         const p = principalOf(request)
         await app.tokens.revoke(p.teamId, request.params.id, actorOf(p))

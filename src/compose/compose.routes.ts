@@ -3,7 +3,9 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
+import { composeIssueSchema, parameterSchema, savedVersionSchema } from './compose.types.js'
 
 const versionNumber = z.coerce.number().int().min(1)
 const updateBody = z.object({
@@ -13,13 +15,82 @@ const updateBody = z.object({
 })
 const validateBody = z.object({ yaml: z.string().optional() })
 
+const composeVersion = z
+  .object({
+    version: z.number().int(),
+    yaml: z.string().describe('The template as stored, with {{berth.NAME}} placeholders'),
+    rendered_yaml: z.string().describe('The file with parameter values filled in'),
+    sha256: z.string(),
+    description: z.string(),
+    author: z.string().describe("The author's name"),
+    created_at: timestamp,
+  })
+  .meta({ id: 'ComposeVersion' })
+const authorType = z.enum(['user', 'token', 'system'])
+const versionListItem = z
+  .object({
+    version: z.number().int(),
+    sha256: z.string(),
+    author_type: authorType,
+    author_id: z.string().nullable(),
+    author_name: z.string(),
+    description: z.string(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'VersionListItem' })
+const versionList = z
+  .object({ current_version: z.number().int(), versions: z.array(versionListItem) })
+  .meta({ id: 'VersionList' })
+const versionDetail = z
+  .object({
+    version: z.number().int(),
+    yaml: z.string(),
+    rendered_yaml: z.string(),
+    sha256: z.string(),
+    parameters: z.array(parameterSchema).describe('The parameter values it was rendered with'),
+    author: z.object({ type: authorType, id: z.string().nullable(), name: z.string() }),
+    description: z.string(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'ComposeVersionDetail' })
+const composeDiff = z
+  .object({
+    from: z.number().int(),
+    to: z.number().int(),
+    rendered: z.boolean(),
+    identical: z.boolean(),
+    diff: z.string().describe('A unified diff'),
+  })
+  .meta({ id: 'ComposeDiff' })
+const composeValidation = z
+  .object({
+    valid: z.boolean(),
+    issues: z.array(composeIssueSchema),
+    compose_cli: z.union([
+      z.object({
+        ran: z.literal(true),
+        ok: z.boolean(),
+        output: z.string().describe("Compose's output, secrets redacted"),
+        durationMs: z.number(),
+      }),
+      z.object({ ran: z.literal(false), reason: z.string() }),
+    ]),
+  })
+  .meta({ id: 'ComposeValidation' })
+
 export function composeRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/services/:uuid/compose',
       {
         config: { ability: 'read' },
-        schema: { tags: ['compose'], summary: 'The current compose version, stored and rendered', params: uuidParam },
+        schema: {
+          tags: ['compose'],
+          operationId: 'getCompose',
+          summary: 'The current compose version, stored and rendered',
+          params: uuidParam,
+          response: { 200: json(composeVersion, 'The current version'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         return app.compose.getCurrent(principalOf(request).teamId, request.params.uuid)
@@ -32,9 +103,11 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['compose'],
+          operationId: 'saveCompose',
           summary: 'Save a new compose version based on base_version (409 when stale)',
           params: uuidParam,
           body: updateBody,
+          response: { 200: json(savedVersionSchema, 'Saved'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request) => {
@@ -53,7 +126,13 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
       '/services/:uuid/compose/versions',
       {
         config: { ability: 'read' },
-        schema: { tags: ['compose'], summary: 'Version history, newest first', params: uuidParam },
+        schema: {
+          tags: ['compose'],
+          operationId: 'listComposeVersions',
+          summary: 'Version history, newest first',
+          params: uuidParam,
+          response: { 200: json(versionList, 'The history'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         return app.compose.versions(principalOf(request).teamId, request.params.uuid)
@@ -64,7 +143,13 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
       '/services/:uuid/compose/versions/:n',
       {
         config: { ability: 'read' },
-        schema: { tags: ['compose'], summary: 'One version', params: uuidParam.extend({ n: versionNumber }) },
+        schema: {
+          tags: ['compose'],
+          operationId: 'getComposeVersion',
+          summary: 'One version',
+          params: uuidParam.extend({ n: versionNumber }),
+          response: { 200: json(versionDetail, 'The version'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         return app.compose.version(principalOf(request).teamId, request.params.uuid, request.params.n)
@@ -77,6 +162,7 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['compose'],
+          operationId: 'diffCompose',
           summary: 'Unified diff between two versions',
           params: uuidParam,
           querystring: z.object({
@@ -84,6 +170,7 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
             to: versionNumber,
             rendered: z.enum(['true', 'false']).optional(),
           }),
+          response: { 200: json(composeDiff, 'The diff'), ...errorResponses(404) },
         },
       },
       async (request) => {
@@ -98,9 +185,11 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['compose'],
+          operationId: 'rollbackCompose',
           summary: 'Append a version equal to version N',
           params: uuidParam,
           body: z.object({ version: z.number().int().min(1), base_version: z.number().int().min(1).optional() }),
+          response: { 201: json(savedVersionSchema, 'The new version'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -121,9 +210,11 @@ export function composeRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['compose'],
+          operationId: 'validateCompose',
           summary: 'Validate a proposed (or the current) file, including with `docker compose config`',
           params: uuidParam,
           body: validateBody,
+          response: { 200: json(composeValidation, 'The verdict (nothing is stored)'), ...errorResponses(404) },
         },
       },
       async (request) => {

@@ -1,3 +1,5 @@
+import { z } from 'zod'
+import { timestamp } from '../http/responses.js'
 import type { Document, LineCounter } from 'yaml'
 
 /**
@@ -17,3 +19,19 @@ export type PathSegment = string | number
 export type ParseComposeResult =
   | { ok: true; value: unknown; document: ComposeDocument }
   | { ok: false; issues: ComposeIssue[] }
+
+/** Response shapes shared by the compose and parameters routes. */
+export const composeIssueSchema = z
+  .object({
+    path: z.string(),
+    message: z.string(),
+    line: z.number().int().optional(),
+    column: z.number().int().optional(),
+  })
+  .meta({ id: 'ComposeIssue', description: 'One problem in a compose file; `path` points into the document' })
+export const parameterSchema = z
+  .object({ name: z.string(), type: z.enum(['string', 'integer', 'boolean', 'json']), value: z.unknown() })
+  .meta({ id: 'Parameter' })
+export const savedVersionSchema = z
+  .object({ version: z.number().int(), sha256: z.string(), created_at: timestamp })
+  .meta({ id: 'SavedVersion', description: 'The compose version a change wrote' })

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js'
 import { checkWithComposeCli } from './compose-cli-check.js'
 import { findTeamService } from '../services/services.repo.js'
 import { findVersion, listParameterRows, parameterFromRow } from './compose.repo.js'
+import type { ComposeIssue } from './compose.types.js'
 import { prepareVersion } from './versioning.js'
 
 type Deps = { db: Kysely<DB>; env: Pick<EnvService, 'valuesForRender'> }
@@ -28,8 +29,8 @@ export function createComposeValidationService({ db, env }: Deps) {
       if (error instanceof AppError && error.code === 'invalid_compose') {
         return {
           valid: false,
-          issues: (error.details as { issues: unknown[] }).issues,
-          compose_cli: { ran: false, reason: 'the file has structural errors' },
+          issues: (error.details as { issues: ComposeIssue[] }).issues,
+          compose_cli: { ran: false as const, reason: 'the file has structural errors' },
         }
       }
       throw error

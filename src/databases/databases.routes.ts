@@ -4,6 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import { DATABASE_TYPES, TEMPLATES } from './templates.js'
 
@@ -16,6 +17,44 @@ const createBody = z.object({
   description: z.string().max(2000).optional(),
 })
 
+const databaseType = z.enum(DATABASE_TYPES)
+const databaseTypeInfo = z
+  .object({ type: databaseType, default_version: z.string(), default_image: z.string(), port: z.number().int() })
+  .meta({ id: 'DatabaseTypeInfo' })
+const databaseListItem = z
+  .object({
+    uuid: z.string(),
+    name: z.string(),
+    type: databaseType,
+    image: z.string(),
+    current_version: z.number().int(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'DatabaseListItem' })
+const database = z
+  .object({
+    uuid: z.string(),
+    project_uuid: z.string(),
+    name: z.string(),
+    type: databaseType,
+    version: z.string().describe('The image tag'),
+    image: z.string(),
+    public_port: z.number().int().nullable(),
+    volume_name: z.string(),
+    current_version: z.number().int().describe('Its compose version'),
+    created_at: timestamp,
+    username: z.string(),
+    database: z.string(),
+    password_masked: z
+      .boolean()
+      .describe('True when the caller lacks read:sensitive: internal_url then carries a mask'),
+    internal_url: z.string().describe('The connection string inside the Docker network'),
+  })
+  .meta({ id: 'Database' })
+const databaseRemoval = z
+  .object({ deployment_uuid: z.string().describe('The queued removal deployment'), message: z.string() })
+  .meta({ id: 'DatabaseRemoval' })
+
 export function databaseRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     // The create wizard offers these, so the UI never keeps its own copy of the templates.
@@ -25,7 +64,9 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['databases'],
+          operationId: 'listDatabaseTypes',
           summary: 'The database types Berth can create, with their default image and port',
+          response: { 200: json(z.object({ types: z.array(databaseTypeInfo) }), 'The types') },
         },
       },
       async () => {
@@ -46,9 +87,11 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['databases'],
+          operationId: 'createDatabase',
           summary: 'Create a standalone database (generated credentials, named volume, health check)',
           params: uuidParam,
           body: createBody,
+          response: { 201: json(database, 'Created (password masked)'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -63,7 +106,16 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
       '/projects/:uuid/databases',
       {
         config: { ability: 'read' },
-        schema: { tags: ['databases'], summary: "A project's databases", params: uuidParam },
+        schema: {
+          tags: ['databases'],
+          operationId: 'listDatabases',
+          summary: "A project's databases",
+          params: uuidParam,
+          response: {
+            200: json(z.object({ databases: z.array(databaseListItem) }), 'Databases by name'),
+            ...errorResponses(404),
+          },
+        },
       },
       async (request) => {
         const rows = await app.databases.listInProject(principalOf(request).teamId, request.params.uuid)
@@ -86,8 +138,10 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['databases'],
+          operationId: 'getDatabase',
           summary: 'A database; the connection string is masked without read:sensitive',
           params: uuidParam,
+          response: { 200: json(database, 'The database'), ...errorResponses(404) },
         },
       },
       async (request) => {
@@ -104,7 +158,9 @@ export function databaseRoutes(app: App): FastifyPluginAsyncZod {
           tags: ['databases'],
           summary:
             'Delete a database: its configuration now, its containers and volume by a queued removal deployment (its deployment history stays)',
+          operationId: 'deleteDatabase',
           params: uuidParam,
+          response: { 202: json(databaseRemoval, 'Deleted; the removal is queued'), ...errorResponses(404) },
         },
       },
       async (request, reply) => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import type { Principal } from '../auth/principal.js'
 import { BadRequestError, ForbiddenError } from '../errors.js'
@@ -39,6 +40,84 @@ const logsQuery = z.object({
 })
 const uuidList = z.array(z.string().uuid('must be a UUID'))
 
+const deploymentStatus = z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user'])
+const resourceType = z.enum(['service', 'database'])
+const deployment = z
+  .object({
+    deployment_uuid: z.string(),
+    resource_type: resourceType,
+    resource_uuid: z.string(),
+    resource_name: z.string(),
+    server_uuid: z.string(),
+    server_name: z.string(),
+    action: z.enum(['deploy', 'stop', 'restart', 'remove']),
+    status: deploymentStatus,
+    trigger: z.enum(['api', 'ui', 'cli']),
+    compose_version: z.number().int().nullable(),
+    force: z.boolean(),
+    pull_latest_images: z.boolean(),
+    stop_before_start: z.boolean(),
+    exit_code: z.number().int().nullable(),
+    message: z.string().nullable(),
+    created_by: z.string(),
+    created_at: timestamp,
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Deployment' })
+const deploymentList = z
+  .object({
+    count: z.number().int().describe('All matching deployments, not only this page'),
+    deployments: z.array(deployment),
+  })
+  .meta({ id: 'DeploymentList' })
+const queuedDeployment = z
+  .object({ resource_uuid: z.string(), deployment_uuid: z.string(), message: z.string() })
+  .meta({ id: 'QueuedDeployment', description: 'A queued deployment, or the queued one a request was merged into' })
+const queuedDeployments = z.object({ deployments: z.array(queuedDeployment) })
+const logPage = z
+  .object({
+    deployment_uuid: z.string(),
+    status: deploymentStatus,
+    lines: z.array(
+      z
+        .object({
+          seq: z.number().int(),
+          ts: timestamp,
+          stream: z.enum(['stdout', 'stderr', 'berth']),
+          output: z.string(),
+          hidden: z.boolean(),
+        })
+        .meta({ id: 'LogLine' }),
+    ),
+    next_after: z.number().int().describe('The `after` of the next page'),
+    has_more: z.boolean(),
+  })
+  .meta({ id: 'LogPage' })
+const containerSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  service: z.string().describe('The compose service'),
+  state: z.string(),
+  status: z.string(),
+})
+const runtimeStatus = z
+  .object({
+    uuid: z.string(),
+    server_uuid: z.string(),
+    status: z.enum(['running', 'unhealthy', 'partially running', 'exited', 'restarting', 'not deployed']),
+    containers: z.array(containerSummary),
+  })
+  .meta({ id: 'RuntimeStatus' })
+const containerLogs = z
+  .object({
+    containers: z.array(
+      containerSummary.omit({ id: true }).extend({ lines: z.array(z.string()).describe('Redacted output lines') }),
+    ),
+  })
+  .meta({ id: 'ContainerLogs' })
+const capitalized = { service: 'Service', database: 'Database' } as const
+
 export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     /** Queues the deployments a /deploy request names, from its body or, as Coolify's API takes them, its query. */
@@ -69,9 +148,11 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'deploy' },
         schema: {
           tags: ['deployments'],
+          operationId: 'deploy',
           summary: 'Queue deployments of services or databases (parameters in the JSON body or the query string)',
           body: deployBody.partial(),
           querystring: deployQuery,
+          response: { 202: json(queuedDeployments, 'Queued (or merged)'), ...errorResponses(404, 429) },
         },
       },
       async (request, reply) => {
@@ -89,8 +170,10 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'deploy' },
         schema: {
           tags: ['deployments'],
+          operationId: 'deployByGet',
           summary: "Queue deployments, Coolify's way: GET with uuid (and force) in the query; API tokens only",
           querystring: deployQuery,
+          response: { 202: json(queuedDeployments, 'Queued (or merged)'), ...errorResponses(404, 429) },
         },
       },
       async (request, reply) => {
@@ -109,7 +192,9 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
           tags: ['deployments'],
           summary:
             'Deployments of the team, newest first: queued and running ones, or with scope=all the whole history',
+          operationId: 'listDeployments',
           querystring: teamListQuery,
+          response: { 200: json(deploymentList, 'Deployments, newest first') },
         },
       },
       async (request) => {
@@ -126,7 +211,16 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
 
     server.get(
       '/deployments/:uuid',
-      { config: { ability: 'read' }, schema: { tags: ['deployments'], summary: 'One deployment', params: uuidParam } },
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['deployments'],
+          operationId: 'getDeployment',
+          summary: 'One deployment',
+          params: uuidParam,
+          response: { 200: json(deployment, 'The deployment'), ...errorResponses(404) },
+        },
+      },
       async (request) => {
         return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid))
       },
@@ -136,7 +230,16 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
       '/deployments/:uuid/cancel',
       {
         config: { ability: 'deploy' },
-        schema: { tags: ['deployments'], summary: 'Cancel a queued or running deployment', params: uuidParam },
+        schema: {
+          tags: ['deployments'],
+          operationId: 'cancelDeployment',
+          summary: 'Cancel a queued or running deployment',
+          params: uuidParam,
+          response: {
+            202: json(z.object({ deployment_uuid: z.string(), message: z.string() }), 'Cancelled, or being cancelled'),
+            ...errorResponses(404, 409),
+          },
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)
@@ -150,9 +253,11 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read:sensitive' },
         schema: {
           tags: ['deployments'],
+          operationId: 'getDeploymentLogs',
           summary: 'Log lines after a sequence number',
           params: uuidParam,
           querystring: logsQuery,
+          response: { 200: json(logPage, 'One page of lines'), ...errorResponses(404) },
         },
       },
       async (request) => {
@@ -172,9 +277,11 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
           config: { ability: 'read' },
           schema: {
             tags: ['deployments'],
+            operationId: `list${capitalized[type]}Deployments`,
             summary: `A ${type}'s deployment history, newest first`,
             params: uuidParam,
             querystring: pageQuery,
+            response: { 200: json(deploymentList, 'Deployments, newest first'), ...errorResponses(404) },
           },
         },
         async (request) => {
@@ -193,7 +300,13 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
         `/deployments/${type}s/deployment/:uuid`,
         {
           config: { ability: 'read' },
-          schema: { tags: ['deployments'], summary: `One ${type} deployment`, params: uuidParam },
+          schema: {
+            tags: ['deployments'],
+            operationId: `get${capitalized[type]}Deployment`,
+            summary: `One ${type} deployment`,
+            params: uuidParam,
+            response: { 200: json(deployment, 'The deployment'), ...errorResponses(404) },
+          },
         },
         async (request) => {
           return deploymentView(await app.deployments.get(principalOf(request).teamId, request.params.uuid, type))
@@ -207,8 +320,10 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
             config: { ability: 'deploy' },
             schema: {
               tags: ['deployments'],
+              operationId: `${action}${capitalized[type]}`,
               summary: `${action === 'stop' ? 'Stop' : 'Restart'} a ${type} (a recorded deployment)`,
               params: uuidParam,
+              response: { 202: json(queuedDeployment, 'Queued (or merged)'), ...errorResponses(404, 429) },
             },
           },
           async (request, reply) => {
@@ -230,9 +345,11 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
           config: { ability: 'read:sensitive' },
           schema: {
             tags: ['deployments'],
+            operationId: `get${capitalized[type]}Logs`,
             summary: `The ${type}'s containers' recent output from the engine (redacted)`,
             params: uuidParam,
             querystring: z.object({ lines: z.coerce.number().int().min(1).max(10000).default(100) }),
+            response: { 200: json(containerLogs, 'Each container with its last lines'), ...errorResponses(404) },
           },
         },
         async (request) => {
@@ -246,8 +363,10 @@ export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
           config: { ability: 'read' },
           schema: {
             tags: ['deployments'],
+            operationId: `get${capitalized[type]}Status`,
             summary: `The ${type}'s status from the engine (by Compose project label)`,
             params: uuidParam,
+            response: { 200: json(runtimeStatus, 'Its status and containers'), ...errorResponses(404) },
           },
         },
         async (request) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, text } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 
 const HEARTBEAT_MS = 15_000
@@ -23,9 +24,17 @@ export function logStreamRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read:sensitive' },
         schema: {
           tags: ['deployments'],
+          operationId: 'streamDeploymentLogs',
           summary: 'Stream log lines live (Server-Sent Events; resume with Last-Event-ID)',
           params: uuidParam,
           querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+          response: {
+            200: text(
+              'Server-Sent Events: `line` events (id: the sequence number; data: a LogLine as JSON), then one `end` event (data: `{"status"}`) once the deployment has ended',
+              'text/event-stream',
+            ),
+            ...errorResponses(404),
+          },
         },
       },
       async (request, reply) => {

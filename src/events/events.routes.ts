@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
+import { text } from '../http/responses.js'
 import type { BerthEvent } from './event-bus.js'
 
 const HEARTBEAT_MS = 15_000
@@ -26,7 +27,14 @@ export function eventsRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags: ['events'],
+          operationId: 'streamEvents',
           summary: 'The team\'s deployment status changes, live (Server-Sent Events, event name "deployment")',
+          response: {
+            200: text(
+              'Server-Sent Events: one `ready` event, then `deployment` events whose data is `{ deployment_uuid, resource_uuid, resource_type, status }`',
+              'text/event-stream',
+            ),
+          },
         },
       },
       async (request, reply) => {

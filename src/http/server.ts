@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -35,19 +36,32 @@ import { registerBodyParsing } from './json-body.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { registerWebUi } from './web.js'
+import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
+import { dropUnusedSchemas, TAGS } from './openapi.js'
 
 export type Server = FastifyInstance
 
 // A compose file may be 1 MiB; JSON escaping can nearly double it.
 const BODY_LIMIT_BYTES = 3 * 1024 * 1024
 
-export async function createHttpServer(app: App): Promise<FastifyInstance> {
+export type HttpServerOptions = {
+  /**
+   * Fail (500 response_mismatch) any answer that its route's response schema would change (a key
+   * it does not declare, a converted value) or whose status it does not declare, instead of
+   * silently stripping the body. The test harness turns it on so a wrong schema fails a test.
+   */
+  strictResponses?: boolean
+}
+
+export async function createHttpServer(app: App, options: HttpServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
   }).withTypeProvider<ZodTypeProvider>()
   server.setValidatorCompiler(validatorCompiler)
-  server.setSerializerCompiler(serializerCompiler)
+  server.setSerializerCompiler(options.strictResponses ? strictSerializerCompiler : serializerCompiler)
+  registerResponseDescriptions(server)
+  if (options.strictResponses) registerStatusCheck(server)
   registerErrorHandling(server)
   registerBodyParsing(server)
   await server.register(cookie)
@@ -60,7 +74,10 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
         title: 'Berth API',
         version: '1',
         description: 'Database-first control plane for Docker Compose deployments behind Traefik.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
+      servers: [{ url: '/', description: 'This Berth instance' }],
+      tags: TAGS,
       components: {
         securitySchemes: {
           bearer: {
@@ -73,7 +90,13 @@ export async function createHttpServer(app: App): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Public routes need no credentials: say so per operation instead of inheriting the global security.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input)
+      if (input.route.config?.ability === 'public' && !out.schema.hide) out.schema = { ...out.schema, security: [] }
+      return out
+    },
+    transformObject: (input) => dropUnusedSchemas(jsonSchemaTransformObject(input)),
   })
   await server.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/v1/openapi.json' } })
 

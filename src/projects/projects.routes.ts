@@ -3,9 +3,23 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 
 const projectBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().max(2000).optional() })
+
+const project = z
+  .object({ uuid: z.string(), name: z.string(), description: z.string(), created_at: timestamp, updated_at: timestamp })
+  .meta({ id: 'Project' })
+const projectListItem = project
+  .extend({ service_count: z.number().int().describe('Services, databases included') })
+  .meta({ id: 'ProjectListItem' })
+const serviceSummary = z
+  .object({ uuid: z.string(), name: z.string(), description: z.string(), current_version: z.number().int() })
+  .meta({ id: 'ServiceSummary' })
+const projectDetail = project
+  .extend({ services: z.array(serviceSummary).describe('Its services (databases are listed on their own)') })
+  .meta({ id: 'ProjectDetail' })
 
 function view(p: { id: string; name: string; description: string; created_at: string; updated_at: string }) {
   return { uuid: p.id, name: p.name, description: p.description, created_at: p.created_at, updated_at: p.updated_at }
@@ -15,7 +29,15 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/projects',
-      { config: { ability: 'read' }, schema: { tags: ['projects'], summary: "List the team's projects" } },
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['projects'],
+          operationId: 'listProjects',
+          summary: "List the team's projects",
+          response: { 200: json(z.object({ projects: z.array(projectListItem) }), 'Projects by name') },
+        },
+      },
       async (request) => {
         const projects = await app.projects.list(principalOf(request).teamId)
         return { projects: projects.map((p) => ({ ...view(p), service_count: Number(p.service_count ?? 0) })) }
@@ -24,7 +46,16 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
 
     server.post(
       '/projects',
-      { config: { ability: 'write' }, schema: { tags: ['projects'], summary: 'Create a project', body: projectBody } },
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['projects'],
+          operationId: 'createProject',
+          summary: 'Create a project',
+          body: projectBody,
+          response: { 201: json(project, 'Created'), ...errorResponses(409) },
+        },
+      },
       async (request, reply) => {
         const p = principalOf(request)
         return reply.status(201).send(view(await app.projects.create(p.teamId, request.body, actorOf(p))))
@@ -35,7 +66,13 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
       '/projects/:uuid',
       {
         config: { ability: 'read' },
-        schema: { tags: ['projects'], summary: 'A project and its services', params: uuidParam },
+        schema: {
+          tags: ['projects'],
+          operationId: 'getProject',
+          summary: 'A project and its services',
+          params: uuidParam,
+          response: { 200: json(projectDetail, 'The project'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         const { teamId } = principalOf(request)
@@ -59,9 +96,11 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['projects'],
+          operationId: 'updateProject',
           summary: 'Rename or describe a project',
           params: uuidParam,
           body: projectBody.partial(),
+          response: { 200: json(project, 'The changed project'), ...errorResponses(404, 409) },
         },
       },
       async (request) => {
@@ -76,6 +115,7 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['projects'],
+          operationId: 'deleteProject',
           summary: 'Delete a project and its services; what they run is taken down',
           params: uuidParam,
           querystring: z.object({
@@ -84,6 +124,7 @@ export function projectRoutes(app: App): FastifyPluginAsyncZod {
               .default('false')
               .describe('also delete the named volumes (their data) of what was deployed'),
           }),
+          response: { 204: noContent('Deleted; removals are queued for what was deployed'), ...errorResponses(404) },
         },
       },
       async (request, reply) => {

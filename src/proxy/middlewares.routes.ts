@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { z } from 'zod'
+import { errorResponses, json, noContent } from '../http/responses.js'
 import { idParam, uuidParam } from '../http/schemas.js'
 import { middlewareView } from './config/middlewares.service.js'
-import { middlewareInput, middlewarePatch } from './proxy.schemas.js'
+import { middlewareInput, middlewarePatch, middlewareSchema } from './proxy.schemas.js'
 
 export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
@@ -13,7 +15,16 @@ export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
       '/projects/:uuid/middlewares',
       {
         config: { ability: 'read' },
-        schema: { tags, summary: "A project's middlewares (basic-auth users by name only)", params: uuidParam },
+        schema: {
+          tags,
+          operationId: 'listMiddlewares',
+          summary: "A project's middlewares (basic-auth users by name only)",
+          params: uuidParam,
+          response: {
+            200: json(z.object({ middlewares: z.array(middlewareSchema) }), 'Its middlewares'),
+            ...errorResponses(404),
+          },
+        },
       },
       async (request) => {
         return {
@@ -30,9 +41,11 @@ export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags,
+          operationId: 'createMiddleware',
           summary: 'Add a middleware; its config is validated per type',
           params: uuidParam,
           body: middlewareInput,
+          response: { 201: json(middlewareSchema, 'Added'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -47,7 +60,14 @@ export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
       '/middlewares/:id',
       {
         config: { ability: 'write' },
-        schema: { tags, summary: 'Rename a middleware or replace its config', params: idParam, body: middlewarePatch },
+        schema: {
+          tags,
+          operationId: 'updateMiddleware',
+          summary: 'Rename a middleware or replace its config',
+          params: idParam,
+          body: middlewarePatch,
+          response: { 200: json(middlewareSchema, 'The changed middleware'), ...errorResponses(404, 409, 422) },
+        },
       },
       async (request) => {
         const p = principalOf(request)
@@ -59,7 +79,13 @@ export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
       '/middlewares/:id',
       {
         config: { ability: 'write' },
-        schema: { tags, summary: 'Delete a middleware no route uses (409 otherwise)', params: idParam },
+        schema: {
+          tags,
+          operationId: 'deleteMiddleware',
+          summary: 'Delete a middleware no route uses (409 otherwise)',
+          params: idParam,
+          response: { 204: noContent('Deleted'), ...errorResponses(404, 409, 422) },
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)

@@ -5,7 +5,20 @@ import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { AppError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json } from '../http/responses.js'
 import { previewChange } from './config/proxy.preview.js'
+import {
+  previewSchema,
+  proxyFileContentSchema,
+  proxyFileSchema,
+  proxyStatusSchema,
+  syncRunSchema,
+} from './proxy.schemas.js'
+
+const traefikDocument = z.object({ http: z.record(z.string(), z.record(z.string(), z.unknown())) }).meta({
+  id: 'TraefikDynamicConfiguration',
+  description: "Traefik's dynamic configuration: routers, services, middlewares",
+})
 
 /** The sync status as a team sees it: the files of its own projects, and not where they live on the host. */
 function teamView(status: ReturnType<App['proxySync']['status']>, mine: (path: string) => boolean) {
@@ -33,8 +46,10 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags,
+          operationId: 'proxyStatus',
           summary:
             "Sync status: last run, duration, files written/removed, drift repaired, last error (a team sees its own projects' files)",
+          response: { 200: json(proxyStatusSchema, 'The sync status') },
         },
       },
       async (request) => {
@@ -50,7 +65,12 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       '/proxy/sync',
       {
         config: { ability: 'instance' },
-        schema: { tags, summary: 'Force a full sync (with orphan removal and drift repair) and wait for it' },
+        schema: {
+          tags,
+          operationId: 'proxySync',
+          summary: 'Force a full sync (with orphan removal and drift repair) and wait for it',
+          response: { 200: json(syncRunSchema, 'The run'), ...errorResponses(502) },
+        },
       },
       async () => {
         const run = await app.proxySync.runNow()
@@ -65,10 +85,17 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       '/proxy/traefik/dynamic',
       {
         config: { ability: 'proxy:provider' },
-        schema: { tags, summary: 'The whole dynamic configuration in one document (Traefik HTTP provider)' },
+        schema: {
+          tags,
+          operationId: 'traefikDynamicConfiguration',
+          summary: 'The whole dynamic configuration in one document (Traefik HTTP provider)',
+          response: { 200: json(traefikDocument, 'The document') },
+        },
       },
       async (_request, reply) => {
-        return reply.type('application/json').send(await app.proxySync.traefikHttpDocument())
+        // Cached as JSON text and sent as it is: Fastify never runs a string through the serializer.
+        const document = (await app.proxySync.traefikHttpDocument()) as unknown as z.infer<typeof traefikDocument>
+        return reply.type('application/json').send(document)
       },
     )
 
@@ -78,8 +105,10 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags,
+          operationId: 'proxyPreview',
           summary: 'The files a change would produce and their diff, without saving',
           body: z.object({ change: previewChange }).strict(),
+          response: { 200: json(previewSchema, 'The files and their diff'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request) => {
@@ -92,7 +121,12 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
       '/proxy/files',
       {
         config: { ability: 'read' },
-        schema: { tags, summary: 'Generated files with size, checksum, synced time and drift flag' },
+        schema: {
+          tags,
+          operationId: 'listProxyFiles',
+          summary: 'Generated files with size, checksum, synced time and drift flag',
+          response: { 200: json(z.object({ files: z.array(proxyFileSchema) }), 'The files the caller may see') },
+        },
       },
       async (request) => {
         const p = principalOf(request)
@@ -106,8 +140,10 @@ export function proxyRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'read' },
         schema: {
           tags,
+          operationId: 'getProxyFile',
           summary: 'One generated file (read-only; never outside the proxy directory)',
           querystring: z.object({ path: z.string().min(1).max(1024) }),
+          response: { 200: json(proxyFileContentSchema, 'The file'), ...errorResponses(404) },
         },
       },
       async (request) => {

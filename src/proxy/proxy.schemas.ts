@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { timestamp } from '../http/responses.js'
 import { MIDDLEWARE_TYPES } from './middleware-config.js'
 
 const duration = z.string().regex(/^\d+(?:ms|s|m|h)$/, 'must be a duration like "10s" or "500ms"')
@@ -94,6 +95,7 @@ export const routeInput = z
   })
   .strict()
 export const routePatch = z.object(routeFields).partial().strict()
+export type HealthCheck = z.infer<typeof healthCheckInput>
 export type RouteInput = z.infer<typeof routeInput>
 export type RoutePatch = z.infer<typeof routePatch>
 
@@ -106,3 +108,131 @@ export const middlewareInput = z
 export const middlewarePatch = z.object({ name: middlewareName, config: z.unknown() }).partial().strict()
 export type MiddlewareInput = z.infer<typeof middlewareInput>
 export type MiddlewarePatch = z.infer<typeof middlewarePatch>
+
+// Response shapes.
+
+export const domainSchema = z
+  .object({
+    id: z.string(),
+    project_uuid: z.string(),
+    domain: z.string().describe('Punycode'),
+    subdomain: z.string().nullable(),
+    full_domain: z.string(),
+    tls: z.boolean(),
+    cert_resolver: z.string().nullable(),
+    active: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Domain' })
+
+export const proxyRouteSchema = z
+  .object({
+    id: z.string(),
+    domain_id: z.string(),
+    target: z
+      .union([
+        z.object({ service: z.string(), compose_service: z.string(), port: z.number().int() }),
+        z.object({ url: z.string() }),
+      ])
+      .meta({ id: 'RouteTarget', description: 'A compose service of a Berth service, or a URL' }),
+    path: z.string(),
+    path_match: z.enum(['prefix', 'exact']),
+    priority: z.number().int().nullable(),
+    middlewares: z.array(z.string()).describe('Middleware ids, in the order they apply'),
+    health_check: z
+      .object({
+        path: z.string(),
+        interval: z.string().optional(),
+        timeout: z.string().optional(),
+        scheme: z.enum(['http', 'https']).optional(),
+        port: z.number().int().optional(),
+        hostname: z.string().optional(),
+      })
+      .nullable(),
+    active: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'ProxyRoute' })
+
+export const middlewareSchema = z
+  .object({
+    id: z.string(),
+    project_uuid: z.string(),
+    name: z.string(),
+    type: z.enum(MIDDLEWARE_TYPES),
+    config: z.record(z.string(), z.unknown()).describe('Per type; basic-auth users carry no password'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Middleware' })
+
+export const renderIssueSchema = z
+  .object({ file: z.string(), path: z.string(), message: z.string() })
+  .meta({ id: 'RenderIssue', description: 'Why a generated file did not validate' })
+
+export const syncRunSchema = z
+  .object({
+    started_at: timestamp,
+    duration_ms: z.number(),
+    scope: z.enum(['full', 'projects']),
+    files_written: z.array(z.string()),
+    files_removed: z.array(z.string()),
+    drift_repaired: z.array(z.string()),
+    render_issues: z.array(renderIssueSchema).describe('Files left as they were because they did not validate'),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'SyncRun' })
+
+export const proxyStatusSchema = z
+  .object({
+    running: z.boolean(),
+    proxy_dir: z
+      .string()
+      .nullable()
+      .describe('Where the files are on the host; null for a team without the instance ability'),
+    reconcile_interval_ms: z.number(),
+    last_run: syncRunSchema.nullable(),
+    totals: z.object({
+      runs: z.number().int(),
+      files_written: z.number().int(),
+      files_removed: z.number().int(),
+      drift_repaired: z.number().int(),
+      failed_runs: z.number().int(),
+    }),
+  })
+  .meta({ id: 'ProxyStatus' })
+
+export const previewSchema = z
+  .object({
+    valid: z.boolean(),
+    issues: z.array(renderIssueSchema),
+    files: z.array(
+      z
+        .object({
+          path: z.string(),
+          action: z.enum(['create', 'update', 'delete', 'unchanged']),
+          content: z.string().nullable(),
+          diff: z.string(),
+        })
+        .meta({ id: 'PreviewFile' }),
+    ),
+  })
+  .meta({ id: 'Preview' })
+
+export const proxyFileSchema = z
+  .object({
+    path: z.string(),
+    size: z.number().int(),
+    sha256: z.string().describe('Empty for a symlink'),
+    synced_at: timestamp.nullable(),
+    drift: z.boolean().describe('The file differs from what Berth last wrote'),
+    tracked: z.boolean().describe('Berth wrote it (untracked files are shown to root only)'),
+    symlink: z.boolean(),
+  })
+  .meta({ id: 'ProxyFile' })
+
+export const proxyFileContentSchema = z
+  .object({ path: z.string(), content: z.string(), sha256: z.string() })
+  .meta({ id: 'ProxyFileContent' })

@@ -60,7 +60,7 @@ export function createContainersService({ db, audit, servers }: Deps) {
         details: { server_id: server.id, container_id: containerId, resource_id: resourceId },
       }),
     )
-    return { container_id: containerId, server_uuid: server.id, action, done: true }
+    return { container_id: containerId, server_uuid: server.id, action, done: true as const }
   }
   return { act }
 }

@@ -4,6 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import { serverView } from './servers.service.js'
 
@@ -16,13 +17,48 @@ const serverBody = z.object({
 })
 const containerParams = z.object({ id: z.string().min(1).max(128), action: z.enum(['start', 'stop', 'restart']) })
 
+const serverState = z
+  .object({
+    reachable: z.boolean(),
+    engine_version: z.string().nullable(),
+    api_version: z.string().nullable(),
+    compose_version: z.string().nullable(),
+    containers_running: z.number().int().nullable(),
+    containers_stopped: z.number().int().nullable(),
+    error: z.string().nullable(),
+    checked_at: timestamp,
+  })
+  .meta({ id: 'ServerState', description: 'What Berth last saw of a server' })
+const serverSchema = z
+  .object({
+    uuid: z.string(),
+    name: z.string(),
+    docker_host: z.string(),
+    shared: z.boolean().describe('Shared by all teams (only instance administrators change it)'),
+    default: z.boolean().describe('Resources not placed on a server deploy here'),
+    has_private_key: z.boolean().describe('Whether an SSH key is stored (the key is never returned)'),
+    concurrency_limit: z.number().int(),
+    queue_limit: z.number().int(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Server' })
+const serverWithState = serverSchema
+  .extend({ state: serverState.nullable().describe('Null until the monitor has checked it') })
+  .meta({ id: 'ServerWithState' })
+
 export function serverRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/servers',
       {
         config: { ability: 'read' },
-        schema: { tags: ['servers'], summary: 'Servers the team can deploy to, with their live state' },
+        schema: {
+          tags: ['servers'],
+          operationId: 'listServers',
+          summary: 'Servers the team can deploy to, with their live state',
+          response: { 200: json(z.object({ servers: z.array(serverWithState) }), 'Servers by name') },
+        },
       },
       async (request) => {
         return { servers: await app.servers.list(principalOf(request).teamId) }
@@ -33,7 +69,13 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       '/servers/:uuid',
       {
         config: { ability: 'read' },
-        schema: { tags: ['servers'], summary: 'A server with its live state', params: uuidParam },
+        schema: {
+          tags: ['servers'],
+          operationId: 'getServer',
+          summary: 'A server with its live state',
+          params: uuidParam,
+          response: { 200: json(serverWithState, 'The server'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         const s = await app.servers.get(principalOf(request).teamId, request.params.uuid)
@@ -47,10 +89,12 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['servers'],
+          operationId: 'createServer',
           summary: 'Add a server (a Docker engine), private to the team or, for instance administrators, shared',
           body: serverBody.extend({
             shared: z.boolean().optional().describe('Every team may deploy to it (instance administrators only)'),
           }),
+          response: { 201: json(serverSchema, 'Added'), ...errorResponses(409) },
         },
       },
       async (request, reply) => {
@@ -64,7 +108,14 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       '/servers/:uuid',
       {
         config: { ability: 'write' },
-        schema: { tags: ['servers'], summary: 'Change a server', params: uuidParam, body: serverBody.partial() },
+        schema: {
+          tags: ['servers'],
+          operationId: 'updateServer',
+          summary: 'Change a server',
+          params: uuidParam,
+          body: serverBody.partial(),
+          response: { 200: json(serverSchema, 'The changed server'), ...errorResponses(404) },
+        },
       },
       async (request) => {
         const p = principalOf(request)
@@ -78,7 +129,13 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
       '/servers/:uuid',
       {
         config: { ability: 'write' },
-        schema: { tags: ['servers'], summary: 'Remove a server nothing runs on', params: uuidParam },
+        schema: {
+          tags: ['servers'],
+          operationId: 'deleteServer',
+          summary: 'Remove a server nothing runs on',
+          params: uuidParam,
+          response: { 204: noContent('Removed'), ...errorResponses(404, 409) },
+        },
       },
       async (request, reply) => {
         const p = principalOf(request)
@@ -93,8 +150,10 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['servers'],
+          operationId: 'checkServer',
           summary: 'Reachability, engine version and Compose version, measured now',
           params: uuidParam,
+          response: { 200: json(serverState, 'What the check found'), ...errorResponses(404) },
         },
       },
       async (request) => {
@@ -109,9 +168,14 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['servers'],
+          operationId: 'assignServer',
           summary: 'Place a service or database on a server (used by its next deployment)',
           params: uuidParam,
           body: z.object({ server_uuid: z.string().uuid() }),
+          response: {
+            200: json(z.object({ uuid: z.string(), server_uuid: z.string() }), 'Placed'),
+            ...errorResponses(404),
+          },
         },
       },
       async (request) => {
@@ -127,9 +191,22 @@ export function serverRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'deploy' },
         schema: {
           tags: ['servers'],
+          operationId: 'containerAction',
           summary: "Start, stop or restart one of the team's containers",
           params: containerParams,
           body: z.object({ server_uuid: z.string().uuid() }),
+          response: {
+            200: json(
+              z.object({
+                container_id: z.string(),
+                server_uuid: z.string(),
+                action: containerParams.shape.action,
+                done: z.literal(true),
+              }),
+              'Done',
+            ),
+            ...errorResponses(404, 502),
+          },
         },
       },
       async (request) => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
+import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 
 const createBody = z.object({
@@ -12,6 +13,18 @@ const createBody = z.object({
   change_description: z.string().max(500).optional(),
 })
 const patchBody = z.object({ name: z.string().min(1).max(63).optional(), description: z.string().max(2000).optional() })
+
+const service = z
+  .object({
+    uuid: z.string(),
+    project_uuid: z.string(),
+    name: z.string(),
+    description: z.string(),
+    current_version: z.number().int(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Service' })
 
 type ServiceRow = {
   id: string
@@ -43,9 +56,11 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['services'],
+          operationId: 'createService',
           summary: 'Create a service with its first compose version',
           params: uuidParam,
           body: createBody,
+          response: { 201: json(service, 'Created with compose version 1'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -63,7 +78,16 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
 
     server.get(
       '/services/:uuid',
-      { config: { ability: 'read' }, schema: { tags: ['services'], summary: 'A service', params: uuidParam } },
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['services'],
+          operationId: 'getService',
+          summary: 'A service',
+          params: uuidParam,
+          response: { 200: json(service, 'The service'), ...errorResponses(404) },
+        },
+      },
       async (request) => {
         return view(await app.services.get(principalOf(request).teamId, request.params.uuid))
       },
@@ -73,7 +97,14 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
       '/services/:uuid',
       {
         config: { ability: 'write' },
-        schema: { tags: ['services'], summary: 'Rename or describe a service', params: uuidParam, body: patchBody },
+        schema: {
+          tags: ['services'],
+          operationId: 'updateService',
+          summary: 'Rename or describe a service',
+          params: uuidParam,
+          body: patchBody,
+          response: { 200: json(service, 'The changed service'), ...errorResponses(404, 409) },
+        },
       },
       async (request) => {
         const p = principalOf(request)
@@ -87,6 +118,7 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
         config: { ability: 'write' },
         schema: {
           tags: ['services'],
+          operationId: 'deleteService',
           summary: 'Delete a service and its history; what it runs is taken down',
           params: uuidParam,
           querystring: z.object({
@@ -95,6 +127,7 @@ export function serviceRoutes(app: App): FastifyPluginAsyncZod {
               .default('false')
               .describe('also delete the named volumes (their data) of what was deployed'),
           }),
+          response: { 204: noContent('Deleted; a removal is queued if it was deployed'), ...errorResponses(404) },
         },
       },
       async (request, reply) => {

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
-import { settingsPatchSchema } from './settings.types.js'
+import { errorResponses, json } from '../http/responses.js'
+import { z } from 'zod'
+import { settingsPatchSchema, settingsSchema } from './settings.types.js'
+
+// Not the strict input schema: an answer drops what it does not name rather than failing.
+const settings = z
+  .object({ ...settingsSchema.shape, entry_points: z.object({ web: z.string(), websecure: z.string() }) })
+  .meta({ id: 'Settings', description: 'Instance-wide settings' })
 
 export function settingsRoutes(app: App): FastifyPluginAsyncZod {
   return async (server) => {
@@ -10,7 +17,12 @@ export function settingsRoutes(app: App): FastifyPluginAsyncZod {
       '/settings',
       {
         config: { ability: 'read' },
-        schema: { tags: ['settings'], summary: 'Instance settings (proxy kind, entry points, ACME e-mail...)' },
+        schema: {
+          tags: ['settings'],
+          operationId: 'getSettings',
+          summary: 'Instance settings (proxy kind, entry points, ACME e-mail...)',
+          response: { 200: json(settings, 'Every setting, defaults included') },
+        },
       },
       async () => app.settings.get(),
     )
@@ -20,7 +32,13 @@ export function settingsRoutes(app: App): FastifyPluginAsyncZod {
       '/settings',
       {
         config: { ability: 'instance' },
-        schema: { tags: ['settings'], summary: 'Change instance settings', body: settingsPatchSchema },
+        schema: {
+          tags: ['settings'],
+          operationId: 'saveSettings',
+          summary: 'Change instance settings',
+          body: settingsPatchSchema,
+          response: { 200: json(settings, 'Every setting after the change'), ...errorResponses(422) },
+        },
       },
       async (request) => {
         return app.settings.update(request.body, actorOf(principalOf(request)))

@@ -51,7 +51,8 @@ export async function startTestAppIn(
     ...env,
   })
   const app = await buildApp({ config, proxyNetwork: options.proxyNetwork, logDestination: options.logDestination })
-  const server = await createHttpServer(app)
+  // Strict: an answer its route's response schema does not describe exactly fails the test (see call below).
+  const server = await createHttpServer(app, { strictResponses: true })
   await server.ready()
   await app.startBackground()
 
@@ -78,11 +79,10 @@ export async function startTestAppIn(
       ...(body !== undefined && { payload: body as InjectOptions['payload'] }),
     })
     const text = response.body
-    return {
-      status: response.statusCode,
-      body: text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text,
-      headers: response.headers,
-    }
+    const parsed = text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text
+    // Whatever the test expects, a body that does not match its declared schema is a failure of the route.
+    if (parsed?.error?.code === 'response_mismatch') throw new Error(parsed.error.message)
+    return { status: response.statusCode, body: parsed, headers: response.headers }
   }
 
   return {

@@ -47,7 +47,7 @@ export function middlewareView(m: MiddlewareRow) {
     id: m.id,
     project_uuid: m.project_id,
     name: m.name,
-    type: m.type,
+    type: m.type as MiddlewareType,
     config: publicMiddlewareConfig(m.type, JSON.parse(m.config) as StoredMiddlewareConfig),
     created_at: m.created_at,
     updated_at: m.updated_at,

@@ -8,7 +8,7 @@ import { newId, nowIso } from '../../db/time.js'
 import { NotFoundError, UnprocessableError } from '../../errors.js'
 import { commitRoutingChange, type RoutingChange, type RoutingDeps } from './proxy.mutate.js'
 import { findTeamDomain, findTeamRoute, routeMiddlewareIds } from '../proxy.repo.js'
-import type { RouteInput, RoutePatch } from '../proxy.schemas.js'
+import type { HealthCheck, RouteInput, RoutePatch } from '../proxy.schemas.js'
 
 type RouteRow = Selectable<ProxyRouteTable>
 type Target = RouteInput['target']
@@ -98,7 +98,7 @@ export function routeView(r: RouteWithMiddlewares) {
     path_match: r.path_match,
     priority: r.priority,
     middlewares: r.middleware_ids,
-    health_check: r.health_check === null ? null : (JSON.parse(r.health_check) as unknown),
+    health_check: r.health_check === null ? null : (JSON.parse(r.health_check) as HealthCheck),
     active: r.active === 1,
     created_at: r.created_at,
     updated_at: r.updated_at,
