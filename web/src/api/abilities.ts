@@ -6,7 +6,7 @@ import type { Me } from './types'
  * ability, "instance" (instance administration) is held only by name and implies "proxy:provider".
  * App loads `me` before any page renders.
  */
-export function useAbility(ability: string): boolean {
+export function useAbility(ability: Me['abilities'][number]): boolean {
   const abilities = useQueryClient().getQueryData<Me | null>(['me'])?.abilities ?? []
   if (ability === 'instance') return abilities.includes('instance')
   if (ability === 'proxy:provider') return abilities.includes('instance') || abilities.includes('proxy:provider')

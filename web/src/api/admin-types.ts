@@ -1,63 +1,19 @@
-// Response shapes of the databases, servers, backups and settings routes.
+// Response shapes of the databases, servers, backups and settings routes, from the server's
+// OpenAPI document (openapi.gen.ts, written by `npm run gen:api`).
+import type { components } from './openapi.gen'
 
-export type DatabaseTypeInfo = { type: string; default_version: string; default_image: string; port: number }
-export type DatabaseListItem = {
-  uuid: string
-  name: string
-  type: string
-  image: string
-  current_version: number
-  created_at: string
-}
-export type Database = DatabaseListItem & {
-  project_uuid: string
-  version: string
-  public_port: number | null
-  volume_name: string
-  username: string
-  database: string
-  /** True when the caller lacks read:sensitive: internal_url then carries a mask instead of the password. */
-  password_masked: boolean
-  internal_url: string
-}
+type Schemas = components['schemas']
 
-export type ServerState = {
-  reachable: boolean
-  engine_version: string | null
-  api_version: string | null
-  compose_version: string | null
-  containers_running: number | null
-  containers_stopped: number | null
-  error: string | null
-  checked_at: string
-}
-export type Server = {
-  uuid: string
-  name: string
-  docker_host: string
-  shared: boolean
-  has_private_key: boolean
-  concurrency_limit: number
-  queue_limit: number
-  state?: ServerState | null
-}
+export type DatabaseTypeInfo = Schemas['DatabaseTypeInfo']
+export type DatabaseListItem = Schemas['DatabaseListItem']
+export type Database = Schemas['Database']
+export type DatabaseRemoval = Schemas['DatabaseRemoval']
 
-export type Backup = {
-  id: string
-  file_name: string
-  status: 'running' | 'succeeded' | 'failed'
-  trigger: string
-  size_bytes: number | null
-  sha256: string | null
-  verified: boolean
-  error: string | null
-  started_at: string
-  finished_at: string | null
-}
+export type ServerState = Schemas['ServerState']
+/** A server as listed, with what the monitor last saw of it. */
+export type Server = Schemas['ServerWithState']
 
-export type Settings = {
-  proxy: 'traefik' | 'caddy'
-  letsencrypt_email: string | null
-  default_cert_resolver: string
-  http_to_https_redirect: boolean
-}
+export type Backup = Schemas['Backup']
+export type CreatedBackup = Schemas['CreatedBackup']
+
+export type Settings = Schemas['Settings']

@@ -1,7 +1,12 @@
-// Response shapes and small helpers of the deployments API (kept apart from types.ts).
+// Response shapes (from the server's OpenAPI document, openapi.gen.ts) and small helpers of the
+// deployments API (kept apart from types.ts).
+import type { components } from './openapi.gen'
 
-export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
-export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
+type Schemas = components['schemas']
+
+export type Deployment = Schemas['Deployment']
+export type DeploymentStatus = Deployment['status']
+export type DeploymentAction = Deployment['action']
 
 /** What a deployment of each action is called on its page. */
 export const ACTION_TITLES: Record<DeploymentAction, string> = {
@@ -11,35 +16,13 @@ export const ACTION_TITLES: Record<DeploymentAction, string> = {
   remove: 'Removal',
 }
 
-export type Deployment = {
-  deployment_uuid: string
-  resource_type: 'service' | 'database'
-  resource_uuid: string
-  resource_name: string
-  server_uuid: string
-  server_name: string
-  action: DeploymentAction
-  status: DeploymentStatus
-  trigger: string
-  compose_version: number | null
-  exit_code: number | null
-  message: string | null
-  created_by: string | null
-  created_at: string
-  started_at: string | null
-  finished_at: string | null
-}
-export type DeploymentList = { count: number; deployments: Deployment[] }
-export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
+export type DeploymentList = Schemas['DeploymentList']
+export type QueuedDeployment = Schemas['QueuedDeployment']
 
-export type LogLine = { seq: number; ts: string; stream: 'stdout' | 'stderr' | 'berth'; output: string }
-export type LogPage = { status: DeploymentStatus; lines: LogLine[]; next_after: number; has_more: boolean }
+export type LogLine = Schemas['LogLine']
+export type LogPage = Schemas['LogPage']
 
-export type RuntimeStatus = {
-  uuid: string
-  status: string
-  containers: { name: string; service: string; state: string; status: string }[]
-}
+export type RuntimeStatus = Schemas['RuntimeStatus']
 
 /** What the team event stream (GET /api/v1/events) says about a deployment. */
 export type DeploymentEvent = {

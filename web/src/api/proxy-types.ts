@@ -1,31 +1,15 @@
-// Response and request shapes of the proxy routes (domains, routes, middlewares, preview, sync).
+// Shapes of the proxy routes (domains, routes, middlewares, preview, sync): responses from the
+// server's OpenAPI document (openapi.gen.ts, written by `npm run gen:api`), and the request
+// shapes the forms build.
+import type { components } from './openapi.gen'
 
-export type Domain = {
-  id: string
-  project_uuid: string
-  domain: string
-  subdomain: string | null
-  full_domain: string
-  tls: boolean
-  cert_resolver: string | null
-  active: boolean
-  created_at: string
-  updated_at: string
-}
+type Schemas = components['schemas']
+
+export type Domain = Schemas['Domain']
 export type DomainInput = { domain: string; subdomain: string | null; tls: boolean; active: boolean }
 
-export type RouteTarget = { service: string; compose_service: string; port: number } | { url: string }
-export type ProxyRoute = {
-  id: string
-  domain_id: string
-  target: RouteTarget
-  path: string
-  path_match: 'prefix' | 'exact'
-  priority: number | null
-  /** Middleware ids, in the order they apply. */
-  middlewares: string[]
-  active: boolean
-}
+export type RouteTarget = Schemas['RouteTarget']
+export type ProxyRoute = Schemas['ProxyRoute']
 export type RouteInput = {
   target: RouteTarget
   path: string
@@ -34,6 +18,7 @@ export type RouteInput = {
   active: boolean
 }
 
+/** The types the create form offers (the server's list; `satisfies` fails the build if they part). */
 export const MIDDLEWARE_TYPES = [
   'redirect-scheme',
   'redirect-regex',
@@ -44,15 +29,9 @@ export const MIDDLEWARE_TYPES = [
   'rate-limit',
   'ip-allow-list',
   'compress',
-] as const
-export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number]
-export type Middleware = {
-  id: string
-  project_uuid: string
-  name: string
-  type: MiddlewareType
-  config: Record<string, unknown>
-}
+] as const satisfies readonly Schemas['Middleware']['type'][]
+export type Middleware = Schemas['Middleware']
+export type MiddlewareType = Middleware['type']
 export type MiddlewareInput = { name: string; type: MiddlewareType; config: unknown }
 
 /** One change as POST /proxy/preview takes it (the same shapes as the saving routes). */
@@ -63,27 +42,9 @@ export type PreviewChange =
   | { op: 'update_route'; id: string; data: Partial<RouteInput> }
   | { op: 'create_middleware'; project: string; data: MiddlewareInput }
 
-export type RenderIssue = { file: string; path: string; message: string }
-export type PreviewFile = {
-  path: string
-  action: 'create' | 'update' | 'delete' | 'unchanged'
-  content: string | null
-  diff: string
-}
-export type Preview = { valid: boolean; issues: RenderIssue[]; files: PreviewFile[] }
+export type RenderIssue = Schemas['RenderIssue']
+export type PreviewFile = Schemas['PreviewFile']
+export type Preview = Schemas['Preview']
 
-export type SyncRun = {
-  started_at: string
-  duration_ms: number
-  scope: 'full' | 'projects'
-  files_written: string[]
-  files_removed: string[]
-  drift_repaired: string[]
-  render_issues: RenderIssue[]
-  error: string | null
-}
-export type ProxyStatus = {
-  running: boolean
-  last_run: SyncRun | null
-  totals: { runs: number; files_written: number; files_removed: number; drift_repaired: number; failed_runs: number }
-}
+export type SyncRun = Schemas['SyncRun']
+export type ProxyStatus = Schemas['ProxyStatus']

@@ -1,63 +1,37 @@
-// Response shapes of the API routes the UI uses (the OpenAPI document describes requests only).
+// Response shapes of the API routes the UI uses, from the server's OpenAPI document
+// (openapi.gen.ts, written by `npm run gen:api`; a test fails when it is stale).
+import type { components } from './openapi.gen'
 
-export type Me = { user: { id: string; email: string }; team_id: string; via: 'session' | 'token'; abilities: string[] }
+type Schemas = components['schemas']
 
-export type Project = { uuid: string; name: string; description: string; created_at: string; updated_at: string }
-export type ProjectListItem = Project & { service_count: number }
-export type ServiceSummary = { uuid: string; name: string; description: string; current_version: number }
-export type ProjectDetail = Project & { services: ServiceSummary[] }
-export type Service = ServiceSummary & { project_uuid: string; created_at: string; updated_at: string }
+export type Me = Schemas['Me']
 
-export type ComposeVersion = {
-  version: number
-  yaml: string
-  rendered_yaml: string
-  sha256: string
-  description: string
-  author: string
-  created_at: string
-}
-export type SavedVersion = { version: number; sha256: string; created_at: string }
-export type VersionListItem = {
-  version: number
-  sha256: string
-  author_type: string
-  author_id: string | null
-  author_name: string | null
-  description: string
-  created_at: string
-}
-export type VersionList = { current_version: number; versions: VersionListItem[] }
-export type ComposeDiff = { from: number; to: number; rendered: boolean; identical: boolean; diff: string }
+export type Project = Schemas['Project']
+export type ProjectListItem = Schemas['ProjectListItem']
+export type ServiceSummary = Schemas['ServiceSummary']
+export type ProjectDetail = Schemas['ProjectDetail']
+export type Service = Schemas['Service']
 
-export type EnvVariable = { value: string; secret: boolean; masked: boolean; updated_at: string }
-export type EnvList = { env: Record<string, EnvVariable> }
+export type ComposeVersion = Schemas['ComposeVersion']
+export type SavedVersion = Schemas['SavedVersion']
+export type VersionListItem = Schemas['VersionListItem']
+export type VersionList = Schemas['VersionList']
+export type ComposeDiff = Schemas['ComposeDiff']
+export type ComposeValidation = Schemas['ComposeValidation']
 
-export type ParameterType = 'string' | 'integer' | 'boolean' | 'json'
-export type Parameter = { name: string; type: ParameterType; value: unknown }
-export type ParameterList = { version: number; parameters: Parameter[] }
+export type EnvVariable = Schemas['EnvVariable']
+export type EnvList = Schemas['EnvList']
 
-export type AuditItem = {
-  id: number
-  action: string
-  actor: { type: string; id: string | null; name: string | null; via: string | null }
-  resource_type: string | null
-  resource_id: string | null
-  ip: string | null
-  details: Record<string, unknown> | null
-  created_at: string
-}
-export type AuditPage = { items: AuditItem[]; next_cursor: number | null }
+export type Parameter = Schemas['Parameter']
+export type ParameterType = Parameter['type']
+export type ParameterList = Schemas['ParameterList']
+export type SavedParameters = Schemas['SavedParameters']
 
-export type Token = {
-  id: string
-  name: string
-  prefix: string
-  abilities: string[]
-  expires_at: string | null
-  last_used_at: string | null
-  created_at: string
-  created_by: string | null
-}
+export type AuditItem = Schemas['AuditItem']
+export type AuditPage = Schemas['AuditPage']
 
-export type ProxyFile = { path: string; size: number; sha256: string; synced_at: string | null; drift: boolean }
+export type Token = Schemas['Token']
+export type CreatedToken = Schemas['CreatedToken']
+
+export type ProxyFile = Schemas['ProxyFile']
+export type ProxyFileContent = Schemas['ProxyFileContent']

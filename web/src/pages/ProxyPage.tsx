@@ -3,7 +3,7 @@ import { useState } from 'react'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { ProxyStatus, SyncRun } from '../api/proxy-types'
-import type { ProxyFile } from '../api/types'
+import type { ProxyFile, ProxyFileContent } from '../api/types'
 import '../admin.css'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
@@ -36,7 +36,7 @@ export function ProxyPage() {
   const [selected, setSelected] = useState<string | null>(null)
   const content = useQuery({
     queryKey: ['proxy-file', selected],
-    queryFn: () => call<{ path: string; content: string }>('proxyFileContent', { query: { path: selected! } }),
+    queryFn: () => call<ProxyFileContent>('proxyFileContent', { query: { path: selected! } }),
     enabled: selected !== null,
   })
   const sync = useMutation({

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import type { Token } from '../api/types'
+import type { CreatedToken, Token } from '../api/types'
 import { DataTable, RowButton } from '../components/DataTable'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
@@ -26,7 +26,7 @@ export function TokensPage() {
   const [secret, setSecret] = useState<string | null>(null)
 
   const create = useMutation({
-    mutationFn: () => call<{ token: string }>('createToken', { body: { name, abilities: [...abilities] } }),
+    mutationFn: () => call<CreatedToken>('createToken', { body: { name, abilities: [...abilities] } }),
     onSuccess: async (created) => {
       setSecret(created.token)
       setName('')
