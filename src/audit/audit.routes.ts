@@ -46,7 +46,7 @@ const auditPage = z
   })
   .meta({ id: 'AuditPage' })
 
-export function auditRoutes(app: App): FastifyPluginAsyncZod {
+export function auditRoutes(app: Pick<App, 'db'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/audit',

@@ -18,7 +18,7 @@ const me = z
   })
   .meta({ id: 'Me' })
 
-export function authRoutes(app: App): FastifyPluginAsyncZod {
+export function authRoutes(app: Pick<App, 'sessions' | 'users'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.post(
       '/auth/login',

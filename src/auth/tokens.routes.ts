@@ -37,7 +37,7 @@ const createdToken = z
   })
   .meta({ id: 'CreatedToken' })
 
-export function tokenRoutes(app: App): FastifyPluginAsyncZod {
+export function tokenRoutes(app: Pick<App, 'tokens'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/tokens',

@@ -26,7 +26,7 @@ const backup = z
 const createdBackup = backup.extend({ uuid: z.string() }).meta({ id: 'CreatedBackup' })
 
 /** Backups hold every team's data, so each route is for instance administrators. */
-export function backupRoutes(app: App): FastifyPluginAsyncZod {
+export function backupRoutes(app: Pick<App, 'backups'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.post(
       '/backups',

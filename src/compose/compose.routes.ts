@@ -78,7 +78,7 @@ const composeValidation = z
   })
   .meta({ id: 'ComposeValidation' })
 
-export function composeRoutes(app: App): FastifyPluginAsyncZod {
+export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/services/:uuid/compose',

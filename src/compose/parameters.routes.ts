@@ -22,7 +22,7 @@ const savedParameters = savedVersionSchema
   .extend({ parameters: z.array(parameterSchema) })
   .meta({ id: 'SavedParameters', description: 'The compose version written and the parameters it renders with' })
 
-export function parameterRoutes(app: App): FastifyPluginAsyncZod {
+export function parameterRoutes(app: Pick<App, 'parameters'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/services/:uuid/parameters',

@@ -55,7 +55,7 @@ const databaseRemoval = z
   .object({ deployment_uuid: z.string().describe('The queued removal deployment'), message: z.string() })
   .meta({ id: 'DatabaseRemoval' })
 
-export function databaseRoutes(app: App): FastifyPluginAsyncZod {
+export function databaseRoutes(app: Pick<App, 'databases'>): FastifyPluginAsyncZod {
   return async (server) => {
     // The create wizard offers these, so the UI never keeps its own copy of the templates.
     server.get(

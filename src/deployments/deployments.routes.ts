@@ -118,7 +118,7 @@ const containerLogs = z
   .meta({ id: 'ContainerLogs' })
 const capitalized = { service: 'Service', database: 'Database' } as const
 
-export function deploymentRoutes(app: App): FastifyPluginAsyncZod {
+export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime'>): FastifyPluginAsyncZod {
   return async (server) => {
     /** Queues the deployments a /deploy request names, from its body or, as Coolify's API takes them, its query. */
     async function queueFromRequest(p: Principal, input: DeployInput) {

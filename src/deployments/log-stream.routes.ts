@@ -16,7 +16,7 @@ const PAGE = 1000
  * so a reconnecting client resumes with Last-Event-ID. The stream ends with an "end" event once
  * the deployment has ended and every line has been sent.
  */
-export function logStreamRoutes(app: App): FastifyPluginAsyncZod {
+export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/deployments/:uuid/logs/stream',

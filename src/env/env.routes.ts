@@ -19,7 +19,7 @@ const envVariable = z
   .meta({ id: 'EnvVariable' })
 const envList = z.object({ env: z.record(z.string(), envVariable) }).meta({ id: 'EnvList' })
 
-export function envRoutes(app: App): FastifyPluginAsyncZod {
+export function envRoutes(app: Pick<App, 'env'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/services/:uuid/env',

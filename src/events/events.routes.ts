@@ -19,7 +19,7 @@ function deploymentMessage(e: DeploymentEvent) {
  * change without polling. Events of other teams never reach the stream. A missed event (the
  * connection dropped) is not replayed: a client refetches what it shows when it reconnects.
  */
-export function eventsRoutes(app: App): FastifyPluginAsyncZod {
+export function eventsRoutes(app: Pick<App, 'events'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/events',

@@ -37,7 +37,9 @@ const health = z
  * /health checks what Berth needs to do its job and names the failing part with a 503; it is
  * public so load balancers and Docker can call it. /health/live does no I/O at all.
  */
-export function healthRoutes(app: App): FastifyPluginAsyncZod {
+export function healthRoutes(
+  app: Pick<App, 'backups' | 'database' | 'db' | 'logger' | 'proxySync' | 'serverMonitor'>,
+): FastifyPluginAsyncZod {
   async function databaseHealth() {
     try {
       await app.database.ping()

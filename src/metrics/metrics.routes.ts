@@ -6,7 +6,7 @@ import { text } from '../http/responses.js'
  * Records every request's duration and serves /metrics in Prometheus text format. Public like
  * /health: it holds counts and durations, no team data and no secrets.
  */
-export function metricsRoutes(app: App): FastifyPluginAsync {
+export function metricsRoutes(app: Pick<App, 'metrics'>): FastifyPluginAsync {
   return async (server) => {
     server.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched'

@@ -25,7 +25,7 @@ function view(p: { id: string; name: string; description: string; created_at: st
   return { uuid: p.id, name: p.name, description: p.description, created_at: p.created_at, updated_at: p.updated_at }
 }
 
-export function projectRoutes(app: App): FastifyPluginAsyncZod {
+export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/projects',

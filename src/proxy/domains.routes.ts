@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { domainInput, domainPatch, domainSchema, proxyRouteSchema, routeInput, routePatch } from './proxy.schemas.js'
 import { routeView } from './config/routes.service.js'
 
-export function domainRoutes(app: App): FastifyPluginAsyncZod {
+export function domainRoutes(app: Pick<App, 'domains' | 'routes'>): FastifyPluginAsyncZod {
   return async (server) => {
     const tags = ['proxy']
     server.get(

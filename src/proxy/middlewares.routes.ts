@@ -8,7 +8,7 @@ import { idParam, uuidParam } from '../http/schemas.js'
 import { middlewareView } from './config/middlewares.service.js'
 import { middlewareInput, middlewarePatch, middlewareSchema } from './proxy.schemas.js'
 
-export function middlewareRoutes(app: App): FastifyPluginAsyncZod {
+export function middlewareRoutes(app: Pick<App, 'middlewares'>): FastifyPluginAsyncZod {
   return async (server) => {
     const tags = ['proxy']
     server.get(

@@ -37,7 +37,7 @@ function teamView(status: ReturnType<App['proxySync']['status']>, mine: (path: s
   }
 }
 
-export function proxyRoutes(app: App): FastifyPluginAsyncZod {
+export function proxyRoutes(app: Pick<App, 'proxyBrowser' | 'proxyPreview' | 'proxySync'>): FastifyPluginAsyncZod {
   return async (server) => {
     const tags = ['proxy']
     server.get(

@@ -47,7 +47,7 @@ const serverWithState = serverSchema
   .extend({ state: serverState.nullable().describe('Null until the monitor has checked it') })
   .meta({ id: 'ServerWithState' })
 
-export function serverRoutes(app: App): FastifyPluginAsyncZod {
+export function serverRoutes(app: Pick<App, 'containers' | 'serverMonitor' | 'servers'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/servers',

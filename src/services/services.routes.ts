@@ -48,7 +48,7 @@ function view(s: ServiceRow) {
   }
 }
 
-export function serviceRoutes(app: App): FastifyPluginAsyncZod {
+export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.post(
       '/projects/:uuid/services',

@@ -11,7 +11,7 @@ const settings = z
   .object({ ...settingsSchema.shape, entry_points: z.object({ web: z.string(), websecure: z.string() }) })
   .meta({ id: 'Settings', description: 'Instance-wide settings' })
 
-export function settingsRoutes(app: App): FastifyPluginAsyncZod {
+export function settingsRoutes(app: Pick<App, 'settings'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/settings',
