@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
+import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
 import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { REPO_ROOT } from './cli.js'
 
 const run = promisify(execFile)
 export const TEST_IMAGE = 'berth-test/busybox:1'
@@ -144,3 +146,14 @@ export const SLOW_COMPOSE = `services:
       slow:
         condition: service_healthy
 `
+
+/** A compose file of the repository as `docker compose config` resolves it (with .env.example), as JSON. */
+export function composeConfig(file: string): any {
+  const run = spawnSync(
+    'docker',
+    ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  )
+  assert.equal(run.status, 0, `docker compose config rejected ${file}: ${run.stderr}`)
+  return JSON.parse(run.stdout)
+}
