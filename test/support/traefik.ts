@@ -34,6 +34,8 @@ export type TraefikOptions = {
   logPath: string
   /** "host:ip" entries for the container's /etc/hosts. */
   hosts?: string[]
+  /** Environment variables of the Traefik process. */
+  env?: Record<string, string>
   /** Host ports published as `-p` does it: `127.0.0.1:18080:80`. */
   publish?: string[]
   /** The port of a ping entry point to wait for; null to skip that wait (the caller checks readiness). */
@@ -73,6 +75,7 @@ export async function startTraefikContainer(options: TraefikOptions): Promise<Tr
     PROXY_NETWORK,
     ...(options.hosts ?? []).flatMap((h) => ['--add-host', h]),
     ...(options.publish ?? []).flatMap((p) => ['-p', p]),
+    ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     '-v',
     `${traefikBinary()}:/usr/local/bin/traefik:ro`,
     ...options.mounts.flatMap((m) => ['-v', m]),
@@ -147,7 +150,10 @@ export type ProxyResponse = {
   headers: IncomingHttpHeaders
   body: Buffer
   text: string
+  /** For https: the common names of the certificate's subject and issuer, and its alternative names. */
   certSubject?: string
+  certIssuer?: string
+  certAltNames?: string
 }
 
 /**
@@ -170,16 +176,28 @@ export function proxyRequest(
         method: options.method ?? 'GET',
         headers: { host, ...options.headers },
         timeout: 3000,
-        ...(options.https && { servername: host, rejectUnauthorized: false }),
+        // A new TLS connection each time: a kept-alive one would keep the certificate it began with.
+        ...(options.https && { servername: host, rejectUnauthorized: false, agent: false }),
       },
       (res) => {
         const chunks: Buffer[] = []
-        const cn = options.https ? (res.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN : undefined
-        const certSubject = Array.isArray(cn) ? cn.join(', ') : cn
+        const cert = options.https ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined
+        const name = (cn: string | string[] | undefined) => (Array.isArray(cn) ? cn.join(', ') : cn)
+        const certSubject = name(cert?.subject?.CN)
+        const certIssuer = name(cert?.issuer?.CN)
+        const certAltNames = cert?.subjectaltname
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
           const body = Buffer.concat(chunks)
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString(), certSubject })
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text: body.toString(),
+            certSubject,
+            certIssuer,
+            certAltNames,
+          })
         })
       },
     )
