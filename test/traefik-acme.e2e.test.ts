@@ -102,7 +102,7 @@ describe('certificates from an ACME server through Traefik', () => {
 
       const app = await startTestApp({ BERTH_PROXY_RECONCILE_SECONDS: '3600' })
       cleanup.push(() => app.close())
-      const root = await app.token(['root'])
+      const root = await app.token(['root', 'instance'])
       assert.equal(
         (await app.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@berth.test' })).status,
         200,

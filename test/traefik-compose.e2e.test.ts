@@ -58,7 +58,7 @@ describe('the shipped docker-compose.yml with a real Traefik', () => {
 
       const app = await startTestApp({ BERTH_PROXY_RECONCILE_SECONDS: '3600' })
       cleanup.push(() => app.close())
-      const root = await app.token(['root'])
+      const root = await app.token(['root', 'instance'])
       // Default settings, except the ACME e-mail a TLS domain needs.
       assert.equal(
         (await app.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })).status,

@@ -26,9 +26,8 @@ describe("Traefik's HTTP provider, end to end", () => {
     // Berth on a real port, on the address containers of the `berth` network reach the host by.
     await env.app.server.listen({ host: env.gateway, port: 0 })
     const { port } = env.app.server.server.address() as AddressInfo
-    // The endpoint asks for "read"; a dedicated provider credential comes with the tenancy work,
-    // until then the provider polls with an API token holding that ability alone.
-    const token = await env.app.token(['read'])
+    // The provider's own credential: a token holding "proxy:provider" alone (docs/operations.md).
+    const token = await env.app.token(['proxy:provider'])
     const staticDoc = parse(readFileSync(join(env.app.dataDir, 'proxy', 'static', 'traefik.yml'), 'utf8'))
     // Berth's own static file, with the HTTP provider in place of the file provider.
     staticDoc.providers = {

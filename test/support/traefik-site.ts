@@ -73,7 +73,7 @@ async function start(cleanup: Cleanup): Promise<TraefikSite> {
   // Only explicit full runs repair drift here: a periodic one could undo a test's edit before Traefik saw it.
   const app = await startTestApp({ BERTH_PROXY_RECONCILE_SECONDS: '3600' })
   cleanup.push(() => app.close())
-  const root = await app.token(['root'])
+  const root = await app.token(['root', 'instance'])
   const partial = { app, root, workDir, gateway: await proxyNetworkGateway() } as TraefikSite
   // An ACME e-mail declares the certificate resolver TLS routers name; no authority is reached.
   await call(partial, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' }, 200)
