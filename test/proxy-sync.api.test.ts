@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { parse } from 'yaml'
@@ -109,6 +109,44 @@ describe('proxy sync service', () => {
     writeFileSync(join(proxyDir, 'dynamic/berth-shared.yml.tmp'), 'half a fi')
     const run = await t.app.proxySync.runNow()
     assert.deepEqual(run.files_removed.sort(), ['dynamic/berth-shared.yml.tmp', 'dynamic/stale-app.yml'])
+  })
+
+  it('removes orphans before renaming anything into place, and never the temp files it is writing', async () => {
+    // Traefik answers each event in the directory by listing it, then reading every file listed: an
+    // orphan removed after this run's renames could vanish in between and fail that reload.
+    const dynamic = join(proxyDir, 'dynamic')
+    const projectFile = `project-${projectId}.yml`
+    const good = readFileSync(join(dynamic, projectFile), 'utf8')
+    const shared = readFileSync(join(dynamic, 'berth-shared.yml'), 'utf8')
+    writeFileSync(join(dynamic, projectFile), good.replace('10.1.2.3', '6.6.6.6'))
+    writeFileSync(join(dynamic, 'berth-shared.yml'), '# edited\n')
+    writeFileSync(join(dynamic, 'orphan.yml'), 'http: {}\n')
+    // Leftovers named like the temp files this run writes (two files: the batch writer's path).
+    writeFileSync(join(dynamic, `${projectFile}.tmp`), 'half')
+    writeFileSync(join(dynamic, 'berth-shared.yml.tmp'), 'half')
+    const events: string[] = []
+    const watcher = watch(dynamic, (_event, name) => void events.push(String(name)))
+    try {
+      const run = await t.app.proxySync.runNow()
+      assert.equal(run.error, null)
+      assert.deepEqual(run.files_removed, ['dynamic/orphan.yml'])
+      assert.deepEqual(run.drift_repaired.sort(), ['dynamic/berth-shared.yml', `dynamic/${projectFile}`])
+      assert.equal(readFileSync(join(dynamic, projectFile), 'utf8'), good)
+      assert.equal(readFileSync(join(dynamic, 'berth-shared.yml'), 'utf8'), shared)
+      const deadline = Date.now() + 5000
+      while (!events.includes(projectFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+      const renamedIntoPlace = events.findIndex((n) => n === projectFile || n === 'berth-shared.yml')
+      assert.ok(
+        events.indexOf('orphan.yml') < renamedIntoPlace,
+        `the orphan went before the renames: ${events.join(', ')}`,
+      )
+      assert.deepEqual(
+        readdirSync(dynamic).filter((n) => n.endsWith('.tmp')),
+        [],
+      )
+    } finally {
+      watcher.close()
+    }
   })
 
   it('syncs after commit when started: bursts coalesce, a deleted project loses its file', async () => {

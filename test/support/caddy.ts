@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PROXY_NETWORK } from '../../src/proxy/network.js'
-import { TEST_IMAGE, docker, waitFor } from './docker.js'
+import { TEST_IMAGE, docker, ensureProxyNetwork, waitFor } from './docker.js'
 
 export type CaddyContainer = { id: string; ip: string; adminUrl: string; stop(): Promise<void> }
 
@@ -18,19 +18,6 @@ function caddyMounts(): string[] {
     '-v',
     `${realpathSync(path)}:${path === binary ? '/usr/bin/caddy' : path}:ro`,
   ])
-}
-
-async function ensureProxyNetwork(): Promise<void> {
-  const exists = () =>
-    docker(['network', 'inspect', PROXY_NETWORK]).then(
-      () => true,
-      () => false,
-    )
-  if (await exists()) return
-  // Another test may create it at the same moment: only a network that still does not exist is an error.
-  await docker(['network', 'create', PROXY_NETWORK]).catch(async (error: unknown) => {
-    if (!(await exists())) throw error
-  })
 }
 
 /** Starts Caddy with only its admin API (on all interfaces of the container); Berth loads the rest. */

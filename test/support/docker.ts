@@ -1,7 +1,10 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
+import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
+import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { REPO_ROOT } from './cli.js'
 
 const run = promisify(execFile)
 export const TEST_IMAGE = 'berth-test/busybox:1'
@@ -53,6 +56,20 @@ export async function freePort(): Promise<number> {
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       )
     })
+  })
+}
+
+/** Creates Berth's shared network `berth` unless it exists (the proxy containers of the tests join it). */
+export async function ensureProxyNetwork(): Promise<void> {
+  const exists = () =>
+    docker(['network', 'inspect', PROXY_NETWORK]).then(
+      () => true,
+      () => false,
+    )
+  if (await exists()) return
+  // Another test may create it at the same moment: only a network that still does not exist is an error.
+  await docker(['network', 'create', PROXY_NETWORK]).catch(async (error: unknown) => {
+    if (!(await exists())) throw error
   })
 }
 
@@ -129,3 +146,14 @@ export const SLOW_COMPOSE = `services:
       slow:
         condition: service_healthy
 `
+
+/** A compose file of the repository as `docker compose config` resolves it (with .env.example), as JSON. */
+export function composeConfig(file: string): any {
+  const run = spawnSync(
+    'docker',
+    ['compose', '--env-file', '.env.example', '--profile', 'backup', '-f', file, 'config', '--format', 'json'],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  )
+  assert.equal(run.status, 0, `docker compose config rejected ${file}: ${run.stderr}`)
+  return JSON.parse(run.stdout)
+}

@@ -1,6 +1,6 @@
-// Traefik cannot be installed on these machines, so its side of the contract is checked against
-// SchemaStore's Traefik v3 schemas (draft-07) in ../shared/schemas/. They lag Traefik a little;
-// a failure is a finding to look at, with Traefik's documentation as the authority.
+// A fast, static check of Traefik's side of the contract against SchemaStore's Traefik v3 schemas
+// (draft-07) in ../shared/schemas/, beside the real Traefik of test/traefik.e2e.test.ts. The schemas
+// lag Traefik a little; a failure is a finding to look at, with Traefik itself as the authority.
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parse } from 'yaml'

@@ -98,15 +98,20 @@ export async function applyDesired(
     counts.written.push(path)
     upserts.push({ file: want, sha })
   }
-  await writer.finish()
 
   if (scanOrphans) {
+    // Orphans go before the renames below. Traefik answers each event in the directory by listing
+    // it and then reading every file listed: a file removed between the two (while Traefik answers
+    // this run's own renames) fails that whole reload with "no such file or directory" in its log.
+    // Removed first, they are gone before this run's events. Temp files this run writes are not orphans.
+    const writing = new Set(counts.written.map((path) => `${path}.tmp`))
     for (const path of present!) {
-      if (seen.has(path)) continue
+      if (seen.has(path) || writing.has(path)) continue
       if (removeFile(`${proxyDir}/${path}`)) counts.removed.push(path)
     }
     for (const path of rows.keys()) if (!seen.has(path) && !deletes.includes(path)) deletes.push(path)
   }
+  await writer.finish()
 
   if (upserts.length > 0 || deletes.length > 0) {
     const now = nowIso()

@@ -1,6 +1,6 @@
-// Golden files: the exact bytes Berth writes for Traefik. Traefik itself cannot run on these
-// machines, so its side of the contract is checked by these files and by the schema lint in
-// test/traefik-schema-lint.test.ts. Regenerate with UPDATE_GOLDEN=1 after a deliberate change.
+// Golden files: the exact bytes Berth writes for Traefik, the fast check beside the real one (a
+// real Traefik loads what the sync service writes in test/traefik.e2e.test.ts; the schema lint is
+// test/traefik-schema-lint.test.ts). Regenerate with UPDATE_GOLDEN=1 after a deliberate change.
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, it } from 'node:test'

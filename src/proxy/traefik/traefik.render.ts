@@ -38,8 +38,14 @@ export function buildTraefikStatic(settings: Settings): TraefikDoc {
       ping: { address: ':8082' },
     },
     ping: { entryPoint: 'ping' },
-    // Traefik watches only the top level of this directory, so every dynamic file lives there.
-    providers: { file: { directory: settings.traefik_dynamic_dir, watch: true } },
+    providers: {
+      // After applying a configuration Traefik takes no other for this long (2 s by default), so a
+      // route change made soon after another went live up to 2 s late. The sync service already
+      // coalesces bursts of changes into one run, so a short pause is enough.
+      providersThrottleDuration: '10ms',
+      // Traefik watches only the top level of this directory, so every dynamic file lives there.
+      file: { directory: settings.traefik_dynamic_dir, watch: true },
+    },
     log: { level: 'INFO' },
     ...(Object.keys(resolvers).length > 0 && { certificatesResolvers: resolvers }),
   }
