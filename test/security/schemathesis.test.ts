@@ -30,9 +30,15 @@ const EXCLUDED_PATHS = [
   '/api/v1/proxy/sync',
 ]
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
+    // Run in a scratch directory: Schemathesis keeps its example database in ./.schemathesis.
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -121,6 +127,7 @@ describe('Schemathesis against a listening Berth', () => {
         junit,
         ...EXCLUDED_PATHS.flatMap((path) => ['--exclude-path', path]),
       ],
+      dataDir,
       150_000,
     )
     const cases = /\d+ generated[^\n]*/.exec(result.output)?.[0] ?? 'no case count printed'
