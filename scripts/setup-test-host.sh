@@ -16,6 +16,8 @@
 #     /usr/local/bin with the `go` on the PATH when it is recent enough, else with a Go toolchain
 #     fetched from the Go module proxy (golang.org/toolchain, used for this build and removed),
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
+#   - Schemathesis (PyPI, pinned below) in its own virtual environment under /opt with its command
+#     linked into /usr/local/bin, for the API schema test of the security suite,
 #   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
 #     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
 # Idempotent: every step checks first and does nothing when its result is already there.
@@ -34,6 +36,9 @@ readonly TRAEFIK_VERSION='3.7.15'
 readonly PEBBLE_VERSION='v2.10.3'
 readonly PEBBLE_GO_MIN='1.25'
 readonly GO_TOOLCHAIN='go1.25.14'
+# The Schemathesis release test/security/schemathesis.test.ts runs against Berth's OpenAPI document.
+readonly SCHEMATHESIS_VERSION='4.32.5'
+readonly SCHEMATHESIS_VENV='/opt/berth-schemathesis'
 readonly DOCKERD_LOG='/var/log/dockerd.log'
 readonly DOCKERD_WAIT_SECONDS=60
 
@@ -413,6 +418,35 @@ ensure_sshd() {
   chmod 0755 /run/sshd
 }
 
+# Debian's python3 is "externally managed" (PEP 668). Unlike a binary-only wheel, Schemathesis
+# brings Python libraries (hypothesis, requests, ...) that would replace Debian's own in the system
+# site-packages, so it gets a virtual environment of its own instead of --break-system-packages;
+# only its command is linked onto the PATH.
+ensure_schemathesis() {
+  step "installing schemathesis ${SCHEMATHESIS_VERSION} (PyPI)"
+  local have=''
+  have="$(schemathesis --version 2>/dev/null | awk '{ print $NF }' || true)"
+  if [ "$have" = "$SCHEMATHESIS_VERSION" ]; then
+    log "schemathesis: ${have} already installed ($(command -v schemathesis))"
+    return 0
+  fi
+  if [ -n "$have" ]; then log "schemathesis ${have} found, ${SCHEMATHESIS_VERSION} wanted"; fi
+  local python=/usr/bin/python3
+  [ -x "$python" ] || apt_install python3
+  if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  [ -x "${SCHEMATHESIS_VENV}/bin/pip" ] || "$python" -m venv "$SCHEMATHESIS_VENV"
+  log "${SCHEMATHESIS_VENV}/bin/pip install schemathesis==${SCHEMATHESIS_VERSION}"
+  "${SCHEMATHESIS_VENV}/bin/pip" install --disable-pip-version-check --no-input --quiet \
+    "schemathesis==${SCHEMATHESIS_VERSION}" >&2
+  ln -sf "${SCHEMATHESIS_VENV}/bin/schemathesis" /usr/local/bin/schemathesis
+  hash -r
+  have="$(schemathesis --version 2>/dev/null | awk '{ print $NF }' || true)"
+  [ "$have" = "$SCHEMATHESIS_VERSION" ] \
+    || die "schemathesis --version reports '${have:-nothing}' after installing ${SCHEMATHESIS_VERSION} (is /usr/local/bin on the PATH?)."
+}
+
 main() {
   local started=$SECONDS
   ensure_docker_packages
@@ -426,6 +460,7 @@ main() {
   ensure_pebble
   ensure_chromium
   ensure_sshd
+  ensure_schemathesis
   step 'finishing'
   log "test host ready ($((SECONDS - started)) s)"
 }

@@ -277,6 +277,11 @@ describe('proxy sync service', () => {
     assert.equal(nul.status, 400)
     const doubleEncoded = await t.call(root, 'GET', '/api/v1/proxy/files/content?path=%252e%252e%252fberth.db')
     assert.equal(doubleEncoded.status, 400)
+    // A name longer than the file system allows, and a file used as a folder, name no file (were 500s).
+    for (const path of ['0'.repeat(300), 'static/traefik.yml/x']) {
+      const res = await t.call(root, 'GET', `/api/v1/proxy/files/content?path=${path}`)
+      assert.equal(res.status, 404, `${path.slice(0, 40)}: ${JSON.stringify(res.body)}`)
+    }
     await t.app.proxySync.runNow()
   })
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { App } from '../app.js'
 import { requireAbility, type Ability, type Principal } from '../auth/principal.js'
-import { UnauthorizedError } from '../errors.js'
+import { ForbiddenError, UnauthorizedError } from '../errors.js'
 
 export const SESSION_COOKIE = 'berth_session'
 
@@ -28,6 +28,36 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1]
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Refuses a cookie-authenticated write that a browser says came from another site. SameSite=Strict
+ * already keeps the cookie off cross-site requests; this is the second lock for browsers or
+ * proxies that get SameSite wrong, and for sibling subdomains (same site, other origin).
+ * A request with neither header (curl, scripts) is not from a browser page and passes.
+ */
+function refuseCrossOrigin(request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method)) return
+  const fetchSite = request.headers['sec-fetch-site']
+  const origin = request.headers.origin
+  let crossOrigin = fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none'
+  if (!crossOrigin && origin !== undefined) {
+    try {
+      // URL drops a scheme's default port from Origin; Host may still carry it (":80", ":443").
+      const own = (request.headers.host ?? '').replace(/:(80|443)$/, '')
+      crossOrigin = origin === 'null' || new URL(origin).host !== own
+    } catch {
+      // An Origin header that is not a URL cannot be this server's own page.
+      crossOrigin = true
+    }
+  }
+  if (crossOrigin)
+    throw new ForbiddenError(
+      'cross_origin_request',
+      `A session-authenticated ${request.method} must come from Berth's own pages (Origin ${origin ?? 'absent'}, Sec-Fetch-Site ${fetchSite ?? 'absent'}); scripts use an API token.`,
+    )
+}
+
 export function registerAuthentication(server: FastifyInstance, app: Pick<App, 'sessions' | 'tokens'>): void {
   // Refuse to start with an API route that forgot to say who may call it.
   server.addHook('onRoute', (route) => {
@@ -48,6 +78,7 @@ export function registerAuthentication(server: FastifyInstance, app: Pick<App, '
         : undefined
     if (!principal)
       throw new UnauthorizedError(token || cookie ? 'The token or session is invalid, expired or revoked.' : undefined)
+    if (!token) refuseCrossOrigin(request)
     requireAbility(principal, ability)
     request.principal = principal
   })

@@ -33,6 +33,7 @@ import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { registerBodyParsing } from './json-body.js'
+import { registerSecurityHeaders } from './security-headers.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { registerWebUi } from './web.js'
@@ -64,6 +65,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   if (options.strictResponses) registerStatusCheck(server)
   registerErrorHandling(server)
   registerBodyParsing(server)
+  registerSecurityHeaders(server)
   await server.register(cookie)
   registerAuthentication(server, app)
 
