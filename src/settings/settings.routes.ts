@@ -6,9 +6,15 @@ import { errorResponses, json } from '../http/responses.js'
 import { z } from 'zod'
 import { settingsPatchSchema, settingsSchema } from './settings.types.js'
 
-// Not the strict input schema: an answer drops what it does not name rather than failing.
+// Not the strict input schema: an answer drops what it does not name rather than failing. The
+// e-mail is answered as stored, without a format: zod's e-mail check (used on input) and JSON
+// Schema's "email" format disagree on some addresses, and a client must not reject a stored value.
 const settings = z
-  .object({ ...settingsSchema.shape, entry_points: z.object({ web: z.string(), websecure: z.string() }) })
+  .object({
+    ...settingsSchema.shape,
+    letsencrypt_email: z.string().nullable(),
+    entry_points: z.object({ web: z.string(), websecure: z.string() }),
+  })
   .meta({ id: 'Settings', description: 'Instance-wide settings' })
 
 export function settingsRoutes(app: Pick<App, 'settings'>): FastifyPluginAsyncZod {
