@@ -56,7 +56,7 @@ export function proxyRoutes(app: Pick<App, 'proxyBrowser' | 'proxyPreview' | 'pr
         const p = principalOf(request)
         const status = app.proxySync.status()
         if (hasAbility(p, 'instance')) return status
-        const mine = new Set((await app.proxyBrowser.list({ teamId: p.teamId, root: false })).map((f) => f.path))
+        const mine = await app.proxyBrowser.visiblePaths({ teamId: p.teamId, root: false })
         return teamView(status, (path) => mine.has(path))
       },
     )

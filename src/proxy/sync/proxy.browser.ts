@@ -72,6 +72,12 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
     )
   }
 
+  /** The tracked files the viewer may see, from the records alone (no file is read). */
+  async function visiblePaths(viewer: Viewer): Promise<Set<string>> {
+    const rows = await visibleRows(viewer)
+    return new Set([...rows.values()].filter((r) => r.visible).map((r) => r.path))
+  }
+
   function walk(dir: string, prefix: string, depth: number, out: { path: string; stat: Stats }[]): void {
     if (depth > MAX_DEPTH) return
     let names: string[]
@@ -125,5 +131,5 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
     return { path: requested, content, sha256: sha256Hex(content) }
   }
 
-  return { list, read }
+  return { list, read, visiblePaths }
 }
