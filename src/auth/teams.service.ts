@@ -107,11 +107,13 @@ export function createTeamsService({ db, audit }: Deps) {
           .values({ team_id: team.id, user_id: creatorId, role: 'owner', created_at: team.created_at })
           .execute()
         // An instance action: it has no team feed yet, and instance administrators see it.
-        await audit.record(
-          trx,
-          { ...actor, teamId: null },
-          { action: 'team.created', resourceType: 'team', resourceId: team.id, details: { name: team.name } },
-        )
+        await audit.record(trx, actor, {
+          action: 'team.created',
+          resourceType: 'team',
+          resourceId: team.id,
+          details: { name: team.name },
+          teamId: null,
+        })
       })
       return { uuid: team.id, name: team.name, created_at: team.created_at }
     },

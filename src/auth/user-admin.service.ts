@@ -17,9 +17,6 @@ export type UserAdminService = ReturnType<typeof createUserAdminService>
 
 /** Instance administration of users (list, disable, instance role, reset links) and a user's own password. */
 export function createUserAdminService({ db, audit }: Deps) {
-  /** Instance actions have no team: instance administrators see them in the audit feed. */
-  const instanceActor = (actor: Actor): Actor => ({ ...actor, teamId: null })
-
   async function instanceAdminCount(trx: Kysely<DB>): Promise<number> {
     const row = await trx
       .selectFrom('users')
@@ -76,7 +73,9 @@ export function createUserAdminService({ db, audit }: Deps) {
           .execute()
         // Sessions stop at once; tokens stop because authentication reads disabled_at.
         if (disabled) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
-        await audit.record(trx, instanceActor(actor), {
+        await audit.record(trx, actor, {
+          // An instance action: no team, so instance administrators see it in their feed.
+          teamId: null,
           action: 'user.updated',
           resourceType: 'user',
           resourceId: userId,
@@ -105,7 +104,9 @@ export function createUserAdminService({ db, audit }: Deps) {
             used_at: null,
           })
           .execute()
-        await audit.record(trx, instanceActor(actor), {
+        await audit.record(trx, actor, {
+          // An instance action: no team, so instance administrators see it in their feed.
+          teamId: null,
           action: 'user.password_reset_created',
           resourceType: 'user',
           resourceId: userId,

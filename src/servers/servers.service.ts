@@ -77,11 +77,6 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       )
   }
 
-  /** Changes to a shared server are instance actions (no team); a team's own server stays in its feed. */
-  function auditActor(server: Pick<ServerTable, 'team_id'>, actor: Actor): Actor {
-    return server.team_id === null ? { ...actor, teamId: null } : actor
-  }
-
   async function list(teamId: string) {
     const rows = await db
       .selectFrom('servers')
@@ -124,7 +119,9 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         .executeTakeFirst()
       if (clash) throw new ConflictError('name_taken', `A server named "${input.name}" already exists.`)
       await trx.insertInto('servers').values(row).execute()
-      await audit.record(trx, auditActor(row, actor), {
+      await audit.record(trx, actor, {
+        // A shared server's changes are instance actions (no team); a team's own stay in its feed.
+        teamId: row.team_id,
         action: 'server.created',
         resourceType: 'server',
         resourceId: row.id,
@@ -161,7 +158,9 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         .where('id', '=', serverId)
         .execute()
       const changed = Object.keys(changes).map((k) => (k === 'ssh_private_key' ? 'private_key' : k))
-      await audit.record(trx, auditActor(before, actor), {
+      await audit.record(trx, actor, {
+        // A shared server's changes are instance actions (no team); a team's own stay in its feed.
+        teamId: before.team_id,
         action: 'server.updated',
         resourceType: 'server',
         resourceId: serverId,
@@ -188,7 +187,9 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
           `Server ${serverId} still has ${busy ? 'deployments queued or running' : 'resources placed on it'}.`,
         )
       await trx.deleteFrom('servers').where('id', '=', serverId).execute()
-      await audit.record(trx, auditActor(server, actor), {
+      await audit.record(trx, actor, {
+        // A shared server's changes are instance actions (no team); a team's own stay in its feed.
+        teamId: server.team_id,
         action: 'server.deleted',
         resourceType: 'server',
         resourceId: serverId,
