@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { SYSTEM_ACTOR, type AuditService } from '../audit/audit.service.js'
-import type { EventBus } from '../events/event-bus.js'
+import { deploymentFinished, type EventBus } from '../events/event-bus.js'
 import {
   abandonedDeployments,
   appendBerthLines,
@@ -110,15 +110,7 @@ export function createDeploymentWorkers(deps: Deps) {
     const timer = setTimeout(() => controller.abort({ kind: 'timeout' } satisfies StopReason), deps.timeoutMs)
     const done = runDeployment(deps, d, controller.signal, deps.timeoutMs)
       .then((outcome) => {
-        deps.events.publish({
-          type: 'deployment.finished',
-          teamId: d.team_id,
-          deploymentId: d.id,
-          resourceId: d.resource_id,
-          resourceType: d.resource_type,
-          serverId: d.server_id,
-          status: outcome.status,
-        })
+        deps.events.publish(deploymentFinished(d, outcome.status))
       })
       .catch((error: unknown) =>
         deps.logger.error({ err: error, deploymentId: d.id }, 'recording a deployment outcome failed'),
@@ -167,15 +159,7 @@ export function createDeploymentWorkers(deps: Deps) {
         return true
       })
       if (!finished) continue
-      deps.events.publish({
-        type: 'deployment.finished',
-        teamId: d.team_id,
-        deploymentId: d.id,
-        resourceId: d.resource_id,
-        resourceType: d.resource_type,
-        serverId: d.server_id,
-        status: 'failed',
-      })
+      deps.events.publish(deploymentFinished(d, 'failed'))
       // Its slot on the server is free again.
       wake(d.server_id)
     }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
-import type { EventBus } from '../events/event-bus.js'
+import { deploymentFinished, type EventBus } from '../events/event-bus.js'
 import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
 import {
   appendBerthLines,
@@ -172,15 +172,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
       return d
     })
     if (outcome.status === 'queued') {
-      events.publish({
-        type: 'deployment.finished',
-        teamId,
-        deploymentId,
-        resourceId: outcome.resource_id,
-        resourceType: outcome.resource_type,
-        serverId: outcome.server_id,
-        status: 'cancelled-by-user',
-      })
+      events.publish(deploymentFinished(outcome, 'cancelled-by-user'))
     } else {
       events.publish({ type: 'deployment.cancel_requested', teamId, deploymentId, by: actor.name })
     }
@@ -224,16 +216,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     return {
       deploymentId: row.id,
       announce() {
-        for (const d of queued)
-          events.publish({
-            type: 'deployment.finished',
-            teamId: d.team_id,
-            deploymentId: d.id,
-            resourceId: d.resource_id,
-            resourceType: d.resource_type,
-            serverId: d.server_id,
-            status: 'cancelled-by-user',
-          })
+        for (const d of queued) events.publish(deploymentFinished(d, 'cancelled-by-user'))
         events.publish({
           type: 'deployment.queued',
           teamId: row.team_id,

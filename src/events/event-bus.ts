@@ -42,6 +42,30 @@ export type BerthEvent =
       status: 'finished' | 'failed' | 'cancelled-by-user'
     }
 
+type FinishedEvent = Extract<BerthEvent, { type: 'deployment.finished' }>
+
+/** The "deployment ended" fact for a deployment row, whichever way it ended. */
+export function deploymentFinished(
+  d: {
+    id: string
+    team_id: string
+    resource_id: string
+    resource_type: FinishedEvent['resourceType']
+    server_id: string
+  },
+  status: FinishedEvent['status'],
+): FinishedEvent {
+  return {
+    type: 'deployment.finished',
+    teamId: d.team_id,
+    deploymentId: d.id,
+    resourceId: d.resource_id,
+    resourceType: d.resource_type,
+    serverId: d.server_id,
+    status,
+  }
+}
+
 export type EventBus = ReturnType<typeof createEventBus>
 
 export function createEventBus(onListenerError: (error: unknown, event: BerthEvent) => void) {
