@@ -4,4 +4,11 @@ import { z } from 'zod'
 export const uuidParam = z.object({ uuid: z.string().uuid('must be a UUID') })
 export const idParam = z.object({ id: z.string().uuid('must be a UUID') })
 
-export const created = z.object({ uuid: z.string().uuid() }).passthrough()
+
+/** Deleting a project or service: whether the named volumes (their data) go too. */
+export const deleteVolumesQuery = z.object({
+  delete_volumes: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('also delete the named volumes (their data) of what was deployed'),
+})

@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { deleteVolumesQuery, uuidParam } from '../http/schemas.js'
 
 const projectBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().max(2000).optional() })
 
@@ -118,12 +118,7 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
           operationId: 'deleteProject',
           summary: 'Delete a project and its services; what they run is taken down',
           params: uuidParam,
-          querystring: z.object({
-            delete_volumes: z
-              .enum(['true', 'false'])
-              .default('false')
-              .describe('also delete the named volumes (their data) of what was deployed'),
-          }),
+          querystring: deleteVolumesQuery,
           response: { 204: noContent('Deleted; removals are queued for what was deployed'), ...errorResponses(404) },
         },
       },

@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { deleteVolumesQuery, uuidParam } from '../http/schemas.js'
 
 const createBody = z.object({
   name: z.string().min(1).max(63),
@@ -121,12 +121,7 @@ export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod
           operationId: 'deleteService',
           summary: 'Delete a service and its history; what it runs is taken down',
           params: uuidParam,
-          querystring: z.object({
-            delete_volumes: z
-              .enum(['true', 'false'])
-              .default('false')
-              .describe('also delete the named volumes (their data) of what was deployed'),
-          }),
+          querystring: deleteVolumesQuery,
           response: { 204: noContent('Deleted; a removal is queued if it was deployed'), ...errorResponses(404) },
         },
       },
