@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { PROXY_NETWORK } from '../src/proxy/network.js'
-import { TEST_IMAGE, docker, requireDocker } from './support/docker.js'
+import { TEST_IMAGE, docker, proxyNetworkIp, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { startTestApp } from './support/harness.js'
 import { proxyNetworkGateway, proxyRequest, readTraefikLog, startTraefikContainer, within } from './support/traefik.js'
@@ -161,14 +161,7 @@ describe('certificates from an ACME server through Traefik', () => {
         ])
       ).stdout.trim()
       cleanup.push(async () => void (await docker(['rm', '--force', pebbleId])))
-      const pebbleIp = (
-        await docker([
-          'inspect',
-          '--format',
-          `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`,
-          pebbleId,
-        ])
-      ).stdout.trim()
+      const pebbleIp = await proxyNetworkIp(pebbleId)
 
       // The front on Let's Encrypt's address: /directory is Pebble's /dir, everything else as it is.
       const frontServer = createHttpsServer(

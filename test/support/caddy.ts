@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PROXY_NETWORK } from '../../src/proxy/network.js'
-import { TEST_IMAGE, docker, ensureProxyNetwork, waitFor } from './docker.js'
+import { TEST_IMAGE, docker, ensureProxyNetwork, proxyNetworkIp, waitFor } from './docker.js'
 
 export type CaddyContainer = { id: string; ip: string; adminUrl: string; stop(): Promise<void> }
 
@@ -49,13 +49,7 @@ export async function startCaddyContainer(workDir: string): Promise<CaddyContain
   const id = stdout.trim()
   const stop = async () => void (await docker(['rm', '--force', id]))
   try {
-    const inspect = await docker([
-      'inspect',
-      '--format',
-      `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`,
-      id,
-    ])
-    const ip = inspect.stdout.trim()
+    const ip = await proxyNetworkIp(id)
     const adminUrl = `http://${ip}:2019`
     await waitFor(
       'Caddy admin API answering',

@@ -157,3 +157,14 @@ export function composeConfig(file: string): any {
   assert.equal(run.status, 0, `docker compose config rejected ${file}: ${run.stderr}`)
   return JSON.parse(run.stdout)
 }
+
+/** A container's address on Berth's proxy network. */
+export async function proxyNetworkIp(containerId: string): Promise<string> {
+  const inspect = await docker([
+    'inspect',
+    '--format',
+    `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`,
+    containerId,
+  ])
+  return inspect.stdout.trim()
+}

@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
 import { PROXY_NETWORK } from '../../src/proxy/network.js'
-import { TEST_IMAGE, docker, ensureProxyNetwork, waitFor } from './docker.js'
+import { TEST_IMAGE, docker, ensureProxyNetwork, proxyNetworkIp, waitFor } from './docker.js'
 
 export type TraefikContainer = {
   id: string
@@ -92,13 +92,7 @@ export async function startTraefikContainer(options: TraefikOptions): Promise<Tr
     follower.kill('SIGTERM')
   }
   try {
-    const inspect = await docker([
-      'inspect',
-      '--format',
-      `{{(index .NetworkSettings.Networks "${PROXY_NETWORK}").IPAddress}}`,
-      id,
-    ])
-    const ip = inspect.stdout.trim()
+    const ip = await proxyNetworkIp(id)
     const pingPort = options.pingPort === undefined ? 8082 : options.pingPort
     if (pingPort !== null)
       await waitFor(
