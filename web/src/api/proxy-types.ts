@@ -2,6 +2,7 @@
 // server's OpenAPI document (openapi.gen.ts, written by `npm run gen:api`), and the request
 // shapes the forms build.
 import type { components } from './openapi.gen'
+import type { ListsEvery } from './types'
 
 type Schemas = components['schemas']
 
@@ -18,7 +19,7 @@ export type RouteInput = {
   active: boolean
 }
 
-/** The types the create form offers (the server's list; `satisfies` fails the build if they part). */
+/** The types the create form offers: the server's list, checked both ways against the generated types. */
 export const MIDDLEWARE_TYPES = [
   'redirect-scheme',
   'redirect-regex',
@@ -31,6 +32,7 @@ export const MIDDLEWARE_TYPES = [
   'compress',
 ] as const satisfies readonly Schemas['Middleware']['type'][]
 export type Middleware = Schemas['Middleware']
+export const middlewareTypesComplete: ListsEvery<Middleware['type'], typeof MIDDLEWARE_TYPES> = true
 export type MiddlewareType = Middleware['type']
 export type MiddlewareInput = { name: string; type: MiddlewareType; config: unknown }
 

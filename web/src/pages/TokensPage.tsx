@@ -1,21 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { useAbility } from '../api/abilities'
+import { ABILITIES, useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { CreatedToken, Token } from '../api/types'
 import { DataTable, RowButton } from '../components/DataTable'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
-
-const ABILITIES = [
-  'read',
-  'read:sensitive',
-  'write',
-  'deploy',
-  'members',
-  'root',
-  'instance',
-  'proxy:provider',
-] as const
 
 export function TokensPage() {
   const queryClient = useQueryClient()
