@@ -4,6 +4,7 @@ import { useMe } from '../api/abilities'
 import { call } from '../api/client'
 import '../admin.css'
 import { errorWithCode, TextField } from '../components/Field'
+import { NewPasswordFields, useNewPassword } from '../components/NewPasswordFields'
 import { ErrorNotice, SuccessNotice } from '../components/Notice'
 
 export function AccountPage() {
@@ -21,17 +22,15 @@ export function AccountPage() {
 
 function ChangePassword() {
   const [current, setCurrent] = useState('')
-  const [next, setNext] = useState('')
-  const [repeat, setRepeat] = useState('')
+  const next = useNewPassword()
   const change = useMutation({
-    mutationFn: () => call('changeOwnPassword', { body: { current_password: current, new_password: next } }),
+    mutationFn: () => call('changeOwnPassword', { body: { current_password: current, new_password: next.password } }),
     onSuccess: () => {
       setCurrent('')
-      setNext('')
-      setRepeat('')
+      next.clear()
     },
   })
-  const mismatch = repeat !== '' && repeat !== next ? 'The two new passwords differ.' : undefined
+  const mismatch = next.mismatch
   function submit(event: FormEvent) {
     event.preventDefault()
     if (mismatch) return
@@ -51,24 +50,10 @@ function ChangePassword() {
         onChange={setCurrent}
         error={currentError}
       />
-      <TextField
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        required
-        value={next}
-        onChange={setNext}
+      <NewPasswordFields
+        fields={next.fields}
         error={weak}
         hint="At least 8 characters. Your other sessions end; this one stays."
-      />
-      <TextField
-        label="Repeat the new password"
-        type="password"
-        autoComplete="new-password"
-        required
-        value={repeat}
-        onChange={setRepeat}
-        error={mismatch}
       />
       {!currentError && !weak && <ErrorNotice error={change.error} />}
       <SuccessNotice>{change.isSuccess && 'Password changed. Your other sessions were signed out.'}</SuccessNotice>

@@ -1,10 +1,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { type FormEvent } from 'react'
 import { useParams } from 'react-router'
 import { call } from '../../api/client'
 import type { PasswordResetOffer } from '../../api/team-types'
 import '../../admin.css'
-import { errorWithCode, fieldError, TextField } from '../../components/Field'
+import { errorWithCode, fieldError } from '../../components/Field'
+import { NewPasswordFields, useNewPassword } from '../../components/NewPasswordFields'
 import { ErrorNotice, formatTime, Loading } from '../../components/Notice'
 
 /** Where a password reset link lands, without a session: a new password, then the login page. */
@@ -15,10 +16,11 @@ export function ResetPasswordPage() {
     queryFn: () => call<PasswordResetOffer>('passwordReset', { params: { token } }),
     retry: false,
   })
-  const [password, setPassword] = useState('')
-  const [repeat, setRepeat] = useState('')
-  const reset = useMutation({ mutationFn: () => call('resetPassword', { params: { token }, body: { password } }) })
-  const mismatch = repeat !== '' && repeat !== password ? 'The two passwords differ.' : undefined
+  const next = useNewPassword()
+  const reset = useMutation({
+    mutationFn: () => call('resetPassword', { params: { token }, body: { password: next.password } }),
+  })
+  const mismatch = next.mismatch
   function submit(event: FormEvent) {
     event.preventDefault()
     if (!mismatch) reset.mutate()
@@ -58,25 +60,7 @@ export function ResetPasswordPage() {
         ) : (
           <form onSubmit={submit} aria-label="Set a new password">
             <input type="email" hidden readOnly autoComplete="username" value={offer.data.email} />
-            <TextField
-              label="New password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={password}
-              onChange={setPassword}
-              error={passwordError}
-              hint="At least 8 characters."
-            />
-            <TextField
-              label="Repeat the new password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={repeat}
-              onChange={setRepeat}
-              error={mismatch}
-            />
+            <NewPasswordFields fields={next.fields} error={passwordError} hint="At least 8 characters." />
             {!passwordError && <ErrorNotice error={reset.error} />}
             <button type="submit" aria-busy={reset.isPending} disabled={reset.isPending || mismatch !== undefined}>
               Set password
