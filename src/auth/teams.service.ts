@@ -62,7 +62,6 @@ export function createTeamsService({ db, audit }: Deps) {
   }
 
   return {
-    membershipOf: (teamId: string, userId: string) => membershipOf(db, teamId, userId),
     addMember,
 
     /** The teams a user belongs to, with their role in each. */
