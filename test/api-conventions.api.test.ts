@@ -43,16 +43,16 @@ describe('API conventions a client can rely on', () => {
     // A route whose body is optional: the empty body is accepted, as curl and generated clients send it.
     const revoked = await t.server.inject({
       method: 'DELETE',
-      url: `/api/v1/tokens/${created.body.id ?? created.body.uuid}`,
+      url: `/api/v1/tokens/${created.body.id}`,
       headers: { authorization: `Bearer ${root}`, 'content-type': 'application/json' },
       payload: '',
     })
     assert.equal(revoked.statusCode, 204, revoked.body)
-    const logout = await jsonPost('/api/v1/projects', '')
+    const missing = await jsonPost('/api/v1/projects', '')
     // A route that needs a body still refuses the missing one with the usual validation error.
-    assert.equal(logout.status, 400)
-    assert.equal(logout.body.error.code, 'invalid_request')
-    assert.doesNotMatch(logout.body.error.message, /Body cannot be empty/)
+    assert.equal(missing.status, 400)
+    assert.equal(missing.body.error.code, 'invalid_request')
+    assert.doesNotMatch(missing.body.error.message, /Body cannot be empty/)
   })
 
   it('still refuses a body that is not JSON, with the usual error shape', async () => {
@@ -68,7 +68,7 @@ describe('API conventions a client can rely on', () => {
 
     const byPost = await jsonPost(`/api/v1/deploy?uuid=${serviceId}&force=true`, '')
     assert.equal(byPost.status, 202, JSON.stringify(byPost.body))
-    assert.equal(byPost.body.deployments[0].resource_uuid ?? byPost.body.deployments[0].uuid, serviceId)
+    assert.equal(byPost.body.deployments[0].resource_uuid, serviceId)
     await waitForEnd(t, root, byPost.body.deployments[0].deployment_uuid)
 
     const byGet = await t.call(root, 'GET', `/api/v1/deploy?uuid=${serviceId}&force=false`)
