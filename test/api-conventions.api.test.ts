@@ -61,6 +61,15 @@ describe('API conventions a client can rely on', () => {
     assert.equal(res.body.error.code, 'invalid_request')
   })
 
+  it('refuses a NUL character in a body with 400 (PostgreSQL cannot store one), and keeps the text "\\u0000"', async () => {
+    const nul = await jsonPost('/api/v1/projects', JSON.stringify({ name: 'a\u0000b' }))
+    assert.equal(nul.status, 400)
+    assert.equal(nul.body.error.code, 'invalid_request')
+    assert.match(nul.body.error.message, /NUL/)
+    const text = await jsonPost('/api/v1/projects', JSON.stringify({ name: 'a\\u0000b' }))
+    assert.equal(text.status, 201, JSON.stringify(text.body))
+  })
+
   it('queues a deployment from the query string, with POST or, as Coolify takes it, GET with a token', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const serviceId = await createService(t, root, projectId, 'query-deploy', quickCompose)

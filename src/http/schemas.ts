@@ -4,7 +4,6 @@ import { z } from 'zod'
 export const uuidParam = z.object({ uuid: z.string().uuid('must be a UUID') })
 export const idParam = z.object({ id: z.string().uuid('must be a UUID') })
 
-
 /** Deleting a project or service: whether the named volumes (their data) go too. */
 export const deleteVolumesQuery = z.object({
   delete_volumes: z
