@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { createRedactor } from '../src/crypto/redact.js'
 import { openDatabase, openSqlite } from '../src/db/connection.js'
 import { migrateToLatest } from '../src/db/migrate.js'
+import { insertQueued } from '../src/deployments/deployments.repo.js'
 import { createLogWriter } from '../src/deployments/log-writer.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -56,33 +57,14 @@ try {
   const firstSegment: number[] = []
   const lastSegment: number[] = []
   for (let run = 0; run < RUNS; run++) {
-    const id = `00000000-0000-4000-8000-${String(run).padStart(12, '0')}`
-    const now = new Date().toISOString()
-    await db
-      .insertInto('deployments')
-      .values({
-        id,
-        team_id: 't',
-        resource_type: 'service',
-        resource_id: `r${run}`,
-        resource_name: 'r',
-        server_id: 's',
-        server_name: 's',
-        action: 'deploy',
-        status: 'in_progress',
-        trigger: 'api',
-        compose_version: 1,
-        force: 0,
-        pull_latest_images: 0,
-        stop_before_start: 0,
-        exit_code: null,
-        message: null,
-        created_by: 'bench',
-        created_at: now,
-        started_at: now,
-        finished_at: null,
-      })
-      .execute()
+    const { id } = await insertQueued(db, {
+      teamId: 't',
+      resource: { type: 'service', id: `r${run}`, name: 'r' },
+      server: { id: 's', name: 's' },
+      action: 'deploy',
+      trigger: 'api',
+      createdBy: 'bench',
+    })
     const writer = createLogWriter({ db, deploymentId: id, firstSeq: 1, redact })
     const segments: number[] = []
     const cpuStarted = process.cpuUsage()

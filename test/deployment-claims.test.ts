@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { openDatabase, type Database } from '../src/db/connection.js'
-import { claimQueued } from '../src/deployments/deployments.repo.js'
+import { claimQueued, insertQueued } from '../src/deployments/deployments.repo.js'
 import { TEST_DIALECT } from './support/dialect.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -30,34 +30,15 @@ describe('claiming queued deployments from two connections at once', { skip: onl
       .select(['id', 'name'])
       .where('name', '=', 'localhost')
       .executeTakeFirstOrThrow()
-    const now = new Date().toISOString()
-    for (let i = 0; i < 8; i++) {
-      await t.app.db
-        .insertInto('deployments')
-        .values({
-          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          team_id: 'team',
-          resource_type: 'service',
-          resource_id: `resource-${i}`,
-          resource_name: `r${i}`,
-          server_id: server.id,
-          server_name: server.name,
-          action: 'deploy',
-          status: 'queued',
-          trigger: 'api',
-          compose_version: 1,
-          force: 0,
-          pull_latest_images: 0,
-          stop_before_start: 0,
-          exit_code: null,
-          message: null,
-          created_by: 'test',
-          created_at: now,
-          started_at: null,
-          finished_at: null,
-        })
-        .execute()
-    }
+    for (let i = 0; i < 8; i++)
+      await insertQueued(t.app.db, {
+        teamId: 'team',
+        resource: { type: 'service', id: `resource-${i}`, name: `r${i}` },
+        server,
+        action: 'deploy',
+        trigger: 'api',
+        createdBy: 'test',
+      })
     const claimed = []
     for (let round = 0; round < 5; round++) {
       const [a, b] = await Promise.all([

@@ -7,12 +7,12 @@ import { openDatabase, type Database } from '../db/connection.js'
 import { migrateToLatest } from '../db/migrate.js'
 import { createRedactor } from '../crypto/redact.js'
 import { createLineSplitter } from '../shared/lines.js'
+import { insertQueued } from './deployments.repo.js'
 import { createLogWriter } from './log-writer.js'
 
 describe('deployment log writer', () => {
   let dir: string
   let database: Database
-  let n = 0
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-logs-'))
@@ -25,34 +25,15 @@ describe('deployment log writer', () => {
   })
 
   async function newDeployment(): Promise<string> {
-    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
-    const now = new Date().toISOString()
-    await database.db
-      .insertInto('deployments')
-      .values({
-        id,
-        team_id: 't',
-        resource_type: 'service',
-        resource_id: 'r',
-        resource_name: 'r',
-        server_id: 's',
-        server_name: 's',
-        action: 'deploy',
-        status: 'in_progress',
-        trigger: 'api',
-        compose_version: 1,
-        force: 0,
-        pull_latest_images: 0,
-        stop_before_start: 0,
-        exit_code: null,
-        message: null,
-        created_by: 'test',
-        created_at: now,
-        started_at: now,
-        finished_at: null,
-      })
-      .execute()
-    return id
+    const row = await insertQueued(database.db, {
+      teamId: 't',
+      resource: { type: 'service', id: 'r', name: 'r' },
+      server: { id: 's', name: 's' },
+      action: 'deploy',
+      trigger: 'api',
+      createdBy: 'test',
+    })
+    return row.id
   }
   const rows = (id: string) =>
     database.db.selectFrom('deployment_logs').selectAll().where('deployment_id', '=', id).orderBy('seq').execute()
