@@ -70,6 +70,9 @@ describe('team event stream', () => {
     try {
       assert.equal(streamA.response.status, 200)
       assert.match(streamA.response.headers.get('content-type') ?? '', /text\/event-stream/)
+      // A stream takes the response over, past the hook that adds these to every other answer.
+      assert.equal(streamA.response.headers.get('x-content-type-options'), 'nosniff')
+      assert.match(streamA.response.headers.get('content-security-policy') ?? '', /default-src 'none'/)
       assert.equal((await streamA.next()).event, 'ready')
       assert.equal((await streamB.next()).event, 'ready')
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
+import { startEventStream } from '../http/event-stream.js'
 import { errorResponses, text } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 
@@ -45,14 +46,7 @@ export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): Fasti
         let sent = Number.parseInt(typeof header === 'string' ? header : '', 10)
         if (!Number.isSafeInteger(sent) || sent < 0) sent = request.query.after ?? 0
 
-        reply.hijack()
-        const raw = reply.raw
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        })
+        const raw = startEventStream(reply)
         let closed = false
         let pumping: Promise<void> | undefined
         let pumpAgain = false

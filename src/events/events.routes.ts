@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
+import { startEventStream } from '../http/event-stream.js'
 import { text } from '../http/responses.js'
 import type { BerthEvent } from './event-bus.js'
 
@@ -39,14 +40,7 @@ export function eventsRoutes(app: Pick<App, 'events'>): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const teamId = principalOf(request).teamId
-        reply.hijack()
-        const raw = reply.raw
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        })
+        const raw = startEventStream(reply)
         // Tells the client the stream is live, so it can refetch whatever changed before it connected.
         raw.write('event: ready\ndata: {}\n\n')
         const send = (e: DeploymentEvent) => {
