@@ -8,12 +8,14 @@ export function useNewPassword() {
   const mismatch = repeat !== '' && repeat !== password ? 'The two new passwords differ.' : undefined
   return {
     password,
+    setPassword,
+    repeat,
+    setRepeat,
     mismatch,
     clear() {
       setPassword('')
       setRepeat('')
     },
-    fields: { password, setPassword, repeat, setRepeat, mismatch },
   }
 }
 
@@ -23,7 +25,7 @@ export function NewPasswordFields({
   error,
   hint,
 }: {
-  fields: ReturnType<typeof useNewPassword>['fields']
+  fields: ReturnType<typeof useNewPassword>
   error: string | undefined
   hint: string
 }) {

@@ -51,7 +51,7 @@ function ChangePassword() {
         error={currentError}
       />
       <NewPasswordFields
-        fields={next.fields}
+        fields={next}
         error={weak}
         hint="At least 8 characters. Your other sessions end; this one stays."
       />

@@ -60,7 +60,7 @@ export function ResetPasswordPage() {
         ) : (
           <form onSubmit={submit} aria-label="Set a new password">
             <input type="email" hidden readOnly autoComplete="username" value={offer.data.email} />
-            <NewPasswordFields fields={next.fields} error={passwordError} hint="At least 8 characters." />
+            <NewPasswordFields fields={next} error={passwordError} hint="At least 8 characters." />
             {!passwordError && <ErrorNotice error={reset.error} />}
             <button type="submit" aria-busy={reset.isPending} disabled={reset.isPending || mismatch !== undefined}>
               Set password
