@@ -65,6 +65,27 @@ describe('berth CLI', () => {
     assert.match(unknown.stderr, /Unknown abilities: fly/)
   })
 
+  it("gives an instance administrator's token instance abilities (Traefik's provider credential), and nobody else's", () => {
+    // ops@example.com, the first admin on this data dir, administers the instance.
+    const provider = berth(
+      ['token', 'create', '--email', 'ops@example.com', '--name', 'traefik', '--abilities', 'proxy:provider'],
+      env,
+    )
+    assert.equal(provider.status, 0, provider.stderr)
+    const owner = berth(
+      ['user', 'create', '--email', 'owner@example.com', '--password-stdin', '--admin', '--team', 'Other'],
+      env,
+      'a-long-password\n',
+    )
+    assert.equal(owner.status, 0, owner.stderr)
+    const refused = berth(
+      ['token', 'create', '--email', 'owner@example.com', '--name', 'x', '--abilities', 'instance'],
+      env,
+    )
+    assert.equal(refused.status, 1)
+    assert.match(refused.stderr, /abilities its creator lacks: instance/)
+  })
+
   it('works on the same data dir while the server runs, over a real port', async () => {
     const server = await startServer(env)
     try {

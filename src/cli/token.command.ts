@@ -1,6 +1,6 @@
 import { Command } from 'commander'
-import { abilitiesForRole } from '../auth/membership-abilities.js'
-import { parseAbilities } from '../auth/principal.js'
+import { abilitiesOfUser } from '../auth/membership-abilities.js'
+import { ABILITIES, parseAbilities } from '../auth/principal.js'
 import { cliActor, withApp } from './context.js'
 
 export function tokenCommand(): Command {
@@ -10,7 +10,7 @@ export function tokenCommand(): Command {
     .description("Create an API token for a user's team; the token alone is printed on stdout")
     .requiredOption('--email <email>', 'the user the token acts for')
     .requiredOption('--name <name>', 'a name to recognise the token by')
-    .option('--abilities <list>', 'comma list of read, read:sensitive, write, deploy, root', 'read')
+    .option('--abilities <list>', `comma list of ${ABILITIES.join(', ')}`, 'read')
     .option('--expires-in-days <days>', 'expire after this many days')
     .action(async (opts: { email: string; name: string; abilities: string; expiresInDays?: string }) => {
       const abilities = parseAbilities(opts.abilities)
@@ -23,7 +23,7 @@ export function tokenCommand(): Command {
         if (!user || !membership) throw new Error(`No user with the e-mail ${opts.email}`)
         const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000).toISOString()
         const created = await app.tokens.create(
-          { userId: user.id, teamId: membership.team_id, abilities: new Set(abilitiesForRole(membership.role)) },
+          { userId: user.id, teamId: membership.team_id, abilities: new Set(abilitiesOfUser(membership.role, user.instance_admin === 1)) },
           { name: opts.name, abilities, expiresAt },
           { ...cliActor(), teamId: membership.team_id },
         )
