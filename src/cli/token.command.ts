@@ -23,7 +23,11 @@ export function tokenCommand(): Command {
         if (!user || !membership) throw new Error(`No user with the e-mail ${opts.email}`)
         const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000).toISOString()
         const created = await app.tokens.create(
-          { userId: user.id, teamId: membership.team_id, abilities: new Set(abilitiesOfUser(membership.role, user.instance_admin === 1)) },
+          {
+            userId: user.id,
+            teamId: membership.team_id,
+            abilities: new Set(abilitiesOfUser(membership.role, user.instance_admin === 1)),
+          },
           { name: opts.name, abilities, expiresAt },
           { ...cliActor(), teamId: membership.team_id },
         )
