@@ -5,7 +5,8 @@
 #     private apt source list because bookworm has no Compose v2),
 #   - a running dockerd (started in the background when /var/run/docker.sock does not answer),
 #   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
-#     root file system imported with `docker import`),
+#     root file system imported with `docker import`), and berth-test/redis:7: Debian's
+#     redis-server and redis-tools unpacked onto that root fs with the libraries they load,
 #   - postgresql (package only: the test runner starts its own throw-away server),
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
@@ -29,6 +30,10 @@ set -o errtrace
 readonly TEST_IMAGE='berth-test/busybox:1'
 # Bump when the image recipe below changes, so existing hosts rebuild the image.
 readonly TEST_IMAGE_RECIPE='2'
+# A real Redis from Debian's packages on the busybox root fs: the database tests deploy it, with
+# the template's own command and health check (no registry can give them redis:7).
+readonly REDIS_IMAGE='berth-test/redis:7'
+readonly REDIS_IMAGE_RECIPE='1'
 # The Traefik release the end-to-end tests prove Berth's configuration against (docs/design.md).
 readonly TRAEFIK_VERSION='3.7.15'
 # The ACME test server the certificate test issues from, and the Go toolchain that builds it when
@@ -279,6 +284,51 @@ ensure_test_image() {
     - "$TEST_IMAGE" >/dev/null
 }
 
+# Debian's redis-server and redis-tools, unpacked (not installed: no system redis on the host),
+# with every library their binaries load copied from the host, on top of the busybox image's
+# root fs (sh and grep for the health check).
+ensure_redis_image() {
+  step "building the test image $REDIS_IMAGE"
+  local have
+  have="$(docker image inspect --format '{{index .Config.Labels "berth-test.recipe"}}' "$REDIS_IMAGE" 2>/dev/null || true)"
+  if [ "$have" = "$REDIS_IMAGE_RECIPE" ]; then
+    log "image $REDIS_IMAGE: present"
+    return 0
+  fi
+  apt_update_once
+  local dir
+  dir="$(mktemp -d /tmp/berth-redis.XXXXXX)"
+  CLEANUP+=("$dir")
+  (cd "$dir" && apt-get download -qq redis-server redis-tools libjemalloc2 liblzf1 >&2 2>/dev/null) \
+    || die "apt-get download of redis-server, redis-tools, libjemalloc2 and liblzf1 failed."
+  local deb
+  for deb in "$dir"/*.deb; do dpkg-deb -x "$deb" "$dir/debs"; done
+  local root="$dir/root"
+  mkdir -p "$root"
+  docker create --name berth-redis-base "$TEST_IMAGE" >/dev/null
+  docker export berth-redis-base | tar -C "$root" -x
+  docker rm berth-redis-base >/dev/null
+  mkdir -p "$root/usr/bin" "$root/data"
+  cp "$dir/debs/usr/bin/redis-check-rdb" "$dir/debs/usr/bin/redis-cli" "$root/usr/bin/"
+  # Debian's redis-server is redis-check-rdb under another name (the binary picks its role by name).
+  ln -sf redis-check-rdb "$root/usr/bin/redis-server"
+  local lib
+  for lib in $(LD_LIBRARY_PATH="$dir/debs/usr/lib/x86_64-linux-gnu" ldd "$dir/debs/usr/bin/redis-check-rdb" \
+    "$dir/debs/usr/bin/redis-cli" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' | sort -u); do
+    mkdir -p "$root$(dirname "${lib#"$dir/debs"}")"
+    cp -L "$lib" "$root${lib#"$dir/debs"}"
+  done
+  log "docker import $REDIS_IMAGE (redis $(LD_LIBRARY_PATH="$dir/debs/usr/lib/x86_64-linux-gnu" "$dir/debs/usr/bin/redis-cli" --version))"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV PATH=/usr/bin:/bin' \
+    --change 'CMD ["redis-server"]' \
+    --change "LABEL berth-test.recipe=$REDIS_IMAGE_RECIPE" \
+    - "$REDIS_IMAGE" >/dev/null
+  local out
+  out="$(timeout 60 docker run --rm --network none "$REDIS_IMAGE" redis-server --version 2>&1)" \
+    || die "redis-server does not run in $REDIS_IMAGE: $out"
+}
+
 check_container_runs() {
   step "running a container from $TEST_IMAGE"
   local out
@@ -454,6 +504,7 @@ main() {
   ensure_dockerd
   ensure_test_image
   check_container_runs
+  ensure_redis_image
   ensure_postgresql
   ensure_caddy
   ensure_traefik

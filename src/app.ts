@@ -138,6 +138,7 @@ export async function buildApp({
       workerId: workerIdFor(config.dataDir),
       proxyNetwork: proxyNetwork ?? routedNetwork,
       timeoutMs: config.deployTimeoutMs,
+      queueAutoRollback: deployments.queueAutoRollback,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })

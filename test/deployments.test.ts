@@ -63,7 +63,7 @@ describe('deployments on a real Docker engine', () => {
       log,
       /\$ docker compose --project-name berth-[0-9a-f-]+ --file compose.yaml --env-file .env up -d --remove-orphans/,
     )
-    assert.match(log, /Deployment finished in [\d.]+ s: containers are up$/)
+    assert.match(log, /Deployment finished in [\d.]+ s: 1 container is up and healthy$/)
 
     const status = await t.call(root, 'GET', `/api/v1/services/${id}/status`)
     assert.equal(status.body.status, 'running')
@@ -122,7 +122,10 @@ describe('deployments on a real Docker engine', () => {
     assert.notEqual(d.exit_code, 0)
     const log = await logText(t, root, d.deployment_uuid)
     assert.match(log, /No such image|not found|pull access denied|does not exist/i)
-    assert.match(log, /Deployment failed after [\d.]+ s: docker compose up exited with code \d+$/)
+    assert.match(
+      log,
+      /Deployment failed after [\d.]+ s: docker compose up failed: the image berth-test\/does-not-exist:\d+ is not on the server \(exited with code \d+\)$/,
+    )
   })
 
   it('cancels a long deployment by killing its process group, while its log streams live over SSE', async (ctx) => {

@@ -276,6 +276,22 @@ describe('deployments in the web UI', { skip }, () => {
     assert.ok(searchMs < RESPONSIVE_MS, `searching took ${searchMs} ms`)
   })
 
+  it('sets the health timeout and the automatic rollback on the service Deployments tab', async () => {
+    const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'health-settings' })).body.uuid
+    const serviceId = await createService(t, token, projectId, 'gated', `services:\n  app:\n    image: ${TEST_IMAGE}\n`)
+    await page.goto(`${base}/services/${serviceId}/deployments`)
+    const timeout = page.getByLabel('Wait for healthy containers up to (seconds)')
+    assert.equal(await timeout.inputValue(), '120')
+    await timeout.fill('45')
+    await page.getByLabel(/Roll back automatically/).check()
+    await page.getByRole('button', { name: 'Save health settings' }).click()
+    await page.getByText('Health settings saved.').waitFor()
+    const saved = (await t.call(token, 'GET', `/api/v1/services/${serviceId}`)).body
+    assert.equal(saved.health_timeout_seconds, 45)
+    assert.equal(saved.auto_rollback, true)
+    await page.screenshot({ path: screenshotPath('24-service-health-settings'), fullPage: true })
+  })
+
   it('shows the deployment pages at phone width in the dark scheme', async () => {
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },

@@ -65,6 +65,10 @@ export type ServiceTable = {
   updated_at: string
   /** Null: the shared localhost server. */
   server_id?: string | null
+  /** How long a deployment waits for healthy containers before it fails. */
+  health_timeout_seconds?: number
+  /** 1: a deployment that fails its health gate redeploys the last compose version that passed. */
+  auto_rollback?: number
 }
 
 export type AuthorType = 'user' | 'token' | 'system'
@@ -224,7 +228,7 @@ export type ResourceType = 'service' | 'database'
 /** `remove` takes down what a deleted resource left running (containers, networks, volumes). */
 export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
-export type DeploymentTrigger = 'api' | 'ui' | 'cli'
+export type DeploymentTrigger = 'api' | 'ui' | 'cli' | 'rollback'
 export type DeploymentTable = {
   id: string
   team_id: string
@@ -249,6 +253,10 @@ export type DeploymentTable = {
   cancel_requested_by?: string | null
   /** For a `remove`: 1 to delete the named volumes too. */
   remove_volumes?: number
+  /** The compose version to deploy instead of the resource's current one (a rollback). */
+  target_version?: number | null
+  /** For an automatic rollback: the deployment whose failed health gate it answers. */
+  rollback_of?: string | null
   created_by: string
   created_at: string
   started_at: string | null

@@ -10,6 +10,8 @@ import { findVersion } from '../compose/compose.repo.js'
 import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type DeploymentRow } from './deployments.repo.js'
 import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
+import { causeOf, createTail } from './compose-errors.js'
+import { lastOutput, waitUntilHealthy } from './health-gate.js'
 import { findTeamResource } from '../services/services.repo.js'
 import { composeProjectName } from './resources.js'
 import {
@@ -36,6 +38,8 @@ export type Outcome = {
   status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
   exitCode: number | null
   message: string
+  /** The containers came up but did not turn healthy: what an automatic rollback answers. */
+  unhealthy?: boolean
 }
 
 /** The compose commands for a deployment, without the common "-p NAME -f compose.yaml" prefix. */
@@ -62,6 +66,8 @@ type Run = {
   timeoutMs: number
 }
 
+type StepResult = { exitCode: number | null; errorLines: readonly string[] }
+
 function runStep({
   host,
   args,
@@ -73,7 +79,7 @@ function runStep({
   args: string[]
   cwd: string
   onSpawn: (pid: number) => Promise<void>
-}): Promise<number | null> {
+}): Promise<StepResult> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess
     try {
@@ -83,7 +89,12 @@ function runStep({
       return
     }
     const out = createLineSplitter((line) => log.append('stdout', line))
-    const err = createLineSplitter((line) => log.append('stderr', line))
+    // Compose prints progress and errors on stderr; the last lines name the cause of a failure.
+    const tail = createTail()
+    const err = createLineSplitter((line) => {
+      tail.push(line)
+      log.append('stderr', line)
+    })
     child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c))
     child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c))
     if (child.pid !== undefined) {
@@ -103,7 +114,7 @@ function runStep({
       signal.removeEventListener('abort', onAbort)
       out.end()
       err.end()
-      resolve(code)
+      resolve({ exitCode: code, errorLines: tail.lines })
     })
     if (signal.aborted) onAbort()
   })
@@ -135,14 +146,18 @@ export async function runDeployment(
   const started = performance.now()
   let log: LogWriter | undefined
   let outcome: Outcome
-  const openLog = async (secrets: string[]) =>
-    createLogWriter({
+  // The message is stored apart from the log (and shown in lists and notifications): it gets the same redaction.
+  let redact = (text: string) => text
+  const openLog = async (secrets: string[]) => {
+    redact = createRedactor(secrets)
+    return createLogWriter({
       db: deps.db,
       deploymentId: d.id,
       firstSeq: await nextLogSeq(deps.db, d.id),
-      redact: createRedactor(secrets),
+      redact,
       onFlushed: (seq) => deps.onLogFlushed(d.id, seq),
     })
+  }
   try {
     const { host, secrets } = await deps.hostFor(d.server_id)
     if (d.action === 'remove') {
@@ -169,7 +184,7 @@ export async function runDeployment(
   try {
     await log.close()
   } finally {
-    await markFinished(deps.db, d.id, outcome)
+    await markFinished(deps.db, d.id, { ...outcome, message: redact(outcome.message) })
   }
   return outcome
 }
@@ -177,8 +192,9 @@ export async function runDeployment(
 async function execute(run: Run, env: Record<string, string>): Promise<Outcome> {
   const { deps, d, host, log } = run
   const resource = await findTeamResource(deps.db, d.team_id, d.resource_id)
-  const version = await findVersion(deps.db, resource.id, resource.currentVersion)
+  const version = await findVersion(deps.db, resource.id, d.target_version ?? resource.currentVersion)
   const project = composeProjectName(resource.id)
+  if (d.rollback_of) log.append('berth', `Rolling back: deployment ${d.rollback_of} failed its health check`)
   log.append(
     'berth',
     `Starting ${d.action} of ${d.resource_type} ${d.resource_name} (compose version ${version.version}, project ${project}) on server ${d.server_name}`,
@@ -205,8 +221,8 @@ async function execute(run: Run, env: Record<string, string>): Promise<Outcome> 
 
   const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
-  const done = d.action === 'stop' ? 'containers stopped' : 'containers are up'
-  return { status: 'finished', exitCode: 0, message: done }
+  if (d.action === 'stop') return { status: 'finished', exitCode: 0, message: 'containers stopped' }
+  return gateOnHealth(run, project, resource.healthTimeoutSeconds * 1000)
 }
 
 /** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */
@@ -216,7 +232,7 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    const exitCode = await runStep({
+    const { exitCode, errorLines } = await runStep({
       host,
       args,
       cwd,
@@ -225,14 +241,48 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
       onSpawn: (pid) => setProcessId(deps.db, d.id, pid),
     })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
-    if (exitCode !== 0)
+    if (exitCode !== 0) {
+      const code = `exited with code ${exitCode ?? 'none (killed)'}`
+      const cause = causeOf(errorLines)
       return {
         status: 'failed',
         exitCode,
-        message: `docker compose ${step[0]} exited with code ${exitCode ?? 'none (killed)'}`,
+        message: cause ? `docker compose ${step[0]} failed: ${cause} (${code})` : `docker compose ${step[0]} ${code}`,
       }
+    }
   }
   return null
+}
+
+/**
+ * After `up`: waits for the project's containers to be healthy or steadily running (see
+ * health-gate.ts). A failure names the container and its state, and its last output goes into the
+ * log (redacted like every line).
+ */
+async function gateOnHealth(run: Run, project: string, healthTimeoutMs: number): Promise<Outcome> {
+  const { host, log, signal, timeoutMs } = run
+  log.append('berth', `Waiting up to ${Math.round(healthTimeoutMs / 1000)} s for the containers to be healthy`)
+  const gate = await waitUntilHealthy({
+    host,
+    project,
+    timeoutMs: healthTimeoutMs,
+    signal,
+    onState: (line) => log.append('berth', line),
+  })
+  if (gate.kind === 'stopped') return stoppedOutcome(signal.reason as StopReason, timeoutMs, 0)
+  if (gate.kind === 'healthy')
+    return {
+      status: 'finished',
+      exitCode: 0,
+      message:
+        gate.containers === 0
+          ? 'the compose file started no containers'
+          : `${gate.containers} container${gate.containers === 1 ? ' is' : 's are'} up and healthy`,
+    }
+  const lines = await lastOutput(host, gate.containerId)
+  log.append('berth', `${gate.message}; its last ${lines.length} lines of output:`)
+  for (const line of lines) log.append(line.stream, line.text)
+  return { status: 'failed', exitCode: 0, message: `health check failed: ${gate.message}`, unhealthy: true }
 }
 
 /**

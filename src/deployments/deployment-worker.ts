@@ -28,6 +28,8 @@ type Deps = RunnerDeps & {
   events: Pick<EventBus, 'publish' | 'on'>
   logger: Pick<Logger, 'error' | 'info'>
   concurrencyOf(serverId: string): Promise<number>
+  /** Queues the automatic rollback of a deployment that failed its health gate, if its service asks for one. */
+  queueAutoRollback(failed: DeploymentRow): Promise<DeploymentRow | undefined>
   timeoutMs: number
   /** This data dir's worker id (see worker-id.ts). */
   workerId: string
@@ -109,8 +111,15 @@ export function createDeploymentWorkers(deps: Deps) {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort({ kind: 'timeout' } satisfies StopReason), deps.timeoutMs)
     const done = runDeployment(deps, d, controller.signal, deps.timeoutMs)
-      .then((outcome) => {
+      .then(async (outcome) => {
         deps.events.publish(deploymentFinished(d, outcome.status))
+        if (!outcome.unhealthy) return
+        const rollback = await deps.queueAutoRollback(d)
+        if (rollback)
+          deps.logger.info(
+            { deploymentId: d.id, rollbackId: rollback.id, composeVersion: rollback.target_version },
+            'automatic rollback queued',
+          )
       })
       .catch((error: unknown) =>
         deps.logger.error({ err: error, deploymentId: d.id }, 'recording a deployment outcome failed'),

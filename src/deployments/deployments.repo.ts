@@ -30,6 +30,10 @@ export type NewDeployment = {
   stopBeforeStart?: boolean
   /** For a `remove`: delete the named volumes too. */
   removeVolumes?: boolean
+  /** Deploy this compose version instead of the resource's current one (a rollback). */
+  targetVersion?: number
+  /** The failed deployment an automatic rollback answers. */
+  rollbackOf?: string
 }
 
 /** Records a queued deployment: every way of queueing one (deploy, stop, restart, remove) builds its row here. */
@@ -52,6 +56,8 @@ export async function insertQueued(db: Kysely<DB>, input: NewDeployment): Promis
     exit_code: null,
     message: null,
     remove_volumes: input.removeVolumes ? 1 : 0,
+    target_version: input.targetVersion ?? null,
+    rollback_of: input.rollbackOf ?? null,
     created_by: input.createdBy,
     created_at: nowIso(),
     started_at: null,
@@ -59,6 +65,23 @@ export async function insertQueued(db: Kysely<DB>, input: NewDeployment): Promis
   }
   await db.insertInto('deployments').values(row).execute()
   return row
+}
+
+/**
+ * The compose version of the resource's latest deployment that passed (finished a deploy or
+ * restart), other than `except`: what an automatic rollback goes back to.
+ */
+export async function lastPassedVersion(db: Kysely<DB>, resourceId: string, except: number | null) {
+  let query = db
+    .selectFrom('deployments')
+    .select('compose_version')
+    .where('resource_id', '=', resourceId)
+    .where('status', '=', 'finished')
+    .where('action', 'in', ['deploy', 'restart'])
+    .where('compose_version', 'is not', null)
+  if (except !== null) query = query.where('compose_version', '!=', except)
+  const row = await query.orderBy('finished_at', 'desc').limit(1).executeTakeFirst()
+  return row?.compose_version ?? undefined
 }
 
 /** The queued deployments of a resource (to cancel them when it is deleted). */

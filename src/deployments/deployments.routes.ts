@@ -52,13 +52,17 @@ const deployment = z
     server_name: z.string(),
     action: z.enum(['deploy', 'stop', 'restart', 'remove']),
     status: deploymentStatus,
-    trigger: z.enum(['api', 'ui', 'cli']),
+    trigger: z.enum(['api', 'ui', 'cli', 'rollback']),
     compose_version: z.number().int().nullable(),
     force: z.boolean(),
     pull_latest_images: z.boolean(),
     stop_before_start: z.boolean(),
     exit_code: z.number().int().nullable(),
     message: z.string().nullable(),
+    rollback_of: z
+      .string()
+      .nullable()
+      .describe('For an automatic rollback: the deployment that failed its health check and is replaced'),
     created_by: z.string(),
     created_at: timestamp,
     started_at: timestamp.nullable(),

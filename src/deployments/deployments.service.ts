@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely'
-import type { Actor, AuditService } from '../audit/audit.service.js'
+import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
 import { deploymentFinished, type EventBus } from '../events/event-bus.js'
-import { BadRequestError, ConflictError, TooManyRequestsError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from '../errors.js'
 import {
   appendBerthLines,
   countQueued,
   findQueued,
   findTeamDeployment,
   insertQueued,
+  lastPassedVersion,
   listActive,
   listForResource,
   listQueuedOf,
@@ -59,6 +60,7 @@ export function deploymentView(d: DeploymentRow) {
     stop_before_start: d.stop_before_start === 1,
     exit_code: d.exit_code,
     message: d.message,
+    rollback_of: d.rollback_of ?? null,
     created_by: d.created_by,
     created_at: d.created_at,
     started_at: d.started_at,
@@ -150,6 +152,57 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     })
     for (const w of wake) events.publish({ type: 'deployment.queued', teamId, ...w })
     return result
+  }
+
+  /**
+   * After a deployment of a service that asks for it (auto_rollback) failed its health gate:
+   * queues a deployment of the last compose version that passed, recorded as a rollback that
+   * names the failed one. A rollback is never itself rolled back. Returns the rollback, if queued.
+   */
+  async function queueAutoRollback(failed: DeploymentRow): Promise<DeploymentRow | undefined> {
+    if (failed.action !== 'deploy' || failed.rollback_of) return undefined
+    const queued = await db.transaction().execute(async (trx) => {
+      const resource = await findTeamResource(trx, failed.team_id, failed.resource_id).catch((error: unknown) => {
+        // Deleted while it was deploying: there is nothing left to roll back.
+        if (error instanceof NotFoundError) return undefined
+        throw error
+      })
+      if (!resource?.autoRollback) return undefined
+      const version = await lastPassedVersion(trx, resource.id, failed.compose_version)
+      if (version === undefined) return undefined
+      const server = await serverForResource(trx, resource.serverId)
+      const row = await insertQueued(trx, {
+        teamId: failed.team_id,
+        resource,
+        server,
+        action: 'deploy',
+        trigger: 'rollback',
+        createdBy: SYSTEM_ACTOR.name,
+        targetVersion: version,
+        rollbackOf: failed.id,
+      })
+      await audit.record(
+        trx,
+        { ...SYSTEM_ACTOR, teamId: failed.team_id },
+        {
+          action: 'deployment.rollback_queued',
+          resourceType: resource.type,
+          resourceId: resource.id,
+          details: { deployment_id: row.id, rollback_of: failed.id, compose_version: version },
+        },
+      )
+      return row
+    })
+    if (!queued) return undefined
+    events.publish({
+      type: 'deployment.queued',
+      teamId: queued.team_id,
+      deploymentId: queued.id,
+      serverId: queued.server_id,
+      resourceId: queued.resource_id,
+      resourceType: queued.resource_type,
+    })
+    return queued
   }
 
   /** A queued deployment is cancelled at once; a running one is killed by its worker. */
@@ -266,6 +319,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
 
   return {
     queue,
+    queueAutoRollback,
     queueRemoval,
     queueRemovalIfDeployed,
     cancel,

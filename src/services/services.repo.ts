@@ -12,6 +12,8 @@ export type Resource = {
   projectId: string
   serverId: string | null
   currentVersion: number
+  healthTimeoutSeconds: number
+  autoRollback: boolean
 }
 
 // Team scoping joins projects (allowed in test/structure.test.ts): every service read goes through
@@ -50,6 +52,8 @@ export async function findTeamResource(
       'services.project_id',
       'services.server_id',
       'services.current_version',
+      'services.health_timeout_seconds',
+      'services.auto_rollback',
       'projects.team_id',
       'databases.type as database_type',
     ])
@@ -69,6 +73,8 @@ export async function findTeamResource(
     projectId: row.project_id,
     serverId: row.server_id ?? null,
     currentVersion: row.current_version,
+    healthTimeoutSeconds: row.health_timeout_seconds ?? 120,
+    autoRollback: row.auto_rollback === 1,
   }
 }
 
@@ -100,7 +106,9 @@ export async function insertService(db: Kysely<DB>, row: ServiceTable) {
 export async function updateService(
   db: Kysely<DB>,
   id: string,
-  changes: Partial<Pick<ServiceTable, 'name' | 'description' | 'updated_at' | 'server_id'>>,
+  changes: Partial<
+    Pick<ServiceTable, 'name' | 'description' | 'updated_at' | 'server_id' | 'health_timeout_seconds' | 'auto_rollback'>
+  >,
 ) {
   await db.updateTable('services').set(changes).where('id', '=', id).execute()
 }

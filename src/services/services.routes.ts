@@ -12,7 +12,21 @@ const createBody = z.object({
   description: z.string().max(2000).optional(),
   change_description: z.string().max(500).optional(),
 })
-const patchBody = z.object({ name: z.string().min(1).max(63).optional(), description: z.string().max(2000).optional() })
+const healthTimeout = z
+  .number()
+  .int()
+  .min(1)
+  .max(3600)
+  .describe('How long a deployment waits for healthy containers before it fails, in seconds (default 120)')
+const autoRollback = z
+  .boolean()
+  .describe('When a deployment fails its health check, redeploy the last compose version that passed')
+const patchBody = z.object({
+  name: z.string().min(1).max(63).optional(),
+  description: z.string().max(2000).optional(),
+  health_timeout_seconds: healthTimeout.optional(),
+  auto_rollback: autoRollback.optional(),
+})
 
 const service = z
   .object({
@@ -21,6 +35,8 @@ const service = z
     name: z.string(),
     description: z.string(),
     current_version: z.number().int(),
+    health_timeout_seconds: healthTimeout,
+    auto_rollback: autoRollback,
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -32,6 +48,8 @@ type ServiceRow = {
   name: string
   description: string
   current_version: number
+  health_timeout_seconds?: number
+  auto_rollback?: number
   created_at: string
   updated_at: string
 }
@@ -43,6 +61,8 @@ function view(s: ServiceRow) {
     name: s.name,
     description: s.description,
     current_version: s.current_version,
+    health_timeout_seconds: s.health_timeout_seconds ?? 120,
+    auto_rollback: s.auto_rollback === 1,
     created_at: s.created_at,
     updated_at: s.updated_at,
   }
@@ -100,7 +120,7 @@ export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod
         schema: {
           tags: ['services'],
           operationId: 'updateService',
-          summary: 'Rename or describe a service',
+          summary: 'Rename or describe a service, or set its health timeout and automatic rollback',
           params: uuidParam,
           body: patchBody,
           response: { 200: json(service, 'The changed service'), ...errorResponses(404, 409) },
@@ -108,7 +128,15 @@ export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod
       },
       async (request) => {
         const p = principalOf(request)
-        return view(await app.services.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+        const { name, description, health_timeout_seconds, auto_rollback } = request.body
+        return view(
+          await app.services.update(
+            p.teamId,
+            request.params.uuid,
+            { name, description, healthTimeoutSeconds: health_timeout_seconds, autoRollback: auto_rollback },
+            actorOf(p),
+          ),
+        )
       },
     )
 

@@ -125,7 +125,7 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
   async function update(
     teamId: string,
     serviceId: string,
-    input: { name?: string; description?: string },
+    input: { name?: string; description?: string; healthTimeoutSeconds?: number; autoRollback?: boolean },
     actor: Actor,
   ) {
     if (input.name !== undefined) assertServiceName(input.name)
@@ -139,6 +139,8 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
       const changes = {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.description !== undefined && { description: input.description }),
+        ...(input.healthTimeoutSeconds !== undefined && { health_timeout_seconds: input.healthTimeoutSeconds }),
+        ...(input.autoRollback !== undefined && { auto_rollback: input.autoRollback ? 1 : 0 }),
       }
       const updatedAt = nowIso()
       await updateService(trx, serviceId, { ...changes, updated_at: updatedAt })

@@ -8,6 +8,8 @@ import { REPO_ROOT } from './cli.js'
 
 const run = promisify(execFile)
 export const TEST_IMAGE = 'berth-test/busybox:1'
+/** Debian's Redis on the busybox root fs (scripts/setup-test-host.sh): a real database server for deployments. */
+export const REDIS_IMAGE = 'berth-test/redis:7'
 
 let availability: Promise<string | null> | undefined
 
@@ -24,10 +26,12 @@ function dockerProblem(): Promise<string | null> {
     } catch {
       return 'the Docker Compose v2 plugin is missing (run scripts/setup-test-host.sh)'
     }
-    try {
-      await run('docker', ['image', 'inspect', TEST_IMAGE], { timeout: 15_000 })
-    } catch {
-      return `the test image ${TEST_IMAGE} is missing (run scripts/setup-test-host.sh)`
+    for (const image of [TEST_IMAGE, REDIS_IMAGE]) {
+      try {
+        await run('docker', ['image', 'inspect', image], { timeout: 15_000 })
+      } catch {
+        return `the test image ${image} is missing (run scripts/setup-test-host.sh)`
+      }
     }
     return null
   })()

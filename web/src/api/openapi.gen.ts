@@ -500,7 +500,7 @@ export interface paths {
         delete: operations["deleteService"];
         options?: never;
         head?: never;
-        /** Rename or describe a service */
+        /** Rename or describe a service, or set its health timeout and automatic rollback */
         patch: operations["updateService"];
         trace?: never;
     };
@@ -1888,13 +1888,15 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli";
+            trigger: "api" | "ui" | "cli" | "rollback";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
             stop_before_start: boolean;
             exit_code: number | null;
             message: string | null;
+            /** @description For an automatic rollback: the deployment that failed its health check and is replaced */
+            rollback_of: string | null;
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2068,6 +2070,10 @@ export interface components {
             name: string;
             description: string;
             current_version: number;
+            /** @description How long a deployment waits for healthy containers before it fails, in seconds (default 120) */
+            health_timeout_seconds: number;
+            /** @description When a deployment fails its health check, redeploy the last compose version that passed */
+            auto_rollback: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -4321,6 +4327,10 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    /** @description How long a deployment waits for healthy containers before it fails, in seconds (default 120) */
+                    health_timeout_seconds?: number;
+                    /** @description When a deployment fails its health check, redeploy the last compose version that passed */
+                    auto_rollback?: boolean;
                 };
             };
         };

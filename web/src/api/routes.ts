@@ -13,6 +13,7 @@ export const ROUTES = {
   project: ['GET', '/api/v1/projects/{uuid}'],
   createService: ['POST', '/api/v1/projects/{uuid}/services'],
   service: ['GET', '/api/v1/services/{uuid}'],
+  updateService: ['PATCH', '/api/v1/services/{uuid}'],
   compose: ['GET', '/api/v1/services/{uuid}/compose'],
   saveCompose: ['PUT', '/api/v1/services/{uuid}/compose'],
   versions: ['GET', '/api/v1/services/{uuid}/compose/versions'],

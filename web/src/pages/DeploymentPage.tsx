@@ -70,6 +70,14 @@ export function DeploymentPage() {
             {d.trigger} by {d.created_by ?? 'unknown'}
           </dd>
         </div>
+        {d.rollback_of && (
+          <div>
+            <dt>Rolls back</dt>
+            <dd>
+              <Link to={`/deployments/${d.rollback_of}`}>the deployment that failed its health check</Link>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Queued</dt>
           <dd>{formatTime(d.created_at)}</dd>

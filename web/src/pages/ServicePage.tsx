@@ -75,7 +75,7 @@ export function ServicePage() {
       <Routes>
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
-        <Route path="deployments" element={<DeploymentsTab serviceId={serviceId} />} />
+        <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
       </Routes>

@@ -5,11 +5,14 @@ import { deploymentKeys, type DeploymentList } from '../../api/deployments'
 import { DeploymentsTable } from '../../components/DeploymentsTable'
 import { ErrorNotice, Loading } from '../../components/Notice'
 import { Pager } from '../../components/Pager'
+import type { Service } from '../../api/types'
+import { HealthSettings } from './HealthSettings'
 
 const PAGE_SIZE = 20
 
 /** One service's deployments, newest first (the service page keeps them live). */
-export function DeploymentsTab({ serviceId }: { serviceId: string }) {
+export function DeploymentsTab({ service }: { service: Service }) {
+  const serviceId = service.uuid
   const [page, setPage] = useState(0)
   const list = useQuery({
     queryKey: deploymentKeys.resource(serviceId, page),
@@ -25,6 +28,7 @@ export function DeploymentsTab({ serviceId }: { serviceId: string }) {
   return (
     <section aria-labelledby="service-deployments-title">
       <h2 id="service-deployments-title">Deployments</h2>
+      <HealthSettings service={service} />
       {list.data.count === 0 ? (
         <p>This service has not been deployed yet.</p>
       ) : (
