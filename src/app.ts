@@ -86,7 +86,6 @@ export async function buildApp({
     // Proxy configuration: every change re-renders in its transaction; the sync service writes the files.
     const settings = createSettingsService({ db, audit, events, checkRouting: assertAllRender })
     const domains = createDomainsService({ db, audit, events })
-    const routes = createRoutesService({ db, audit, events })
     const middlewares = createMiddlewaresService({ db, audit, events })
     const proxySync = createProxySyncService({
       db,
@@ -118,6 +117,8 @@ export async function buildApp({
 
     // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
     const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
+    // A route to a running service connects its containers to the proxy network at once (an attach deployment).
+    const routes = createRoutesService({ db, audit, events, attachRouted: deployments.queueAttach })
     // Routed compose services join the proxy's network under the alias the proxy dials.
     const routedNetwork: ProxyNetwork = {
       name: PROXY_NETWORK,

@@ -226,7 +226,8 @@ export type DatabaseTable = {
 
 export type ResourceType = 'service' | 'database'
 /** `remove` takes down what a deleted resource left running (containers, networks, volumes). */
-export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove'
+/** `attach`: connect a running service's routed containers to the proxy network (a route was added). */
+export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove' | 'attach'
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
 export type DeploymentTrigger = 'api' | 'ui' | 'cli' | 'rollback'
 export type DeploymentTable = {

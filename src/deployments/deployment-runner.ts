@@ -12,6 +12,7 @@ import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { causeOf, createTail } from './compose-errors.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
+import { attachRoutedContainers } from './attach-routed.js'
 import { findTeamResource } from '../services/services.repo.js'
 import { composeProjectName } from './resources.js'
 import {
@@ -164,6 +165,9 @@ export async function runDeployment(
       // The resource and its variables are gone; `down` prints names of containers, networks and volumes, never values.
       log = await openLog(secrets)
       outcome = await executeRemoval({ deps, d, host, log, signal, timeoutMs })
+    } else if (d.action === 'attach') {
+      log = await openLog(secrets)
+      outcome = await executeAttach({ deps, d, host, log, signal, timeoutMs })
     } else {
       const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
       log = await openLog([...values.secrets, ...secrets])
@@ -283,6 +287,24 @@ async function gateOnHealth(run: Run, project: string, healthTimeoutMs: number):
   log.append('berth', `${gate.message}; its last ${lines.length} lines of output:`)
   for (const line of lines) log.append(line.stream, line.text)
   return { status: 'failed', exitCode: 0, message: `health check failed: ${gate.message}`, unhealthy: true }
+}
+
+/** Connects a running service's routed containers to the proxy network (a route was added; see attach-routed.ts). */
+async function executeAttach(run: Run): Promise<Outcome> {
+  const { deps, d, host, log } = run
+  const project = composeProjectName(d.resource_id)
+  log.append(
+    'berth',
+    `Connecting the routed containers of ${d.resource_name} (project ${project}) to the proxy network`,
+  )
+  const message = await attachRoutedContainers({
+    host,
+    network: deps.proxyNetwork,
+    serviceId: d.resource_id,
+    project,
+    log: (line) => log.append('berth', line),
+  })
+  return { status: 'finished', exitCode: 0, message }
 }
 
 /**

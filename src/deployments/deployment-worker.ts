@@ -185,6 +185,11 @@ export function createDeploymentWorkers(deps: Deps) {
     }
   }
 
+  const logPollFailure = (error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed')
+  async function wakeQueued() {
+    for (const serverId of await serversWithQueued(deps.db)) wake(serverId)
+  }
+
   async function startWorkers() {
     stopped = false
     const recovered = await recoverInterrupted()
@@ -197,13 +202,12 @@ export function createDeploymentWorkers(deps: Deps) {
         else cancelRequests.set(e.deploymentId, e.by)
       }),
       deps.events.on('deployment.finished', (e) => void cancelRequests.delete(e.deploymentId)),
+      // A route change may have queued an attach (deployments.service queueAttach) in its transaction.
+      deps.events.on('route.changed', () => void wakeQueued().catch(logPollFailure)),
     )
-    const wakeQueued = async () => {
-      for (const serverId of await serversWithQueued(deps.db)) wake(serverId)
-    }
     await wakeQueued()
     poll = setInterval(() => {
-      wakeQueued().catch((error: unknown) => deps.logger.error({ err: error }, 'polling for queued deployments failed'))
+      wakeQueued().catch(logPollFailure)
       recoverInterrupted(false).catch((error: unknown) =>
         deps.logger.error({ err: error }, 'recovering abandoned deployments failed'),
       )

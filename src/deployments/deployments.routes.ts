@@ -50,7 +50,7 @@ const deployment = z
     resource_name: z.string(),
     server_uuid: z.string(),
     server_name: z.string(),
-    action: z.enum(['deploy', 'stop', 'restart', 'remove']),
+    action: z.enum(['deploy', 'stop', 'restart', 'remove', 'attach']),
     status: deploymentStatus,
     trigger: z.enum(['api', 'ui', 'cli', 'rollback']),
     compose_version: z.number().int().nullable(),

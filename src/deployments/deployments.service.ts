@@ -205,6 +205,33 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     return queued
   }
 
+  /**
+   * Part of a routing change, inside its transaction: a service that already runs gets its routed
+   * containers connected to the proxy network now (an `attach` deployment, run by the worker),
+   * so a new route answers without a redeploy. Nothing for a service never deployed (its first
+   * deploy attaches them) or one with an attach already queued. The worker notices the route
+   * change event and claims it.
+   */
+  async function queueAttach(trx: Kysely<DB>, teamId: string, serviceId: string, actor: Actor) {
+    if (!(await wasDeployed(trx, serviceId)) || (await findQueued(trx, serviceId, 'attach'))) return
+    const resource = await findTeamResource(trx, teamId, serviceId)
+    const server = await serverForResource(trx, resource.serverId)
+    const row = await insertQueued(trx, {
+      teamId,
+      resource,
+      server,
+      action: 'attach',
+      trigger: triggerOf(actor.via),
+      createdBy: actor.name,
+    })
+    await audit.record(trx, actor, {
+      action: 'deployment.attach',
+      resourceType: resource.type,
+      resourceId: resource.id,
+      details: { deployment_id: row.id, server_id: server.id },
+    })
+  }
+
   /** A queued deployment is cancelled at once; a running one is killed by its worker. */
   async function cancel(teamId: string, deploymentId: string, actor: Actor) {
     const outcome = await db.transaction().execute(async (trx) => {
@@ -320,6 +347,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
   return {
     queue,
     queueAutoRollback,
+    queueAttach,
     queueRemoval,
     queueRemovalIfDeployed,
     cancel,

@@ -7,7 +7,8 @@ import type { DockerHost } from '../servers/docker-host.js'
  * covers an app that dies while starting. An app that fails later needs a health check.
  */
 export const STABLE_AFTER_MS = 1000
-const POLL_MS = 250
+// Each look is one `docker container inspect`; a short interval notices a healthy container soon after it turns so.
+const POLL_MS = 100
 /** How much of a failing container's output goes into the deployment log. */
 export const LAST_OUTPUT_LINES = 50
 

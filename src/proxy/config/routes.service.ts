@@ -105,8 +105,18 @@ export function routeView(r: RouteWithMiddlewares) {
   }
 }
 
-/** The route changes as transaction steps (audit row included), shared by the service and the preview. */
-export function routeOps(audit: Pick<AuditService, 'record'>) {
+/** Queues, in the route change's transaction, the connection of a running service's routed containers to the proxy network. */
+export type AttachRouted = (trx: Kysely<DB>, teamId: string, serviceId: string, actor: Actor) => Promise<void>
+
+/**
+ * The route changes as transaction steps (audit row included), shared by the service and the
+ * preview (which attaches nothing: its transaction is rolled back).
+ */
+export function routeOps(audit: Pick<AuditService, 'record'>, attachRouted?: AttachRouted) {
+  const attach = async (trx: Kysely<DB>, teamId: string, row: RouteRow, actor: Actor) => {
+    if (attachRouted && row.target_type === 'service' && row.active === 1)
+      await attachRouted(trx, teamId, row.service_id!, actor)
+  }
   const record = (trx: Kysely<DB>, actor: Actor, action: string, id: string, details: Record<string, unknown>) =>
     audit.record(trx, actor, { action, resourceType: 'route', resourceId: id, details })
   return {
@@ -140,6 +150,7 @@ export function routeOps(audit: Pick<AuditService, 'record'>) {
         path: row.path,
         target: 'url' in input.target ? 'url' : 'service',
       })
+      await attach(trx, teamId, row, actor)
       return {
         projectId: domain.project_id,
         value: { ...row, middleware_ids: middlewareIds },
@@ -175,6 +186,7 @@ export function routeOps(audit: Pick<AuditService, 'record'>) {
       await trx.updateTable('proxy_routes').set(changes).where('id', '=', routeId).execute()
       if (patch.middlewares) await writeMiddlewareLinks(trx, routeId, middlewareIds)
       await record(trx, actor, 'route.updated', routeId, { changed: Object.keys(patch) })
+      if (patch.target || patch.active !== undefined) await attach(trx, teamId, after, actor)
       return {
         projectId,
         value: { ...after, middleware_ids: middlewareIds },
@@ -197,9 +209,9 @@ export function routeOps(audit: Pick<AuditService, 'record'>) {
 
 export type RoutesService = ReturnType<typeof createRoutesService>
 
-export function createRoutesService(deps: RoutingDeps) {
+export function createRoutesService(deps: RoutingDeps & { attachRouted: AttachRouted }) {
   const { db } = deps
-  const ops = routeOps(deps.audit)
+  const ops = routeOps(deps.audit, deps.attachRouted)
 
   async function list(teamId: string, domainId: string): Promise<RouteWithMiddlewares[]> {
     await findTeamDomain(db, teamId, domainId)

@@ -14,6 +14,7 @@ export const ACTION_TITLES: Record<DeploymentAction, string> = {
   stop: 'Stop',
   restart: 'Restart',
   remove: 'Removal',
+  attach: 'Routing',
 }
 
 export type DeploymentList = Schemas['DeploymentList']

@@ -1884,7 +1884,7 @@ export interface components {
             server_uuid: string;
             server_name: string;
             /** @enum {string} */
-            action: "deploy" | "stop" | "restart" | "remove";
+            action: "deploy" | "stop" | "restart" | "remove" | "attach";
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
