@@ -7,6 +7,7 @@ import * as m004 from './migrations/004_backups.js'
 import * as m005 from './migrations/005_worker_claims.js'
 import * as m006 from './migrations/006_remove_volumes.js'
 import * as m007 from './migrations/007_tenancy.js'
+import * as m009 from './migrations/009_tls_defaults.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '005_worker_claims': m005,
   '006_remove_volumes': m006,
   '007_tenancy': m007,
+  '009_tls_defaults': m009,
 }
 
 export function knownMigrations(): string[] {
