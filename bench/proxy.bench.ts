@@ -91,7 +91,7 @@ try {
             domain: full,
             subdomain: null,
             full_domain: full,
-            tls: d % 2,
+            tls_mode: d % 2 === 1 ? 'acme' : 'none',
             cert_resolver: null,
             active: 1,
             created_at: now,

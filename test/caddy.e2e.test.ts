@@ -15,6 +15,7 @@ import { createService, deploy, logText, waitForEnd } from './support/deploy-hel
 import { TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { startTestApp } from './support/harness.js'
+import { proxyRequest } from './support/traefik.js'
 
 const LIVE_DEADLINE_MS = 15_000
 
@@ -55,7 +56,7 @@ async function within(limitMs: number, what: string, check: () => Promise<boolea
 }
 
 describe('Caddy as the proxy, end to end', () => {
-  it('routes by Host header to a service Berth deployed, follows route changes, stops routing a deleted domain, repairs drift', {
+  it('routes by Host header to a service Berth deployed, follows route changes, serves an internal-TLS domain with its own CA, stops routing a deleted domain, repairs drift', {
     timeout: 240_000,
   }, async (t) => {
     if (
@@ -149,6 +150,28 @@ describe('Caddy as the proxy, end to end', () => {
       t.diagnostic(
         `live through Caddy: first route ${firstMs.toFixed(0)} ms after the deployment, path change ${pathMs.toFixed(0)} ms, target change ${targetMs.toFixed(0)} ms`,
       )
+
+      // An internal domain: Caddy's own CA signs its certificate. Nothing trusts that CA here, so the
+      // client accepts any certificate and checks who issued it.
+      const inside = await app.call(root, 'POST', `/api/v1/projects/${project}/domains`, {
+        domain: 'inside.berth.test',
+        tls_mode: 'internal',
+      })
+      assert.equal(inside.status, 201, JSON.stringify(inside.body))
+      const insideRoute = await app.call(root, 'POST', `/api/v1/domains/${inside.body.id}/routes`, {
+        target: { service: serviceId, compose_service: 'web', port: 80 },
+      })
+      assert.equal(insideRoute.status, 201, JSON.stringify(insideRoute.body))
+      const https = () => proxyRequest(caddy.ip, 'inside.berth.test', '/', { https: true })
+      const internalMs = await within(
+        LIVE_DEADLINE_MS,
+        'the internal domain answering over HTTPS',
+        async () => (await https()).text === 'ok-web\n',
+      )
+      const served = await https()
+      assert.match(served.certIssuer ?? '', /^Caddy Local Authority - /, `issuer: ${served.certIssuer}`)
+      assert.equal(served.certAltNames, 'DNS:inside.berth.test')
+      t.diagnostic(`internal TLS through Caddy: live ${internalMs.toFixed(0)} ms after the route`)
 
       assert.equal((await app.call(root, 'DELETE', `/api/v1/domains/${domain.id}`)).status, 204)
       await within(

@@ -206,14 +206,16 @@ describe('proxy configuration over HTTP', () => {
     assert.equal((await t.call(root, 'PUT', '/api/v1/settings', { proxy: 'nginx' })).status, 400)
   })
 
-  it('refuses with 422 a change that would render an invalid file (TLS without a certificate resolver)', async () => {
-    await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: null })
-    const d = (await domain({ domain: 'tls.example.com', tls: false })).body
+  it('refuses with 422 a change that would render an invalid file (TLS left without a certificate resolver)', async () => {
+    await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
+    const d = (await domain({ domain: 'tls.example.com', tls: true })).body
     await t.call(root, 'POST', `/api/v1/domains/${d.id}/routes`, { target: { url: 'http://10.0.0.4' } })
-    const res = await t.call(root, 'PATCH', `/api/v1/domains/${d.id}`, { tls: true })
+    const res = await t.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: null })
     assert.equal(res.status, 422, JSON.stringify(res.body))
     assert.equal(res.body.error.code, 'invalid_proxy_config')
-    assert.equal((await t.call(root, 'GET', `/api/v1/domains/${d.id}`)).body.tls, false, 'the change rolled back')
+    const settings = (await t.call(root, 'GET', '/api/v1/settings')).body
+    assert.equal(settings.letsencrypt_email, 'ops@example.com', 'the change rolled back')
+    assert.equal((await t.call(root, 'DELETE', `/api/v1/domains/${d.id}`)).status, 204)
   })
 
   it('with Caddy as the proxy, refuses with 422 a middleware Caddy cannot express, and switching kinds is checked too', async () => {

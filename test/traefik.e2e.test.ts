@@ -57,7 +57,7 @@ describe('Traefik as the proxy, end to end', () => {
     )
   })
 
-  it('redirects HTTP to HTTPS and serves TLS with the default self-signed certificate', {
+  it('redirects HTTP to HTTPS and serves TLS with the default self-signed certificate, for ACME and internal domains', {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
     const env = await ready(t)
@@ -69,6 +69,12 @@ describe('Traefik as the proxy, end to end', () => {
     assert.equal(tls.text, 'ok-web\n')
     // No certificate authority answers here, so Traefik serves its own certificate.
     assert.equal(tls.certSubject, 'TRAEFIK DEFAULT CERT')
+    // An internal domain asks for no resolver at all: Traefik's own certificate, by design.
+    const internal = await get(env, 'inside.berth.test', '/', { https: true })
+    assert.equal(internal.text, 'ok-web\n')
+    assert.equal(internal.certSubject, 'TRAEFIK DEFAULT CERT')
+    assert.equal(internal.certIssuer, 'TRAEFIK DEFAULT CERT', 'self-signed by Traefik')
+    assert.equal((await get(env, 'inside.berth.test', '/')).status, 301, 'HTTP redirects to HTTPS as for ACME')
     assert.equal((await get(env, 'app.berth.test', '/', { https: true })).status, 404, 'a non-TLS domain is HTTP only')
   })
 

@@ -8,6 +8,7 @@ import * as m005 from './migrations/005_worker_claims.js'
 import * as m006 from './migrations/006_remove_volumes.js'
 import * as m007 from './migrations/007_tenancy.js'
 import * as m008 from './migrations/008_health_gate.js'
+import * as m009 from './migrations/009_tls_defaults.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '006_remove_volumes': m006,
   '007_tenancy': m007,
   '008_health_gate': m008,
+  '009_tls_defaults': m009,
 }
 
 export function knownMigrations(): string[] {

@@ -135,13 +135,16 @@ export type BackupTable = {
   deleted_at: string | null
 }
 
+/** How a domain gets its certificate; see proxy.model.ts. */
+export type TlsMode = 'none' | 'acme' | 'internal'
 export type ProxyDomainTable = {
   id: string
   project_id: string
   domain: string
   subdomain: string | null
   full_domain: string
-  tls: number
+  /** 'none', 'acme' (a certificate from the resolver) or 'internal' (the proxy's own certificate). */
+  tls_mode: TlsMode
   cert_resolver: string | null
   active: number
   created_at: string

@@ -1,4 +1,13 @@
+import type { TlsMode } from '../db/schema.js'
 import type { MiddlewareType, StoredMiddlewareConfig } from './middleware-config.js'
+
+export type { TlsMode }
+/**
+ * How a domain is served: `none` over HTTP only; `acme` with a certificate from the ACME resolver
+ * (Let's Encrypt, which needs the instance's ACME e-mail); `internal` with the proxy's own
+ * certificate (Caddy's local CA, Traefik's default certificate), for hosts that are not public.
+ */
+export const TLS_MODES = ['none', 'acme', 'internal'] as const satisfies readonly TlsMode[]
 
 /** The routing of one project as the renderers take it: plain data, loaded by proxy.repo.ts. */
 export type ProjectRouting = {
@@ -11,7 +20,7 @@ export type ProjectRouting = {
 export type DomainModel = {
   id: string
   fullDomain: string
-  tls: boolean
+  tlsMode: TlsMode
   certResolver: string | null
   active: boolean
   routes: RouteModel[]

@@ -55,7 +55,7 @@ function assemble(
     byProject.get(d.project_id)?.domains.push({
       id: d.id,
       fullDomain: d.full_domain,
-      tls: d.tls === 1,
+      tlsMode: d.tls_mode,
       certResolver: d.cert_resolver,
       active: d.active === 1,
       routes: routesByDomain.get(d.id) ?? [],

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { timestamp } from '../http/responses.js'
 import { MIDDLEWARE_TYPES } from './middleware-config.js'
+import { TLS_MODES } from './proxy.model.js'
 
 const duration = z.string().regex(/^\d+(?:ms|s|m|h)$/, 'must be a duration like "10s" or "500ms"')
 /** URL path characters only: no backticks or quotes can reach a Traefik rule. */
@@ -9,11 +10,21 @@ export const routePath = z
   .max(1024)
   .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must start with "/" and use URL path characters only')
 
+const tlsMode = z
+  .enum(TLS_MODES)
+  .describe(
+    "none: HTTP only; acme: a certificate from the ACME resolver (needs the instance's Let's Encrypt e-mail); internal: the proxy's own certificate (Caddy's local CA, Traefik's default certificate), for hosts that are not public",
+  )
+const tlsFlag = z.boolean().describe('Older form of tls_mode: true is "acme" (or keeps "internal"), false is "none"')
+
 export const domainInput = z
   .object({
     domain: z.string().min(1).max(253),
     subdomain: z.string().min(1).max(253).nullable().optional(),
-    tls: z.boolean().default(true),
+    tls_mode: tlsMode
+      .optional()
+      .describe('Omitted (with tls): "acme" when the instance has an ACME e-mail, "none" otherwise'),
+    tls: tlsFlag.optional(),
     cert_resolver: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/)
@@ -26,7 +37,8 @@ export const domainPatch = z
   .object({
     domain: z.string().min(1).max(253),
     subdomain: z.string().min(1).max(253).nullable(),
-    tls: z.boolean(),
+    tls_mode: tlsMode,
+    tls: tlsFlag,
     cert_resolver: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/)
@@ -118,7 +130,8 @@ export const domainSchema = z
     domain: z.string().describe('Punycode'),
     subdomain: z.string().nullable(),
     full_domain: z.string(),
-    tls: z.boolean(),
+    tls_mode: tlsMode,
+    tls: z.boolean().describe('Served over HTTPS (tls_mode is not "none")'),
     cert_resolver: z.string().nullable(),
     active: z.boolean(),
     created_at: timestamp,

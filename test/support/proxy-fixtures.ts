@@ -5,7 +5,7 @@ export const FIXTURE_SETTINGS: Settings = { ...DEFAULT_SETTINGS, letsencrypt_ema
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
-/** A project using every middleware type, TLS on and off, every path rule, priorities and a health check. */
+/** A project using every middleware type, every TLS mode, every path rule, priorities and a health check. */
 export const FIXTURE_PROJECT: ProjectRouting = {
   projectId: id(1),
   projectName: 'shop',
@@ -48,7 +48,7 @@ export const FIXTURE_PROJECT: ProjectRouting = {
     {
       id: id(201),
       fullDomain: 'app.example.com',
-      tls: true,
+      tlsMode: 'acme',
       certResolver: null,
       active: true,
       routes: [
@@ -97,7 +97,7 @@ export const FIXTURE_PROJECT: ProjectRouting = {
     {
       id: id(202),
       fullDomain: '*.preview.example.com',
-      tls: false,
+      tlsMode: 'none',
       certResolver: null,
       active: true,
       routes: [
@@ -114,9 +114,28 @@ export const FIXTURE_PROJECT: ProjectRouting = {
       ],
     },
     {
+      id: id(204),
+      fullDomain: 'intranet.shop.internal',
+      tlsMode: 'internal',
+      certResolver: null,
+      active: true,
+      routes: [
+        {
+          id: id(307),
+          target: { type: 'url', url: 'http://10.0.0.7:8080' },
+          path: '/',
+          pathMatch: 'prefix',
+          priority: null,
+          middlewareIds: [],
+          healthCheck: null,
+          active: true,
+        },
+      ],
+    },
+    {
       id: id(203),
       fullDomain: 'old.example.com',
-      tls: false,
+      tlsMode: 'none',
       certResolver: null,
       active: false,
       routes: [

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { composeProjectName } from '../../src/deployments/resources.js'
+import type { TlsMode } from '../../src/proxy/proxy.model.js'
 import { createService, deploy, logText, waitForEnd } from './deploy-helpers.js'
 import { TEST_IMAGE, removeProject, requireDocker } from './docker.js'
 import { requireTools } from './external-tools.js'
@@ -87,8 +88,8 @@ async function start(cleanup: Cleanup): Promise<TraefikSite> {
   env.serviceId = await createService(app, root, env.projectId, 'site', SITE_COMPOSE)
   cleanup.push(() => removeProject(composeProjectName(env.serviceId)))
   const target = (compose: 'web' | 'api') => ({ service: env.serviceId, compose_service: compose, port: 80 })
-  const domain = async (name: string, tls = false) =>
-    (await call(env, 'POST', `/api/v1/projects/${env.projectId}/domains`, { domain: name, tls }, 201)).id as string
+  const domain = async (name: string, tls_mode: TlsMode = 'none') =>
+    (await call(env, 'POST', `/api/v1/projects/${env.projectId}/domains`, { domain: name, tls_mode }, 201)).id as string
   const route = async (domainId: string, body: Record<string, unknown>) =>
     (await call(env, 'POST', `/api/v1/domains/${domainId}/routes`, body, 201)).id as string
   const middleware = (name: string, type: string, config: unknown) =>
@@ -125,7 +126,8 @@ async function start(cleanup: Cleanup): Promise<TraefikSite> {
   env.ids.priRoot = await route(pri, { target: target('web') })
   await route(pri, { target: target('api'), path: '/v2' })
   await route(await domain('*.wild.berth.test'), { target: target('web') })
-  await route(await domain('secure.berth.test', true), { target: target('web') })
+  await route(await domain('secure.berth.test', 'acme'), { target: target('web') })
+  await route(await domain('inside.berth.test', 'internal'), { target: target('web') })
   const mw = await domain('mw.berth.test')
   await route(mw, { target: target('web') })
   await route(mw, { target: target('web'), path: '/go-secure', middlewares: ['to-https'] })

@@ -30,7 +30,7 @@ const CADDY_PROJECT: ProjectRouting = {
 const settings = { ...FIXTURE_SETTINGS, proxy: 'caddy' as const }
 
 describe('Caddy renderer', () => {
-  it('renders a project with TLS on and off, path rules, priorities, middlewares and a health check', () => {
+  it('renders a project with every TLS mode (none, ACME, internal), path rules, priorities, middlewares and a health check', () => {
     const { config, issues } = buildCaddyConfig([CADDY_PROJECT], settings)
     assert.deepEqual(issues, [])
     const actual = stableJson(config)
@@ -53,6 +53,19 @@ describe('Caddy renderer', () => {
     } finally {
       rmSync(home, { recursive: true, force: true })
     }
+  })
+
+  it("gives internal-TLS hosts Caddy's own CA, without an ACME e-mail and without touching a trust store", () => {
+    const internalOnly = { ...CADDY_PROJECT, domains: CADDY_PROJECT.domains.filter((d) => d.tlsMode === 'internal') }
+    const { config } = buildCaddyConfig([internalOnly], { ...settings, letsencrypt_email: null }) as any
+    assert.deepEqual(config.apps.tls.automation.policies, [
+      { subjects: ['intranet.shop.internal'], issuers: [{ module: 'internal' }] },
+    ])
+    assert.equal(config.apps.pki.certificate_authorities.local.install_trust, false)
+    assert.deepEqual(config.apps.http.servers.berth_https.routes[0].match, [{ host: ['intranet.shop.internal'] }])
+    const plain = buildCaddyConfig([{ ...internalOnly, domains: [] }], { ...settings, letsencrypt_email: null }) as any
+    assert.equal(plain.config.apps.tls, undefined, 'no TLS app without a host that needs one')
+    assert.equal(plain.config.apps.pki, undefined)
   })
 
   it('reports each middleware Caddy cannot express, by route and name', () => {

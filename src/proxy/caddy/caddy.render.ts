@@ -149,7 +149,7 @@ export function buildCaddyRoutes(
     entries.push({
       key: sortKey(domain, route),
       domain,
-      tls: domain.tls,
+      tls: domain.tlsMode !== 'none',
       route: { '@id': `route-${route.id}`, match: [matcher(domain, route)], handle: handlers, terminal: true },
     })
   }
@@ -193,11 +193,20 @@ export function buildCaddyConfig(
       routes: httpsRoutes,
       automatic_https: { disable_redirects: true },
     }
-  const tls = settings.letsencrypt_email
-    ? { tls: { automation: { policies: [{ issuers: [{ module: 'acme', email: settings.letsencrypt_email }] }] } } }
-    : {}
+  const internalHosts = [
+    ...new Set(entries.filter((e) => e.domain.tlsMode === 'internal').map((e) => e.domain.fullDomain)),
+  ].sort()
+  // Caddy takes the first policy whose subjects match a host; the ACME one has none, so it catches the rest.
+  const policies: Json[] = []
+  if (internalHosts.length > 0) policies.push({ subjects: internalHosts, issuers: [{ module: 'internal' }] })
+  if (settings.letsencrypt_email) policies.push({ issuers: [{ module: 'acme', email: settings.letsencrypt_email }] })
+  const apps: Json = { http: { servers } }
+  if (policies.length > 0) apps.tls = { automation: { policies } }
+  // Caddy would try to add its local CA to the trust store of the machine (or container) it runs
+  // on; the clients of a proxy are elsewhere, so that only fails noisily.
+  if (internalHosts.length > 0) apps.pki = { certificate_authorities: { local: { install_trust: false } } }
   return {
-    config: { admin: { listen: adminListen(settings) }, apps: { http: { servers }, ...tls } },
+    config: { admin: { listen: adminListen(settings) }, apps },
     issues: all.flatMap((a) => a.issues),
   }
 }

@@ -1,9 +1,11 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Actor, AuditService } from '../../audit/audit.service.js'
-import type { DB, ProxyDomainTable } from '../../db/schema.js'
+import type { DB, ProxyDomainTable, TlsMode } from '../../db/schema.js'
 import { newId, nowIso } from '../../db/time.js'
-import { BadRequestError, ConflictError } from '../../errors.js'
+import { BadRequestError, ConflictError, UnprocessableError } from '../../errors.js'
 import { findTeamProject } from '../../projects/projects.repo.js'
+import { readSettings } from '../../settings/settings.service.js'
+import { declaredCertResolvers, type Settings } from '../../settings/settings.types.js'
 import { fullDomainOf, normalizeHost } from './hostnames.js'
 import { commitRoutingChange, type RoutingChange, type RoutingDeps } from './proxy.mutate.js'
 import { findTeamDomain } from '../proxy.repo.js'
@@ -38,6 +40,42 @@ async function assertDomainFree(db: Kysely<DB>, full: string, exceptId?: string)
     throw new ConflictError('domain_taken', `The domain "${full}" is already in use.`, { full_domain: full })
 }
 
+/**
+ * The TLS mode a request asks for, or undefined when it names none. `tls` is the older form of
+ * `tls_mode`: true keeps an `internal` domain internal and otherwise means `acme`.
+ */
+function requestedTlsMode(input: { tls?: boolean; tls_mode?: TlsMode }, current: TlsMode | null): TlsMode | undefined {
+  const { tls, tls_mode: mode } = input
+  if (mode !== undefined && tls !== undefined && (mode !== 'none') !== tls)
+    throw new BadRequestError('tls_conflict', `tls ${tls} and tls_mode "${mode}" disagree; send tls_mode alone.`, {
+      field: 'tls_mode',
+    })
+  if (mode !== undefined || tls === undefined) return mode
+  if (!tls) return 'none'
+  return current === 'internal' ? 'internal' : 'acme'
+}
+
+/**
+ * Refuses ACME TLS that the proxy could not get a certificate for, saying what to set, before
+ * anything is stored: without it the domain saved fine and its first route was refused instead.
+ */
+function assertAcmeWorks(settings: Settings, certResolver: string | null): void {
+  const declared = declaredCertResolvers(settings)
+  if (declared.length === 0)
+    throw new UnprocessableError(
+      'acme_email_required',
+      'TLS with a Let\'s Encrypt certificate needs the instance\'s ACME e-mail, and none is set: an instance administrator sets it in Settings (letsencrypt_email in PUT /api/v1/settings). Until then, use tls_mode "internal" (the proxy\'s own certificate) or "none".',
+      { field: 'tls_mode', setting: 'letsencrypt_email' },
+    )
+  const resolver = certResolver ?? settings.default_cert_resolver
+  if (!declared.includes(resolver))
+    throw new UnprocessableError(
+      'cert_resolver_unknown',
+      `The certificate resolver "${resolver}" is not declared; the proxy has only "${declared.join('", "')}" (default_cert_resolver in the instance settings). Leave cert_resolver empty to use it.`,
+      { field: 'cert_resolver', declared },
+    )
+}
+
 export function domainView(d: DomainRow) {
   return {
     id: d.id,
@@ -45,7 +83,8 @@ export function domainView(d: DomainRow) {
     domain: d.domain,
     subdomain: d.subdomain,
     full_domain: d.full_domain,
-    tls: d.tls === 1,
+    tls_mode: d.tls_mode,
+    tls: d.tls_mode !== 'none',
     cert_resolver: d.cert_resolver,
     active: d.active === 1,
     created_at: d.created_at,
@@ -68,6 +107,10 @@ export function domainOps(audit: Pick<AuditService, 'record'>) {
       await findTeamProject(trx, teamId, projectId)
       const n = normalized(input.domain, input.subdomain)
       await assertDomainFree(trx, n.full)
+      const settings = await readSettings(trx)
+      // Omitted: TLS when a certificate can be had, so a first route is never refused for it.
+      const tlsMode = requestedTlsMode(input, null) ?? (declaredCertResolvers(settings).length > 0 ? 'acme' : 'none')
+      if (tlsMode === 'acme') assertAcmeWorks(settings, input.cert_resolver ?? null)
       const now = nowIso()
       const row: DomainRow = {
         id: newId(),
@@ -75,7 +118,7 @@ export function domainOps(audit: Pick<AuditService, 'record'>) {
         domain: n.domain,
         subdomain: n.subdomain,
         full_domain: n.full,
-        tls: input.tls ? 1 : 0,
+        tls_mode: tlsMode,
         cert_resolver: input.cert_resolver ?? null,
         active: input.active ? 1 : 0,
         created_at: now,
@@ -85,7 +128,7 @@ export function domainOps(audit: Pick<AuditService, 'record'>) {
       await record(trx, actor, 'domain.created', row.id, {
         full_domain: row.full_domain,
         project_id: projectId,
-        tls: input.tls,
+        tls_mode: tlsMode,
       })
       return { projectId, value: row, event: { type: 'domain.changed', teamId, projectId, domainId: row.id } }
     },
@@ -103,13 +146,18 @@ export function domainOps(audit: Pick<AuditService, 'record'>) {
         patch.subdomain === undefined ? before.subdomain : patch.subdomain,
       )
       if (n.full !== before.full_domain) await assertDomainFree(trx, n.full, domainId)
+      const requested = requestedTlsMode(patch, before.tls_mode)
+      const tlsMode = requested ?? before.tls_mode
+      const certResolver = patch.cert_resolver === undefined ? before.cert_resolver : patch.cert_resolver
+      if (tlsMode === 'acme' && (requested !== undefined || patch.cert_resolver !== undefined))
+        assertAcmeWorks(await readSettings(trx), certResolver)
       const after: DomainRow = {
         ...before,
         domain: n.domain,
         subdomain: n.subdomain,
         full_domain: n.full,
-        ...(patch.tls !== undefined && { tls: patch.tls ? 1 : 0 }),
-        ...(patch.cert_resolver !== undefined && { cert_resolver: patch.cert_resolver }),
+        tls_mode: tlsMode,
+        cert_resolver: certResolver,
         ...(patch.active !== undefined && { active: patch.active ? 1 : 0 }),
         updated_at: nowIso(),
       }

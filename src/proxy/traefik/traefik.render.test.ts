@@ -38,7 +38,7 @@ describe('Traefik renderers', () => {
     )
   })
 
-  it('renders a project with every middleware type, TLS on and off, path rules, priorities and a health check', () => {
+  it('renders a project with every middleware type, every TLS mode (none, ACME, internal), path rules, priorities and a health check', () => {
     golden('project-shop.yml', renderTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS })!)
     golden(
       'project-shop-no-redirect.yml',
@@ -88,6 +88,27 @@ describe('Traefik renderers', () => {
     const doc = buildTraefikDynamic(FIXTURE_PROJECT, { settings: FIXTURE_SETTINGS, provider: 'http' }) as any
     assert.match(doc.http.routers[Object.keys(doc.http.routers)[0]!].service, /@http$/)
     assert.deepEqual(validateTraefikDynamic('http', doc, ctx, 'http'), [])
+  })
+
+  it("serves an internal-TLS domain with Traefik's default certificate: tls {} and no resolver needed", () => {
+    const internalOnly = {
+      ...FIXTURE_PROJECT,
+      domains: FIXTURE_PROJECT.domains.filter((d) => d.tlsMode === 'internal'),
+    }
+    const settings = { ...FIXTURE_SETTINGS, letsencrypt_email: null }
+    const doc = buildTraefikDynamic(internalOnly, { settings }) as any
+    const router = doc.http.routers['route-00000000-0000-4000-8000-000000000307']
+    assert.deepEqual(router.tls, {})
+    assert.deepEqual(router.entryPoints, ['websecure'])
+    assert.deepEqual(validateTraefikDynamic('f.yml', doc, { ...ctx, certResolvers: new Set() }), [])
+    router.tls = { options: 'modern' }
+    const issues = validateTraefikDynamic('f.yml', doc, ctx)
+    assert.deepEqual(
+      issues.map((i) => `${i.path}: ${i.message}`),
+      [
+        'http.routers.route-00000000-0000-4000-8000-000000000307.tls: must be {} (the default certificate) or name only a certResolver',
+      ],
+    )
   })
 
   it('reports empty maps, unresolvable references and undeclared resolvers', () => {

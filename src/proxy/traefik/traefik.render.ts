@@ -146,11 +146,12 @@ export function buildTraefikDynamic(
       }
       base.middlewares = refs
     }
-    if (domain.tls) {
+    if (domain.tlsMode !== 'none') {
       routers[traefikNames.router(route.id)] = {
         ...base,
         entryPoints: ['websecure'],
-        tls: { certResolver: domain.certResolver ?? settings.default_cert_resolver },
+        // Without a resolver Traefik serves its own default certificate (self-signed, generated at start).
+        tls: domain.tlsMode === 'acme' ? { certResolver: domain.certResolver ?? settings.default_cert_resolver } : {},
       }
       const http: Record<string, unknown> = { ...base, entryPoints: ['web'] }
       if (redirect) http.middlewares = redirect.slice()

@@ -21,6 +21,11 @@ function pathOf(at: (string | number)[]): string {
   return path
 }
 
+/** `tls: {}` is how a router asks for TLS with Traefik's default certificate: the one empty map it takes. */
+function isRouterTls(at: (string | number)[]): boolean {
+  return at.length === 4 && at[0] === 'http' && at[1] === 'routers' && at[3] === 'tls'
+}
+
 /**
  * Traefik refuses a file holding an empty map (`routers: {}`), and one bad file freezes every route.
  * The path is kept as a stack of segments and joined only for an issue: this walks every node of every file.
@@ -41,7 +46,7 @@ function findEmpty(value: unknown, at: (string | number)[], file: string, issues
       findEmpty(value[key], at, file, issues)
       at.pop()
     }
-    if (empty) issues.push({ file, path: pathOf(at), message: 'is an empty map' })
+    if (empty && !isRouterTls(at)) issues.push({ file, path: pathOf(at), message: 'is an empty map' })
   } else if (value === null || value === undefined || value === '') {
     issues.push({ file, path: pathOf(at), message: 'has no value' })
   }
@@ -114,8 +119,15 @@ export function validateTraefikDynamic(
         })
     }
     if (router.tls !== undefined) {
-      const resolver = isMap(router.tls) ? router.tls.certResolver : undefined
-      if (typeof resolver !== 'string' || !ctx.certResolvers.has(resolver)) {
+      const tls = isMap(router.tls) ? router.tls : null
+      const resolver = tls?.certResolver
+      if (tls === null || Object.keys(tls).some((k) => k !== 'certResolver')) {
+        issues.push({
+          file,
+          path: `${at}.tls`,
+          message: 'must be {} (the default certificate) or name only a certResolver',
+        })
+      } else if (resolver !== undefined && (typeof resolver !== 'string' || !ctx.certResolvers.has(resolver))) {
         issues.push({
           file,
           path: `${at}.tls.certResolver`,

@@ -1445,6 +1445,12 @@ export interface components {
             domain: string;
             subdomain: string | null;
             full_domain: string;
+            /**
+             * @description none: HTTP only; acme: a certificate from the ACME resolver (needs the instance's Let's Encrypt e-mail); internal: the proxy's own certificate (Caddy's local CA, Traefik's default certificate), for hosts that are not public
+             * @enum {string}
+             */
+            tls_mode: "none" | "acme" | "internal";
+            /** @description Served over HTTPS (tls_mode is not "none") */
             tls: boolean;
             cert_resolver: string | null;
             active: boolean;
@@ -5641,7 +5647,12 @@ export interface operations {
                 "application/json": {
                     domain: string;
                     subdomain?: string | null;
-                    /** @default true */
+                    /**
+                     * @description Omitted (with tls): "acme" when the instance has an ACME e-mail, "none" otherwise
+                     * @enum {string}
+                     */
+                    tls_mode?: "none" | "acme" | "internal";
+                    /** @description Older form of tls_mode: true is "acme" (or keeps "internal"), false is "none" */
                     tls?: boolean;
                     cert_resolver?: string | null;
                     /** @default true */
@@ -5870,6 +5881,12 @@ export interface operations {
                 "application/json": {
                     domain?: string;
                     subdomain?: string | null;
+                    /**
+                     * @description none: HTTP only; acme: a certificate from the ACME resolver (needs the instance's Let's Encrypt e-mail); internal: the proxy's own certificate (Caddy's local CA, Traefik's default certificate), for hosts that are not public
+                     * @enum {string}
+                     */
+                    tls_mode?: "none" | "acme" | "internal";
+                    /** @description Older form of tls_mode: true is "acme" (or keeps "internal"), false is "none" */
                     tls?: boolean;
                     cert_resolver?: string | null;
                     active?: boolean;
@@ -6798,7 +6815,12 @@ export interface operations {
                         data: {
                             domain: string;
                             subdomain?: string | null;
-                            /** @default true */
+                            /**
+                             * @description Omitted (with tls): "acme" when the instance has an ACME e-mail, "none" otherwise
+                             * @enum {string}
+                             */
+                            tls_mode?: "none" | "acme" | "internal";
+                            /** @description Older form of tls_mode: true is "acme" (or keeps "internal"), false is "none" */
                             tls?: boolean;
                             cert_resolver?: string | null;
                             /** @default true */
@@ -6812,6 +6834,12 @@ export interface operations {
                         data: {
                             domain?: string;
                             subdomain?: string | null;
+                            /**
+                             * @description none: HTTP only; acme: a certificate from the ACME resolver (needs the instance's Let's Encrypt e-mail); internal: the proxy's own certificate (Caddy's local CA, Traefik's default certificate), for hosts that are not public
+                             * @enum {string}
+                             */
+                            tls_mode?: "none" | "acme" | "internal";
+                            /** @description Older form of tls_mode: true is "acme" (or keeps "internal"), false is "none" */
                             tls?: boolean;
                             cert_resolver?: string | null;
                             active?: boolean;

@@ -7,7 +7,8 @@ import type { ListsEvery } from './types'
 type Schemas = components['schemas']
 
 export type Domain = Schemas['Domain']
-export type DomainInput = { domain: string; subdomain: string | null; tls: boolean; active: boolean }
+export type TlsMode = Domain['tls_mode']
+export type DomainInput = { domain: string; subdomain: string | null; tls_mode: TlsMode; active: boolean }
 
 export type RouteTarget = Schemas['RouteTarget']
 export type ProxyRoute = Schemas['ProxyRoute']

@@ -76,7 +76,12 @@ function DomainCard({ projectId, domain, services, middlewares }: CardProps) {
     <article className="domain-card" aria-label={`Domain ${domain.full_domain}`}>
       <header className="card-header">
         <h3>
-          {domain.full_domain} {domain.tls && <small className="badge">HTTPS</small>}{' '}
+          {domain.full_domain}{' '}
+          {domain.tls_mode !== 'none' && (
+            <small className="badge">
+              {domain.tls_mode === 'internal' ? "HTTPS (proxy's own certificate)" : 'HTTPS'}
+            </small>
+          )}{' '}
           {!domain.active && <small className="badge badge-warn">inactive</small>}
         </h3>
         {mayWrite && (
