@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
 import { startBackupScheduler } from '../backups/backup.scheduler.js'
 import { markServerRunning, runningServerPid } from '../data-dir-lock.js'
@@ -7,6 +8,24 @@ import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { ensurePrivateDir } from '../db/connection.js'
 import { createHttpServer } from '../http/server.js'
+
+// Requests still running (a backup, a followed log) get this long to end before their connections are cut.
+const SHUTDOWN_GRACE_MS = 10_000
+
+/**
+ * Stops accepting connections and waits for the requests in flight. A connection busy when the
+ * close began would then stay open for keep-alive (72 s) once its answer is sent, so idle ones are
+ * closed as they appear; after the grace period the rest (long event streams) are cut.
+ */
+async function closeHttp(server: FastifyInstance): Promise<void> {
+  const http = server.server
+  const closed = server.close()
+  const sweep = setInterval(() => http.closeIdleConnections(), 100)
+  const cut = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS)
+  await closed
+  clearInterval(sweep)
+  clearTimeout(cut)
+}
 
 export function serveCommand(): Command {
   return new Command('serve').description('Run the Berth server (HOST, PORT, BERTH_DATA_DIR...)').action(async () => {
@@ -51,7 +70,7 @@ export function serveCommand(): Command {
     const stop = async (signal: string) => {
       server.log.info({ signal }, 'shutting down')
       scheduler.stop()
-      await server.close()
+      await closeHttp(server)
       await app.close()
       unmark()
       process.exit(0)
