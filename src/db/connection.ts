@@ -1,7 +1,16 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely'
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.js'
 import type { DB } from './schema.js'
@@ -64,6 +73,30 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   }
 }
 
+/**
+ * On some errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the transaction back by itself; Kysely's
+ * ROLLBACK after that fails with "no transaction is active" and that error replaces the real one
+ * (a full disk would read as an internal error). Roll back only what is still open.
+ */
+class RollbackSafeSqliteDialect extends SqliteDialect {
+  readonly #sqlite: SqliteDatabase.Database
+  readonly #config: SqliteDialectConfig
+  constructor(sqlite: SqliteDatabase.Database) {
+    const config = { database: withStatementCache(sqlite) }
+    super(config)
+    this.#sqlite = sqlite
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    const sqlite = this.#sqlite
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (sqlite.inTransaction) await super.rollbackTransaction(connection)
+      }
+    })(this.#config)
+  }
+}
+
 // PostgreSQL returns int8 (count(*), bigserial ids, byte sizes) as strings to keep precision;
 // Berth's figures stay far below 2^53, and numbers keep the two dialects' rows alike.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text))
@@ -99,7 +132,7 @@ export function openDatabase(
 ): Database {
   if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError)
   const sqlite = openSqlite(target.path)
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite) })
   return {
     db,
     dialect: 'sqlite',

@@ -28,7 +28,8 @@ export function registerResponseDescriptions(server: FastifyInstance): void {
     schema.response = {
       ...(takesInput ? errorResponses(400) : {}),
       ...(schema.body ? errorResponses(413, 415) : {}),
-      ...(authenticated ? errorResponses(401, 403) : {}),
+      // Every authenticated route reads or writes the database, which may be full or out of reach.
+      ...(authenticated ? errorResponses(401, 403, 503) : {}),
       ...schema.response,
     }
   })

@@ -29,7 +29,7 @@ const ERROR_DESCRIPTIONS = {
   422: 'The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config)',
   429: 'Too many requests (rate_limited; details.retry_after_seconds, Retry-After header)',
   502: 'An upstream system (the Docker engine, the proxy) failed',
-  503: 'Berth cannot serve this now',
+  503: 'Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header',
 } as const
 
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
