@@ -150,7 +150,7 @@ export function composeConfig(composeYaml: string, cwd?: string, envFile?: strin
   if (run.status !== 0) {
     assert.match(
       run.stderr,
-      /yaml:|invalid|must be|unsupported|interpolating/i,
+      /yaml:|invalid|must be|unsupported|interpolating|validating/i,
       `docker compose config failed to run: ${run.stderr}`,
     )
     return null

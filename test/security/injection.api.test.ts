@@ -394,6 +394,48 @@ describe('hostile input: injection through the API is rejected or rendered inert
     assert.ok(checked > 20, `only ${checked} parameter values were accepted`)
   })
 
+  it('reads every compose file it stores as Compose does: hostile text in the template itself', async (ctx) => {
+    const id = (
+      await attempt('POST', `/api/v1/projects/${projectId}/services`, { name: 'templated', compose: PLAIN_COMPOSE })
+    ).body.uuid
+    const contexts = [
+      (h: string) => `services:\n  web:\n    image: ${TEST_IMAGE}\n    environment:\n      V: ${h}\n`,
+      (h: string) => `services:\n  web:\n    image: ${TEST_IMAGE}\n    environment:\n      V: "${h}"\n`,
+      (h: string) => `# ${h}\nservices:\n  web:\n    image: ${TEST_IMAGE}\n`,
+      (h: string) => `services:\n  web:\n    image: ${TEST_IMAGE} # ${h}\n`,
+    ]
+    let agreed = 0
+    let refused = 0
+    for (const h of HOSTILE) {
+      for (const template of contexts) {
+        const version = (await t.call(root, 'GET', `/api/v1/services/${id}/compose`)).body.version
+        const res = await attempt('PUT', `/api/v1/services/${id}/compose`, { yaml: template(h), base_version: version })
+        if (res.status !== 200) continue
+        const rendered = (await t.call(root, 'GET', `/api/v1/services/${id}/compose`)).body.rendered_yaml
+        const berth = parseYamlSafely(rendered)
+        assert.ok(berth.ok, `Berth stored a file it cannot read: ${JSON.stringify(template(h))}`)
+        const compose = composeConfig(rendered)
+        if (compose === null) {
+          refused++
+          continue
+        }
+        // The services Berth checked and attaches to the proxy network are the ones Compose runs.
+        assert.deepEqual(
+          Object.keys(compose.services).sort(),
+          Object.keys((berth.value as any).services).sort(),
+          `Berth and Compose read different services from ${JSON.stringify(template(h))}`,
+        )
+        agreed++
+      }
+    }
+    const last = (await t.call(root, 'GET', `/api/v1/services/${id}/compose`)).body.version
+    await t.call(root, 'PUT', `/api/v1/services/${id}/compose`, { yaml: PLAIN_COMPOSE, base_version: last })
+    services.set(id, ['web'])
+    ctx.diagnostic(
+      `compose templates: ${agreed} stored files read alike by Berth and Compose, ${refused} refused by Compose`,
+    )
+  })
+
   it('refuses path traversal in every path-like parameter', async () => {
     const traversals = [
       '../../../../etc/passwd',
