@@ -592,7 +592,7 @@ describe('planted secrets never leave where they belong', () => {
     ctx.diagnostic(
       `planted secrets: ${secrets.size} secrets (${[...secrets.keys()].join(', ')}) in ${forms('x').length} forms, ` +
         `searched ${bytes} bytes in ${corpus.length} places (responses without read:sensitive, logs, stdout/stderr, ` +
-        `audit feed, deployment log rows, every table${TEST_DIALECT === 'sqlite' ? ', the raw SQLite files with the WAL' : ''}, backups); ` +
+        `audit feed, deployment log rows, every table${TEST_DIALECT === 'sqlite' ? ', the raw SQLite files with the WAL, the backup' : ''}); ` +
         `found each where it belongs in ${revealing.length} places`,
     )
   })
