@@ -28,8 +28,10 @@ export function parseParameterValue<T extends ParameterType>(type: T, raw: unkno
     case 'string':
       if (typeof raw !== 'string') return { ok: false, message: `expected a string, got ${kindOf(raw)}` }
       // Substitution is textual: a line break would shift the lines of every issue after it,
-      // and could inject YAML keys of its own.
-      if (/[\r\n]/.test(raw)) return { ok: false, message: 'a string parameter must be a single line' }
+      // and could inject YAML keys of its own. NEL, LS and PS count: Compose's YAML parser (Go)
+      // breaks lines at them, so "x\u2028  evil:" would add a service Berth's own parser never saw.
+      if (/[\r\n\u0085\u2028\u2029]/.test(raw))
+        return { ok: false, message: 'a string parameter must be a single line' }
       return ok(raw)
     case 'integer':
       if (typeof raw === 'number' && Number.isSafeInteger(raw)) return ok(raw)

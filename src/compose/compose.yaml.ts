@@ -42,6 +42,15 @@ export function parseYamlSafely(text: string): ParseComposeResult {
     logLevel: 'error',
   })
   const document: ComposeDocument = { yaml, lineCounter }
+  // Compose's YAML parser (Go) ends a line at NEL, LS and PS; this one reads them as characters.
+  // A file holding one would be one document to Berth's checks and another to Compose (a comment
+  // ending early and a service appearing, say), so it is refused.
+  const goBreak = text.search(/[\u0085\u2028\u2029]/)
+  if (goBreak >= 0) {
+    const code = text.charCodeAt(goBreak).toString(16).toUpperCase().padStart(4, '0')
+    const message = `U+${code} is a line break to Compose but not to Berth; use a plain line break, or "\\u${code}" in a double-quoted string`
+    return { ok: false, issues: [{ path: '', message, ...position(lineCounter, goBreak) }] }
+  }
   if (yaml.errors.length > 0) {
     const issues = yaml.errors.slice(0, MAX_ISSUES).map((error) => syntaxIssue(error, lineCounter))
     return { ok: false, issues }

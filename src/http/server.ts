@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -58,6 +58,17 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // The router answers these itself, before any handler: without this, in Fastify's own shape.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = reply as unknown as FastifyReply
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        return answer
+          .status(414)
+          .send({ error: { code: 'uri_too_long', message: 'A part of the URL path is longer than 100 characters.' } })
+      return answer
+        .status(400)
+        .send({ error: { code: 'invalid_url', message: 'The URL path is not valid (bad percent-encoding).' } })
+    },
   }).withTypeProvider<ZodTypeProvider>()
   server.setValidatorCompiler(validatorCompiler)
   server.setSerializerCompiler(options.strictResponses ? strictSerializerCompiler : serializerCompiler)

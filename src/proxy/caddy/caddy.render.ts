@@ -30,6 +30,15 @@ function redirectTo(scheme: string, port: string | undefined, permanent: boolean
   }
 }
 
+/**
+ * A user's text as a literal for fields Caddy runs placeholders in (header values): "{env.X}" or
+ * "{file./path}" would otherwise be replaced by Caddy's environment or a file's content. Caddy
+ * takes "\{" and "\}" as literal braces.
+ */
+function literal(value: string): string {
+  return value.replace(/[{}]/g, (brace) => `\\${brace}`)
+}
+
 /** One middleware as Caddy handlers, or the reason it cannot be expressed in Caddy. */
 function caddyHandler(m: MiddlewareModel): Handler | string {
   const c = m.config as Record<string, any>
@@ -50,7 +59,7 @@ function caddyHandler(m: MiddlewareModel): Handler | string {
       if (unsupported.length > 0)
         return `the headers options ${unsupported.join(', ')} have no Caddy equivalent in Berth`
       const response: Record<string, string[]> = Object.fromEntries(
-        Object.entries<string>(c.customResponseHeaders ?? {}).map(([k, v]) => [k, [v]]),
+        Object.entries<string>(c.customResponseHeaders ?? {}).map(([k, v]) => [k, [literal(v)]]),
       )
       if (c.stsSeconds !== undefined)
         response['Strict-Transport-Security'] = [
@@ -59,10 +68,10 @@ function caddyHandler(m: MiddlewareModel): Handler | string {
       if (c.frameDeny) response['X-Frame-Options'] = ['DENY']
       if (c.contentTypeNosniff) response['X-Content-Type-Options'] = ['nosniff']
       if (c.browserXssFilter) response['X-XSS-Protection'] = ['1; mode=block']
-      if (c.referrerPolicy) response['Referrer-Policy'] = [c.referrerPolicy]
-      if (c.contentSecurityPolicy) response['Content-Security-Policy'] = [c.contentSecurityPolicy]
+      if (c.referrerPolicy) response['Referrer-Policy'] = [literal(c.referrerPolicy)]
+      if (c.contentSecurityPolicy) response['Content-Security-Policy'] = [literal(c.contentSecurityPolicy)]
       const request: Record<string, string[]> = Object.fromEntries(
-        Object.entries<string>(c.customRequestHeaders ?? {}).map(([k, v]) => [k, [v]]),
+        Object.entries<string>(c.customRequestHeaders ?? {}).map(([k, v]) => [k, [literal(v)]]),
       )
       return {
         handler: 'headers',

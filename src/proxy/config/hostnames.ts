@@ -14,6 +14,9 @@ export type HostCheck = { ok: true; host: string } | { ok: false; reason: string
 export function normalizeHost(input: string): HostCheck {
   const trimmed = input.trim().replace(/\.$/, '')
   if (trimmed === '') return { ok: false, reason: 'is empty' }
+  // URL parsing (domainToASCII) silently drops tabs and line breaks ("a\nb" became "ab"): refuse them instead.
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(trimmed))
+    return { ok: false, reason: 'contains a space, a line break or a control character' }
   if (isIP(trimmed.replace(/^\[|\]$/g, '')) !== 0) return { ok: false, reason: 'is an IP address, not a host name' }
   const wildcard = trimmed.startsWith('*.')
   const rest = wildcard ? trimmed.slice(2) : trimmed

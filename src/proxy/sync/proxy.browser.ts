@@ -38,7 +38,15 @@ export function resolveProxyPath(proxyDir: string, requested: string): string {
     refuse('The path must not contain "." or ".." segments.')
   if (!SAFE_PATH.test(requested))
     refuse('The path may contain only letters, digits, ".", "_", "-" and "/" between names.')
-  const root = realpathSync(proxyDir)
+  let root: string
+  try {
+    root = realpathSync(proxyDir)
+  } catch (error) {
+    // Before the first sync (or with the directory removed) there is no file to show: not a 500.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`No file ${requested} in the proxy directory.`)
+    throw error
+  }
   let real: string
   try {
     real = realpathSync(join(root, requested))

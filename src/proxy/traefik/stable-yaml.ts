@@ -11,9 +11,16 @@ type Value = string | number | boolean | null | undefined | Value[] | { [key: st
 const PLAIN = /^[A-Za-z/][A-Za-z0-9_./:@-]*$/
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i
 
+/** JSON leaves NEL, LS and PS raw; Go's YAML parser (Traefik) breaks lines there, even inside quotes. */
+const GO_LINE_BREAKS = /[\u0085\u2028\u2029]/g
+
+function quoted(value: string): string {
+  return JSON.stringify(value).replace(GO_LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 function scalar(value: Value): string {
   if (typeof value === 'string')
-    return PLAIN.test(value) && !RESERVED.test(value) && !value.includes(': ') ? value : JSON.stringify(value)
+    return PLAIN.test(value) && !RESERVED.test(value) && !value.includes(': ') ? value : quoted(value)
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write the number ${value} as YAML`)
     return String(value)
@@ -23,7 +30,7 @@ function scalar(value: Value): string {
 }
 
 function key(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k)
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !RESERVED.test(k) ? k : quoted(k)
 }
 
 function isMap(v: Value): v is { [key: string]: Value } {
