@@ -41,7 +41,7 @@ const logsQuery = z.object({
 const uuidList = z.array(z.string().uuid('must be a UUID'))
 
 const deploymentStatus = z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user'])
-const resourceType = z.enum(['service', 'database'])
+const resourceType = z.enum(['service', 'database', 'proxy'])
 const deployment = z
   .object({
     deployment_uuid: z.string(),

@@ -16,6 +16,9 @@ export function toStableYaml(doc: unknown, comment?: string): string {
   return `${HEADER}${comment ? `# ${comment.replace(/[\r\n]/g, ' ')}\n` : ''}${stableYaml(doc)}`
 }
 
+/** Traefik's API entry point: a port no entry point of the settings is likely to take (8080 often is). */
+export const TRAEFIK_API_PORT = 9480
+
 /** The static configuration: entry points, the file provider and the ACME resolver. */
 export function buildTraefikStatic(settings: Settings): TraefikDoc {
   const resolvers = Object.fromEntries(
@@ -36,8 +39,12 @@ export function buildTraefikStatic(settings: Settings): TraefikDoc {
       web: { address: settings.entry_points.web },
       websecure: { address: settings.entry_points.websecure },
       ping: { address: ':8082' },
+      // Traefik's read-only API (GET /api/rawdata), through which Berth checks that the proxy it runs
+      // reads its files. Never published: only containers on the `berth` network (and Berth) reach it.
+      traefik: { address: `:${TRAEFIK_API_PORT}` },
     },
     ping: { entryPoint: 'ping' },
+    api: { insecure: true, dashboard: false },
     providers: {
       // After applying a configuration Traefik takes no other for this long (2 s by default), so a
       // route change made soon after another went live up to 2 s late. The sync service already
