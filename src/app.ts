@@ -135,6 +135,7 @@ export async function buildApp({
       proxyDir: config.proxyDir,
       network: PROXY_NETWORK,
       caddyLoaded: proxySync.lastCaddyConfig,
+      configWritten: proxySync.idle,
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
     const workers = createDeploymentWorkers({

@@ -126,6 +126,7 @@ const MATRIX: Record<string, Expectation> = {
   'PUT /api/v1/servers/{uuid}/proxy': ['instance', 'instance'],
   'POST /api/v1/servers/{uuid}/proxy/{action}': ['instance', 'instance'],
   'GET /api/v1/servers/{uuid}/proxy/versions': ['instance', 'instance'],
+  'GET /api/v1/servers/{uuid}/proxy/deployments/{deployment}/logs': ['instance', 'instance'],
   'POST /api/v1/servers/{uuid}/proxy/rollback': ['instance', 'instance'],
   'PUT /api/v1/services/{uuid}/server': ['write', 'scoped'],
   'POST /api/v1/containers/{id}/{action}': ['deploy', 'scoped'],

@@ -76,7 +76,15 @@ async function runScenario(
     const proxyId = started.body.proxy.proxy_uuid
     cleanup.push(() => removeProject(composeProjectName(proxyId)))
     const first = await proxyDeploymentEnd(app, root, serverId, started.body.deployment_uuid)
-    assert.equal(first.status, 'finished', JSON.stringify(first))
+    const log = await app.call(
+      root,
+      'GET',
+      `/api/v1/servers/${serverId}/proxy/deployments/${first.deployment_uuid}/logs?limit=5000`,
+    )
+    assert.equal(log.status, 200, JSON.stringify(log.body))
+    const logText = log.body.lines.map((l: any) => l.output).join('\n')
+    assert.equal(first.status, 'finished', `${first.message}\n${logText}`)
+    assert.match(logText, /\$ docker compose --project-name berth-[0-9a-f-]+ --file compose.yaml --env-file .env up -d/)
     assert.equal(first.resource_type, 'proxy')
     const running = await waitFor(
       `the ${kind} proxy serving Berth's configuration`,

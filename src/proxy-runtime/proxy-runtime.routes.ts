@@ -5,6 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
+import { logPage, logsQuery } from '../deployments/deployments.routes.js'
 
 const kind = z.enum(['traefik', 'caddy'])
 const hostPath = z.string().min(1).max(1024)
@@ -192,6 +193,32 @@ export function proxyRuntimeRoutes(app: Pick<App, 'proxyRuntime'>): FastifyPlugi
         },
       },
       async (request) => app.proxyRuntime.versions(request.params.uuid),
+    )
+
+    server.get(
+      '/servers/:uuid/proxy/deployments/:deployment/logs',
+      {
+        config: { ability: 'instance' },
+        schema: {
+          tags: ['proxy'],
+          operationId: 'getServerProxyDeploymentLogs',
+          summary: "Log lines of one of the proxy's deployments, after a sequence number",
+          params: z.object({
+            uuid: z.string().uuid('must be a UUID'),
+            deployment: z.string().uuid('must be a UUID'),
+          }),
+          querystring: logsQuery,
+          response: { 200: json(logPage, 'One page of lines'), ...errorResponses(404, 409) },
+        },
+      },
+      async (request) => {
+        const { after, limit, include_hidden } = request.query
+        return app.proxyRuntime.logs(request.params.uuid, request.params.deployment, {
+          after,
+          limit,
+          includeHidden: include_hidden === 'true',
+        })
+      },
     )
 
     server.post(

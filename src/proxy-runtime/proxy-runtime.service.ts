@@ -29,13 +29,15 @@ import { DEFAULT_IMAGES, CADDY_ADMIN_PORT, renderProxyCompose, type ProxyRuntime
 type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
-  deployments: Pick<DeploymentsService, 'queueInstance'>
+  deployments: Pick<DeploymentsService, 'queueInstance' | 'logs' | 'get'>
   servers: Pick<ServersService, 'serverForResource' | 'hostById'>
   /** Berth's proxy directory as the server's engine sees it. */
   proxyDir: string
   network: string
   /** What the sync service loaded into Caddy last (stable JSON), null before its first load. */
   caddyLoaded(): string | null
+  /** Resolves once the sync service has no run going on: Traefik reads its static file only when it starts. */
+  configWritten(): Promise<void>
 }
 
 export type ProxyRuntimeService = ReturnType<typeof createProxyRuntimeService>
@@ -92,7 +94,16 @@ export function proxyView(row: ServerProxyRow) {
  * start, stop, restart, upgrade or rollback is a deployment the worker runs like any other, queued
  * and audited in the same transaction. Instance-level: its deployments carry INSTANCE_TEAM_ID.
  */
-export function createProxyRuntimeService({ db, audit, deployments, servers, proxyDir, network, caddyLoaded }: Deps) {
+export function createProxyRuntimeService({
+  db,
+  audit,
+  deployments,
+  servers,
+  proxyDir,
+  network,
+  caddyLoaded,
+  configWritten,
+}: Deps) {
   async function render(trx: Kysely<DB>, spec: ProxyRuntimeSpec): Promise<string> {
     const settings = await readSettings(trx)
     return renderProxyCompose(spec, { proxyDir, network, settings })
@@ -400,6 +411,8 @@ export function createProxyRuntimeService({ db, audit, deployments, servers, pro
     if (!proxy) throw new Error(`the proxy ${d.resource_id} no longer exists`)
     const version = await findVersion(db, proxy.id, d.target_version ?? proxy.current_version)
     if (!version) throw new Error(`the proxy ${d.resource_id} has no version ${d.target_version}`)
+    // A settings change just before a start is still being written: a Traefik started before it ends reads the old file.
+    await configWritten()
     return {
       version: version.version,
       composeYaml: version.compose_yaml,
@@ -423,5 +436,18 @@ export function createProxyRuntimeService({ db, audit, deployments, servers, pro
     return container?.ip ? `http://${container.ip}:${CADDY_ADMIN_PORT}` : undefined
   }
 
-  return { act, configure, rollback, versions, status, composeFor, caddyAdminUrl }
+  /** A page of the log of one of the proxy's deployments. */
+  async function logs(
+    serverId: string,
+    deploymentId: string,
+    page: { after: number; limit: number; includeHidden: boolean },
+  ) {
+    const { proxy } = await proxyOf(db, serverId)
+    const d = await deployments.get(INSTANCE_TEAM_ID, deploymentId)
+    if (d.resource_id !== proxy.id)
+      throw new NotFoundError(`Deployment ${deploymentId} is not a deployment of the proxy of server ${serverId}.`)
+    return deployments.logs(INSTANCE_TEAM_ID, deploymentId, page)
+  }
+
+  return { act, configure, rollback, versions, status, logs, composeFor, caddyAdminUrl }
 }
