@@ -52,8 +52,10 @@ const proxyStatus = z
   .object({
     server_uuid: z.string(),
     state: z
-      .enum(['not_configured', 'running', 'stale', 'down'])
-      .describe("stale: the container runs but does not serve Berth's current configuration"),
+      .enum(['not_configured', 'running', 'stale', 'down', 'unreachable'])
+      .describe(
+        "stale: the container runs but does not serve Berth's current configuration; unreachable: the engine did not answer",
+      ),
     message: z.string(),
     settings_kind: kind.describe('The proxy kind the instance settings ask for'),
     proxy: proxySpec.nullable(),

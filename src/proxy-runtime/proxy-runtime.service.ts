@@ -367,11 +367,6 @@ export function createProxyRuntimeService({
         deployments: [],
       }
     const { host } = await servers.hostById(server.id)
-    const container = await inspectProxyContainer(host, composeProjectName(proxy.id), network)
-    // The proxy network of a remote engine is not reachable from here: no address, no check.
-    let config: ConfigCheck | null = null
-    if (container?.running && container.ip && host.dockerHost.startsWith('unix://'))
-      config = await checkProxyConfig({ kind: proxy.kind, ip: container.ip, proxyDir, caddyLoaded: caddyLoaded() })
     const history = await listForResource(db, {
       teamId: INSTANCE_TEAM_ID,
       type: 'proxy',
@@ -379,6 +374,29 @@ export function createProxyRuntimeService({
       skip: 0,
       take: 10,
     })
+    const base = {
+      server_uuid: server.id,
+      proxy: proxyView(proxy),
+      settings_kind: settingsKind,
+      deployments: history.deployments.map(deploymentView),
+    }
+    let container: Awaited<ReturnType<typeof inspectProxyContainer>>
+    try {
+      container = await inspectProxyContainer(host, composeProjectName(proxy.id), network)
+    } catch (error) {
+      // The engine did not answer: say so rather than fail the page that asks.
+      return {
+        ...base,
+        state: 'unreachable' as const,
+        message: `Berth could not ask the engine of ${server.name} about its proxy: ${(error as Error).message}`,
+        container: null,
+        config: null,
+      }
+    }
+    // The proxy network of a remote engine is not reachable from here: no address, no check.
+    let config: ConfigCheck | null = null
+    if (container?.running && container.ip && host.dockerHost.startsWith('unix://'))
+      config = await checkProxyConfig({ kind: proxy.kind, ip: container.ip, proxyDir, caddyLoaded: caddyLoaded() })
     const state = !container?.running
       ? ('down' as const)
       : config && !config.reading_berth_config
@@ -392,16 +410,13 @@ export function createProxyRuntimeService({
           ? `The ${proxy.kind} proxy of ${server.name} runs but does not serve Berth's current configuration: ${config!.detail}`
           : `The ${proxy.kind} proxy of ${server.name} runs${config ? " and serves Berth's configuration" : ''}.`
     return {
-      server_uuid: server.id,
+      ...base,
       state,
       message: kindMismatch
-        ? `${message} The instance is set to ${settingsKind}: start the proxy again after changing its kind.`
+        ? `${message} The instance is set to ${settingsKind}: change the proxy's kind (PUT /servers/${server.id}/proxy) to follow it.`
         : message,
-      proxy: proxyView(proxy),
-      settings_kind: settingsKind,
       container,
       config,
-      deployments: history.deployments.map(deploymentView),
     }
   }
 

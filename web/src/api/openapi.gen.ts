@@ -2158,10 +2158,10 @@ export interface components {
         ServerProxyStatus: {
             server_uuid: string;
             /**
-             * @description stale: the container runs but does not serve Berth's current configuration
+             * @description stale: the container runs but does not serve Berth's current configuration; unreachable: the engine did not answer
              * @enum {string}
              */
-            state: "not_configured" | "running" | "stale" | "down";
+            state: "not_configured" | "running" | "stale" | "down" | "unreachable";
             message: string;
             /**
              * @description The proxy kind the instance settings ask for

@@ -11,6 +11,7 @@ const STATE_LABEL: Record<ServerProxyStatus['state'], string> = {
   stale: 'stale',
   down: 'down',
   not_configured: 'not run by Berth',
+  unreachable: 'unknown (engine unreachable)',
 }
 
 /** One server's proxy container: whether it runs and reads Berth's configuration, and its actions. */
@@ -44,7 +45,7 @@ function ServerProxy({ server }: { server: Server }) {
                 </>
               )}
             </p>
-            {s.state === 'down' || s.state === 'stale' ? (
+            {s.state === 'down' || s.state === 'stale' || s.state === 'unreachable' ? (
               <p role="alert" className="notice notice-error">
                 {s.message}
               </p>
