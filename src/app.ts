@@ -138,6 +138,7 @@ export async function buildApp({
       configWritten: proxySync.idle,
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
+    proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const workers = createDeploymentWorkers({
       db,
       audit,

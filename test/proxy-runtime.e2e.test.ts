@@ -129,7 +129,31 @@ async function runScenario(
     )
     const withRoute = await proxyStatus(app, root, serverId)
     assert.equal(withRoute.state, 'running', withRoute.message)
-    if (kind === 'traefik') assert.equal(withRoute.config.expected_routers.length, 1)
+    if (kind === 'traefik') {
+      assert.ok(withRoute.config.expected_routers.includes('berth-api@file'), withRoute.config.expected_routers)
+      // Traefik's raw data holds every team's routes and middlewares: a container on the berth
+      // network (here the team's own service) is refused; only Berth's address may read it.
+      const { stdout: refused } = await docker([
+        'exec',
+        `${composeProjectName(serviceId)}-web-1`,
+        '/bin/sh',
+        '-c',
+        `printf 'GET /api/rawdata HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${withRoute.container.ip} 9480 2>&1; true`,
+      ])
+      assert.match(refused, /^HTTP\/1\.0 403 Forbidden/)
+    } else {
+      // Caddy's admin API takes any configuration from whoever reaches it: once Berth has loaded its
+      // configuration it listens only on the proxy's own network, out of the routed containers' reach.
+      assert.ok(withRoute.container.admin_ip && withRoute.container.admin_ip !== withRoute.container.ip)
+      const { stdout: refused } = await docker([
+        'exec',
+        `${composeProjectName(serviceId)}-web-1`,
+        '/bin/sh',
+        '-c',
+        `printf 'GET /config/ HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${withRoute.container.ip} 2019 2>&1; true`,
+      ])
+      assert.doesNotMatch(refused, /^HTTP/)
+    }
 
     // Stopped by hand: down, with a sentence saying so.
     await docker(['stop', '--time', '1', running.container.id])

@@ -4,7 +4,7 @@ import { parse } from 'yaml'
 import type { ProxyKind } from '../db/schema.js'
 import { stableJson } from '../proxy/caddy/caddy.render.js'
 import type { DockerHost } from '../servers/docker-host.js'
-import { CADDY_ADMIN_PORT, PROXY_SERVICE, TRAEFIK_API_PORT } from './proxy-runtime.render.js'
+import { ADMIN_NETWORK, CADDY_ADMIN_PORT, PROXY_SERVICE, TRAEFIK_API_PORT } from './proxy-runtime.render.js'
 
 const PROBE_TIMEOUT_MS = 3000
 
@@ -18,6 +18,8 @@ export type ContainerView = {
   image: string
   /** Its address on the proxy network, where Berth reaches its API (null when not attached). */
   ip: string | null
+  /** Its address on the project's own admin network (Caddy's admin API), null when it has none. */
+  admin_ip: string | null
 }
 
 /** The proxy container of a compose project, as the engine sees it now (null: there is none). */
@@ -53,6 +55,7 @@ export async function inspectProxyContainer(
   }[]
   if (!c) return null
   const ip = c.NetworkSettings.Networks?.[network]?.IPAddress || null
+  const adminIp = c.NetworkSettings.Networks?.[`${project}_${ADMIN_NETWORK}`]?.IPAddress || null
   return {
     id: c.Id.slice(0, 12),
     state: c.State.Status,
@@ -62,6 +65,7 @@ export async function inspectProxyContainer(
     started_at: c.State.Running ? (c.State.StartedAt ?? null) : null,
     image: c.Config.Image,
     ip: c.State.Running ? ip : null,
+    admin_ip: c.State.Running ? adminIp : null,
   }
 }
 

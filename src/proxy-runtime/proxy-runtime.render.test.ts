@@ -40,6 +40,9 @@ describe('renderProxyCompose', () => {
     const doc = render('caddy')
     assert.deepEqual(doc.services.proxy.command, ['/usr/bin/caddy', 'run', '--config', '/etc/caddy/boot.json'])
     assert.deepEqual(doc.configs, { 'caddy-boot': { content: '{"admin":{"listen":"0.0.0.0:2019"}}' } })
+    // Its admin API moves to a network of its own: every team's routed containers are on berth.
+    assert.deepEqual(doc.networks, { berth: { external: true }, admin: {} })
+    assert.deepEqual(Object.keys(doc.services.proxy.networks as object), ['berth', 'admin'])
   })
 
   it('is deterministic', () => {

@@ -14,6 +14,8 @@ export { TRAEFIK_API_PORT } from '../proxy/traefik/traefik.render.js'
 export const CADDY_ADMIN_PORT = 2019
 /** The compose service name of the proxy: the container answers on the `berth` network under it too. */
 export const PROXY_SERVICE = 'proxy'
+/** Caddy's admin network: the project's own, with the proxy container alone on it (Compose names it `<project>_admin`). */
+export const ADMIN_NETWORK = 'admin'
 
 export type ProxyRuntimeSpec = {
   kind: ProxyKind
@@ -84,6 +86,10 @@ export function renderProxyCompose(spec: ProxyRuntimeSpec, ctx: RenderContext): 
         }
       : {
           ...common,
+          // The admin API moves to the project's own network once Berth loads the configuration
+          // (its listener is the container's address there): routed containers of every team are
+          // on the berth network, and Caddy's admin API takes any configuration from anyone.
+          networks: { ...common.networks, [ADMIN_NETWORK]: {} },
           // Caddy starts with only its admin API (on the container's interfaces, not published); Berth loads the rest.
           command: [binary, 'run', '--config', '/etc/caddy/boot.json'],
           configs: [{ source: 'caddy-boot', target: '/etc/caddy/boot.json' }],
@@ -92,7 +98,10 @@ export function renderProxyCompose(spec: ProxyRuntimeSpec, ctx: RenderContext): 
         }
   const doc = {
     services: { [PROXY_SERVICE]: service },
-    networks: { [ctx.network]: { external: true } },
+    networks: {
+      [ctx.network]: { external: true },
+      ...(spec.kind === 'caddy' && { [ADMIN_NETWORK]: {} }),
+    },
     volumes: spec.kind === 'traefik' ? { letsencrypt: {} } : { 'caddy-data': {}, 'caddy-config': {} },
     ...(spec.kind === 'caddy' && {
       configs: {

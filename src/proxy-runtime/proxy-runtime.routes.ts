@@ -69,6 +69,7 @@ const proxyStatus = z
         started_at: z.string().nullable(),
         image: z.string(),
         ip: z.string().nullable().describe('Its address on the berth network'),
+        admin_ip: z.string().nullable().describe("Caddy's: its address on the proxy's own admin network"),
       })
       .nullable(),
     config: z

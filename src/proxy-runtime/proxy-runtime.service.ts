@@ -396,7 +396,12 @@ export function createProxyRuntimeService({
     // The proxy network of a remote engine is not reachable from here: no address, no check.
     let config: ConfigCheck | null = null
     if (container?.running && container.ip && host.dockerHost.startsWith('unix://'))
-      config = await checkProxyConfig({ kind: proxy.kind, ip: container.ip, proxyDir, caddyLoaded: caddyLoaded() })
+      config = await checkProxyConfig({
+        kind: proxy.kind,
+        ip: proxy.kind === 'caddy' ? (container.admin_ip ?? container.ip) : container.ip,
+        proxyDir,
+        caddyLoaded: caddyLoaded(),
+      })
     const state = !container?.running
       ? ('down' as const)
       : config && !config.reading_berth_config
@@ -436,19 +441,49 @@ export function createProxyRuntimeService({
     }
   }
 
-  /** Where the sync service reaches Caddy's admin API when Berth runs Caddy on the default (local) server. */
-  async function caddyAdminUrl(): Promise<string | undefined> {
+  /** The proxy Berth runs on the default server when it is of this kind, meant to run, on a local engine. */
+  async function localProxy(kind: ProxyKind) {
     const server = await servers.serverForResource(db, null).catch((error: unknown) => {
+      // No default server: Berth runs no proxy the sync should know about.
       if (error instanceof NotFoundError) return undefined
       throw error
     })
     if (!server) return undefined
     const proxy = await findProxyOfServer(db, server.id)
-    if (!proxy || proxy.kind !== 'caddy' || proxy.desired_state !== 'running') return undefined
+    if (!proxy || proxy.kind !== kind || proxy.desired_state !== 'running') return undefined
     const { host } = await servers.hostById(server.id)
-    if (!host.dockerHost.startsWith('unix://')) return undefined
+    return host.dockerHost.startsWith('unix://') ? { proxy, host } : undefined
+  }
+
+  /**
+   * Who may read the API of the Traefik Berth runs: the gateway of the proxy network, the address
+   * Berth's requests come from (it runs on the engine's host). Containers on that network do not.
+   */
+  async function traefikApiSources(): Promise<string[]> {
+    const local = await localProxy('traefik')
+    if (!local) return []
+    const inspected = await local.host.docker([
+      'network',
+      'inspect',
+      '--format',
+      '{{range .IPAM.Config}}{{.Gateway}} {{end}}',
+      network,
+    ])
+    if (inspected.code !== 0) return []
+    return inspected.stdout
+      .trim()
+      .split(/\s+/)
+      .filter((ip) => /^[0-9.]+$/.test(ip) || /^[0-9a-f:]+$/i.test(ip))
+      .map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`))
+  }
+
+  /** Where the sync service reaches Caddy's admin API when Berth runs Caddy on the default (local) server. */
+  async function caddyAdminUrl(): Promise<string | undefined> {
+    const local = await localProxy('caddy')
+    if (!local) return undefined
+    const { proxy, host } = local
     const container = await inspectProxyContainer(host, composeProjectName(proxy.id), network)
-    return container?.ip ? `http://${container.ip}:${CADDY_ADMIN_PORT}` : undefined
+    return container?.admin_ip ? `http://${container.admin_ip}:${CADDY_ADMIN_PORT}` : undefined
   }
 
   /** A page of the log of one of the proxy's deployments. */
@@ -464,5 +499,5 @@ export function createProxyRuntimeService({
     return deployments.logs(INSTANCE_TEAM_ID, deploymentId, page)
   }
 
-  return { act, configure, rollback, versions, status, logs, composeFor, caddyAdminUrl }
+  return { act, configure, rollback, versions, status, logs, composeFor, caddyAdminUrl, traefikApiSources }
 }

@@ -66,6 +66,7 @@ export type ProxySyncService = ReturnType<typeof createProxySyncService>
  */
 export function createProxySyncService({ db, logger, proxyDir, reconcileIntervalMs }: Deps) {
   let locateCaddyAdmin: CaddyAdminLocator = async () => undefined
+  let traefikApiSources: () => Promise<string[]> = async () => []
   let pending: Scope | null = null
   let draining: Promise<void> | null = null
   let timer: NodeJS.Timeout | undefined
@@ -123,7 +124,13 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   ): Promise<{ desired: Iterable<[string, Want]>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }> {
     if (settings.proxy === 'traefik' && scope.full) {
       const issues: RenderIssue[] = []
-      return { desired: keepInvalid(traefikEntries(await loadAllRouting(db), settings, planCache), issues), issues }
+      return {
+        desired: keepInvalid(
+          traefikEntries(await loadAllRouting(db), settings, planCache, await traefikApiSources()),
+          issues,
+        ),
+        issues,
+      }
     }
     const planned =
       settings.proxy === 'caddy'
@@ -207,6 +214,10 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
     /** Set by proxy-runtime/ once it is wired: Berth's own Caddy container, when it runs one. */
     setCaddyAdminLocator(locate: CaddyAdminLocator): void {
       locateCaddyAdmin = locate
+    },
+    /** Set by proxy-runtime/: the addresses allowed to read the API of the Traefik Berth runs (full runs write them). */
+    setTraefikApiSources(locate: () => Promise<string[]>): void {
+      traefikApiSources = locate
     },
     /** The Caddy configuration the last run loaded (stable JSON), to compare with what Caddy runs. */
     lastCaddyConfig: () => lastCaddyApplied,

@@ -2179,6 +2179,8 @@ export interface components {
                 image: string;
                 /** @description Its address on the berth network */
                 ip: string | null;
+                /** @description Caddy's: its address on the proxy's own admin network */
+                admin_ip: string | null;
             } | null;
             /** @description Null when the container does not run or its network is out of Berth's reach (remote server) */
             config: {
