@@ -202,6 +202,30 @@ async function runScenario(
     await within(30_000, 'the route answering after the rollback', async () => {
       return (await proxyRequest('127.0.0.1', host, '/', { port: web })).text === 'ok-proxy\n'
     })
+
+    if (kind === 'traefik') {
+      // A settings change that rewrites the static file makes the running Traefik stale until a restart.
+      await new Promise((r) => setTimeout(r, 1100))
+      await app.call(root, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
+      await app.app.proxySync.idle()
+      const stale = await waitFor(
+        'the proxy shown stale',
+        async () => {
+          const s = await proxyStatus(app, root, serverId)
+          return s.state === 'stale' ? s : undefined
+        },
+        10_000,
+      )
+      assert.match(stale.message, /restart the proxy/)
+      const restart = await app.call(root, 'POST', `/api/v1/servers/${serverId}/proxy/restart`)
+      assert.equal(restart.status, 202, JSON.stringify(restart.body))
+      assert.equal((await proxyDeploymentEnd(app, root, serverId, restart.body.deployment_uuid)).status, 'finished')
+      await waitFor(
+        'the proxy fresh again',
+        async () => (await proxyStatus(app, root, serverId)).state === 'running',
+        30_000,
+      )
+    }
   } finally {
     for (const step of cleanup.reverse()) await step()
   }

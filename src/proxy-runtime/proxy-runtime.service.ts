@@ -1,4 +1,5 @@
-import { isAbsolute, normalize } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { isAbsolute, join, normalize } from 'node:path'
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, ProxyKind, ServerTable } from '../db/schema.js'
@@ -402,6 +403,17 @@ export function createProxyRuntimeService({
         proxyDir,
         caddyLoaded: caddyLoaded(),
       })
+    // Traefik reads its static file (entry points, ACME resolver) only when it starts.
+    if (config?.reading_berth_config && proxy.kind === 'traefik' && container?.started_at) {
+      const written = await stat(join(proxyDir, 'static', 'traefik.yml')).catch(() => undefined)
+      if (written && written.mtime > new Date(container.started_at))
+        config = {
+          ...config,
+          reading_berth_config: false,
+          detail:
+            'Berth rewrote the static file after Traefik started (settings changed); restart the proxy to apply it.',
+        }
+    }
     const state = !container?.running
       ? ('down' as const)
       : config && !config.reading_berth_config
