@@ -42,6 +42,7 @@ import { createContainersService } from './servers/containers.service.js'
 import { createEngineEventWatchers } from './servers/engine-events.js'
 import { createServerMonitor } from './servers/server-monitor.js'
 import { createServersService } from './servers/servers.service.js'
+import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
 
@@ -125,6 +126,19 @@ export async function buildApp({
       composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId),
       aliasFor: upstreamAlias,
     }
+    // The proxy container Berth runs per server: versioned compose files, deployed by the worker.
+    const proxyRuntime = createProxyRuntimeService({
+      db,
+      audit,
+      deployments,
+      servers,
+      proxyDir: config.proxyDir,
+      network: PROXY_NETWORK,
+      caddyLoaded: proxySync.lastCaddyConfig,
+      configWritten: proxySync.idle,
+    })
+    proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
+    proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -140,6 +154,7 @@ export async function buildApp({
       proxyNetwork: proxyNetwork ?? routedNetwork,
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
+      instanceCompose: proxyRuntime.composeFor,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
@@ -183,6 +198,7 @@ export async function buildApp({
       proxySync,
       proxyBrowser,
       proxyPreview,
+      proxyRuntime,
       servers,
       serverMonitor,
       deployments,

@@ -227,7 +227,8 @@ export type DatabaseTable = {
   created_at: string
 }
 
-export type ResourceType = 'service' | 'database'
+/** `proxy`: the proxy container Berth runs on a server (an instance-level resource, see proxy-runtime/). */
+export type ResourceType = 'service' | 'database' | 'proxy'
 /** `remove` takes down what a deleted resource left running (containers, networks, volumes). */
 /** `attach`: connect a running service's routed containers to the proxy network (a route was added). */
 export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove' | 'attach'
@@ -265,6 +266,36 @@ export type DeploymentTable = {
   created_at: string
   started_at: string | null
   finished_at: string | null
+}
+
+export type ProxyKind = 'traefik' | 'caddy'
+export type ServerProxyTable = {
+  id: string
+  server_id: string
+  kind: ProxyKind
+  image: string
+  /** A proxy binary on the server, mounted read-only where the image keeps its own (null: the image's). */
+  binary_path: string | null
+  /** JSON array of host paths mounted read-only at the same path (the binary's shared libraries). */
+  extra_mounts: string
+  current_version: number
+  /** What the last action asked for: 'running' or 'stopped'. */
+  desired_state: string
+  created_at: string
+  updated_at: string
+}
+export type ServerProxyVersionTable = {
+  id: Generated<number>
+  proxy_id: string
+  version: number
+  kind: ProxyKind
+  image: string
+  compose_yaml: string
+  sha256: string
+  author: string
+  /** Why this version exists: created, upgraded, rolled back to N. */
+  reason: string
+  created_at: string
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'berth'
@@ -326,6 +357,8 @@ export type DB = {
   deployment_logs: DeploymentLogTable
   invitations: InvitationTable
   password_resets: PasswordResetTable
+  server_proxies: ServerProxyTable
+  server_proxy_versions: ServerProxyVersionTable
 }
 
 /**
@@ -359,4 +392,6 @@ export const TABLE_OWNERS = {
   proxy_route_middlewares: 'proxy',
   proxy_generated_files: 'proxy',
   instance_settings: 'settings',
+  server_proxies: 'proxy-runtime',
+  server_proxy_versions: 'proxy-runtime',
 } as const satisfies Record<keyof DB, string>

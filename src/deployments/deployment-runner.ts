@@ -33,7 +33,12 @@ export type RunnerDeps = {
   proxyNetwork: ProxyNetwork
   dataDir: string
   onLogFlushed(deploymentId: string, lastSeq: number): void
+  /** The compose file of an instance-level resource (the proxy a server runs; see proxy-runtime/). */
+  instanceCompose(d: DeploymentRow): Promise<InstanceCompose>
 }
+
+/** What the worker deploys for a resource that is not a team's: a stored compose file and its gate. */
+export type InstanceCompose = { version: number; composeYaml: string; description: string; healthTimeoutMs: number }
 
 export type Outcome = {
   status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
@@ -165,6 +170,9 @@ export async function runDeployment(
       // The resource and its variables are gone; `down` prints names of containers, networks and volumes, never values.
       log = await openLog(secrets)
       outcome = await executeRemoval({ deps, d, host, log, signal, timeoutMs })
+    } else if (d.resource_type === 'proxy') {
+      log = await openLog(secrets)
+      outcome = await executeInstance({ deps, d, host, log, signal, timeoutMs })
     } else if (d.action === 'attach') {
       log = await openLog(secrets)
       outcome = await executeAttach({ deps, d, host, log, signal, timeoutMs })
@@ -227,6 +235,29 @@ async function execute(run: Run, env: Record<string, string>): Promise<Outcome> 
   if (failed) return failed
   if (d.action === 'stop') return { status: 'finished', exitCode: 0, message: 'containers stopped' }
   return gateOnHealth(run, project, resource.healthTimeoutSeconds * 1000)
+}
+
+/**
+ * An instance-level resource (the proxy of a server): its stored compose file, no variables and no
+ * routes of its own; the same steps and the same health gate as a service.
+ */
+async function executeInstance(run: Run): Promise<Outcome> {
+  const { deps, d, host, log } = run
+  const compose = await deps.instanceCompose(d)
+  const project = composeProjectName(d.resource_id)
+  log.append(
+    'berth',
+    `Starting ${d.action} of ${compose.description} (version ${compose.version}, project ${project}) on server ${d.server_name}`,
+  )
+  await setComposeVersion(deps.db, d.id, compose.version)
+  const made = await ensureNetwork(host, deps.proxyNetwork.name)
+  if (made === 'created') log.append('berth', `Created the network ${deps.proxyNetwork.name}`)
+  const cwd = writeWorkDir(deps.dataDir, d.resource_id, { composeYaml: compose.composeYaml, envFile: '' })
+  log.append('berth', `Work dir ${cwd}`, true)
+  const failed = await runSteps(run, { project, cwd })
+  if (failed) return failed
+  if (d.action === 'stop') return { status: 'finished', exitCode: 0, message: 'containers stopped' }
+  return gateOnHealth(run, project, compose.healthTimeoutMs)
 }
 
 /** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */

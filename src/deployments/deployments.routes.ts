@@ -33,7 +33,7 @@ const teamListQuery = pageQuery.extend({
     .default('active')
     .describe('"active": queued and running only (skip/take ignored); "all": the whole history, paged'),
 })
-const logsQuery = z.object({
+export const logsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   include_hidden: z.enum(['true', 'false']).default('false'),
@@ -41,7 +41,7 @@ const logsQuery = z.object({
 const uuidList = z.array(z.string().uuid('must be a UUID'))
 
 const deploymentStatus = z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user'])
-const resourceType = z.enum(['service', 'database'])
+const resourceType = z.enum(['service', 'database', 'proxy'])
 const deployment = z
   .object({
     deployment_uuid: z.string(),
@@ -79,7 +79,7 @@ const queuedDeployment = z
   .object({ resource_uuid: z.string(), deployment_uuid: z.string(), message: z.string() })
   .meta({ id: 'QueuedDeployment', description: 'A queued deployment, or the queued one a request was merged into' })
 const queuedDeployments = z.object({ deployments: z.array(queuedDeployment) })
-const logPage = z
+export const logPage = z
   .object({
     deployment_uuid: z.string(),
     status: deploymentStatus,

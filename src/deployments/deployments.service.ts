@@ -68,6 +68,13 @@ export function deploymentView(d: DeploymentRow) {
   }
 }
 
+/**
+ * The team id of instance-level deployments (the proxy Berth runs on a server). No team has it (team
+ * ids are random UUIDs, never the nil one), so every team-scoped read, list and event stream skips
+ * these rows; only the instance routes of proxy-runtime/ read them.
+ */
+export const INSTANCE_TEAM_ID = '00000000-0000-0000-0000-000000000000'
+
 /** How a caller reached us, as the deployment's trigger. */
 export function triggerOf(via: string): DeploymentTrigger {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
@@ -232,6 +239,49 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     })
   }
 
+  /**
+   * Part of an instance-level change (the proxy of a server), inside its transaction: records the
+   * deployment under INSTANCE_TEAM_ID, coalesced with a queued one of the same action. The caller
+   * writes its own audit row in the same transaction and calls `announce` after the commit.
+   */
+  async function queueInstance(
+    trx: Kysely<DB>,
+    input: {
+      resource: { type: ResourceType; id: string; name: string }
+      server: Pick<ServerTable, 'id' | 'name'>
+      action: DeploymentAction
+      actor: Actor
+      targetVersion?: number
+    },
+  ) {
+    const queued = await findQueued(trx, input.resource.id, input.action)
+    // Already queued: its worker was woken when it was queued, so there is nothing to announce.
+    if (queued && queued.target_version === (input.targetVersion ?? null))
+      return { row: queued, announce: () => undefined }
+    const row = await insertQueued(trx, {
+      teamId: INSTANCE_TEAM_ID,
+      resource: input.resource,
+      server: input.server,
+      action: input.action,
+      trigger: triggerOf(input.actor.via),
+      createdBy: input.actor.name,
+      targetVersion: input.targetVersion,
+    })
+    return {
+      row,
+      announce() {
+        events.publish({
+          type: 'deployment.queued',
+          teamId: row.team_id,
+          deploymentId: row.id,
+          resourceId: row.resource_id,
+          resourceType: row.resource_type,
+          serverId: row.server_id,
+        })
+      },
+    }
+  }
+
   /** A queued deployment is cancelled at once; a running one is killed by its worker. */
   async function cancel(teamId: string, deploymentId: string, actor: Actor) {
     const outcome = await db.transaction().execute(async (trx) => {
@@ -350,6 +400,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
     queueAttach,
     queueRemoval,
     queueRemovalIfDeployed,
+    queueInstance,
     cancel,
     get,
     logs,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { ResourceType } from '../db/schema.js'
 
 /**
  * Facts that other modules react to, published by services only after their transaction has
@@ -19,7 +20,7 @@ export type BerthEvent =
       teamId: string
       deploymentId: string
       resourceId: string
-      resourceType: 'service' | 'database'
+      resourceType: ResourceType
       serverId: string
     }
   | {
@@ -27,7 +28,7 @@ export type BerthEvent =
       teamId: string
       deploymentId: string
       resourceId: string
-      resourceType: 'service' | 'database'
+      resourceType: ResourceType
       serverId: string
     }
   | { type: 'deployment.cancel_requested'; teamId: string; deploymentId: string; by: string }
@@ -37,7 +38,7 @@ export type BerthEvent =
       teamId: string
       deploymentId: string
       resourceId: string
-      resourceType: 'service' | 'database'
+      resourceType: ResourceType
       serverId: string
       status: 'finished' | 'failed' | 'cancelled-by-user'
     }

@@ -24,6 +24,7 @@ import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
 import { eventsRoutes } from '../events/events.routes.js'
 import { serverRoutes } from '../servers/servers.routes.js'
+import { proxyRuntimeRoutes } from '../proxy-runtime/proxy-runtime.routes.js'
 import { projectRoutes } from '../projects/projects.routes.js'
 import { domainRoutes } from '../proxy/domains.routes.js'
 import { middlewareRoutes } from '../proxy/middlewares.routes.js'
@@ -140,6 +141,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(logStreamRoutes(app))
       await api.register(eventsRoutes(app))
       await api.register(serverRoutes(app))
+      await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
     },
     { prefix: '/api/v1' },

@@ -89,6 +89,8 @@ export const traefikNames = {
 export const proxyPaths = {
   static: 'static/traefik.yml',
   shared: 'dynamic/berth-shared.yml',
+  /** Only while Berth runs Traefik itself (proxy-runtime/): who may read Traefik's API. */
+  api: 'dynamic/berth-api.yml',
   project: (projectId: string) => `dynamic/project-${projectId}.yml`,
   caddy: 'caddy/caddy.json',
 }

@@ -4,6 +4,7 @@ import { traefikContext } from './proxy.check.js'
 import { proxyPaths, type ProjectRouting } from '../proxy.model.js'
 import {
   buildSharedMiddlewares,
+  buildTraefikApiAccess,
   buildTraefikDynamic,
   buildTraefikStatic,
   toStableYaml,
@@ -87,6 +88,7 @@ export function* traefikEntries(
   projects: ProjectRouting[],
   settings: Settings,
   cache: PlanCache = new Map(),
+  apiSources: string[] = [],
 ): Generator<PlanEntry> {
   const staticDoc = buildTraefikStatic(settings)
   yield {
@@ -104,6 +106,17 @@ export function* traefikEntries(
     },
     issues: [],
   }
+  if (apiSources.length > 0)
+    yield {
+      path: proxyPaths.api,
+      file: {
+        path: proxyPaths.api,
+        kind: 'shared',
+        projectId: null,
+        content: toStableYaml(buildTraefikApiAccess(apiSources), "Who may read Traefik's API"),
+      },
+      issues: [],
+    }
   const settingsKey = JSON.stringify(settings)
   for (const project of projects) {
     const planned = planProjectCached(project, settings, cache, settingsKey)

@@ -27,6 +27,12 @@ type Deps = {
   reconcileIntervalMs: number
 }
 
+/**
+ * Where Caddy's admin API is when Berth runs Caddy itself (proxy-runtime/): the container's address
+ * on the `berth` network, which changes with each new container. Undefined: the setting's URL.
+ */
+export type CaddyAdminLocator = () => Promise<string | undefined>
+
 type Scope = { full: boolean; projects: Set<string> }
 
 /** A plan's entries as the apply step takes them, collecting the issues as they are rendered. */
@@ -59,6 +65,8 @@ export type ProxySyncService = ReturnType<typeof createProxySyncService>
  * interval, after settings changes) also removes orphans and checks every file for drift.
  */
 export function createProxySyncService({ db, logger, proxyDir, reconcileIntervalMs }: Deps) {
+  let locateCaddyAdmin: CaddyAdminLocator = async () => undefined
+  let traefikApiSources: () => Promise<string[]> = async () => []
   let pending: Scope | null = null
   let draining: Promise<void> | null = null
   let timer: NodeJS.Timeout | undefined
@@ -116,7 +124,13 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   ): Promise<{ desired: Iterable<[string, Want]>; issues: RenderIssue[]; caddyConfig?: Record<string, unknown> }> {
     if (settings.proxy === 'traefik' && scope.full) {
       const issues: RenderIssue[] = []
-      return { desired: keepInvalid(traefikEntries(await loadAllRouting(db), settings, planCache), issues), issues }
+      return {
+        desired: keepInvalid(
+          traefikEntries(await loadAllRouting(db), settings, planCache, await traefikApiSources()),
+          issues,
+        ),
+        issues,
+      }
     }
     const planned =
       settings.proxy === 'caddy'
@@ -153,7 +167,10 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
       error: null,
     }
     try {
-      const settings = await readSettings(db)
+      const stored = await readSettings(db)
+      // The rendered admin listener follows the URL Berth reaches it at (or a POST /load would move it).
+      const adminUrl = stored.proxy === 'caddy' ? await locateCaddyAdmin() : undefined
+      const settings = adminUrl ? { ...stored, caddy_admin_url: adminUrl } : stored
       const scope = lastKind !== settings.proxy ? { full: true, projects: requested.projects } : requested
       run.scope = scope.full ? 'full' : 'projects'
       const planned = await plan(scope, settings)
@@ -194,6 +211,16 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
   return {
     request,
     idle,
+    /** Set by proxy-runtime/ once it is wired: Berth's own Caddy container, when it runs one. */
+    setCaddyAdminLocator(locate: CaddyAdminLocator): void {
+      locateCaddyAdmin = locate
+    },
+    /** Set by proxy-runtime/: the addresses allowed to read the API of the Traefik Berth runs (full runs write them). */
+    setTraefikApiSources(locate: () => Promise<string[]>): void {
+      traefikApiSources = locate
+    },
+    /** The Caddy configuration the last run loaded (stable JSON), to compare with what Caddy runs. */
+    lastCaddyConfig: () => lastCaddyApplied,
     /** Forces a full run and waits for it; returns its report. */
     async runNow(): Promise<SyncRun> {
       request({ full: true })
@@ -225,6 +252,10 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
         // The service row is gone, and its routes with it (cascade): find the files to change by a full run.
         events.on('service.deleted', () => request({ full: true })),
         events.on('settings.changed', () => request({ full: true })),
+        // Berth (re)started the proxy: a new Caddy starts empty and waits for its configuration.
+        events.on('deployment.finished', (e) => {
+          if (e.resourceType === 'proxy') request({ full: true })
+        }),
       ]
       timer = setInterval(() => request({ full: true }), reconcileIntervalMs)
       timer.unref()

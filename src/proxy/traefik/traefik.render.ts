@@ -18,6 +18,9 @@ export function toStableYaml(doc: unknown, comment?: string): string {
   return `${HEADER}${comment ? `# ${comment.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}\n` : ''}${stableYaml(doc)}`
 }
 
+/** Traefik's API entry point: a port no entry point of the settings is likely to take (8080 often is). */
+export const TRAEFIK_API_PORT = 9480
+
 /** The static configuration: entry points, the file provider and the ACME resolver. */
 export function buildTraefikStatic(settings: Settings): TraefikDoc {
   const resolvers = Object.fromEntries(
@@ -38,8 +41,14 @@ export function buildTraefikStatic(settings: Settings): TraefikDoc {
       web: { address: settings.entry_points.web },
       websecure: { address: settings.entry_points.websecure },
       ping: { address: ':8082' },
+      // Traefik's read-only API (GET /api/rawdata), through which Berth checks that the proxy it runs
+      // reads its files. Never published, and served only by the router of buildTraefikApiAccess:
+      // the raw data holds every team's routes and middlewares (basic-auth hashes included), and
+      // every routed container of every team is on the `berth` network too.
+      traefik: { address: `:${TRAEFIK_API_PORT}` },
     },
     ping: { entryPoint: 'ping' },
+    api: { dashboard: false },
     providers: {
       // After applying a configuration Traefik takes no other for this long (2 s by default), so a
       // route change made soon after another went live up to 2 s late. The sync service already
@@ -55,6 +64,26 @@ export function buildTraefikStatic(settings: Settings): TraefikDoc {
 
 export function renderTraefikStatic(settings: Settings): string {
   return toStableYaml(buildTraefikStatic(settings))
+}
+
+/**
+ * The router that serves Traefik's API on its unpublished entry point, to the given sources only
+ * (Berth's address as the proxy sees it); without it the API answers nobody.
+ */
+export function buildTraefikApiAccess(sources: string[]): TraefikDoc {
+  return {
+    http: {
+      routers: {
+        'berth-api': {
+          entryPoints: ['traefik'],
+          rule: 'PathPrefix(`/api`)',
+          service: 'api@internal',
+          middlewares: ['berth-api-allow'],
+        },
+      },
+      middlewares: { 'berth-api-allow': { ipAllowList: { sourceRange: sources } } },
+    },
+  }
 }
 
 /** Middlewares every project may reference (qualified with @file), kept in one shared file. */

@@ -1370,6 +1370,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/servers/{uuid}/proxy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the server's proxy container runs and serves Berth's configuration */
+        get: operations["getServerProxy"];
+        /** Changes the proxy's kind, image or mounted binary: a new version, deployed (an upgrade) */
+        put: operations["configureServerProxy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{uuid}/proxy/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts, stops or restarts the server's proxy (a recorded deployment) */
+        post: operations["actOnServerProxy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{uuid}/proxy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proxy's compose file, every version, newest first */
+        get: operations["listServerProxyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{uuid}/proxy/deployments/{deployment}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log lines of one of the proxy's deployments, after a sequence number */
+        get: operations["getServerProxyDeploymentLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{uuid}/proxy/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploys a copy of an earlier version of the proxy as its newest version */
+        post: operations["rollbackServerProxy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/database-types": {
         parameters: {
             query?: never;
@@ -1884,7 +1970,7 @@ export interface components {
         Deployment: {
             deployment_uuid: string;
             /** @enum {string} */
-            resource_type: "service" | "database";
+            resource_type: "service" | "database" | "proxy";
             resource_uuid: string;
             resource_name: string;
             server_uuid: string;
@@ -2024,6 +2110,105 @@ export interface components {
             updated_at: string;
             /** @description Null until the monitor has checked it */
             state: components["schemas"]["ServerState"] | null;
+        };
+        /** @description The proxy Berth runs on a server */
+        ServerProxy: {
+            proxy_uuid: string;
+            /** @enum {string} */
+            kind: "traefik" | "caddy";
+            image: string;
+            /** @description A host binary mounted read-only over the image's own */
+            binary_path: string | null;
+            /** @description Host paths mounted read-only at the same path (its libraries) */
+            extra_mounts: string[];
+            current_version: number;
+            /** @enum {string} */
+            desired_state: "running" | "stopped";
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        /** @description A deployment of the proxy (start, stop, restart, upgrade, rollback) */
+        ProxyDeployment: {
+            deployment_uuid: string;
+            /** @enum {string} */
+            resource_type: "service" | "database" | "proxy";
+            resource_uuid: string;
+            resource_name: string;
+            server_uuid: string;
+            server_name: string;
+            /** @enum {string} */
+            action: "deploy" | "stop" | "restart" | "remove" | "attach";
+            /** @enum {string} */
+            status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
+            /** @enum {string} */
+            trigger: "api" | "ui" | "cli" | "rollback";
+            compose_version: number | null;
+            force: boolean;
+            pull_latest_images: boolean;
+            stop_before_start: boolean;
+            exit_code: number | null;
+            message: string | null;
+            rollback_of: string | null;
+            created_by: string;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        ServerProxyStatus: {
+            server_uuid: string;
+            /**
+             * @description stale: the container runs but does not serve Berth's current configuration; unreachable: the engine did not answer
+             * @enum {string}
+             */
+            state: "not_configured" | "running" | "stale" | "down" | "unreachable";
+            message: string;
+            /**
+             * @description The proxy kind the instance settings ask for
+             * @enum {string}
+             */
+            settings_kind: "traefik" | "caddy";
+            proxy: components["schemas"]["ServerProxy"] | null;
+            container: {
+                id: string;
+                state: string;
+                running: boolean;
+                health: string | null;
+                restart_count: number;
+                started_at: string | null;
+                image: string;
+                /** @description Its address on the berth network */
+                ip: string | null;
+                /** @description Caddy's: its address on the proxy's own admin network */
+                admin_ip: string | null;
+            } | null;
+            /** @description Null when the container does not run or its network is out of Berth's reach (remote server) */
+            config: {
+                checked: boolean;
+                reading_berth_config: boolean;
+                detail: string;
+                expected_routers: string[];
+                missing_routers: string[];
+            } | null;
+            /** @description The latest deployments of the proxy, newest first */
+            deployments: components["schemas"]["ProxyDeployment"][];
+        };
+        QueuedProxyDeployment: {
+            deployment_uuid: string;
+            version: number;
+            message: string;
+        };
+        ServerProxyVersion: {
+            version: number;
+            /** @enum {string} */
+            kind: "traefik" | "caddy";
+            image: string;
+            compose_yaml: string;
+            sha256: string;
+            author: string;
+            reason: string;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
         };
         Project: {
             uuid: string;
@@ -9957,6 +10142,465 @@ export interface operations {
             };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServerProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proxy as the engine and its own API show it now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerProxyStatus"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    configureServerProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind?: "traefik" | "caddy";
+                    image?: string;
+                    binary_path?: string | null;
+                    extra_mounts?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The new version and its queued deployment */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deployment_uuid: string;
+                        version: number;
+                        message: string;
+                        proxy: components["schemas"]["ServerProxy"];
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    actOnServerProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                action: "start" | "stop" | "restart";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedProxyDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listServerProxyVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        current_version: number;
+                        versions: components["schemas"]["ServerProxyVersion"][];
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServerProxyDeploymentLogs: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+                include_hidden?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                uuid: string;
+                deployment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackServerProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The copy and its queued deployment */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedProxyDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

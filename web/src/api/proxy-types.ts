@@ -51,3 +51,7 @@ export type Preview = Schemas['Preview']
 
 export type SyncRun = Schemas['SyncRun']
 export type ProxyStatus = Schemas['ProxyStatus']
+
+/** The proxy container Berth runs on a server, as GET /servers/{uuid}/proxy sees it now. */
+export type ServerProxyStatus = Schemas['ServerProxyStatus']
+export type QueuedProxyDeployment = Schemas['QueuedProxyDeployment']

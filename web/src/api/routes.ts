@@ -68,6 +68,8 @@ export const ROUTES = {
   createServer: ['POST', '/api/v1/servers'],
   deleteServer: ['DELETE', '/api/v1/servers/{uuid}'],
   checkServer: ['POST', '/api/v1/servers/{uuid}/check'],
+  serverProxy: ['GET', '/api/v1/servers/{uuid}/proxy'],
+  serverProxyAction: ['POST', '/api/v1/servers/{uuid}/proxy/{action}'],
   backups: ['GET', '/api/v1/backups'],
   createBackup: ['POST', '/api/v1/backups'],
   downloadBackup: ['GET', '/api/v1/backups/{id}/download'],

@@ -9,6 +9,7 @@ import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
 import { YamlEditor } from '../components/YamlEditor'
 import { RenderIssues } from './project/ProxyPreview'
+import { ProxyContainers } from './ProxyContainers'
 
 /** Files grouped by their folder ("static", "dynamic"), folders and files sorted by name. */
 function byFolder(files: ProxyFile[]): [string, ProxyFile[]][] {
@@ -49,6 +50,8 @@ export function ProxyPage() {
   return (
     <section>
       <h1>Proxy</h1>
+      <h2>Proxy containers</h2>
+      <ProxyContainers />
       <h2>Sync status</h2>
       <QueryState query={status} what="the sync status">
         {(s) => (
