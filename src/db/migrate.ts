@@ -9,6 +9,7 @@ import * as m006 from './migrations/006_remove_volumes.js'
 import * as m007 from './migrations/007_tenancy.js'
 import * as m008 from './migrations/008_health_gate.js'
 import * as m009 from './migrations/009_tls_defaults.js'
+import * as m011 from './migrations/011_notifications.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '007_tenancy': m007,
   '008_health_gate': m008,
   '009_tls_defaults': m009,
+  '011_notifications': m011,
 }
 
 export function knownMigrations(): string[] {

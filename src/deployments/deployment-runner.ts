@@ -33,7 +33,26 @@ export type RunnerDeps = {
   proxyNetwork: ProxyNetwork
   dataDir: string
   onLogFlushed(deploymentId: string, lastSeq: number): void
+  /** Called in the transaction that records a deployment's outcome (notifications queue their messages there). */
+  onFinished?: FinishedHook
 }
+
+/** What ended, as the hook that runs in the outcome's transaction sees it. */
+export type FinishedDeployment = Pick<
+  DeploymentRow,
+  'id' | 'team_id' | 'resource_type' | 'resource_id' | 'resource_name' | 'server_name' | 'action'
+>
+export type FinishedHook = (
+  trx: Kysely<DB>,
+  deployment: FinishedDeployment,
+  outcome: {
+    status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
+    /** Already redacted. */
+    message: string
+    /** The deployment's redactor, for any other text a listener adds. */
+    redact(text: string): string
+  },
+) => Promise<void>
 
 export type Outcome = {
   status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
@@ -188,7 +207,12 @@ export async function runDeployment(
   try {
     await log.close()
   } finally {
-    await markFinished(deps.db, d.id, { ...outcome, message: redact(outcome.message) })
+    const message = redact(outcome.message)
+    await deps.db.transaction().execute(async (trx) => {
+      // Only the call that ended it reports it (a sibling may have recovered it first).
+      if (await markFinished(trx, d.id, { ...outcome, message }))
+        await deps.onFinished?.(trx, d, { status: outcome.status, message, redact })
+    })
   }
   return outcome
 }
