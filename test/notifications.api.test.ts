@@ -124,7 +124,7 @@ describe('notification channels, test messages and the delivery log', () => {
     })
     assert.equal(first.status, 'pending')
     assert.equal(first.last_status_code, 500)
-    assert.match(first.last_error, /^HTTP 500: receiver says no/)
+    assert.equal(first.last_error, 'HTTP 500', 'the answer body is not kept (a channel may point inside the network)')
     const retryIn = Date.parse(first.next_attempt_at) - Date.parse(first.log[0].at)
     assert.equal(retryIn, 5000, 'the second attempt waits 5 s')
     const done = await waitFor(

@@ -115,12 +115,14 @@ export function createNotificationDelivery(deps: Deps) {
         redirect: 'manual',
         signal: AbortSignal.timeout(deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS),
       })
-      const text = await response.text()
+      // The body is read (to free the connection) but not kept: a channel may point at an internal
+      // address, and the delivery log (readable by the whole team) must not become a way to read it.
+      await response.arrayBuffer()
       const ok = response.status >= 200 && response.status < 300
       return {
         ok,
         statusCode: response.status,
-        error: ok ? null : redact(`HTTP ${response.status}: ${text.slice(0, 200)}`.trim()).slice(0, MAX_ERROR_LENGTH),
+        error: ok ? null : `HTTP ${response.status}`,
         durationMs: elapsed(),
         at,
       }
