@@ -28,6 +28,8 @@ import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
 import { PROXY_NETWORK, composeServicesToAttach, upstreamAlias } from './proxy/network.js'
 import { createMetrics } from './metrics/metrics.js'
+import { createNotificationDelivery } from './notifications/notifications.delivery.js'
+import { createNotificationsService } from './notifications/notifications.service.js'
 import { registerCapabilityMetrics } from './metrics/capability-metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
 import { createProjectsService } from './projects/projects.service.js'
@@ -116,6 +118,17 @@ export async function buildApp({
     })
     const containers = createContainersService({ db, audit, servers })
 
+    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
+    const workerId = workerIdFor(config.dataDir)
+    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
+    const notifications = createNotificationsService({
+      db,
+      audit,
+      cipher,
+      publicUrl: config.publicUrl,
+      wake: notifier.wake,
+    })
+
     // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
     const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
     // A route to a running service connects its containers to the proxy network at once (an attach deployment).
@@ -150,11 +163,12 @@ export async function buildApp({
         const { server, host } = await servers.hostById(serverId)
         return { host, secrets: server.ssh_private_key ? [cipher.decrypt(server.ssh_private_key)] : [] }
       },
-      workerId: workerIdFor(config.dataDir),
+      workerId,
       proxyNetwork: proxyNetwork ?? routedNetwork,
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
+      onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
@@ -166,6 +180,7 @@ export async function buildApp({
       servers,
       engineEvents,
       workers,
+      notifier,
       retention: config.deploymentRetention,
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
@@ -205,6 +220,8 @@ export async function buildApp({
       resourceRuntime,
       containers,
       databases: createDatabasesService({ db, audit, events, env, deployments }),
+      notifications,
+      notifier,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: background.start,
       stopBackground: background.stop,

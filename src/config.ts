@@ -22,6 +22,8 @@ export type Config = {
   deployTimeoutMs: number
   /** Deployment history retention (a daily job): days to keep, days to keep failed ones, newest N per resource always kept. */
   deploymentRetention: { keepDays: number; keepFailedDays: number; keepLastPerResource: number }
+  /** Berth's public URL (BERTH_PUBLIC_URL, no trailing slash): links in notifications; without it they carry the path only. */
+  publicUrl?: string
 }
 
 export class ConfigError extends Error {
@@ -68,6 +70,11 @@ const envSchema = z.object({
     .min(1)
     .max(86400)
     .default(900),
+  BERTH_PUBLIC_URL: z
+    .string()
+    .url('BERTH_PUBLIC_URL must be a URL such as https://berth.example.com')
+    .refine((u) => /^https?:\/\//i.test(u), 'BERTH_PUBLIC_URL must start with http:// or https://')
+    .optional(),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
+    publicUrl: e.BERTH_PUBLIC_URL?.replace(/\/+$/, ''),
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

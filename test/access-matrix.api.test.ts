@@ -135,6 +135,12 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/projects/{uuid}/databases': ['read', 'scoped'],
   'GET /api/v1/databases/{uuid}': ['read', 'scoped'],
   'DELETE /api/v1/databases/{uuid}': ['write', 'scoped'],
+  'GET /api/v1/notifications/channels': ['read', 'team'],
+  'POST /api/v1/notifications/channels': ['members', 'team'],
+  'PATCH /api/v1/notifications/channels/{id}': ['members', 'scoped'],
+  'DELETE /api/v1/notifications/channels/{id}': ['members', 'scoped'],
+  'POST /api/v1/notifications/channels/{id}/test': ['members', 'scoped'],
+  'GET /api/v1/notifications/deliveries': ['read', 'team'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -179,11 +185,18 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     ids.token = (await call('POST', '/api/v1/tokens', { name: 'a-token', abilities: ['read'] })).id
     ids.invitation = (await call('POST', '/api/v1/team/invitations', { role: 'viewer' })).uuid
     ids.member = (await call('GET', '/api/v1/me')).user.id
+    ids.channel = (
+      await call('POST', '/api/v1/notifications/channels', {
+        name: 'matrix-secret-channel',
+        type: 'slack',
+        url: 'http://127.0.0.1:9/hooks/matrix-secret-token',
+      })
+    ).id
     const queued = await call('POST', '/api/v1/deploy', { uuid: ids.service })
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
     await t.app.proxySync.runNow()
-    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!)
+    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!)
 
     const spec = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body
     operations = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
@@ -211,6 +224,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         deployment: ids.deployment,
         backups: '00000000-0000-4000-8000-000000000000',
         containers: 'abcdef123456',
+        channels: ids.channel,
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {

@@ -118,6 +118,14 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
       201,
     )
     assert.equal((await t.call(root, 'POST', '/api/v1/backups')).status, 201)
+    // Notifications: a channel with one delivery in the log (to a port nothing listens on: failed attempts).
+    const channel = await t.call(root, 'POST', '/api/v1/notifications/channels', {
+      name: 'ops',
+      type: 'slack',
+      url: 'http://127.0.0.1:1/services/hook',
+    })
+    assert.equal(channel.status, 201, JSON.stringify(channel.body))
+    assert.equal((await t.call(root, 'POST', `/api/v1/notifications/channels/${channel.body.id}/test`)).status, 202)
     // Teams: the signed-in user is in a second team (the switcher shows), the Team page has a
     // pending invitation, and the public pages have a link each to show.
     const otherTeam = await t.token(['root'], 'Second')
@@ -197,6 +205,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'backups', path: () => '/backups', heading: 'Backups' },
     { name: 'settings', path: () => '/settings', heading: 'Settings' },
     { name: 'team', path: () => '/team', heading: 'Team' },
+    { name: 'notifications', path: () => '/team/notifications', heading: 'Notifications' },
     { name: 'account', path: () => '/account', heading: 'Account' },
     { name: 'admin users', path: () => '/admin/users', heading: 'Instance administration' },
     { name: 'admin teams', path: () => '/admin/teams', heading: 'Instance administration' },

@@ -10,6 +10,7 @@ import * as m007 from './migrations/007_tenancy.js'
 import * as m008 from './migrations/008_health_gate.js'
 import * as m009 from './migrations/009_tls_defaults.js'
 import * as m010 from './migrations/010_proxy_runtime.js'
+import * as m011 from './migrations/011_notifications.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '008_health_gate': m008,
   '009_tls_defaults': m009,
   '010_proxy_runtime': m010,
+  '011_notifications': m011,
 }
 
 export function knownMigrations(): string[] {

@@ -332,6 +332,50 @@ export type PasswordResetTable = {
   used_at: string | null
 }
 
+export type NotificationChannelTable = {
+  id: string
+  team_id: string
+  name: string
+  type: string
+  /** Encrypted JSON ({ url, secret? }) with the app's cipher. */
+  config: string
+  /** JSON array of event names. */
+  events: string
+  enabled: number
+  created_at: string
+  updated_at: string
+}
+
+export type NotificationOutboxTable = {
+  id: string
+  team_id: string
+  channel_id: string
+  event: string
+  summary: string
+  /** JSON of the notification (the generic webhook body). */
+  payload: string
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  next_attempt_at: string
+  claimed_by: string | null
+  claimed_at: string | null
+  last_error: string | null
+  last_status_code: number | null
+  delivered_at: string | null
+  created_at: string
+}
+
+export type NotificationAttemptTable = {
+  id: Generated<number>
+  outbox_id: string
+  attempt: number
+  at: string
+  ok: number
+  status_code: number | null
+  error: string | null
+  duration_ms: number
+}
+
 export type DB = {
   backups: BackupTable
   teams: TeamTable
@@ -359,6 +403,9 @@ export type DB = {
   password_resets: PasswordResetTable
   server_proxies: ServerProxyTable
   server_proxy_versions: ServerProxyVersionTable
+  notification_channels: NotificationChannelTable
+  notification_outbox: NotificationOutboxTable
+  notification_attempts: NotificationAttemptTable
 }
 
 /**
@@ -394,4 +441,7 @@ export const TABLE_OWNERS = {
   instance_settings: 'settings',
   server_proxies: 'proxy-runtime',
   server_proxy_versions: 'proxy-runtime',
+  notification_channels: 'notifications',
+  notification_outbox: 'notifications',
+  notification_attempts: 'notifications',
 } as const satisfies Record<keyof DB, string>

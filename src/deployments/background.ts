@@ -18,6 +18,8 @@ type Deps = {
   servers: Pick<ServersService, 'refreshAll'>
   engineEvents: Pick<EngineEventWatchers, 'watch' | 'stop'>
   workers: Pick<DeploymentWorkers, 'start' | 'stop'>
+  /** The notification delivery worker (src/notifications). */
+  notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
 }
 
@@ -25,10 +27,10 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
 
 /**
  * The serving process's timers in one place: the deployment workers, the server monitor (every
- * minute, which also keeps an engine-event watcher per server) and deployment retention (a minute
+ * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
  * after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, retention }: Deps) {
+export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, notifier, retention }: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
   let retentionTimer: NodeJS.Timeout | undefined
 
@@ -47,6 +49,7 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
   /** Recovers interrupted deployments, starts the workers and the server monitor. */
   async function start() {
     await workers.start()
+    notifier.start()
     refreshServers()
     monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
     monitorTimer.unref()
@@ -65,6 +68,8 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
     clearTimeout(retentionTimer)
     clearInterval(retentionTimer)
     await workers.stop()
+    // After the workers: the outcomes they record last queue messages too (delivered by the next start).
+    await notifier.stop()
   }
 
   return { start, stop }

@@ -35,10 +35,29 @@ export type RunnerDeps = {
   onLogFlushed(deploymentId: string, lastSeq: number): void
   /** The compose file of an instance-level resource (the proxy a server runs; see proxy-runtime/). */
   instanceCompose(d: DeploymentRow): Promise<InstanceCompose>
+  /** Called in the transaction that records a deployment's outcome (notifications queue their messages there). */
+  onFinished?: FinishedHook
 }
 
 /** What the worker deploys for a resource that is not a team's: a stored compose file and its gate. */
 export type InstanceCompose = { version: number; composeYaml: string; description: string; healthTimeoutMs: number }
+
+/** What ended, as the hook that runs in the outcome's transaction sees it. */
+export type FinishedDeployment = Pick<
+  DeploymentRow,
+  'id' | 'team_id' | 'resource_type' | 'resource_id' | 'resource_name' | 'server_name' | 'action'
+>
+export type FinishedHook = (
+  trx: Kysely<DB>,
+  deployment: FinishedDeployment,
+  outcome: {
+    status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
+    /** Already redacted. */
+    message: string
+    /** The deployment's redactor, for any other text a listener adds. */
+    redact(text: string): string
+  },
+) => Promise<void>
 
 export type Outcome = {
   status: Exclude<DeploymentStatus, 'queued' | 'in_progress'>
@@ -196,7 +215,12 @@ export async function runDeployment(
   try {
     await log.close()
   } finally {
-    await markFinished(deps.db, d.id, { ...outcome, message: redact(outcome.message) })
+    const message = redact(outcome.message)
+    await deps.db.transaction().execute(async (trx) => {
+      // Only the call that ended it reports it (a sibling may have recovered it first).
+      if (await markFinished(trx, d.id, { ...outcome, message }))
+        await deps.onFinished?.(trx, d, { status: outcome.status, message, redact })
+    })
   }
   return outcome
 }

@@ -155,6 +155,7 @@ export function createDeploymentWorkers(deps: Deps) {
           ...(killed ? [`Stopped the compose process group ${d.process_id} left running by the previous Berth`] : []),
           `Deployment failed: ${message}`,
         ])
+        await deps.onFinished?.(trx, d, { status: 'failed', message, redact: (text) => text })
         await deps.audit.record(
           trx,
           { ...SYSTEM_ACTOR, teamId: d.team_id },

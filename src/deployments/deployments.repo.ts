@@ -350,7 +350,18 @@ export async function heartbeat(
 export async function abandonedDeployments(db: Kysely<DB>, workerId: string, staleBefore: string, includeOwn: boolean) {
   return db
     .selectFrom('deployments')
-    .select(['id', 'team_id', 'resource_id', 'resource_type', 'server_id', 'process_id', 'claimed_by'])
+    .select([
+      'id',
+      'team_id',
+      'resource_id',
+      'resource_type',
+      'resource_name',
+      'server_id',
+      'server_name',
+      'action',
+      'process_id',
+      'claimed_by',
+    ])
     .where('status', '=', 'in_progress')
     .where((eb) => {
       const stale = eb.and([eb('claimed_by', '!=', workerId), eb('heartbeat_at', '<', staleBefore)])
@@ -375,13 +386,45 @@ export async function markFinished(
   db: Kysely<DB>,
   id: string,
   { status, exitCode, message }: { status: DeploymentStatus; exitCode: number | null; message: string },
-) {
-  await db
+): Promise<boolean> {
+  const ended = await db
     .updateTable('deployments')
     .set({ status, exit_code: exitCode, message, finished_at: nowIso() })
     .where('id', '=', id)
     .where('status', 'in', ACTIVE)
+    .executeTakeFirst()
+  return Number(ended.numUpdatedRows) > 0
+}
+
+/**
+ * The status of the resource's latest ended deploy or restart other than `exceptId` (finished or
+ * failed), or undefined: whether a success is a recovery after failures.
+ */
+export async function previousOutcome(db: Kysely<DB>, resourceId: string, exceptId: string) {
+  const row = await db
+    .selectFrom('deployments')
+    .select('status')
+    .where('resource_id', '=', resourceId)
+    .where('id', '!=', exceptId)
+    .where('action', 'in', ['deploy', 'restart'])
+    .where('status', 'in', ['finished', 'failed'])
+    .orderBy('finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.status
+}
+
+/** The last `count` visible lines of a deployment's log, oldest first (stored redacted). */
+export async function lastLogLines(db: Kysely<DB>, deploymentId: string, count: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deployment_logs')
+    .select('output')
+    .where('deployment_id', '=', deploymentId)
+    .where('hidden', '=', 0)
+    .orderBy('seq', 'desc')
+    .limit(count)
     .execute()
+  return rows.map((r) => r.output).reverse()
 }
 
 /**

@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'settings', description: 'Instance settings' },
   { name: 'audit', description: 'The audit log' },
   { name: 'backups', description: 'Backups of the embedded database' },
+  { name: 'notifications', description: 'Notification channels and the delivery log' },
 ]
 
 type Document = { components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>

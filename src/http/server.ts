@@ -37,6 +37,7 @@ import { registerBodyParsing } from './json-body.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
+import { notificationRoutes } from '../notifications/notifications.routes.js'
 import { registerWebUi } from './web.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
@@ -143,6 +144,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(serverRoutes(app))
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
+      await api.register(notificationRoutes(app))
     },
     { prefix: '/api/v1' },
   )

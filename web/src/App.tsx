@@ -21,6 +21,7 @@ import { ProxyPage } from './pages/ProxyPage'
 import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
+import { NotificationsPage } from './pages/NotificationsPage'
 import { TeamPage } from './pages/TeamPage'
 import { TokensPage } from './pages/TokensPage'
 
@@ -82,6 +83,7 @@ export function App() {
         <Route path="backups" element={<BackupsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="team" element={<TeamPage />} />
+        <Route path="team/notifications" element={<NotificationsPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />
         <Route path="admin/users" element={<AdminUsersPage />} />

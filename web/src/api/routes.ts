@@ -34,6 +34,12 @@ export const ROUTES = {
   proxyStatus: ['GET', '/api/v1/proxy/status'],
   proxyFiles: ['GET', '/api/v1/proxy/files'],
   proxyFileContent: ['GET', '/api/v1/proxy/files/content'],
+  // notifications
+  notificationChannels: ['GET', '/api/v1/notifications/channels'],
+  createNotificationChannel: ['POST', '/api/v1/notifications/channels'],
+  deleteNotificationChannel: ['DELETE', '/api/v1/notifications/channels/{id}'],
+  testNotificationChannel: ['POST', '/api/v1/notifications/channels/{id}/test'],
+  notificationDeliveries: ['GET', '/api/v1/notifications/deliveries'],
   // deployments
   deploy: ['POST', '/api/v1/deploy'],
   deployments: ['GET', '/api/v1/deployments'],

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { Link } from 'react-router'
 import { useAbility, useMe } from '../api/abilities'
 import { call } from '../api/client'
 import {
@@ -45,6 +46,9 @@ export function TeamPage() {
           <strong>{current.name}</strong> · your role: {current.role}
         </p>
       )}
+      <p>
+        <Link to="/team/notifications">Notifications</Link>: the channels told when a deployment fails or recovers.
+      </p>
       <Members mayManage={mayManage} />
       {mayManage ? (
         <Invitations />
