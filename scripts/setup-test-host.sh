@@ -16,6 +16,7 @@
 #   - Pebble (Let's Encrypt's ACME test server, pinned below) built from its Go module into
 #     /usr/local/bin with the `go` on the PATH when it is recent enough, else with a Go toolchain
 #     fetched from the Go module proxy (golang.org/toolchain, used for this build and removed),
+#   - curl and jq (Debian's packages) for the README walkthrough test,
 #   - chromium (Debian's package, /usr/bin/chromium) for the browser tests of the web UI.
 #   - Schemathesis (PyPI, pinned below) in its own virtual environment under /opt with its command
 #     linked into /usr/local/bin, for the API schema test of the security suite,
@@ -329,6 +330,19 @@ ensure_redis_image() {
     || die "redis-server does not run in $REDIS_IMAGE: $out"
 }
 
+# curl and jq: the README's walkthrough (test/readme-walkthrough.test.ts) runs with them.
+ensure_walkthrough_tools() {
+  step 'installing curl and jq'
+  local wanted=()
+  command -v curl >/dev/null 2>&1 || wanted+=(curl)
+  command -v jq >/dev/null 2>&1 || wanted+=(jq)
+  if [ "${#wanted[@]}" -eq 0 ]; then
+    log "curl and jq: already installed"
+    return 0
+  fi
+  apt_install "${wanted[@]}"
+}
+
 check_container_runs() {
   step "running a container from $TEST_IMAGE"
   local out
@@ -505,6 +519,7 @@ main() {
   ensure_test_image
   check_container_runs
   ensure_redis_image
+  ensure_walkthrough_tools
   ensure_postgresql
   ensure_caddy
   ensure_traefik
