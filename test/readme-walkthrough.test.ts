@@ -5,13 +5,13 @@
 // the proxy runs the official Traefik binary in that image, since no registry is reachable here.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { REPO_ROOT, startServer } from './support/cli.js'
-import { databaseEnvFor, dropTestDatabase } from './support/dialect.js'
-import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
+import { leftovers } from './support/server-setup.js'
+import { databaseEnvFor } from './support/dialect.js'
+import { TEST_IMAGE, docker, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { traefikBinary } from './support/traefik.js'
 
@@ -32,15 +32,8 @@ function walkthroughScript(readme: string): string {
 }
 
 describe('the README walkthrough', () => {
-  const dataDirs: string[] = []
-  const projects: string[] = []
-  after(async () => {
-    for (const p of projects) await removeProject(p)
-    for (const d of dataDirs) {
-      await dropTestDatabase(d)
-      rmSync(d, { recursive: true, force: true })
-    }
-  })
+  const made = leftovers()
+  after(() => made.cleanUp())
 
   it('runs from a clean data dir to the example page served through the proxy', { timeout: 300_000 }, async (t) => {
     if (
@@ -51,16 +44,14 @@ describe('the README walkthrough', () => {
       !(await requireDocker(t))
     )
       return
-    const dataDir = mkdtempSync(join(tmpdir(), 'berth-readme-'))
-    dataDirs.push(dataDir)
+    const dataDir = made.dataDir('berth-readme-')
     const env = { BERTH_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) }
     await docker(['tag', TEST_IMAGE, 'busybox:1.36'])
     const server = await startServer(env)
     t.after(() => server.stop())
 
     // `npx berth ...` as the README says, from source (the test does not build dist/).
-    const bin = mkdtempSync(join(tmpdir(), 'berth-readme-bin-'))
-    dataDirs.push(bin)
+    const bin = made.dataDir('berth-readme-bin-')
     const shim = join(bin, 'npx')
     writeFileSync(
       shim,
@@ -90,7 +81,7 @@ describe('the README walkthrough', () => {
       '{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.project.working_dir"}}',
     ])
     for (const [project, workDir] of labels.stdout.split('\n').map((l) => l.split('\t')))
-      if (project && workDir?.startsWith(dataDir) && !projects.includes(project)) projects.push(project)
+      if (project && workDir?.startsWith(dataDir)) made.project(project)
     assert.equal(run.status, 0, `the walkthrough failed:\n${run.stdout}\n${run.stderr}`)
     assert.match(run.stdout, /^finished: 1 container is up and healthy$/m)
     assert.match(run.stdout, /^Hello from Berth$/m)

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { buildApp } from '../../src/app.js'
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
-import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/connection.js'
 import { bearerApi, startServer } from '../support/cli.js'
+import { prepareServerDataDir } from '../support/server-setup.js'
 import { sqliteOnly } from '../support/dialect.js'
 
 const DISK_MB = 32
@@ -56,21 +54,7 @@ describe('a full data disk', { skip: sqliteOnly }, () => {
     cleanup.push(() => void spawnSync('umount', ['--lazy', mountPoint]))
     const dataDir = join(mountPoint, 'data')
     mkdirSync(dataDir)
-    const env = { BERTH_DATA_DIR: dataDir, BERTH_BACKUP_SCHEDULE: 'off' }
-    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' })
-    const setup = await buildApp({ config })
-    const user = await setup.users.create(
-      { email: 'disk@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Default' },
-      SYSTEM_ACTOR,
-    )
-    const token = (
-      await setup.tokens.create(
-        { userId: user.id, teamId: user.teamId, abilities: new Set(['root']) },
-        { name: 'disk', abilities: ['root'] },
-        SYSTEM_ACTOR,
-      )
-    ).token
-    await setup.close()
+    const { env, config, token } = await prepareServerDataDir(dataDir, ['root'], { BERTH_BACKUP_SCHEDULE: 'off' })
     const server = await startServer({ ...env, LOG_LEVEL: 'error' })
     cleanup.push(() => void server.child.kill('SIGKILL'))
     let serverLog = ''

@@ -6,19 +6,15 @@
 // BERTH_FAULT_KILLS sets the number of kills (10 by default, as in CI; `npm run test:faults` runs 50).
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
 import { after, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { buildApp } from '../../src/app.js'
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
-import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/connection.js'
 import { composeProjectName } from '../../src/deployments/resources.js'
 import { bearerApi, startServer, type Api } from '../support/cli.js'
-import { databaseEnvFor, dropTestDatabase, TEST_DIALECT } from '../support/dialect.js'
-import { TEST_IMAGE, removeProject, requireDocker, waitFor } from '../support/docker.js'
+import { leftovers, prepareServerDataDir } from '../support/server-setup.js'
+import { TEST_DIALECT } from '../support/dialect.js'
+import { TEST_IMAGE, requireDocker, waitFor } from '../support/docker.js'
 
 const KILLS = Number(process.env.BERTH_FAULT_KILLS ?? 10)
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
@@ -75,43 +71,19 @@ async function drive(api: Api, ids: { service: string; domain: string }, ack: Ac
 }
 
 describe('kill -9 while writing', () => {
-  const dataDirs: string[] = []
-  const projects: string[] = []
-  after(async () => {
-    for (const p of projects) await removeProject(p)
-    for (const d of dataDirs) {
-      await dropTestDatabase(d)
-      rmSync(d, { recursive: true, force: true })
-    }
-  })
+  const made = leftovers()
+  after(() => made.cleanUp())
 
   it(`survives ${KILLS} kills with every acknowledged write, whole histories and a drained queue`, {
     timeout: 60_000 + KILLS * 60_000,
   }, async (t) => {
     if (!(await requireDocker(t))) return
-    const dataDir = mkdtempSync(join(tmpdir(), 'berth-faults-'))
-    dataDirs.push(dataDir)
-    const env = { BERTH_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) }
-    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' })
-    const setup = await buildApp({ config })
-    const user = await setup.users.create(
-      { email: 'faults@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Default' },
-      SYSTEM_ACTOR,
-    )
-    const token = (
-      await setup.tokens.create(
-        { userId: user.id, teamId: user.teamId, abilities: new Set(['root', 'instance']) },
-        { name: 'faults', abilities: ['root', 'instance'] },
-        SYSTEM_ACTOR,
-      )
-    ).token
-    await setup.close()
-
+    const { env, config, token } = await prepareServerDataDir(made.dataDir('berth-faults-'), ['root', 'instance'])
     let server = await startServer(env)
     let api = bearerApi(server.url, token)
     const project = (await api('POST', '/projects', { name: 'faults' })).body.uuid
     const service = (await api('POST', `/projects/${project}/services`, { name: 'app', compose: compose(0) })).body.uuid
-    projects.push(composeProjectName(service))
+    made.project(composeProjectName(service))
     const domain = (await api('POST', `/projects/${project}/domains`, { domain: 'faults.test', tls_mode: 'none' })).body
       .id
     const ack: Acknowledged = { versions: new Map([[1, sha256(compose(0))]]), env: new Map(), routes: new Set() }

@@ -3,54 +3,27 @@
 // and every backup file left is complete and verified (or absent), never half-written.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { after, describe, it } from 'node:test'
-import { buildApp } from '../../src/app.js'
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
-import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/connection.js'
 import { composeProjectName } from '../../src/deployments/resources.js'
 import { bearerApi, startServer } from '../support/cli.js'
-import { databaseEnvFor, dropTestDatabase, TEST_DIALECT } from '../support/dialect.js'
-import { SLOW_COMPOSE, removeProject, requireDocker, waitFor } from '../support/docker.js'
+import { leftovers, prepareServerDataDir } from '../support/server-setup.js'
+import { TEST_DIALECT } from '../support/dialect.js'
+import { SLOW_COMPOSE, requireDocker, waitFor } from '../support/docker.js'
 
 // What a user's service manager (systemd's default is 90 s) would wait before a SIGKILL, with room to spare.
 const SHUTDOWN_BOUND_MS = 15_000
 
 describe('SIGTERM during work', () => {
-  const dataDirs: string[] = []
-  const projects: string[] = []
-  after(async () => {
-    for (const p of projects) await removeProject(p)
-    for (const d of dataDirs) {
-      await dropTestDatabase(d)
-      rmSync(d, { recursive: true, force: true })
-    }
-  })
+  const made = leftovers()
+  after(() => made.cleanUp())
 
   it('ends a running deployment as interrupted and leaves only whole backups', async (t) => {
     if (!(await requireDocker(t))) return
-    const dataDir = mkdtempSync(join(tmpdir(), 'berth-sigterm-'))
-    dataDirs.push(dataDir)
-    const env = { BERTH_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) }
-    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' })
-    const setup = await buildApp({ config })
-    const user = await setup.users.create(
-      { email: 'sigterm@example.com', password: 'correct-horse-battery', admin: true, teamName: 'Default' },
-      SYSTEM_ACTOR,
-    )
-    const token = (
-      await setup.tokens.create(
-        { userId: user.id, teamId: user.teamId, abilities: new Set(['root', 'instance']) },
-        { name: 'sigterm', abilities: ['root', 'instance'] },
-        SYSTEM_ACTOR,
-      )
-    ).token
-    await setup.close()
-
+    const { env, config, token } = await prepareServerDataDir(made.dataDir('berth-sigterm-'), ['root', 'instance'])
     const server = await startServer(env)
     // A failing step must not leave the server running (it would hold the test process open).
     t.after(() => {
@@ -60,7 +33,7 @@ describe('SIGTERM during work', () => {
     const project = (await api('POST', '/projects', { name: 'sigterm' })).body.uuid
     const service = (await api('POST', `/projects/${project}/services`, { name: 'slow', compose: SLOW_COMPOSE })).body
       .uuid
-    projects.push(composeProjectName(service))
+    made.project(composeProjectName(service))
     const deployment = (await api('POST', '/deploy', { uuid: service })).body.deployments[0].deployment_uuid
     await waitFor(
       'the deployment to run compose up (which waits on a health check that never passes)',
