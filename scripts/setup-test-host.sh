@@ -46,6 +46,7 @@ readonly GO_TOOLCHAIN='go1.25.14'
 readonly SCHEMATHESIS_VERSION='4.32.5'
 readonly SCHEMATHESIS_VENV='/opt/berth-schemathesis'
 readonly DOCKERD_LOG='/var/log/dockerd.log'
+readonly DOCKER_ADDRESS_POOL='base=10.210.0.0/16,size=24'
 readonly DOCKERD_WAIT_SECONDS=60
 
 export DEBIAN_FRONTEND=noninteractive
@@ -228,7 +229,9 @@ ensure_dockerd() {
     remove_stale_pid_file /var/run/docker/containerd/containerd.pid containerd
     log "starting dockerd in the background (log: $DOCKERD_LOG)"
     # setsid + nohup: dockerd must outlive this script and the CI job step that ran it.
-    setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    # The address pool: Berth gives every project its own network, and Docker's default pools
+    # hold only about 30 networks, which the test suites' projects would exhaust.
+    setsid nohup dockerd --default-address-pool "$DOCKER_ADDRESS_POOL" >>"$DOCKERD_LOG" 2>&1 </dev/null &
     pid=$!
   fi
   local waited=0

@@ -26,7 +26,7 @@ import { workerIdFor } from './deployments/worker-id.js'
 import type { ProxyNetwork } from './deployments/work-dir.js'
 import { createEventBus } from './events/event-bus.js'
 import { createLogger } from './logger.js'
-import { PROXY_NETWORK, composeServicesToAttach, upstreamAlias } from './proxy/network.js'
+import { PROXY_NETWORK, composeServicesToAttach, projectNetwork, upstreamAlias } from './proxy/network.js'
 import { createMetrics } from './metrics/metrics.js'
 import { createNotificationDelivery } from './notifications/notifications.delivery.js'
 import { createNotificationsService } from './notifications/notifications.service.js'
@@ -54,15 +54,7 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({
-  config,
-  logDestination,
-  proxyNetwork,
-}: {
-  config: Config
-  logDestination?: NodeJS.WritableStream
-  proxyNetwork?: ProxyNetwork
-}) {
+export async function buildApp({ config, logDestination }: { config: Config; logDestination?: NodeJS.WritableStream }) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
   const database = openDatabase(config.database, (error) =>
@@ -133,9 +125,10 @@ export async function buildApp({
     const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
     // A route to a running service connects its containers to the proxy network at once (an attach deployment).
     const routes = createRoutesService({ db, audit, events, attachRouted: deployments.queueAttach })
-    // Routed compose services join the proxy's network under the alias the proxy dials.
+    // Routed compose services join their project's network, with the proxies, under the alias the proxy dials.
     const routedNetwork: ProxyNetwork = {
       name: PROXY_NETWORK,
+      networkOf: projectNetwork,
       composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId),
       aliasFor: upstreamAlias,
     }
@@ -164,7 +157,7 @@ export async function buildApp({
         return { host, secrets: server.ssh_private_key ? [cipher.decrypt(server.ssh_private_key)] : [] }
       },
       workerId,
-      proxyNetwork: proxyNetwork ?? routedNetwork,
+      proxyNetwork: routedNetwork,
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,

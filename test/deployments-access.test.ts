@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { PROXY_NETWORK_NAME } from '../src/deployments/work-dir.js'
+import { PROXY_NETWORK, projectNetwork } from '../src/proxy/network.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { databaseEnvFor } from './support/dialect.js'
@@ -13,19 +13,10 @@ describe('deployment access control, history after deletion and the proxy networ
   let mine: string
   let theirs: string
   let projectId: string
-  const routed = new Set<string>()
   const projects: string[] = []
 
   before(async () => {
-    t = await startTestApp(
-      {},
-      {
-        proxyNetwork: {
-          name: PROXY_NETWORK_NAME,
-          composeServicesToAttach: async (serviceId) => (routed.has(serviceId) ? ['web'] : []),
-        },
-      },
-    )
+    t = await startTestApp()
     mine = await t.token(['root'], 'Default')
     theirs = await t.token(['root'], `Other ${Date.now()}`)
     projectId = (await t.call(mine, 'POST', '/api/v1/projects', { name: 'access' })).body.uuid
@@ -122,7 +113,7 @@ describe('deployment access control, history after deletion and the proxy networ
     assert.match(d.created_by, /^cli:/)
   })
 
-  it('attaches the compose services the proxy routes to the shared external network', async (ctx) => {
+  it("attaches the compose services the proxy routes to their project's network, not the proxies' own", async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const id = await createService(
       t,
@@ -132,10 +123,20 @@ describe('deployment access control, history after deletion and the proxy networ
       `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n  worker:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
     )
     projects.push(composeProjectName(id))
-    routed.add(id)
+    // A route to `web` (the real routing: only routed compose services join the project's network).
+    const domain = (
+      await t.call(mine, 'POST', `/api/v1/projects/${projectId}/domains`, { domain: 'routed.berth.test', tls: false })
+    ).body
+    const route = await t.call(mine, 'POST', `/api/v1/domains/${domain.id}/routes`, {
+      target: { service: id, compose_service: 'web', port: 80 },
+    })
+    assert.equal(route.status, 201, JSON.stringify(route.body))
     const d = await waitForEnd(t, mine, await deploy(t, mine, id))
     assert.equal(d.status, 'finished', await logText(t, mine, d.deployment_uuid))
-    assert.match(await logText(t, mine, d.deployment_uuid), /Attaching web to the (newly created )?network berth/)
+    assert.match(
+      await logText(t, mine, d.deployment_uuid),
+      new RegExp(`Attaching web to the (newly created )?network ${projectNetwork(projectId)}`),
+    )
     const networksOf = async (service: string) => {
       const { stdout } = await docker([
         'inspect',
@@ -145,7 +146,8 @@ describe('deployment access control, history after deletion and the proxy networ
       ])
       return stdout.trim().split(' ').sort()
     }
-    assert.deepEqual(await networksOf('web'), [PROXY_NETWORK_NAME, `${composeProjectName(id)}_default`].sort())
+    assert.deepEqual(await networksOf('web'), [projectNetwork(projectId), `${composeProjectName(id)}_default`].sort())
+    assert.ok(!(await networksOf('web')).includes(PROXY_NETWORK), "no user container joins the proxies' own network")
     assert.deepEqual(await networksOf('worker'), [`${composeProjectName(id)}_default`])
   })
 })

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { realpathSync } from 'node:fs'
 import { describe, it, type TestContext } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
+import { projectNetwork } from '../src/proxy/network.js'
 import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, freePort, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
@@ -129,30 +130,39 @@ async function runScenario(
     )
     const withRoute = await proxyStatus(app, root, serverId)
     assert.equal(withRoute.state, 'running', withRoute.message)
+    // The team's container shares only its project's network with the proxy: the proxies' own
+    // network (where Berth reads their APIs) is out of its reach, and on the shared network the
+    // APIs refuse it.
+    const fromTeam = async (ip: string, port: number, path: string) =>
+      (
+        await docker([
+          'exec',
+          `${composeProjectName(serviceId)}-web-1`,
+          '/bin/sh',
+          '-c',
+          `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${ip} ${port} 2>&1; true`,
+        ])
+      ).stdout
+    const sharedIp = (
+      await docker([
+        'inspect',
+        '--format',
+        `{{(index .NetworkSettings.Networks "${projectNetwork(project)}").IPAddress}}`,
+        withRoute.container.id,
+      ])
+    ).stdout.trim()
+    assert.match(sharedIp, /^\d+\.\d+\.\d+\.\d+$/, 'the proxy is on the project network')
     if (kind === 'traefik') {
       assert.ok(withRoute.config.expected_routers.includes('berth-api@file'), withRoute.config.expected_routers)
-      // Traefik's raw data holds every team's routes and middlewares: a container on the berth
-      // network (here the team's own service) is refused; only Berth's address may read it.
-      const { stdout: refused } = await docker([
-        'exec',
-        `${composeProjectName(serviceId)}-web-1`,
-        '/bin/sh',
-        '-c',
-        `printf 'GET /api/rawdata HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${withRoute.container.ip} 9480 2>&1; true`,
-      ])
-      assert.match(refused, /^HTTP\/1\.0 403 Forbidden/)
+      // Traefik's raw data holds every team's routes and middlewares: only Berth's address may read it.
+      assert.doesNotMatch(await fromTeam(withRoute.container.ip, 9480, '/api/rawdata'), /^HTTP/)
+      assert.match(await fromTeam(sharedIp, 9480, '/api/rawdata'), /^HTTP\/1\.0 403 Forbidden/)
     } else {
       // Caddy's admin API takes any configuration from whoever reaches it: once Berth has loaded its
-      // configuration it listens only on the proxy's own network, out of the routed containers' reach.
+      // configuration it listens only on the proxy's own admin network, out of the routed containers' reach.
       assert.ok(withRoute.container.admin_ip && withRoute.container.admin_ip !== withRoute.container.ip)
-      const { stdout: refused } = await docker([
-        'exec',
-        `${composeProjectName(serviceId)}-web-1`,
-        '/bin/sh',
-        '-c',
-        `printf 'GET /config/ HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${withRoute.container.ip} 2019 2>&1; true`,
-      ])
-      assert.doesNotMatch(refused, /^HTTP/)
+      assert.doesNotMatch(await fromTeam(sharedIp, 2019, '/config/'), /^HTTP/)
+      assert.doesNotMatch(await fromTeam(withRoute.container.ip, 2019, '/config/'), /^HTTP/)
     }
 
     // Stopped by hand: down, with a sentence saying so.

@@ -1,12 +1,13 @@
 // A route added to a service that already runs answers through a real Caddy without a redeploy:
 // the route change queues an `attach` deployment, whose worker connects the running container to
-// the `berth` network under the alias Caddy dials (docker network connect), without recreating it.
+// its project's network (which Caddy is connected to) under the alias Caddy dials (docker network connect), without recreating it.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
+import { PROXY_NETWORK, projectNetwork } from '../src/proxy/network.js'
 import { startCaddyContainer } from './support/caddy.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
@@ -58,7 +59,7 @@ describe('routes live without a redeploy', () => {
             (await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])).stdout,
           ) as object,
         )
-      assert.ok(!(await networks()).includes('berth'))
+      assert.ok(!(await networks()).includes(projectNetwork(project)))
       const startedAt = (await docker(['inspect', '--format', '{{.State.StartedAt}}', container])).stdout.trim()
 
       const domain = (
@@ -75,7 +76,8 @@ describe('routes live without a redeploy', () => {
         async () => (await proxyRequest(caddy.ip, 'live.berth.test')).text === 'ok-live\n',
       )
       t.diagnostic(`route live ${Math.round(liveMs)} ms after it was created, without a redeploy`)
-      assert.ok((await networks()).includes('berth'))
+      assert.ok((await networks()).includes(projectNetwork(project)))
+      assert.ok(!(await networks()).includes(PROXY_NETWORK), "no user container joins the proxies' own network")
       const sameStart = (await docker(['inspect', '--format', '{{.State.StartedAt}}', container])).stdout.trim()
       assert.equal(sameStart, startedAt, 'the container was connected, not recreated')
 
@@ -85,10 +87,10 @@ describe('routes live without a redeploy', () => {
       assert.ok(attach, JSON.stringify(history))
       const done = await waitForEnd(app, root, attach.deployment_uuid)
       assert.equal(done.status, 'finished')
-      assert.equal(done.message, '1 container of web attached to the network berth')
+      assert.equal(done.message, `1 container of web attached to the network ${projectNetwork(project)}`)
       assert.match(
         await logText(app, root, attach.deployment_uuid),
-        new RegExp(`\\$ docker network connect --alias web\\.${serviceId} berth [0-9a-f]{64}`),
+        new RegExp(`\\$ docker network connect --alias web\\.${serviceId} ${projectNetwork(project)} [0-9a-f]{64}`),
       )
 
       // A second route to the same compose service finds it attached already.
@@ -105,7 +107,7 @@ describe('routes live without a redeploy', () => {
         },
         20_000,
       )
-      assert.equal(second.message, 'already on the network berth')
+      assert.equal(second.message, `already on the network ${projectNetwork(project)}`)
     } finally {
       for (const step of cleanup.reverse()) await step()
     }

@@ -12,7 +12,7 @@ import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { causeOf, createTail } from './compose-errors.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
-import { attachRoutedContainers } from './attach-routed.js'
+import { attachRoutedContainers, connectProxies, ensureProjectNetwork, projectNetworksOn } from './attach-routed.js'
 import { findTeamResource } from '../services/services.repo.js'
 import { composeProjectName } from './resources.js'
 import {
@@ -239,18 +239,20 @@ async function execute(run: Run, env: Record<string, string>): Promise<Outcome> 
 
   const attach = await deps.proxyNetwork.composeServicesToAttach(resource.id)
   const aliasFor = deps.proxyNetwork.aliasFor
+  const network = deps.proxyNetwork.networkOf(resource.projectId)
   const composeYaml = attachToNetwork(
     version.rendered_yaml,
-    deps.proxyNetwork.name,
+    network,
     attach,
     aliasFor && ((name) => aliasFor(resource.id, name)),
   )
   if (composeYaml !== version.rendered_yaml) {
-    const made = await ensureNetwork(host, deps.proxyNetwork.name)
+    const made = await ensureProjectNetwork(host, network, resource.projectId)
     log.append(
       'berth',
-      `Attaching ${attach.join(', ')} to the ${made === 'created' ? 'newly created ' : ''}network ${deps.proxyNetwork.name}`,
+      `Attaching ${attach.join(', ')} to the ${made === 'created' ? 'newly created ' : ''}network ${network}`,
     )
+    for (const line of await connectProxies(host, [network])) log.append('berth', line)
   }
   const cwd = writeWorkDir(deps.dataDir, resource.id, { composeYaml, envFile: renderEnvFile(env) })
   log.append('berth', `Work dir ${cwd} (compose.yaml and .env with ${Object.keys(env).length} variables)`, true)
@@ -281,7 +283,11 @@ async function executeInstance(run: Run): Promise<Outcome> {
   const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
   if (d.action === 'stop') return { status: 'finished', exitCode: 0, message: 'containers stopped' }
-  return gateOnHealth(run, project, compose.healthTimeoutMs)
+  const outcome = await gateOnHealth(run, project, compose.healthTimeoutMs)
+  // A proxy that just started joins every project's network, so it reaches the routed services.
+  if (outcome.status === 'finished')
+    for (const line of await connectProxies(host, await projectNetworksOn(host))) log.append('berth', line)
+  return outcome
 }
 
 /** Runs the deployment's compose steps in order; the outcome of the first that fails or is stopped, null when all succeed. */
@@ -352,10 +358,12 @@ async function executeAttach(run: Run): Promise<Outcome> {
     'berth',
     `Connecting the routed containers of ${d.resource_name} (project ${project}) to the proxy network`,
   )
+  const resource = await findTeamResource(deps.db, d.team_id, d.resource_id)
   const message = await attachRoutedContainers({
     host,
     network: deps.proxyNetwork,
     serviceId: d.resource_id,
+    projectId: resource.projectId,
     project,
     log: (line) => log.append('berth', line),
   })

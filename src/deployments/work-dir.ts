@@ -2,20 +2,19 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path'
 import { isMap, isSeq, parseDocument, type Document } from 'yaml'
 
-/** The shared external network routed services join so the proxy can reach them. */
-export const PROXY_NETWORK_NAME = 'berth'
-
 /**
- * Which compose services of a Berth service the proxy routes to (and so must join the shared
- * network). The proxy module provides the real one; by default nothing is attached.
+ * Which compose services of a Berth service the proxy routes to, and the project network they join
+ * with the proxies (the proxy module provides the real one).
  */
 export type ProxyNetwork = {
+  /** The network the proxy containers sit on. */
   name: string
+  /** The network a project's routed services share with the proxies and with nothing else. */
+  networkOf(projectId: string): string
   composeServicesToAttach(serviceId: string): Promise<string[]>
   /** The DNS alias a compose service gets on the network, when the proxy dials it by name. */
   aliasFor?(serviceId: string, composeService: string): string
 }
-export const noProxyNetwork: ProxyNetwork = { name: PROXY_NETWORK_NAME, composeServicesToAttach: async () => [] }
 
 /**
  * Adds the external network to the named compose services (keeping `default`, which a service

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml'
 import type { ProxyKind } from '../db/schema.js'
 import type { Settings } from '../settings/settings.types.js'
+import { PROXY_LABEL } from '../proxy/network.js'
 
 /** The official images Berth runs when none is set: the Traefik version the tests prove Berth against. */
 export const DEFAULT_IMAGES: Record<ProxyKind, string> = { traefik: 'traefik:v3.7.15', caddy: 'caddy:2' }
@@ -63,6 +64,8 @@ export function renderProxyCompose(spec: ProxyRuntimeSpec, ctx: RenderContext): 
     restart: 'unless-stopped',
     ports: publishedPorts(spec.kind, ctx.settings),
     networks: { [ctx.network]: { aliases: [`berth-proxy`] } },
+    // Marks it as a proxy: Berth connects it to every project's network (see deployments/attach-routed.ts).
+    labels: { [PROXY_LABEL]: 'true' },
   }
   const service =
     spec.kind === 'traefik'

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 
-export { PROXY_NETWORK, upstreamAlias } from './proxy.model.js'
+export { PROJECT_NETWORK_LABEL, PROXY_LABEL, PROXY_NETWORK, projectNetwork, upstreamAlias } from './proxy.model.js'
 
 /**
  * The compose service names of a Berth service that active routes on active domains target: the
- * deployment renderer attaches exactly these to the shared network `PROXY_NETWORK` (external),
+ * deployment renderer attaches exactly these to their project's network `projectNetwork(id)` (external),
  * with the alias `upstreamAlias(serviceId, name)` that the rendered proxy configuration dials.
  * Sorted and unique, so the rendered compose file is deterministic.
  */

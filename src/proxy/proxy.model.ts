@@ -52,8 +52,22 @@ export type RouteModel = {
 
 export type MiddlewareModel = { id: string; name: string; type: MiddlewareType; config: StoredMiddlewareConfig }
 
-/** The Docker network Berth attaches routed services and the proxy to. */
+/** The Docker network the proxy containers sit on (Berth reaches their APIs through it); no user container joins it. */
 export const PROXY_NETWORK = 'berth'
+
+/**
+ * The network a project's routed services share with the proxies and with nothing else: one per
+ * project, so a container of one team cannot reach another team's services around the proxy.
+ */
+export function projectNetwork(projectId: string): string {
+  return `berth-project-${projectId}`
+}
+
+/** The label (value: the project id) that marks a project network, so a starting proxy finds them all. */
+export const PROJECT_NETWORK_LABEL = 'berth.project-network'
+
+/** The label (value `true`) that marks a proxy container: Berth connects those to every project network. */
+export const PROXY_LABEL = 'berth.proxy'
 
 /**
  * The name a routed compose service answers to on the shared network. Compose service names

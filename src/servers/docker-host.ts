@@ -133,11 +133,16 @@ export function killProcessGroup(child: ChildProcess, graceMs = 3000): void {
   child.once('close', () => clearTimeout(timer))
 }
 
-/** Creates a Docker network if it does not exist yet (a concurrent create by someone else is fine). */
-export async function ensureNetwork(host: DockerHost, name: string): Promise<'exists' | 'created'> {
+/** Creates a Docker network (with these labels) if it does not exist yet (a concurrent create by someone else is fine). */
+export async function ensureNetwork(
+  host: DockerHost,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<'exists' | 'created'> {
   if (!COMPOSE_PROJECT_PATTERN.test(name)) throw new Error(`"${name}" is not a valid network name`)
   if ((await host.docker(['network', 'inspect', '--format', '{{.Name}}', name])).code === 0) return 'exists'
-  const created = await host.docker(['network', 'create', name])
+  const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`])
+  const created = await host.docker(['network', 'create', ...labelArgs, name])
   if (created.code === 0) return 'created'
   if ((await host.docker(['network', 'inspect', '--format', '{{.Name}}', name])).code === 0) return 'exists'
   throw new Error(`could not create the Docker network ${name}: ${created.stderr.trim()}`)

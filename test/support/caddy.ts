@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { PROXY_LABEL, PROXY_NETWORK } from '../../src/proxy/network.js'
 import { TEST_IMAGE, docker, ensureProxyNetwork, proxyNetworkIp, waitFor } from './docker.js'
 
 export type CaddyContainer = { id: string; ip: string; adminUrl: string; stop(): Promise<void> }
@@ -31,6 +31,9 @@ export async function startCaddyContainer(workDir: string): Promise<CaddyContain
     '--rm',
     '--network',
     PROXY_NETWORK,
+    // A proxy, as the operator of a proxy not run by Berth labels it: Berth connects it to each project's network.
+    '--label',
+    `${PROXY_LABEL}=true`,
     '-v',
     `${boot}:/etc/caddy/boot.json:ro`,
     ...caddyMounts(),

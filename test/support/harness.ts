@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp, type App } from '../../src/app.js'
-import type { ProxyNetwork } from '../../src/deployments/work-dir.js'
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js'
 import type { Ability } from '../../src/auth/principal.js'
 import { loadConfig } from '../../src/config.js'
@@ -35,8 +34,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   return startTestAppIn(mkdtempSync(join(tmpdir(), 'berth-test-')), env, options)
 }
 
-/** Dependencies a test may replace (e.g. which compose services join the proxy network). */
-export type TestAppOptions = { proxyNetwork?: ProxyNetwork; logDestination?: NodeJS.WritableStream }
+/** Where the app's log goes (a test may capture it). */
+export type TestAppOptions = { logDestination?: NodeJS.WritableStream }
 
 /** Starts Berth on an existing data dir (e.g. to show what survives a restart). */
 export async function startTestAppIn(
@@ -50,7 +49,7 @@ export async function startTestAppIn(
     ...(await databaseEnvFor(dataDir)),
     ...env,
   })
-  const app = await buildApp({ config, proxyNetwork: options.proxyNetwork, logDestination: options.logDestination })
+  const app = await buildApp({ config, logDestination: options.logDestination })
   // Strict: an answer its route's response schema does not describe exactly fails the test (see call below).
   const server = await createHttpServer(app, { strictResponses: true })
   await server.ready()

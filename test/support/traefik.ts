@@ -10,7 +10,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
-import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { PROXY_LABEL, PROXY_NETWORK } from '../../src/proxy/network.js'
 import { TEST_IMAGE, docker, ensureProxyNetwork, proxyNetworkIp, waitFor } from './docker.js'
 
 export type TraefikContainer = {
@@ -73,6 +73,9 @@ export async function startTraefikContainer(options: TraefikOptions): Promise<Tr
     name,
     '--network',
     PROXY_NETWORK,
+    // A proxy, as the operator of a proxy not run by Berth labels it: Berth connects it to each project's network.
+    '--label',
+    `${PROXY_LABEL}=true`,
     ...(options.hosts ?? []).flatMap((h) => ['--add-host', h]),
     ...(options.publish ?? []).flatMap((p) => ['-p', p]),
     ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
