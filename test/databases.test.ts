@@ -6,7 +6,7 @@ import { checkWithComposeCli } from '../src/compose/compose-cli-check.js'
 import { DATABASE_TYPES, databaseEnv, renderDatabaseCompose } from '../src/databases/templates.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { REDIS_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
-import { deploy, logText, waitForEnd } from './support/deploy-helpers.js'
+import { deploy, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 describe('standalone databases', () => {
@@ -146,7 +146,7 @@ describe('standalone databases', () => {
       400,
     )
     const stop = await t.call(root, 'POST', `/api/v1/databases/${db.uuid}/stop`)
-    assert.equal((await waitForEnd(t, root, stop.body.deployment_uuid)).status, 'finished')
+    await waitForFinished(t, root, stop.body.deployment_uuid)
   })
 
   it('deleting a database removes its containers and volume through a removal deployment, and keeps its history', async (ctx) => {

@@ -12,7 +12,7 @@ import {
   requireDocker,
   waitFor,
 } from './support/docker.js'
-import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
+import { createService, deploy, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 /** A service whose container prints a line on each stream and exits at once; Docker restarts it. */
@@ -162,7 +162,7 @@ describe('health-gated deployments on a real Docker engine', () => {
     if (!(await requireDocker(ctx))) return
     const port = await freePort()
     const id = await service('no-rollback', httpdCompose(port))
-    assert.equal((await waitForEnd(t, root, await deploy(t, root, id))).status, 'finished')
+    await waitForFinished(t, root, await deploy(t, root, id))
     await t.call(root, 'PUT', `/api/v1/services/${id}/compose`, { yaml: crashingCompose(), base_version: 1 })
     const bad = await waitForEnd(t, root, await deploy(t, root, id))
     assert.equal(bad.status, 'failed')

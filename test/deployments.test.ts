@@ -12,7 +12,7 @@ import {
   requireDocker,
   waitFor,
 } from './support/docker.js'
-import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
+import { createService, deploy, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 describe('deployments on a real Docker engine', () => {
@@ -81,7 +81,7 @@ describe('deployments on a real Docker engine', () => {
     })
     assert.equal(put.status, 200, JSON.stringify(put.body))
     const second = await deploy(t, root, id)
-    assert.equal((await waitForEnd(t, root, second)).status, 'finished')
+    await waitForFinished(t, root, second)
     assert.equal(
       (await waitFor('the new port to answer', () => httpGet(`http://127.0.0.1:${port2}/`), 20_000)).body.trim(),
       'ok',
@@ -257,7 +257,7 @@ describe('deployments on a real Docker engine', () => {
       `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "echo token=$$TOKEN; echo b64=$$(printf %s \\"$$TOKEN\\" | base64); sleep 600"]\n    environment:\n      TOKEN: \${TOKEN}\n`,
     )
     await t.call(root, 'PUT', `/api/v1/services/${id}/env`, { TOKEN: { value: secret, secret: true } })
-    assert.equal((await waitForEnd(t, root, await deploy(t, root, id))).status, 'finished')
+    await waitForFinished(t, root, await deploy(t, root, id))
     const res = await waitFor(
       'the container to print',
       async () => {
@@ -281,13 +281,13 @@ describe('deployments on a real Docker engine', () => {
       'lifecycle',
       `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`,
     )
-    assert.equal((await waitForEnd(t, root, await deploy(t, root, id))).status, 'finished')
+    await waitForFinished(t, root, await deploy(t, root, id))
     const stop = await t.call(root, 'POST', `/api/v1/services/${id}/stop`)
     assert.equal(stop.status, 202)
-    assert.equal((await waitForEnd(t, root, stop.body.deployment_uuid)).status, 'finished')
+    await waitForFinished(t, root, stop.body.deployment_uuid)
     assert.equal((await t.call(root, 'GET', `/api/v1/services/${id}/status`)).body.status, 'exited')
     const restart = await t.call(root, 'POST', `/api/v1/services/${id}/restart`)
-    assert.equal((await waitForEnd(t, root, restart.body.deployment_uuid)).status, 'finished')
+    await waitForFinished(t, root, restart.body.deployment_uuid)
     const status = await t.call(root, 'GET', `/api/v1/services/${id}/status`)
     assert.equal(status.body.status, 'running')
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
+import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -44,7 +44,7 @@ describe('deleting a deployed service or project', () => {
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: projectName })).body.uuid
     const serviceId = await createService(t, token, projectId, 'app', WITH_VOLUME)
     projects.push(composeProjectName(serviceId))
-    assert.equal((await waitForEnd(t, token, await deploy(t, token, serviceId))).status, 'finished')
+    await waitForFinished(t, token, await deploy(t, token, serviceId))
     const project = composeProjectName(serviceId)
     assert.notEqual(await containersOf(project), '', 'it runs before the deletion')
     assert.ok(await volumeExists(`${project}_data`))

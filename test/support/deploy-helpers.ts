@@ -49,3 +49,12 @@ export async function logText(t: TestApp, token: string, deploymentId: string, i
   assert.equal(res.status, 200, JSON.stringify(res.body))
   return res.body.lines.map((l: any) => l.output).join('\n')
 }
+
+/** Waits for a deployment that must succeed; when it does not, the failure shows its log (a flaky engine is then diagnosable from CI's output). */
+export async function waitForFinished(t: TestApp, token: string, deploymentId: string): Promise<any> {
+  const d = await waitForEnd(t, token, deploymentId)
+  if (d.status !== 'finished') {
+    assert.fail(`deployment ${deploymentId} ended ${d.status}:\n${await logText(t, token, deploymentId, true)}`)
+  }
+  return d
+}
