@@ -95,10 +95,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const serverMonitor = createServerMonitor()
     const engineEvents = createEngineEventWatchers({
       logger,
-      onActivity: (serverId) =>
-        void servers
-          .refreshOne(serverId)
-          .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+      onActivity: (serverId) => background.refreshServer(serverId),
     })
     const servers = createServersService({
       db,
@@ -107,6 +104,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       dataDir: config.dataDir,
       monitor: serverMonitor,
       onRemoved: (id) => engineEvents.forget(id),
+      onAdded: (id, host) => background.watchServer(id, host),
     })
     const containers = createContainersService({ db, audit, servers })
 
@@ -173,6 +171,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       servers,
       engineEvents,
       workers,
+      events,
       notifier,
       retention: config.deploymentRetention,
     })

@@ -3,6 +3,8 @@ import type { AuditService } from '../audit/audit.service.js'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { EngineEventWatchers } from '../servers/engine-events.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { DockerHost } from '../servers/docker-host.js'
 import type { ServersService } from '../servers/servers.service.js'
 import type { DeploymentWorkers } from './deployment-worker.js'
 import { pruneDeployments, type RetentionPolicy } from './retention.js'
@@ -15,9 +17,10 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Pick<Logger, 'info' | 'error'>
-  servers: Pick<ServersService, 'refreshAll'>
+  servers: Pick<ServersService, 'refreshAll' | 'refreshOne'>
   engineEvents: Pick<EngineEventWatchers, 'watch' | 'stop'>
   workers: Pick<DeploymentWorkers, 'start' | 'stop'>
+  events: Pick<EventBus, 'on'>
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
@@ -30,14 +33,32 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
  * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
  * after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, notifier, retention }: Deps) {
+export function createBackgroundJobs({
+  db,
+  audit,
+  logger,
+  servers,
+  engineEvents,
+  workers,
+  events,
+  notifier,
+  retention,
+}: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
+  let running = false
+  let offFinished: (() => void) | undefined
   let retentionTimer: NodeJS.Timeout | undefined
 
   function prune() {
     pruneDeployments(db, audit, retention)
       .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+  }
+
+  function refreshServer(serverId: string) {
+    servers
+      .refreshOne(serverId)
+      .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed'))
   }
 
   function refreshServers() {
@@ -48,9 +69,12 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
 
   /** Recovers interrupted deployments, starts the workers and the server monitor. */
   async function start() {
+    running = true
     await workers.start()
     notifier.start()
     refreshServers()
+    // A deployment's end says something about its engine (gone, or back): show it now, not within the minute.
+    offFinished = events.on('deployment.finished', (e) => refreshServer(e.serverId))
     monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
     monitorTimer.unref()
     retentionTimer = setTimeout(() => {
@@ -63,6 +87,8 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
 
   /** Stops the timers and the workers (their running deployments end as failed, with their outcome stored). */
   async function stop() {
+    running = false
+    offFinished?.()
     clearInterval(monitorTimer)
     engineEvents.stop()
     clearTimeout(retentionTimer)
@@ -72,5 +98,12 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
     await notifier.stop()
   }
 
-  return { start, stop }
+  /** A server added while serving: followed and checked now rather than at the next minute's refresh. */
+  function watchServer(serverId: string, host: DockerHost) {
+    if (!running) return
+    engineEvents.watch(serverId, host)
+    refreshServer(serverId)
+  }
+
+  return { start, stop, watchServer, refreshServer }
 }
