@@ -29,6 +29,11 @@ const files = ['src', 'test']
   .flatMap((dir) => findTests(join(root, dir)))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort()
+// node --test given no file would run every file it finds (this script included).
+if (files.length === 0) {
+  console.log(`no test file matches ${filters.join(' ')}\n0 passed, 1 failed, 0 skipped`)
+  process.exit(1)
+}
 
 function runPass(dialect, passFiles, env, summaryFile) {
   const run = spawnSync(
