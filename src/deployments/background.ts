@@ -7,7 +7,10 @@ import type { EventBus } from '../events/event-bus.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import type { ServersService } from '../servers/servers.service.js'
 import type { DeploymentWorkers } from './deployment-worker.js'
+import { connectProxies, projectNetworksOn } from './attach-routed.js'
 import { pruneDeployments, type RetentionPolicy } from './retention.js'
+
+type RefreshedServer = Awaited<ReturnType<ServersService['refreshOne']>>
 
 const MONITOR_INTERVAL_MS = 60_000
 const RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000
@@ -55,15 +58,28 @@ export function createBackgroundJobs({
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
   }
 
+  /**
+   * Connects the server's proxies to every project network they are not on yet: a proxy started
+   * (or recreated) after the projects were deployed, as one the operator runs themselves, reaches
+   * the routed services without waiting for their next deployment.
+   */
+  async function joinProxies(refreshed: RefreshedServer | undefined) {
+    if (!refreshed?.state.reachable) return
+    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host))
+    if (made.length > 0) logger.info({ serverId: refreshed.serverId, made }, 'connected proxies to project networks')
+  }
+
   function refreshServer(serverId: string) {
     servers
       .refreshOne(serverId)
+      .then(joinProxies)
       .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed'))
   }
 
   function refreshServers() {
     servers
       .refreshAll(engineEvents.watch)
+      .then((all) => Promise.all(all.map(joinProxies)))
       .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
   }
 

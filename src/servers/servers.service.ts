@@ -248,18 +248,20 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
   async function refreshAll(each?: (serverId: string, host: DockerHost) => void) {
     const rows = await db.selectFrom('servers').selectAll().execute()
-    await Promise.all(
+    return Promise.all(
       rows.map(async (s) => {
         const host = hostOf(s)
         each?.(s.id, host)
-        await monitor.refresh(s.id, host, { withCompose: false })
+        return { serverId: s.id, host, state: await monitor.refresh(s.id, host, { withCompose: false }) }
       }),
     )
   }
 
   async function refreshOne(serverId: string) {
     const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
-    if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
+    if (!server) return undefined
+    const host = hostOf(server)
+    return { serverId, host, state: await monitor.refresh(server.id, host, { withCompose: false }) }
   }
 
   return {
