@@ -144,6 +144,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/templates': ['read', 'team'],
   'GET /api/v1/templates/{id}': ['read', 'team'],
   'POST /api/v1/projects/{uuid}/templates/{id}': ['write', 'scoped'],
+  'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],
   'POST /api/v1/services/{uuid}/template/upgrade': ['write', 'scoped'],
 }

@@ -74,7 +74,8 @@ export function loadTemplate(folder: string): Template {
   const composeFile = join(folder, 'compose.yaml')
   if (!existsSync(composeFile)) throw new TemplateCatalogError(folder, 'has no compose.yaml')
   const compose = readFileSync(composeFile, 'utf8')
-  const problem = checkTemplate(manifest, compose)
+  const { errors, warnings } = checkTemplate(manifest, compose)
+  const problem = errors[0] ?? warnings[0]
   if (problem) throw new TemplateCatalogError(composeFile, problem)
   return { ...manifest, compose }
 }
@@ -86,34 +87,44 @@ type ComposeShape = {
   >
 }
 
-/** What is wrong with a template, or undefined. Exported for imports, which produce templates too. */
-export function checkTemplate(manifest: TemplateManifest, compose: string): string | undefined {
+/**
+ * What is wrong with a template. Errors make it unusable; warnings (an unpinned image, a literal
+ * password) refuse a catalog template but only go into the report of an imported one, whose
+ * author is someone else.
+ */
+export function checkTemplate(manifest: TemplateManifest, compose: string): { errors: string[]; warnings: string[] } {
+  const errors: string[] = []
+  const warnings: string[] = []
   const declared = new Set(manifest.parameters.map((p) => p.name))
   const used = new Set(findParameterReferences(compose).map((r) => r.name))
-  for (const name of used) if (!declared.has(name)) return `uses {{berth.${name}}}, which the manifest does not declare`
-  for (const name of declared) if (!used.has(name)) return `the parameter "${name}" is declared but never used`
+  for (const name of used)
+    if (!declared.has(name)) errors.push(`uses {{berth.${name}}}, which the manifest does not declare`)
+  for (const name of declared) if (!used.has(name)) errors.push(`the parameter "${name}" is declared but never used`)
   const secrets = new Set(manifest.secrets.map((s) => s.env))
   const interpolated = interpolatedNames(compose)
-  for (const name of interpolated) if (!secrets.has(name)) return `reads \${${name}}, which is not a declared secret`
-  for (const name of secrets) if (!interpolated.includes(name)) return `the secret ${name} is declared but never used`
+  for (const name of interpolated)
+    if (!secrets.has(name)) errors.push(`reads \${${name}}, which is not a declared secret`)
+  for (const name of secrets)
+    if (!interpolated.includes(name)) errors.push(`the secret ${name} is declared but never used`)
+  if (errors.length > 0) return { errors, warnings }
   const rendered = renderComposeTemplate(compose, defaultParameters(manifest))
-  if (!rendered.ok) return rendered.issues.map((i) => `line ${i.line ?? '?'}: ${i.message}`).join('; ')
+  if (!rendered.ok) return { errors: rendered.issues.map((i) => `line ${i.line ?? '?'}: ${i.message}`), warnings }
   const valid = validateComposeText(rendered.text)
-  if (!valid.ok) return valid.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+  if (!valid.ok) return { errors: valid.issues.map((i) => `${i.path}: ${i.message}`), warnings }
   const { services } = valid.value as ComposeShape
   for (const [name, service] of Object.entries(services)) {
     if (!service.image || !/:[^/]+$/.test(service.image) || service.image.endsWith(':latest'))
-      return `service "${name}" must pin its image to a version tag`
-    const plain = plainSecretKeys(service.environment)
-    if (plain.length > 0) return `service "${name}" sets ${plain[0]} in plain text: generate it as a secret`
+      warnings.push(`service "${name}" must pin its image to a version tag`)
+    for (const key of plainSecretKeys(service.environment))
+      warnings.push(`service "${name}" sets ${key} in plain text: generate it as a secret`)
   }
   if (manifest.route && !(manifest.route.service in services))
-    return `the route names the service "${manifest.route.service}", which the compose file lacks`
+    errors.push(`the route names the service "${manifest.route.service}", which the compose file lacks`)
   for (const name of manifest.health.services) {
     const check = services[name]?.healthcheck
-    if (!check?.test || check.disable) return `health expects "${name}" to be healthy, but it has no healthcheck`
+    if (!check?.test || check.disable) errors.push(`health expects "${name}" to be healthy, but it has no healthcheck`)
   }
-  return undefined
+  return { errors, warnings }
 }
 
 /** Environment keys that look like secrets and hold a literal with no `${...}` reference in it. */

@@ -81,6 +81,34 @@ const deployResult = z
   })
   .meta({ id: 'TemplateDeployment' })
 
+const importBody = deployBody
+  .extend({
+    format: z.enum(['coolify', 'dokploy']),
+    compose: z
+      .string()
+      .min(1)
+      .max(512 * 1024)
+      .describe("The template's compose file"),
+    template_toml: z
+      .string()
+      .max(512 * 1024)
+      .optional()
+      .describe("Dokploy's template.toml"),
+    dry_run: z.boolean().default(false).describe('Only convert and report; create nothing'),
+  })
+  .strict()
+const importResult = z
+  .object({
+    report: z.object({
+      converted: z.array(z.string()),
+      not_converted: z.array(z.string()),
+      warnings: z.array(z.string()),
+    }),
+    compose: z.string().describe('The converted compose file with its {{berth.NAME}} parameters'),
+    result: deployResult.nullable().describe('What was created; null for a dry run'),
+  })
+  .meta({ id: 'TemplateImport' })
+
 const templateStatus = z
   .object({
     template_id: z.string(),
@@ -183,6 +211,37 @@ export function templateRoutes(app: Pick<App, 'templates'>): FastifyPluginAsyncZ
           hasAbility(p, 'read:sensitive'),
         )
         return reply.status(201).send(result)
+      },
+    )
+
+    server.post(
+      '/projects/:uuid/template-imports',
+      {
+        config: { ability: 'write' },
+        schema: {
+          tags: ['templates'],
+          operationId: 'importTemplate',
+          summary: 'Convert a Coolify or Dokploy template and create a service from it, with a report',
+          params: uuidParam,
+          body: importBody,
+          response: {
+            200: json(importResult, 'Converted only (dry run)'),
+            201: json(importResult, 'Converted and created; secrets are shown this once'),
+            ...errorResponses(404, 409, 422, 429),
+          },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request)
+        const { template_toml, dry_run, ...rest } = request.body
+        const imported = await app.templates.importTemplate(
+          p.teamId,
+          request.params.uuid,
+          { ...rest, templateToml: template_toml, dryRun: dry_run },
+          actorOf(p),
+          hasAbility(p, 'read:sensitive'),
+        )
+        return reply.status(imported.result ? 201 : 200).send(imported)
       },
     )
 

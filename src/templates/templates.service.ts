@@ -7,7 +7,7 @@ import { newId, nowIso } from '../db/time.js'
 import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import type { EnvService } from '../env/env.service.js'
 import type { BerthEvent, EventBus } from '../events/event-bus.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
 import { domainOps } from '../proxy/config/domains.service.js'
 import { routeOps } from '../proxy/config/routes.service.js'
@@ -15,7 +15,9 @@ import { domainInput, routeInput } from '../proxy/proxy.schemas.js'
 import { assertProjectRenders } from '../proxy/sync/proxy.check.js'
 import { updateService } from '../services/services.repo.js'
 import { createInTransaction, SERVICE_NAME_PATTERN } from '../services/services.service.js'
-import type { TemplateCatalog } from './templates.catalog.js'
+import { checkTemplate, type TemplateCatalog } from './templates.catalog.js'
+import { convertCoolify } from './import/coolify.js'
+import { convertDokploy } from './import/dokploy.js'
 import type { Template } from './templates.manifest.js'
 import { overrideImages, resolveParameters } from './templates.render.js'
 import { insertServiceTemplate } from './templates.repo.js'
@@ -41,6 +43,23 @@ export type DeployTemplateInput = {
   deploy?: boolean
 }
 
+export type ImportInput = DeployTemplateInput & {
+  format: 'coolify' | 'dokploy'
+  compose: string
+  templateToml?: string
+  dryRun?: boolean
+}
+
+function convertImport(input: ImportInput) {
+  if (input.format === 'coolify') return convertCoolify(input.name, input.compose)
+  if (!input.templateToml)
+    throw new BadRequestError(
+      'template_toml_required',
+      'A Dokploy template needs its template.toml next to the compose file.',
+    )
+  return convertDokploy(input.name, input.compose, input.templateToml)
+}
+
 export type TemplatesService = ReturnType<typeof createTemplatesService>
 
 export function createTemplatesService(deps: TemplateDeps) {
@@ -58,15 +77,15 @@ export function createTemplatesService(deps: TemplateDeps) {
    * domain with its route when one is given; every step writes its audit row. A deployment, when
    * asked for, is queued after the commit.
    */
-  async function deploy(
+  async function deployTemplate(
     teamId: string,
     projectId: string,
-    templateId: string,
+    template: Template,
     input: DeployTemplateInput,
     actor: Actor,
     revealSecrets: boolean,
+    fromCatalog: boolean,
   ) {
-    const template = get(templateId)
     if (!SERVICE_NAME_PATTERN.test(input.name))
       throw new BadRequestError(
         'invalid_name',
@@ -114,9 +133,11 @@ export function createTemplatesService(deps: TemplateDeps) {
       })
       await restoreParameters(trx, id, parameters)
       await env.setInTransaction(trx, id, secrets)
-      await insertServiceTemplate(trx, { serviceId: id, templateId: template.id, version: template.version, now })
+      // Only catalog templates can offer upgrades; an imported one has no newer version to come.
+      if (fromCatalog)
+        await insertServiceTemplate(trx, { serviceId: id, templateId: template.id, version: template.version, now })
       await audit.record(trx, actor, {
-        action: 'template.deployed',
+        action: fromCatalog ? 'template.deployed' : 'template.imported',
         resourceType: 'service',
         resourceId: id,
         details: {
@@ -158,5 +179,37 @@ export function createTemplatesService(deps: TemplateDeps) {
     }
   }
 
-  return { list: catalog.list, get, deploy, ...createTemplateUpgrades(deps, get) }
+  /** Converts a Coolify or Dokploy template and, unless only a preview is asked for, creates the service from it. */
+  async function importTemplate(teamId: string, projectId: string, input: ImportInput, actor: Actor, reveal: boolean) {
+    const imported = convertImport(input)
+    const { errors, warnings } = checkTemplate(imported.manifest, imported.compose)
+    const report = { ...imported.report, warnings }
+    if (errors.length > 0)
+      throw new UnprocessableError('invalid_template', `The converted template is not usable: ${errors[0]}`, {
+        errors,
+        report,
+      })
+    const template = { ...imported.manifest, compose: imported.compose }
+    if (input.dryRun) {
+      await findTeamProject(db, teamId, projectId)
+      return { report, compose: template.compose, result: null }
+    }
+    const result = await deployTemplate(teamId, projectId, template, input, actor, reveal, false)
+    return { report, compose: template.compose, result }
+  }
+
+  return {
+    list: catalog.list,
+    get,
+    deploy: (
+      teamId: string,
+      projectId: string,
+      templateId: string,
+      input: DeployTemplateInput,
+      actor: Actor,
+      reveal: boolean,
+    ) => deployTemplate(teamId, projectId, get(templateId), input, actor, reveal, true),
+    importTemplate,
+    ...createTemplateUpgrades(deps, get),
+  }
 }

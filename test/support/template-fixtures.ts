@@ -58,3 +58,68 @@ export function demoTemplateDir(version: '1.0.0' | '1.1.0' = '1.0.0'): string {
   writeDemoTemplate(dir, version)
   return dir
 }
+
+const PAGE_COMMAND = `["sh", "-c", "mkdir -p /srv && echo \\"$$TITLE\\" > /srv/index.html && exec httpd -f -p 80 -h /srv"]`
+const HEALTHCHECK = `    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+      interval: 1s
+      timeout: 2s
+      retries: 30
+`
+
+/** A Coolify-format service template written for the tests (magic variables, header comments). */
+export const COOLIFY_TEMPLATE = `# documentation: https://example.com/docs
+# slogan: A tiny web page for tests.
+# tags: test,web
+services:
+  web:
+    image: ${TEST_IMAGE}
+    command: ${PAGE_COMMAND}
+    environment:
+      - SERVICE_FQDN_WEB_80
+      - APP_URL=\${SERVICE_URL_WEB}
+      - ADMIN_USER=\${SERVICE_USER_ADMIN}
+      - ADMIN_PASSWORD=\${SERVICE_PASSWORD_ADMIN}
+      - SESSION_KEY=\${SERVICE_BASE64_64_SESSION}
+      - TITLE=\${TITLE:-Hello from Coolify}
+${HEALTHCHECK}`
+
+/** A Dokploy-format template written for the tests: docker-compose.yml ... */
+export const DOKPLOY_COMPOSE = `services:
+  app:
+    image: ${TEST_IMAGE}
+    command: ${PAGE_COMMAND}
+    environment:
+      - TITLE=\${TITLE}
+      - DB_PASSWORD=\${DB_PASSWORD}
+      - DATABASE_URL=\${DATABASE_URL}
+      - PUBLIC_URL=https://\${APP_HOST}
+${HEALTHCHECK}`
+
+/** ... and its template.toml (variables with helpers, two domains, env lines, a mounted file). */
+export const DOKPLOY_TOML = `[variables]
+main_domain = "\${domain}"
+db_password = "\${password:24}"
+
+[config]
+env = [
+  "TITLE=Hello from Dokploy",
+  "DB_PASSWORD=\${db_password}",
+  "DATABASE_URL=postgres://app:\${db_password}@db:5432/app",
+  "APP_HOST=\${main_domain}",
+]
+
+[[config.domains]]
+serviceName = "app"
+port = 80
+host = "\${main_domain}"
+
+[[config.domains]]
+serviceName = "app"
+port = 8080
+host = "admin.\${main_domain}"
+
+[[config.mounts]]
+filePath = "/app/config.json"
+content = "{}"
+`
