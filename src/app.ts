@@ -47,6 +47,8 @@ import { createServersService } from './servers/servers.service.js'
 import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
+import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.js'
+import { createTemplatesService } from './templates/templates.service.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -214,6 +216,14 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       databases: createDatabasesService({ db, audit, events, env, deployments }),
       notifications,
       notifier,
+      templates: createTemplatesService({
+        db,
+        audit,
+        events,
+        env,
+        deployments,
+        catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
+      }),
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: background.start,
       stopBackground: background.stop,

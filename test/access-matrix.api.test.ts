@@ -141,6 +141,12 @@ const MATRIX: Record<string, Expectation> = {
   'DELETE /api/v1/notifications/channels/{id}': ['members', 'scoped'],
   'POST /api/v1/notifications/channels/{id}/test': ['members', 'scoped'],
   'GET /api/v1/notifications/deliveries': ['read', 'team'],
+  'GET /api/v1/templates': ['read', 'team'],
+  'GET /api/v1/templates/{id}': ['read', 'team'],
+  'POST /api/v1/projects/{uuid}/templates/{id}': ['write', 'scoped'],
+  'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
+  'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],
+  'POST /api/v1/services/{uuid}/template/upgrade': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -225,6 +231,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         backups: '00000000-0000-4000-8000-000000000000',
         containers: 'abcdef123456',
         channels: ids.channel,
+        templates: 'wordpress',
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {

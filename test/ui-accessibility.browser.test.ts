@@ -197,6 +197,8 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'service history tab', path: () => `/services/${serviceId}/history`, heading: /web/ },
     { name: 'service env tab', path: () => `/services/${serviceId}/env`, heading: /web/ },
     { name: 'service parameters tab', path: () => `/services/${serviceId}/parameters`, heading: /web/ },
+    { name: 'templates', path: () => '/templates', heading: 'Templates' },
+    { name: 'template form', path: () => '/templates/wordpress', heading: 'WordPress' },
     { name: 'audit', path: () => '/audit', heading: 'Audit log' },
     { name: 'proxy', path: () => '/proxy', heading: 'Proxy' },
     { name: 'tokens', path: () => '/tokens', heading: 'API tokens' },
@@ -227,7 +229,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     await page.goto(`${base}/projects`)
     await settled(page, 'Projects')
     const reached: string[] = []
-    for (let presses = 0; presses < 10; presses++) {
+    for (let presses = 0; presses < 12; presses++) {
       await page.keyboard.press('Tab')
       const focus = await page.evaluate(() => {
         const element = document.activeElement as HTMLElement

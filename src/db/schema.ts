@@ -376,6 +376,15 @@ export type NotificationAttemptTable = {
   duration_ms: number
 }
 
+/** The catalog template a service was created from (templates capability). */
+export type ServiceTemplateTable = {
+  service_id: string
+  template_id: string
+  template_version: string
+  created_at: string
+  updated_at: string
+}
+
 export type DB = {
   backups: BackupTable
   teams: TeamTable
@@ -406,6 +415,7 @@ export type DB = {
   notification_channels: NotificationChannelTable
   notification_outbox: NotificationOutboxTable
   notification_attempts: NotificationAttemptTable
+  service_templates: ServiceTemplateTable
 }
 
 /**
@@ -444,4 +454,5 @@ export const TABLE_OWNERS = {
   notification_channels: 'notifications',
   notification_outbox: 'notifications',
   notification_attempts: 'notifications',
+  service_templates: 'templates',
 } as const satisfies Record<keyof DB, string>

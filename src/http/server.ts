@@ -38,6 +38,7 @@ import { registerSecurityHeaders } from './security-headers.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
+import { templateRoutes } from '../templates/templates.routes.js'
 import { registerWebUi } from './web.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
@@ -145,6 +146,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
       await api.register(notificationRoutes(app))
+      await api.register(templateRoutes(app))
     },
     { prefix: '/api/v1' },
   )

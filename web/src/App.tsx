@@ -23,6 +23,7 @@ import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
 import { TeamPage } from './pages/TeamPage'
+import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
 import { TokensPage } from './pages/TokensPage'
 
 // Pages a link sent by someone opens, with or without a session (a new user has none).
@@ -77,6 +78,8 @@ export function App() {
         <Route path="audit" element={<AuditPage />} />
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
+        <Route path="templates" element={<TemplatesPage />} />
+        <Route path="templates/:templateId" element={<TemplateDeployPage />} />
         <Route path="deployments" element={<DeploymentsPage />} />
         <Route path="deployments/:deploymentId" element={<DeploymentPage />} />
         <Route path="servers" element={<ServersPage />} />

@@ -40,6 +40,10 @@ export const ROUTES = {
   deleteNotificationChannel: ['DELETE', '/api/v1/notifications/channels/{id}'],
   testNotificationChannel: ['POST', '/api/v1/notifications/channels/{id}/test'],
   notificationDeliveries: ['GET', '/api/v1/notifications/deliveries'],
+  // templates
+  templates: ['GET', '/api/v1/templates'],
+  template: ['GET', '/api/v1/templates/{id}'],
+  deployTemplate: ['POST', '/api/v1/projects/{uuid}/templates/{id}'],
   // deployments
   deploy: ['POST', '/api/v1/deploy'],
   deployments: ['GET', '/api/v1/deployments'],

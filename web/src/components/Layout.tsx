@@ -8,6 +8,7 @@ import type { Me } from '../api/types'
 // One entry per area; deployments and servers get real pages when their API lands.
 const NAV = [
   { to: '/projects', label: 'Projects' },
+  { to: '/templates', label: 'Templates' },
   { to: '/deployments', label: 'Deployments' },
   { to: '/servers', label: 'Servers' },
   { to: '/proxy', label: 'Proxy' },
