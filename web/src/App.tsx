@@ -8,6 +8,7 @@ import { Loading } from './components/Notice'
 import { AccountPage } from './pages/AccountPage'
 import { AdminTeamsPage, AdminUsersPage } from './pages/AdminPages'
 import { AuditPage } from './pages/AuditPage'
+import { DatabasePage } from './pages/DatabasePage'
 import { DeploymentPage } from './pages/DeploymentPage'
 import { DeploymentsPage } from './pages/DeploymentsPage'
 import { BackupsPage } from './pages/BackupsPage'
@@ -74,6 +75,7 @@ export function App() {
         <Route path="projects" element={<ProjectsPage />} />
         <Route path="projects/:projectId" element={<ProjectPage />} />
         <Route path="services/:serviceId/*" element={<ServicePage />} />
+        <Route path="databases/:databaseId/*" element={<DatabasePage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />

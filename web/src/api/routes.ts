@@ -51,6 +51,12 @@ export const ROUTES = {
   stopService: ['POST', '/api/v1/services/{uuid}/stop'],
   restartService: ['POST', '/api/v1/services/{uuid}/restart'],
   serviceStatus: ['GET', '/api/v1/services/{uuid}/status'],
+  serviceLogs: ['GET', '/api/v1/services/{uuid}/logs'],
+  databaseDeployments: ['GET', '/api/v1/deployments/databases/{uuid}'],
+  stopDatabase: ['POST', '/api/v1/databases/{uuid}/stop'],
+  restartDatabase: ['POST', '/api/v1/databases/{uuid}/restart'],
+  databaseStatus: ['GET', '/api/v1/databases/{uuid}/status'],
+  databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
   teamEvents: ['GET', '/api/v1/events'],
   // proxy, databases, servers, backups, settings
   createDomain: ['POST', '/api/v1/projects/{uuid}/domains'],
