@@ -191,12 +191,14 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   })
 
   const pages: { name: string; path: () => string; heading: string | RegExp }[] = [
+    { name: 'dashboard', path: () => '/', heading: 'Dashboard' },
     { name: 'projects', path: () => '/projects', heading: 'Projects' },
     { name: 'project', path: () => `/projects/${projectId}`, heading: 'shop' },
     { name: 'service compose tab', path: () => `/services/${serviceId}`, heading: /web/ },
     { name: 'service history tab', path: () => `/services/${serviceId}/history`, heading: /web/ },
     { name: 'service env tab', path: () => `/services/${serviceId}/env`, heading: /web/ },
     { name: 'service parameters tab', path: () => `/services/${serviceId}/parameters`, heading: /web/ },
+    { name: 'service logs tab', path: () => `/services/${serviceId}/logs`, heading: /web/ },
     { name: 'audit', path: () => '/audit', heading: 'Audit log' },
     { name: 'proxy', path: () => '/proxy', heading: 'Proxy' },
     { name: 'tokens', path: () => '/tokens', heading: 'API tokens' },
@@ -227,7 +229,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     await page.goto(`${base}/projects`)
     await settled(page, 'Projects')
     const reached: string[] = []
-    for (let presses = 0; presses < 10; presses++) {
+    for (let presses = 0; presses < 12; presses++) {
       await page.keyboard.press('Tab')
       const focus = await page.evaluate(() => {
         const element = document.activeElement as HTMLElement

@@ -4,13 +4,17 @@ import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
-import { REDIS_IMAGE, removeProject, requireDocker } from './support/docker.js'
+import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
+import { REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // Issue 17 in a real Chromium against a real Berth and Docker engine: database pages that work,
 // the dashboard, container logs, and every page usable at phone width.
 const skip = browserSkipReason()
 const EMAIL = 'product@example.com'
+const HEALTHY = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
+// Exits at once and the engine starts it again and again: crash-looping.
+const CRASHING = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sh -c "exit 3"\n    restart: always\n`
 
 async function signIn(page: Page, base: string) {
   await page.goto(base)
@@ -46,6 +50,54 @@ describe('the web UI as a product', { skip }, () => {
     await browser?.close()
     await t?.close()
     for (const p of composeProjects) await removeProject(p)
+  })
+
+  it('the dashboard shows a healthy service, then the same service crash-looping first in line, live', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const api = await createService(t, token, projectId, 'api', HEALTHY)
+    composeProjects.push(composeProjectName(api))
+    await waitForFinished(t, token, await deploy(t, token, api))
+
+    await page.goto(base)
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    const shop = page.getByRole('article', { name: 'Project shop' })
+    await shop.locator('li[data-resource="api"] [data-health="healthy"]').waitFor()
+    await page.getByText('Nothing needs attention.').waitFor()
+    await page.screenshot({ path: screenshotPath('61-dashboard-healthy'), fullPage: true })
+
+    // A new version that exits at once, under restart: always. The page is not reloaded.
+    const saved = await t.call(token, 'PUT', `/api/v1/services/${api}/compose`, { yaml: CRASHING, base_version: 1 })
+    assert.equal(saved.status, 200, JSON.stringify(saved.body))
+    await deploy(t, token, api)
+    await shop.locator('li[data-resource="api"] [data-health="crash-looping"]').waitFor({ timeout: 60_000 })
+    const first = page.getByRole('region', { name: 'Needs attention' }).getByRole('listitem').first()
+    assert.match(await first.innerText(), /critical[\s\S]*shop \/ api/)
+    await page.screenshot({ path: screenshotPath('62-dashboard-attention'), fullPage: true })
+    await first.getByRole('link').click()
+    assert.match(new URL(page.url()).pathname, /^\/(services|deployments)\//)
+
+    // The failed deployment's log wraps: its error is on screen without scrolling sideways.
+    await page.goto(base)
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByRole('link', { name: /last deploy of shop \/ api failed/ })
+      .click()
+    const log = page.getByRole('region', { name: 'Log lines' })
+    const error = log.locator('.log-line', { hasText: /health check failed/i }).first()
+    await error.waitFor()
+    assert.ok(await error.isVisible())
+    const overflow = await log.evaluate((el) => el.scrollWidth - el.clientWidth)
+    assert.ok(overflow <= 1, `the log scrolls sideways by ${overflow} px`)
+    await page.screenshot({ path: screenshotPath('63-failed-deployment-log'), fullPage: true })
+
+    // The unified diff's two line-number columns sit side by side, not on top of each other.
+    await page.goto(`${base}/services/${api}/history`)
+    const gutter = page.locator('.d2h-code-linenumber').nth(1)
+    await gutter.waitFor()
+    const [left, right] = await Promise.all(
+      ['.line-num1', '.line-num2'].map((c) => gutter.locator(c).evaluate((el) => el.getBoundingClientRect().toJSON())),
+    )
+    assert.ok(left.right <= right.left + 0.5, `line numbers overlap: ${JSON.stringify({ left, right })}`)
   })
 
   it("a database's page shows its engine status, deploys, restarts, reveals its connection and shows its logs", async (ctx) => {

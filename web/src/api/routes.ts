@@ -8,6 +8,7 @@ export const ROUTES = {
   login: ['POST', '/api/v1/auth/login'],
   logout: ['POST', '/api/v1/auth/logout'],
   me: ['GET', '/api/v1/me'],
+  dashboard: ['GET', '/api/v1/dashboard'],
   projects: ['GET', '/api/v1/projects'],
   createProject: ['POST', '/api/v1/projects'],
   project: ['GET', '/api/v1/projects/{uuid}'],
