@@ -160,5 +160,12 @@ describe('the web UI as a product', { skip }, () => {
       .click()
     await page.getByRole('heading', { name: /^cache/, level: 1 }).waitFor()
     assert.match(new URL(page.url()).pathname, new RegExp(`^/databases/${db.uuid}`))
+
+    // The audit log names the resource and the actor; the id is there on hover.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click()
+    const entry = page.locator('.audit-item').filter({ hasText: 'database.created' }).first()
+    await entry.waitFor()
+    const resource = entry.getByRole('link', { name: 'database shop / cache' })
+    assert.equal(await resource.getAttribute('title'), db.uuid)
   })
 })

@@ -74,7 +74,7 @@ export function App() {
       <Route element={<Layout me={me.data} />}>
         <Route index element={<DashboardPage />} />
         <Route path="projects" element={<ProjectsPage />} />
-        <Route path="projects/:projectId" element={<ProjectPage />} />
+        <Route path="projects/:projectId/*" element={<ProjectPage />} />
         <Route path="services/:serviceId/*" element={<ServicePage />} />
         <Route path="databases/:databaseId/*" element={<DatabasePage />} />
         <Route path="audit" element={<AuditPage />} />

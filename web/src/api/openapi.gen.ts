@@ -1736,6 +1736,8 @@ export interface components {
             /** @description Berth wrote it (untracked files are shown to root only) */
             tracked: boolean;
             symlink: boolean;
+            /** @description The project a generated file is for (null for shared files) */
+            project_name: string | null;
         };
         ProxyFileContent: {
             path: string;
@@ -1754,6 +1756,8 @@ export interface components {
             };
             resource_type: string | null;
             resource_id: string | null;
+            /** @description The resource's current name, else the one the entry recorded */
+            resource_name: string | null;
             ip: string | null;
             details: {
                 [key: string]: unknown;
