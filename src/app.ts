@@ -17,6 +17,7 @@ import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createDashboardService } from './dashboard/dashboard.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
 import { createDeploymentWorkers } from './deployments/deployment-worker.js'
@@ -166,6 +167,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
+    const projects = createProjectsService({ db, audit, events, deployments })
     const background = createBackgroundJobs({
       db,
       audit,
@@ -192,7 +194,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
-      projects: createProjectsService({ db, audit, events, deployments }),
+      projects,
       services: createServicesService({ db, audit, events, deployments }),
       compose: createComposeService({ db, audit, events }),
       parameters: createParametersService({ db, audit, events }),
@@ -212,6 +214,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       serverMonitor,
       deployments,
       resourceRuntime,
+      dashboard: createDashboardService({ db, projects, servers, proxyRuntime, proxySync }),
       containers,
       databases: createDatabasesService({ db, audit, events, env, deployments }),
       notifications,

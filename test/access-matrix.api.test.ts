@@ -71,6 +71,7 @@ const MATRIX: Record<string, Expectation> = {
   'PUT /api/v1/services/{uuid}/env': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}/env/{key}': ['write', 'scoped'],
   'GET /api/v1/audit': ['read', 'team'],
+  'GET /api/v1/dashboard': ['read', 'team'],
   'POST /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups/{id}': ['instance', 'instance'],

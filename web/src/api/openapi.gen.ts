@@ -1509,6 +1509,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's overview: every project's services and databases with their health, deployments of the last 24 h, servers, the proxy, and what needs attention first */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -1821,6 +1838,8 @@ export interface components {
             /** @description Berth wrote it (untracked files are shown to root only) */
             tracked: boolean;
             symlink: boolean;
+            /** @description The project a generated file is for (null for shared files) */
+            project_name: string | null;
         };
         ProxyFileContent: {
             path: string;
@@ -1839,6 +1858,8 @@ export interface components {
             };
             resource_type: string | null;
             resource_id: string | null;
+            /** @description The resource's current name, else the one the entry recorded */
+            resource_name: string | null;
             ip: string | null;
             details: {
                 [key: string]: unknown;
@@ -2094,6 +2115,91 @@ export interface components {
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             parameters: components["schemas"]["Parameter"][];
+        };
+        ResourceHealth: {
+            uuid: string;
+            name: string;
+            /** @enum {string} */
+            type: "service" | "database";
+            database_type: string | null;
+            /**
+             * @description "unknown" when its server's engine did not answer
+             * @enum {string}
+             */
+            health: "healthy" | "unhealthy" | "crash-looping" | "stopped" | "never deployed" | "unknown";
+            containers: {
+                running: number | null;
+                total: number | null;
+            };
+            last_deployment: {
+                uuid: string;
+                /** @enum {string} */
+                action: "deploy" | "stop" | "restart" | "remove" | "attach";
+                /** @enum {string} */
+                status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
+                /** @description ISO-8601 UTC timestamp */
+                created_at: string;
+            } | null;
+        };
+        Attention: {
+            /** @enum {string} */
+            severity: "critical" | "warning";
+            message: string;
+            target: {
+                /** @enum {string} */
+                type: "service" | "database" | "deployment" | "server" | "proxy";
+                uuid: string | null;
+            };
+        };
+        Dashboard: {
+            /** @description ISO-8601 UTC timestamp */
+            generated_at: string;
+            /** @description What needs looking at, most severe first */
+            attention: components["schemas"]["Attention"][];
+            projects: {
+                uuid: string;
+                name: string;
+                resources: components["schemas"]["ResourceHealth"][];
+            }[];
+            deployments: {
+                running: number;
+                queued: number;
+                finished_24h: number;
+                failed_24h: number;
+                recent_failures: {
+                    deployment_uuid: string;
+                    resource_uuid: string;
+                    /** @enum {string} */
+                    resource_type: "service" | "database" | "proxy";
+                    resource_name: string;
+                    message: string | null;
+                    /** @description ISO-8601 UTC timestamp */
+                    created_at: string;
+                }[];
+            };
+            servers: {
+                uuid: string;
+                name: string;
+                default: boolean;
+                /** @description null before the first check */
+                reachable: boolean | null;
+                containers_running: number | null;
+                containers_stopped: number | null;
+                checked_at: string | null;
+                proxy: {
+                    /** @enum {string} */
+                    state: "not_configured" | "unreachable" | "down" | "stale" | "running";
+                    message: string;
+                    reading_berth_config: boolean | null;
+                };
+            }[];
+            /** @description The last configuration sync (null before the first) */
+            proxy_sync: {
+                /** @description ISO-8601 UTC timestamp */
+                last_run_at: string;
+                ok: boolean;
+                files_written: number;
+            } | null;
         };
         DatabaseTypeInfo: {
             /** @enum {string} */
@@ -2399,8 +2505,9 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
-            /** @description Services, databases included */
+            /** @description Services, databases not included */
             service_count: number;
+            database_count: number;
         };
         ServiceSummary: {
             uuid: string;
@@ -11376,6 +11483,53 @@ export interface operations {
             };
             /** @description The resource does not exist or belongs to another team (not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
