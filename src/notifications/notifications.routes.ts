@@ -12,9 +12,18 @@ const channel = z
     id: z.string().uuid(),
     name: z.string(),
     type: z.enum(CHANNEL_TYPES),
-    url: z.string().describe('Scheme and host only: the rest of the URL is often its token'),
-    has_secret: z.boolean().describe('Webhook channels: whether bodies are signed (X-Berth-Signature)'),
+    url: z
+      .string()
+      .nullable()
+      .describe('Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram'),
+    has_secret: z
+      .boolean()
+      .describe('Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown'),
+    settings: z
+      .record(z.string(), z.unknown())
+      .describe("The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...)"),
     events: z.array(z.enum(CHANNEL_EVENTS)),
+    project_ids: z.array(z.string()).nullable().describe('The projects the channel hears about; null: every one'),
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
@@ -95,7 +104,8 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
         schema: {
           tags: TAGS,
           operationId: 'createNotificationChannel',
-          summary: 'Add a channel (generic webhook, Slack-compatible or Discord webhook)',
+          summary:
+            'Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP)',
           body: createChannelBody,
           response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409) },
         },
@@ -116,10 +126,10 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
         schema: {
           tags: TAGS,
           operationId: 'updateNotificationChannel',
-          summary: "Change a channel's name, URL, secret, events or whether it is enabled",
+          summary: "Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled",
           params: idParam,
           body: updateChannelBody,
-          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(404, 409) },
+          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409) },
         },
       },
       async (request) => {

@@ -6,7 +6,7 @@ import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
-import { ConflictError, NotFoundError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
   type ChannelRow,
@@ -22,13 +22,16 @@ import {
 } from './notifications.repo.js'
 import { LOG_LINES_IN_MESSAGE, linkTo, maskUrl, renderDeployment } from './notifications.render.js'
 import {
+  type ChannelConfig,
   type ChannelEvent,
-  type ChannelSecrets,
   type ChannelType,
   type CreateChannelInput,
+  channelConfigs,
   DEFAULT_EVENTS,
   type NotificationEvent,
   type NotificationPayload,
+  RULE_KEYS,
+  SECRET_FIELDS,
   type UpdateChannelInput,
 } from './notifications.types.js'
 
@@ -44,15 +47,21 @@ type Deps = {
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>
 
-/** A channel as the API shows it: the URL masked, the signing secret never. */
-export function channelView(row: ChannelRow, secrets: ChannelSecrets) {
+/** A channel as the API shows it: URLs masked, secrets never (only whether one is set). */
+export function channelView(row: ChannelRow, config: ChannelConfig) {
+  const c = config as Record<string, unknown>
+  const settings = Object.fromEntries(
+    Object.entries(c).filter(([k]) => !(SECRET_FIELDS as readonly string[]).includes(k) && k !== 'url' && k !== 'ca'),
+  )
   return {
     id: row.id,
     name: row.name,
     type: row.type as ChannelType,
-    url: maskUrl(secrets.url),
-    has_secret: secrets.secret !== undefined,
+    url: typeof c.url === 'string' ? maskUrl(c.url) : null,
+    has_secret: SECRET_FIELDS.some((k) => typeof c[k] === 'string'),
+    settings,
     events: JSON.parse(row.events) as ChannelEvent[],
+    project_ids: row.project_ids === null ? null : (JSON.parse(row.project_ids) as string[]),
     enabled: row.enabled === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -60,8 +69,8 @@ export function channelView(row: ChannelRow, secrets: ChannelSecrets) {
 }
 
 export function createNotificationsService({ db, audit, cipher, publicUrl, wake }: Deps) {
-  const secretsOf = (row: ChannelRow): ChannelSecrets => JSON.parse(cipher.decrypt(row.config)) as ChannelSecrets
-  const view = (row: ChannelRow) => channelView(row, secretsOf(row))
+  const configOf = (row: ChannelRow): ChannelConfig => JSON.parse(cipher.decrypt(row.config)) as ChannelConfig
+  const view = (row: ChannelRow) => channelView(row, configOf(row))
 
   async function list(teamId: string) {
     return (await listChannels(db, teamId)).map(view)
@@ -75,48 +84,60 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
 
   /** Creates a channel; a webhook without a secret gets a generated one, returned here once. */
   async function create(teamId: string, input: CreateChannelInput, actor: Actor) {
-    const secret =
-      input.type === 'webhook' ? (input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : undefined
+    const { name, type, events, project_ids, enabled, ...settings } = input
+    const generated =
+      type === 'webhook' && input.secret === undefined ? `whsec_${randomBytes(24).toString('base64url')}` : undefined
+    const config = { ...settings, ...(generated && { secret: generated }) }
     const now = nowIso()
     const row: ChannelRow = {
       id: newId(),
       team_id: teamId,
-      name: input.name,
-      type: input.type,
-      config: cipher.encrypt(JSON.stringify({ url: input.url, ...(secret && { secret }) } satisfies ChannelSecrets)),
-      events: JSON.stringify(input.events ?? DEFAULT_EVENTS),
-      enabled: input.enabled === false ? 0 : 1,
+      name,
+      type,
+      config: cipher.encrypt(JSON.stringify(config)),
+      events: JSON.stringify(events ?? DEFAULT_EVENTS),
+      project_ids: project_ids ? JSON.stringify(project_ids) : null,
+      enabled: enabled === false ? 0 : 1,
       created_at: now,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
-      if (await channelNameTaken(trx, teamId, input.name))
-        throw new ConflictError('name_taken', `A notification channel named ${input.name} already exists.`)
+      if (await channelNameTaken(trx, teamId, name))
+        throw new ConflictError('name_taken', `A notification channel named ${name} already exists.`)
       await insertChannel(trx, row)
       await audit.record(trx, actor, {
         action: 'notification_channel.created',
         resourceType: 'notification_channel',
         resourceId: row.id,
-        details: { name: row.name, type: row.type, events: JSON.parse(row.events) },
+        details: { name, type, events: JSON.parse(row.events), project_ids: project_ids ?? null },
       })
     })
-    return { channel: view(row), signingSecret: input.secret === undefined ? secret : undefined }
+    return { channel: view(row), signingSecret: generated }
   }
 
   async function update(teamId: string, id: string, input: UpdateChannelInput, actor: Actor) {
+    const settings = Object.fromEntries(
+      Object.entries(input).filter(([k, v]) => v !== undefined && !(RULE_KEYS as readonly string[]).includes(k)),
+    )
     return db.transaction().execute(async (trx) => {
       const row = await findChannel(trx, teamId, id)
       if (!row) throw new NotFoundError(`Notification channel ${id} was not found.`)
       if (input.name !== undefined && (await channelNameTaken(trx, teamId, input.name, id)))
         throw new ConflictError('name_taken', `A notification channel named ${input.name} already exists.`)
-      const secrets = secretsOf(row)
-      const changedSecrets = input.url !== undefined || (input.secret !== undefined && row.type === 'webhook')
-      const secret = row.type === 'webhook' ? (input.secret ?? secrets.secret) : undefined
-      const next: ChannelSecrets = { url: input.url ?? secrets.url, ...(secret !== undefined && { secret }) }
+      const type = row.type as ChannelType
+      const merged = channelConfigs[type].strict().safeParse({ ...configOf(row), ...settings })
+      if (!merged.success)
+        throw new BadRequestError(
+          'invalid_settings',
+          `These settings do not fit a ${type} channel: ${merged.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}.`,
+        )
       const changes = {
         ...(input.name !== undefined && { name: input.name }),
-        ...(changedSecrets && { config: cipher.encrypt(JSON.stringify(next)) }),
+        ...(Object.keys(settings).length > 0 && { config: cipher.encrypt(JSON.stringify(merged.data)) }),
         ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
+        ...(input.project_ids !== undefined && {
+          project_ids: input.project_ids === null ? null : JSON.stringify(input.project_ids),
+        }),
         ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
       }
       await updateChannel(trx, id, changes)
@@ -124,10 +145,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
         action: 'notification_channel.updated',
         resourceType: 'notification_channel',
         resourceId: id,
-        // Names of what changed, never the URL or secret.
+        // Names of what changed, never a URL or secret.
         details: {
           changed: Object.keys(input).filter((k) => input[k as keyof UpdateChannelInput] !== undefined),
           ...(input.events !== undefined && { events: input.events }),
+          ...(input.project_ids !== undefined && { project_ids: input.project_ids }),
         },
       })
       return view((await findChannel(trx, teamId, id))!)
@@ -185,6 +207,8 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       event: payload.event,
       summary: payload.summary,
       payload: JSON.stringify(payload),
+      resource_key: null,
+      grouped: 0,
       status: 'pending',
       attempts: 0,
       next_attempt_at: now,
@@ -207,10 +231,13 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     const failed = outcome.status === 'failed'
     // A finished stop, removal or attach is routine; only deploys and restarts report success.
     if (!failed && d.action !== 'deploy' && d.action !== 'restart') return
-    const channels = (await enabledChannels(trx, d.team_id)).map((c) => ({
-      row: c,
-      events: new Set(JSON.parse(c.events) as ChannelEvent[]),
-    }))
+    const project = await projectOf(trx, d.team_id, d.resource_id)
+    const channels = (await enabledChannels(trx, d.team_id))
+      .filter((c) => coversProject(c, project?.id))
+      .map((c) => ({
+        row: c,
+        events: new Set(JSON.parse(c.events) as ChannelEvent[]),
+      }))
     const wanted = channels.filter(({ events }) =>
       failed
         ? events.has('deployment.failed')
@@ -218,7 +245,6 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     )
     if (wanted.length === 0) return
     const recovered = !failed && (await previousOutcome(trx, d.resource_id, d.id)) === 'failed'
-    const project = await projectNameOf(trx, d.team_id, d.resource_id)
     const logLines = failed ? await lastLogLines(trx, d.id, LOG_LINES_IN_MESSAGE) : []
     const deployment: NonNullable<NotificationPayload['deployment']> = {
       id: d.id,
@@ -226,7 +252,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       status: outcome.status,
       message: outcome.message,
       resource: { type: d.resource_type, id: d.resource_id, name: d.resource_name },
-      project,
+      project: project?.name ?? null,
       server: d.server_name,
       last_log_lines: logLines.map(outcome.redact),
     }
@@ -285,15 +311,22 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     }
   }
 
-  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, secretsOf }
+  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished }
 }
 
 /** The project of a resource, or null when it is gone (a removal's deployment outlives its service). */
-async function projectNameOf(trx: Kysely<DB>, teamId: string, resourceId: string): Promise<string | null> {
+async function projectOf(trx: Kysely<DB>, teamId: string, resourceId: string) {
   try {
-    return (await findTeamService(trx, teamId, resourceId)).project_name
+    const service = await findTeamService(trx, teamId, resourceId)
+    return { id: service.project_id, name: service.project_name }
   } catch (error) {
     if (error instanceof NotFoundError) return null
     throw error
   }
+}
+
+/** A channel's project rule: no list hears every project; a list hears only its own (never a gone one). */
+function coversProject(channel: ChannelRow, projectId: string | undefined): boolean {
+  if (channel.project_ids === null) return true
+  return projectId !== undefined && (JSON.parse(channel.project_ids) as string[]).includes(projectId)
 }

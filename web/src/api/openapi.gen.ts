@@ -1519,7 +1519,7 @@ export interface paths {
         /** The team's notification channels (URLs masked, secrets never shown) */
         get: operations["listNotificationChannels"];
         put?: never;
-        /** Add a channel (generic webhook, Slack-compatible or Discord webhook) */
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
         post: operations["createNotificationChannel"];
         delete?: never;
         options?: never;
@@ -1541,7 +1541,7 @@ export interface paths {
         delete: operations["deleteNotificationChannel"];
         options?: never;
         head?: never;
-        /** Change a channel's name, URL, secret, events or whether it is enabled */
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
         patch: operations["updateNotificationChannel"];
         trace?: never;
     };
@@ -2402,12 +2402,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
             events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2422,12 +2428,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
             events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -11239,8 +11251,12 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /** @enum {string} */
-                    type: "webhook" | "slack" | "discord";
+                    type: "webhook";
                     /**
                      * Format: uri
                      * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
@@ -11248,8 +11264,103 @@ export interface operations {
                     url: string;
                     /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
+                } | {
+                    name: string;
                     events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
                     enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11406,14 +11517,44 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /**
                      * Format: uri
-                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
                      */
                     url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
-                    enabled?: boolean;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
