@@ -118,11 +118,18 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       audit,
       cipher,
       publicUrl: config.publicUrl,
+      groupMs: config.notificationGroupSeconds * 1000,
       wake: notifier.wake,
     })
 
     // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
-    const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
+    const deployments = createDeploymentsService({
+      db,
+      audit,
+      events,
+      serverForResource: servers.serverForResource,
+      onFinished: notifications.onDeploymentFinished,
+    })
     // A route to a running service connects its containers to the proxy network at once (an attach deployment).
     const routes = createRoutesService({ db, audit, events, attachRouted: deployments.queueAttach })
     // Routed compose services join their project's network, with the proxies, under the alias the proxy dials.

@@ -14,6 +14,8 @@ const HEADLINES: Record<string, string> = {
   'deployment.failed': 'failed',
   'deployment.succeeded': 'succeeded',
   'deployment.recovered': 'succeeded again after failing',
+  'deployment.cancelled': 'was cancelled',
+  'deployment.health_failed': 'failed its health check',
 }
 
 export function linkTo(publicUrl: string | undefined, path: string): string {
@@ -22,12 +24,13 @@ export function linkTo(publicUrl: string | undefined, path: string): string {
 
 /** The one-line summary and the plain-text message of a deployment event. */
 export function renderDeployment({ event, deployment: d, publicUrl }: DeploymentFacts) {
-  const health = event === 'deployment.failed' && d.message.startsWith('health check failed')
+  const failed = event === 'deployment.failed' || event === 'deployment.health_failed'
+  const health = failed && d.message.startsWith('health check failed')
   const what = `${d.action === 'deploy' ? 'Deployment' : `${capitalise(d.action)} deployment`} of ${d.resource.type} ${d.resource.name}`
   const summary = `${what}${d.project ? ` (project ${d.project})` : ''} ${health ? 'failed its health check' : HEADLINES[event]}`
   const link = linkTo(publicUrl, `/deployments/${d.id}`)
   const lines = [summary, `Server: ${d.server}`, `Message: ${d.message}`, `Deployment: ${link}`]
-  if (event === 'deployment.failed' && d.last_log_lines.length > 0)
+  if (failed && d.last_log_lines.length > 0)
     lines.push('', `Last ${d.last_log_lines.length} log lines:`, ...d.last_log_lines.map((l) => `  ${l}`))
   return { summary, text: lines.join('\n'), link }
 }
@@ -55,7 +58,7 @@ export function truncate(text: string, max: number): string {
 
 /** Whether an event reports something wrong (channels that have priorities raise it). */
 export function isTrouble(event: NotificationEvent): boolean {
-  return /\.(failed|unreachable|down|low|expiring)$/.test(event)
+  return /(failed|unreachable|down|disk_low|expiring)$/.test(event)
 }
 
 /** The payload with a line saying how many later events of its resource were folded into it. */

@@ -107,7 +107,7 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
           summary:
             'Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP)',
           body: createChannelBody,
-          response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409) },
+          response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409, 422) },
         },
       },
       async (request, reply) => {
@@ -129,7 +129,7 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
           summary: "Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled",
           params: idParam,
           body: updateChannelBody,
-          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409) },
+          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409, 422) },
         },
       },
       async (request) => {

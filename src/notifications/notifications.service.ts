@@ -6,7 +6,8 @@ import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
-import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
+import { findTeamProject } from '../projects/projects.repo.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
   type ChannelRow,
@@ -14,6 +15,8 @@ import {
   deleteChannel,
   enabledChannels,
   findChannel,
+  foldIntoWaiting,
+  latestAboutResource,
   insertChannel,
   insertOutbox,
   listChannels,
@@ -28,7 +31,6 @@ import {
   type CreateChannelInput,
   channelConfigs,
   DEFAULT_EVENTS,
-  type NotificationEvent,
   type NotificationPayload,
   RULE_KEYS,
   SECRET_FIELDS,
@@ -41,8 +43,29 @@ type Deps = {
   cipher: SecretCipher
   /** Berth's public URL for links, or undefined (links are paths then). */
   publicUrl: string | undefined
+  /** Storm grouping window (BERTH_NOTIFICATION_GROUP_SECONDS): one message per channel per resource. */
+  groupMs: number
   /** Asks the delivery worker to look for due messages now (after a commit). */
   wake?: () => void
+}
+
+/** Something that happened, for the channels that subscribe to its event. */
+export type Fact = {
+  /** The team whose channels hear it; INSTANCE_TEAM_ID for the instance channels. */
+  teamId: string
+  event: ChannelEvent
+  /** The project it is about, for project rules; null when about no one project (a server, the proxy). */
+  projectId: string | null
+  /** What it is about, for storm grouping ("server:<id>"); null: never grouped. */
+  resourceKey: string | null
+  /** One line: what happened to what; already redacted. */
+  summary: string
+  /** Further lines (where, why); already redacted. */
+  details: string[]
+  /** The page in the UI it links to. */
+  path: string
+  /** Machine-readable facts for the generic webhook body. */
+  subject?: Record<string, unknown>
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>
@@ -68,7 +91,7 @@ export function channelView(row: ChannelRow, config: ChannelConfig) {
   }
 }
 
-export function createNotificationsService({ db, audit, cipher, publicUrl, wake }: Deps) {
+export function createNotificationsService({ db, audit, cipher, publicUrl, groupMs, wake }: Deps) {
   const configOf = (row: ChannelRow): ChannelConfig => JSON.parse(cipher.decrypt(row.config)) as ChannelConfig
   const view = (row: ChannelRow) => channelView(row, configOf(row))
 
@@ -104,6 +127,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     await db.transaction().execute(async (trx) => {
       if (await channelNameTaken(trx, teamId, name))
         throw new ConflictError('name_taken', `A notification channel named ${name} already exists.`)
+      await checkProjects(trx, teamId, project_ids)
       await insertChannel(trx, row)
       await audit.record(trx, actor, {
         action: 'notification_channel.created',
@@ -124,6 +148,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       if (!row) throw new NotFoundError(`Notification channel ${id} was not found.`)
       if (input.name !== undefined && (await channelNameTaken(trx, teamId, input.name, id)))
         throw new ConflictError('name_taken', `A notification channel named ${input.name} already exists.`)
+      await checkProjects(trx, teamId, input.project_ids)
       const type = row.type as ChannelType
       const merged = channelConfigs[type].strict().safeParse({ ...configOf(row), ...settings })
       if (!merged.success)
@@ -185,7 +210,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
         text: `${summary}, sent by ${actor.name}. If you can read this, Berth can reach this channel.`,
         link: linkTo(publicUrl, '/team/notifications'),
       }
-      await enqueue(trx, row.id, payload)
+      await enqueue(trx, row.id, payload, null)
       await audit.record(trx, actor, {
         action: 'notification_channel.tested',
         resourceType: 'notification_channel',
@@ -198,8 +223,29 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     return { notification_id: outboxId }
   }
 
-  async function enqueue(trx: Kysely<DB>, channelId: string, payload: NotificationPayload) {
+  /**
+   * Queues one message to a channel. With a resource key, storm grouping applies: within the
+   * grouping window after the channel's last message about that resource, the next one waits for
+   * the window to end, and later events are folded into that waiting one (which then carries the
+   * newest event and how many it stands for).
+   */
+  async function enqueue(trx: Kysely<DB>, channelId: string, payload: NotificationPayload, resourceKey: string | null) {
     const now = nowIso()
+    let due = now
+    if (resourceKey !== null && groupMs > 0) {
+      const latest = await latestAboutResource(trx, channelId, resourceKey)
+      const windowEnd = latest ? new Date(Date.parse(latest.next_attempt_at) + groupMs).toISOString() : now
+      if (latest && windowEnd > now) {
+        const waiting = latest.status === 'pending' && latest.attempts === 0 && latest.next_attempt_at > now
+        const newest = {
+          event: payload.event,
+          summary: payload.summary,
+          payload: JSON.stringify({ ...payload, id: latest.id }),
+        }
+        if (waiting && (await foldIntoWaiting(trx, latest.id, newest))) return
+        due = waiting ? now : windowEnd
+      }
+    }
     await insertOutbox(trx, {
       id: payload.id,
       team_id: payload.team_id,
@@ -207,11 +253,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       event: payload.event,
       summary: payload.summary,
       payload: JSON.stringify(payload),
-      resource_key: null,
+      resource_key: resourceKey,
       grouped: 0,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: due,
       claimed_by: null,
       claimed_at: null,
       last_error: null,
@@ -221,30 +267,68 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     })
   }
 
+  /** The team's enabled channels whose rule covers the project (with the events each subscribes to). */
+  async function channelsFor(trx: Kysely<DB>, teamId: string, projectId: string | null) {
+    return (await enabledChannels(trx, teamId))
+      .filter((c) => coversProject(c, projectId))
+      .map((c) => ({ row: c, events: new Set(JSON.parse(c.events) as ChannelEvent[]) }))
+  }
+
+  /**
+   * Queues a fact to every enabled channel of its team (or the instance's channels) that subscribes
+   * to its event and whose project rule covers it. Call it inside the transaction that records the
+   * fact, so a rolled-back change sends nothing and a committed one is never lost (the worker's
+   * next poll, within a second, picks it up).
+   */
+  async function notify(trx: Kysely<DB>, fact: Fact): Promise<void> {
+    const channels = (await channelsFor(trx, fact.teamId, fact.projectId)).filter((c) => c.events.has(fact.event))
+    if (channels.length === 0) return
+    const link = linkTo(publicUrl, fact.path)
+    const text = [fact.summary, ...fact.details, `Open: ${link}`].join('\n')
+    for (const { row } of channels)
+      await enqueue(
+        trx,
+        row.id,
+        {
+          id: newId(),
+          event: fact.event,
+          occurred_at: nowIso(),
+          team_id: fact.teamId,
+          summary: fact.summary,
+          text,
+          link,
+          ...(fact.subject && { subject: fact.subject }),
+        },
+        fact.resourceKey,
+      )
+  }
+
   /**
    * The deployments' outcome hook: in the transaction that records the outcome, one outbox row per
    * enabled channel of the team that subscribes to the event. A success after a failure is
    * "recovered" for channels that ask for it (and "succeeded" for those that ask only for that).
    */
   const onDeploymentFinished: FinishedHook = async (trx, d, outcome) => {
-    if (outcome.status === 'cancelled-by-user') return
     const failed = outcome.status === 'failed'
     // A finished stop, removal or attach is routine; only deploys and restarts report success.
-    if (!failed && d.action !== 'deploy' && d.action !== 'restart') return
+    if (outcome.status === 'finished' && d.action !== 'deploy' && d.action !== 'restart') return
     const project = await projectOf(trx, d.team_id, d.resource_id)
-    const channels = (await enabledChannels(trx, d.team_id))
-      .filter((c) => coversProject(c, project?.id))
-      .map((c) => ({
-        row: c,
-        events: new Set(JSON.parse(c.events) as ChannelEvent[]),
-      }))
-    const wanted = channels.filter(({ events }) =>
-      failed
-        ? events.has('deployment.failed')
-        : events.has('deployment.succeeded') || events.has('deployment.recovered'),
-    )
+    const channels = await channelsFor(trx, d.team_id, project?.id ?? null)
+    // Each channel gets the most specific event it subscribes to, in this order of preference.
+    const preference: ChannelEvent[] =
+      outcome.status === 'cancelled-by-user'
+        ? ['deployment.cancelled']
+        : failed
+          ? outcome.message.startsWith('health check failed')
+            ? ['deployment.health_failed', 'deployment.failed']
+            : ['deployment.failed']
+          : (await previousOutcome(trx, d.resource_id, d.id)) === 'failed'
+            ? ['deployment.recovered', 'deployment.succeeded']
+            : ['deployment.succeeded']
+    const wanted = channels
+      .map(({ row, events }) => ({ row, event: preference.find((e) => events.has(e)) }))
+      .filter((c): c is { row: ChannelRow; event: ChannelEvent } => c.event !== undefined)
     if (wanted.length === 0) return
-    const recovered = !failed && (await previousOutcome(trx, d.resource_id, d.id)) === 'failed'
     const logLines = failed ? await lastLogLines(trx, d.id, LOG_LINES_IN_MESSAGE) : []
     const deployment: NonNullable<NotificationPayload['deployment']> = {
       id: d.id,
@@ -257,26 +341,23 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       last_log_lines: logLines.map(outcome.redact),
     }
     const occurredAt = nowIso()
-    for (const { row, events } of wanted) {
-      const event: NotificationEvent | undefined = failed
-        ? 'deployment.failed'
-        : recovered && events.has('deployment.recovered')
-          ? 'deployment.recovered'
-          : events.has('deployment.succeeded')
-            ? 'deployment.succeeded'
-            : undefined
-      if (event === undefined) continue
+    for (const { row, event } of wanted) {
       const rendered = renderDeployment({ event, deployment, publicUrl })
-      await enqueue(trx, row.id, {
-        id: newId(),
-        event,
-        occurred_at: occurredAt,
-        team_id: d.team_id,
-        summary: outcome.redact(rendered.summary),
-        text: outcome.redact(rendered.text),
-        link: rendered.link,
-        deployment,
-      })
+      await enqueue(
+        trx,
+        row.id,
+        {
+          id: newId(),
+          event,
+          occurred_at: occurredAt,
+          team_id: d.team_id,
+          summary: outcome.redact(rendered.summary),
+          text: outcome.redact(rendered.text),
+          link: rendered.link,
+          deployment,
+        },
+        `${d.resource_type}:${d.resource_id}`,
+      )
     }
   }
 
@@ -311,7 +392,22 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     }
   }
 
-  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished }
+  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, notify }
+}
+
+/** A project rule may name only the team's own projects (instance channels hear no project's facts). */
+async function checkProjects(trx: Kysely<DB>, teamId: string, projectIds: string[] | null | undefined) {
+  for (const id of projectIds ?? []) {
+    try {
+      await findTeamProject(trx, teamId, id)
+    } catch (error) {
+      if (error instanceof NotFoundError)
+        throw new UnprocessableError('unknown_project', `Project ${id} is not a project of this team.`, {
+          project_id: id,
+        })
+      throw error
+    }
+  }
 }
 
 /** The project of a resource, or null when it is gone (a removal's deployment outlives its service). */
@@ -325,8 +421,11 @@ async function projectOf(trx: Kysely<DB>, teamId: string, resourceId: string) {
   }
 }
 
-/** A channel's project rule: no list hears every project; a list hears only its own (never a gone one). */
-function coversProject(channel: ChannelRow, projectId: string | undefined): boolean {
+/**
+ * A channel's project rule: no list hears everything; a list hears only its projects' facts (not
+ * those of a gone project, nor facts about no project, such as a server's).
+ */
+function coversProject(channel: ChannelRow, projectId: string | null): boolean {
   if (channel.project_ids === null) return true
-  return projectId !== undefined && (JSON.parse(channel.project_ids) as string[]).includes(projectId)
+  return projectId !== null && (JSON.parse(channel.project_ids) as string[]).includes(projectId)
 }

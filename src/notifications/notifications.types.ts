@@ -4,7 +4,21 @@ export const CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'telegram', 'ntfy',
 export type ChannelType = (typeof CHANNEL_TYPES)[number]
 
 /** Events a channel can subscribe to; "test" is sent to one channel on request, whatever it subscribes to. */
-export const CHANNEL_EVENTS = ['deployment.failed', 'deployment.succeeded', 'deployment.recovered'] as const
+export const CHANNEL_EVENTS = [
+  'deployment.failed',
+  'deployment.succeeded',
+  'deployment.recovered',
+  'deployment.cancelled',
+  'deployment.health_failed',
+  'proxy.sync_failed',
+  'proxy.sync_recovered',
+  'proxy.drift_repaired',
+  'proxy.down',
+  'server.unreachable',
+  'server.back',
+  'server.disk_low',
+  'certificate.expiring',
+] as const
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number]
 export type NotificationEvent = ChannelEvent | 'test'
 
@@ -31,6 +45,8 @@ export type NotificationPayload = {
     server: string
     last_log_lines: string[]
   }
+  /** Other events: what they are about (server, domain, proxy), machine-readable. */
+  subject?: Record<string, unknown>
 }
 
 const httpUrl = z

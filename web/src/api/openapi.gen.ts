@@ -2411,7 +2411,7 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
             /** @description The projects the channel hears about; null: every one */
             project_ids: string[] | null;
             enabled: boolean;
@@ -2437,7 +2437,7 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
             /** @description The projects the channel hears about; null: every one */
             project_ids: string[] | null;
             enabled: boolean;
@@ -11251,7 +11251,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11266,7 +11266,7 @@ export interface operations {
                     secret?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11279,7 +11279,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11292,7 +11292,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11309,7 +11309,7 @@ export interface operations {
                     api_url?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11324,7 +11324,7 @@ export interface operations {
                     token?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11339,7 +11339,7 @@ export interface operations {
                     token: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11421,6 +11421,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11517,7 +11526,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11624,6 +11633,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
