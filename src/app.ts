@@ -78,6 +78,18 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
 
+    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
+    const workerId = workerIdFor(config.dataDir)
+    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
+    const notifications = createNotificationsService({
+      db,
+      audit,
+      cipher,
+      publicUrl: config.publicUrl,
+      groupMs: config.notificationGroupSeconds * 1000,
+      wake: notifier.wake,
+    })
+
     // Proxy configuration: every change re-renders in its transaction; the sync service writes the files.
     const settings = createSettingsService({ db, audit, events, checkRouting: assertAllRender })
     const domains = createDomainsService({ db, audit, events })
@@ -92,7 +104,14 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
 
     // Servers: the monitor keeps their live state; engine events ask for a refresh after container activity.
-    const serverMonitor = createServerMonitor()
+    const serverMonitor = createServerMonitor({
+      onReachability: (server, state) =>
+        void notifications
+          .serverReachability(server, state)
+          .catch((error: unknown) =>
+            logger.error({ err: error, serverId: server.id }, 'queueing a notification failed'),
+          ),
+    })
     const engineEvents = createEngineEventWatchers({
       logger,
       onActivity: (serverId) =>
@@ -109,18 +128,6 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       onRemoved: (id) => engineEvents.forget(id),
     })
     const containers = createContainersService({ db, audit, servers })
-
-    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
-    const workerId = workerIdFor(config.dataDir)
-    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
-    const notifications = createNotificationsService({
-      db,
-      audit,
-      cipher,
-      publicUrl: config.publicUrl,
-      groupMs: config.notificationGroupSeconds * 1000,
-      wake: notifier.wake,
-    })
 
     // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
     const deployments = createDeploymentsService({

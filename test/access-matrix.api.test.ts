@@ -141,6 +141,12 @@ const MATRIX: Record<string, Expectation> = {
   'DELETE /api/v1/notifications/channels/{id}': ['members', 'scoped'],
   'POST /api/v1/notifications/channels/{id}/test': ['members', 'scoped'],
   'GET /api/v1/notifications/deliveries': ['read', 'team'],
+  'GET /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'PATCH /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'DELETE /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels/{id}/test': ['instance', 'instance'],
+  'GET /api/v1/instance/notifications/deliveries': ['instance', 'instance'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])

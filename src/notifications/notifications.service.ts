@@ -8,6 +8,8 @@ import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
+import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
+import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
   type ChannelRow,
@@ -392,7 +394,39 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     }
   }
 
-  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, notify }
+  /**
+   * A server stopped or started answering: the instance's channels hear it, and the owning team's
+   * (a shared server has none). Reachability lives in memory (servers/server-monitor.ts), so the
+   * messages are the only thing this transaction stores.
+   */
+  async function serverReachability(server: CheckedServer, state: Pick<ServerState, 'reachable' | 'error'>) {
+    const fact = {
+      event: state.reachable ? 'server.back' : 'server.unreachable',
+      projectId: null,
+      resourceKey: `server:${server.id}`,
+      summary: state.reachable ? `Server ${server.name} answers again` : `Server ${server.name} is unreachable`,
+      details: state.error ? [`Error: ${state.error}`] : [],
+      path: `/servers/${server.id}`,
+      subject: { server: { id: server.id, name: server.name } },
+    } as const
+    await db.transaction().execute(async (trx) => {
+      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
+        await notify(trx, { ...fact, teamId })
+    })
+  }
+
+  return {
+    list,
+    get,
+    create,
+    update,
+    remove,
+    sendTest,
+    deliveries,
+    onDeploymentFinished,
+    notify,
+    serverReachability,
+  }
 }
 
 /** A project rule may name only the team's own projects (instance channels hear no project's facts). */

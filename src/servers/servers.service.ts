@@ -239,7 +239,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   async function check(teamId: string, serverId: string, mayManageShared: boolean) {
     const server = await find(db, teamId, serverId)
     assertMayChange(server, mayManageShared)
-    return monitor.refresh(server.id, hostOf(server), { withCompose: true })
+    return monitor.refresh(server, hostOf(server), { withCompose: true })
   }
 
   /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
@@ -249,14 +249,14 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       rows.map(async (s) => {
         const host = hostOf(s)
         each?.(s.id, host)
-        await monitor.refresh(s.id, host, { withCompose: false })
+        await monitor.refresh(s, host, { withCompose: false })
       }),
     )
   }
 
   async function refreshOne(serverId: string) {
     const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
-    if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
+    if (server) await monitor.refresh(server, hostOf(server), { withCompose: false })
   }
 
   return {
