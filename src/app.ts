@@ -81,6 +81,18 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
 
+    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
+    const workerId = workerIdFor(config.dataDir)
+    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
+    const notifications = createNotificationsService({
+      db,
+      audit,
+      cipher,
+      publicUrl: config.publicUrl,
+      groupMs: config.notificationGroupSeconds * 1000,
+      wake: notifier.wake,
+    })
+
     // Proxy configuration: every change re-renders in its transaction; the sync service writes the files.
     const settings = createSettingsService({ db, audit, events, checkRouting: assertAllRender })
     const domains = createDomainsService({ db, audit, events })
@@ -95,7 +107,14 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
 
     // Servers: the monitor keeps their live state; engine events ask for a refresh after container activity.
-    const serverMonitor = createServerMonitor()
+    const serverMonitor = createServerMonitor({
+      onReachability: (server, state) =>
+        void notifications
+          .serverReachability(server, state)
+          .catch((error: unknown) =>
+            logger.error({ err: error, serverId: server.id }, 'queueing a notification failed'),
+          ),
+    })
     const engineEvents = createEngineEventWatchers({
       logger,
       onActivity: (serverId) => background.refreshServer(serverId),
@@ -111,19 +130,14 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     const containers = createContainersService({ db, audit, servers })
 
-    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
-    const workerId = workerIdFor(config.dataDir)
-    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
-    const notifications = createNotificationsService({
+    // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
+    const deployments = createDeploymentsService({
       db,
       audit,
-      cipher,
-      publicUrl: config.publicUrl,
-      wake: notifier.wake,
+      events,
+      serverForResource: servers.serverForResource,
+      onFinished: notifications.onDeploymentFinished,
     })
-
-    // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
-    const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
     // A route to a running service connects its containers to the proxy network at once (an attach deployment).
     const routes = createRoutesService({ db, audit, events, attachRouted: deployments.queueAttach })
     // Routed compose services join their project's network, with the proxies, under the alias the proxy dials.

@@ -148,6 +148,12 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],
   'POST /api/v1/services/{uuid}/template/upgrade': ['write', 'scoped'],
+  'GET /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'PATCH /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'DELETE /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels/{id}/test': ['instance', 'instance'],
+  'GET /api/v1/instance/notifications/deliveries': ['instance', 'instance'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])

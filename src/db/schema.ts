@@ -337,10 +337,12 @@ export type NotificationChannelTable = {
   team_id: string
   name: string
   type: string
-  /** Encrypted JSON ({ url, secret? }) with the app's cipher. */
+  /** Encrypted JSON of the type's settings (notifications.types.ts channelConfigs) with the app's cipher. */
   config: string
   /** JSON array of event names. */
   events: string
+  /** JSON array of project ids the channel hears about; null: every project. */
+  project_ids: string | null
   enabled: number
   created_at: string
   updated_at: string
@@ -354,6 +356,10 @@ export type NotificationOutboxTable = {
   summary: string
   /** JSON of the notification (the generic webhook body). */
   payload: string
+  /** What the message is about (e.g. "service:<id>"), for storm grouping; null: never grouped. */
+  resource_key: string | null
+  /** Later events of the same resource folded into this message while it waited. */
+  grouped: number
   status: 'pending' | 'delivered' | 'failed'
   attempts: number
   next_attempt_at: string

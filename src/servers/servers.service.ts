@@ -242,7 +242,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   async function check(teamId: string, serverId: string, mayManageShared: boolean) {
     const server = await find(db, teamId, serverId)
     assertMayChange(server, mayManageShared)
-    return monitor.refresh(server.id, hostOf(server), { withCompose: true })
+    return monitor.refresh(server, hostOf(server), { withCompose: true })
   }
 
   /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
@@ -252,7 +252,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       rows.map(async (s) => {
         const host = hostOf(s)
         each?.(s.id, host)
-        return { serverId: s.id, host, state: await monitor.refresh(s.id, host, { withCompose: false }) }
+        return { serverId: s.id, host, state: await monitor.refresh(s, host, { withCompose: false }) }
       }),
     )
   }
@@ -261,7 +261,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
     if (!server) return undefined
     const host = hostOf(server)
-    return { serverId, host, state: await monitor.refresh(server.id, host, { withCompose: false }) }
+    return { serverId, host, state: await monitor.refresh(server, host, { withCompose: false }) }
   }
 
   return {

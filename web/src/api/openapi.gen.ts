@@ -1536,7 +1536,7 @@ export interface paths {
         /** The team's notification channels (URLs masked, secrets never shown) */
         get: operations["listNotificationChannels"];
         put?: never;
-        /** Add a channel (generic webhook, Slack-compatible or Discord webhook) */
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
         post: operations["createNotificationChannel"];
         delete?: never;
         options?: never;
@@ -1558,7 +1558,7 @@ export interface paths {
         delete: operations["deleteNotificationChannel"];
         options?: never;
         head?: never;
-        /** Change a channel's name, URL, secret, events or whether it is enabled */
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
         patch: operations["updateNotificationChannel"];
         trace?: never;
     };
@@ -1588,6 +1588,76 @@ export interface paths {
         };
         /** The delivery log: each message with its status and attempts, newest first */
         get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's notification channels (URLs masked, secrets never shown) */
+        get: operations["listNotificationChannelsInstance"];
+        put?: never;
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
+        post: operations["createNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel with its queued messages and delivery log */
+        delete: operations["deleteNotificationChannelInstance"];
+        options?: never;
+        head?: never;
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
+        patch: operations["updateNotificationChannelInstance"];
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a "test" message to the channel; the delivery log shows how it went */
+        post: operations["testNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: each message with its status and attempts, newest first */
+        get: operations["listNotificationDeliveriesInstance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2611,12 +2681,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2631,12 +2707,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -11606,8 +11688,12 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /** @enum {string} */
-                    type: "webhook" | "slack" | "discord";
+                    type: "webhook";
                     /**
                      * Format: uri
                      * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
@@ -11615,8 +11701,103 @@ export interface operations {
                     url: string;
                     /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
                     enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11677,6 +11858,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11773,14 +11963,44 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /**
                      * Format: uri
-                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
                      */
                     url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
-                    enabled?: boolean;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11850,6 +12070,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11936,6 +12165,599 @@ export interface operations {
         };
     };
     listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                skip?: number;
+                take?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationChannelsInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Channels by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "webhook";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelCreated"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /**
+                     * Format: uri
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
+                     */
+                    url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued for delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationQueued"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationDeliveriesInstance: {
         parameters: {
             query?: {
                 skip?: number;
