@@ -18,6 +18,7 @@ import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
+import { createDestinationsService } from './database-backups/destinations.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
 import { createDeploymentWorkers } from './deployments/deployment-worker.js'
 import { createDeploymentsService } from './deployments/deployments.service.js'
@@ -165,6 +166,13 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
+    // Backups of users' databases: destinations (a directory is reached through the server's engine).
+    const backupDestinations = createDestinationsService({
+      db,
+      audit,
+      cipher,
+      hostOf: async (serverId) => (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host,
+    })
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const background = createBackgroundJobs({
       db,
@@ -215,6 +223,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       databases: createDatabasesService({ db, audit, events, env, deployments }),
       notifications,
       notifier,
+      backupDestinations,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: background.start,
       stopBackground: background.stop,

@@ -141,6 +141,10 @@ const MATRIX: Record<string, Expectation> = {
   'DELETE /api/v1/notifications/channels/{id}': ['members', 'scoped'],
   'POST /api/v1/notifications/channels/{id}/test': ['members', 'scoped'],
   'GET /api/v1/notifications/deliveries': ['read', 'team'],
+  'GET /api/v1/backup-destinations': ['read', 'team'],
+  'POST /api/v1/backup-destinations': ['write', 'team'],
+  'DELETE /api/v1/backup-destinations/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-destinations/{id}/check': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -192,11 +196,19 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         url: 'http://127.0.0.1:9/hooks/matrix-secret-token',
       })
     ).id
+    ids.destination = (
+      await call('POST', '/api/v1/backup-destinations', {
+        kind: 's3',
+        name: 'matrix-secret-destination',
+        s3: { endpoint: 'http://127.0.0.1:9', bucket: 'matrix-bucket', access_key_id: 'matrix-access' },
+        secret_access_key: 'matrix-secret-key',
+      })
+    ).id
     const queued = await call('POST', '/api/v1/deploy', { uuid: ids.service })
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
     await t.app.proxySync.runNow()
-    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!)
+    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!, ids.destination!)
 
     const spec = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body
     operations = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
@@ -225,6 +237,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         backups: '00000000-0000-4000-8000-000000000000',
         containers: 'abcdef123456',
         channels: ids.channel,
+        'backup-destinations': ids.destination,
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {

@@ -19,6 +19,7 @@ import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
+import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -145,6 +146,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
       await api.register(notificationRoutes(app))
+      await api.register(destinationRoutes(app))
     },
     { prefix: '/api/v1' },
   )
