@@ -360,7 +360,8 @@ ensure_sql_images() {
   log "debootstrap bookworm with postgresql-15 and mariadb-server"
   debootstrap --variant=minbase --include=postgresql-15,mariadb-server,mariadb-client \
     bookworm "$root" http://deb.debian.org/debian >&2
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/lib/postgresql/15
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/lib/postgresql/15 \
+    "$root"/var/lib/mysql
   install -m 755 "$here/test-images/postgres-entrypoint.sh" "$root/usr/local/bin/postgres-entrypoint.sh"
   install -m 755 "$here/test-images/mariadb-entrypoint.sh" "$root/usr/local/bin/mariadb-entrypoint.sh"
   install -m 755 "$here/test-images/healthcheck.sh" "$root/usr/local/bin/healthcheck.sh"

@@ -145,6 +145,17 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/backup-destinations': ['write', 'team'],
   'DELETE /api/v1/backup-destinations/{id}': ['write', 'scoped'],
   'POST /api/v1/backup-destinations/{id}/check': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backup-jobs': ['read', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backup-jobs': ['write', 'scoped'],
+  'PATCH /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'DELETE /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-jobs/{id}/run': ['write', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backups': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backups': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/log': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
+  'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -204,6 +215,12 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         secret_access_key: 'matrix-secret-key',
       })
     ).id
+    ids.job = (
+      await call('POST', `/api/v1/databases/${ids.database}/backup-jobs`, { destination_id: ids.destination })
+    ).id
+    // Its database is not running, so the run fails at once; it exists, which is what the matrix needs.
+    ids.run = (await call('POST', `/api/v1/backup-jobs/${ids.job}/run`)).id
+    await t.app.backupRuns.idle()
     const queued = await call('POST', '/api/v1/deploy', { uuid: ids.service })
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
@@ -238,6 +255,8 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         containers: 'abcdef123456',
         channels: ids.channel,
         'backup-destinations': ids.destination,
+        'backup-jobs': ids.job,
+        'backup-runs': ids.run,
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {

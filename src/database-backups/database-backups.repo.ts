@@ -116,6 +116,17 @@ export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number
     .execute()
 }
 
+/** Whether a scheduled tick of a job already has its run (another process may have fired it). */
+export async function slotTaken(db: Kysely<DB>, jobId: string | null, slot: string) {
+  const row = await db
+    .selectFrom('db_backup_runs')
+    .select('id')
+    .where('job_id', '=', jobId)
+    .where('slot', '=', slot)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Moves a queued run to in_progress; false when another process claimed it first. */
 export async function claimRun(db: Kysely<DB>, id: string) {
   const result = await db

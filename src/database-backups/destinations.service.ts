@@ -135,7 +135,13 @@ export function createDestinationsService({ db, audit, cipher, hostOf }: Deps) {
     return { ok, destination: store.describe, steps }
   }
 
+  /** The secret values of a destination, for the redactor of a run's log. */
+  function secretsOf(row: DbBackupDestinationTable): string[] {
+    return row.secret === null ? [] : [cipher.decrypt(row.secret)]
+  }
+
   return {
+    secretsOf,
     list: async (teamId: string) => (await listDestinations(db, teamId)).map(destinationView),
     get,
     create,

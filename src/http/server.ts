@@ -19,6 +19,7 @@ import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
+import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
 import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
@@ -147,6 +148,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(databaseRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(destinationRoutes(app))
+      await api.register(databaseBackupRoutes(app))
     },
     { prefix: '/api/v1' },
   )

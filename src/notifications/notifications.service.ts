@@ -254,6 +254,30 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     }
   }
 
+  /**
+   * Queues a fact another capability reports (a database backup's outcome) to every enabled
+   * channel of the team that subscribes to the event, in the caller's transaction. The texts must
+   * already be redacted.
+   */
+  async function notifyTeam(
+    trx: Kysely<DB>,
+    fact: { teamId: string; event: ChannelEvent; summary: string; text: string; linkPath: string },
+  ) {
+    const occurredAt = nowIso()
+    for (const row of await enabledChannels(trx, fact.teamId)) {
+      if (!(JSON.parse(row.events) as ChannelEvent[]).includes(fact.event)) continue
+      await enqueue(trx, row.id, {
+        id: newId(),
+        event: fact.event,
+        occurred_at: occurredAt,
+        team_id: fact.teamId,
+        summary: fact.summary,
+        text: fact.text,
+        link: linkTo(publicUrl, fact.linkPath),
+      })
+    }
+  }
+
   async function deliveries(teamId: string, page: { skip: number; take: number }) {
     const { rows, attempts, total } = await listDeliveries(db, teamId, page)
     return {
@@ -285,7 +309,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     }
   }
 
-  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, secretsOf }
+  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, notifyTeam, secretsOf }
 }
 
 /** The project of a resource, or null when it is gone (a removal's deployment outlives its service). */

@@ -4,7 +4,13 @@ export const CHANNEL_TYPES = ['webhook', 'slack', 'discord'] as const
 export type ChannelType = (typeof CHANNEL_TYPES)[number]
 
 /** Events a channel can subscribe to; "test" is sent to one channel on request, whatever it subscribes to. */
-export const CHANNEL_EVENTS = ['deployment.failed', 'deployment.succeeded', 'deployment.recovered'] as const
+export const CHANNEL_EVENTS = [
+  'deployment.failed',
+  'deployment.succeeded',
+  'deployment.recovered',
+  'backup.failed',
+  'backup.succeeded',
+] as const
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number]
 export type NotificationEvent = ChannelEvent | 'test'
 
