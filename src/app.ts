@@ -19,6 +19,11 @@ import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
 import { createDashboardService } from './dashboard/dashboard.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
+import { artifactKeyFrom } from './database-backups/artifact-crypto.js'
+import { createDestinationsService } from './database-backups/destinations.service.js'
+import { createJobsService } from './database-backups/jobs.service.js'
+import { backupNotifier } from './database-backups/notify.js'
+import { createRunsService } from './database-backups/runs.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
 import { createDeploymentWorkers } from './deployments/deployment-worker.js'
 import { createDeploymentsService } from './deployments/deployments.service.js'
@@ -65,7 +70,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
   )
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
-    const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
+    const appKey = loadAppKey(config.dataDir, config.appKey)
+    const cipher = createSecretCipher(appKey)
     await verifyAppKey(
       database.db,
       cipher,
@@ -180,6 +186,22 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
+    // Backups of users' databases: destinations (a directory is reached through the server's engine).
+    const hostOf = async (serverId: string | null) =>
+      (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
+    const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
+    const databases = createDatabasesService({ db, audit, events, env, deployments })
+    const backupRuns = createRunsService({
+      db,
+      audit,
+      logger,
+      databases,
+      destinations: backupDestinations,
+      hostOf,
+      artifactKey: artifactKeyFrom(appKey),
+      onFinished: backupNotifier(notifications),
+    })
+    const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const projects = createProjectsService({ db, audit, events, deployments })
     const background = createBackgroundJobs({
@@ -230,7 +252,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       resourceRuntime,
       dashboard: createDashboardService({ db, projects, servers, proxyRuntime, proxySync }),
       containers,
-      databases: createDatabasesService({ db, audit, events, env, deployments }),
+      databases,
       notifications,
       notifier,
       templates: createTemplatesService({
@@ -241,11 +263,22 @@ export async function buildApp({ config, logDestination }: { config: Config; log
         deployments,
         catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
       }),
+      backupDestinations,
+      backupRuns,
+      backupJobs,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
-      startBackground: background.start,
-      stopBackground: background.stop,
+      startBackground: async () => {
+        await background.start()
+        await backupJobs.startScheduler()
+      },
+      stopBackground: async () => {
+        backupJobs.stopScheduler()
+        await background.stop()
+      },
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
+        backupJobs.stopScheduler()
+        await backupRuns.idle()
         await background.stop()
         await proxySync.stop()
         await database.close()

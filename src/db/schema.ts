@@ -390,6 +390,72 @@ export type ServiceTemplateTable = {
   created_at: string
   updated_at: string
 }
+export type DbBackupDestinationKind = 's3' | 'directory'
+export type DbBackupDestinationTable = {
+  id: string
+  team_id: string
+  name: string
+  kind: DbBackupDestinationKind
+  /** JSON of the non-secret settings (see database-backups/destinations.ts). */
+  config: string
+  /** S3: the secret access key, encrypted with the app's cipher. */
+  secret: string | null
+  created_at: string
+  updated_at: string
+}
+export type DbBackupJobTable = {
+  id: string
+  team_id: string
+  database_id: string
+  destination_id: string
+  /** A cron expression (croner), or null: runs only on request. */
+  schedule: string | null
+  keep_last: number | null
+  keep_days: number | null
+  encrypt: number
+  enabled: number
+  created_at: string
+  updated_at: string
+}
+export type DbBackupRunKind = 'backup' | 'restore'
+export type DbBackupRunStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed'
+export type DbBackupRunTrigger = 'schedule' | 'api' | 'ui' | 'cli' | 'safety'
+export type DbBackupRunTable = {
+  id: string
+  team_id: string
+  database_id: string
+  job_id: string | null
+  destination_id: string
+  kind: DbBackupRunKind
+  status: DbBackupRunStatus
+  trigger: DbBackupRunTrigger
+  /** Scheduled runs: the cron tick (unique per job). */
+  slot: string | null
+  /** A restore: the backup run it restores. */
+  source_run_id: string | null
+  artifact_key: string | null
+  encrypted: number
+  size_bytes: number | null
+  sha256: string | null
+  /** 1: the stored artifact was read back and its checksum matched. */
+  verified: number
+  message: string | null
+  /** When retention deleted the artifact. */
+  pruned_at: string | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+export type DbBackupRunLogTable = {
+  id: Generated<number>
+  run_id: string
+  seq: number
+  ts: string
+  stream: LogStream
+  output: string
+  hidden: number
+}
 
 export type DB = {
   backups: BackupTable
@@ -422,6 +488,10 @@ export type DB = {
   notification_outbox: NotificationOutboxTable
   notification_attempts: NotificationAttemptTable
   service_templates: ServiceTemplateTable
+  db_backup_destinations: DbBackupDestinationTable
+  db_backup_jobs: DbBackupJobTable
+  db_backup_runs: DbBackupRunTable
+  db_backup_run_logs: DbBackupRunLogTable
 }
 
 /**
@@ -461,4 +531,8 @@ export const TABLE_OWNERS = {
   notification_outbox: 'notifications',
   notification_attempts: 'notifications',
   service_templates: 'templates',
+  db_backup_destinations: 'database-backups',
+  db_backup_jobs: 'database-backups',
+  db_backup_runs: 'database-backups',
+  db_backup_run_logs: 'database-backups',
 } as const satisfies Record<keyof DB, string>

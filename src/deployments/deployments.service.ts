@@ -79,7 +79,7 @@ export function deploymentView(d: DeploymentRow) {
 export const INSTANCE_TEAM_ID = '00000000-0000-0000-0000-000000000000'
 
 /** How a caller reached us, as the deployment's trigger. */
-export function triggerOf(via: string): DeploymentTrigger {
+export function triggerOf(via: string): Extract<DeploymentTrigger, 'cli' | 'ui' | 'api'> {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
 }
 

@@ -20,6 +20,8 @@ import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
+import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
+import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -149,6 +151,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(dashboardRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))
+      await api.register(destinationRoutes(app))
+      await api.register(databaseBackupRoutes(app))
     },
     { prefix: '/api/v1' },
   )
