@@ -47,6 +47,7 @@ import { createServersService } from './servers/servers.service.js'
 import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
+import { createGitSourcesService } from './git-sources/git-sources.service.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -145,6 +146,9 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
+    const compose = createComposeService({ db, audit, events })
+    // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
+    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -161,6 +165,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
+      git: gitSources,
       onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
@@ -193,7 +198,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       tokens: createTokensService({ db, audit }),
       projects: createProjectsService({ db, audit, events, deployments }),
       services: createServicesService({ db, audit, events, deployments }),
-      compose: createComposeService({ db, audit, events }),
+      compose,
+      gitSources,
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,

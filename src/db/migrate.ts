@@ -11,6 +11,7 @@ import * as m008 from './migrations/008_health_gate.js'
 import * as m009 from './migrations/009_tls_defaults.js'
 import * as m010 from './migrations/010_proxy_runtime.js'
 import * as m011 from './migrations/011_notifications.js'
+import * as m014 from './migrations/014_git_sources.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '009_tls_defaults': m009,
   '010_proxy_runtime': m010,
   '011_notifications': m011,
+  '014_git_sources': m014,
 }
 
 export function knownMigrations(): string[] {

@@ -30,6 +30,8 @@ import { domainRoutes } from '../proxy/domains.routes.js'
 import { middlewareRoutes } from '../proxy/middlewares.routes.js'
 import { proxyRoutes } from '../proxy/proxy.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
+import { gitSourceRoutes } from '../git-sources/git-sources.routes.js'
+import { gitWebhookRoutes } from '../git-sources/webhooks.routes.js'
 import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
@@ -145,6 +147,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
       await api.register(notificationRoutes(app))
+      await api.register(gitSourceRoutes(app))
+      await api.register(gitWebhookRoutes(app))
     },
     { prefix: '/api/v1' },
   )
