@@ -48,6 +48,8 @@ import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
 import { createGitSourcesService } from './git-sources/git-sources.service.js'
+import { pruneBuildImages } from './git-sources/image-retention.js'
+import { findOwningTeam, findTeamResource } from './services/services.repo.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -149,6 +151,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
     const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
+    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -170,6 +173,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
+    const hostForService = async (serviceId: string) => {
+      const teamId = await findOwningTeam(db, serviceId)
+      const resource = await findTeamResource(db, teamId ?? '', serviceId)
+      return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
+    }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const background = createBackgroundJobs({
       db,
@@ -180,6 +188,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       workers,
       notifier,
       retention: config.deploymentRetention,
+      pruneImages: () => pruneBuildImages({ db, hostForService }),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {
@@ -223,6 +232,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       notifier,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: background.start,
+      /** The image half of the retention job, for the CLI and tests. */
+      pruneBuildImages: () => pruneBuildImages({ db, hostForService }),
       stopBackground: background.stop,
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {

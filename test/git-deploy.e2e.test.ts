@@ -7,6 +7,8 @@ import { composeProjectName } from '../src/deployments/resources.js'
 import { TEST_IMAGE, docker, freePort, httpGet, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { createService, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
 import { startGitServer } from './support/git-server.js'
+import { berth } from './support/cli.js'
+import { databaseEnvFor } from './support/dialect.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 const GIT_TOKEN = 'gitapps-token-5a4b3c2d1e'
@@ -141,6 +143,21 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     assert.equal(await page(), 'version two')
   })
 
+  it('builds the commit the CLI names (berth deploy --service --commit)', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const commits = (await t.call(root, 'GET', `/api/v1/deployments/services/${serviceId}`)).body.deployments
+    const second = commits.find((d: any) => d.git?.message === 'Second page').git.commit
+    const cli = berth(['deploy', '--service', serviceId, '--commit', second], {
+      BERTH_DATA_DIR: t.dataDir,
+      ...(await databaseEnvFor(t.dataDir)),
+    })
+    assert.equal(cli.status, 0, cli.stderr)
+    const done = await waitForFinished(t, root, cli.stdout.trim())
+    assert.equal(done.trigger, 'cli')
+    assert.equal(done.git.commit, second)
+    assert.equal(await page(), 'version two')
+  })
+
   it('rolls back to the first build without fetching or rebuilding', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const fetchesBefore = gitServer.requests()
@@ -155,5 +172,28 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     assert.ok(!/docker build|git fetch/.test(log), log)
     assert.equal(gitServer.requests(), fetchesBefore, 'the Git server was not asked')
     assert.equal(await page(), 'version one')
+  })
+
+  it('keeps the images of the last N successful deployments and prunes older ones', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const images = async () =>
+      (await docker(['images', '--filter', `label=berth.service=${serviceId}`, '--format', '{{.Tag}}'])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .sort()
+    assert.equal((await images()).length, 2, 'two builds succeeded')
+    const source = (await t.call(root, 'GET', `/api/v1/services/${serviceId}/git`)).body
+    const put = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/git`, {
+      repo_url: source.repo_url,
+      dockerfile_path: 'Dockerfile',
+      compose_service: 'web',
+      auth: 'token',
+      keep_images: 1,
+    })
+    assert.equal(put.status, 200, JSON.stringify(put.body))
+    const pruned = await t.app.pruneBuildImages()
+    assert.deepEqual(pruned, { removed: 1, refused: [] })
+    // The rollback was the latest successful deployment: its image (the first build) stays.
+    assert.deepEqual(await images(), [firstCommit.sha])
   })
 })

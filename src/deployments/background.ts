@@ -21,6 +21,8 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** Removes built images beyond those each Git service keeps (git-sources/image-retention.ts). */
+  pruneImages(): Promise<{ removed: number; refused: string[] }>
 }
 
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
@@ -30,7 +32,17 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
  * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
  * after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, notifier, retention }: Deps) {
+export function createBackgroundJobs({
+  db,
+  audit,
+  logger,
+  servers,
+  engineEvents,
+  workers,
+  notifier,
+  retention,
+  pruneImages,
+}: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
   let retentionTimer: NodeJS.Timeout | undefined
 
@@ -38,6 +50,12 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
     pruneDeployments(db, audit, retention)
       .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+    pruneImages()
+      .then((r) => {
+        if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
+        if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed'))
   }
 
   function refreshServers() {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { createRedactor } from '../crypto/redact.js'
@@ -10,7 +10,7 @@ import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type Deploym
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { causeOf } from './compose-errors.js'
 import { streamProcess } from './process-stream.js'
-import { buildFromGit, buildSecretValues, type GitBuilder } from './git-build.js'
+import { buildFromGit, buildSecretValues, gitCacheDir, type GitBuilder } from './git-build.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
 import { attachRoutedContainers, connectProxies, ensureProjectNetwork, projectNetworksOn } from './attach-routed.js'
 import { findTeamResource } from '../services/services.repo.js'
@@ -350,5 +350,6 @@ async function executeRemoval(run: Run): Promise<Outcome> {
   const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
   removeWorkDir(deps.dataDir, d.resource_id)
+  rmSync(gitCacheDir(deps.dataDir, d.resource_id), { recursive: true, force: true })
   return { status: 'finished', exitCode: 0, message: `${what} removed` }
 }

@@ -23,6 +23,9 @@ type BuildRun = {
 }
 
 type BuildFailure = { ok: false; exitCode: number | null; message: string }
+/** Where a service's repository is fetched to, kept between deployments (removed with the service). */
+export const gitCacheDir = (dataDir: string, serviceId: string) => join(dataDir, 'git', serviceId)
+
 export type BuildResult = { ok: true; version: number } | BuildFailure
 
 /** The image a commit of a service is built into; rollbacks find it on the server by this name. */
@@ -43,7 +46,7 @@ export function buildSecretValues(spec: BuildSpec): string[] {
 export async function buildFromGit(run: BuildRun, spec: BuildSpec): Promise<BuildResult> {
   const { d, log, dataDir } = run
   const root = join(dataDir, 'git')
-  const repo = join(root, d.resource_id)
+  const repo = gitCacheDir(dataDir, d.resource_id)
   mkdirSync(root, { recursive: true, mode: 0o700 })
   const keyFile = join(root, `${d.resource_id}.key`)
   const env = gitEnv(spec, keyFile, join(root, 'known_hosts'))

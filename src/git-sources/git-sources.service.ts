@@ -6,12 +6,12 @@ import type { SecretCipher } from '../crypto/cipher.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
 import type { DB, GitSourceTable } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
-import type { DeploymentsService } from '../deployments/deployments.service.js'
+import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { findOwningTeam, findTeamService } from '../services/services.repo.js'
 import { withBuiltImage } from './compose-image.js'
 import { generateDeployKey } from './deploy-key.js'
-import { findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
+import { deleteSource, findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
 import { COMMIT_PATTERN, type SourceInput } from './git-sources.types.js'
 import type { VerifiedPush } from './webhook-verify.js'
 
@@ -177,13 +177,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   }
 
   /** Queues a build of the branch's head, or of one commit. */
-  async function deploy(
-    teamId: string,
-    serviceId: string,
-    input: { commit?: string },
-    actor: Actor,
-    trigger = 'api' as const,
-  ) {
+  async function deploy(teamId: string, serviceId: string, input: { commit?: string }, actor: Actor) {
     const source = await sourceOf(teamId, serviceId)
     if (input.commit !== undefined && !COMMIT_PATTERN.test(input.commit))
       throw new BadRequestError('invalid_commit', `"${input.commit}" is not a commit sha (7 to 64 hex digits).`)
@@ -191,7 +185,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       teamId,
       [serviceId],
       {
-        trigger: actor.via === 'webhook' ? 'webhook' : trigger,
+        trigger: actor.via === 'webhook' ? 'webhook' : triggerOf(actor.via),
         git: { ref: input.commit ?? source.branch },
         expectedType: 'service',
       },
@@ -331,7 +325,13 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
     return written.version
   }
 
+  /** A deleted service's source goes with it (its cache dir goes with the removal deployment). */
+  async function forget(serviceId: string) {
+    await deleteSource(db, serviceId)
+  }
+
   return {
+    forget,
     get,
     put,
     rotateWebhookSecret,
