@@ -9,6 +9,7 @@ import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
+import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 
@@ -70,6 +71,9 @@ export function ServicePage() {
           <li>
             <NavLink to={`${base}/parameters`}>Parameters</NavLink>
           </li>
+          <li>
+            <NavLink to={`${base}/git`}>Git</NavLink>
+          </li>
         </ul>
       </nav>
       <Routes>
@@ -78,6 +82,7 @@ export function ServicePage() {
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
+        <Route path="git" element={<GitTab serviceId={serviceId} />} />
       </Routes>
     </section>
   )
