@@ -55,6 +55,9 @@ import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
 import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.js'
 import { createTemplatesService } from './templates/templates.service.js'
+import { createGitSourcesService } from './git-sources/git-sources.service.js'
+import { pruneBuildImages } from './git-sources/image-retention.js'
+import { findOwningTeam, findTeamResource } from './services/services.repo.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -166,6 +169,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
+    const compose = createComposeService({ db, audit, events })
+    // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
+    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
+    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -182,6 +189,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
+      git: gitSources,
       onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
@@ -202,6 +210,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       onFinished: backupNotifier(notifications),
     })
     const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
+    const hostForService = async (serviceId: string) => {
+      const teamId = await findOwningTeam(db, serviceId)
+      const resource = await findTeamResource(db, teamId ?? '', serviceId)
+      return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
+    }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const projects = createProjectsService({ db, audit, events, deployments })
     const background = createBackgroundJobs({
@@ -214,6 +227,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       events,
       notifier,
       retention: config.deploymentRetention,
+      pruneImages: () => pruneBuildImages({ db, hostForService }),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {
@@ -232,7 +246,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       tokens: createTokensService({ db, audit }),
       projects,
       services: createServicesService({ db, audit, events, deployments }),
-      compose: createComposeService({ db, audit, events }),
+      compose,
+      gitSources,
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,
@@ -275,6 +290,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
         backupJobs.stopScheduler()
         await background.stop()
       },
+      /** The image half of the retention job, for the CLI and tests. */
+      pruneBuildImages: () => pruneBuildImages({ db, hostForService }),
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
         backupJobs.stopScheduler()

@@ -27,6 +27,8 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** Removes built images beyond those each Git service keeps (git-sources/image-retention.ts). */
+  pruneImages(): Promise<{ removed: number; refused: string[] }>
 }
 
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
@@ -46,6 +48,7 @@ export function createBackgroundJobs({
   events,
   notifier,
   retention,
+  pruneImages,
 }: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
   let running = false
@@ -56,6 +59,12 @@ export function createBackgroundJobs({
     pruneDeployments(db, audit, retention)
       .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+    pruneImages()
+      .then((r) => {
+        if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
+        if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed'))
   }
 
   /**

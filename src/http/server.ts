@@ -33,6 +33,8 @@ import { domainRoutes } from '../proxy/domains.routes.js'
 import { middlewareRoutes } from '../proxy/middlewares.routes.js'
 import { proxyRoutes } from '../proxy/proxy.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
+import { gitSourceRoutes } from '../git-sources/git-sources.routes.js'
+import { gitWebhookRoutes } from '../git-sources/webhooks.routes.js'
 import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
@@ -153,6 +155,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(templateRoutes(app))
       await api.register(destinationRoutes(app))
       await api.register(databaseBackupRoutes(app))
+      await api.register(gitSourceRoutes(app))
+      await api.register(gitWebhookRoutes(app))
     },
     { prefix: '/api/v1' },
   )

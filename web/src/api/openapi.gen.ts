@@ -1959,6 +1959,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{uuid}/git": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's Git source (secrets masked) */
+        get: operations["getGitSource"];
+        /** Build a service from a Git repository (a Dockerfile or a compose file in it) */
+        put: operations["putGitSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new webhook secret, shown once */
+        post: operations["rotateGitWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new deploy token for CI systems, shown once */
+        post: operations["rotateGitDeployToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build and deploy the head of the branch, or one commit */
+        post: operations["deployGitCommit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeploy what an earlier successful Git deployment ran, without rebuilding */
+        post: operations["rollbackGitDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        post: operations["receiveGitWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** For CI systems: build and deploy the branch head (or ?commit=) with the deploy token */
+        post: operations["deployGitWithToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2106,6 +2226,29 @@ export interface components {
             path: string;
             content: string;
             sha256: string;
+        };
+        GitSource: {
+            service_uuid: string;
+            repo_url: string;
+            branch: string;
+            base_dir: string;
+            dockerfile_path: string | null;
+            compose_path: string | null;
+            compose_service: string;
+            /** @enum {string} */
+            auth: "none" | "ssh" | "token";
+            /** @description Add it to the repository as a read-only deploy key */
+            deploy_key_public: string | null;
+            https_token_set: boolean;
+            build_args: {
+                [key: string]: string;
+            };
+            build_secret_names: string[];
+            keep_images: number;
+            /** @description POST push webhooks here, signed with the webhook secret */
+            webhook_path: string;
+            deploy_token_set: boolean;
+            updated_at: string;
         };
         AuditItem: {
             id: number;
@@ -2613,6 +2756,17 @@ export interface components {
                 error: string | null;
             }[];
         };
+        DeploymentGit: {
+            /** @description The branch or commit asked for */
+            ref: string;
+            /** @description The commit built or rolled back to, once resolved */
+            commit: string | null;
+            /** @description The commit's subject line */
+            message: string | null;
+            author: string | null;
+            /** @description The image tag it deployed, berth/<service uuid>:<commit> */
+            image: string | null;
+        } | null;
         Deployment: {
             deployment_uuid: string;
             /** @enum {string} */
@@ -2626,7 +2780,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2635,6 +2789,7 @@ export interface components {
             message: string | null;
             /** @description For an automatic rollback: the deployment that failed its health check and is replaced */
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2787,7 +2942,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2795,6 +2950,7 @@ export interface components {
             exit_code: number | null;
             message: string | null;
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2916,6 +3072,17 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
+        };
+        QueuedGitDeployment: {
+            resource_uuid: string;
+            deployment_uuid: string;
+            message: string;
+        };
+        GitWebhookOutcome: {
+            /** @description false: a push to another branch, nothing was queued */
+            queued: boolean;
+            deployment_uuid: string | null;
+            message: string;
         };
         /** @description Instance-wide settings */
         Settings: {
@@ -14922,6 +15089,685 @@ export interface operations {
             };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    repo_url: string;
+                    /** @default main */
+                    branch?: string;
+                    base_dir?: string;
+                    dockerfile_path?: string;
+                    compose_path?: string;
+                    /**
+                     * @description For a Dockerfile build: the compose service that runs the built image
+                     * @default app
+                     */
+                    compose_service?: string;
+                    /**
+                     * @description ssh: a deploy key Berth generates; token: an HTTPS token
+                     * @default none
+                     * @enum {string}
+                     */
+                    auth?: "none" | "ssh" | "token";
+                    /** @description Write-only; kept when omitted */
+                    https_token?: string;
+                    /** @default {} */
+                    build_args?: {
+                        [key: string]: string;
+                    };
+                    /** @description Write-only; passed as BuildKit secrets, never as build arguments; kept when omitted */
+                    build_secrets?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Images of this many latest successful deployments are kept
+                     * @default 5
+                     */
+                    keep_images?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The saved Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook_path: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitDeployToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deploy_path: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitCommit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: the head of the branch */
+                    commit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued (or merged into a queued build) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackGitDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    deployment_uuid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveGitWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Queued, or ignored (another branch) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitWebhookOutcome"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitWithToken: {
+        parameters: {
+            query?: {
+                commit?: string;
+            };
+            header?: {
+                /** @description The deploy token (without it: 401) */
+                "x-berth-deploy-token"?: string;
+            };
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_uuid: string;
+                        deployment_uuid: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

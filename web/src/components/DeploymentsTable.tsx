@@ -21,6 +21,7 @@ export function DeploymentsTable({
             <th scope="col">Status</th>
             {showResource && <th scope="col">Resource</th>}
             <th scope="col">Action</th>
+            <th scope="col">Commit</th>
             <th scope="col">Duration</th>
             <th scope="col">Trigger</th>
             <th scope="col">By</th>
@@ -46,6 +47,15 @@ export function DeploymentsTable({
               )}
               <td>
                 <Link to={`/deployments/${d.deployment_uuid}`}>{d.action}</Link>
+              </td>
+              <td>
+                {d.git?.commit ? (
+                  <span title={d.git.author ?? undefined}>
+                    <code>{d.git.commit.slice(0, 7)}</code> {d.git.message}
+                  </span>
+                ) : (
+                  (d.git?.ref ?? '—')
+                )}
               </td>
               <td>{formatDuration(d.started_at, d.finished_at)}</td>
               <td>{d.trigger}</td>

@@ -10,6 +10,7 @@ import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
+import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 
@@ -74,6 +75,9 @@ export function ServicePage() {
           <li>
             <NavLink to={`${base}/parameters`}>Parameters</NavLink>
           </li>
+          <li>
+            <NavLink to={`${base}/git`}>Git</NavLink>
+          </li>
         </ul>
       </nav>
       <Routes>
@@ -83,6 +87,7 @@ export function ServicePage() {
         <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
+        <Route path="git" element={<GitTab serviceId={serviceId} />} />
       </Routes>
     </section>
   )
