@@ -31,6 +31,9 @@ describe('the web UI as a product', { skip }, () => {
   let base: string
   let token: string
   let projectId: string
+  let serviceId = ''
+  let databaseId = ''
+  let deploymentId = ''
   const composeProjects: string[] = []
 
   before(async () => {
@@ -56,7 +59,9 @@ describe('the web UI as a product', { skip }, () => {
     if (!(await requireDocker(ctx))) return
     const api = await createService(t, token, projectId, 'api', HEALTHY)
     composeProjects.push(composeProjectName(api))
-    await waitForFinished(t, token, await deploy(t, token, api))
+    serviceId = api
+    deploymentId = await deploy(t, token, api)
+    await waitForFinished(t, token, deploymentId)
 
     await page.goto(base)
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
@@ -109,10 +114,11 @@ describe('the web UI as a product', { skip }, () => {
     })
     assert.equal(created.status, 201, JSON.stringify(created.body))
     const db = created.body
+    databaseId = db.uuid
     composeProjects.push(composeProjectName(db.uuid))
 
     // The project page's card: status, and a deploy button that works from there.
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/databases`)
     const card = page.getByRole('article', { name: 'Database cache' })
     await card.getByText('never deployed').waitFor()
     await card.getByRole('button', { name: 'Deploy', exact: true }).click()
@@ -151,6 +157,13 @@ describe('the web UI as a product', { skip }, () => {
       .waitFor()
     await page.screenshot({ path: screenshotPath('60-database-logs'), fullPage: true })
 
+    // Live CPU and memory from the engine's stats stream.
+    await page.getByRole('link', { name: 'Stats', exact: true }).click()
+    const stats = page.getByRole('table', { name: 'Live container resources' })
+    await stats.locator('tbody tr').first().waitFor()
+    assert.match(await stats.getByTestId('memory').first().innerText(), /^[\d.]+ (KiB|MiB|GiB)/)
+    assert.match(await stats.getByTestId('cpu').first().innerText(), /^[\d.]+ %$/)
+
     // The team's deployment list links a database row to its page.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deployments' }).click()
     await page
@@ -167,5 +180,70 @@ describe('the web UI as a product', { skip }, () => {
     await entry.waitFor()
     const resource = entry.getByRole('link', { name: 'database shop / cache' })
     assert.equal(await resource.getAttribute('title'), db.uuid)
+  })
+
+  it('every page is usable at 390 px: the navigation folds behind Menu and nothing scrolls the page sideways', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      storageState: await page.context().storageState(),
+    })
+    phone.setDefaultTimeout(20_000)
+    try {
+      await phone.goto(base)
+      const nav = phone.getByRole('navigation', { name: 'Main' })
+      const projectsLink = nav.getByRole('link', { name: 'Projects' })
+      assert.equal(await projectsLink.isVisible(), false, 'the links are folded')
+      await nav.getByRole('button', { name: 'Menu' }).click()
+      await projectsLink.click()
+      await phone.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+      assert.equal(await projectsLink.isVisible(), false, 'following a link folds them again')
+
+      const pages = [
+        '/',
+        '/projects',
+        `/projects/${projectId}`,
+        `/projects/${projectId}/databases`,
+        `/projects/${projectId}/domains`,
+        `/projects/${projectId}/middlewares`,
+        ...(serviceId
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/env', '/parameters'].map(
+              (tab) => `/services/${serviceId}${tab}`,
+            )
+          : []),
+        ...(databaseId ? ['', '/deployments', '/logs', '/stats'].map((tab) => `/databases/${databaseId}${tab}`) : []),
+        '/deployments',
+        ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
+        '/servers',
+        '/proxy',
+        '/audit',
+        '/team',
+        '/team/notifications',
+        '/tokens',
+        '/backups',
+        '/settings',
+        '/account',
+        '/admin/users',
+        '/admin/teams',
+      ]
+      const overflowing: string[] = []
+      for (const path of pages) {
+        await phone.goto(`${base}${path}`)
+        await phone.getByRole('heading', { level: 1 }).first().waitFor()
+        await phone.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0)
+        const overflow = await phone.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        )
+        if (overflow > 0) {
+          overflowing.push(`${path} (${overflow} px)`)
+          await phone.screenshot({ path: screenshotPath(`phone-overflow${path.replace(/\//g, '-')}`), fullPage: true })
+        }
+      }
+      await phone.goto(base)
+      await phone.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+      await phone.screenshot({ path: screenshotPath('64-dashboard-phone'), fullPage: true })
+      assert.deepEqual(overflowing, [], 'pages that scroll sideways at 390 px')
+    } finally {
+      await phone.close()
+    }
   })
 })

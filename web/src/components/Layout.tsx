@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
@@ -24,6 +25,8 @@ const RESOURCE_PAGES = /^\/(projects|services|deployments)\/./
 
 export function Layout({ me }: { me: Me }) {
   const queryClient = useQueryClient()
+  // On a phone the links fold behind a Menu button; following one folds them again.
+  const [menuOpen, setMenuOpen] = useState(false)
   const isInstanceAdmin = useAbility('instance')
   const logout = useMutation({
     mutationFn: () => call('logout'),
@@ -43,8 +46,23 @@ export function Layout({ me }: { me: Me }) {
             <li>
               <strong className="brand">⚓ Berth</strong>
             </li>
+            <li className="menu-toggle">
+              <button
+                type="button"
+                className="outline secondary small"
+                aria-expanded={menuOpen}
+                aria-controls="main-links"
+                onClick={() => setMenuOpen(!menuOpen)}
+              >
+                Menu
+              </button>
+            </li>
           </ul>
-          <ul className="nav-links">
+          <ul
+            className={menuOpen ? 'nav-links open' : 'nav-links'}
+            id="main-links"
+            onClickCapture={() => setMenuOpen(false)}
+          >
             {NAV.map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to} end={item.to === '/'}>
