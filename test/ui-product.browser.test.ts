@@ -174,6 +174,22 @@ describe('the web UI as a product', { skip }, () => {
     await page.getByRole('heading', { name: /^cache/, level: 1 }).waitFor()
     assert.match(new URL(page.url()).pathname, new RegExp(`^/databases/${db.uuid}`))
 
+    // Ctrl-K jumps anywhere by name; the arrow keys choose among the matches.
+    await page.keyboard.press('Control+k')
+    const palette = page.getByRole('dialog', { name: 'Go to' })
+    await palette.getByRole('combobox').fill('cach')
+    await palette.getByRole('option', { name: /shop \/ cache/ }).waitFor()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${base}/databases/${db.uuid}`)
+    await page.keyboard.press('Control+k')
+    await palette.getByRole('combobox').fill('shop')
+    await palette.getByRole('option', { name: /shop \/ api/ }).waitFor()
+    await page.keyboard.press('ArrowDown')
+    assert.equal(await palette.locator('[aria-selected="true"]').innerText(), 'shop / api service')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: /^api/, level: 1 }).waitFor()
+    await palette.waitFor({ state: 'hidden' })
+
     // The audit log names the resource and the actor; the id is there on hover.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click()
     const entry = page.locator('.audit-item').filter({ hasText: 'database.created' }).first()

@@ -3,6 +3,7 @@ import { useState } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { CommandPalette } from './CommandPalette'
 import type { TeamList } from '../api/team-types'
 import type { Me } from '../api/types'
 
@@ -97,6 +98,7 @@ export function Layout({ me }: { me: Me }) {
       <main id="main" className="container" tabIndex={-1}>
         <Outlet />
       </main>
+      <CommandPalette pages={NAV} />
     </>
   )
 }
