@@ -190,6 +190,16 @@ describe('the web UI as a product', { skip }, () => {
     await page.getByRole('heading', { name: /^api/, level: 1 }).waitFor()
     await palette.waitFor({ state: 'hidden' })
 
+    // Ctrl-S saves the compose file from inside the editor; Alt-Shift-D deploys the page's service.
+    const editor = page.getByRole('textbox', { name: 'Compose file', exact: true })
+    await editor.click()
+    await page.keyboard.press('ControlOrMeta+End')
+    await page.keyboard.insertText('\n# saved by keyboard\n')
+    await page.keyboard.press('Control+s')
+    await page.getByText('Saved as version 3.').waitFor()
+    await page.keyboard.press('Alt+Shift+D')
+    await page.getByRole('status').filter({ hasText: 'Deployment of api queued.' }).waitFor()
+
     // The audit log names the resource and the actor; the id is there on hover.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click()
     const entry = page.locator('.audit-item').filter({ hasText: 'database.created' }).first()

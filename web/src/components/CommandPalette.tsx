@@ -7,12 +7,14 @@ import { RESOURCE_ROUTES } from '../api/deployments'
 
 type Entry = { label: string; hint: string; to: string }
 
-/** The keys the palette answers to, shown in its footer so they are discoverable. */
+/** Berth's keyboard shortcuts, listed in the palette's footer so they are discoverable. */
 const SHORTCUTS = [
   ['Ctrl K / ⌘ K', 'open this palette'],
   ['↑ ↓', 'choose'],
   ['Enter', 'go'],
   ['Esc', 'close'],
+  ['Ctrl S', 'save the compose file'],
+  ['Alt Shift D', "deploy the page's service or database"],
 ]
 
 /**

@@ -50,7 +50,7 @@ export function DatabasePage() {
         <LatestDeploymentBadge resourceId={databaseId} type="database" />{' '}
         <RuntimeBadge resourceId={databaseId} type="database" />
       </p>
-      <DeployActions resourceId={databaseId} type="database" />
+      <DeployActions resourceId={databaseId} type="database" shortcut />
       <nav aria-label="Database sections" className="tabs">
         <ul>
           <li>

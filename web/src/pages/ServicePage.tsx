@@ -52,7 +52,7 @@ export function ServicePage() {
         <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
-      <DeployActions resourceId={serviceId} type="service" />
+      <DeployActions resourceId={serviceId} type="service" shortcut />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
