@@ -70,8 +70,8 @@ function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<
               mayWrite
                 ? (j) => (
                     <>
-                      <RowButton label="Back up now to" target={label(j)} onClick={() => run.mutate(j)} />
-                      <RowButton label="Remove job of" target={label(j)} secondary onClick={() => remove.mutate(j)} />
+                      <RowButton label="Back up now" target={label(j)} onClick={() => run.mutate(j)} />
+                      <RowButton label="Remove job" target={label(j)} secondary onClick={() => remove.mutate(j)} />
                     </>
                   )
                 : undefined
