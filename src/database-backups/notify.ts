@@ -2,8 +2,8 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import type { BackupOutcome } from './runs.service.js'
 
 /** The runs' outcome hook: `backup.failed` / `backup.succeeded` to the team's subscribed channels. */
-export function backupNotifier(notifications: Pick<NotificationsService, 'notifyTeam'>) {
-  return async (trx: Parameters<NotificationsService['notifyTeam']>[0], o: BackupOutcome) => {
+export function backupNotifier(notifications: Pick<NotificationsService, 'notify'>) {
+  return async (trx: Parameters<NotificationsService['notify']>[0], o: BackupOutcome) => {
     const failed = o.run.status === 'failed'
     const what = `${o.run.kind === 'backup' ? (o.run.trigger === 'safety' ? 'Safety backup' : 'Backup') : 'Restore'} of database ${o.databaseName}`
     const summary = `${what} ${failed ? 'failed' : 'succeeded'}`
@@ -12,12 +12,16 @@ export function backupNotifier(notifications: Pick<NotificationsService, 'notify
       : o.run.size_bytes !== null
         ? `${o.run.size_bytes} bytes, sha256 ${o.run.sha256}, verified by reading it back`
         : o.message
-    await notifications.notifyTeam(trx, {
+    await notifications.notify(trx, {
       teamId: o.run.team_id,
       event: failed ? 'backup.failed' : 'backup.succeeded',
+      projectId: o.projectId,
+      // Grouped per database: a failing schedule sends one message a minute at most.
+      resourceKey: `database:${o.run.database_id}`,
       summary,
-      text: `${summary}\n${details}`,
-      linkPath: `/databases/${o.run.database_id}?tab=backups`,
+      details: [details],
+      path: `/databases/${o.run.database_id}?tab=backups`,
+      subject: { database: { id: o.run.database_id, name: o.databaseName }, run: { id: o.run.id, kind: o.run.kind } },
     })
   }
 }

@@ -32,6 +32,8 @@ import { sha256Of } from './streams.js'
 export type BackupOutcome = {
   run: DbBackupRunTable
   databaseName: string
+  /** The database's project (for notification rules); null once the database is gone. */
+  projectId: string | null
   /** Redacted: safe for a notification. */
   message: string
 }
@@ -199,6 +201,7 @@ export function createRunsService(deps: Deps) {
       await deps.onFinished?.(trx, {
         run: finishedRun,
         databaseName: target?.name ?? run.database_id,
+        projectId: target?.projectId ?? null,
         message: outcome.message ?? (run.kind === 'backup' ? 'Backup succeeded' : 'Restore succeeded'),
       })
     })

@@ -230,6 +230,7 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
     return {
       id,
       name: resource.name,
+      projectId: resource.projectId,
       type: row.type,
       serverId: resource.serverId,
       container: containerName(id, row.type),

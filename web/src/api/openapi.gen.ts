@@ -1509,6 +1509,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's overview: every project's services and databases with their health, deployments of the last 24 h, servers, the proxy, and what needs attention first */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -1519,7 +1536,7 @@ export interface paths {
         /** The team's notification channels (URLs masked, secrets never shown) */
         get: operations["listNotificationChannels"];
         put?: never;
-        /** Add a channel (generic webhook, Slack-compatible or Discord webhook) */
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
         post: operations["createNotificationChannel"];
         delete?: never;
         options?: never;
@@ -1541,7 +1558,7 @@ export interface paths {
         delete: operations["deleteNotificationChannel"];
         options?: never;
         head?: never;
-        /** Change a channel's name, URL, secret, events or whether it is enabled */
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
         patch: operations["updateNotificationChannel"];
         trace?: never;
     };
@@ -1573,6 +1590,178 @@ export interface paths {
         get: operations["listNotificationDeliveries"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's notification channels (URLs masked, secrets never shown) */
+        get: operations["listNotificationChannelsInstance"];
+        put?: never;
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
+        post: operations["createNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel with its queued messages and delivery log */
+        delete: operations["deleteNotificationChannelInstance"];
+        options?: never;
+        head?: never;
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
+        patch: operations["updateNotificationChannelInstance"];
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a "test" message to the channel; the delivery log shows how it went */
+        post: operations["testNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: each message with its status and attempts, newest first */
+        get: operations["listNotificationDeliveriesInstance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template catalog */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template with its parameters, secrets and compose file */
+        get: operations["getTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{uuid}/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a service from a template: compose version 1, parameters, secrets, route */
+        post: operations["deployTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{uuid}/template-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a Coolify or Dokploy template and create a service from it, with a report */
+        post: operations["importTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template a service came from, and whether a newer version is there */
+        get: operations["getServiceTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/template/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the template's newest version as a new compose version, keeping parameters and secrets */
+        post: operations["upgradeServiceTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1770,6 +1959,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{uuid}/git": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's Git source (secrets masked) */
+        get: operations["getGitSource"];
+        /** Build a service from a Git repository (a Dockerfile or a compose file in it) */
+        put: operations["putGitSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new webhook secret, shown once */
+        post: operations["rotateGitWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new deploy token for CI systems, shown once */
+        post: operations["rotateGitDeployToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build and deploy the head of the branch, or one commit */
+        post: operations["deployGitCommit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeploy what an earlier successful Git deployment ran, without rebuilding */
+        post: operations["rollbackGitDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        post: operations["receiveGitWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** For CI systems: build and deploy the branch head (or ?commit=) with the deploy token */
+        post: operations["deployGitWithToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1910,11 +2219,36 @@ export interface components {
             /** @description Berth wrote it (untracked files are shown to root only) */
             tracked: boolean;
             symlink: boolean;
+            /** @description The project a generated file is for (null for shared files) */
+            project_name: string | null;
         };
         ProxyFileContent: {
             path: string;
             content: string;
             sha256: string;
+        };
+        GitSource: {
+            service_uuid: string;
+            repo_url: string;
+            branch: string;
+            base_dir: string;
+            dockerfile_path: string | null;
+            compose_path: string | null;
+            compose_service: string;
+            /** @enum {string} */
+            auth: "none" | "ssh" | "token";
+            /** @description Add it to the repository as a read-only deploy key */
+            deploy_key_public: string | null;
+            https_token_set: boolean;
+            build_args: {
+                [key: string]: string;
+            };
+            build_secret_names: string[];
+            keep_images: number;
+            /** @description POST push webhooks here, signed with the webhook secret */
+            webhook_path: string;
+            deploy_token_set: boolean;
+            updated_at: string;
         };
         AuditItem: {
             id: number;
@@ -1928,6 +2262,8 @@ export interface components {
             };
             resource_type: string | null;
             resource_id: string | null;
+            /** @description The resource's current name, else the one the entry recorded */
+            resource_name: string | null;
             ip: string | null;
             details: {
                 [key: string]: unknown;
@@ -2184,6 +2520,91 @@ export interface components {
             created_at: string;
             parameters: components["schemas"]["Parameter"][];
         };
+        ResourceHealth: {
+            uuid: string;
+            name: string;
+            /** @enum {string} */
+            type: "service" | "database";
+            database_type: string | null;
+            /**
+             * @description "unknown" when its server's engine did not answer
+             * @enum {string}
+             */
+            health: "healthy" | "unhealthy" | "crash-looping" | "stopped" | "never deployed" | "unknown";
+            containers: {
+                running: number | null;
+                total: number | null;
+            };
+            last_deployment: {
+                uuid: string;
+                /** @enum {string} */
+                action: "deploy" | "stop" | "restart" | "remove" | "attach";
+                /** @enum {string} */
+                status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
+                /** @description ISO-8601 UTC timestamp */
+                created_at: string;
+            } | null;
+        };
+        Attention: {
+            /** @enum {string} */
+            severity: "critical" | "warning";
+            message: string;
+            target: {
+                /** @enum {string} */
+                type: "service" | "database" | "deployment" | "server" | "proxy";
+                uuid: string | null;
+            };
+        };
+        Dashboard: {
+            /** @description ISO-8601 UTC timestamp */
+            generated_at: string;
+            /** @description What needs looking at, most severe first */
+            attention: components["schemas"]["Attention"][];
+            projects: {
+                uuid: string;
+                name: string;
+                resources: components["schemas"]["ResourceHealth"][];
+            }[];
+            deployments: {
+                running: number;
+                queued: number;
+                finished_24h: number;
+                failed_24h: number;
+                recent_failures: {
+                    deployment_uuid: string;
+                    resource_uuid: string;
+                    /** @enum {string} */
+                    resource_type: "service" | "database" | "proxy";
+                    resource_name: string;
+                    message: string | null;
+                    /** @description ISO-8601 UTC timestamp */
+                    created_at: string;
+                }[];
+            };
+            servers: {
+                uuid: string;
+                name: string;
+                default: boolean;
+                /** @description null before the first check */
+                reachable: boolean | null;
+                containers_running: number | null;
+                containers_stopped: number | null;
+                checked_at: string | null;
+                proxy: {
+                    /** @enum {string} */
+                    state: "not_configured" | "unreachable" | "down" | "stale" | "running";
+                    message: string;
+                    reading_berth_config: boolean | null;
+                };
+            }[];
+            /** @description The last configuration sync (null before the first) */
+            proxy_sync: {
+                /** @description ISO-8601 UTC timestamp */
+                last_run_at: string;
+                ok: boolean;
+                files_written: number;
+            } | null;
+        };
         DatabaseTypeInfo: {
             /** @enum {string} */
             type: "postgresql" | "mysql" | "mariadb" | "mongodb" | "redis" | "keydb" | "dragonfly" | "clickhouse";
@@ -2335,6 +2756,17 @@ export interface components {
                 error: string | null;
             }[];
         };
+        DeploymentGit: {
+            /** @description The branch or commit asked for */
+            ref: string;
+            /** @description The commit built or rolled back to, once resolved */
+            commit: string | null;
+            /** @description The commit's subject line */
+            message: string | null;
+            author: string | null;
+            /** @description The image tag it deployed, berth/<service uuid>:<commit> */
+            image: string | null;
+        } | null;
         Deployment: {
             deployment_uuid: string;
             /** @enum {string} */
@@ -2348,7 +2780,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2357,6 +2789,7 @@ export interface components {
             message: string | null;
             /** @description For an automatic rollback: the deployment that failed its health check and is replaced */
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2509,7 +2942,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2517,6 +2950,7 @@ export interface components {
             exit_code: number | null;
             message: string | null;
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2595,8 +3029,9 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
-            /** @description Services, databases included */
+            /** @description Services, databases not included */
             service_count: number;
+            database_count: number;
         };
         ServiceSummary: {
             uuid: string;
@@ -2637,6 +3072,17 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
+        };
+        QueuedGitDeployment: {
+            resource_uuid: string;
+            deployment_uuid: string;
+            message: string;
+        };
+        GitWebhookOutcome: {
+            /** @description false: a push to another branch, nothing was queued */
+            queued: boolean;
+            deployment_uuid: string | null;
+            message: string;
         };
         /** @description Instance-wide settings */
         Settings: {
@@ -2700,12 +3146,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "backup.failed" | "backup.succeeded")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2720,12 +3172,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "backup.failed" | "backup.succeeded")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2767,6 +3225,117 @@ export interface components {
         NotificationDeliveryPage: {
             total: number;
             deliveries: components["schemas"]["NotificationDelivery"][];
+        };
+        TemplateSummary: {
+            id: string;
+            name: string;
+            description: string;
+            category: string;
+            tags: string[];
+            logo: string;
+            docs: string;
+            version: string;
+            /** @description Whether a domain can route to the template */
+            routed: boolean;
+        };
+        Template: {
+            id: string;
+            name: string;
+            description: string;
+            category: string;
+            tags: string[];
+            logo: string;
+            docs: string;
+            version: string;
+            /** @description Whether a domain can route to the template */
+            routed: boolean;
+            parameters: {
+                name: string;
+                /** @enum {string} */
+                type: "string" | "integer" | "boolean";
+                default: string | number | boolean;
+                description: string;
+            }[];
+            secrets: {
+                env: string;
+                description: string;
+                generator: string;
+            }[];
+            route: {
+                service: string;
+                port: number;
+            } | null;
+            health: {
+                services: string[];
+                timeout_seconds: number;
+            };
+            /** @description The compose file with its {{berth.NAME}} parameters */
+            compose: string;
+        };
+        TemplateDeployment: {
+            service: {
+                uuid: string;
+                name: string;
+                project_uuid: string;
+                current_version: number;
+            };
+            template: {
+                id: string;
+                version: string;
+            };
+            parameters: {
+                name: string;
+                type: string;
+                value: string | number | boolean;
+            }[];
+            secrets: {
+                key: string;
+                /** @description The generated value, shown this once; a mask without read:sensitive */
+                value: string;
+                masked: boolean;
+            }[];
+            route: {
+                domain: string;
+                route_id: string;
+                service: string;
+                compose_service: string;
+                port: number;
+            } | null;
+            deployment_uuid: string | null;
+        };
+        TemplateImport: {
+            report: {
+                converted: string[];
+                not_converted: string[];
+                warnings: string[];
+            };
+            /** @description The converted compose file with its {{berth.NAME}} parameters */
+            compose: string;
+            /** @description What was created; null for a dry run */
+            result: components["schemas"]["TemplateDeployment"] | null;
+        };
+        ServiceTemplate: {
+            template_id: string;
+            template_name: string;
+            /** @description The template version the service is at */
+            version: string;
+            latest_version: string;
+            upgrade_available: boolean;
+        };
+        TemplateUpgrade: {
+            from: string;
+            to: string;
+            /** @description Unified diff of the stored compose file */
+            diff: string;
+            new_secret_keys: string[];
+            /** @description The compose version written; null for a dry run */
+            compose_version: number | null;
+            secrets: {
+                key: string;
+                /** @description The generated value, shown this once; a mask without read:sensitive */
+                value: string;
+                masked: boolean;
+            }[];
         };
         NotificationQueued: {
             /** Format: uuid */
@@ -11498,6 +12067,53 @@ export interface operations {
             };
         };
     };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listNotificationChannels: {
         parameters: {
             query?: never;
@@ -11556,8 +12172,12 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /** @enum {string} */
-                    type: "webhook" | "slack" | "discord";
+                    type: "webhook";
                     /**
                      * Format: uri
                      * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
@@ -11565,8 +12185,103 @@ export interface operations {
                     url: string;
                     /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "backup.failed" | "backup.succeeded")[];
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
                     enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11627,6 +12342,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11723,14 +12447,44 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /**
                      * Format: uri
-                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
                      */
                     url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "backup.failed" | "backup.succeeded")[];
-                    enabled?: boolean;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11800,6 +12554,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11926,6 +12689,1190 @@ export interface operations {
             };
             /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationChannelsInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Channels by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "webhook";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelCreated"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /**
+                     * Format: uri
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
+                     */
+                    url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued for delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationQueued"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationDeliveriesInstance: {
+        parameters: {
+            query?: {
+                skip?: number;
+                take?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["TemplateSummary"][];
+                    };
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Host name the template routes to */
+                    domain?: string;
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Queue a deployment after creating
+                     * @default false
+                     */
+                    deploy?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created; secrets are shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Host name the template routes to */
+                    domain?: string;
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Queue a deployment after creating
+                     * @default false
+                     */
+                    deploy?: boolean;
+                    /** @enum {string} */
+                    format: "coolify" | "dokploy";
+                    /** @description The template's compose file */
+                    compose: string;
+                    /** @description Dokploy's template.toml */
+                    template_toml?: string;
+                    /**
+                     * @description Only convert and report; create nothing
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Converted only (dry run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateImport"];
+                };
+            };
+            /** @description Converted and created; secrets are shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateImport"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServiceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template origin */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceTemplate"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    upgradeServiceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Only return the diff and the secrets it would add
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                    base_version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The upgrade (or its plan) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateUpgrade"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13142,6 +15089,685 @@ export interface operations {
             };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    repo_url: string;
+                    /** @default main */
+                    branch?: string;
+                    base_dir?: string;
+                    dockerfile_path?: string;
+                    compose_path?: string;
+                    /**
+                     * @description For a Dockerfile build: the compose service that runs the built image
+                     * @default app
+                     */
+                    compose_service?: string;
+                    /**
+                     * @description ssh: a deploy key Berth generates; token: an HTTPS token
+                     * @default none
+                     * @enum {string}
+                     */
+                    auth?: "none" | "ssh" | "token";
+                    /** @description Write-only; kept when omitted */
+                    https_token?: string;
+                    /** @default {} */
+                    build_args?: {
+                        [key: string]: string;
+                    };
+                    /** @description Write-only; passed as BuildKit secrets, never as build arguments; kept when omitted */
+                    build_secrets?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Images of this many latest successful deployments are kept
+                     * @default 5
+                     */
+                    keep_images?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The saved Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook_path: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitDeployToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deploy_path: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitCommit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: the head of the branch */
+                    commit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued (or merged into a queued build) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackGitDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    deployment_uuid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveGitWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Queued, or ignored (another branch) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitWebhookOutcome"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitWithToken: {
+        parameters: {
+            query?: {
+                commit?: string;
+            };
+            header?: {
+                /** @description The deploy token (without it: 401) */
+                "x-berth-deploy-token"?: string;
+            };
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_uuid: string;
+                        deployment_uuid: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
