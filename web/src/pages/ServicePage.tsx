@@ -8,6 +8,7 @@ import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
+import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
@@ -27,6 +28,13 @@ export function ServicePage() {
     queryKey: ['project', projectId],
     queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
     enabled: projectId !== undefined,
+  })
+
+  // A database is a service with a databases row: only then is there a Backups tab.
+  const database = useQuery({
+    queryKey: ['database', serviceId],
+    queryFn: () => call<{ uuid: string }>('database', { params: { uuid: serviceId } }),
+    retry: false,
   })
 
   if (service.isPending) return <Loading what="the service" />
@@ -82,6 +90,11 @@ export function ServicePage() {
           <li>
             <NavLink to={`${base}/git`}>Git</NavLink>
           </li>
+          {database.data && (
+            <li>
+              <NavLink to={`${base}/backups`}>Backups</NavLink>
+            </li>
+          )}
         </ul>
       </nav>
       <Routes>
@@ -93,6 +106,7 @@ export function ServicePage() {
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
+        <Route path="backups" element={<BackupsTab databaseId={serviceId} databaseName={s.name} />} />
       </Routes>
     </section>
   )
