@@ -81,6 +81,7 @@ const MATRIX: Record<string, Expectation> = {
   'PUT /api/v1/services/{uuid}/env': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}/env/{key}': ['write', 'scoped'],
   'GET /api/v1/audit': ['read', 'team'],
+  'GET /api/v1/dashboard': ['read', 'team'],
   'POST /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups/{id}': ['instance', 'instance'],
@@ -151,6 +152,33 @@ const MATRIX: Record<string, Expectation> = {
   'DELETE /api/v1/notifications/channels/{id}': ['members', 'scoped'],
   'POST /api/v1/notifications/channels/{id}/test': ['members', 'scoped'],
   'GET /api/v1/notifications/deliveries': ['read', 'team'],
+  'GET /api/v1/templates': ['read', 'team'],
+  'GET /api/v1/templates/{id}': ['read', 'team'],
+  'POST /api/v1/projects/{uuid}/templates/{id}': ['write', 'scoped'],
+  'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
+  'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],
+  'POST /api/v1/services/{uuid}/template/upgrade': ['write', 'scoped'],
+  'GET /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'PATCH /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'DELETE /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels/{id}/test': ['instance', 'instance'],
+  'GET /api/v1/instance/notifications/deliveries': ['instance', 'instance'],
+  'GET /api/v1/backup-destinations': ['read', 'team'],
+  'POST /api/v1/backup-destinations': ['write', 'team'],
+  'DELETE /api/v1/backup-destinations/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-destinations/{id}/check': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backup-jobs': ['read', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backup-jobs': ['write', 'scoped'],
+  'PATCH /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'DELETE /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-jobs/{id}/run': ['write', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backups': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backups': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/log': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
+  'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -202,6 +230,20 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         url: 'http://127.0.0.1:9/hooks/matrix-secret-token',
       })
     ).id
+    ids.destination = (
+      await call('POST', '/api/v1/backup-destinations', {
+        kind: 's3',
+        name: 'matrix-secret-destination',
+        s3: { endpoint: 'http://127.0.0.1:9', bucket: 'matrix-bucket', access_key_id: 'matrix-access' },
+        secret_access_key: 'matrix-secret-key',
+      })
+    ).id
+    ids.job = (
+      await call('POST', `/api/v1/databases/${ids.database}/backup-jobs`, { destination_id: ids.destination })
+    ).id
+    // Its database is not running, so the run fails at once; it exists, which is what the matrix needs.
+    ids.run = (await call('POST', `/api/v1/backup-jobs/${ids.job}/run`)).id
+    await t.app.backupRuns.idle()
     await call('PUT', `/api/v1/services/${ids.service}/git`, {
       repo_url: 'https://git.example.com/matrix-secret/app.git',
       dockerfile_path: 'Dockerfile',
@@ -210,7 +252,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
     await t.app.proxySync.runNow()
-    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!)
+    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!, ids.destination!)
 
     const spec = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body
     operations = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
@@ -239,6 +281,10 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         backups: '00000000-0000-4000-8000-000000000000',
         containers: 'abcdef123456',
         channels: ids.channel,
+        templates: 'wordpress',
+        'backup-destinations': ids.destination,
+        'backup-jobs': ids.job,
+        'backup-runs': ids.run,
         git: ids.service,
       })[segment]
     const segments = path.split('/')

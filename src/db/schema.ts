@@ -374,10 +374,12 @@ export type NotificationChannelTable = {
   team_id: string
   name: string
   type: string
-  /** Encrypted JSON ({ url, secret? }) with the app's cipher. */
+  /** Encrypted JSON of the type's settings (notifications.types.ts channelConfigs) with the app's cipher. */
   config: string
   /** JSON array of event names. */
   events: string
+  /** JSON array of project ids the channel hears about; null: every project. */
+  project_ids: string | null
   enabled: number
   created_at: string
   updated_at: string
@@ -391,6 +393,10 @@ export type NotificationOutboxTable = {
   summary: string
   /** JSON of the notification (the generic webhook body). */
   payload: string
+  /** What the message is about (e.g. "service:<id>"), for storm grouping; null: never grouped. */
+  resource_key: string | null
+  /** Later events of the same resource folded into this message while it waited. */
+  grouped: number
   status: 'pending' | 'delivered' | 'failed'
   attempts: number
   next_attempt_at: string
@@ -411,6 +417,81 @@ export type NotificationAttemptTable = {
   status_code: number | null
   error: string | null
   duration_ms: number
+}
+
+/** The catalog template a service was created from (templates capability). */
+export type ServiceTemplateTable = {
+  service_id: string
+  template_id: string
+  template_version: string
+  created_at: string
+  updated_at: string
+}
+export type DbBackupDestinationKind = 's3' | 'directory'
+export type DbBackupDestinationTable = {
+  id: string
+  team_id: string
+  name: string
+  kind: DbBackupDestinationKind
+  /** JSON of the non-secret settings (see database-backups/destinations.ts). */
+  config: string
+  /** S3: the secret access key, encrypted with the app's cipher. */
+  secret: string | null
+  created_at: string
+  updated_at: string
+}
+export type DbBackupJobTable = {
+  id: string
+  team_id: string
+  database_id: string
+  destination_id: string
+  /** A cron expression (croner), or null: runs only on request. */
+  schedule: string | null
+  keep_last: number | null
+  keep_days: number | null
+  encrypt: number
+  enabled: number
+  created_at: string
+  updated_at: string
+}
+export type DbBackupRunKind = 'backup' | 'restore'
+export type DbBackupRunStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed'
+export type DbBackupRunTrigger = 'schedule' | 'api' | 'ui' | 'cli' | 'safety'
+export type DbBackupRunTable = {
+  id: string
+  team_id: string
+  database_id: string
+  job_id: string | null
+  destination_id: string
+  kind: DbBackupRunKind
+  status: DbBackupRunStatus
+  trigger: DbBackupRunTrigger
+  /** Scheduled runs: the cron tick (unique per job). */
+  slot: string | null
+  /** A restore: the backup run it restores. */
+  source_run_id: string | null
+  artifact_key: string | null
+  encrypted: number
+  size_bytes: number | null
+  sha256: string | null
+  /** 1: the stored artifact was read back and its checksum matched. */
+  verified: number
+  message: string | null
+  /** When retention deleted the artifact. */
+  pruned_at: string | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+export type DbBackupRunLogTable = {
+  id: Generated<number>
+  run_id: string
+  seq: number
+  ts: string
+  stream: LogStream
+  output: string
+  hidden: number
 }
 
 export type DB = {
@@ -443,6 +524,11 @@ export type DB = {
   notification_channels: NotificationChannelTable
   notification_outbox: NotificationOutboxTable
   notification_attempts: NotificationAttemptTable
+  service_templates: ServiceTemplateTable
+  db_backup_destinations: DbBackupDestinationTable
+  db_backup_jobs: DbBackupJobTable
+  db_backup_runs: DbBackupRunTable
+  db_backup_run_logs: DbBackupRunLogTable
   git_sources: GitSourceTable
 }
 
@@ -482,5 +568,10 @@ export const TABLE_OWNERS = {
   notification_channels: 'notifications',
   notification_outbox: 'notifications',
   notification_attempts: 'notifications',
+  service_templates: 'templates',
+  db_backup_destinations: 'database-backups',
+  db_backup_jobs: 'database-backups',
+  db_backup_runs: 'database-backups',
+  db_backup_run_logs: 'database-backups',
   git_sources: 'git-sources',
 } as const satisfies Record<keyof DB, string>

@@ -267,7 +267,9 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
     if (exitCode !== 0) {
       const code = `exited with code ${exitCode ?? 'none (killed)'}`
-      const cause = causeOf(errorLines)
+      // An engine that stops mid-step leaves odd last words ("failed to update store ... open :"):
+      // when the output names no cause, ask the engine whether it is still there.
+      const cause = causeOf(errorLines) ?? ((await engineAnswers(host)) ? undefined : ENGINE_GONE)
       return {
         status: 'failed',
         exitCode,
@@ -276,6 +278,16 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     }
   }
   return null
+}
+
+const ENGINE_GONE = 'the Docker engine stopped answering during the step'
+const ENGINE_PROBE_TIMEOUT_MS = 5000
+
+async function engineAnswers(host: DockerHost): Promise<boolean> {
+  const probe = await host.docker(['version', '--format', '{{.Server.Version}}'], {
+    timeoutMs: ENGINE_PROBE_TIMEOUT_MS,
+  })
+  return probe.code === 0
 }
 
 /**

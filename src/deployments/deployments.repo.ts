@@ -567,3 +567,31 @@ export async function maxLogRowId(db: Kysely<DB>): Promise<number> {
     .executeTakeFirst()
   return Number(row?.n ?? 0)
 }
+
+/** The team's deployments created since an instant, plus any still queued or running, newest first. */
+export async function listTeamSince(db: Kysely<DB>, teamId: string, since: string) {
+  return db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('status', 'in', ACTIVE)]))
+    .orderBy('created_at', 'desc')
+    .limit(1000)
+    .execute()
+}
+
+/** The newest deployment of each of the team's resources (its last word on each). */
+export async function latestPerResource(db: Kysely<DB>, teamId: string) {
+  return db
+    .selectFrom('deployments as d')
+    .selectAll()
+    .where('d.team_id', '=', teamId)
+    .where('d.resource_type', '!=', 'proxy')
+    .where('d.created_at', '=', (eb) =>
+      eb
+        .selectFrom('deployments as newer')
+        .select((n) => n.fn.max('newer.created_at').as('at'))
+        .whereRef('newer.resource_id', '=', 'd.resource_id'),
+    )
+    .execute()
+}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
 import { deploymentFinished, type EventBus } from '../events/event-bus.js'
+import type { FinishedHook } from './deployment-runner.js'
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from '../errors.js'
 import {
   appendBerthLines,
@@ -29,6 +30,8 @@ type Deps = {
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
   serverForResource(db: Kysely<DB>, serverId: string | null): Promise<ServerTable>
+  /** The outcome hook (notifications), for a deployment cancelled before a worker took it. */
+  onFinished?: FinishedHook
 }
 
 export type QueueOptions = {
@@ -91,7 +94,7 @@ export function deploymentView(d: DeploymentRow) {
 export const INSTANCE_TEAM_ID = '00000000-0000-0000-0000-000000000000'
 
 /** How a caller reached us, as the deployment's trigger. */
-export function triggerOf(via: string): DeploymentTrigger {
+export function triggerOf(via: string): Extract<DeploymentTrigger, 'cli' | 'ui' | 'api'> {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
 }
 
@@ -101,7 +104,7 @@ async function cancelQueued(trx: Kysely<DB>, deploymentId: string, message: stri
   await markFinished(trx, deploymentId, { status: 'cancelled-by-user', exitCode: null, message })
 }
 
-export function createDeploymentsService({ db, audit, events, serverForResource }: Deps) {
+export function createDeploymentsService({ db, audit, events, serverForResource, onFinished }: Deps) {
   /**
    * Records one deployment per resource before anything runs, all in one transaction (a full
    * queue refuses the whole request with 429). A resource that already has the same action
@@ -317,7 +320,11 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         resourceId: d.resource_id,
         details: { deployment_id: d.id, was: d.status },
       })
-      if (d.status === 'queued') await cancelQueued(trx, d.id, `cancelled by ${actor.name} before it started`)
+      if (d.status === 'queued') {
+        const message = `cancelled by ${actor.name} before it started`
+        await cancelQueued(trx, d.id, message)
+        await onFinished?.(trx, d, { status: 'cancelled-by-user', message, redact: (text) => text })
+      }
       // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
       else await requestCancel(trx, d.id, actor.name)
       return d

@@ -18,7 +18,10 @@ import { teamRoutes } from '../auth/teams.routes.js'
 import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
+import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
+import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -40,6 +43,7 @@ import { registerSecurityHeaders } from './security-headers.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
+import { templateRoutes } from '../templates/templates.routes.js'
 import { registerWebUi } from './web.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
@@ -146,7 +150,11 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(serverRoutes(app))
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
+      await api.register(dashboardRoutes(app))
       await api.register(notificationRoutes(app))
+      await api.register(templateRoutes(app))
+      await api.register(destinationRoutes(app))
+      await api.register(databaseBackupRoutes(app))
       await api.register(gitSourceRoutes(app))
       await api.register(gitWebhookRoutes(app))
     },

@@ -8,6 +8,7 @@ export const ROUTES = {
   login: ['POST', '/api/v1/auth/login'],
   logout: ['POST', '/api/v1/auth/logout'],
   me: ['GET', '/api/v1/me'],
+  dashboard: ['GET', '/api/v1/dashboard'],
   projects: ['GET', '/api/v1/projects'],
   createProject: ['POST', '/api/v1/projects'],
   project: ['GET', '/api/v1/projects/{uuid}'],
@@ -44,6 +45,10 @@ export const ROUTES = {
   deleteNotificationChannel: ['DELETE', '/api/v1/notifications/channels/{id}'],
   testNotificationChannel: ['POST', '/api/v1/notifications/channels/{id}/test'],
   notificationDeliveries: ['GET', '/api/v1/notifications/deliveries'],
+  // templates
+  templates: ['GET', '/api/v1/templates'],
+  template: ['GET', '/api/v1/templates/{id}'],
+  deployTemplate: ['POST', '/api/v1/projects/{uuid}/templates/{id}'],
   // deployments
   deploy: ['POST', '/api/v1/deploy'],
   deployments: ['GET', '/api/v1/deployments'],
@@ -55,6 +60,12 @@ export const ROUTES = {
   stopService: ['POST', '/api/v1/services/{uuid}/stop'],
   restartService: ['POST', '/api/v1/services/{uuid}/restart'],
   serviceStatus: ['GET', '/api/v1/services/{uuid}/status'],
+  serviceLogs: ['GET', '/api/v1/services/{uuid}/logs'],
+  databaseDeployments: ['GET', '/api/v1/deployments/databases/{uuid}'],
+  stopDatabase: ['POST', '/api/v1/databases/{uuid}/stop'],
+  restartDatabase: ['POST', '/api/v1/databases/{uuid}/restart'],
+  databaseStatus: ['GET', '/api/v1/databases/{uuid}/status'],
+  databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
   teamEvents: ['GET', '/api/v1/events'],
   // proxy, databases, servers, backups, settings
   createDomain: ['POST', '/api/v1/projects/{uuid}/domains'],

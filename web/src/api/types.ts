@@ -34,6 +34,10 @@ export type AuditPage = Schemas['AuditPage']
 export type Token = Schemas['Token']
 export type CreatedToken = Schemas['CreatedToken']
 
+export type TemplateSummary = Schemas['TemplateSummary']
+export type Template = Schemas['Template']
+export type TemplateDeployment = Schemas['TemplateDeployment']
+
 export type ProxyFile = Schemas['ProxyFile']
 export type ProxyFileContent = Schemas['ProxyFileContent']
 

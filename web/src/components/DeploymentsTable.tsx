@@ -1,5 +1,5 @@
 import { Link } from 'react-router'
-import { formatDuration, type Deployment } from '../api/deployments'
+import { formatDuration, resourcePage, type Deployment } from '../api/deployments'
 import { formatTime } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
 
@@ -41,11 +41,7 @@ export function DeploymentsTable({
               </td>
               {showResource && (
                 <td>
-                  {d.resource_type === 'service' ? (
-                    <Link to={`/services/${d.resource_uuid}`}>{d.resource_name}</Link>
-                  ) : (
-                    d.resource_name
-                  )}
+                  <ResourceLink deployment={d} />
                   <span className="muted"> · {d.resource_type}</span>
                 </td>
               )}
@@ -71,4 +67,9 @@ export function DeploymentsTable({
       </table>
     </div>
   )
+}
+
+function ResourceLink({ deployment: d }: { deployment: Deployment }) {
+  const page = resourcePage(d.resource_type, d.resource_uuid)
+  return page ? <Link to={page}>{d.resource_name}</Link> : <>{d.resource_name}</>
 }

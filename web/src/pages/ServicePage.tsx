@@ -3,6 +3,7 @@ import { Link, NavLink, Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
+import { ContainerLogs } from '../components/ContainerLogs'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
@@ -48,10 +49,10 @@ export function ServicePage() {
         {s.name} <small className="badge">v{s.current_version}</small>
       </h1>
       <p className="service-status" aria-label="Status">
-        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge serviceId={serviceId} />
+        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
-      <DeployActions serviceId={serviceId} />
+      <DeployActions resourceId={serviceId} type="service" />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -64,6 +65,9 @@ export function ServicePage() {
           </li>
           <li>
             <NavLink to={`${base}/deployments`}>Deployments</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/logs`}>Logs</NavLink>
           </li>
           <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
@@ -80,6 +84,7 @@ export function ServicePage() {
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
+        <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
