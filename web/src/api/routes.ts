@@ -66,6 +66,8 @@ export const ROUTES = {
   restartDatabase: ['POST', '/api/v1/databases/{uuid}/restart'],
   databaseStatus: ['GET', '/api/v1/databases/{uuid}/status'],
   databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
+  serviceStatsStream: ['GET', '/api/v1/services/{uuid}/stats/stream'],
+  databaseStatsStream: ['GET', '/api/v1/databases/{uuid}/stats/stream'],
   teamEvents: ['GET', '/api/v1/events'],
   // proxy, databases, servers, backups, settings
   createDomain: ['POST', '/api/v1/projects/{uuid}/domains'],

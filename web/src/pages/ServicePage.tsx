@@ -4,6 +4,7 @@ import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
+import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
@@ -52,7 +53,7 @@ export function ServicePage() {
         <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
-      <DeployActions resourceId={serviceId} type="service" />
+      <DeployActions resourceId={serviceId} type="service" shortcut />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -70,6 +71,9 @@ export function ServicePage() {
             <NavLink to={`${base}/logs`}>Logs</NavLink>
           </li>
           <li>
+            <NavLink to={`${base}/stats`}>Stats</NavLink>
+          </li>
+          <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
           </li>
           <li>
@@ -85,6 +89,7 @@ export function ServicePage() {
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
+        <Route path="stats" element={<ContainerStats resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
