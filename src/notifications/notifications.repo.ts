@@ -107,6 +107,7 @@ export async function listDeliveries(db: Kysely<DB>, teamId: string, { skip, tak
       'notification_outbox.id',
       'notification_outbox.channel_id',
       'notification_channels.name as channel_name',
+      'notification_channels.type as channel_type',
       'notification_outbox.event',
       'notification_outbox.summary',
       'notification_outbox.status',

@@ -371,6 +371,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
         id: r.id,
         channel_id: r.channel_id,
         channel_name: r.channel_name ?? null,
+        channel_type: (r.channel_type ?? null) as ChannelType | null,
         event: r.event,
         summary: r.summary,
         status: r.status,

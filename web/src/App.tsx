@@ -84,6 +84,7 @@ export function App() {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="team/notifications" element={<NotificationsPage />} />
+        <Route path="instance/notifications" element={<NotificationsPage scope="instance" />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />
         <Route path="admin/users" element={<AdminUsersPage />} />
