@@ -99,6 +99,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       logger,
       proxyDir: config.proxyDir,
       reconcileIntervalMs: config.proxyReconcileIntervalMs,
+      onRun: notifications.proxySyncRun,
     })
     const proxyBrowser = createProxyBrowser({ db, proxyDir: config.proxyDir })
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })

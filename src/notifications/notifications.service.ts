@@ -9,6 +9,7 @@ import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.j
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
 import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
+import type { SyncRun } from '../proxy/sync/proxy.sync.js'
 import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
@@ -236,7 +237,10 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     let due = now
     if (resourceKey !== null && groupMs > 0) {
       const latest = await latestAboutResource(trx, channelId, resourceKey)
-      const windowEnd = latest ? new Date(Date.parse(latest.next_attempt_at) + groupMs).toISOString() : now
+      // The window runs from when the latest was (or will be) sent: its claim while it is in flight.
+      const sentAt =
+        latest && (latest.claimed_at ?? '') > latest.next_attempt_at ? latest.claimed_at! : latest?.next_attempt_at
+      const windowEnd = sentAt ? new Date(Date.parse(sentAt) + groupMs).toISOString() : now
       if (latest && windowEnd > now) {
         const waiting = latest.status === 'pending' && latest.attempts === 0 && latest.next_attempt_at > now
         const newest = {
@@ -416,7 +420,45 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     })
   }
 
+  /**
+   * A proxy sync run ended: the instance's channels hear a failure (once, until a run works again),
+   * the recovery, and drift Berth repaired. The sync's state is in memory (proxy/sync/), so the
+   * messages are all this transaction stores.
+   */
+  async function proxySyncRun(run: SyncRun, previous: SyncRun | null) {
+    const facts: Omit<Fact, 'teamId' | 'projectId' | 'subject'>[] = []
+    if (run.error !== null && (previous === null || previous.error === null))
+      facts.push({
+        event: 'proxy.sync_failed',
+        resourceKey: 'proxy:sync',
+        summary: 'The proxy configuration sync failed',
+        details: [`Error: ${run.error}`],
+        path: '/proxy',
+      })
+    if (run.error === null && previous?.error)
+      facts.push({
+        event: 'proxy.sync_recovered',
+        resourceKey: 'proxy:sync',
+        summary: 'The proxy configuration sync works again',
+        details: [],
+        path: '/proxy',
+      })
+    if (run.drift_repaired.length > 0)
+      facts.push({
+        event: 'proxy.drift_repaired',
+        resourceKey: 'proxy:drift',
+        summary: `Berth repaired ${run.drift_repaired.length} proxy configuration file(s) changed outside Berth`,
+        details: run.drift_repaired.slice(0, 20).map((f) => `  ${f}`),
+        path: '/proxy',
+      })
+    if (facts.length === 0) return
+    await db.transaction().execute(async (trx) => {
+      for (const f of facts) await notify(trx, { ...f, teamId: INSTANCE_TEAM_ID, projectId: null })
+    })
+  }
+
   return {
+    proxySyncRun,
     list,
     get,
     create,
