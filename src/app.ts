@@ -190,6 +190,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       workers,
       notifier,
       retention: config.deploymentRetention,
+      checkCertificates: () => notifications.checkCertificates(config.certificateExpiryDays),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {

@@ -26,6 +26,8 @@ export type Config = {
   publicUrl?: string
   /** Storm grouping: at most one notification per channel per resource within this many seconds. */
   notificationGroupSeconds: number
+  /** A TLS certificate expiring within this many days is notified (certificate.expiring). */
+  certificateExpiryDays: number
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ const envSchema = z.object({
     .min(0)
     .max(86400)
     .default(60),
+  BERTH_CERT_EXPIRY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
     publicUrl: e.BERTH_PUBLIC_URL?.replace(/\/+$/, ''),
     notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
+    certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

@@ -21,18 +21,35 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** The daily certificate-expiry check (notifications). */
+  checkCertificates: () => Promise<void>
 }
 
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
 
 /**
  * The serving process's timers in one place: the deployment workers, the server monitor (every
- * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
- * after start, then daily). The CLI and the tests build the app without starting them.
+ * minute, which also keeps an engine-event watcher per server), notification delivery, and deployment retention with
+ * the certificate-expiry check (a minute after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, notifier, retention }: Deps) {
+export function createBackgroundJobs({
+  db,
+  audit,
+  logger,
+  servers,
+  engineEvents,
+  workers,
+  notifier,
+  retention,
+  checkCertificates,
+}: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
   let retentionTimer: NodeJS.Timeout | undefined
+
+  function daily() {
+    prune()
+    checkCertificates().catch((error: unknown) => logger.error({ err: error }, 'checking certificates failed'))
+  }
 
   function prune() {
     pruneDeployments(db, audit, retention)
@@ -54,8 +71,8 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
     monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
     monitorTimer.unref()
     retentionTimer = setTimeout(() => {
-      prune()
-      retentionTimer = setInterval(prune, RETENTION_INTERVAL_MS)
+      daily()
+      retentionTimer = setInterval(daily, RETENTION_INTERVAL_MS)
       retentionTimer.unref()
     }, RETENTION_FIRST_RUN_MS)
     retentionTimer.unref()

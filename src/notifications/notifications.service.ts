@@ -8,6 +8,8 @@ import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
+import { CONNECT_TO_DOMAIN, type ConnectTo, certificateExpiry } from '../proxy/certificate-probe.js'
+import { listTlsDomains } from '../proxy/proxy.repo.js'
 import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
 import type { SyncRun } from '../proxy/sync/proxy.sync.js'
 import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
@@ -457,7 +459,38 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     })
   }
 
+  /**
+   * Connects to every TLS domain (a daily job) and tells the team's channels about a certificate
+   * that expires within `withinDays`. A domain that does not answer is skipped: the proxy's own
+   * events tell of that.
+   */
+  async function checkCertificates(withinDays: number, connectTo: ConnectTo = CONNECT_TO_DOMAIN) {
+    const soon = Date.now() + withinDays * 86_400_000
+    const expiring: { domain: Awaited<ReturnType<typeof listTlsDomains>>[number]; expires: Date }[] = []
+    for (const domain of await listTlsDomains(db)) {
+      const expires = await certificateExpiry(domain.full_domain, connectTo).catch(() => null)
+      if (expires && expires.getTime() <= soon) expiring.push({ domain, expires })
+    }
+    if (expiring.length === 0) return
+    await db.transaction().execute(async (trx) => {
+      for (const { domain, expires } of expiring) {
+        const days = Math.max(0, Math.floor((expires.getTime() - Date.now()) / 86_400_000))
+        await notify(trx, {
+          teamId: domain.team_id,
+          event: 'certificate.expiring',
+          projectId: domain.project_id,
+          resourceKey: `domain:${domain.id}`,
+          summary: `The TLS certificate of ${domain.full_domain} expires in ${days} day${days === 1 ? '' : 's'}`,
+          details: [`Expires: ${expires.toISOString()}`],
+          path: `/projects/${domain.project_id}`,
+          subject: { domain: { id: domain.id, name: domain.full_domain }, expires_at: expires.toISOString() },
+        })
+      }
+    })
+  }
+
   return {
+    checkCertificates,
     proxySyncRun,
     list,
     get,
