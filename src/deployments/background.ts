@@ -32,17 +32,8 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
  * minute, which also keeps an engine-event watcher per server), notification delivery, and deployment retention with
  * the certificate-expiry check (a minute after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({
-  db,
-  audit,
-  logger,
-  servers,
-  engineEvents,
-  workers,
-  notifier,
-  retention,
-  checkCertificates,
-}: Deps) {
+export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
+  const { db, audit, logger, servers, engineEvents, workers, notifier, retention } = deps
   let monitorTimer: NodeJS.Timeout | undefined
   let retentionTimer: NodeJS.Timeout | undefined
 
