@@ -205,7 +205,8 @@ export async function recordAttempt(
       .set({
         status: result.ok ? 'delivered' : nextAttemptAt ? 'pending' : 'failed',
         attempts: attempt,
-        next_attempt_at: nextAttemptAt ?? result.at,
+        // Delivered or given up: when that was recorded (storm grouping counts its window from it).
+        next_attempt_at: nextAttemptAt ?? nowIso(),
         claimed_by: null,
         claimed_at: null,
         last_error: result.error,

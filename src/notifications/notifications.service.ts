@@ -239,9 +239,10 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     let due = now
     if (resourceKey !== null && groupMs > 0) {
       const latest = await latestAboutResource(trx, channelId, resourceKey)
-      // The window runs from when the latest was (or will be) sent: its claim while it is in flight.
-      const sentAt =
-        latest && (latest.claimed_at ?? '') > latest.next_attempt_at ? latest.claimed_at! : latest?.next_attempt_at
+      // The window runs from when the latest was delivered (its record's time) or, while it is in
+      // flight, from now: it may be landing right now, and the window must never start before it.
+      const inFlight = Boolean(latest?.claimed_by)
+      const sentAt = inFlight ? now : latest?.next_attempt_at
       const windowEnd = sentAt ? new Date(Date.parse(sentAt) + groupMs).toISOString() : now
       if (latest && windowEnd > now) {
         const waiting = latest.status === 'pending' && latest.attempts === 0 && latest.next_attempt_at > now
