@@ -17,7 +17,13 @@ import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createDashboardService } from './dashboard/dashboard.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
+import { artifactKeyFrom } from './database-backups/artifact-crypto.js'
+import { createDestinationsService } from './database-backups/destinations.service.js'
+import { createJobsService } from './database-backups/jobs.service.js'
+import { backupNotifier } from './database-backups/notify.js'
+import { createRunsService } from './database-backups/runs.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
 import { createDeploymentWorkers } from './deployments/deployment-worker.js'
 import { createDeploymentsService } from './deployments/deployments.service.js'
@@ -47,6 +53,11 @@ import { createServersService } from './servers/servers.service.js'
 import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
+import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.js'
+import { createTemplatesService } from './templates/templates.service.js'
+import { createGitSourcesService } from './git-sources/git-sources.service.js'
+import { pruneBuildImages } from './git-sources/image-retention.js'
+import { findOwningTeam, findTeamResource } from './services/services.repo.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -62,7 +73,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
   )
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
-    const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
+    const appKey = loadAppKey(config.dataDir, config.appKey)
+    const cipher = createSecretCipher(appKey)
     await verifyAppKey(
       database.db,
       cipher,
@@ -115,10 +127,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     const engineEvents = createEngineEventWatchers({
       logger,
-      onActivity: (serverId) =>
-        void servers
-          .refreshOne(serverId)
-          .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+      onActivity: (serverId) => background.refreshServer(serverId),
     })
     const servers = createServersService({
       db,
@@ -127,6 +136,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       dataDir: config.dataDir,
       monitor: serverMonitor,
       onRemoved: (id) => engineEvents.forget(id),
+      onAdded: (id, host) => background.watchServer(id, host),
     })
     const containers = createContainersService({ db, audit, servers })
 
@@ -160,6 +170,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
+    const compose = createComposeService({ db, audit, events })
+    // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
+    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
+    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -176,11 +190,34 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
+      git: gitSources,
       onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
+    // Backups of users' databases: destinations (a directory is reached through the server's engine).
+    const hostOf = async (serverId: string | null) =>
+      (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
+    const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
+    const databases = createDatabasesService({ db, audit, events, env, deployments })
+    const backupRuns = createRunsService({
+      db,
+      audit,
+      logger,
+      databases,
+      destinations: backupDestinations,
+      hostOf,
+      artifactKey: artifactKeyFrom(appKey),
+      onFinished: backupNotifier(notifications),
+    })
+    const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
+    const hostForService = async (serviceId: string) => {
+      const teamId = await findOwningTeam(db, serviceId)
+      const resource = await findTeamResource(db, teamId ?? '', serviceId)
+      return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
+    }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
+    const projects = createProjectsService({ db, audit, events, deployments })
     const background = createBackgroundJobs({
       db,
       audit,
@@ -188,9 +225,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       servers,
       engineEvents,
       workers,
+      events,
       notifier,
       retention: config.deploymentRetention,
       checkCertificates: () => notifications.checkCertificates(config.certificateExpiryDays),
+      pruneImages: () => pruneBuildImages({ db, hostForService }),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {
@@ -207,9 +246,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
-      projects: createProjectsService({ db, audit, events, deployments }),
+      projects,
       services: createServicesService({ db, audit, events, deployments }),
-      compose: createComposeService({ db, audit, events }),
+      compose,
+      gitSources,
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,
@@ -227,15 +267,37 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       serverMonitor,
       deployments,
       resourceRuntime,
+      dashboard: createDashboardService({ db, projects, servers, proxyRuntime, proxySync }),
       containers,
-      databases: createDatabasesService({ db, audit, events, env, deployments }),
+      databases,
       notifications,
       notifier,
+      templates: createTemplatesService({
+        db,
+        audit,
+        events,
+        env,
+        deployments,
+        catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
+      }),
+      backupDestinations,
+      backupRuns,
+      backupJobs,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
-      startBackground: background.start,
-      stopBackground: background.stop,
+      startBackground: async () => {
+        await background.start()
+        await backupJobs.startScheduler()
+      },
+      stopBackground: async () => {
+        backupJobs.stopScheduler()
+        await background.stop()
+      },
+      /** The image half of the retention job, for the CLI and tests. */
+      pruneBuildImages: () => pruneBuildImages({ db, hostForService }),
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
+        backupJobs.stopScheduler()
+        await backupRuns.idle()
         await background.stop()
         await proxySync.stop()
         await database.close()

@@ -7,6 +7,7 @@ import { deployCommand } from './cli/deploy.command.js'
 import { importCommand } from './cli/import.command.js'
 import { migrateCommand } from './cli/migrate.command.js'
 import { serveCommand } from './cli/serve.command.js'
+import { templateCommand } from './cli/template.command.js'
 import { tokenCommand } from './cli/token.command.js'
 import { userCommand } from './cli/user.command.js'
 import { ConfigError } from './config.js'
@@ -26,6 +27,7 @@ program.addCommand(backupCommand())
 program.addCommand(restoreCommand())
 program.addCommand(dbCommand())
 program.addCommand(deployCommand())
+program.addCommand(templateCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -24,6 +24,8 @@ export type Config = {
   deploymentRetention: { keepDays: number; keepFailedDays: number; keepLastPerResource: number }
   /** Berth's public URL (BERTH_PUBLIC_URL, no trailing slash): links in notifications; without it they carry the path only. */
   publicUrl?: string
+  /** Folders of the user's own templates, loaded beside the shipped catalog (BERTH_TEMPLATE_DIRS, ":"-separated). */
+  templateDirs?: string[]
   /** Storm grouping: at most one notification per channel per resource within this many seconds. */
   notificationGroupSeconds: number
   /** A TLS certificate expiring within this many days is notified (certificate.expiring). */
@@ -79,6 +81,7 @@ const envSchema = z.object({
     .url('BERTH_PUBLIC_URL must be a URL such as https://berth.example.com')
     .refine((u) => /^https?:\/\//i.test(u), 'BERTH_PUBLIC_URL must start with http:// or https://')
     .optional(),
+  BERTH_TEMPLATE_DIRS: z.string().optional(),
   BERTH_NOTIFICATION_GROUP_SECONDS: z.coerce
     .number({ message: 'BERTH_NOTIFICATION_GROUP_SECONDS must be a number of seconds' })
     .min(0)
@@ -139,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
     publicUrl: e.BERTH_PUBLIC_URL?.replace(/\/+$/, ''),
+    templateDirs: (e.BERTH_TEMPLATE_DIRS ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((dir) => resolve(dir)),
     notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
     certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
     deploymentRetention: {

@@ -18,8 +18,10 @@ import {
   markFinished,
   readLogs,
   requestCancel,
+  setGitRef,
   wasDeployed,
   type DeploymentRow,
+  type NewDeployment,
 } from './deployments.repo.js'
 import { findTeamResource, type Resource } from '../services/services.repo.js'
 
@@ -39,6 +41,10 @@ export type QueueOptions = {
   stopBeforeStart?: boolean
   trigger: DeploymentTrigger
   expectedType?: ResourceType
+  /** Build from Git (see git-sources/), or with targetVersion redeploy an earlier build. */
+  git?: NewDeployment['git']
+  /** Deploy this compose version instead of the current one (a rollback to an earlier build). */
+  targetVersion?: number
 }
 export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
 export type DeploymentsService = ReturnType<typeof createDeploymentsService>
@@ -64,6 +70,15 @@ export function deploymentView(d: DeploymentRow) {
     exit_code: d.exit_code,
     message: d.message,
     rollback_of: d.rollback_of ?? null,
+    git: d.git_ref
+      ? {
+          ref: d.git_ref,
+          commit: d.git_commit ?? null,
+          message: d.git_message ?? null,
+          author: d.git_author ?? null,
+          image: d.image ?? null,
+        }
+      : null,
     created_by: d.created_by,
     created_at: d.created_at,
     started_at: d.started_at,
@@ -79,7 +94,7 @@ export function deploymentView(d: DeploymentRow) {
 export const INSTANCE_TEAM_ID = '00000000-0000-0000-0000-000000000000'
 
 /** How a caller reached us, as the deployment's trigger. */
-export function triggerOf(via: string): DeploymentTrigger {
+export function triggerOf(via: string): Extract<DeploymentTrigger, 'cli' | 'ui' | 'api'> {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
 }
 
@@ -112,6 +127,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
         if (!opts.force) {
           const queued = await findQueued(trx, resource.id, action)
           if (queued) {
+            // A newer push replaces the commit the queued build will fetch.
+            if (opts.git && !opts.targetVersion) await setGitRef(trx, queued.id, opts.git.ref)
             out.push({
               resource_uuid: resource.id,
               deployment_uuid: queued.id,
@@ -138,6 +155,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
           force: opts.force,
           pull: opts.pull,
           stopBeforeStart: opts.stopBeforeStart,
+          git: opts.git,
+          targetVersion: opts.targetVersion,
         })
         await audit.record(trx, actor, {
           action: `deployment.${action === 'deploy' ? 'queued' : action}`,
@@ -149,6 +168,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
             force: opts.force ?? false,
             pull: opts.pull ?? false,
             stop_before_start: opts.stopBeforeStart ?? false,
+            ...(opts.git ? { git_ref: opts.git.ref } : {}),
+            ...(opts.targetVersion ? { compose_version: opts.targetVersion } : {}),
           },
         })
         wake.push({ deploymentId: row.id, serverId: server.id, resourceId: resource.id, resourceType: resource.type })

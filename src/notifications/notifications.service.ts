@@ -370,6 +370,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     }
   }
 
+  /**
+   * Queues a fact another capability reports (a database backup's outcome) to every enabled
+   * channel of the team that subscribes to the event, in the caller's transaction. The texts must
+   * already be redacted.
+   */
   async function deliveries(teamId: string, page: { skip: number; take: number }) {
     const { rows, attempts, total } = await listDeliveries(db, teamId, page)
     return {

@@ -18,6 +18,8 @@ export const CHANNEL_EVENTS = [
   'server.back',
   'server.disk_low',
   'certificate.expiring',
+  'backup.failed',
+  'backup.succeeded',
 ] as const
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number]
 export type NotificationEvent = ChannelEvent | 'test'

@@ -13,3 +13,10 @@ export async function findTeamProject(db: Kysely<DB>, teamId: string, projectId:
   if (!project) throw new NotFoundError(`Project ${projectId} was not found.`)
   return project
 }
+
+/** The team owning a project, for host-level callers (the CLI) that act in the project's own team. */
+export async function findProjectTeam(db: Kysely<DB>, projectId: string): Promise<string> {
+  const row = await db.selectFrom('projects').select('team_id').where('id', '=', projectId).executeTakeFirst()
+  if (!row) throw new NotFoundError(`Project ${projectId} was not found.`)
+  return row.team_id
+}

@@ -65,9 +65,9 @@ export function screenshotPath(name: string): string {
 }
 
 /** Builds the current UI and starts a real Berth on a free loopback port: what each browser test drives. */
-export async function startUiServer(): Promise<{ t: TestApp; base: string }> {
+export async function startUiServer(env: Record<string, string> = {}): Promise<{ t: TestApp; base: string }> {
   buildWebUi()
-  const t = await startTestApp()
+  const t = await startTestApp(env)
   await t.server.listen({ host: '127.0.0.1', port: 0 })
   return { t, base: `http://127.0.0.1:${(t.server.server.address() as AddressInfo).port}` }
 }

@@ -8,6 +8,8 @@ import { Loading } from './components/Notice'
 import { AccountPage } from './pages/AccountPage'
 import { AdminTeamsPage, AdminUsersPage } from './pages/AdminPages'
 import { AuditPage } from './pages/AuditPage'
+import { DashboardPage } from './pages/DashboardPage'
+import { DatabasePage } from './pages/DatabasePage'
 import { DeploymentPage } from './pages/DeploymentPage'
 import { DeploymentsPage } from './pages/DeploymentsPage'
 import { BackupsPage } from './pages/BackupsPage'
@@ -22,7 +24,9 @@ import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
+import { BackupDestinationsPage } from './pages/BackupDestinationsPage'
 import { TeamPage } from './pages/TeamPage'
+import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
 import { TokensPage } from './pages/TokensPage'
 
 // Pages a link sent by someone opens, with or without a session (a new user has none).
@@ -70,13 +74,16 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout me={me.data} />}>
-        <Route index element={<Navigate to="/projects" replace />} />
+        <Route index element={<DashboardPage />} />
         <Route path="projects" element={<ProjectsPage />} />
-        <Route path="projects/:projectId" element={<ProjectPage />} />
+        <Route path="projects/:projectId/*" element={<ProjectPage />} />
         <Route path="services/:serviceId/*" element={<ServicePage />} />
+        <Route path="databases/:databaseId/*" element={<DatabasePage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
+        <Route path="templates" element={<TemplatesPage />} />
+        <Route path="templates/:templateId" element={<TemplateDeployPage />} />
         <Route path="deployments" element={<DeploymentsPage />} />
         <Route path="deployments/:deploymentId" element={<DeploymentPage />} />
         <Route path="servers" element={<ServersPage />} />
@@ -85,6 +92,7 @@ export function App() {
         <Route path="team" element={<TeamPage />} />
         <Route path="team/notifications" element={<NotificationsPage />} />
         <Route path="instance/notifications" element={<NotificationsPage scope="instance" />} />
+        <Route path="team/backup-destinations" element={<BackupDestinationsPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />
         <Route path="admin/users" element={<AdminUsersPage />} />

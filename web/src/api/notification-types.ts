@@ -84,5 +84,7 @@ export const CHANNEL_EVENTS = [
   { value: 'proxy.drift_repaired', label: 'Proxy configuration drift repaired' },
   { value: 'proxy.down', label: 'Proxy down' },
   { value: 'certificate.expiring', label: 'TLS certificate expiring soon' },
+  { value: 'backup.failed', label: 'Database backup or restore failed' },
+  { value: 'backup.succeeded', label: 'Every successful database backup or restore' },
 ] as const
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number]['value']

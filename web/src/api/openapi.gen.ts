@@ -1509,6 +1509,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's overview: every project's services and databases with their health, deployments of the last 24 h, servers, the proxy, and what needs attention first */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/stats/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live CPU, memory and network of the service's running containers, from the engine's stats stream */
+        get: operations["streamServiceStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/stats/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live CPU, memory and network of the database's running containers, from the engine's stats stream */
+        get: operations["streamDatabaseStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -1643,6 +1694,419 @@ export interface paths {
         get: operations["listNotificationDeliveriesInstance"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template catalog */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template with its parameters, secrets and compose file */
+        get: operations["getTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{uuid}/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a service from a template: compose version 1, parameters, secrets, route */
+        post: operations["deployTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{uuid}/template-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a Coolify or Dokploy template and create a service from it, with a report */
+        post: operations["importTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template a service came from, and whether a newer version is there */
+        get: operations["getServiceTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/template/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the template's newest version as a new compose version, keeping parameters and secrets */
+        post: operations["upgradeServiceTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's database backup destinations (secret keys never shown) */
+        get: operations["listBackupDestinations"];
+        put?: never;
+        /** Add an S3-compatible bucket or a directory on the database server as a backup destination */
+        post: operations["createBackupDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a destination no job uses (stored backups stay where they are) */
+        delete: operations["deleteBackupDestination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write, read back and delete a small object; reports which step failed and why */
+        post: operations["checkBackupDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/backup-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A database's backup jobs */
+        get: operations["listBackupJobs"];
+        put?: never;
+        /** Add a backup job: destination, cron schedule, retention, encryption */
+        post: operations["createBackupJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a backup job (its runs and stored backups stay) */
+        delete: operations["deleteBackupJob"];
+        options?: never;
+        head?: never;
+        /** Change a backup job */
+        patch: operations["updateBackupJob"];
+        trace?: never;
+    };
+    "/api/v1/backup-jobs/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a backup job now; answers the queued run (poll it or its log) */
+        post: operations["runBackupJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A database's backup and restore runs, newest first (the last 100) */
+        get: operations["listBackupRuns"];
+        put?: never;
+        /** Back the database up now to a destination (or run one of its jobs) */
+        post: operations["backupDatabase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A backup or restore run */
+        get: operations["getBackupRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's log lines (redacted) after a sequence number */
+        get: operations["getBackupRunLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a backup's artifact (decrypted) */
+        get: operations["downloadBackupRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a backup into its database, after a safety backup; answers the queued restore run */
+        post: operations["restoreBackupRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's Git source (secrets masked) */
+        get: operations["getGitSource"];
+        /** Build a service from a Git repository (a Dockerfile or a compose file in it) */
+        put: operations["putGitSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new webhook secret, shown once */
+        post: operations["rotateGitWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new deploy token for CI systems, shown once */
+        post: operations["rotateGitDeployToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build and deploy the head of the branch, or one commit */
+        post: operations["deployGitCommit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeploy what an earlier successful Git deployment ran, without rebuilding */
+        post: operations["rollbackGitDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        post: operations["receiveGitWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** For CI systems: build and deploy the branch head (or ?commit=) with the deploy token */
+        post: operations["deployGitWithToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1789,11 +2253,36 @@ export interface components {
             /** @description Berth wrote it (untracked files are shown to root only) */
             tracked: boolean;
             symlink: boolean;
+            /** @description The project a generated file is for (null for shared files) */
+            project_name: string | null;
         };
         ProxyFileContent: {
             path: string;
             content: string;
             sha256: string;
+        };
+        GitSource: {
+            service_uuid: string;
+            repo_url: string;
+            branch: string;
+            base_dir: string;
+            dockerfile_path: string | null;
+            compose_path: string | null;
+            compose_service: string;
+            /** @enum {string} */
+            auth: "none" | "ssh" | "token";
+            /** @description Add it to the repository as a read-only deploy key */
+            deploy_key_public: string | null;
+            https_token_set: boolean;
+            build_args: {
+                [key: string]: string;
+            };
+            build_secret_names: string[];
+            keep_images: number;
+            /** @description POST push webhooks here, signed with the webhook secret */
+            webhook_path: string;
+            deploy_token_set: boolean;
+            updated_at: string;
         };
         AuditItem: {
             id: number;
@@ -1807,6 +2296,8 @@ export interface components {
             };
             resource_type: string | null;
             resource_id: string | null;
+            /** @description The resource's current name, else the one the entry recorded */
+            resource_name: string | null;
             ip: string | null;
             details: {
                 [key: string]: unknown;
@@ -2063,6 +2554,91 @@ export interface components {
             created_at: string;
             parameters: components["schemas"]["Parameter"][];
         };
+        ResourceHealth: {
+            uuid: string;
+            name: string;
+            /** @enum {string} */
+            type: "service" | "database";
+            database_type: string | null;
+            /**
+             * @description "unknown" when its server's engine did not answer
+             * @enum {string}
+             */
+            health: "healthy" | "unhealthy" | "crash-looping" | "stopped" | "never deployed" | "unknown";
+            containers: {
+                running: number | null;
+                total: number | null;
+            };
+            last_deployment: {
+                uuid: string;
+                /** @enum {string} */
+                action: "deploy" | "stop" | "restart" | "remove" | "attach";
+                /** @enum {string} */
+                status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
+                /** @description ISO-8601 UTC timestamp */
+                created_at: string;
+            } | null;
+        };
+        Attention: {
+            /** @enum {string} */
+            severity: "critical" | "warning";
+            message: string;
+            target: {
+                /** @enum {string} */
+                type: "service" | "database" | "deployment" | "server" | "proxy";
+                uuid: string | null;
+            };
+        };
+        Dashboard: {
+            /** @description ISO-8601 UTC timestamp */
+            generated_at: string;
+            /** @description What needs looking at, most severe first */
+            attention: components["schemas"]["Attention"][];
+            projects: {
+                uuid: string;
+                name: string;
+                resources: components["schemas"]["ResourceHealth"][];
+            }[];
+            deployments: {
+                running: number;
+                queued: number;
+                finished_24h: number;
+                failed_24h: number;
+                recent_failures: {
+                    deployment_uuid: string;
+                    resource_uuid: string;
+                    /** @enum {string} */
+                    resource_type: "service" | "database" | "proxy";
+                    resource_name: string;
+                    message: string | null;
+                    /** @description ISO-8601 UTC timestamp */
+                    created_at: string;
+                }[];
+            };
+            servers: {
+                uuid: string;
+                name: string;
+                default: boolean;
+                /** @description null before the first check */
+                reachable: boolean | null;
+                containers_running: number | null;
+                containers_stopped: number | null;
+                checked_at: string | null;
+                proxy: {
+                    /** @enum {string} */
+                    state: "not_configured" | "unreachable" | "down" | "stale" | "running";
+                    message: string;
+                    reading_berth_config: boolean | null;
+                };
+            }[];
+            /** @description The last configuration sync (null before the first) */
+            proxy_sync: {
+                /** @description ISO-8601 UTC timestamp */
+                last_run_at: string;
+                ok: boolean;
+                files_written: number;
+            } | null;
+        };
         DatabaseTypeInfo: {
             /** @enum {string} */
             type: "postgresql" | "mysql" | "mariadb" | "mongodb" | "redis" | "keydb" | "dragonfly" | "clickhouse";
@@ -2107,6 +2683,124 @@ export interface components {
             deployment_uuid: string;
             message: string;
         };
+        BackupJob: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            database_id: string;
+            /** Format: uuid */
+            destination_id: string;
+            /** @description A cron expression; null: only on request */
+            schedule: string | null;
+            keep_last: number | null;
+            keep_days: number | null;
+            encrypt: boolean;
+            enabled: boolean;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        BackupRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            database_id: string;
+            job_id: string | null;
+            /** Format: uuid */
+            destination_id: string;
+            /** @enum {string} */
+            kind: "backup" | "restore";
+            /** @enum {string} */
+            status: "queued" | "in_progress" | "succeeded" | "failed";
+            /** @enum {string} */
+            trigger: "schedule" | "api" | "ui" | "cli" | "safety";
+            /** @description A restore: the backup it restores */
+            source_run_id: string | null;
+            artifact_key: string | null;
+            encrypted: boolean;
+            size_bytes: number | null;
+            sha256: string | null;
+            /** @description The stored artifact was read back and its checksum matched */
+            verified: boolean;
+            /** @description Why it failed */
+            message: string | null;
+            /** @description Retention deleted the artifact */
+            pruned: boolean;
+            duration_ms: number | null;
+            created_by: string;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        BackupDestination: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "s3" | "directory";
+            s3?: {
+                /**
+                 * Format: uri
+                 * @description The S3-compatible endpoint; left out for AWS S3 itself
+                 */
+                endpoint?: string;
+                /** @default us-east-1 */
+                region: string;
+                /** @description The bucket (it must exist) */
+                bucket: string;
+                /**
+                 * @description A path prefix inside the bucket
+                 * @default
+                 */
+                prefix: string;
+                /**
+                 * @description Path-style URLs (MinIO and most self-hosted servers)
+                 * @default false
+                 */
+                path_style: boolean;
+                access_key_id: string;
+            };
+            directory?: {
+                /** @description A directory on the database's server */
+                path: string;
+                /**
+                 * @description An image the server already has, with sh and cat, for the container that writes to the directory
+                 * @default busybox:1.36
+                 */
+                helper_image: string;
+            };
+            /** @description Whether a secret access key is stored (it is never returned) */
+            has_secret: boolean;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        BackupDestinationCheck: {
+            ok: boolean;
+            /** @description What was checked (bucket and endpoint, or directory) */
+            destination: string;
+            /** @description The steps tried, in order; the first failed one ends the check */
+            steps: {
+                /** @enum {string} */
+                step: "write" | "read" | "delete";
+                ok: boolean;
+                error: string | null;
+            }[];
+        };
+        DeploymentGit: {
+            /** @description The branch or commit asked for */
+            ref: string;
+            /** @description The commit built or rolled back to, once resolved */
+            commit: string | null;
+            /** @description The commit's subject line */
+            message: string | null;
+            author: string | null;
+            /** @description The image tag it deployed, berth/<service uuid>:<commit> */
+            image: string | null;
+        } | null;
         Deployment: {
             deployment_uuid: string;
             /** @enum {string} */
@@ -2120,7 +2814,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2129,6 +2823,7 @@ export interface components {
             message: string | null;
             /** @description For an automatic rollback: the deployment that failed its health check and is replaced */
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2281,7 +2976,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2289,6 +2984,7 @@ export interface components {
             exit_code: number | null;
             message: string | null;
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2367,8 +3063,9 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
-            /** @description Services, databases included */
+            /** @description Services, databases not included */
             service_count: number;
+            database_count: number;
         };
         ServiceSummary: {
             uuid: string;
@@ -2409,6 +3106,17 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
+        };
+        QueuedGitDeployment: {
+            resource_uuid: string;
+            deployment_uuid: string;
+            message: string;
+        };
+        GitWebhookOutcome: {
+            /** @description false: a push to another branch, nothing was queued */
+            queued: boolean;
+            deployment_uuid: string | null;
+            message: string;
         };
         /** @description Instance-wide settings */
         Settings: {
@@ -2481,7 +3189,7 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
             /** @description The projects the channel hears about; null: every one */
             project_ids: string[] | null;
             enabled: boolean;
@@ -2507,7 +3215,7 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
             /** @description The projects the channel hears about; null: every one */
             project_ids: string[] | null;
             enabled: boolean;
@@ -2554,9 +3262,139 @@ export interface components {
             total: number;
             deliveries: components["schemas"]["NotificationDelivery"][];
         };
+        TemplateSummary: {
+            id: string;
+            name: string;
+            description: string;
+            category: string;
+            tags: string[];
+            logo: string;
+            docs: string;
+            version: string;
+            /** @description Whether a domain can route to the template */
+            routed: boolean;
+        };
+        Template: {
+            id: string;
+            name: string;
+            description: string;
+            category: string;
+            tags: string[];
+            logo: string;
+            docs: string;
+            version: string;
+            /** @description Whether a domain can route to the template */
+            routed: boolean;
+            parameters: {
+                name: string;
+                /** @enum {string} */
+                type: "string" | "integer" | "boolean";
+                default: string | number | boolean;
+                description: string;
+            }[];
+            secrets: {
+                env: string;
+                description: string;
+                generator: string;
+            }[];
+            route: {
+                service: string;
+                port: number;
+            } | null;
+            health: {
+                services: string[];
+                timeout_seconds: number;
+            };
+            /** @description The compose file with its {{berth.NAME}} parameters */
+            compose: string;
+        };
+        TemplateDeployment: {
+            service: {
+                uuid: string;
+                name: string;
+                project_uuid: string;
+                current_version: number;
+            };
+            template: {
+                id: string;
+                version: string;
+            };
+            parameters: {
+                name: string;
+                type: string;
+                value: string | number | boolean;
+            }[];
+            secrets: {
+                key: string;
+                /** @description The generated value, shown this once; a mask without read:sensitive */
+                value: string;
+                masked: boolean;
+            }[];
+            route: {
+                domain: string;
+                route_id: string;
+                service: string;
+                compose_service: string;
+                port: number;
+            } | null;
+            deployment_uuid: string | null;
+        };
+        TemplateImport: {
+            report: {
+                converted: string[];
+                not_converted: string[];
+                warnings: string[];
+            };
+            /** @description The converted compose file with its {{berth.NAME}} parameters */
+            compose: string;
+            /** @description What was created; null for a dry run */
+            result: components["schemas"]["TemplateDeployment"] | null;
+        };
+        ServiceTemplate: {
+            template_id: string;
+            template_name: string;
+            /** @description The template version the service is at */
+            version: string;
+            latest_version: string;
+            upgrade_available: boolean;
+        };
+        TemplateUpgrade: {
+            from: string;
+            to: string;
+            /** @description Unified diff of the stored compose file */
+            diff: string;
+            new_secret_keys: string[];
+            /** @description The compose version written; null for a dry run */
+            compose_version: number | null;
+            secrets: {
+                key: string;
+                /** @description The generated value, shown this once; a mask without read:sensitive */
+                value: string;
+                masked: boolean;
+            }[];
+        };
         NotificationQueued: {
             /** Format: uuid */
             notification_id: string;
+        };
+        BackupDestinationList: {
+            destinations: components["schemas"]["BackupDestination"][];
+        };
+        BackupJobList: {
+            jobs: components["schemas"]["BackupJob"][];
+        };
+        BackupRunList: {
+            runs: components["schemas"]["BackupRun"][];
+        };
+        BackupRunLog: {
+            lines: {
+                seq: number;
+                /** @description ISO-8601 UTC timestamp */
+                ts: string;
+                /** @enum {string} */
+                stream: "stdout" | "stderr" | "berth";
+                output: string;
+            }[];
         };
     };
     responses: never;
@@ -11265,6 +12103,187 @@ export interface operations {
             };
         };
     };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamServiceStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `stats` events (data: `{ name, cpu_percent, memory_bytes, memory_limit_bytes, memory_percent, net_rx_bytes, net_tx_bytes }`), about one per container per second; one `end` event when nothing runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamDatabaseStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `stats` events (data: `{ name, cpu_percent, memory_bytes, memory_limit_bytes, memory_percent, net_rx_bytes, net_tx_bytes }`), about one per container per second; one `end` event when nothing runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listNotificationChannels: {
         parameters: {
             query?: never;
@@ -11323,7 +12342,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11338,7 +12357,7 @@ export interface operations {
                     secret?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11351,7 +12370,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11364,7 +12383,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11381,7 +12400,7 @@ export interface operations {
                     api_url?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11396,7 +12415,7 @@ export interface operations {
                     token?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11411,7 +12430,7 @@ export interface operations {
                     token: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11598,7 +12617,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11916,7 +12935,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11931,7 +12950,7 @@ export interface operations {
                     secret?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11944,7 +12963,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11957,7 +12976,7 @@ export interface operations {
                     url: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11974,7 +12993,7 @@ export interface operations {
                     api_url?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -11989,7 +13008,7 @@ export interface operations {
                     token?: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -12004,7 +13023,7 @@ export interface operations {
                     token: string;
                 } | {
                     name: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -12191,7 +13210,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring")[];
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
                     /** @description The projects the channel hears about; null or left out: every project of the team's */
                     project_ids?: string[] | null;
                     enabled?: boolean;
@@ -12442,6 +13461,2483 @@ export interface operations {
             };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["TemplateSummary"][];
+                    };
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Host name the template routes to */
+                    domain?: string;
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Queue a deployment after creating
+                     * @default false
+                     */
+                    deploy?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created; secrets are shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Host name the template routes to */
+                    domain?: string;
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Queue a deployment after creating
+                     * @default false
+                     */
+                    deploy?: boolean;
+                    /** @enum {string} */
+                    format: "coolify" | "dokploy";
+                    /** @description The template's compose file */
+                    compose: string;
+                    /** @description Dokploy's template.toml */
+                    template_toml?: string;
+                    /**
+                     * @description Only convert and report; create nothing
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Converted only (dry run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateImport"];
+                };
+            };
+            /** @description Converted and created; secrets are shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateImport"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServiceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template origin */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceTemplate"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    upgradeServiceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    parameters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Image per compose service, replacing the catalog image (a mirror, a local build) */
+                    images?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Only return the diff and the secrets it would add
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                    base_version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The upgrade (or its plan) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateUpgrade"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestinationList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "s3";
+                    name: string;
+                    s3: {
+                        /**
+                         * Format: uri
+                         * @description The S3-compatible endpoint; left out for AWS S3 itself
+                         */
+                        endpoint?: string;
+                        /** @default us-east-1 */
+                        region?: string;
+                        /** @description The bucket (it must exist) */
+                        bucket: string;
+                        /**
+                         * @description A path prefix inside the bucket
+                         * @default
+                         */
+                        prefix?: string;
+                        /**
+                         * @description Path-style URLs (MinIO and most self-hosted servers)
+                         * @default false
+                         */
+                        path_style?: boolean;
+                        access_key_id: string;
+                    };
+                    /** @description Stored encrypted, never returned */
+                    secret_access_key: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "directory";
+                    name: string;
+                    directory: {
+                        /** @description A directory on the database's server */
+                        path: string;
+                        /**
+                         * @description An image the server already has, with sh and cat, for the container that writes to the directory
+                         * @default busybox:1.36
+                         */
+                        helper_image?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestination"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome of each step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestinationCheck"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJobList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    destination_id: string;
+                    /** @description A cron expression (5 or 6 fields); null: manual only */
+                    schedule?: string | null;
+                    /** @description Keep the newest N backups */
+                    keep_last?: number | null;
+                    /** @description Keep backups younger than N days */
+                    keep_days?: number | null;
+                    /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
+                    encrypt?: boolean;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJob"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    destination_id?: string;
+                    /** @description A cron expression (5 or 6 fields); null: manual only */
+                    schedule?: string | null;
+                    /** @description Keep the newest N backups */
+                    keep_last?: number | null;
+                    /** @description Keep backups younger than N days */
+                    keep_days?: number | null;
+                    /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
+                    encrypt?: boolean;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The job after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJob"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    backupDatabase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description Run this job (its destination, encryption and retention)
+                     */
+                    job_id?: string;
+                    /**
+                     * Format: uuid
+                     * @description Without a job: where to store the backup
+                     */
+                    destination_id?: string;
+                    encrypt?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBackupRunLog: {
+        parameters: {
+            query?: {
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lines in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunLog"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dump as the engine wrote it (sent as an attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restoreBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The database's name, typed to confirm overwriting its data */
+                    confirm: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    repo_url: string;
+                    /** @default main */
+                    branch?: string;
+                    base_dir?: string;
+                    dockerfile_path?: string;
+                    compose_path?: string;
+                    /**
+                     * @description For a Dockerfile build: the compose service that runs the built image
+                     * @default app
+                     */
+                    compose_service?: string;
+                    /**
+                     * @description ssh: a deploy key Berth generates; token: an HTTPS token
+                     * @default none
+                     * @enum {string}
+                     */
+                    auth?: "none" | "ssh" | "token";
+                    /** @description Write-only; kept when omitted */
+                    https_token?: string;
+                    /** @default {} */
+                    build_args?: {
+                        [key: string]: string;
+                    };
+                    /** @description Write-only; passed as BuildKit secrets, never as build arguments; kept when omitted */
+                    build_secrets?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Images of this many latest successful deployments are kept
+                     * @default 5
+                     */
+                    keep_images?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The saved Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook_path: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitDeployToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deploy_path: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitCommit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: the head of the branch */
+                    commit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued (or merged into a queued build) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackGitDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    deployment_uuid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveGitWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Queued, or ignored (another branch) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitWebhookOutcome"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitWithToken: {
+        parameters: {
+            query?: {
+                commit?: string;
+            };
+            header?: {
+                /** @description The deploy token (without it: 401) */
+                "x-berth-deploy-token"?: string;
+            };
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_uuid: string;
+                        deployment_uuid: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

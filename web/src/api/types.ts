@@ -21,6 +21,7 @@ export type ComposeValidation = Schemas['ComposeValidation']
 
 export type EnvVariable = Schemas['EnvVariable']
 export type EnvList = Schemas['EnvList']
+export type GitSource = Schemas['GitSource']
 
 export type Parameter = Schemas['Parameter']
 export type ParameterType = Parameter['type']
@@ -32,6 +33,10 @@ export type AuditPage = Schemas['AuditPage']
 
 export type Token = Schemas['Token']
 export type CreatedToken = Schemas['CreatedToken']
+
+export type TemplateSummary = Schemas['TemplateSummary']
+export type Template = Schemas['Template']
+export type TemplateDeployment = Schemas['TemplateDeployment']
 
 export type ProxyFile = Schemas['ProxyFile']
 export type ProxyFileContent = Schemas['ProxyFileContent']

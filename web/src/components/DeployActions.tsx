@@ -1,7 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect } from 'react'
 import { Link } from 'react-router'
 import { call } from '../api/client'
-import { deploymentKeys, type Deployment, type DeploymentAction, type QueuedDeployment } from '../api/deployments'
+import {
+  deploymentKeys,
+  RESOURCE_ROUTES,
+  type Deployment,
+  type DeploymentAction,
+  type QueuedDeployment,
+  type ResourceType,
+} from '../api/deployments'
 import { useAbility } from '../api/abilities'
 import { ErrorNotice } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
@@ -12,25 +20,45 @@ const ACTIONS: { action: DeploymentAction; label: string; hint: string }[] = [
   { action: 'stop', label: 'Stop', hint: 'docker compose stop; Deploy starts it again' },
 ]
 
-function queueAction(serviceId: string, action: DeploymentAction): Promise<QueuedDeployment> {
+function queueAction(type: ResourceType, id: string, action: DeploymentAction): Promise<QueuedDeployment> {
   if (action === 'deploy')
-    return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: serviceId } }).then(
-      (r) => r.deployments[0]!,
-    )
-  return call<QueuedDeployment>(action === 'stop' ? 'stopService' : 'restartService', { params: { uuid: serviceId } })
+    return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: id } }).then((r) => r.deployments[0]!)
+  const routes = RESOURCE_ROUTES[type]
+  return call<QueuedDeployment>(action === 'stop' ? routes.stop : routes.restart, { params: { uuid: id } })
 }
 
 /**
- * Deploy / Restart / Stop for a service. Each is a recorded deployment; the one just queued is
+ * Deploy / Restart / Stop for a service or database. Each is a recorded deployment; the one just queued is
  * shown at once with its live status and a link to its log.
  */
-export function DeployActions({ serviceId }: { serviceId: string }) {
+export function DeployActions({
+  resourceId,
+  type,
+  shortcut = false,
+}: {
+  resourceId: string
+  type: ResourceType
+  /** Alt-Shift-D deploys: only where this is the one resource on the page. */
+  shortcut?: boolean
+}) {
   const queryClient = useQueryClient()
   const allowed = useAbility('deploy')
   const queue = useMutation({
-    mutationFn: (action: DeploymentAction) => queueAction(serviceId, action),
+    mutationFn: (action: DeploymentAction) => queueAction(type, resourceId, action),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
   })
+  const { mutate } = queue
+  useEffect(() => {
+    if (!shortcut || !allowed) return
+    function onKey(event: KeyboardEvent) {
+      if (event.altKey && event.shiftKey && event.code === 'KeyD') {
+        event.preventDefault()
+        mutate('deploy')
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [shortcut, allowed, mutate])
   const queuedId = queue.data?.deployment_uuid
   const queued = useQuery({
     queryKey: deploymentKeys.one(queuedId ?? ''),
@@ -46,7 +74,11 @@ export function DeployActions({ serviceId }: { serviceId: string }) {
             key={action}
             type="button"
             className={action === 'deploy' ? '' : 'outline secondary'}
-            title={allowed ? hint : 'Needs the "deploy" ability'}
+            title={
+              allowed
+                ? `${hint}${shortcut && action === 'deploy' ? ' (Alt+Shift+D)' : ''}`
+                : 'Needs the "deploy" ability'
+            }
             disabled={!allowed || queue.isPending}
             aria-busy={queue.isPending && queue.variables === action}
             onClick={() => queue.mutate(action)}

@@ -3,12 +3,16 @@ import { Link, NavLink, Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
+import { ContainerLogs } from '../components/ContainerLogs'
+import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
+import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
+import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 
@@ -24,6 +28,13 @@ export function ServicePage() {
     queryKey: ['project', projectId],
     queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
     enabled: projectId !== undefined,
+  })
+
+  // A database is a service with a databases row: only then is there a Backups tab.
+  const database = useQuery({
+    queryKey: ['database', serviceId],
+    queryFn: () => call<{ uuid: string }>('database', { params: { uuid: serviceId } }),
+    retry: false,
   })
 
   if (service.isPending) return <Loading what="the service" />
@@ -47,10 +58,10 @@ export function ServicePage() {
         {s.name} <small className="badge">v{s.current_version}</small>
       </h1>
       <p className="service-status" aria-label="Status">
-        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge serviceId={serviceId} />
+        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
-      <DeployActions serviceId={serviceId} />
+      <DeployActions resourceId={serviceId} type="service" shortcut />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -65,19 +76,37 @@ export function ServicePage() {
             <NavLink to={`${base}/deployments`}>Deployments</NavLink>
           </li>
           <li>
+            <NavLink to={`${base}/logs`}>Logs</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/stats`}>Stats</NavLink>
+          </li>
+          <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
           </li>
           <li>
             <NavLink to={`${base}/parameters`}>Parameters</NavLink>
           </li>
+          <li>
+            <NavLink to={`${base}/git`}>Git</NavLink>
+          </li>
+          {database.data && (
+            <li>
+              <NavLink to={`${base}/backups`}>Backups</NavLink>
+            </li>
+          )}
         </ul>
       </nav>
       <Routes>
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
+        <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
+        <Route path="stats" element={<ContainerStats resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
+        <Route path="git" element={<GitTab serviceId={serviceId} />} />
+        <Route path="backups" element={<BackupsTab databaseId={serviceId} databaseName={s.name} />} />
       </Routes>
     </section>
   )

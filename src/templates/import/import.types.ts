@@ -1,0 +1,52 @@
+import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
+
+/** What an import turned into Berth's terms, and what it could not. */
+export type ImportReport = { converted: string[]; not_converted: string[] }
+
+export type ImportedTemplate = { manifest: TemplateManifest; compose: string; report: ImportReport }
+
+/** A manifest for a template that came from elsewhere: no catalog version history, no health expectations. */
+export function importedManifest(input: {
+  id: string
+  name: string
+  description: string
+  tags?: string[]
+  logo?: string
+  docs?: string
+  parameters: TemplateManifest['parameters']
+  secrets: { env: string; description: string; generate: SecretGenerator }[]
+  route: TemplateManifest['route']
+}): TemplateManifest {
+  return {
+    id: input.id,
+    name: input.name,
+    description: input.description,
+    category: 'web',
+    tags: input.tags ?? [],
+    logo: input.logo ?? 'https://example.invalid/logo.svg',
+    docs: input.docs ?? 'https://example.invalid/docs',
+    version: '1.0.0',
+    parameters: input.parameters,
+    secrets: input.secrets,
+    route: input.route,
+    health: { services: [], timeout_seconds: 300 },
+  }
+}
+
+/** A parameter name (lowercase, `_`) from a variable name of another tool. */
+export function parameterName(name: string): string {
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .replace(/^[^a-z]+/, '')
+  return (cleaned || 'value').slice(0, 63)
+}
+
+/** An env name (upper case, `_`) from a variable name of another tool. */
+export function envName(name: string): string {
+  const cleaned = name
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, '_')
+    .replace(/^[^A-Z]+/, '')
+  return (cleaned || 'SECRET').slice(0, 63)
+}
