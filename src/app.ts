@@ -111,6 +111,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       logger,
       proxyDir: config.proxyDir,
       reconcileIntervalMs: config.proxyReconcileIntervalMs,
+      onRun: notifications.proxySyncRun,
     })
     const proxyBrowser = createProxyBrowser({ db, proxyDir: config.proxyDir })
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
@@ -227,6 +228,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       events,
       notifier,
       retention: config.deploymentRetention,
+      checkCertificates: () => notifications.checkCertificates(config.certificateExpiryDays),
       pruneImages: () => pruneBuildImages({ db, hostForService }),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })

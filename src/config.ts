@@ -28,6 +28,8 @@ export type Config = {
   templateDirs?: string[]
   /** Storm grouping: at most one notification per channel per resource within this many seconds. */
   notificationGroupSeconds: number
+  /** A TLS certificate expiring within this many days is notified (certificate.expiring). */
+  certificateExpiryDays: number
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,7 @@ const envSchema = z.object({
     .min(0)
     .max(86400)
     .default(60),
+  BERTH_CERT_EXPIRY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -144,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean)
       .map((dir) => resolve(dir)),
     notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
+    certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -76,5 +76,40 @@ describe('instance channels and server reachability', () => {
     const log = await t.call(admin, 'GET', '/api/v1/instance/notifications/deliveries')
     assert.equal(log.status, 200)
     assert.ok(log.body.deliveries.length >= 2)
+  })
+
+  it('tells the instance when the proxy sync fails, works again, and repairs drift', async () => {
+    const ch = await t.call(admin, 'POST', INSTANCE_CHANNELS, {
+      name: 'proxy',
+      type: 'slack',
+      url: receiver.url('/proxy'),
+      events: ['proxy.sync_failed', 'proxy.sync_recovered', 'proxy.drift_repaired'],
+    })
+    assert.equal(ch.status, 201, JSON.stringify(ch.body))
+    const proxyDir = t.app.config.proxyDir
+    await t.call(admin, 'PUT', '/api/v1/settings', { letsencrypt_email: 'ops@example.com' })
+    await t.app.proxySync.runNow()
+    const traefik = join(proxyDir, 'static/traefik.yml')
+    const good = readFileSync(traefik, 'utf8')
+    writeFileSync(traefik, `${good}\n# changed by hand\n`)
+    await t.app.proxySync.runNow()
+    const drift = await waitFor('the drift message', async () =>
+      receiver.to('/proxy').find((r) => /repaired/.test(r.body.text)),
+    )
+    assert.match(drift.body.text, /static\/traefik\.yml/)
+
+    // The static folder replaced by a file: no run can write there until it is a folder again.
+    rmSync(join(proxyDir, 'static'), { recursive: true })
+    writeFileSync(join(proxyDir, 'static'), 'not a folder')
+    assert.ok((await t.app.proxySync.runNow()).error, 'the run failed')
+    await t.app.proxySync.runNow()
+    rmSync(join(proxyDir, 'static'))
+    mkdirSync(join(proxyDir, 'static'))
+    assert.equal((await t.app.proxySync.runNow()).error, null)
+    await waitFor('the recovery message', async () =>
+      receiver.to('/proxy').some((r) => /works again/.test(r.body.text)),
+    )
+    const failed = receiver.to('/proxy').filter((r) => /sync failed/.test(r.body.text))
+    assert.equal(failed.length, 1, 'two failed runs in a row make one message')
   })
 })

@@ -71,4 +71,32 @@ describe('web UI in Chromium: notification channels', { skip }, () => {
     await page.getByText('No channels yet').waitFor()
     await page.getByText('Nothing sent yet.').waitFor()
   })
+
+  it('adds a Telegram channel with its own fields, changes its chat without retyping the token', async () => {
+    const token = '4242:AAE-ui-bot-TOKEN-0123456789abcdef'
+    await page.getByLabel('Channel name').fill('tg')
+    await page.getByLabel('Type').selectOption('telegram')
+    await page.getByLabel('Bot token').fill(token)
+    await page.getByLabel('Chat id').fill('-100200')
+    // The fake Telegram Bot API is the test's receiver (the real one is unreachable from tests).
+    await page.getByLabel('Bot API server').fill(receiver.url('/tgapi'))
+    await page.getByRole('button', { name: 'Add channel' }).click()
+    const channels = page.getByRole('table', { name: 'Notification channels' })
+    await channels.getByRole('cell', { name: 'chat -100200' }).waitFor()
+
+    await page.getByRole('button', { name: 'Change tg' }).click()
+    const form = page.getByRole('form', { name: 'Change channel tg' })
+    await form.getByLabel('Chat id').fill('-100300')
+    await form.getByRole('button', { name: 'Save channel' }).click()
+    await channels.getByRole('cell', { name: 'chat -100300' }).waitFor()
+    assert.ok(!(await page.content()).includes('ui-bot-TOKEN'), 'the page never shows the bot token')
+
+    await page.getByRole('button', { name: 'Send test tg' }).click()
+    const [got] = await waitFor('the Telegram message', async () => {
+      const r = receiver.to(`/tgapi/bot${token}/sendMessage`)
+      return r.length > 0 && r
+    })
+    assert.equal(got!.body.chat_id, '-100300', 'the token was kept and the chat changed')
+    await page.screenshot({ path: screenshotPath('notifications-02-telegram'), fullPage: true })
+  })
 })

@@ -27,6 +27,8 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** The daily certificate-expiry check (notifications). */
+  checkCertificates: () => Promise<void>
   /** Removes built images beyond those each Git service keeps (git-sources/image-retention.ts). */
   pruneImages(): Promise<{ removed: number; refused: string[] }>
 }
@@ -35,25 +37,20 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
 
 /**
  * The serving process's timers in one place: the deployment workers, the server monitor (every
- * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
- * after start, then daily). The CLI and the tests build the app without starting them.
+ * minute, which also keeps an engine-event watcher per server), notification delivery, and deployment retention with
+ * the certificate-expiry check (a minute after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({
-  db,
-  audit,
-  logger,
-  servers,
-  engineEvents,
-  workers,
-  events,
-  notifier,
-  retention,
-  pruneImages,
-}: Deps) {
+export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
+  const { db, audit, logger, servers, engineEvents, workers, events, notifier, retention, pruneImages } = deps
   let monitorTimer: NodeJS.Timeout | undefined
   let running = false
   let offFinished: (() => void) | undefined
   let retentionTimer: NodeJS.Timeout | undefined
+
+  function daily() {
+    prune()
+    checkCertificates().catch((error: unknown) => logger.error({ err: error }, 'checking certificates failed'))
+  }
 
   function prune() {
     pruneDeployments(db, audit, retention)
@@ -103,8 +100,8 @@ export function createBackgroundJobs({
     monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
     monitorTimer.unref()
     retentionTimer = setTimeout(() => {
-      prune()
-      retentionTimer = setInterval(prune, RETENTION_INTERVAL_MS)
+      daily()
+      retentionTimer = setInterval(daily, RETENTION_INTERVAL_MS)
       retentionTimer.unref()
     }, RETENTION_FIRST_RUN_MS)
     retentionTimer.unref()

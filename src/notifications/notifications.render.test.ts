@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { bodyFor, maskUrl, renderDeployment, signatureHeader } from './notifications.render.js'
+import { bodyFor, htmlFor, maskUrl, renderDeployment, signatureHeader, withGrouped } from './notifications.render.js'
 import type { NotificationPayload } from './notifications.types.js'
 
 const deployment: NonNullable<NotificationPayload['deployment']> = {
@@ -56,6 +56,21 @@ describe('notification messages', () => {
   it('signs "<ts>.<body>" with HMAC-SHA256', () => {
     const expected = createHmac('sha256', 'k').update('1700000000.{"a":1}').digest('hex')
     assert.equal(signatureHeader('k', '{"a":1}', 1700000000), `t=1700000000,v1=${expected}`)
+  })
+
+  it("escapes the e-mail's HTML part and links only to http(s) addresses", () => {
+    const payload = { summary: 'a <b>', text: '<script>x</script> & more', link: 'https://b.example.com/d?x=1&y=2' }
+    const html = htmlFor(payload as NotificationPayload)
+    assert.ok(html.includes('<h2 style="font-size:16px">a &lt;b&gt;</h2>'))
+    assert.ok(html.includes('&lt;script&gt;x&lt;/script&gt; &amp; more') && !html.includes('<script>'))
+    assert.ok(html.includes('<a href="https://b.example.com/d?x=1&amp;y=2">'))
+    assert.ok(!htmlFor({ ...payload, link: '/deployments/d-1' } as NotificationPayload).includes('<a '))
+  })
+
+  it('says how many events a grouped message stands for', () => {
+    const payload = { text: 'latest' } as NotificationPayload
+    assert.equal(withGrouped(payload, 0), payload)
+    assert.match(withGrouped(payload, 1).text, /^latest\n\n\(1 more event of this resource/)
   })
 
   it('masks a URL down to its scheme and host', () => {

@@ -107,6 +107,7 @@ export async function listDeliveries(db: Kysely<DB>, teamId: string, { skip, tak
       'notification_outbox.id',
       'notification_outbox.channel_id',
       'notification_channels.name as channel_name',
+      'notification_channels.type as channel_type',
       'notification_outbox.event',
       'notification_outbox.summary',
       'notification_outbox.status',
@@ -204,7 +205,8 @@ export async function recordAttempt(
       .set({
         status: result.ok ? 'delivered' : nextAttemptAt ? 'pending' : 'failed',
         attempts: attempt,
-        next_attempt_at: nextAttemptAt ?? result.at,
+        // Delivered or given up: when that was recorded (storm grouping counts its window from it).
+        next_attempt_at: nextAttemptAt ?? nowIso(),
         claimed_by: null,
         claimed_at: null,
         last_error: result.error,

@@ -60,6 +60,7 @@ const delivery = z
     id: z.string().uuid(),
     channel_id: z.string().uuid(),
     channel_name: z.string().nullable(),
+    channel_type: z.enum(CHANNEL_TYPES).nullable().describe('Null once the channel was removed'),
     event: z.string(),
     summary: z.string(),
     status: z.enum(['pending', 'delivered', 'failed']),

@@ -8,7 +8,10 @@ import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
+import { CONNECT_TO_DOMAIN, type ConnectTo, certificateExpiry } from '../proxy/certificate-probe.js'
+import { listTlsDomains } from '../proxy/proxy.repo.js'
 import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
+import type { SyncRun } from '../proxy/sync/proxy.sync.js'
 import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
@@ -236,7 +239,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     let due = now
     if (resourceKey !== null && groupMs > 0) {
       const latest = await latestAboutResource(trx, channelId, resourceKey)
-      const windowEnd = latest ? new Date(Date.parse(latest.next_attempt_at) + groupMs).toISOString() : now
+      // The window runs from when the latest was delivered (its record's time) or, while it is in
+      // flight, from now: it may be landing right now, and the window must never start before it.
+      const inFlight = Boolean(latest?.claimed_by)
+      const sentAt = inFlight ? now : latest?.next_attempt_at
+      const windowEnd = sentAt ? new Date(Date.parse(sentAt) + groupMs).toISOString() : now
       if (latest && windowEnd > now) {
         const waiting = latest.status === 'pending' && latest.attempts === 0 && latest.next_attempt_at > now
         const newest = {
@@ -376,6 +383,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
         id: r.id,
         channel_id: r.channel_id,
         channel_name: r.channel_name ?? null,
+        channel_type: (r.channel_type ?? null) as ChannelType | null,
         event: r.event,
         summary: r.summary,
         status: r.status,
@@ -420,7 +428,76 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     })
   }
 
+  /**
+   * A proxy sync run ended: the instance's channels hear a failure (once, until a run works again),
+   * the recovery, and drift Berth repaired. The sync's state is in memory (proxy/sync/), so the
+   * messages are all this transaction stores.
+   */
+  async function proxySyncRun(run: SyncRun, previous: SyncRun | null) {
+    const facts: Omit<Fact, 'teamId' | 'projectId' | 'subject'>[] = []
+    if (run.error !== null && (previous === null || previous.error === null))
+      facts.push({
+        event: 'proxy.sync_failed',
+        resourceKey: 'proxy:sync',
+        summary: 'The proxy configuration sync failed',
+        details: [`Error: ${run.error}`],
+        path: '/proxy',
+      })
+    if (run.error === null && previous?.error)
+      facts.push({
+        event: 'proxy.sync_recovered',
+        resourceKey: 'proxy:sync',
+        summary: 'The proxy configuration sync works again',
+        details: [],
+        path: '/proxy',
+      })
+    if (run.drift_repaired.length > 0)
+      facts.push({
+        event: 'proxy.drift_repaired',
+        resourceKey: 'proxy:drift',
+        summary: `Berth repaired ${run.drift_repaired.length} proxy configuration file(s) changed outside Berth`,
+        details: run.drift_repaired.slice(0, 20).map((f) => `  ${f}`),
+        path: '/proxy',
+      })
+    if (facts.length === 0) return
+    await db.transaction().execute(async (trx) => {
+      for (const f of facts) await notify(trx, { ...f, teamId: INSTANCE_TEAM_ID, projectId: null })
+    })
+  }
+
+  /**
+   * Connects to every TLS domain (a daily job) and tells the team's channels about a certificate
+   * that expires within `withinDays`. A domain that does not answer is skipped: the proxy's own
+   * events tell of that.
+   */
+  async function checkCertificates(withinDays: number, connectTo: ConnectTo = CONNECT_TO_DOMAIN) {
+    const soon = Date.now() + withinDays * 86_400_000
+    const expiring: { domain: Awaited<ReturnType<typeof listTlsDomains>>[number]; expires: Date }[] = []
+    for (const domain of await listTlsDomains(db)) {
+      const expires = await certificateExpiry(domain.full_domain, connectTo).catch(() => null)
+      if (expires && expires.getTime() <= soon) expiring.push({ domain, expires })
+    }
+    if (expiring.length === 0) return
+    await db.transaction().execute(async (trx) => {
+      for (const { domain, expires } of expiring) {
+        const days = Math.max(0, Math.floor((expires.getTime() - Date.now()) / 86_400_000))
+        await notify(trx, {
+          teamId: domain.team_id,
+          event: 'certificate.expiring',
+          projectId: domain.project_id,
+          resourceKey: `domain:${domain.id}`,
+          summary: `The TLS certificate of ${domain.full_domain} expires in ${days} day${days === 1 ? '' : 's'}`,
+          details: [`Expires: ${expires.toISOString()}`],
+          path: `/projects/${domain.project_id}`,
+          subject: { domain: { id: domain.id, name: domain.full_domain }, expires_at: expires.toISOString() },
+        })
+      }
+    })
+  }
+
   return {
+    checkCertificates,
+    proxySyncRun,
     list,
     get,
     create,

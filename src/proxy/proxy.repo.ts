@@ -182,3 +182,15 @@ export async function routeMiddlewareIds(db: Kysely<DB>, routeId: string): Promi
     .execute()
   return rows.map((r) => r.middleware_id)
 }
+
+/** Every active domain served over TLS, with its team and project: the certificate-expiry check reads these. */
+export async function listTlsDomains(db: Kysely<DB>) {
+  return db
+    .selectFrom('proxy_domains')
+    .innerJoin('projects', 'projects.id', 'proxy_domains.project_id')
+    .select(['proxy_domains.id', 'proxy_domains.full_domain', 'proxy_domains.project_id', 'projects.team_id'])
+    .where('proxy_domains.tls_mode', '!=', 'none')
+    .where('proxy_domains.active', '=', 1)
+    .orderBy('proxy_domains.full_domain')
+    .execute()
+}

@@ -17,7 +17,7 @@ export type Received = {
  * (t=<ts>,v1=<HMAC-SHA256 of "<ts>.<body>">) against the secret a path was given, and answers
  * each request with the next status of its path's script (200 once the script is used up).
  */
-export async function startReceiver() {
+export async function startReceiver(port = 0) {
   const received: Received[] = []
   const secrets = new Map<string, string>()
   const scripts = new Map<string, number[]>()
@@ -41,7 +41,7 @@ export async function startReceiver() {
       res.end(status < 300 ? 'ok' : 'receiver says no')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
     received,

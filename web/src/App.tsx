@@ -91,6 +91,7 @@ export function App() {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="team/notifications" element={<NotificationsPage />} />
+        <Route path="instance/notifications" element={<NotificationsPage scope="instance" />} />
         <Route path="team/backup-destinations" element={<BackupDestinationsPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />

@@ -25,6 +25,8 @@ type Deps = {
   logger: Pick<Logger, 'error' | 'warn' | 'info'>
   proxyDir: string
   reconcileIntervalMs: number
+  /** Hears every finished run with the one before it (notifications: failed, working again, drift repaired). */
+  onRun?: (run: SyncRun, previous: SyncRun | null) => Promise<void>
 }
 
 /**
@@ -64,7 +66,7 @@ export type ProxySyncService = ReturnType<typeof createProxySyncService>
  * bursts coalesce and runs never overlap. A full run (on start, on `runNow`, every reconcile
  * interval, after settings changes) also removes orphans and checks every file for drift.
  */
-export function createProxySyncService({ db, logger, proxyDir, reconcileIntervalMs }: Deps) {
+export function createProxySyncService({ db, logger, proxyDir, reconcileIntervalMs, onRun }: Deps) {
   let locateCaddyAdmin: CaddyAdminLocator = async () => undefined
   let traefikApiSources: () => Promise<string[]> = async () => []
   let pending: Scope | null = null
@@ -199,7 +201,12 @@ export function createProxySyncService({ db, logger, proxyDir, reconcileInterval
       totals.files_written += run.files_written.length
       totals.files_removed += run.files_removed.length
       totals.drift_repaired += run.drift_repaired.length
+      const previous = lastRun
       lastRun = run
+      // A listener's failure is logged; it never fails the sync.
+      await onRun?.(run, previous).catch((error: unknown) =>
+        logger.error({ err: error }, 'a proxy sync listener failed'),
+      )
     }
   }
 

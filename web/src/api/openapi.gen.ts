@@ -3241,6 +3241,8 @@ export interface components {
             /** Format: uuid */
             channel_id: string;
             channel_name: string | null;
+            /** @description Null once the channel was removed */
+            channel_type: ("webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email") | null;
             event: string;
             summary: string;
             /** @enum {string} */

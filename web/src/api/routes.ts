@@ -45,6 +45,13 @@ export const ROUTES = {
   deleteNotificationChannel: ['DELETE', '/api/v1/notifications/channels/{id}'],
   testNotificationChannel: ['POST', '/api/v1/notifications/channels/{id}/test'],
   notificationDeliveries: ['GET', '/api/v1/notifications/deliveries'],
+  updateNotificationChannel: ['PATCH', '/api/v1/notifications/channels/{id}'],
+  instanceNotificationChannels: ['GET', '/api/v1/instance/notifications/channels'],
+  createInstanceNotificationChannel: ['POST', '/api/v1/instance/notifications/channels'],
+  updateInstanceNotificationChannel: ['PATCH', '/api/v1/instance/notifications/channels/{id}'],
+  deleteInstanceNotificationChannel: ['DELETE', '/api/v1/instance/notifications/channels/{id}'],
+  testInstanceNotificationChannel: ['POST', '/api/v1/instance/notifications/channels/{id}/test'],
+  instanceNotificationDeliveries: ['GET', '/api/v1/instance/notifications/deliveries'],
   // database backups
   backupDestinations: ['GET', '/api/v1/backup-destinations'],
   createBackupDestination: ['POST', '/api/v1/backup-destinations'],

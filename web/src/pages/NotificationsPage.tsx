@@ -1,63 +1,93 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
 import { Link } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import {
-  CHANNEL_EVENTS,
-  CHANNEL_TYPES,
-  type ChannelEvent,
-  type ChannelType,
-  type NotificationChannel,
-  type NotificationChannelCreated,
-  type NotificationChannelList,
-  type NotificationDeliveryPage,
-} from '../api/notification-types'
+import type { NotificationChannel, NotificationChannelList, NotificationDeliveryPage } from '../api/notification-types'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
-import { Field, fieldError, TextField } from '../components/Field'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
+import { ChannelForm, type ChannelRoutes } from './ChannelForm'
 
 const PAGE = 20
 
-/** The team's notification channels (team settings): add, remove, send a test, and the delivery log. */
-export function NotificationsPage() {
-  const mayManage = useAbility('members')
+const TEAM_ROUTES: ChannelRoutes = {
+  key: 'notification-channels',
+  list: 'notificationChannels',
+  create: 'createNotificationChannel',
+  update: 'updateNotificationChannel',
+  remove: 'deleteNotificationChannel',
+  test: 'testNotificationChannel',
+  deliveries: 'notificationDeliveries',
+  projects: true,
+}
+
+const INSTANCE_ROUTES: ChannelRoutes = {
+  key: 'instance-notification-channels',
+  list: 'instanceNotificationChannels',
+  create: 'createInstanceNotificationChannel',
+  update: 'updateInstanceNotificationChannel',
+  remove: 'deleteInstanceNotificationChannel',
+  test: 'testInstanceNotificationChannel',
+  deliveries: 'instanceNotificationDeliveries',
+  projects: false,
+}
+
+/**
+ * Notification channels with their delivery log: the team's (team settings) or, for instance
+ * administrators, the instance's (servers, the proxy, Berth's own backups).
+ */
+export function NotificationsPage({ scope = 'team' }: { scope?: 'team' | 'instance' }) {
+  const routes = scope === 'team' ? TEAM_ROUTES : INSTANCE_ROUTES
+  const mayManage = useAbility(scope === 'team' ? 'members' : 'instance')
   return (
     <section>
       <p className="muted">
-        <Link to="/team">Team</Link> / Notifications
+        {scope === 'team' ? <Link to="/team">Team</Link> : <Link to="/settings">Instance</Link>} / Notifications
       </p>
-      <h1>Notifications</h1>
-      <Channels mayManage={mayManage} />
-      {mayManage ? <AddChannel /> : <p className="muted">Owners and admins of the team add and remove channels.</p>}
-      <Deliveries />
+      <h1>{scope === 'team' ? 'Notifications' : 'Instance notifications'}</h1>
+      <Channels routes={routes} mayManage={mayManage} />
+      {mayManage ? (
+        <ChannelForm routes={routes} />
+      ) : (
+        <p className="muted">Owners and admins of the team add and remove channels.</p>
+      )}
+      <Deliveries routes={routes} />
     </section>
   )
 }
 
-function Channels({ mayManage }: { mayManage: boolean }) {
+/** Where a channel sends, as far as it may be shown. */
+function destination(c: NotificationChannel): string {
+  const s = c.settings as Record<string, unknown>
+  if (c.type === 'email') return `${String(s.host)}:${String(s.port)} → ${(s.to as string[]).join(', ')}`
+  if (c.type === 'telegram') return `chat ${String(s.chat_id)}`
+  return c.url ?? ''
+}
+
+function Channels({ routes, mayManage }: { routes: ChannelRoutes; mayManage: boolean }) {
   const queryClient = useQueryClient()
   const channels = useQuery({
-    queryKey: ['notification-channels'],
-    queryFn: () => call<NotificationChannelList>('notificationChannels'),
+    queryKey: [routes.key],
+    queryFn: () => call<NotificationChannelList>(routes.list),
   })
   const [removing, setRemoving] = useState<NotificationChannel | null>(null)
+  const [editing, setEditing] = useState<NotificationChannel | null>(null)
   const [tested, setTested] = useState<string | null>(null)
   const remove = useMutation({
-    mutationFn: (c: NotificationChannel) => call('deleteNotificationChannel', { params: { id: c.id } }),
+    mutationFn: (c: NotificationChannel) => call(routes.remove, { params: { id: c.id } }),
     onSuccess: async () => {
       setRemoving(null)
-      await queryClient.invalidateQueries({ queryKey: ['notification-channels'] })
-      await queryClient.invalidateQueries({ queryKey: ['notification-deliveries'] })
+      await queryClient.invalidateQueries({ queryKey: [routes.key] })
+      await queryClient.invalidateQueries({ queryKey: [routes.deliveries] })
     },
   })
   const test = useMutation({
-    mutationFn: (c: NotificationChannel) => call('testNotificationChannel', { params: { id: c.id } }),
+    mutationFn: (c: NotificationChannel) => call(routes.test, { params: { id: c.id } }),
     onSuccess: async (_, c) => {
       setTested(c.name)
-      await queryClient.invalidateQueries({ queryKey: ['notification-deliveries'] })
+      await queryClient.invalidateQueries({ queryKey: [routes.deliveries] })
     },
   })
   return (
@@ -73,8 +103,16 @@ function Channels({ mayManage }: { mayManage: boolean }) {
             columns={[
               { header: 'Name', cell: (c) => c.name },
               { header: 'Type', cell: (c) => c.type },
-              { header: 'URL', cell: (c) => <code>{c.url}</code> },
+              { header: 'Sends to', cell: (c) => <code>{destination(c)}</code> },
               { header: 'Events', cell: (c) => c.events.join(', ') || 'none' },
+              ...(routes.projects
+                ? [
+                    {
+                      header: 'Projects',
+                      cell: (c: NotificationChannel) => (c.project_ids ? c.project_ids.length : 'all'),
+                    },
+                  ]
+                : []),
               { header: 'Enabled', cell: (c) => (c.enabled ? 'yes' : 'no') },
             ]}
             actions={
@@ -82,6 +120,7 @@ function Channels({ mayManage }: { mayManage: boolean }) {
                 ? (c) => (
                     <>
                       <RowButton label="Send test" target={c.name} onClick={() => test.mutate(c)} />
+                      <RowButton label="Change" target={c.name} secondary onClick={() => setEditing(c)} />
                       <RowButton label="Remove" target={c.name} secondary onClick={() => setRemoving(c)} />
                     </>
                   )
@@ -90,6 +129,7 @@ function Channels({ mayManage }: { mayManage: boolean }) {
           />
         )}
       </QueryState>
+      {editing && <ChannelForm key={editing.id} routes={routes} editing={editing} onDone={() => setEditing(null)} />}
       {tested && (
         <SuccessNotice>Test message to {tested} queued: the delivery log below shows how it went.</SuccessNotice>
       )}
@@ -107,103 +147,11 @@ function Channels({ mayManage }: { mayManage: boolean }) {
   )
 }
 
-function AddChannel() {
-  const queryClient = useQueryClient()
-  const [name, setName] = useState('')
-  const [type, setType] = useState<ChannelType>('slack')
-  const [url, setUrl] = useState('')
-  const [events, setEvents] = useState<Set<ChannelEvent>>(new Set(['deployment.failed', 'deployment.recovered']))
-  const [secret, setSecret] = useState<string | null>(null)
-  const create = useMutation({
-    mutationFn: () =>
-      call<NotificationChannelCreated>('createNotificationChannel', {
-        body: { name, type, url, events: CHANNEL_EVENTS.map((e) => e.value).filter((e) => events.has(e)) },
-      }),
-    onSuccess: async (created) => {
-      setSecret(created.signing_secret ?? null)
-      setName('')
-      setUrl('')
-      await queryClient.invalidateQueries({ queryKey: ['notification-channels'] })
-    },
-  })
-  function submit(event: FormEvent) {
-    event.preventDefault()
-    create.mutate()
-  }
-  function toggle(e: ChannelEvent) {
-    const next = new Set(events)
-    if (!next.delete(e)) next.add(e)
-    setEvents(next)
-  }
-  return (
-    <form onSubmit={submit} aria-labelledby="channel-new">
-      <h2 id="channel-new">Add a channel</h2>
-      {secret && (
-        <article className="token-secret" role="status">
-          <p>
-            <strong>The signing secret of the new webhook: copy it now, it is not shown again.</strong> Check the{' '}
-            <code>X-Berth-Signature</code> header with it.
-          </p>
-          <pre>
-            <code>{secret}</code>
-          </pre>
-          <button type="button" className="secondary" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </article>
-      )}
-      <TextField
-        label="Channel name"
-        name="channel-name"
-        required
-        maxLength={100}
-        value={name}
-        onChange={setName}
-        error={fieldError(create.error, 'name')}
-      />
-      <Field label="Type">
-        {(control) => (
-          <select {...control} value={type} onChange={(e) => setType(e.target.value as ChannelType)}>
-            {CHANNEL_TYPES.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <TextField
-        label="Webhook URL"
-        name="channel-url"
-        type="url"
-        required
-        value={url}
-        onChange={setUrl}
-        error={fieldError(create.error, 'url')}
-        hint="Stored encrypted; shown afterwards as its host only."
-      />
-      <fieldset>
-        <legend>Events</legend>
-        {CHANNEL_EVENTS.map((e) => (
-          <label key={e.value}>
-            <input type="checkbox" checked={events.has(e.value)} onChange={() => toggle(e.value)} />
-            {e.label}
-          </label>
-        ))}
-      </fieldset>
-      <ErrorNotice error={create.error} />
-      <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
-        Add channel
-      </button>
-    </form>
-  )
-}
-
-function Deliveries() {
+function Deliveries({ routes }: { routes: ChannelRoutes }) {
   const [skip, setSkip] = useState(0)
   const deliveries = useQuery({
-    queryKey: ['notification-deliveries', skip],
-    queryFn: () => call<NotificationDeliveryPage>('notificationDeliveries', { query: { skip, take: PAGE } }),
+    queryKey: [routes.deliveries, skip],
+    queryFn: () => call<NotificationDeliveryPage>(routes.deliveries, { query: { skip, take: PAGE } }),
     // Deliveries change without any event the UI hears of (the worker retries in the background).
     refetchInterval: 3000,
   })
@@ -227,7 +175,11 @@ function Deliveries() {
                 { header: 'Attempts', cell: (d) => d.attempts },
                 {
                   header: 'Last answer',
-                  cell: (d) => d.last_error ?? (d.last_status_code !== null ? `HTTP ${d.last_status_code}` : '—'),
+                  cell: (d) =>
+                    d.last_error ??
+                    (d.last_status_code === null
+                      ? '—'
+                      : `${d.channel_type === 'email' ? 'SMTP' : 'HTTP'} ${d.last_status_code}`),
                 },
               ]}
             />

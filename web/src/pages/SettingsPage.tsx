@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { Link } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import type { Settings } from '../api/admin-types'
@@ -14,6 +15,12 @@ export function SettingsPage() {
     <section>
       <h1>Settings</h1>
       <p className="muted">Instance-wide: they shape the proxy configuration of every team.</p>
+      {useAbility('instance') && (
+        <p>
+          <Link to="/instance/notifications">Instance notifications</Link>: the channels told when a server stops
+          answering or the proxy fails.
+        </p>
+      )}
       <QueryState query={settings} what="settings">
         {(data) => <SettingsForm saved={data} />}
       </QueryState>
