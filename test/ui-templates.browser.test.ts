@@ -79,6 +79,7 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
     await page.locator('h1 .badge.status[data-status="finished"]').waitFor({ timeout: 120_000 })
     await page.goto(`${base}/services/${serviceId}`)
     await page.locator('.service-status .badge.runtime-running').waitFor({ timeout: 30_000 })
+    await page.getByText('From template Berth test demo 1.0.0').waitFor()
     await page.screenshot({ path: screenshotPath('templates-03-running'), fullPage: true })
   })
 })

@@ -36,6 +36,8 @@ export type CreatedToken = Schemas['CreatedToken']
 export type TemplateSummary = Schemas['TemplateSummary']
 export type Template = Schemas['Template']
 export type TemplateDeployment = Schemas['TemplateDeployment']
+export type ServiceTemplate = Schemas['ServiceTemplate']
+export type TemplateUpgrade = Schemas['TemplateUpgrade']
 
 export type ProxyFile = Schemas['ProxyFile']
 export type ProxyFileContent = Schemas['ProxyFileContent']

@@ -11,6 +11,7 @@ import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
+import { TemplateUpgrade } from './service/TemplateUpgrade'
 
 export function ServicePage() {
   const { serviceId = '' } = useParams()
@@ -50,6 +51,7 @@ export function ServicePage() {
         <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge serviceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
+      <TemplateUpgrade serviceId={serviceId} />
       <DeployActions serviceId={serviceId} />
       <nav aria-label="Service sections" className="tabs">
         <ul>
