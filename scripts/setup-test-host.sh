@@ -7,6 +7,8 @@
 #   - the local test image berth-test/busybox:1 (no image registry is reachable: it is a busybox
 #     root file system imported with `docker import`), and berth-test/redis:7: Debian's
 #     redis-server and redis-tools unpacked onto that root fs with the libraries they load,
+#   - berth-test/postgres:15 and berth-test/mariadb:10: a debootstrapped bookworm with Debian's
+#     postgresql-15 and mariadb-server, entrypoints in scripts/test-images/,
 #   - postgresql (package only: the test runner starts its own throw-away server),
 #   - Caddy (Debian's caddy package) for the end-to-end proxy tests; its packaged system service
 #     stays stopped and disabled (tests start their own caddy with only an admin listener),
@@ -35,6 +37,11 @@ readonly TEST_IMAGE_RECIPE='2'
 # the template's own command and health check (no registry can give them redis:7).
 readonly REDIS_IMAGE='berth-test/redis:7'
 readonly REDIS_IMAGE_RECIPE='1'
+# Real PostgreSQL and MariaDB servers from Debian's packages (a debootstrapped bookworm, imported)
+# for the database backup tests, with entrypoints of our own that read the official images' variables.
+readonly POSTGRES_IMAGE='berth-test/postgres:15'
+readonly MARIADB_IMAGE='berth-test/mariadb:10'
+readonly SQL_IMAGES_RECIPE='1'
 # The Traefik release the end-to-end tests prove Berth's configuration against (docs/design.md).
 readonly TRAEFIK_VERSION='3.7.15'
 # The ACME test server the certificate test issues from, and the Go toolchain that builds it when
@@ -333,6 +340,49 @@ ensure_redis_image() {
     || die "redis-server does not run in $REDIS_IMAGE: $out"
 }
 
+# One debootstrapped bookworm (minbase) with postgresql-15 and mariadb-server, imported twice with
+# a different entrypoint (scripts/test-images/). Takes a few minutes the first time.
+ensure_sql_images() {
+  step "building the test images $POSTGRES_IMAGE and $MARIADB_IMAGE"
+  local have_pg have_maria
+  have_pg="$(docker image inspect --format '{{index .Config.Labels "berth-test.recipe"}}' "$POSTGRES_IMAGE" 2>/dev/null || true)"
+  have_maria="$(docker image inspect --format '{{index .Config.Labels "berth-test.recipe"}}' "$MARIADB_IMAGE" 2>/dev/null || true)"
+  if [ "$have_pg" = "$SQL_IMAGES_RECIPE" ] && [ "$have_maria" = "$SQL_IMAGES_RECIPE" ]; then
+    log "images $POSTGRES_IMAGE and $MARIADB_IMAGE: present"
+    return 0
+  fi
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  local dir root here
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  dir="$(mktemp -d /tmp/berth-sql.XXXXXX)"
+  CLEANUP+=("$dir")
+  root="$dir/root"
+  log "debootstrap bookworm with postgresql-15 and mariadb-server"
+  debootstrap --variant=minbase --include=postgresql-15,mariadb-server,mariadb-client \
+    bookworm "$root" http://deb.debian.org/debian >&2
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/lib/postgresql/15 \
+    "$root"/var/lib/mysql
+  install -m 755 "$here/test-images/postgres-entrypoint.sh" "$root/usr/local/bin/postgres-entrypoint.sh"
+  install -m 755 "$here/test-images/mariadb-entrypoint.sh" "$root/usr/local/bin/mariadb-entrypoint.sh"
+  install -m 755 "$here/test-images/healthcheck.sh" "$root/usr/local/bin/healthcheck.sh"
+  log "docker import $POSTGRES_IMAGE and $MARIADB_IMAGE"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
+    --change "LABEL berth-test.recipe=$SQL_IMAGES_RECIPE" \
+    - "$POSTGRES_IMAGE" >/dev/null
+  docker create --name berth-sql-base "$POSTGRES_IMAGE" >/dev/null
+  docker commit \
+    --change 'ENTRYPOINT ["/usr/local/bin/mariadb-entrypoint.sh"]' \
+    berth-sql-base "$MARIADB_IMAGE" >/dev/null
+  docker rm berth-sql-base >/dev/null
+  local out
+  out="$(timeout 60 docker run --rm --network none --entrypoint pg_dump "$POSTGRES_IMAGE" --version 2>&1)" \
+    || die "pg_dump does not run in $POSTGRES_IMAGE: $out"
+  out="$(timeout 60 docker run --rm --network none --entrypoint mariadb-dump "$MARIADB_IMAGE" --version 2>&1)" \
+    || die "mariadb-dump does not run in $MARIADB_IMAGE: $out"
+}
+
 # curl and jq: the README's walkthrough (test/readme-walkthrough.test.ts) runs with them.
 ensure_walkthrough_tools() {
   step 'installing curl and jq'
@@ -522,6 +572,7 @@ main() {
   ensure_test_image
   check_container_runs
   ensure_redis_image
+  ensure_sql_images
   ensure_walkthrough_tools
   ensure_postgresql
   ensure_caddy

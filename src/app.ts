@@ -17,7 +17,13 @@ import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
+import { createDashboardService } from './dashboard/dashboard.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
+import { artifactKeyFrom } from './database-backups/artifact-crypto.js'
+import { createDestinationsService } from './database-backups/destinations.service.js'
+import { createJobsService } from './database-backups/jobs.service.js'
+import { backupNotifier } from './database-backups/notify.js'
+import { createRunsService } from './database-backups/runs.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
 import { createDeploymentWorkers } from './deployments/deployment-worker.js'
 import { createDeploymentsService } from './deployments/deployments.service.js'
@@ -49,6 +55,9 @@ import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
 import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.js'
 import { createTemplatesService } from './templates/templates.service.js'
+import { createGitSourcesService } from './git-sources/git-sources.service.js'
+import { pruneBuildImages } from './git-sources/image-retention.js'
+import { findOwningTeam, findTeamResource } from './services/services.repo.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -64,7 +73,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
   )
   try {
     const migrations = await migrateToLatest(database.db, database.dialect)
-    const cipher = createSecretCipher(loadAppKey(config.dataDir, config.appKey))
+    const appKey = loadAppKey(config.dataDir, config.appKey)
+    const cipher = createSecretCipher(appKey)
     await verifyAppKey(
       database.db,
       cipher,
@@ -80,6 +90,18 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
     registerCoreMetrics(metrics, { database, backups })
 
+    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
+    const workerId = workerIdFor(config.dataDir)
+    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
+    const notifications = createNotificationsService({
+      db,
+      audit,
+      cipher,
+      publicUrl: config.publicUrl,
+      groupMs: config.notificationGroupSeconds * 1000,
+      wake: notifier.wake,
+    })
+
     // Proxy configuration: every change re-renders in its transaction; the sync service writes the files.
     const settings = createSettingsService({ db, audit, events, checkRouting: assertAllRender })
     const domains = createDomainsService({ db, audit, events })
@@ -94,13 +116,17 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
 
     // Servers: the monitor keeps their live state; engine events ask for a refresh after container activity.
-    const serverMonitor = createServerMonitor()
+    const serverMonitor = createServerMonitor({
+      onReachability: (server, state) =>
+        void notifications
+          .serverReachability(server, state)
+          .catch((error: unknown) =>
+            logger.error({ err: error, serverId: server.id }, 'queueing a notification failed'),
+          ),
+    })
     const engineEvents = createEngineEventWatchers({
       logger,
-      onActivity: (serverId) =>
-        void servers
-          .refreshOne(serverId)
-          .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+      onActivity: (serverId) => background.refreshServer(serverId),
     })
     const servers = createServersService({
       db,
@@ -109,22 +135,18 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       dataDir: config.dataDir,
       monitor: serverMonitor,
       onRemoved: (id) => engineEvents.forget(id),
+      onAdded: (id, host) => background.watchServer(id, host),
     })
     const containers = createContainersService({ db, audit, servers })
 
-    // Notifications: queued in the transaction of the fact they report, delivered by a background worker.
-    const workerId = workerIdFor(config.dataDir)
-    const notifier = createNotificationDelivery({ db, cipher, logger, workerId })
-    const notifications = createNotificationsService({
+    // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
+    const deployments = createDeploymentsService({
       db,
       audit,
-      cipher,
-      publicUrl: config.publicUrl,
-      wake: notifier.wake,
+      events,
+      serverForResource: servers.serverForResource,
+      onFinished: notifications.onDeploymentFinished,
     })
-
-    // Deployments: queued by services, run by one worker per server (the only runner of docker compose).
-    const deployments = createDeploymentsService({ db, audit, events, serverForResource: servers.serverForResource })
     // A route to a running service connects its containers to the proxy network at once (an attach deployment).
     const routes = createRoutesService({ db, audit, events, attachRouted: deployments.queueAttach })
     // Routed compose services join their project's network, with the proxies, under the alias the proxy dials.
@@ -147,6 +169,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     })
     proxySync.setCaddyAdminLocator(proxyRuntime.caddyAdminUrl)
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
+    const compose = createComposeService({ db, audit, events })
+    // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
+    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
+    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -163,11 +189,34 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       timeoutMs: config.deployTimeoutMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
+      git: gitSources,
       onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
     })
+    // Backups of users' databases: destinations (a directory is reached through the server's engine).
+    const hostOf = async (serverId: string | null) =>
+      (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
+    const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
+    const databases = createDatabasesService({ db, audit, events, env, deployments })
+    const backupRuns = createRunsService({
+      db,
+      audit,
+      logger,
+      databases,
+      destinations: backupDestinations,
+      hostOf,
+      artifactKey: artifactKeyFrom(appKey),
+      onFinished: backupNotifier(notifications),
+    })
+    const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
+    const hostForService = async (serviceId: string) => {
+      const teamId = await findOwningTeam(db, serviceId)
+      const resource = await findTeamResource(db, teamId ?? '', serviceId)
+      return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
+    }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
+    const projects = createProjectsService({ db, audit, events, deployments })
     const background = createBackgroundJobs({
       db,
       audit,
@@ -175,8 +224,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       servers,
       engineEvents,
       workers,
+      events,
       notifier,
       retention: config.deploymentRetention,
+      pruneImages: () => pruneBuildImages({ db, hostForService }),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {
@@ -193,9 +244,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
-      projects: createProjectsService({ db, audit, events, deployments }),
+      projects,
       services: createServicesService({ db, audit, events, deployments }),
-      compose: createComposeService({ db, audit, events }),
+      compose,
+      gitSources,
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,
@@ -213,8 +265,9 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       serverMonitor,
       deployments,
       resourceRuntime,
+      dashboard: createDashboardService({ db, projects, servers, proxyRuntime, proxySync }),
       containers,
-      databases: createDatabasesService({ db, audit, events, env, deployments }),
+      databases,
       notifications,
       notifier,
       templates: createTemplatesService({
@@ -225,11 +278,24 @@ export async function buildApp({ config, logDestination }: { config: Config; log
         deployments,
         catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
       }),
+      backupDestinations,
+      backupRuns,
+      backupJobs,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
-      startBackground: background.start,
-      stopBackground: background.stop,
+      startBackground: async () => {
+        await background.start()
+        await backupJobs.startScheduler()
+      },
+      stopBackground: async () => {
+        backupJobs.stopScheduler()
+        await background.stop()
+      },
+      /** The image half of the retention job, for the CLI and tests. */
+      pruneBuildImages: () => pruneBuildImages({ db, hostForService }),
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
+        backupJobs.stopScheduler()
+        await backupRuns.idle()
         await background.stop()
         await proxySync.stop()
         await database.close()

@@ -26,6 +26,8 @@ export type Config = {
   publicUrl?: string
   /** Folders of the user's own templates, loaded beside the shipped catalog (BERTH_TEMPLATE_DIRS, ":"-separated). */
   templateDirs?: string[]
+  /** Storm grouping: at most one notification per channel per resource within this many seconds. */
+  notificationGroupSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -78,6 +80,11 @@ const envSchema = z.object({
     .refine((u) => /^https?:\/\//i.test(u), 'BERTH_PUBLIC_URL must start with http:// or https://')
     .optional(),
   BERTH_TEMPLATE_DIRS: z.string().optional(),
+  BERTH_NOTIFICATION_GROUP_SECONDS: z.coerce
+    .number({ message: 'BERTH_NOTIFICATION_GROUP_SECONDS must be a number of seconds' })
+    .min(0)
+    .max(86400)
+    .default(60),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -136,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(':')
       .filter(Boolean)
       .map((dir) => resolve(dir)),
+    notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

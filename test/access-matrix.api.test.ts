@@ -14,8 +14,10 @@ import { startTestApp, type TestApp } from './support/harness.js'
  * - stream: Server-Sent Events; only refusals are checked (an allowed call never ends)
  * - instance: instance-wide (settings, Berth's backups, proxy as a whole, teams, users)
  * - public: anyone
+ * - signed: anyone may call, but the route checks its own credential (a webhook's signature, a
+ *   deploy token): a session or API token is no substitute, so every caller here gets 401
  */
-type Scope = 'scoped' | 'team' | 'self' | 'stream' | 'instance' | 'public'
+type Scope = 'scoped' | 'team' | 'self' | 'stream' | 'instance' | 'public' | 'signed'
 type Expectation = [ability: string, scope: Scope]
 
 const MATRIX: Record<string, Expectation> = {
@@ -68,9 +70,18 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/services/{uuid}/parameters': ['read', 'scoped'],
   'PUT /api/v1/services/{uuid}/parameters': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/env': ['read', 'scoped'],
+  'GET /api/v1/services/{uuid}/git': ['read', 'scoped'],
+  'PUT /api/v1/services/{uuid}/git': ['write', 'scoped'],
+  'POST /api/v1/services/{uuid}/git/webhook-secret': ['write', 'scoped'],
+  'POST /api/v1/services/{uuid}/git/deploy-token': ['write', 'scoped'],
+  'POST /api/v1/services/{uuid}/git/deploy': ['deploy', 'scoped'],
+  'POST /api/v1/services/{uuid}/git/rollback': ['deploy', 'scoped'],
+  'POST /api/v1/webhooks/git/{uuid}': ['public', 'signed'],
+  'POST /api/v1/webhooks/git/{uuid}/deploy': ['public', 'signed'],
   'PUT /api/v1/services/{uuid}/env': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}/env/{key}': ['write', 'scoped'],
   'GET /api/v1/audit': ['read', 'team'],
+  'GET /api/v1/dashboard': ['read', 'team'],
   'POST /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups': ['instance', 'instance'],
   'GET /api/v1/backups/{id}': ['instance', 'instance'],
@@ -147,6 +158,27 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],
   'POST /api/v1/services/{uuid}/template/upgrade': ['write', 'scoped'],
+  'GET /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels': ['instance', 'instance'],
+  'PATCH /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'DELETE /api/v1/instance/notifications/channels/{id}': ['instance', 'instance'],
+  'POST /api/v1/instance/notifications/channels/{id}/test': ['instance', 'instance'],
+  'GET /api/v1/instance/notifications/deliveries': ['instance', 'instance'],
+  'GET /api/v1/backup-destinations': ['read', 'team'],
+  'POST /api/v1/backup-destinations': ['write', 'team'],
+  'DELETE /api/v1/backup-destinations/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-destinations/{id}/check': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backup-jobs': ['read', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backup-jobs': ['write', 'scoped'],
+  'PATCH /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'DELETE /api/v1/backup-jobs/{id}': ['write', 'scoped'],
+  'POST /api/v1/backup-jobs/{id}/run': ['write', 'scoped'],
+  'POST /api/v1/databases/{uuid}/backups': ['write', 'scoped'],
+  'GET /api/v1/databases/{uuid}/backups': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/log': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
+  'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])
@@ -198,11 +230,29 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         url: 'http://127.0.0.1:9/hooks/matrix-secret-token',
       })
     ).id
+    ids.destination = (
+      await call('POST', '/api/v1/backup-destinations', {
+        kind: 's3',
+        name: 'matrix-secret-destination',
+        s3: { endpoint: 'http://127.0.0.1:9', bucket: 'matrix-bucket', access_key_id: 'matrix-access' },
+        secret_access_key: 'matrix-secret-key',
+      })
+    ).id
+    ids.job = (
+      await call('POST', `/api/v1/databases/${ids.database}/backup-jobs`, { destination_id: ids.destination })
+    ).id
+    // Its database is not running, so the run fails at once; it exists, which is what the matrix needs.
+    ids.run = (await call('POST', `/api/v1/backup-jobs/${ids.job}/run`)).id
+    await t.app.backupRuns.idle()
+    await call('PUT', `/api/v1/services/${ids.service}/git`, {
+      repo_url: 'https://git.example.com/matrix-secret/app.git',
+      dockerfile_path: 'Dockerfile',
+    })
     const queued = await call('POST', '/api/v1/deploy', { uuid: ids.service })
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
     await t.app.proxySync.runNow()
-    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!)
+    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!, ids.destination!)
 
     const spec = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body
     operations = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
@@ -232,6 +282,10 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         containers: 'abcdef123456',
         channels: ids.channel,
         templates: 'wordpress',
+        'backup-destinations': ids.destination,
+        'backup-jobs': ids.job,
+        'backup-runs': ids.run,
+        git: ids.service,
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {
@@ -287,6 +341,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
       const res = await t.call(other, method as never, url, bodyFor(method, path))
       const where = `${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`
       if (scope === 'instance') assert.equal(res.status, 403, where)
+      if (scope === 'signed') assert.equal(res.status, 401, where)
       // A body is validated before the handler looks the resource up, so an empty one may be 400 first.
       if (scope === 'scoped') assert.ok(res.status === 404 || (res.status === 400 && method !== 'GET'), where)
       const text = JSON.stringify(res.body)
@@ -304,7 +359,8 @@ describe('access matrix over every operation of the OpenAPI document', () => {
       if (allowed && (scope === 'self' || scope === 'stream')) continue
       const res = await t.call(viewer, method as never, urlOf(path), bodyFor(method, path))
       const where = `${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`
-      if (allowed) assert.ok(res.status !== 401 && res.status !== 403, where)
+      if (scope === 'signed') assert.equal(res.status, 401, where)
+      else if (allowed) assert.ok(res.status !== 401 && res.status !== 403, where)
       else assert.equal(res.status, 403, where)
     }
   })

@@ -4,17 +4,13 @@
 // network) dials. How fast a change goes live is a figure for benchmarks; this test waits for each
 // change up to a generous deadline and reports how long it took.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { startCaddyContainer } from './support/caddy.js'
+import { startCaddyWithApp } from './support/caddy.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
-import { startTestApp } from './support/harness.js'
 import { proxyRequest } from './support/traefik.js'
 
 const LIVE_DEADLINE_MS = 15_000
@@ -69,22 +65,7 @@ describe('Caddy as the proxy, end to end', () => {
       return
     const cleanup: (() => void | Promise<void>)[] = []
     try {
-      const workDir = mkdtempSync(join(tmpdir(), 'berth-caddy-'))
-      cleanup.push(() => rmSync(workDir, { recursive: true, force: true }))
-      const caddy = await startCaddyContainer(workDir)
-      cleanup.push(() => caddy.stop())
-
-      const app = await startTestApp()
-      cleanup.push(() => app.close())
-      const root = await app.token(['root', 'instance'])
-      const put = await app.call(root, 'PUT', '/api/v1/settings', {
-        proxy: 'caddy',
-        caddy_admin_url: caddy.adminUrl,
-        caddy_http_listen: ':80',
-        http_to_https_redirect: false,
-      })
-      assert.equal(put.status, 200, JSON.stringify(put.body))
-      app.app.proxySync.start(app.app.events)
+      const { caddy, app, admin: root } = await startCaddyWithApp(cleanup, 'berth-caddy-')
 
       const project = (await app.call(root, 'POST', '/api/v1/projects', { name: 'e2e' })).body.uuid
       const serviceId = await createService(app, root, project, 'site', SITE_COMPOSE)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { PROXY_NETWORK, projectNetwork } from '../src/proxy/network.js'
-import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
+import { TEST_IMAGE, containerNetworks, removeProject, requireDocker } from './support/docker.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
 import { databaseEnvFor } from './support/dialect.js'
 import { berth } from './support/cli.js'
@@ -137,15 +137,7 @@ describe('deployment access control, history after deletion and the proxy networ
       await logText(t, mine, d.deployment_uuid),
       new RegExp(`Attaching web to the (newly created )?network ${projectNetwork(projectId)}`),
     )
-    const networksOf = async (service: string) => {
-      const { stdout } = await docker([
-        'inspect',
-        '--format',
-        '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
-        `${composeProjectName(id)}-${service}-1`,
-      ])
-      return stdout.trim().split(' ').sort()
-    }
+    const networksOf = (service: string) => containerNetworks(`${composeProjectName(id)}-${service}-1`)
     assert.deepEqual(await networksOf('web'), [projectNetwork(projectId), `${composeProjectName(id)}_default`].sort())
     assert.ok(!(await networksOf('web')).includes(PROXY_NETWORK), "no user container joins the proxies' own network")
     assert.deepEqual(await networksOf('worker'), [`${composeProjectName(id)}_default`])

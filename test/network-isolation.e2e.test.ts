@@ -2,17 +2,14 @@
 // network with the proxy and with nothing else, so a container of team B can reach neither team
 // A's service by its alias nor by its address, while the proxy (a real Caddy) serves both sites.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { PROXY_NETWORK, projectNetwork, upstreamAlias } from '../src/proxy/network.js'
-import { startCaddyContainer } from './support/caddy.js'
+import { startCaddyWithApp } from './support/caddy.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
+import { TEST_IMAGE, containerNetworks, docker, removeProject, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
-import { startTestApp, type TestApp } from './support/harness.js'
+import type { TestApp } from './support/harness.js'
 import { proxyRequest, within } from './support/traefik.js'
 
 const site = (text: string) => `services:
@@ -58,22 +55,8 @@ describe('network isolation between teams', () => {
     if (!requireTools(t, [['caddy', ['version']]]) || !(await requireDocker(t))) return
     const cleanup: (() => void | Promise<void>)[] = []
     try {
-      const workDir = mkdtempSync(join(tmpdir(), 'berth-isolation-'))
-      cleanup.push(() => rmSync(workDir, { recursive: true, force: true }))
-      const caddy = await startCaddyContainer(workDir)
-      cleanup.push(() => caddy.stop())
-      const app = await startTestApp()
-      cleanup.push(() => app.close())
-      const admin = await app.token(['root', 'instance'], 'Team A')
+      const { caddy, app, admin } = await startCaddyWithApp(cleanup, 'berth-isolation-', 'Team A')
       const ownerB = await app.token(['root'], 'Team B')
-      const put = await app.call(admin, 'PUT', '/api/v1/settings', {
-        proxy: 'caddy',
-        caddy_admin_url: caddy.adminUrl,
-        caddy_http_listen: ':80',
-        http_to_https_redirect: false,
-      })
-      assert.equal(put.status, 200, JSON.stringify(put.body))
-      app.app.proxySync.start(app.app.events)
 
       const a = await routedSite(app, admin, 'alpha', 'alpha.berth.test')
       const b = await routedSite(app, ownerB, 'beta', 'beta.berth.test')
@@ -94,10 +77,7 @@ describe('network isolation between teams', () => {
 
       const containerA = `${composeProjectName(a.serviceId)}-web-1`
       const containerB = `${composeProjectName(b.serviceId)}-web-1`
-      const networksOf = async (container: string) =>
-        Object.keys(
-          JSON.parse((await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])).stdout),
-        )
+      const networksOf = containerNetworks
       assert.ok((await networksOf(containerA)).includes(projectNetwork(a.project)))
       assert.ok(!(await networksOf(containerB)).includes(projectNetwork(a.project)))
       for (const c of [containerA, containerB]) assert.ok(!(await networksOf(c)).includes(PROXY_NETWORK))

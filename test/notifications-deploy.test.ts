@@ -34,7 +34,8 @@ describe('notifications of real deployments on the Docker engine', () => {
 
   before(async () => {
     receiver = await startReceiver()
-    t = await startTestApp({ BERTH_PUBLIC_URL: 'https://berth.example.com' })
+    // A short grouping window: a failure and the recovery of one service follow each other closely.
+    t = await startTestApp({ BERTH_PUBLIC_URL: 'https://berth.example.com', BERTH_NOTIFICATION_GROUP_SECONDS: '1' })
     root = await t.token(['root'])
     projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
     receiver.expectSecret('/hook', 'whsec-deploy-test-secret-1')
@@ -43,6 +44,7 @@ describe('notifications of real deployments on the Docker engine', () => {
       { name: 'slack', type: 'slack', url: receiver.url('/slack'), events: ['deployment.failed'] },
       { name: 'discord', type: 'discord', url: receiver.url('/discord'), events: ['deployment.succeeded'] },
       { name: 'off', type: 'slack', url: receiver.url('/off'), enabled: false },
+      { name: 'health', type: 'webhook', url: receiver.url('/health'), events: ['deployment.health_failed'] },
     ]
     for (const c of channels) assert.equal((await t.call(root, 'POST', CHANNELS, c)).status, 201)
   })
@@ -93,6 +95,15 @@ describe('notifications of real deployments on the Docker engine', () => {
     assert.match(text, new RegExp(`Deployment: https://berth.example.com/deployments/${done.deployment_uuid}`))
     assert.match(text, /Last \d+ log lines:/)
     assert.match(text, /using token <REDACTED>/)
+    const [health] = await waitFor(
+      'the health gate message',
+      async () => receiver.to('/health').length > 0 && receiver.to('/health'),
+    )
+    assert.equal(
+      health!.body.event,
+      'deployment.health_failed',
+      'a channel asking for health gate failures gets that event',
+    )
     for (const r of receiver.received) assert.ok(!r.raw.includes(SECRET), `the planted secret reached ${r.path}`)
   })
 

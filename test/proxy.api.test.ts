@@ -154,7 +154,13 @@ describe('proxy configuration over HTTP', () => {
   })
 
   it('audits every change with the actor', async () => {
-    const actions = (await t.app.db.selectFrom('audit_log').select('action').execute()).map((a) => a.action)
+    const rows = await t.app.db.selectFrom('audit_log').select(['action', 'actor_type', 'actor_name']).execute()
+    const actions = rows.map((a) => a.action)
+    const email = (await t.call(root, 'GET', '/api/v1/me')).body.user.email
+    const changes = rows.filter((r) => /^(domain|middleware|route)\./.test(r.action))
+    assert.ok(changes.length >= 6)
+    for (const row of changes)
+      assert.deepEqual([row.actor_type, row.actor_name], ['token', email], `${row.action} names its actor`)
     for (const action of [
       'domain.created',
       'middleware.created',

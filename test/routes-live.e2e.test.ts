@@ -2,17 +2,13 @@
 // the route change queues an `attach` deployment, whose worker connects the running container to
 // its project's network (which Caddy is connected to) under the alias Caddy dials (docker network connect), without recreating it.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { PROXY_NETWORK, projectNetwork } from '../src/proxy/network.js'
-import { startCaddyContainer } from './support/caddy.js'
+import { startCaddyWithApp } from './support/caddy.js'
 import { createService, deploy, logText, waitForEnd } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { TEST_IMAGE, containerNetworks, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
-import { startTestApp } from './support/harness.js'
 import { proxyRequest, within } from './support/traefik.js'
 
 const LIVE_DEADLINE_MS = 20_000
@@ -30,21 +26,7 @@ describe('routes live without a redeploy', () => {
     if (!requireTools(t, [['caddy', ['version']]]) || !(await requireDocker(t))) return
     const cleanup: (() => void | Promise<void>)[] = []
     try {
-      const workDir = mkdtempSync(join(tmpdir(), 'berth-live-'))
-      cleanup.push(() => rmSync(workDir, { recursive: true, force: true }))
-      const caddy = await startCaddyContainer(workDir)
-      cleanup.push(() => caddy.stop())
-      const app = await startTestApp()
-      cleanup.push(() => app.close())
-      const root = await app.token(['root', 'instance'])
-      const put = await app.call(root, 'PUT', '/api/v1/settings', {
-        proxy: 'caddy',
-        caddy_admin_url: caddy.adminUrl,
-        caddy_http_listen: ':80',
-        http_to_https_redirect: false,
-      })
-      assert.equal(put.status, 200, JSON.stringify(put.body))
-      app.app.proxySync.start(app.app.events)
+      const { caddy, app, admin: root } = await startCaddyWithApp(cleanup, 'berth-live-')
 
       const project = (await app.call(root, 'POST', '/api/v1/projects', { name: 'live' })).body.uuid
       const serviceId = await createService(app, root, project, 'site', SITE)
@@ -53,12 +35,7 @@ describe('routes live without a redeploy', () => {
       const first = await waitForEnd(app, root, await deploy(app, root, serviceId))
       assert.equal(first.status, 'finished', await logText(app, root, first.deployment_uuid))
       const container = `${composeProjectName(serviceId)}-web-1`
-      const networks = async () =>
-        Object.keys(
-          JSON.parse(
-            (await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])).stdout,
-          ) as object,
-        )
+      const networks = () => containerNetworks(container)
       assert.ok(!(await networks()).includes(projectNetwork(project)))
       const startedAt = (await docker(['inspect', '--format', '{{.State.StartedAt}}', container])).stdout.trim()
 

@@ -19,59 +19,14 @@ import { PROXY_NETWORK } from '../src/proxy/network.js'
 import { TEST_IMAGE, docker, proxyNetworkIp, requireDocker } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { startTestApp } from './support/harness.js'
+import { issueTestCertificate } from './support/test-certs.js'
 import { proxyNetworkGateway, proxyRequest, readTraefikLog, startTraefikContainer, within } from './support/traefik.js'
 
 const LE_HOST = 'acme-v02.api.letsencrypt.org'
 
 /** A test CA and a certificate it signed for Let's Encrypt's host name, as PEM files in `dir`. */
 function frontCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Berth test ACME front CA',
-  ])
-  openssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'front.key',
-    '-out',
-    'front.csr',
-    '-subj',
-    `/CN=${LE_HOST}`,
-  ])
-  writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:${LE_HOST}\n`)
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    'front.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'front.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  ])
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'front.pem'), key: join(dir, 'front.key') }
+  return issueTestCertificate(dir, { name: 'front', altNames: [`DNS:${LE_HOST}`], days: 2 })
 }
 
 describe('certificates from an ACME server through Traefik', () => {
@@ -117,7 +72,7 @@ describe('certificates from an ACME server through Traefik', () => {
         args: ['--configFile=/etc/traefik/static/traefik.yml'],
         logPath: join(workDir, 'traefik.log'),
         hosts: [`${LE_HOST}:${gateway}`],
-        env: { LEGO_CA_CERTIFICATES: '/certs/ca.pem' },
+        env: { LEGO_CA_CERTIFICATES: '/certs/front-ca.pem' },
       })
       cleanup.push(() => traefik.stop())
 

@@ -68,6 +68,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   let base: string
   let projectId: string
   let serviceId: string
+  let databaseId: string
   let invitePath: string
   let resetPath: string
 
@@ -112,11 +113,12 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
       target: { service: serviceId, compose_service: 'web', port: 80 },
     })
     assert.equal(route.status, 201, JSON.stringify(route.body))
-    assert.equal(
-      (await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'postgresql', name: 'orders' }))
-        .status,
-      201,
-    )
+    const database = await t.call(root, 'POST', `/api/v1/projects/${projectId}/databases`, {
+      type: 'postgresql',
+      name: 'orders',
+    })
+    assert.equal(database.status, 201)
+    databaseId = database.body.uuid
     assert.equal((await t.call(root, 'POST', '/api/v1/backups')).status, 201)
     // Notifications: a channel with one delivery in the log (to a port nothing listens on: failed attempts).
     const channel = await t.call(root, 'POST', '/api/v1/notifications/channels', {
@@ -191,14 +193,20 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   })
 
   const pages: { name: string; path: () => string; heading: string | RegExp }[] = [
+    { name: 'dashboard', path: () => '/', heading: 'Dashboard' },
     { name: 'projects', path: () => '/projects', heading: 'Projects' },
     { name: 'project', path: () => `/projects/${projectId}`, heading: 'shop' },
+    { name: 'project databases tab', path: () => `/projects/${projectId}/databases`, heading: 'shop' },
+    { name: 'project domains tab', path: () => `/projects/${projectId}/domains`, heading: 'shop' },
+    { name: 'project middlewares tab', path: () => `/projects/${projectId}/middlewares`, heading: 'shop' },
+    { name: 'database', path: () => `/databases/${databaseId}`, heading: /orders/ },
     { name: 'service compose tab', path: () => `/services/${serviceId}`, heading: /web/ },
     { name: 'service history tab', path: () => `/services/${serviceId}/history`, heading: /web/ },
     { name: 'service env tab', path: () => `/services/${serviceId}/env`, heading: /web/ },
     { name: 'service parameters tab', path: () => `/services/${serviceId}/parameters`, heading: /web/ },
     { name: 'templates', path: () => '/templates', heading: 'Templates' },
     { name: 'template form', path: () => '/templates/wordpress', heading: 'WordPress' },
+    { name: 'service logs tab', path: () => `/services/${serviceId}/logs`, heading: /web/ },
     { name: 'audit', path: () => '/audit', heading: 'Audit log' },
     { name: 'proxy', path: () => '/proxy', heading: 'Proxy' },
     { name: 'tokens', path: () => '/tokens', heading: 'API tokens' },
@@ -249,7 +257,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   })
 
   it('closes a confirm dialog with Escape and gives the focus back', async () => {
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/domains`)
     await settled(page, 'shop')
     const opener = page.getByRole('button', { name: 'Delete shop.example.com' })
     await opener.focus()

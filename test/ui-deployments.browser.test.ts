@@ -42,7 +42,7 @@ function slowCompose(port: number): string {
 }
 
 async function signIn(page: Page, base: string, email: string) {
-  await page.goto(base)
+  await page.goto(`${base}/projects`)
   await page.getByLabel('E-mail').fill(email)
   await page.getByLabel('Password').fill(ADMIN_PASSWORD)
   await page.getByRole('button', { name: 'Sign in' }).click()

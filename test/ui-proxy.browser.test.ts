@@ -44,7 +44,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('signs in', async () => {
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/middlewares`)
     await page.getByLabel('E-mail').fill(EMAIL)
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -72,6 +72,10 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('shows the API complaint about an invalid host at the field, then previews and saves a domain', async () => {
+    await page
+      .getByRole('navigation', { name: 'Project sections' })
+      .getByRole('link', { name: 'Domains & routes' })
+      .click()
     await page.getByRole('button', { name: 'New domain' }).click()
     const domain = page.getByLabel('Domain', { exact: true })
     await domain.fill('*.bad*.example.com')
@@ -94,8 +98,17 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
 
   it('previews a route before saving: the generated file holds the host rule and the diff shows it', async () => {
     await page.getByRole('button', { name: `Add route to ${HOST}` }).click()
+    // The pickers offer the compose services and the container ports of the stored compose file.
+    const offered = (id: string) =>
+      page
+        .locator(`datalist[id^="${id}"] option`)
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))
+    await page.waitForFunction(() => document.querySelectorAll('datalist[id^="compose-services"] option').length > 0)
+    assert.deepEqual(await offered('compose-services'), ['web'])
+    await page.getByLabel('Port').fill('8000')
     await page.getByLabel('Compose service').fill('web')
-    await page.getByLabel('Port').fill('80')
+    assert.equal(await page.getByLabel('Port').inputValue(), '80', 'picking web fills in its container port')
+    assert.deepEqual(await offered('compose-ports'), ['80'])
     await page.getByRole('checkbox', { name: /to-https/ }).check()
     const preview = page.getByRole('textbox', { name: new RegExp(`^Preview of dynamic/project-${projectId}`) })
     await preview.waitFor()
@@ -124,7 +137,8 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   it('browses the generated file on the proxy page, with sync status and Sync now', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Proxy' }).click()
     await page.getByRole('heading', { name: 'Generated files' }).waitFor()
-    await page.getByRole('button', { name: new RegExp(`project-${projectId}\\.yml`) }).click()
+    // The file is named with its project, not only by the project's id.
+    await page.getByRole('button', { name: new RegExp(`^shop · project-${projectId}\\.yml`) }).click()
     const content = page.getByRole('textbox', { name: `Content of dynamic/project-${projectId}.yml` })
     await content.waitFor()
     await page.waitForFunction(() =>
@@ -141,7 +155,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('creates a database with the wizard and shows its connection string masked until revealed', async () => {
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/databases`)
     await page.getByText('New database', { exact: true }).click()
     await page.getByRole('button', { name: /^postgresql/ }).click()
     await page.getByLabel('Database name').fill('orders')
@@ -226,7 +240,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('deletes a database only after confirmation', async () => {
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/databases`)
     await page.getByRole('button', { name: 'Delete orders' }).click()
     const dialog = page.getByRole('dialog', { name: 'Delete orders?' })
     await dialog.getByRole('button', { name: 'Cancel' }).click()
@@ -269,7 +283,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
       storageState: await page.context().storageState(),
     })
     try {
-      await phone.goto(`${base}/projects/${projectId}`)
+      await phone.goto(`${base}/projects/${projectId}/domains`)
       await phone.getByRole('heading', { name: HOST, level: 3 }).waitFor()
       const overflow = await phone.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,

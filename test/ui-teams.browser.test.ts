@@ -189,7 +189,7 @@ describe('web UI in Chromium: teams, members and roles', { skip }, () => {
     assert.equal(await viewer.getByRole('heading', { name: 'New project' }).count(), 0)
     assert.equal(await viewer.getByRole('button', { name: 'Create project' }).count(), 0)
 
-    await viewer.goto(`${base}/projects/${alphaProject}`)
+    await viewer.goto(`${base}/projects/${alphaProject}/domains`)
     await viewer.getByRole('heading', { name: 'alpha-shop', level: 1 }).waitFor()
     await viewer.getByText('No domains yet.').waitFor()
     for (const name of ['New service', 'New domain', 'New middleware', 'New database'])

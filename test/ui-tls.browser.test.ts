@@ -38,7 +38,7 @@ describe("web UI in Chromium: a domain's TLS", { skip }, () => {
   async function signedIn(email: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.setDefaultTimeout(15_000)
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/domains`)
     await page.getByLabel('E-mail').fill(email)
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()

@@ -64,8 +64,11 @@ describe('web UI in Chromium', { skip }, () => {
 
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
+    // The dashboard is the home page; the projects page is one click away.
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    assert.equal(new URL(page.url()).pathname, '/')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click()
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
-    assert.equal(new URL(page.url()).pathname, '/projects')
     const cookies = await page.context().cookies()
     const session = cookies.find((c) => c.name === 'berth_session')
     assert.ok(session?.httpOnly, 'the session cookie is httpOnly')

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
+import { withResourceNames } from './resource-names.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { json, timestamp } from '../http/responses.js'
@@ -34,6 +35,7 @@ const auditItem = z
     }),
     resource_type: z.string().nullable(),
     resource_id: z.string().nullable(),
+    resource_name: z.string().nullable().describe("The resource's current name, else the one the entry recorded"),
     ip: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),
     created_at: timestamp,
@@ -46,7 +48,7 @@ const auditPage = z
   })
   .meta({ id: 'AuditPage' })
 
-export function auditRoutes(app: Pick<App, 'db'>): FastifyPluginAsyncZod {
+export function auditRoutes(app: Pick<App, 'db' | 'projects'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/audit',
@@ -75,7 +77,7 @@ export function auditRoutes(app: Pick<App, 'db'>): FastifyPluginAsyncZod {
           before: q.cursor,
           limit: q.limit,
         })
-        return { items: page.items, next_cursor: page.nextCursor }
+        return { items: await withResourceNames(app, principal.teamId, page.items), next_cursor: page.nextCursor }
       },
     )
   }

@@ -38,15 +38,12 @@ describe('redactor', () => {
     assert.equal(redact('abcd'), 'abcd')
   })
 
-  it('stays fast with many secrets (one pass per line)', () => {
+  // How fast with many secrets: bench/hostile-input.bench.ts.
+  it('redacts one secret among 500 in a build line', () => {
     const secrets = Array.from({ length: 500 }, (_, i) => `secret-${i}-${Math.random().toString(36).slice(2)}`)
     const redact = createRedactor(secrets)
     const line = `#5 [web 2/4] RUN npm ci --omit=dev && echo ${secrets[250]} done in 1.2s, pulling layer sha256:0123456789abcdef`
-    const started = performance.now()
-    for (let i = 0; i < 20000; i++) redact(line)
-    const perLineUs = ((performance.now() - started) * 1000) / 20000
-    assert.ok(redact(line).includes(REDACTED) && !redact(line).includes(secrets[250]!))
-    assert.ok(perLineUs < 20, `redacting took ${perLineUs.toFixed(2)} µs per line`)
+    assert.equal(redact(line), line.replace(secrets[250]!, REDACTED))
   })
 
   it('finds exactly what a naive leftmost-longest search finds, on random text and secrets of mixed lengths', () => {

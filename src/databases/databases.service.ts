@@ -20,7 +20,7 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
-  env: Pick<EnvService, 'setInTransaction' | 'plainValue'>
+  env: Pick<EnvService, 'setInTransaction' | 'plainValue' | 'valuesForRender'>
   deployments: Pick<DeploymentsService, 'queueRemoval'>
 }
 
@@ -138,7 +138,7 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
     const row = await findDatabase(db, id)
     const passwordKey = TEMPLATES[row.type].secretKeys[0]!
     const password = revealSecrets ? ((await envService.plainValue(id, passwordKey)) ?? MASK) : MASK
-    const host = `${composeProjectName(id)}-${row.type}-1`
+    const host = containerName(id, row.type)
     return {
       uuid: id,
       project_uuid: resource.projectId,
@@ -217,5 +217,35 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
     return { deployment_uuid: removal.deploymentId }
   }
 
-  return { create, get, listInProject, remove }
+  /**
+   * What a backup or restore of the database needs: its container, its server, the credentials
+   * (decrypted: the caller passes them to the container by environment only) and every secret
+   * value its logs must hide.
+   */
+  async function backupTarget(teamId: string, id: string) {
+    const resource = await findTeamResource(db, teamId, id, 'database')
+    const row = await findDatabase(db, id)
+    const { env, secrets } = await envService.valuesForRender(teamId, id)
+    const keys = TEMPLATES[row.type].secretKeys
+    return {
+      id,
+      name: resource.name,
+      projectId: resource.projectId,
+      type: row.type,
+      serverId: resource.serverId,
+      container: containerName(id, row.type),
+      user: row.db_user,
+      database: row.db_name,
+      password: env[keys[0]!] ?? '',
+      rootPassword: env[keys[1] ?? keys[0]!] ?? '',
+      secrets,
+    }
+  }
+
+  return { create, get, listInProject, remove, backupTarget }
+}
+
+/** The container Compose names for a database's one service. */
+function containerName(id: string, type: DatabaseType): string {
+  return `${composeProjectName(id)}-${type}-1`
 }

@@ -109,8 +109,13 @@ const reportToStderr: ConnectionErrorHandler = (error) =>
 
 function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
-  // The pool drops the broken client by itself; without a listener its 'error' event would end the process.
-  pool.on('error', onConnectionError)
+  // A broken client emits 'error' whether idle or checked out (the query in flight fails with the
+  // same error and is answered 503); an 'error' without a listener would end the process. Each
+  // client reports it once through its own listener; the pool drops the broken client by itself.
+  pool.on('connect', (client) => client.on('error', onConnectionError))
+  pool.on('error', () => {
+    // Already reported by the client's own listener above.
+  })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,

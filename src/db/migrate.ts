@@ -11,7 +11,10 @@ import * as m008 from './migrations/008_health_gate.js'
 import * as m009 from './migrations/009_tls_defaults.js'
 import * as m010 from './migrations/010_proxy_runtime.js'
 import * as m011 from './migrations/011_notifications.js'
+import * as m012 from './migrations/012_database_backups.js'
 import * as m013 from './migrations/013_service_templates.js'
+import * as m014 from './migrations/014_git_sources.js'
+import * as m015 from './migrations/015_notification_rules.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -28,7 +31,10 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '009_tls_defaults': m009,
   '010_proxy_runtime': m010,
   '011_notifications': m011,
+  '012_database_backups': m012,
   '013_service_templates': m013,
+  '014_git_sources': m014,
+  '015_notification_rules': m015,
 }
 
 export function knownMigrations(): string[] {

@@ -233,7 +233,7 @@ export type ResourceType = 'service' | 'database' | 'proxy'
 /** `attach`: connect a running service's routed containers to the proxy network (a route was added). */
 export type DeploymentAction = 'deploy' | 'stop' | 'restart' | 'remove' | 'attach'
 export type DeploymentStatus = 'queued' | 'in_progress' | 'finished' | 'failed' | 'cancelled-by-user'
-export type DeploymentTrigger = 'api' | 'ui' | 'cli' | 'rollback'
+export type DeploymentTrigger = 'api' | 'ui' | 'cli' | 'rollback' | 'webhook'
 export type DeploymentTable = {
   id: string
   team_id: string
@@ -262,10 +262,47 @@ export type DeploymentTable = {
   target_version?: number | null
   /** For an automatic rollback: the deployment whose failed health gate it answers. */
   rollback_of?: string | null
+  /** A Git deployment: the branch or commit asked for (null: not built from Git). */
+  git_ref?: string | null
+  /** The commit it built or rolled back to, its subject line and author, and the image tag. */
+  git_commit?: string | null
+  git_message?: string | null
+  git_author?: string | null
+  image?: string | null
   created_by: string
   created_at: string
   started_at: string | null
   finished_at: string | null
+}
+
+export type GitAuth = 'none' | 'ssh' | 'token'
+export type GitSourceTable = {
+  service_id: string
+  team_id: string
+  repo_url: string
+  branch: string
+  /** The build context inside the repository ('' for its root). */
+  base_dir: string
+  /** Exactly one of these two: build this Dockerfile, or import this compose file. */
+  dockerfile_path: string | null
+  compose_path: string | null
+  /** The compose service whose image a build replaces. */
+  compose_service: string
+  auth: GitAuth
+  deploy_key_public: string | null
+  /** Encrypted (enc:v1). */
+  deploy_key_private: string | null
+  https_token: string | null
+  webhook_secret: string
+  deploy_token_hash: string | null
+  /** JSON object of build arguments (not secret: they end up in the image history). */
+  build_args: string
+  /** Encrypted JSON object of build secrets, passed as BuildKit secrets. */
+  build_secrets: string | null
+  /** Images of this many latest successful deployments are kept for rollbacks. */
+  keep_images: number
+  created_at: string
+  updated_at: string
 }
 
 export type ProxyKind = 'traefik' | 'caddy'
@@ -337,10 +374,12 @@ export type NotificationChannelTable = {
   team_id: string
   name: string
   type: string
-  /** Encrypted JSON ({ url, secret? }) with the app's cipher. */
+  /** Encrypted JSON of the type's settings (notifications.types.ts channelConfigs) with the app's cipher. */
   config: string
   /** JSON array of event names. */
   events: string
+  /** JSON array of project ids the channel hears about; null: every project. */
+  project_ids: string | null
   enabled: number
   created_at: string
   updated_at: string
@@ -354,6 +393,10 @@ export type NotificationOutboxTable = {
   summary: string
   /** JSON of the notification (the generic webhook body). */
   payload: string
+  /** What the message is about (e.g. "service:<id>"), for storm grouping; null: never grouped. */
+  resource_key: string | null
+  /** Later events of the same resource folded into this message while it waited. */
+  grouped: number
   status: 'pending' | 'delivered' | 'failed'
   attempts: number
   next_attempt_at: string
@@ -384,6 +427,72 @@ export type ServiceTemplateTable = {
   template_version: string
   compose_sha256: string
   created_at: string
+}
+export type DbBackupDestinationKind = 's3' | 'directory'
+export type DbBackupDestinationTable = {
+  id: string
+  team_id: string
+  name: string
+  kind: DbBackupDestinationKind
+  /** JSON of the non-secret settings (see database-backups/destinations.ts). */
+  config: string
+  /** S3: the secret access key, encrypted with the app's cipher. */
+  secret: string | null
+  created_at: string
+  updated_at: string
+}
+export type DbBackupJobTable = {
+  id: string
+  team_id: string
+  database_id: string
+  destination_id: string
+  /** A cron expression (croner), or null: runs only on request. */
+  schedule: string | null
+  keep_last: number | null
+  keep_days: number | null
+  encrypt: number
+  enabled: number
+  created_at: string
+  updated_at: string
+}
+export type DbBackupRunKind = 'backup' | 'restore'
+export type DbBackupRunStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed'
+export type DbBackupRunTrigger = 'schedule' | 'api' | 'ui' | 'cli' | 'safety'
+export type DbBackupRunTable = {
+  id: string
+  team_id: string
+  database_id: string
+  job_id: string | null
+  destination_id: string
+  kind: DbBackupRunKind
+  status: DbBackupRunStatus
+  trigger: DbBackupRunTrigger
+  /** Scheduled runs: the cron tick (unique per job). */
+  slot: string | null
+  /** A restore: the backup run it restores. */
+  source_run_id: string | null
+  artifact_key: string | null
+  encrypted: number
+  size_bytes: number | null
+  sha256: string | null
+  /** 1: the stored artifact was read back and its checksum matched. */
+  verified: number
+  message: string | null
+  /** When retention deleted the artifact. */
+  pruned_at: string | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+export type DbBackupRunLogTable = {
+  id: Generated<number>
+  run_id: string
+  seq: number
+  ts: string
+  stream: LogStream
+  output: string
+  hidden: number
 }
 
 export type DB = {
@@ -417,6 +526,11 @@ export type DB = {
   notification_outbox: NotificationOutboxTable
   notification_attempts: NotificationAttemptTable
   service_templates: ServiceTemplateTable
+  db_backup_destinations: DbBackupDestinationTable
+  db_backup_jobs: DbBackupJobTable
+  db_backup_runs: DbBackupRunTable
+  db_backup_run_logs: DbBackupRunLogTable
+  git_sources: GitSourceTable
 }
 
 /**
@@ -456,4 +570,9 @@ export const TABLE_OWNERS = {
   notification_outbox: 'notifications',
   notification_attempts: 'notifications',
   service_templates: 'templates',
+  db_backup_destinations: 'database-backups',
+  db_backup_jobs: 'database-backups',
+  db_backup_runs: 'database-backups',
+  db_backup_run_logs: 'database-backups',
+  git_sources: 'git-sources',
 } as const satisfies Record<keyof DB, string>

@@ -3,9 +3,14 @@ import type { AuditService } from '../audit/audit.service.js'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { EngineEventWatchers } from '../servers/engine-events.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { DockerHost } from '../servers/docker-host.js'
 import type { ServersService } from '../servers/servers.service.js'
 import type { DeploymentWorkers } from './deployment-worker.js'
+import { connectProxies, projectNetworksOn } from './attach-routed.js'
 import { pruneDeployments, type RetentionPolicy } from './retention.js'
+
+type RefreshedServer = Awaited<ReturnType<ServersService['refreshOne']>>
 
 const MONITOR_INTERVAL_MS = 60_000
 const RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000
@@ -15,12 +20,15 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Pick<Logger, 'info' | 'error'>
-  servers: Pick<ServersService, 'refreshAll'>
+  servers: Pick<ServersService, 'refreshAll' | 'refreshOne'>
   engineEvents: Pick<EngineEventWatchers, 'watch' | 'stop'>
   workers: Pick<DeploymentWorkers, 'start' | 'stop'>
+  events: Pick<EventBus, 'on'>
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** Removes built images beyond those each Git service keeps (git-sources/image-retention.ts). */
+  pruneImages(): Promise<{ removed: number; refused: string[] }>
 }
 
 export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
@@ -30,27 +38,68 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
  * minute, which also keeps an engine-event watcher per server), notification delivery and deployment retention (a minute
  * after start, then daily). The CLI and the tests build the app without starting them.
  */
-export function createBackgroundJobs({ db, audit, logger, servers, engineEvents, workers, notifier, retention }: Deps) {
+export function createBackgroundJobs({
+  db,
+  audit,
+  logger,
+  servers,
+  engineEvents,
+  workers,
+  events,
+  notifier,
+  retention,
+  pruneImages,
+}: Deps) {
   let monitorTimer: NodeJS.Timeout | undefined
+  let running = false
+  let offFinished: (() => void) | undefined
   let retentionTimer: NodeJS.Timeout | undefined
 
   function prune() {
     pruneDeployments(db, audit, retention)
       .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
       .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
+    pruneImages()
+      .then((r) => {
+        if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
+        if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed'))
+  }
+
+  /**
+   * Connects the server's proxies to every project network they are not on yet: a proxy started
+   * (or recreated) after the projects were deployed, as one the operator runs themselves, reaches
+   * the routed services without waiting for their next deployment.
+   */
+  async function joinProxies(refreshed: RefreshedServer | undefined) {
+    if (!refreshed?.state.reachable) return
+    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host))
+    if (made.length > 0) logger.info({ serverId: refreshed.serverId, made }, 'connected proxies to project networks')
+  }
+
+  function refreshServer(serverId: string) {
+    servers
+      .refreshOne(serverId)
+      .then(joinProxies)
+      .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed'))
   }
 
   function refreshServers() {
     servers
       .refreshAll(engineEvents.watch)
+      .then((all) => Promise.all(all.map(joinProxies)))
       .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
   }
 
   /** Recovers interrupted deployments, starts the workers and the server monitor. */
   async function start() {
+    running = true
     await workers.start()
     notifier.start()
     refreshServers()
+    // A deployment's end says something about its engine (gone, or back): show it now, not within the minute.
+    offFinished = events.on('deployment.finished', (e) => refreshServer(e.serverId))
     monitorTimer = setInterval(refreshServers, MONITOR_INTERVAL_MS)
     monitorTimer.unref()
     retentionTimer = setTimeout(() => {
@@ -63,6 +112,8 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
 
   /** Stops the timers and the workers (their running deployments end as failed, with their outcome stored). */
   async function stop() {
+    running = false
+    offFinished?.()
     clearInterval(monitorTimer)
     engineEvents.stop()
     clearTimeout(retentionTimer)
@@ -72,5 +123,12 @@ export function createBackgroundJobs({ db, audit, logger, servers, engineEvents,
     await notifier.stop()
   }
 
-  return { start, stop }
+  /** A server added while serving: followed and checked now rather than at the next minute's refresh. */
+  function watchServer(serverId: string, host: DockerHost) {
+    if (!running) return
+    engineEvents.watch(serverId, host)
+    refreshServer(serverId)
+  }
+
+  return { start, stop, watchServer, refreshServer }
 }

@@ -1,16 +1,16 @@
-import type { ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { createRedactor } from '../crypto/redact.js'
 import type { DB, DeploymentStatus } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
-import { ensureNetwork, killProcessGroup, type DockerHost } from '../servers/docker-host.js'
+import { ensureNetwork, type DockerHost } from '../servers/docker-host.js'
 import { findVersion } from '../compose/compose.repo.js'
 import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type DeploymentRow } from './deployments.repo.js'
-import { createLineSplitter } from '../shared/lines.js'
 import { createLogWriter, type LogWriter } from './log-writer.js'
-import { causeOf, createTail } from './compose-errors.js'
+import { causeOf } from './compose-errors.js'
+import { streamProcess } from './process-stream.js'
+import { buildFromGit, buildSecretValues, gitCacheDir, type GitBuilder } from './git-build.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
 import { attachRoutedContainers, connectProxies, ensureProjectNetwork, projectNetworksOn } from './attach-routed.js'
 import { findTeamResource } from '../services/services.repo.js'
@@ -37,6 +37,8 @@ export type RunnerDeps = {
   instanceCompose(d: DeploymentRow): Promise<InstanceCompose>
   /** Called in the transaction that records a deployment's outcome (notifications queue their messages there). */
   onFinished?: FinishedHook
+  /** Services built from Git (git-sources/): their build spec, and writing a build as a compose version. */
+  git?: GitBuilder
 }
 
 /** What the worker deploys for a resource that is not a team's: a stored compose file and its gate. */
@@ -91,60 +93,6 @@ type Run = {
   timeoutMs: number
 }
 
-type StepResult = { exitCode: number | null; errorLines: readonly string[] }
-
-function runStep({
-  host,
-  args,
-  cwd,
-  log,
-  signal,
-  onSpawn,
-}: Pick<Run, 'host' | 'log' | 'signal'> & {
-  args: string[]
-  cwd: string
-  onSpawn: (pid: number) => Promise<void>
-}): Promise<StepResult> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess
-    try {
-      child = host.compose(args, { cwd, env: {} })
-    } catch (error) {
-      reject(error)
-      return
-    }
-    const out = createLineSplitter((line) => log.append('stdout', line))
-    // Compose prints progress and errors on stderr; the last lines name the cause of a failure.
-    const tail = createTail()
-    const err = createLineSplitter((line) => {
-      tail.push(line)
-      log.append('stderr', line)
-    })
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c))
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c))
-    if (child.pid !== undefined) {
-      // Not being able to record the pid means a restart could not find the process: stop it rather than run untracked.
-      onSpawn(child.pid).catch((error: unknown) => {
-        killProcessGroup(child)
-        reject(error)
-      })
-    }
-    const onAbort = () => killProcessGroup(child)
-    signal.addEventListener('abort', onAbort, { once: true })
-    child.on('error', (error) => {
-      signal.removeEventListener('abort', onAbort)
-      reject(new Error(`could not start docker compose: ${error.message}`, { cause: error }))
-    })
-    child.on('close', (code) => {
-      signal.removeEventListener('abort', onAbort)
-      out.end()
-      err.end()
-      resolve({ exitCode: code, errorLines: tail.lines })
-    })
-    if (signal.aborted) onAbort()
-  })
-}
-
 function stoppedOutcome(reason: StopReason, timeoutMs: number, exitCode: number | null): Outcome {
   if (reason.kind === 'cancel') return { status: 'cancelled-by-user', exitCode, message: `cancelled by ${reason.by}` }
   if (reason.kind === 'timeout')
@@ -197,8 +145,21 @@ export async function runDeployment(
       outcome = await executeAttach({ deps, d, host, log, signal, timeoutMs })
     } else {
       const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
-      log = await openLog([...values.secrets, ...secrets])
-      outcome = await execute({ deps, d, host, log, signal, timeoutMs }, values.env)
+      // A Git deployment with no target version builds first; a rollback to an earlier build does not.
+      const spec = d.git_ref && d.target_version == null ? await deps.git?.buildSpecFor(d.resource_id) : undefined
+      log = await openLog([...values.secrets, ...secrets, ...(spec ? buildSecretValues(spec) : [])])
+      const run = { deps, d, host, log, signal, timeoutMs }
+      if (spec) {
+        log.append('berth', `Building ${d.resource_name} from ${spec.repoUrl} (${d.git_ref})`)
+        const built = await buildFromGit({ ...run, db: deps.db, dataDir: deps.dataDir, git: deps.git! }, spec)
+        if (signal.aborted) outcome = stoppedOutcome(signal.reason as StopReason, timeoutMs, null)
+        else if (!built.ok) outcome = { status: 'failed', exitCode: built.exitCode, message: built.message }
+        else outcome = await execute({ ...run, d: { ...d, target_version: built.version } }, values.env)
+      } else {
+        if (d.git_ref && d.git_commit)
+          log.append('berth', `Redeploying the build of commit ${d.git_commit.slice(0, 12)} (no rebuild)`)
+        outcome = await execute(run, values.env)
+      }
     }
   } catch (error) {
     outcome = signal.aborted
@@ -297,18 +258,18 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    const { exitCode, errorLines } = await runStep({
-      host,
-      args,
-      cwd,
+    const { exitCode, errorLines } = await streamProcess(() => host.compose(args, { cwd, env: {} }), {
       log,
       signal,
+      what: 'docker compose',
       onSpawn: (pid) => setProcessId(deps.db, d.id, pid),
     })
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, exitCode)
     if (exitCode !== 0) {
       const code = `exited with code ${exitCode ?? 'none (killed)'}`
-      const cause = causeOf(errorLines)
+      // An engine that stops mid-step leaves odd last words ("failed to update store ... open :"):
+      // when the output names no cause, ask the engine whether it is still there.
+      const cause = causeOf(errorLines) ?? ((await engineAnswers(host)) ? undefined : ENGINE_GONE)
       return {
         status: 'failed',
         exitCode,
@@ -317,6 +278,16 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     }
   }
   return null
+}
+
+const ENGINE_GONE = 'the Docker engine stopped answering during the step'
+const ENGINE_PROBE_TIMEOUT_MS = 5000
+
+async function engineAnswers(host: DockerHost): Promise<boolean> {
+  const probe = await host.docker(['version', '--format', '{{.Server.Version}}'], {
+    timeoutMs: ENGINE_PROBE_TIMEOUT_MS,
+  })
+  return probe.code === 0
 }
 
 /**
@@ -391,5 +362,6 @@ async function executeRemoval(run: Run): Promise<Outcome> {
   const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
   removeWorkDir(deps.dataDir, d.resource_id)
+  rmSync(gitCacheDir(deps.dataDir, d.resource_id), { recursive: true, force: true })
   return { status: 'finished', exitCode: 0, message: `${what} removed` }
 }

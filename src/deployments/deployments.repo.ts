@@ -34,6 +34,8 @@ export type NewDeployment = {
   targetVersion?: number
   /** The failed deployment an automatic rollback answers. */
   rollbackOf?: string
+  /** A Git deployment: the branch or commit to build; with targetVersion, the commit rolled back to (no build). */
+  git?: { ref: string; commit?: string; message?: string | null; author?: string | null; image?: string | null }
 }
 
 /** Records a queued deployment: every way of queueing one (deploy, stop, restart, remove) builds its row here. */
@@ -58,6 +60,11 @@ export async function insertQueued(db: Kysely<DB>, input: NewDeployment): Promis
     remove_volumes: input.removeVolumes ? 1 : 0,
     target_version: input.targetVersion ?? null,
     rollback_of: input.rollbackOf ?? null,
+    git_ref: input.git?.ref ?? null,
+    git_commit: input.git?.commit ?? null,
+    git_message: input.git?.message ?? null,
+    git_author: input.git?.author ?? null,
+    image: input.git?.image ?? null,
     created_by: input.createdBy,
     created_at: nowIso(),
     started_at: null,
@@ -125,6 +132,40 @@ export async function requestCancel(db: Kysely<DB>, id: string, by: string) {
 /** The compose version a running deployment deploys. */
 export async function setComposeVersion(db: Kysely<DB>, id: string, version: number) {
   await db.updateTable('deployments').set({ compose_version: version }).where('id', '=', id).execute()
+}
+
+/** What a Git deployment built, once its commit is resolved and its image tagged. */
+export async function setGitBuild(
+  db: Kysely<DB>,
+  id: string,
+  build: { commit: string; message: string; author: string; image: string | null },
+) {
+  await db
+    .updateTable('deployments')
+    .set({ git_commit: build.commit, git_message: build.message, git_author: build.author, image: build.image })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** A queued Git deployment takes the newer ref (a push coalesced into it). */
+export async function setGitRef(db: Kysely<DB>, id: string, ref: string) {
+  await db.updateTable('deployments').set({ git_ref: ref }).where('id', '=', id).execute()
+}
+
+/**
+ * The images of a service's latest `keep` successful Git deployments (builds and rollbacks): the
+ * ones image pruning keeps.
+ */
+export async function recentImages(db: Kysely<DB>, resourceId: string, keep: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select('image')
+    .where('resource_id', '=', resourceId)
+    .where('status', '=', 'finished')
+    .where('image', 'is not', null)
+    .orderBy('finished_at', 'desc')
+    .execute()
+  return [...new Set(rows.map((r) => r.image!))].slice(0, keep)
 }
 
 /** The pid of the compose process group a deployment runs now, so a restarted Berth can stop a leftover one. */
@@ -525,4 +566,32 @@ export async function maxLogRowId(db: Kysely<DB>): Promise<number> {
     .select((eb) => eb.fn.max('id').as('n'))
     .executeTakeFirst()
   return Number(row?.n ?? 0)
+}
+
+/** The team's deployments created since an instant, plus any still queued or running, newest first. */
+export async function listTeamSince(db: Kysely<DB>, teamId: string, since: string) {
+  return db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('status', 'in', ACTIVE)]))
+    .orderBy('created_at', 'desc')
+    .limit(1000)
+    .execute()
+}
+
+/** The newest deployment of each of the team's resources (its last word on each). */
+export async function latestPerResource(db: Kysely<DB>, teamId: string) {
+  return db
+    .selectFrom('deployments as d')
+    .selectAll()
+    .where('d.team_id', '=', teamId)
+    .where('d.resource_type', '!=', 'proxy')
+    .where('d.created_at', '=', (eb) =>
+      eb
+        .selectFrom('deployments as newer')
+        .select((n) => n.fn.max('newer.created_at').as('at'))
+        .whereRef('newer.resource_id', '=', 'd.resource_id'),
+    )
+    .execute()
 }

@@ -42,6 +42,17 @@ const uuidList = z.array(z.string().uuid('must be a UUID'))
 
 const deploymentStatus = z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user'])
 const resourceType = z.enum(['service', 'database', 'proxy'])
+/** What a Git deployment built (null for any other deployment). */
+export const deploymentGit = z
+  .object({
+    ref: z.string().describe('The branch or commit asked for'),
+    commit: z.string().nullable().describe('The commit built or rolled back to, once resolved'),
+    message: z.string().nullable().describe("The commit's subject line"),
+    author: z.string().nullable(),
+    image: z.string().nullable().describe('The image tag it deployed, berth/<service uuid>:<commit>'),
+  })
+  .nullable()
+  .meta({ id: 'DeploymentGit' })
 const deployment = z
   .object({
     deployment_uuid: z.string(),
@@ -52,7 +63,7 @@ const deployment = z
     server_name: z.string(),
     action: z.enum(['deploy', 'stop', 'restart', 'remove', 'attach']),
     status: deploymentStatus,
-    trigger: z.enum(['api', 'ui', 'cli', 'rollback']),
+    trigger: z.enum(['api', 'ui', 'cli', 'rollback', 'webhook']),
     compose_version: z.number().int().nullable(),
     force: z.boolean(),
     pull_latest_images: z.boolean(),
@@ -63,6 +74,7 @@ const deployment = z
       .string()
       .nullable()
       .describe('For an automatic rollback: the deployment that failed its health check and is replaced'),
+    git: deploymentGit,
     created_by: z.string(),
     created_at: timestamp,
     started_at: timestamp.nullable(),

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
 import { deploymentFinished, type EventBus } from '../events/event-bus.js'
+import type { FinishedHook } from './deployment-runner.js'
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from '../errors.js'
 import {
   appendBerthLines,
@@ -17,8 +18,10 @@ import {
   markFinished,
   readLogs,
   requestCancel,
+  setGitRef,
   wasDeployed,
   type DeploymentRow,
+  type NewDeployment,
 } from './deployments.repo.js'
 import { findTeamResource, type Resource } from '../services/services.repo.js'
 
@@ -27,6 +30,8 @@ type Deps = {
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
   serverForResource(db: Kysely<DB>, serverId: string | null): Promise<ServerTable>
+  /** The outcome hook (notifications), for a deployment cancelled before a worker took it. */
+  onFinished?: FinishedHook
 }
 
 export type QueueOptions = {
@@ -36,6 +41,10 @@ export type QueueOptions = {
   stopBeforeStart?: boolean
   trigger: DeploymentTrigger
   expectedType?: ResourceType
+  /** Build from Git (see git-sources/), or with targetVersion redeploy an earlier build. */
+  git?: NewDeployment['git']
+  /** Deploy this compose version instead of the current one (a rollback to an earlier build). */
+  targetVersion?: number
 }
 export type QueuedDeployment = { resource_uuid: string; deployment_uuid: string; message: string }
 export type DeploymentsService = ReturnType<typeof createDeploymentsService>
@@ -61,6 +70,15 @@ export function deploymentView(d: DeploymentRow) {
     exit_code: d.exit_code,
     message: d.message,
     rollback_of: d.rollback_of ?? null,
+    git: d.git_ref
+      ? {
+          ref: d.git_ref,
+          commit: d.git_commit ?? null,
+          message: d.git_message ?? null,
+          author: d.git_author ?? null,
+          image: d.image ?? null,
+        }
+      : null,
     created_by: d.created_by,
     created_at: d.created_at,
     started_at: d.started_at,
@@ -76,7 +94,7 @@ export function deploymentView(d: DeploymentRow) {
 export const INSTANCE_TEAM_ID = '00000000-0000-0000-0000-000000000000'
 
 /** How a caller reached us, as the deployment's trigger. */
-export function triggerOf(via: string): DeploymentTrigger {
+export function triggerOf(via: string): Extract<DeploymentTrigger, 'cli' | 'ui' | 'api'> {
   return via === 'cli' ? 'cli' : via.startsWith('session:') ? 'ui' : 'api'
 }
 
@@ -86,7 +104,7 @@ async function cancelQueued(trx: Kysely<DB>, deploymentId: string, message: stri
   await markFinished(trx, deploymentId, { status: 'cancelled-by-user', exitCode: null, message })
 }
 
-export function createDeploymentsService({ db, audit, events, serverForResource }: Deps) {
+export function createDeploymentsService({ db, audit, events, serverForResource, onFinished }: Deps) {
   /**
    * Records one deployment per resource before anything runs, all in one transaction (a full
    * queue refuses the whole request with 429). A resource that already has the same action
@@ -109,6 +127,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         if (!opts.force) {
           const queued = await findQueued(trx, resource.id, action)
           if (queued) {
+            // A newer push replaces the commit the queued build will fetch.
+            if (opts.git && !opts.targetVersion) await setGitRef(trx, queued.id, opts.git.ref)
             out.push({
               resource_uuid: resource.id,
               deployment_uuid: queued.id,
@@ -135,6 +155,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
           force: opts.force,
           pull: opts.pull,
           stopBeforeStart: opts.stopBeforeStart,
+          git: opts.git,
+          targetVersion: opts.targetVersion,
         })
         await audit.record(trx, actor, {
           action: `deployment.${action === 'deploy' ? 'queued' : action}`,
@@ -146,6 +168,8 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
             force: opts.force ?? false,
             pull: opts.pull ?? false,
             stop_before_start: opts.stopBeforeStart ?? false,
+            ...(opts.git ? { git_ref: opts.git.ref } : {}),
+            ...(opts.targetVersion ? { compose_version: opts.targetVersion } : {}),
           },
         })
         wake.push({ deploymentId: row.id, serverId: server.id, resourceId: resource.id, resourceType: resource.type })
@@ -296,7 +320,11 @@ export function createDeploymentsService({ db, audit, events, serverForResource 
         resourceId: d.resource_id,
         details: { deployment_id: d.id, was: d.status },
       })
-      if (d.status === 'queued') await cancelQueued(trx, d.id, `cancelled by ${actor.name} before it started`)
+      if (d.status === 'queued') {
+        const message = `cancelled by ${actor.name} before it started`
+        await cancelQueued(trx, d.id, message)
+        await onFinished?.(trx, d, { status: 'cancelled-by-user', message, redact: (text) => text })
+      }
       // The worker running it may be another Berth process on this database: it reads this on its next heartbeat.
       else await requestCancel(trx, d.id, actor.name)
       return d

@@ -38,20 +38,28 @@ describe('deployment log writer', () => {
   const rows = (id: string) =>
     database.db.selectFrom('deployment_logs').selectAll().where('deployment_id', '=', id).orderBy('seq').execute()
 
-  it('stores redacted lines with consecutive sequence numbers, in batches, flushed within 100 ms', async () => {
+  it('stores redacted lines with consecutive sequence numbers, in one batch committed by its timer', async () => {
     const id = await newDeployment()
     const flushed: number[] = []
+    let firstFlush: () => void = () => undefined
+    const committed = new Promise<void>((resolve) => {
+      firstFlush = resolve
+    })
     const log = createLogWriter({
       db: database.db,
       deploymentId: id,
       firstSeq: 1,
       redact: createRedactor(['hunter2-secret']),
-      onFlushed: (s) => flushed.push(s),
+      onFlushed: (s) => {
+        flushed.push(s)
+        firstFlush()
+      },
     })
     log.append('stdout', 'password is hunter2-secret')
     log.append('stderr', 'url postgres://u:pw@db/x')
     log.append('berth', 'debug', true)
-    await new Promise((r) => setTimeout(r, 150))
+    // Nothing but the writer's own timer commits the batch here (no close, no flush call).
+    await committed
     assert.deepEqual(flushed, [3], 'one batch, committed by the timer')
     const stored = await rows(id)
     assert.deepEqual(

@@ -15,6 +15,9 @@ export type LogWriterOptions = {
   /** The sequence number the next line gets (1 for a new deployment). */
   firstSeq: number
   redact: (line: string) => string
+  /** Stores a batch (LOG_COLUMNS cells per row, the owner's id first); deployment_logs unless given
+   * (database backup runs keep their lines in their own table with the same columns). */
+  insert?: (db: Kysely<DB>, cells: LogCell[]) => Promise<void>
   /** Called after each batch has committed, with the last stored sequence number. */
   onFlushed?: (lastSeq: number) => void
   maxLineChars?: number
@@ -82,7 +85,7 @@ export function createLogWriter(opts: LogWriterOptions) {
   }
 
   async function writeBatch(cells: LogCell[]) {
-    await insertLogBatch(opts.db, cells)
+    await (opts.insert ?? insertLogBatch)(opts.db, cells)
     opts.onFlushed?.(cells[cells.length - LOG_COLUMNS + 1] as number)
   }
 

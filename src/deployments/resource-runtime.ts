@@ -11,15 +11,19 @@ import { composeProjectName } from './resources.js'
 export type ContainerSummary = { id: string; name: string; service: string; state: string; status: string }
 export type ResourceStatus = 'running' | 'unhealthy' | 'partially running' | 'exited' | 'restarting' | 'not deployed'
 
-/** The containers of a Compose project, found by the label Compose puts on them. */
-export async function containersOf(host: DockerHost, resourceId: string): Promise<ContainerSummary[]> {
-  const project = composeProjectName(resourceId)
+type PsLine = { ID: string; Names: string; State: string; Status: string; Labels: string }
+
+const labelOf = (labels: string, name: string) =>
+  new RegExp(`(?:^|,)${name.replace(/\./g, '\\.')}=([^,]*)`).exec(labels)?.[1]
+
+/** `docker ps --all` of the containers with a label filter, with their Compose project label. */
+async function listContainers(host: DockerHost, labelFilter: string) {
   const res = await host.docker([
     'ps',
     '--all',
     '--no-trunc',
     '--filter',
-    `label=com.docker.compose.project=${project}`,
+    `label=${labelFilter}`,
     '--format',
     '{{json .}}',
   ])
@@ -27,15 +31,33 @@ export async function containersOf(host: DockerHost, resourceId: string): Promis
   return res.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { ID: string; Names: string; State: string; Status: string; Labels: string })
+    .map((l) => JSON.parse(l) as PsLine)
     .map((c) => ({
-      id: c.ID,
-      name: c.Names,
-      service: /(?:^|,)com\.docker\.compose\.service=([^,]*)/.exec(c.Labels)?.[1] ?? '',
-      state: c.State,
-      status: c.Status,
+      project: labelOf(c.Labels, 'com.docker.compose.project') ?? '',
+      container: {
+        id: c.ID,
+        name: c.Names,
+        service: labelOf(c.Labels, 'com.docker.compose.service') ?? '',
+        state: c.State,
+        status: c.Status,
+      } satisfies ContainerSummary,
     }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => a.container.name.localeCompare(b.container.name))
+}
+
+/** The containers of a Compose project, found by the label Compose puts on them. */
+export async function containersOf(host: DockerHost, resourceId: string): Promise<ContainerSummary[]> {
+  return (await listContainers(host, `com.docker.compose.project=${composeProjectName(resourceId)}`)).map(
+    (c) => c.container,
+  )
+}
+
+/** Every Compose container of a server by project: one engine call for an overview of many resources. */
+export async function containersByProject(host: DockerHost): Promise<Map<string, ContainerSummary[]>> {
+  const byProject = new Map<string, ContainerSummary[]>()
+  for (const { project, container } of await listContainers(host, 'com.docker.compose.project'))
+    byProject.set(project, [...(byProject.get(project) ?? []), container])
+  return byProject
 }
 
 /** One word for a resource from its containers' states. */

@@ -5,6 +5,7 @@ export const TAGS = [
   { name: 'tokens', description: 'API tokens' },
   { name: 'teams', description: 'Teams, members and invitations' },
   { name: 'users', description: 'Users (instance administrators) and your own password' },
+  { name: 'dashboard', description: "The team's overview: health, deployments, servers, proxy" },
   { name: 'projects', description: 'Projects group services and databases' },
   { name: 'services', description: 'Services: a versioned compose file each' },
   { name: 'compose', description: 'Compose versions, history, diff, rollback and validation' },

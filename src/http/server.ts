@@ -18,7 +18,10 @@ import { teamRoutes } from '../auth/teams.routes.js'
 import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
+import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
+import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -30,6 +33,8 @@ import { domainRoutes } from '../proxy/domains.routes.js'
 import { middlewareRoutes } from '../proxy/middlewares.routes.js'
 import { proxyRoutes } from '../proxy/proxy.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
+import { gitSourceRoutes } from '../git-sources/git-sources.routes.js'
+import { gitWebhookRoutes } from '../git-sources/webhooks.routes.js'
 import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
@@ -145,8 +150,13 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(serverRoutes(app))
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
+      await api.register(dashboardRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))
+      await api.register(destinationRoutes(app))
+      await api.register(databaseBackupRoutes(app))
+      await api.register(gitSourceRoutes(app))
+      await api.register(gitWebhookRoutes(app))
     },
     { prefix: '/api/v1' },
   )

@@ -5,8 +5,15 @@ import { createRedactor } from '../crypto/redact.js'
 import type { DB } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import { type AttemptResult, channelsByIds, claimDue, type OutboxRow, recordAttempt } from './notifications.repo.js'
-import { bodyFor, signatureHeader } from './notifications.render.js'
-import type { ChannelSecrets, ChannelType, NotificationPayload } from './notifications.types.js'
+import { withGrouped } from './notifications.render.js'
+import { httpRequestFor, sendEmail, sendHttp } from './notifications.senders.js'
+import {
+  type ChannelConfig,
+  type ChannelConfigs,
+  type ChannelType,
+  type NotificationPayload,
+  secretValuesOf,
+} from './notifications.types.js'
 
 /** Waits before the 2nd, 3rd, ... attempt; after the last one the message is failed. */
 export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000]
@@ -72,11 +79,7 @@ export function createNotificationDelivery(deps: Deps) {
         claimed.map(async (row) => {
           const channel = channels.get(row.channel_id)
           const result: AttemptResult = channel
-            ? await post(
-                channel.type as ChannelType,
-                JSON.parse(deps.cipher.decrypt(channel.config)) as ChannelSecrets,
-                row,
-              )
+            ? await post(channel.type as ChannelType, JSON.parse(deps.cipher.decrypt(channel.config)), row)
             : { ok: false, statusCode: null, error: 'the channel was deleted', durationMs: 0, at: nowIso() }
           const retryIn = result.ok || !channel ? undefined : delays[row.attempts]
           const next = retryIn === undefined ? null : new Date(Date.parse(result.at) + retryIn).toISOString()
@@ -92,45 +95,24 @@ export function createNotificationDelivery(deps: Deps) {
     }
   }
 
-  async function post(type: ChannelType, secrets: ChannelSecrets, row: OutboxRow): Promise<AttemptResult> {
-    const payload = JSON.parse(row.payload) as NotificationPayload
-    const body = bodyFor(type, payload)
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Berth-Notifications' }
-    if (type === 'webhook') {
-      if (secrets.secret)
-        headers['x-berth-signature'] = signatureHeader(secrets.secret, body, Math.floor(Date.now() / 1000))
-      headers['x-berth-event'] = payload.event
-      headers['x-berth-delivery'] = row.id
-    }
-    // Errors may quote the URL (its path is often the token) or the secret: never store or log them as they are.
-    const redact = createRedactor([secrets.url, ...(secrets.secret ? [secrets.secret] : [])])
+  async function post(type: ChannelType, config: ChannelConfig, row: OutboxRow): Promise<AttemptResult> {
+    const payload = withGrouped(JSON.parse(row.payload) as NotificationPayload, row.grouped)
+    const timeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    // Errors may quote a URL (its path is often the token) or a secret: never store or log them as they are.
+    const redact = createRedactor(secretValuesOf(config))
     const started = performance.now()
     const at = nowIso()
     const elapsed = () => Math.round(performance.now() - started)
     try {
-      const response = await fetch(secrets.url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS),
-      })
-      // The body is read (to free the connection) but not kept: a channel may point at an internal
-      // address, and the delivery log (readable by the whole team) must not become a way to read it.
-      await response.arrayBuffer()
-      const ok = response.status >= 200 && response.status < 300
-      return {
-        ok,
-        statusCode: response.status,
-        error: ok ? null : `HTTP ${response.status}`,
-        durationMs: elapsed(),
-        at,
-      }
+      const sent =
+        type === 'email'
+          ? await sendEmail(config as ChannelConfigs['email'], payload, timeoutMs)
+          : await sendHttp(httpRequestFor(type, config as ChannelConfigs[typeof type], payload, row.id), timeoutMs)
+      return { ...sent, error: sent.error && redact(sent.error).slice(0, MAX_ERROR_LENGTH), durationMs: elapsed(), at }
     } catch (error) {
       // A refused connection, a DNS failure or the timeout: the attempt failed; the cause says which.
       const e = error as Error & { cause?: Error }
-      const reason =
-        e.name === 'TimeoutError' ? `timed out after ${deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS} ms` : e.message
+      const reason = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message
       const detail = e.cause?.message ? `${reason}: ${e.cause.message}` : reason
       return {
         ok: false,

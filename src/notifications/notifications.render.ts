@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import type { ChannelType, NotificationEvent, NotificationPayload } from './notifications.types.js'
+import type { NotificationEvent, NotificationPayload } from './notifications.types.js'
 
 export const LOG_LINES_IN_MESSAGE = 10
 
@@ -14,6 +14,8 @@ const HEADLINES: Record<string, string> = {
   'deployment.failed': 'failed',
   'deployment.succeeded': 'succeeded',
   'deployment.recovered': 'succeeded again after failing',
+  'deployment.cancelled': 'was cancelled',
+  'deployment.health_failed': 'failed its health check',
 }
 
 export function linkTo(publicUrl: string | undefined, path: string): string {
@@ -22,12 +24,13 @@ export function linkTo(publicUrl: string | undefined, path: string): string {
 
 /** The one-line summary and the plain-text message of a deployment event. */
 export function renderDeployment({ event, deployment: d, publicUrl }: DeploymentFacts) {
-  const health = event === 'deployment.failed' && d.message.startsWith('health check failed')
+  const failed = event === 'deployment.failed' || event === 'deployment.health_failed'
+  const health = failed && d.message.startsWith('health check failed')
   const what = `${d.action === 'deploy' ? 'Deployment' : `${capitalise(d.action)} deployment`} of ${d.resource.type} ${d.resource.name}`
   const summary = `${what}${d.project ? ` (project ${d.project})` : ''} ${health ? 'failed its health check' : HEADLINES[event]}`
   const link = linkTo(publicUrl, `/deployments/${d.id}`)
   const lines = [summary, `Server: ${d.server}`, `Message: ${d.message}`, `Deployment: ${link}`]
-  if (event === 'deployment.failed' && d.last_log_lines.length > 0)
+  if (failed && d.last_log_lines.length > 0)
     lines.push('', `Last ${d.last_log_lines.length} log lines:`, ...d.last_log_lines.map((l) => `  ${l}`))
   return { summary, text: lines.join('\n'), link }
 }
@@ -36,8 +39,8 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1)
 }
 
-/** The request body a channel type gets for a notification. */
-export function bodyFor(type: ChannelType, payload: NotificationPayload): string {
+/** The request body a webhook-style channel gets for a notification. */
+export function bodyFor(type: 'webhook' | 'slack' | 'discord', payload: NotificationPayload): string {
   switch (type) {
     case 'slack':
       return JSON.stringify({ text: payload.text })
@@ -49,8 +52,35 @@ export function bodyFor(type: ChannelType, payload: NotificationPayload): string
   }
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** Whether an event reports something wrong (channels that have priorities raise it). */
+export function isTrouble(event: NotificationEvent): boolean {
+  return /(failed|unreachable|down|disk_low|expiring)$/.test(event)
+}
+
+/** The payload with a line saying how many later events of its resource were folded into it. */
+export function withGrouped(payload: NotificationPayload, grouped: number): NotificationPayload {
+  if (grouped === 0) return payload
+  const note = `(${grouped} more event${grouped === 1 ? '' : 's'} of this resource since the last message; this is the latest.)`
+  return { ...payload, text: `${payload.text}\n\n${note}` }
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** The HTML part of an e-mail: the summary as a heading, the text as is, the link as a button. */
+export function htmlFor(payload: NotificationPayload): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
+  const link = payload.link && /^https?:\/\//.test(payload.link) ? payload.link : null
+  return [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<h2 style="font-size:16px">${esc(payload.summary)}</h2>`,
+    `<pre style="white-space:pre-wrap;font-size:13px">${esc(payload.text)}</pre>`,
+    ...(link ? [`<p><a href="${esc(link)}">Open in Berth</a></p>`] : []),
+    '</body></html>',
+  ].join('\n')
 }
 
 /** `X-Berth-Signature`: "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">". */

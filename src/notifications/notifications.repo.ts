@@ -62,6 +62,42 @@ export async function insertOutbox(db: Kysely<DB>, row: OutboxRow): Promise<void
   await db.insertInto('notification_outbox').values(row).execute()
 }
 
+/** The channel's latest message about a resource (by when it was or will be sent), for storm grouping. */
+export async function latestAboutResource(
+  db: Kysely<DB>,
+  channelId: string,
+  resourceKey: string,
+): Promise<OutboxRow | undefined> {
+  return db
+    .selectFrom('notification_outbox')
+    .selectAll()
+    .where('channel_id', '=', channelId)
+    .where('resource_key', '=', resourceKey)
+    .orderBy('next_attempt_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+/**
+ * Folds a newer event into a message still waiting out its grouping window: it then carries the
+ * newest event and one more in its count. False when a worker took the message meanwhile.
+ */
+export async function foldIntoWaiting(
+  db: Kysely<DB>,
+  id: string,
+  newest: Pick<OutboxRow, 'event' | 'summary' | 'payload'>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('notification_outbox')
+    .set((eb) => ({ ...newest, grouped: eb('grouped', '+', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', 0)
+    .where('claimed_by', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 /** The delivery log of a team, newest first, with each row's channel name. */
 export async function listDeliveries(db: Kysely<DB>, teamId: string, { skip, take }: { skip: number; take: number }) {
   const rows = await db

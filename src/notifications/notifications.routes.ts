@@ -1,7 +1,10 @@
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
+import type { Ability } from '../auth/principal.js'
+import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { idParam } from '../http/schemas.js'
@@ -12,9 +15,18 @@ const channel = z
     id: z.string().uuid(),
     name: z.string(),
     type: z.enum(CHANNEL_TYPES),
-    url: z.string().describe('Scheme and host only: the rest of the URL is often its token'),
-    has_secret: z.boolean().describe('Webhook channels: whether bodies are signed (X-Berth-Signature)'),
+    url: z
+      .string()
+      .nullable()
+      .describe('Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram'),
+    has_secret: z
+      .boolean()
+      .describe('Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown'),
+    settings: z
+      .record(z.string(), z.unknown())
+      .describe("The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...)"),
     events: z.array(z.enum(CHANNEL_EVENTS)),
+    project_ids: z.array(z.string()).nullable().describe('The projects the channel hears about; null: every one'),
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
@@ -72,37 +84,81 @@ const pageQuery = z.object({
 
 const TAGS = ['notifications']
 
+/** Where a set of channel routes lives and whose channels it reaches. */
+type Scope = {
+  path: '/notifications' | '/instance/notifications'
+  read: Ability
+  write: Ability
+  /** Suffix of the operation ids ('' for the team's routes). */
+  op: '' | 'Instance'
+  whose: string
+  teamOf(request: FastifyRequest): string
+}
+
+const TEAM: Scope = {
+  path: '/notifications',
+  read: 'read',
+  write: 'members',
+  op: '',
+  whose: "The team's",
+  teamOf: (request) => principalOf(request).teamId,
+}
+
+// Instance channels hear instance events (servers, the proxy, Berth's own backups); only instance
+// administrators see or change them.
+const INSTANCE: Scope = {
+  path: '/instance/notifications',
+  read: 'instance',
+  write: 'instance',
+  op: 'Instance',
+  whose: "The instance's",
+  teamOf: () => INSTANCE_TEAM_ID,
+}
+
 export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPluginAsyncZod {
   return async (server) => {
+    for (const scope of [TEAM, INSTANCE]) channelRoutes(server, app, scope)
+  }
+}
+
+type Server = Parameters<FastifyPluginAsyncZod>[0]
+
+function channelRoutes(server: Server, app: Pick<App, 'notifications'>, scope: Scope): void {
+  {
     server.get(
-      '/notifications/channels',
+      `${scope.path}/channels`,
       {
-        config: { ability: 'read' },
+        config: { ability: scope.read },
         schema: {
           tags: TAGS,
-          operationId: 'listNotificationChannels',
-          summary: "The team's notification channels (URLs masked, secrets never shown)",
+          operationId: `listNotificationChannels${scope.op}`,
+          summary: `${scope.whose} notification channels (URLs masked, secrets never shown)`,
           response: { 200: json(channelList, 'Channels by name') },
         },
       },
-      async (request) => ({ channels: await app.notifications.list(principalOf(request).teamId) }),
+      async (request) => ({ channels: await app.notifications.list(scope.teamOf(request)) }),
     )
 
     server.post(
-      '/notifications/channels',
+      `${scope.path}/channels`,
       {
-        config: { ability: 'members' },
+        config: { ability: scope.write },
         schema: {
           tags: TAGS,
-          operationId: 'createNotificationChannel',
-          summary: 'Add a channel (generic webhook, Slack-compatible or Discord webhook)',
+          operationId: `createNotificationChannel${scope.op}`,
+          summary:
+            'Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP)',
           body: createChannelBody,
-          response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409) },
+          response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409, 422) },
         },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const { channel: created, signingSecret } = await app.notifications.create(p.teamId, request.body, actorOf(p))
+        const { channel: created, signingSecret } = await app.notifications.create(
+          scope.teamOf(request),
+          request.body,
+          actorOf(p),
+        )
         return reply
           .status(201)
           .send({ ...created, ...(signingSecret !== undefined && { signing_secret: signingSecret }) })
@@ -110,31 +166,31 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
     )
 
     server.patch(
-      '/notifications/channels/:id',
+      `${scope.path}/channels/:id`,
       {
-        config: { ability: 'members' },
+        config: { ability: scope.write },
         schema: {
           tags: TAGS,
-          operationId: 'updateNotificationChannel',
-          summary: "Change a channel's name, URL, secret, events or whether it is enabled",
+          operationId: `updateNotificationChannel${scope.op}`,
+          summary: "Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled",
           params: idParam,
           body: updateChannelBody,
-          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(404, 409) },
+          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409, 422) },
         },
       },
       async (request) => {
         const p = principalOf(request)
-        return app.notifications.update(p.teamId, request.params.id, request.body, actorOf(p))
+        return app.notifications.update(scope.teamOf(request), request.params.id, request.body, actorOf(p))
       },
     )
 
     server.delete(
-      '/notifications/channels/:id',
+      `${scope.path}/channels/:id`,
       {
-        config: { ability: 'members' },
+        config: { ability: scope.write },
         schema: {
           tags: TAGS,
-          operationId: 'deleteNotificationChannel',
+          operationId: `deleteNotificationChannel${scope.op}`,
           summary: 'Remove a channel with its queued messages and delivery log',
           params: idParam,
           response: { 204: noContent('Removed'), ...errorResponses(404) },
@@ -142,18 +198,18 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
       },
       async (request, reply) => {
         const p = principalOf(request)
-        await app.notifications.remove(p.teamId, request.params.id, actorOf(p))
+        await app.notifications.remove(scope.teamOf(request), request.params.id, actorOf(p))
         return reply.status(204).send()
       },
     )
 
     server.post(
-      '/notifications/channels/:id/test',
+      `${scope.path}/channels/:id/test`,
       {
-        config: { ability: 'members' },
+        config: { ability: scope.write },
         schema: {
           tags: TAGS,
-          operationId: 'testNotificationChannel',
+          operationId: `testNotificationChannel${scope.op}`,
           summary: 'Queue a "test" message to the channel; the delivery log shows how it went',
           params: idParam,
           response: {
@@ -167,23 +223,25 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
       },
       async (request, reply) => {
         const p = principalOf(request)
-        return reply.status(202).send(await app.notifications.sendTest(p.teamId, request.params.id, actorOf(p)))
+        return reply
+          .status(202)
+          .send(await app.notifications.sendTest(scope.teamOf(request), request.params.id, actorOf(p)))
       },
     )
 
     server.get(
-      '/notifications/deliveries',
+      `${scope.path}/deliveries`,
       {
-        config: { ability: 'read' },
+        config: { ability: scope.read },
         schema: {
           tags: TAGS,
-          operationId: 'listNotificationDeliveries',
+          operationId: `listNotificationDeliveries${scope.op}`,
           summary: 'The delivery log: each message with its status and attempts, newest first',
           querystring: pageQuery,
           response: { 200: json(deliveryPage, 'One page of messages') },
         },
       },
-      async (request) => app.notifications.deliveries(principalOf(request).teamId, request.query),
+      async (request) => app.notifications.deliveries(scope.teamOf(request), request.query),
     )
   }
 }

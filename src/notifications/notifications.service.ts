@@ -6,7 +6,10 @@ import type { DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { FinishedHook } from '../deployments/deployment-runner.js'
 import { lastLogLines, previousOutcome } from '../deployments/deployments.repo.js'
-import { ConflictError, NotFoundError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
+import { findTeamProject } from '../projects/projects.repo.js'
+import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
+import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { findTeamService } from '../services/services.repo.js'
 import {
   type ChannelRow,
@@ -14,6 +17,8 @@ import {
   deleteChannel,
   enabledChannels,
   findChannel,
+  foldIntoWaiting,
+  latestAboutResource,
   insertChannel,
   insertOutbox,
   listChannels,
@@ -22,13 +27,15 @@ import {
 } from './notifications.repo.js'
 import { LOG_LINES_IN_MESSAGE, linkTo, maskUrl, renderDeployment } from './notifications.render.js'
 import {
+  type ChannelConfig,
   type ChannelEvent,
-  type ChannelSecrets,
   type ChannelType,
   type CreateChannelInput,
+  channelConfigs,
   DEFAULT_EVENTS,
-  type NotificationEvent,
   type NotificationPayload,
+  RULE_KEYS,
+  SECRET_FIELDS,
   type UpdateChannelInput,
 } from './notifications.types.js'
 
@@ -38,30 +45,57 @@ type Deps = {
   cipher: SecretCipher
   /** Berth's public URL for links, or undefined (links are paths then). */
   publicUrl: string | undefined
+  /** Storm grouping window (BERTH_NOTIFICATION_GROUP_SECONDS): one message per channel per resource. */
+  groupMs: number
   /** Asks the delivery worker to look for due messages now (after a commit). */
   wake?: () => void
 }
 
+/** Something that happened, for the channels that subscribe to its event. */
+export type Fact = {
+  /** The team whose channels hear it; INSTANCE_TEAM_ID for the instance channels. */
+  teamId: string
+  event: ChannelEvent
+  /** The project it is about, for project rules; null when about no one project (a server, the proxy). */
+  projectId: string | null
+  /** What it is about, for storm grouping ("server:<id>"); null: never grouped. */
+  resourceKey: string | null
+  /** One line: what happened to what; already redacted. */
+  summary: string
+  /** Further lines (where, why); already redacted. */
+  details: string[]
+  /** The page in the UI it links to. */
+  path: string
+  /** Machine-readable facts for the generic webhook body. */
+  subject?: Record<string, unknown>
+}
+
 export type NotificationsService = ReturnType<typeof createNotificationsService>
 
-/** A channel as the API shows it: the URL masked, the signing secret never. */
-export function channelView(row: ChannelRow, secrets: ChannelSecrets) {
+/** A channel as the API shows it: URLs masked, secrets never (only whether one is set). */
+export function channelView(row: ChannelRow, config: ChannelConfig) {
+  const c = config as Record<string, unknown>
+  const settings = Object.fromEntries(
+    Object.entries(c).filter(([k]) => !(SECRET_FIELDS as readonly string[]).includes(k) && k !== 'url' && k !== 'ca'),
+  )
   return {
     id: row.id,
     name: row.name,
     type: row.type as ChannelType,
-    url: maskUrl(secrets.url),
-    has_secret: secrets.secret !== undefined,
+    url: typeof c.url === 'string' ? maskUrl(c.url) : null,
+    has_secret: SECRET_FIELDS.some((k) => typeof c[k] === 'string'),
+    settings,
     events: JSON.parse(row.events) as ChannelEvent[],
+    project_ids: row.project_ids === null ? null : (JSON.parse(row.project_ids) as string[]),
     enabled: row.enabled === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   }
 }
 
-export function createNotificationsService({ db, audit, cipher, publicUrl, wake }: Deps) {
-  const secretsOf = (row: ChannelRow): ChannelSecrets => JSON.parse(cipher.decrypt(row.config)) as ChannelSecrets
-  const view = (row: ChannelRow) => channelView(row, secretsOf(row))
+export function createNotificationsService({ db, audit, cipher, publicUrl, groupMs, wake }: Deps) {
+  const configOf = (row: ChannelRow): ChannelConfig => JSON.parse(cipher.decrypt(row.config)) as ChannelConfig
+  const view = (row: ChannelRow) => channelView(row, configOf(row))
 
   async function list(teamId: string) {
     return (await listChannels(db, teamId)).map(view)
@@ -75,48 +109,62 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
 
   /** Creates a channel; a webhook without a secret gets a generated one, returned here once. */
   async function create(teamId: string, input: CreateChannelInput, actor: Actor) {
-    const secret =
-      input.type === 'webhook' ? (input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : undefined
+    const { name, type, events, project_ids, enabled, ...settings } = input
+    const generated =
+      type === 'webhook' && input.secret === undefined ? `whsec_${randomBytes(24).toString('base64url')}` : undefined
+    const config = { ...settings, ...(generated && { secret: generated }) }
     const now = nowIso()
     const row: ChannelRow = {
       id: newId(),
       team_id: teamId,
-      name: input.name,
-      type: input.type,
-      config: cipher.encrypt(JSON.stringify({ url: input.url, ...(secret && { secret }) } satisfies ChannelSecrets)),
-      events: JSON.stringify(input.events ?? DEFAULT_EVENTS),
-      enabled: input.enabled === false ? 0 : 1,
+      name,
+      type,
+      config: cipher.encrypt(JSON.stringify(config)),
+      events: JSON.stringify(events ?? DEFAULT_EVENTS),
+      project_ids: project_ids ? JSON.stringify(project_ids) : null,
+      enabled: enabled === false ? 0 : 1,
       created_at: now,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
-      if (await channelNameTaken(trx, teamId, input.name))
-        throw new ConflictError('name_taken', `A notification channel named ${input.name} already exists.`)
+      if (await channelNameTaken(trx, teamId, name))
+        throw new ConflictError('name_taken', `A notification channel named ${name} already exists.`)
+      await checkProjects(trx, teamId, project_ids)
       await insertChannel(trx, row)
       await audit.record(trx, actor, {
         action: 'notification_channel.created',
         resourceType: 'notification_channel',
         resourceId: row.id,
-        details: { name: row.name, type: row.type, events: JSON.parse(row.events) },
+        details: { name, type, events: JSON.parse(row.events), project_ids: project_ids ?? null },
       })
     })
-    return { channel: view(row), signingSecret: input.secret === undefined ? secret : undefined }
+    return { channel: view(row), signingSecret: generated }
   }
 
   async function update(teamId: string, id: string, input: UpdateChannelInput, actor: Actor) {
+    const settings = Object.fromEntries(
+      Object.entries(input).filter(([k, v]) => v !== undefined && !(RULE_KEYS as readonly string[]).includes(k)),
+    )
     return db.transaction().execute(async (trx) => {
       const row = await findChannel(trx, teamId, id)
       if (!row) throw new NotFoundError(`Notification channel ${id} was not found.`)
       if (input.name !== undefined && (await channelNameTaken(trx, teamId, input.name, id)))
         throw new ConflictError('name_taken', `A notification channel named ${input.name} already exists.`)
-      const secrets = secretsOf(row)
-      const changedSecrets = input.url !== undefined || (input.secret !== undefined && row.type === 'webhook')
-      const secret = row.type === 'webhook' ? (input.secret ?? secrets.secret) : undefined
-      const next: ChannelSecrets = { url: input.url ?? secrets.url, ...(secret !== undefined && { secret }) }
+      await checkProjects(trx, teamId, input.project_ids)
+      const type = row.type as ChannelType
+      const merged = channelConfigs[type].strict().safeParse({ ...configOf(row), ...settings })
+      if (!merged.success)
+        throw new BadRequestError(
+          'invalid_settings',
+          `These settings do not fit a ${type} channel: ${merged.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}.`,
+        )
       const changes = {
         ...(input.name !== undefined && { name: input.name }),
-        ...(changedSecrets && { config: cipher.encrypt(JSON.stringify(next)) }),
+        ...(Object.keys(settings).length > 0 && { config: cipher.encrypt(JSON.stringify(merged.data)) }),
         ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
+        ...(input.project_ids !== undefined && {
+          project_ids: input.project_ids === null ? null : JSON.stringify(input.project_ids),
+        }),
         ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
       }
       await updateChannel(trx, id, changes)
@@ -124,10 +172,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
         action: 'notification_channel.updated',
         resourceType: 'notification_channel',
         resourceId: id,
-        // Names of what changed, never the URL or secret.
+        // Names of what changed, never a URL or secret.
         details: {
           changed: Object.keys(input).filter((k) => input[k as keyof UpdateChannelInput] !== undefined),
           ...(input.events !== undefined && { events: input.events }),
+          ...(input.project_ids !== undefined && { project_ids: input.project_ids }),
         },
       })
       return view((await findChannel(trx, teamId, id))!)
@@ -163,7 +212,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
         text: `${summary}, sent by ${actor.name}. If you can read this, Berth can reach this channel.`,
         link: linkTo(publicUrl, '/team/notifications'),
       }
-      await enqueue(trx, row.id, payload)
+      await enqueue(trx, row.id, payload, null)
       await audit.record(trx, actor, {
         action: 'notification_channel.tested',
         resourceType: 'notification_channel',
@@ -176,8 +225,29 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     return { notification_id: outboxId }
   }
 
-  async function enqueue(trx: Kysely<DB>, channelId: string, payload: NotificationPayload) {
+  /**
+   * Queues one message to a channel. With a resource key, storm grouping applies: within the
+   * grouping window after the channel's last message about that resource, the next one waits for
+   * the window to end, and later events are folded into that waiting one (which then carries the
+   * newest event and how many it stands for).
+   */
+  async function enqueue(trx: Kysely<DB>, channelId: string, payload: NotificationPayload, resourceKey: string | null) {
     const now = nowIso()
+    let due = now
+    if (resourceKey !== null && groupMs > 0) {
+      const latest = await latestAboutResource(trx, channelId, resourceKey)
+      const windowEnd = latest ? new Date(Date.parse(latest.next_attempt_at) + groupMs).toISOString() : now
+      if (latest && windowEnd > now) {
+        const waiting = latest.status === 'pending' && latest.attempts === 0 && latest.next_attempt_at > now
+        const newest = {
+          event: payload.event,
+          summary: payload.summary,
+          payload: JSON.stringify({ ...payload, id: latest.id }),
+        }
+        if (waiting && (await foldIntoWaiting(trx, latest.id, newest))) return
+        due = waiting ? now : windowEnd
+      }
+    }
     await insertOutbox(trx, {
       id: payload.id,
       team_id: payload.team_id,
@@ -185,9 +255,11 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       event: payload.event,
       summary: payload.summary,
       payload: JSON.stringify(payload),
+      resource_key: resourceKey,
+      grouped: 0,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: due,
       claimed_by: null,
       claimed_at: null,
       last_error: null,
@@ -197,28 +269,68 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     })
   }
 
+  /** The team's enabled channels whose rule covers the project (with the events each subscribes to). */
+  async function channelsFor(trx: Kysely<DB>, teamId: string, projectId: string | null) {
+    return (await enabledChannels(trx, teamId))
+      .filter((c) => coversProject(c, projectId))
+      .map((c) => ({ row: c, events: new Set(JSON.parse(c.events) as ChannelEvent[]) }))
+  }
+
+  /**
+   * Queues a fact to every enabled channel of its team (or the instance's channels) that subscribes
+   * to its event and whose project rule covers it. Call it inside the transaction that records the
+   * fact, so a rolled-back change sends nothing and a committed one is never lost (the worker's
+   * next poll, within a second, picks it up).
+   */
+  async function notify(trx: Kysely<DB>, fact: Fact): Promise<void> {
+    const channels = (await channelsFor(trx, fact.teamId, fact.projectId)).filter((c) => c.events.has(fact.event))
+    if (channels.length === 0) return
+    const link = linkTo(publicUrl, fact.path)
+    const text = [fact.summary, ...fact.details, `Open: ${link}`].join('\n')
+    for (const { row } of channels)
+      await enqueue(
+        trx,
+        row.id,
+        {
+          id: newId(),
+          event: fact.event,
+          occurred_at: nowIso(),
+          team_id: fact.teamId,
+          summary: fact.summary,
+          text,
+          link,
+          ...(fact.subject && { subject: fact.subject }),
+        },
+        fact.resourceKey,
+      )
+  }
+
   /**
    * The deployments' outcome hook: in the transaction that records the outcome, one outbox row per
    * enabled channel of the team that subscribes to the event. A success after a failure is
    * "recovered" for channels that ask for it (and "succeeded" for those that ask only for that).
    */
   const onDeploymentFinished: FinishedHook = async (trx, d, outcome) => {
-    if (outcome.status === 'cancelled-by-user') return
     const failed = outcome.status === 'failed'
     // A finished stop, removal or attach is routine; only deploys and restarts report success.
-    if (!failed && d.action !== 'deploy' && d.action !== 'restart') return
-    const channels = (await enabledChannels(trx, d.team_id)).map((c) => ({
-      row: c,
-      events: new Set(JSON.parse(c.events) as ChannelEvent[]),
-    }))
-    const wanted = channels.filter(({ events }) =>
-      failed
-        ? events.has('deployment.failed')
-        : events.has('deployment.succeeded') || events.has('deployment.recovered'),
-    )
+    if (outcome.status === 'finished' && d.action !== 'deploy' && d.action !== 'restart') return
+    const project = await projectOf(trx, d.team_id, d.resource_id)
+    const channels = await channelsFor(trx, d.team_id, project?.id ?? null)
+    // Each channel gets the most specific event it subscribes to, in this order of preference.
+    const preference: ChannelEvent[] =
+      outcome.status === 'cancelled-by-user'
+        ? ['deployment.cancelled']
+        : failed
+          ? outcome.message.startsWith('health check failed')
+            ? ['deployment.health_failed', 'deployment.failed']
+            : ['deployment.failed']
+          : (await previousOutcome(trx, d.resource_id, d.id)) === 'failed'
+            ? ['deployment.recovered', 'deployment.succeeded']
+            : ['deployment.succeeded']
+    const wanted = channels
+      .map(({ row, events }) => ({ row, event: preference.find((e) => events.has(e)) }))
+      .filter((c): c is { row: ChannelRow; event: ChannelEvent } => c.event !== undefined)
     if (wanted.length === 0) return
-    const recovered = !failed && (await previousOutcome(trx, d.resource_id, d.id)) === 'failed'
-    const project = await projectNameOf(trx, d.team_id, d.resource_id)
     const logLines = failed ? await lastLogLines(trx, d.id, LOG_LINES_IN_MESSAGE) : []
     const deployment: NonNullable<NotificationPayload['deployment']> = {
       id: d.id,
@@ -226,34 +338,36 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
       status: outcome.status,
       message: outcome.message,
       resource: { type: d.resource_type, id: d.resource_id, name: d.resource_name },
-      project,
+      project: project?.name ?? null,
       server: d.server_name,
       last_log_lines: logLines.map(outcome.redact),
     }
     const occurredAt = nowIso()
-    for (const { row, events } of wanted) {
-      const event: NotificationEvent | undefined = failed
-        ? 'deployment.failed'
-        : recovered && events.has('deployment.recovered')
-          ? 'deployment.recovered'
-          : events.has('deployment.succeeded')
-            ? 'deployment.succeeded'
-            : undefined
-      if (event === undefined) continue
+    for (const { row, event } of wanted) {
       const rendered = renderDeployment({ event, deployment, publicUrl })
-      await enqueue(trx, row.id, {
-        id: newId(),
-        event,
-        occurred_at: occurredAt,
-        team_id: d.team_id,
-        summary: outcome.redact(rendered.summary),
-        text: outcome.redact(rendered.text),
-        link: rendered.link,
-        deployment,
-      })
+      await enqueue(
+        trx,
+        row.id,
+        {
+          id: newId(),
+          event,
+          occurred_at: occurredAt,
+          team_id: d.team_id,
+          summary: outcome.redact(rendered.summary),
+          text: outcome.redact(rendered.text),
+          link: rendered.link,
+          deployment,
+        },
+        `${d.resource_type}:${d.resource_id}`,
+      )
     }
   }
 
+  /**
+   * Queues a fact another capability reports (a database backup's outcome) to every enabled
+   * channel of the team that subscribes to the event, in the caller's transaction. The texts must
+   * already be redacted.
+   */
   async function deliveries(teamId: string, page: { skip: number; take: number }) {
     const { rows, attempts, total } = await listDeliveries(db, teamId, page)
     return {
@@ -285,15 +399,72 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, wake 
     }
   }
 
-  return { list, get, create, update, remove, sendTest, deliveries, onDeploymentFinished, secretsOf }
+  /**
+   * A server stopped or started answering: the instance's channels hear it, and the owning team's
+   * (a shared server has none). Reachability lives in memory (servers/server-monitor.ts), so the
+   * messages are the only thing this transaction stores.
+   */
+  async function serverReachability(server: CheckedServer, state: Pick<ServerState, 'reachable' | 'error'>) {
+    const fact = {
+      event: state.reachable ? 'server.back' : 'server.unreachable',
+      projectId: null,
+      resourceKey: `server:${server.id}`,
+      summary: state.reachable ? `Server ${server.name} answers again` : `Server ${server.name} is unreachable`,
+      details: state.error ? [`Error: ${state.error}`] : [],
+      path: `/servers/${server.id}`,
+      subject: { server: { id: server.id, name: server.name } },
+    } as const
+    await db.transaction().execute(async (trx) => {
+      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
+        await notify(trx, { ...fact, teamId })
+    })
+  }
+
+  return {
+    list,
+    get,
+    create,
+    update,
+    remove,
+    sendTest,
+    deliveries,
+    onDeploymentFinished,
+    notify,
+    serverReachability,
+  }
+}
+
+/** A project rule may name only the team's own projects (instance channels hear no project's facts). */
+async function checkProjects(trx: Kysely<DB>, teamId: string, projectIds: string[] | null | undefined) {
+  for (const id of projectIds ?? []) {
+    try {
+      await findTeamProject(trx, teamId, id)
+    } catch (error) {
+      if (error instanceof NotFoundError)
+        throw new UnprocessableError('unknown_project', `Project ${id} is not a project of this team.`, {
+          project_id: id,
+        })
+      throw error
+    }
+  }
 }
 
 /** The project of a resource, or null when it is gone (a removal's deployment outlives its service). */
-async function projectNameOf(trx: Kysely<DB>, teamId: string, resourceId: string): Promise<string | null> {
+async function projectOf(trx: Kysely<DB>, teamId: string, resourceId: string) {
   try {
-    return (await findTeamService(trx, teamId, resourceId)).project_name
+    const service = await findTeamService(trx, teamId, resourceId)
+    return { id: service.project_id, name: service.project_name }
   } catch (error) {
     if (error instanceof NotFoundError) return null
     throw error
   }
+}
+
+/**
+ * A channel's project rule: no list hears everything; a list hears only its projects' facts (not
+ * those of a gone project, nor facts about no project, such as a server's).
+ */
+function coversProject(channel: ChannelRow, projectId: string | null): boolean {
+  if (channel.project_ids === null) return true
+  return projectId !== null && (JSON.parse(channel.project_ids) as string[]).includes(projectId)
 }

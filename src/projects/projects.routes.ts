@@ -12,7 +12,10 @@ const project = z
   .object({ uuid: z.string(), name: z.string(), description: z.string(), created_at: timestamp, updated_at: timestamp })
   .meta({ id: 'Project' })
 const projectListItem = project
-  .extend({ service_count: z.number().int().describe('Services, databases included') })
+  .extend({
+    service_count: z.number().int().describe('Services, databases not included'),
+    database_count: z.number().int(),
+  })
   .meta({ id: 'ProjectListItem' })
 const serviceSummary = z
   .object({ uuid: z.string(), name: z.string(), description: z.string(), current_version: z.number().int() })
@@ -40,7 +43,13 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
       },
       async (request) => {
         const projects = await app.projects.list(principalOf(request).teamId)
-        return { projects: projects.map((p) => ({ ...view(p), service_count: Number(p.service_count ?? 0) })) }
+        return {
+          projects: projects.map((p) => ({
+            ...view(p),
+            service_count: p.service_count,
+            database_count: p.database_count,
+          })),
+        }
       },
     )
 

@@ -32,7 +32,11 @@ export function createProjectsService({ db, audit, events, deployments }: Deps) 
       db,
       projects.map((p) => p.id),
     )
-    return projects.map((p) => ({ ...p, service_count: counts.get(p.id) ?? 0 }))
+    return projects.map((p) => ({
+      ...p,
+      service_count: counts.get(p.id)?.services ?? 0,
+      database_count: counts.get(p.id)?.databases ?? 0,
+    }))
   }
 
   async function create(teamId: string, input: ProjectInput, actor: Actor) {

@@ -5,7 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
-import { logPage, logsQuery } from '../deployments/deployments.routes.js'
+import { deploymentGit, logPage, logsQuery } from '../deployments/deployments.routes.js'
 
 const kind = z.enum(['traefik', 'caddy'])
 const hostPath = z.string().min(1).max(1024)
@@ -33,7 +33,7 @@ const proxyDeployment = z
     server_name: z.string(),
     action: z.enum(['deploy', 'stop', 'restart', 'remove', 'attach']),
     status: z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user']),
-    trigger: z.enum(['api', 'ui', 'cli', 'rollback']),
+    trigger: z.enum(['api', 'ui', 'cli', 'rollback', 'webhook']),
     compose_version: z.number().int().nullable(),
     force: z.boolean(),
     pull_latest_images: z.boolean(),
@@ -41,6 +41,7 @@ const proxyDeployment = z
     exit_code: z.number().int().nullable(),
     message: z.string().nullable(),
     rollback_of: z.string().nullable(),
+    git: deploymentGit,
     created_by: z.string(),
     created_at: timestamp,
     started_at: timestamp.nullable(),

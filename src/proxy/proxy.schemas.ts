@@ -243,6 +243,7 @@ export const proxyFileSchema = z
     drift: z.boolean().describe('The file differs from what Berth last wrote'),
     tracked: z.boolean().describe('Berth wrote it (untracked files are shown to root only)'),
     symlink: z.boolean(),
+    project_name: z.string().nullable().describe('The project a generated file is for (null for shared files)'),
   })
   .meta({ id: 'ProxyFile' })
 

@@ -16,6 +16,12 @@ export interface DockerHost {
   docker(args: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
   /** A long-running engine command whose output the caller reads (e.g. `docker events`). */
   follow(args: string[]): ChildProcess
+  /**
+   * An engine command whose stdout (and stdin, when asked) the caller streams: `docker exec -i` of
+   * a dump or restore, a helper container. `env` is added to the CLI's environment, so `-e NAME`
+   * (no value) passes a credential into the container without it appearing on any command line.
+   */
+  stream(args: string[], opts?: { env?: Record<string, string>; stdin?: boolean }): ChildProcess
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -111,6 +117,13 @@ export function createDockerHost(
     },
     follow(args) {
       return spawn('docker', args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    },
+    stream(args, opts) {
+      return spawn('docker', args, {
+        env: { ...env, ...opts?.env },
+        shell: false,
+        stdio: [opts?.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      })
     },
   }
 }

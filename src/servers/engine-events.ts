@@ -11,7 +11,8 @@ const RESTART_DELAY_MS = 30_000
 /**
  * Follows each server's container events (`docker events`) and asks for a state refresh after a
  * burst of them, so the live state follows starts and stops without waiting for the interval.
- * A watcher that ends (engine restarted, ssh dropped) is started again after a pause.
+ * A watcher that ends (engine stopped, ssh dropped) asks for a refresh at once and is started again
+ * after a pause.
  */
 export function createEngineEventWatchers(opts: { logger: Pick<Logger, 'warn'>; onActivity(serverId: string): void }) {
   const watchers = new Map<string, { child: ChildProcess; timer?: NodeJS.Timeout; restart?: NodeJS.Timeout }>()
@@ -35,6 +36,8 @@ export function createEngineEventWatchers(opts: { logger: Pick<Logger, 'warn'>; 
       clearTimeout(entry.timer)
       if (stopped || watchers.get(serverId) !== entry) return
       opts.logger.warn({ serverId, code }, 'docker events ended; following again in 30 s')
+      // Most often the engine went away: check it now, so the server shows unreachable at once.
+      opts.onActivity(serverId)
       entry.restart = setTimeout(() => {
         watchers.delete(serverId)
         watch(serverId, host)

@@ -16,10 +16,24 @@ export type ServerMonitor = ReturnType<typeof createServerMonitor>
 
 type EngineInfo = { ServerVersion?: string; ContainersRunning?: number; ContainersStopped?: number }
 
-export function createServerMonitor() {
+/** The server a check was about, as the reachability hook sees it. */
+export type CheckedServer = { id: string; name: string; team_id: string | null }
+
+/**
+ * `onReachability` hears each change of a server's reachability (and a first check that finds it
+ * unreachable, since a restarted Berth must not forget a server that is down); notifications use it.
+ */
+export function createServerMonitor(
+  hooks: { onReachability?: (server: CheckedServer, state: ServerState) => void } = {},
+) {
   const states = new Map<string, ServerState>()
 
-  async function refresh(serverId: string, host: DockerHost, opts: { withCompose: boolean }): Promise<ServerState> {
+  async function refresh(
+    server: CheckedServer,
+    host: DockerHost,
+    opts: { withCompose: boolean },
+  ): Promise<ServerState> {
+    const serverId = server.id
     const checkedAt = new Date().toISOString()
     const info = await host.docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 })
     let state: ServerState
@@ -55,7 +69,9 @@ export function createServerMonitor() {
         checked_at: checkedAt,
       }
     }
+    const was = states.get(serverId)?.reachable
     states.set(serverId, state)
+    if (was === undefined ? !state.reachable : was !== state.reachable) hooks.onReachability?.(server, state)
     return state
   }
 

@@ -16,6 +16,8 @@ type Deps = {
   dataDir: string
   monitor: ServerMonitor
   onRemoved?: (serverId: string) => void
+  /** Called after a server is stored, so the serving process starts following it at once. */
+  onAdded?: (serverId: string, host: DockerHost) => void
 }
 
 export type ServerInput = {
@@ -56,7 +58,7 @@ export function serverView(s: ServerTable) {
   }
 }
 
-export function createServersService({ db, audit, cipher, dataDir, monitor, onRemoved }: Deps) {
+export function createServersService({ db, audit, cipher, dataDir, monitor, onRemoved, onAdded }: Deps) {
   /** A server the team may use: its own, or a shared one (team_id null). Others are "not found". */
   async function find(dbh: Kysely<DB>, teamId: string, serverId: string) {
     const server = await dbh
@@ -128,6 +130,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
         details: { name: row.name, docker_host: row.docker_host },
       })
     })
+    onAdded?.(row.id, hostOf(row))
     return row
   }
 
@@ -239,24 +242,26 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
   async function check(teamId: string, serverId: string, mayManageShared: boolean) {
     const server = await find(db, teamId, serverId)
     assertMayChange(server, mayManageShared)
-    return monitor.refresh(server.id, hostOf(server), { withCompose: true })
+    return monitor.refresh(server, hostOf(server), { withCompose: true })
   }
 
   /** Refreshes the live state of every server (the monitor's interval calls this); `each` sees every server's host. */
   async function refreshAll(each?: (serverId: string, host: DockerHost) => void) {
     const rows = await db.selectFrom('servers').selectAll().execute()
-    await Promise.all(
+    return Promise.all(
       rows.map(async (s) => {
         const host = hostOf(s)
         each?.(s.id, host)
-        await monitor.refresh(s.id, host, { withCompose: false })
+        return { serverId: s.id, host, state: await monitor.refresh(s, host, { withCompose: false }) }
       }),
     )
   }
 
   async function refreshOne(serverId: string) {
     const server = await db.selectFrom('servers').selectAll().where('id', '=', serverId).executeTakeFirst()
-    if (server) await monitor.refresh(server.id, hostOf(server), { withCompose: false })
+    if (!server) return undefined
+    const host = hostOf(server)
+    return { serverId, host, state: await monitor.refresh(server, host, { withCompose: false }) }
   }
 
   return {

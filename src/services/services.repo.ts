@@ -148,16 +148,24 @@ export async function listNamesInProject(db: Kysely<DB>, projectId: string) {
     .execute()
 }
 
-/** Number of services and databases per project, for project lists. */
-export async function countByProject(db: Kysely<DB>, projectIds: string[]): Promise<Map<string, number>> {
+/** Number of services and of databases per project, for project lists. */
+export async function countByProject(
+  db: Kysely<DB>,
+  projectIds: string[],
+): Promise<Map<string, { services: number; databases: number }>> {
   if (projectIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('services')
-    .select(['project_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('project_id', 'in', projectIds)
-    .groupBy('project_id')
+    .leftJoin('databases', 'databases.id', 'services.id')
+    .select([
+      'services.project_id',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.count<number>('databases.id').as('dbs'),
+    ])
+    .where('services.project_id', 'in', projectIds)
+    .groupBy('services.project_id')
     .execute()
-  return new Map(rows.map((r) => [r.project_id, Number(r.n)]))
+  return new Map(rows.map((r) => [r.project_id, { services: Number(r.n) - Number(r.dbs), databases: Number(r.dbs) }]))
 }
 
 /** Whether any service or database is placed on a server (it may not be deleted then). */
@@ -186,4 +194,24 @@ export async function moveCurrentVersion(
 export async function currentVersionOf(db: Kysely<DB>, serviceId: string): Promise<number | undefined> {
   const row = await db.selectFrom('services').select('current_version').where('id', '=', serviceId).executeTakeFirst()
   return row?.current_version
+}
+
+/** Every service and database of a team with its project, for overviews (a database has its type). */
+export async function listTeamResources(db: Kysely<DB>, teamId: string) {
+  return db
+    .selectFrom('services')
+    .innerJoin('projects', 'projects.id', 'services.project_id')
+    .leftJoin('databases', 'databases.id', 'services.id')
+    .select([
+      'services.id',
+      'services.name',
+      'services.server_id',
+      'projects.id as project_id',
+      'projects.name as project_name',
+      'databases.type as database_type',
+    ])
+    .where('projects.team_id', '=', teamId)
+    .orderBy('projects.name')
+    .orderBy('services.name')
+    .execute()
 }

@@ -2,9 +2,12 @@
 // where it resolves the aliases routed services get (`<compose service>.<service uuid>`) through
 // Docker's DNS, as a production Caddy beside Berth would. No Caddy image can be pulled here, so the
 // busybox test image runs the host's caddy binary, mounted read-only with the libraries it links.
+import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { realpathSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startTestApp, type TestApp } from './harness.js'
 import { PROXY_LABEL, PROXY_NETWORK } from '../../src/proxy/network.js'
 import { TEST_IMAGE, docker, ensureProxyNetwork, proxyNetworkIp, waitFor } from './docker.js'
 
@@ -64,4 +67,32 @@ export async function startCaddyContainer(workDir: string): Promise<CaddyContain
     await stop()
     throw error
   }
+}
+
+/**
+ * A Caddy container and a test app whose proxy it is (the settings point the sync at its admin
+ * API, plain HTTP on :80), with the sync started. Their removal goes onto `cleanup`; `admin` is a
+ * token of an instance administrator of `team`.
+ */
+export async function startCaddyWithApp(
+  cleanup: (() => void | Promise<void>)[],
+  prefix: string,
+  team = 'Default',
+): Promise<{ caddy: CaddyContainer; app: TestApp; admin: string; workDir: string }> {
+  const workDir = mkdtempSync(join(tmpdir(), prefix))
+  cleanup.push(() => rmSync(workDir, { recursive: true, force: true }))
+  const caddy = await startCaddyContainer(workDir)
+  cleanup.push(() => caddy.stop())
+  const app = await startTestApp()
+  cleanup.push(() => app.close())
+  const admin = await app.token(['root', 'instance'], team)
+  const put = await app.call(admin, 'PUT', '/api/v1/settings', {
+    proxy: 'caddy',
+    caddy_admin_url: caddy.adminUrl,
+    caddy_http_listen: ':80',
+    http_to_https_redirect: false,
+  })
+  assert.equal(put.status, 200, JSON.stringify(put.body))
+  app.app.proxySync.start(app.app.events)
+  return { caddy, app, admin, workDir }
 }

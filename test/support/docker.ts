@@ -172,3 +172,9 @@ export async function proxyNetworkIp(containerId: string): Promise<string> {
   ])
   return inspect.stdout.trim()
 }
+
+/** The names of the networks a container is on, sorted. */
+export async function containerNetworks(container: string): Promise<string[]> {
+  const { stdout } = await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])
+  return Object.keys(JSON.parse(stdout) as object).sort()
+}

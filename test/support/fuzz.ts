@@ -335,7 +335,8 @@ volumes:
   data: {}
 `
 
-function aliasBomb(levels: number, width: number): string {
+/** A compose file whose aliases expand to width^levels nodes (a "billion laughs" at 9 and 10). */
+export function aliasBomb(levels: number, width: number): string {
   const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
   for (let i = 1; i <= levels; i++)
     lines.push(

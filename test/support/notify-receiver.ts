@@ -8,6 +8,8 @@ export type Received = {
   body: any
   raw: string
   signatureOk: boolean | null
+  /** When it arrived (ms since the epoch). */
+  at: number
 }
 
 /**
@@ -32,6 +34,7 @@ export async function startReceiver() {
         body: JSON.parse(raw),
         raw,
         signatureOk: secret ? verify(secret, req.headers, raw) : null,
+        at: Date.now(),
       })
       const status = scripts.get(path)?.shift() ?? 200
       res.writeHead(status, { 'content-type': 'text/plain' })

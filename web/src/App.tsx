@@ -8,6 +8,8 @@ import { Loading } from './components/Notice'
 import { AccountPage } from './pages/AccountPage'
 import { AdminTeamsPage, AdminUsersPage } from './pages/AdminPages'
 import { AuditPage } from './pages/AuditPage'
+import { DashboardPage } from './pages/DashboardPage'
+import { DatabasePage } from './pages/DatabasePage'
 import { DeploymentPage } from './pages/DeploymentPage'
 import { DeploymentsPage } from './pages/DeploymentsPage'
 import { BackupsPage } from './pages/BackupsPage'
@@ -71,10 +73,11 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout me={me.data} />}>
-        <Route index element={<Navigate to="/projects" replace />} />
+        <Route index element={<DashboardPage />} />
         <Route path="projects" element={<ProjectsPage />} />
-        <Route path="projects/:projectId" element={<ProjectPage />} />
+        <Route path="projects/:projectId/*" element={<ProjectPage />} />
         <Route path="services/:serviceId/*" element={<ServicePage />} />
+        <Route path="databases/:databaseId/*" element={<DatabasePage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />

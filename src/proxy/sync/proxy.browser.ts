@@ -18,6 +18,8 @@ export type ProxyFileEntry = {
   drift: boolean
   tracked: boolean
   symlink: boolean
+  /** The project a generated file belongs to, so a list can name it instead of showing its id. */
+  project_name: string | null
 }
 
 /** Who is looking: a team sees shared files and its own projects' files; "root" sees everything. */
@@ -73,6 +75,7 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
         'proxy_generated_files.last_synced_at',
         'proxy_generated_files.project_id',
         'projects.team_id',
+        'projects.name as project_name',
       ])
       .execute()
     return new Map(
@@ -123,6 +126,7 @@ export function createProxyBrowser({ db, proxyDir }: { db: Kysely<DB>; proxyDir:
         drift: row !== undefined && row.sha256 !== sum,
         tracked: row !== undefined,
         symlink,
+        project_name: row?.project_name ?? null,
       })
     }
     return entries

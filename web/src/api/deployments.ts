@@ -60,3 +60,33 @@ export function formatDuration(from: string | null, to: string | null, now = Dat
   if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`
 }
+
+export type ContainerLogs = Schemas['ContainerLogs']
+
+/** A service or a database: both deploy, stop, restart and report status the same way. */
+export type ResourceType = 'service' | 'database'
+
+/** The routes of each resource type's deployment history, status, logs and actions. */
+export const RESOURCE_ROUTES = {
+  service: {
+    deployments: 'serviceDeployments',
+    status: 'serviceStatus',
+    logs: 'serviceLogs',
+    stop: 'stopService',
+    restart: 'restartService',
+    page: (id: string) => `/services/${id}`,
+  },
+  database: {
+    deployments: 'databaseDeployments',
+    status: 'databaseStatus',
+    logs: 'databaseLogs',
+    stop: 'stopDatabase',
+    restart: 'restartDatabase',
+    page: (id: string) => `/databases/${id}`,
+  },
+} as const
+
+/** The page of a deployment's resource, or undefined for one without a page (the proxy). */
+export function resourcePage(type: string, id: string): string | undefined {
+  return type === 'service' || type === 'database' ? RESOURCE_ROUTES[type].page(id) : undefined
+}

@@ -20,5 +20,7 @@ export const CHANNEL_EVENTS = [
   { value: 'deployment.failed', label: 'Deployment failed (also a failed health check)' },
   { value: 'deployment.recovered', label: 'Deployment succeeded after failing' },
   { value: 'deployment.succeeded', label: 'Every successful deployment' },
+  { value: 'backup.failed', label: 'Database backup or restore failed' },
+  { value: 'backup.succeeded', label: 'Every successful database backup or restore' },
 ] as const
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number]['value']

@@ -1509,6 +1509,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's overview: every project's services and databases with their health, deployments of the last 24 h, servers, the proxy, and what needs attention first */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -1519,7 +1536,7 @@ export interface paths {
         /** The team's notification channels (URLs masked, secrets never shown) */
         get: operations["listNotificationChannels"];
         put?: never;
-        /** Add a channel (generic webhook, Slack-compatible or Discord webhook) */
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
         post: operations["createNotificationChannel"];
         delete?: never;
         options?: never;
@@ -1541,7 +1558,7 @@ export interface paths {
         delete: operations["deleteNotificationChannel"];
         options?: never;
         head?: never;
-        /** Change a channel's name, URL, secret, events or whether it is enabled */
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
         patch: operations["updateNotificationChannel"];
         trace?: never;
     };
@@ -1571,6 +1588,76 @@ export interface paths {
         };
         /** The delivery log: each message with its status and attempts, newest first */
         get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's notification channels (URLs masked, secrets never shown) */
+        get: operations["listNotificationChannelsInstance"];
+        put?: never;
+        /** Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP) */
+        post: operations["createNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel with its queued messages and delivery log */
+        delete: operations["deleteNotificationChannelInstance"];
+        options?: never;
+        head?: never;
+        /** Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled */
+        patch: operations["updateNotificationChannelInstance"];
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a "test" message to the channel; the delivery log shows how it went */
+        post: operations["testNotificationChannelInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: each message with its status and attempts, newest first */
+        get: operations["listNotificationDeliveriesInstance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1675,6 +1762,317 @@ export interface paths {
         put?: never;
         /** Write the template's newest version as a new compose version, keeping parameters and secrets */
         post: operations["upgradeServiceTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's database backup destinations (secret keys never shown) */
+        get: operations["listBackupDestinations"];
+        put?: never;
+        /** Add an S3-compatible bucket or a directory on the database server as a backup destination */
+        post: operations["createBackupDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a destination no job uses (stored backups stay where they are) */
+        delete: operations["deleteBackupDestination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-destinations/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write, read back and delete a small object; reports which step failed and why */
+        post: operations["checkBackupDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/backup-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A database's backup jobs */
+        get: operations["listBackupJobs"];
+        put?: never;
+        /** Add a backup job: destination, cron schedule, retention, encryption */
+        post: operations["createBackupJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a backup job (its runs and stored backups stay) */
+        delete: operations["deleteBackupJob"];
+        options?: never;
+        head?: never;
+        /** Change a backup job */
+        patch: operations["updateBackupJob"];
+        trace?: never;
+    };
+    "/api/v1/backup-jobs/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a backup job now; answers the queued run (poll it or its log) */
+        post: operations["runBackupJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A database's backup and restore runs, newest first (the last 100) */
+        get: operations["listBackupRuns"];
+        put?: never;
+        /** Back the database up now to a destination (or run one of its jobs) */
+        post: operations["backupDatabase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A backup or restore run */
+        get: operations["getBackupRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's log lines (redacted) after a sequence number */
+        get: operations["getBackupRunLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a backup's artifact (decrypted) */
+        get: operations["downloadBackupRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-runs/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a backup into its database, after a safety backup; answers the queued restore run */
+        post: operations["restoreBackupRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's Git source (secrets masked) */
+        get: operations["getGitSource"];
+        /** Build a service from a Git repository (a Dockerfile or a compose file in it) */
+        put: operations["putGitSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new webhook secret, shown once */
+        post: operations["rotateGitWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new deploy token for CI systems, shown once */
+        post: operations["rotateGitDeployToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build and deploy the head of the branch, or one commit */
+        post: operations["deployGitCommit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/git/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeploy what an earlier successful Git deployment ran, without rebuilding */
+        post: operations["rollbackGitDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        post: operations["receiveGitWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/git/{uuid}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** For CI systems: build and deploy the branch head (or ?commit=) with the deploy token */
+        post: operations["deployGitWithToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1821,11 +2219,36 @@ export interface components {
             /** @description Berth wrote it (untracked files are shown to root only) */
             tracked: boolean;
             symlink: boolean;
+            /** @description The project a generated file is for (null for shared files) */
+            project_name: string | null;
         };
         ProxyFileContent: {
             path: string;
             content: string;
             sha256: string;
+        };
+        GitSource: {
+            service_uuid: string;
+            repo_url: string;
+            branch: string;
+            base_dir: string;
+            dockerfile_path: string | null;
+            compose_path: string | null;
+            compose_service: string;
+            /** @enum {string} */
+            auth: "none" | "ssh" | "token";
+            /** @description Add it to the repository as a read-only deploy key */
+            deploy_key_public: string | null;
+            https_token_set: boolean;
+            build_args: {
+                [key: string]: string;
+            };
+            build_secret_names: string[];
+            keep_images: number;
+            /** @description POST push webhooks here, signed with the webhook secret */
+            webhook_path: string;
+            deploy_token_set: boolean;
+            updated_at: string;
         };
         AuditItem: {
             id: number;
@@ -1839,6 +2262,8 @@ export interface components {
             };
             resource_type: string | null;
             resource_id: string | null;
+            /** @description The resource's current name, else the one the entry recorded */
+            resource_name: string | null;
             ip: string | null;
             details: {
                 [key: string]: unknown;
@@ -2095,6 +2520,91 @@ export interface components {
             created_at: string;
             parameters: components["schemas"]["Parameter"][];
         };
+        ResourceHealth: {
+            uuid: string;
+            name: string;
+            /** @enum {string} */
+            type: "service" | "database";
+            database_type: string | null;
+            /**
+             * @description "unknown" when its server's engine did not answer
+             * @enum {string}
+             */
+            health: "healthy" | "unhealthy" | "crash-looping" | "stopped" | "never deployed" | "unknown";
+            containers: {
+                running: number | null;
+                total: number | null;
+            };
+            last_deployment: {
+                uuid: string;
+                /** @enum {string} */
+                action: "deploy" | "stop" | "restart" | "remove" | "attach";
+                /** @enum {string} */
+                status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
+                /** @description ISO-8601 UTC timestamp */
+                created_at: string;
+            } | null;
+        };
+        Attention: {
+            /** @enum {string} */
+            severity: "critical" | "warning";
+            message: string;
+            target: {
+                /** @enum {string} */
+                type: "service" | "database" | "deployment" | "server" | "proxy";
+                uuid: string | null;
+            };
+        };
+        Dashboard: {
+            /** @description ISO-8601 UTC timestamp */
+            generated_at: string;
+            /** @description What needs looking at, most severe first */
+            attention: components["schemas"]["Attention"][];
+            projects: {
+                uuid: string;
+                name: string;
+                resources: components["schemas"]["ResourceHealth"][];
+            }[];
+            deployments: {
+                running: number;
+                queued: number;
+                finished_24h: number;
+                failed_24h: number;
+                recent_failures: {
+                    deployment_uuid: string;
+                    resource_uuid: string;
+                    /** @enum {string} */
+                    resource_type: "service" | "database" | "proxy";
+                    resource_name: string;
+                    message: string | null;
+                    /** @description ISO-8601 UTC timestamp */
+                    created_at: string;
+                }[];
+            };
+            servers: {
+                uuid: string;
+                name: string;
+                default: boolean;
+                /** @description null before the first check */
+                reachable: boolean | null;
+                containers_running: number | null;
+                containers_stopped: number | null;
+                checked_at: string | null;
+                proxy: {
+                    /** @enum {string} */
+                    state: "not_configured" | "unreachable" | "down" | "stale" | "running";
+                    message: string;
+                    reading_berth_config: boolean | null;
+                };
+            }[];
+            /** @description The last configuration sync (null before the first) */
+            proxy_sync: {
+                /** @description ISO-8601 UTC timestamp */
+                last_run_at: string;
+                ok: boolean;
+                files_written: number;
+            } | null;
+        };
         DatabaseTypeInfo: {
             /** @enum {string} */
             type: "postgresql" | "mysql" | "mariadb" | "mongodb" | "redis" | "keydb" | "dragonfly" | "clickhouse";
@@ -2139,6 +2649,124 @@ export interface components {
             deployment_uuid: string;
             message: string;
         };
+        BackupJob: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            database_id: string;
+            /** Format: uuid */
+            destination_id: string;
+            /** @description A cron expression; null: only on request */
+            schedule: string | null;
+            keep_last: number | null;
+            keep_days: number | null;
+            encrypt: boolean;
+            enabled: boolean;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        BackupRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            database_id: string;
+            job_id: string | null;
+            /** Format: uuid */
+            destination_id: string;
+            /** @enum {string} */
+            kind: "backup" | "restore";
+            /** @enum {string} */
+            status: "queued" | "in_progress" | "succeeded" | "failed";
+            /** @enum {string} */
+            trigger: "schedule" | "api" | "ui" | "cli" | "safety";
+            /** @description A restore: the backup it restores */
+            source_run_id: string | null;
+            artifact_key: string | null;
+            encrypted: boolean;
+            size_bytes: number | null;
+            sha256: string | null;
+            /** @description The stored artifact was read back and its checksum matched */
+            verified: boolean;
+            /** @description Why it failed */
+            message: string | null;
+            /** @description Retention deleted the artifact */
+            pruned: boolean;
+            duration_ms: number | null;
+            created_by: string;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        BackupDestination: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "s3" | "directory";
+            s3?: {
+                /**
+                 * Format: uri
+                 * @description The S3-compatible endpoint; left out for AWS S3 itself
+                 */
+                endpoint?: string;
+                /** @default us-east-1 */
+                region: string;
+                /** @description The bucket (it must exist) */
+                bucket: string;
+                /**
+                 * @description A path prefix inside the bucket
+                 * @default
+                 */
+                prefix: string;
+                /**
+                 * @description Path-style URLs (MinIO and most self-hosted servers)
+                 * @default false
+                 */
+                path_style: boolean;
+                access_key_id: string;
+            };
+            directory?: {
+                /** @description A directory on the database's server */
+                path: string;
+                /**
+                 * @description An image the server already has, with sh and cat, for the container that writes to the directory
+                 * @default busybox:1.36
+                 */
+                helper_image: string;
+            };
+            /** @description Whether a secret access key is stored (it is never returned) */
+            has_secret: boolean;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        BackupDestinationCheck: {
+            ok: boolean;
+            /** @description What was checked (bucket and endpoint, or directory) */
+            destination: string;
+            /** @description The steps tried, in order; the first failed one ends the check */
+            steps: {
+                /** @enum {string} */
+                step: "write" | "read" | "delete";
+                ok: boolean;
+                error: string | null;
+            }[];
+        };
+        DeploymentGit: {
+            /** @description The branch or commit asked for */
+            ref: string;
+            /** @description The commit built or rolled back to, once resolved */
+            commit: string | null;
+            /** @description The commit's subject line */
+            message: string | null;
+            author: string | null;
+            /** @description The image tag it deployed, berth/<service uuid>:<commit> */
+            image: string | null;
+        } | null;
         Deployment: {
             deployment_uuid: string;
             /** @enum {string} */
@@ -2152,7 +2780,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2161,6 +2789,7 @@ export interface components {
             message: string | null;
             /** @description For an automatic rollback: the deployment that failed its health check and is replaced */
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2313,7 +2942,7 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
             /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback";
+            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
             compose_version: number | null;
             force: boolean;
             pull_latest_images: boolean;
@@ -2321,6 +2950,7 @@ export interface components {
             exit_code: number | null;
             message: string | null;
             rollback_of: string | null;
+            git: components["schemas"]["DeploymentGit"];
             created_by: string;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2399,8 +3029,9 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
-            /** @description Services, databases included */
+            /** @description Services, databases not included */
             service_count: number;
+            database_count: number;
         };
         ServiceSummary: {
             uuid: string;
@@ -2441,6 +3072,17 @@ export interface components {
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
+        };
+        QueuedGitDeployment: {
+            resource_uuid: string;
+            deployment_uuid: string;
+            message: string;
+        };
+        GitWebhookOutcome: {
+            /** @description false: a push to another branch, nothing was queued */
+            queued: boolean;
+            deployment_uuid: string | null;
+            message: string;
         };
         /** @description Instance-wide settings */
         Settings: {
@@ -2504,12 +3146,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2524,12 +3172,18 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            type: "webhook" | "slack" | "discord";
-            /** @description Scheme and host only: the rest of the URL is often its token */
-            url: string;
-            /** @description Webhook channels: whether bodies are signed (X-Berth-Signature) */
+            type: "webhook" | "slack" | "discord" | "telegram" | "ntfy" | "gotify" | "email";
+            /** @description Scheme and host only: the rest of the URL is often its token; null for e-mail and Telegram */
+            url: string | null;
+            /** @description Whether a secret is set (signing secret, bot token, access token, SMTP password); never shown */
             has_secret: boolean;
-            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+            /** @description The type's settings that are not secret (chat_id, host, port, security, username, from, to, ...) */
+            settings: {
+                [key: string]: unknown;
+            };
+            events: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+            /** @description The projects the channel hears about; null: every one */
+            project_ids: string[] | null;
             enabled: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
@@ -2686,6 +3340,25 @@ export interface components {
         NotificationQueued: {
             /** Format: uuid */
             notification_id: string;
+        };
+        BackupDestinationList: {
+            destinations: components["schemas"]["BackupDestination"][];
+        };
+        BackupJobList: {
+            jobs: components["schemas"]["BackupJob"][];
+        };
+        BackupRunList: {
+            runs: components["schemas"]["BackupRun"][];
+        };
+        BackupRunLog: {
+            lines: {
+                seq: number;
+                /** @description ISO-8601 UTC timestamp */
+                ts: string;
+                /** @enum {string} */
+                stream: "stdout" | "stderr" | "berth";
+                output: string;
+            }[];
         };
     };
     responses: never;
@@ -11394,6 +12067,53 @@ export interface operations {
             };
         };
     };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listNotificationChannels: {
         parameters: {
             query?: never;
@@ -11452,8 +12172,12 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /** @enum {string} */
-                    type: "webhook" | "slack" | "discord";
+                    type: "webhook";
                     /**
                      * Format: uri
                      * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
@@ -11461,8 +12185,103 @@ export interface operations {
                     url: string;
                     /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
                     enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11523,6 +12342,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11619,14 +12447,44 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
                     /**
                      * Format: uri
-                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
                      */
                     url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
                     secret?: string;
-                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered")[];
-                    enabled?: boolean;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
                 };
             };
         };
@@ -11696,6 +12554,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11782,6 +12649,599 @@ export interface operations {
         };
     };
     listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                skip?: number;
+                take?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationChannelsInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Channels by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "webhook";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "discord";
+                    /**
+                     * Format: uri
+                     * @description Where to POST; it often holds a token, so it is stored encrypted and answered masked
+                     */
+                    url: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "telegram";
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "ntfy";
+                    /**
+                     * Format: uri
+                     * @description The topic URL, e.g. https://ntfy.sh/my-topic (the topic is its secret: answered masked)
+                     */
+                    url: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "gotify";
+                    /**
+                     * Format: uri
+                     * @description The Gotify server, e.g. https://gotify.example.com
+                     */
+                    url: string;
+                    /** @description The application's token; never answered */
+                    token: string;
+                } | {
+                    name: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    type: "email";
+                    /** @description The SMTP server */
+                    host: string;
+                    port: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from: string;
+                    to: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelCreated"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    events?: ("deployment.failed" | "deployment.succeeded" | "deployment.recovered" | "deployment.cancelled" | "deployment.health_failed" | "proxy.sync_failed" | "proxy.sync_recovered" | "proxy.drift_repaired" | "proxy.down" | "server.unreachable" | "server.back" | "server.disk_low" | "certificate.expiring" | "backup.failed" | "backup.succeeded")[];
+                    /** @description The projects the channel hears about; null or left out: every project of the team's */
+                    project_ids?: string[] | null;
+                    enabled?: boolean;
+                    /**
+                     * Format: uri
+                     * @description The URL setting of webhook, Slack, Discord, ntfy and Gotify channels
+                     */
+                    url?: string;
+                    /** @description Webhook channels: the HMAC-SHA256 signing secret; Berth generates one when it is left out */
+                    secret?: string;
+                    /** @description From @BotFather; stored encrypted, never answered */
+                    bot_token?: string;
+                    /** @description The chat, group or channel the bot writes to */
+                    chat_id?: string;
+                    /**
+                     * Format: uri
+                     * @description The Bot API server; https://api.telegram.org when left out
+                     */
+                    api_url?: string;
+                    /** @description An access token for protected topics; never answered */
+                    token?: string;
+                    /** @description The SMTP server */
+                    host?: string;
+                    port?: number;
+                    /**
+                     * @description starttls: plain connection upgraded with STARTTLS, which is required (e.g. port 587); tls: TLS from the start (port 465)
+                     * @enum {string}
+                     */
+                    security?: "starttls" | "tls";
+                    username?: string;
+                    /** @description Stored encrypted, never answered */
+                    password?: string;
+                    /** Format: email */
+                    from?: string;
+                    to?: string[];
+                    /** @description A PEM CA certificate to trust for the server's certificate (a private CA); the system's CAs otherwise */
+                    ca?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testNotificationChannelInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued for delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationQueued"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationDeliveriesInstance: {
         parameters: {
             query?: {
                 skip?: number;
@@ -12422,6 +13882,1892 @@ export interface operations {
             };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestinationList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "s3";
+                    name: string;
+                    s3: {
+                        /**
+                         * Format: uri
+                         * @description The S3-compatible endpoint; left out for AWS S3 itself
+                         */
+                        endpoint?: string;
+                        /** @default us-east-1 */
+                        region?: string;
+                        /** @description The bucket (it must exist) */
+                        bucket: string;
+                        /**
+                         * @description A path prefix inside the bucket
+                         * @default
+                         */
+                        prefix?: string;
+                        /**
+                         * @description Path-style URLs (MinIO and most self-hosted servers)
+                         * @default false
+                         */
+                        path_style?: boolean;
+                        access_key_id: string;
+                    };
+                    /** @description Stored encrypted, never returned */
+                    secret_access_key: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "directory";
+                    name: string;
+                    directory: {
+                        /** @description A directory on the database's server */
+                        path: string;
+                        /**
+                         * @description An image the server already has, with sh and cat, for the container that writes to the directory
+                         * @default busybox:1.36
+                         */
+                        helper_image?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestination"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkBackupDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome of each step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupDestinationCheck"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJobList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    destination_id: string;
+                    /** @description A cron expression (5 or 6 fields); null: manual only */
+                    schedule?: string | null;
+                    /** @description Keep the newest N backups */
+                    keep_last?: number | null;
+                    /** @description Keep backups younger than N days */
+                    keep_days?: number | null;
+                    /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
+                    encrypt?: boolean;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJob"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    destination_id?: string;
+                    /** @description A cron expression (5 or 6 fields); null: manual only */
+                    schedule?: string | null;
+                    /** @description Keep the newest N backups */
+                    keep_last?: number | null;
+                    /** @description Keep backups younger than N days */
+                    keep_days?: number | null;
+                    /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
+                    encrypt?: boolean;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The job after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJob"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBackupRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    backupDatabase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description Run this job (its destination, encryption and retention)
+                     */
+                    job_id?: string;
+                    /**
+                     * Format: uuid
+                     * @description Without a job: where to store the backup
+                     */
+                    destination_id?: string;
+                    encrypt?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBackupRunLog: {
+        parameters: {
+            query?: {
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lines in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunLog"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dump as the engine wrote it (sent as an attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restoreBackupRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The database's name, typed to confirm overwriting its data */
+                    confirm: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    repo_url: string;
+                    /** @default main */
+                    branch?: string;
+                    base_dir?: string;
+                    dockerfile_path?: string;
+                    compose_path?: string;
+                    /**
+                     * @description For a Dockerfile build: the compose service that runs the built image
+                     * @default app
+                     */
+                    compose_service?: string;
+                    /**
+                     * @description ssh: a deploy key Berth generates; token: an HTTPS token
+                     * @default none
+                     * @enum {string}
+                     */
+                    auth?: "none" | "ssh" | "token";
+                    /** @description Write-only; kept when omitted */
+                    https_token?: string;
+                    /** @default {} */
+                    build_args?: {
+                        [key: string]: string;
+                    };
+                    /** @description Write-only; passed as BuildKit secrets, never as build arguments; kept when omitted */
+                    build_secrets?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Images of this many latest successful deployments are kept
+                     * @default 5
+                     */
+                    keep_images?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The saved Git source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSource"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook_path: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGitDeployToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deploy_path: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitCommit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: the head of the branch */
+                    commit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued (or merged into a queued build) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackGitDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    deployment_uuid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedGitDeployment"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveGitWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Queued, or ignored (another branch) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitWebhookOutcome"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployGitWithToken: {
+        parameters: {
+            query?: {
+                commit?: string;
+            };
+            header?: {
+                /** @description The deploy token (without it: 401) */
+                "x-berth-deploy-token"?: string;
+            };
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_uuid: string;
+                        deployment_uuid: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

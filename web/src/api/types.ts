@@ -21,6 +21,7 @@ export type ComposeValidation = Schemas['ComposeValidation']
 
 export type EnvVariable = Schemas['EnvVariable']
 export type EnvList = Schemas['EnvList']
+export type GitSource = Schemas['GitSource']
 
 export type Parameter = Schemas['Parameter']
 export type ParameterType = Parameter['type']

@@ -1,7 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { call } from '../api/client'
-import { deploymentKeys, type Deployment, type DeploymentAction, type QueuedDeployment } from '../api/deployments'
+import {
+  deploymentKeys,
+  RESOURCE_ROUTES,
+  type Deployment,
+  type DeploymentAction,
+  type QueuedDeployment,
+  type ResourceType,
+} from '../api/deployments'
 import { useAbility } from '../api/abilities'
 import { ErrorNotice } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
@@ -12,23 +19,22 @@ const ACTIONS: { action: DeploymentAction; label: string; hint: string }[] = [
   { action: 'stop', label: 'Stop', hint: 'docker compose stop; Deploy starts it again' },
 ]
 
-function queueAction(serviceId: string, action: DeploymentAction): Promise<QueuedDeployment> {
+function queueAction(type: ResourceType, id: string, action: DeploymentAction): Promise<QueuedDeployment> {
   if (action === 'deploy')
-    return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: serviceId } }).then(
-      (r) => r.deployments[0]!,
-    )
-  return call<QueuedDeployment>(action === 'stop' ? 'stopService' : 'restartService', { params: { uuid: serviceId } })
+    return call<{ deployments: QueuedDeployment[] }>('deploy', { body: { uuid: id } }).then((r) => r.deployments[0]!)
+  const routes = RESOURCE_ROUTES[type]
+  return call<QueuedDeployment>(action === 'stop' ? routes.stop : routes.restart, { params: { uuid: id } })
 }
 
 /**
- * Deploy / Restart / Stop for a service. Each is a recorded deployment; the one just queued is
+ * Deploy / Restart / Stop for a service or database. Each is a recorded deployment; the one just queued is
  * shown at once with its live status and a link to its log.
  */
-export function DeployActions({ serviceId }: { serviceId: string }) {
+export function DeployActions({ resourceId, type }: { resourceId: string; type: ResourceType }) {
   const queryClient = useQueryClient()
   const allowed = useAbility('deploy')
   const queue = useMutation({
-    mutationFn: (action: DeploymentAction) => queueAction(serviceId, action),
+    mutationFn: (action: DeploymentAction) => queueAction(type, resourceId, action),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
   })
   const queuedId = queue.data?.deployment_uuid

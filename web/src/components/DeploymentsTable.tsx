@@ -1,5 +1,5 @@
 import { Link } from 'react-router'
-import { formatDuration, type Deployment } from '../api/deployments'
+import { formatDuration, resourcePage, type Deployment } from '../api/deployments'
 import { formatTime } from './Notice'
 import { DeploymentStatusBadge } from './StatusBadge'
 
@@ -21,6 +21,7 @@ export function DeploymentsTable({
             <th scope="col">Status</th>
             {showResource && <th scope="col">Resource</th>}
             <th scope="col">Action</th>
+            <th scope="col">Commit</th>
             <th scope="col">Duration</th>
             <th scope="col">Trigger</th>
             <th scope="col">By</th>
@@ -40,16 +41,21 @@ export function DeploymentsTable({
               </td>
               {showResource && (
                 <td>
-                  {d.resource_type === 'service' ? (
-                    <Link to={`/services/${d.resource_uuid}`}>{d.resource_name}</Link>
-                  ) : (
-                    d.resource_name
-                  )}
+                  <ResourceLink deployment={d} />
                   <span className="muted"> · {d.resource_type}</span>
                 </td>
               )}
               <td>
                 <Link to={`/deployments/${d.deployment_uuid}`}>{d.action}</Link>
+              </td>
+              <td>
+                {d.git?.commit ? (
+                  <span title={d.git.author ?? undefined}>
+                    <code>{d.git.commit.slice(0, 7)}</code> {d.git.message}
+                  </span>
+                ) : (
+                  (d.git?.ref ?? '—')
+                )}
               </td>
               <td>{formatDuration(d.started_at, d.finished_at)}</td>
               <td>{d.trigger}</td>
@@ -61,4 +67,9 @@ export function DeploymentsTable({
       </table>
     </div>
   )
+}
+
+function ResourceLink({ deployment: d }: { deployment: Deployment }) {
+  const page = resourcePage(d.resource_type, d.resource_uuid)
+  return page ? <Link to={page}>{d.resource_name}</Link> : <>{d.resource_name}</>
 }

@@ -7,6 +7,7 @@ import type { Me } from '../api/types'
 
 // One entry per area; deployments and servers get real pages when their API lands.
 const NAV = [
+  { to: '/', label: 'Dashboard' },
   { to: '/projects', label: 'Projects' },
   { to: '/templates', label: 'Templates' },
   { to: '/deployments', label: 'Deployments' },
@@ -47,7 +48,9 @@ export function Layout({ me }: { me: Me }) {
           <ul className="nav-links">
             {NAV.map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to}>{item.label}</NavLink>
+                <NavLink to={item.to} end={item.to === '/'}>
+                  {item.label}
+                </NavLink>
               </li>
             ))}
             {isInstanceAdmin && (

@@ -5,8 +5,9 @@ import type { StoredLine } from '../api/useLogStream'
 import { AnsiText } from './AnsiText'
 import '../deployments.css'
 
-// Rows have one fixed height (long lines scroll sideways, they never wrap), so the virtualizer
-// never measures: 100,000 lines cost what the ~40 visible ones cost.
+// Unwrapped, rows have one fixed height (long lines scroll sideways), so the virtualizer never
+// measures. Wrapped (the default: a failing step's error is read without scrolling sideways), only
+// the ~40 rows on screen are measured: 100,000 lines still cost what the visible ones cost.
 const ROW_PX = 20
 
 type Props = {
@@ -43,6 +44,7 @@ export function LogViewer({ lines, count, live, complete }: Props) {
   const linkedSeq = /^#L(\d+)$/.exec(location.hash)?.[1]
   const target = linkedSeq === undefined ? null : Number(linkedSeq)
   const [follow, setFollow] = useState(live && target === null)
+  const [wrap, setWrap] = useState(true)
   const [query, setQuery] = useState('')
   const search = useDeferredValue(query)
   const [matchAt, setMatchAt] = useState(0)
@@ -54,6 +56,10 @@ export function LogViewer({ lines, count, live, complete }: Props) {
     estimateSize: () => ROW_PX,
     overscan: 20,
   })
+  // Switching wrapping changes every row's height: forget the measured ones.
+  useEffect(() => {
+    virtualizer.measure()
+  }, [wrap, virtualizer])
 
   const matches = useMemo(() => {
     if (!search) return []
@@ -143,6 +149,10 @@ export function LogViewer({ lines, count, live, complete }: Props) {
           <input type="checkbox" role="switch" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
           Follow the tail
         </label>
+        <label className="log-follow">
+          <input type="checkbox" role="switch" checked={wrap} onChange={(e) => setWrap(e.target.checked)} />
+          Wrap lines
+        </label>
         <span className="muted log-count">{count.toLocaleString()} lines</span>
       </div>
       {target !== null && targetIndex < 0 && complete && (
@@ -152,7 +162,7 @@ export function LogViewer({ lines, count, live, complete }: Props) {
       )}
       <div
         ref={scroller}
-        className="log-scroll"
+        className={wrap ? 'log-scroll log-wrap' : 'log-scroll'}
         tabIndex={0}
         role="region"
         aria-label="Log lines"
@@ -172,6 +182,8 @@ export function LogViewer({ lines, count, live, complete }: Props) {
               return (
                 <div
                   key={line.seq}
+                  ref={wrap ? virtualizer.measureElement : undefined}
+                  data-index={row.index}
                   className={classes.join(' ')}
                   style={{ transform: `translateY(${row.start}px)` }}
                   data-seq={line.seq}

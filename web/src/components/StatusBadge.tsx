@@ -1,6 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
 import { call } from '../api/client'
-import { deploymentKeys, type DeploymentList, type DeploymentStatus, type RuntimeStatus } from '../api/deployments'
+import {
+  deploymentKeys,
+  RESOURCE_ROUTES,
+  type DeploymentList,
+  type DeploymentStatus,
+  type ResourceType,
+  type RuntimeStatus,
+} from '../api/deployments'
 import '../deployments.css'
 
 const LABELS: Record<DeploymentStatus, string> = {
@@ -21,10 +28,11 @@ export function DeploymentStatusBadge({ status }: { status: DeploymentStatus }) 
 }
 
 /** The status of a resource's newest deployment (kept current by useDeploymentEvents). */
-export function LatestDeploymentBadge({ resourceId }: { resourceId: string }) {
+export function LatestDeploymentBadge({ resourceId, type = 'service' }: { resourceId: string; type?: ResourceType }) {
   const latest = useQuery({
     queryKey: deploymentKeys.latest(resourceId),
-    queryFn: () => call<DeploymentList>('serviceDeployments', { params: { uuid: resourceId }, query: { take: 1 } }),
+    queryFn: () =>
+      call<DeploymentList>(RESOURCE_ROUTES[type].deployments, { params: { uuid: resourceId }, query: { take: 1 } }),
   })
   const last = latest.data?.deployments[0]
   if (!last) return latest.isPending ? null : <span className="badge muted">never deployed</span>
@@ -35,12 +43,12 @@ export function LatestDeploymentBadge({ resourceId }: { resourceId: string }) {
   )
 }
 
-/** What the Docker engine says about a service's containers right now. */
-export function RuntimeBadge({ serviceId }: { serviceId: string }) {
+/** What the Docker engine says about a service's or database's containers right now. */
+export function RuntimeBadge({ resourceId, type = 'service' }: { resourceId: string; type?: ResourceType }) {
   // Containers can stop on their own, with no deployment event: look again now and then too.
   const runtime = useQuery({
-    queryKey: deploymentKeys.runtime(serviceId),
-    queryFn: () => call<RuntimeStatus>('serviceStatus', { params: { uuid: serviceId } }),
+    queryKey: deploymentKeys.runtime(resourceId),
+    queryFn: () => call<RuntimeStatus>(RESOURCE_ROUTES[type].status, { params: { uuid: resourceId } }),
     refetchInterval: 30_000,
     retry: false,
   })

@@ -8,11 +8,29 @@ import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
 const PAGE_SIZE = 50
 
+const RESOURCE_PAGES: Record<string, (id: string) => string> = {
+  service: (id) => `/services/${id}`,
+  database: (id) => `/databases/${id}`,
+  project: (id) => `/projects/${id}`,
+  deployment: (id) => `/deployments/${id}`,
+}
+
+/** The resource by its name (its id on hover), linked when it has a page. */
 function resourceLink(item: AuditItem) {
   if (!item.resource_id) return null
-  if (item.resource_type === 'service') return <Link to={`/services/${item.resource_id}`}>service</Link>
-  if (item.resource_type === 'project') return <Link to={`/projects/${item.resource_id}`}>project</Link>
-  return <span>{item.resource_type}</span>
+  const label = (
+    <>
+      {item.resource_type} <strong>{item.resource_name ?? item.resource_id.slice(0, 8)}</strong>
+    </>
+  )
+  const page = item.resource_type ? RESOURCE_PAGES[item.resource_type] : undefined
+  return page ? (
+    <Link to={page(item.resource_id)} title={item.resource_id}>
+      {label}
+    </Link>
+  ) : (
+    <span title={item.resource_id}>{label}</span>
+  )
 }
 
 function summary(details: AuditItem['details']): string {
@@ -182,7 +200,7 @@ export function AuditPage() {
                   <button
                     type="button"
                     className="link-button"
-                    title="Show only this actor's entries"
+                    title={`Show only this actor's entries (${item.actor.type} ${item.actor.id})`}
                     onClick={() => apply({ ...draft, actor: item.actor.id! })}
                   >
                     {item.actor.name ?? item.actor.type}

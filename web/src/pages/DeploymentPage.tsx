@@ -2,7 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
-import { ACTION_TITLES, deploymentKeys, formatDuration, isActive, type Deployment } from '../api/deployments'
+import {
+  ACTION_TITLES,
+  deploymentKeys,
+  formatDuration,
+  isActive,
+  resourcePage,
+  type Deployment,
+} from '../api/deployments'
 import { useAbility } from '../api/abilities'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { useLogStream } from '../api/useLogStream'
@@ -35,6 +42,7 @@ export function DeploymentPage() {
   if (deployment.error) return <ErrorNotice error={deployment.error} />
   const d = deployment.data
   const active = isActive(d.status)
+  const page = resourcePage(d.resource_type, d.resource_uuid)
   return (
     <section>
       <nav aria-label="Breadcrumb">
@@ -42,13 +50,7 @@ export function DeploymentPage() {
           <li>
             <Link to="/deployments">Deployments</Link>
           </li>
-          <li>
-            {d.resource_type === 'service' ? (
-              <Link to={`/services/${d.resource_uuid}/deployments`}>{d.resource_name}</Link>
-            ) : (
-              d.resource_name
-            )}
-          </li>
+          <li>{page ? <Link to={`${page}/deployments`}>{d.resource_name}</Link> : d.resource_name}</li>
           <li>{d.deployment_uuid.slice(0, 8)}</li>
         </ul>
       </nav>

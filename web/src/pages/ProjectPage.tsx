@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { Link, useNavigate, useParams } from 'react-router'
+import { Link, NavLink, Route, Routes, useNavigate, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { ApiError, call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
@@ -10,6 +10,7 @@ import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
 import { DatabasesSection } from './project/DatabasesSection'
 import { DomainsSection } from './project/DomainsSection'
+import { MiddlewaresSection } from './project/MiddlewaresSection'
 
 const STARTER_COMPOSE = `services:
   app:
@@ -19,7 +20,6 @@ const STARTER_COMPOSE = `services:
 
 export function ProjectPage() {
   const { projectId = '' } = useParams()
-  const mayWrite = useAbility('write')
   useDeploymentEvents()
   const project = useQuery({
     queryKey: ['project', projectId],
@@ -29,6 +29,7 @@ export function ProjectPage() {
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />
   const p = project.data
+  const base = `/projects/${projectId}`
   return (
     <section>
       <nav aria-label="Breadcrumb">
@@ -42,7 +43,40 @@ export function ProjectPage() {
       <h1>{p.name}</h1>
       {p.description && <p>{p.description}</p>}
 
-      <h2>Services</h2>
+      <nav aria-label="Project sections" className="tabs">
+        <ul>
+          <li>
+            <NavLink to={base} end>
+              Services
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/databases`}>Databases</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/domains`}>Domains &amp; routes</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/middlewares`}>Middlewares</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<ServicesTab project={p} />} />
+        <Route path="databases" element={<DatabasesSection projectId={projectId} />} />
+        <Route path="domains" element={<DomainsSection projectId={projectId} services={p.services} />} />
+        <Route path="middlewares" element={<MiddlewaresSection projectId={projectId} />} />
+      </Routes>
+    </section>
+  )
+}
+
+/** The project's services with their last deployment, and the form for a new one. */
+function ServicesTab({ project: p }: { project: ProjectDetail }) {
+  const mayWrite = useAbility('write')
+  return (
+    <section aria-labelledby="services-title">
+      <h2 id="services-title">Services</h2>
       {p.services.length === 0 ? (
         <p>No services yet.</p>
       ) : (
@@ -73,10 +107,7 @@ export function ProjectPage() {
           </table>
         </div>
       )}
-      {mayWrite && <CreateService projectId={projectId} />}
-
-      <DomainsSection projectId={projectId} services={p.services} />
-      <DatabasesSection projectId={projectId} />
+      {mayWrite && <CreateService projectId={p.uuid} />}
     </section>
   )
 }

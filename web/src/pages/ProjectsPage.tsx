@@ -30,7 +30,8 @@ export function ProjectsPage() {
               </h2>
               {p.description && <p>{p.description}</p>}
               <small>
-                {p.service_count} {p.service_count === 1 ? 'service' : 'services'} · updated {formatTime(p.updated_at)}
+                {count(p.service_count, 'service')} · {count(p.database_count, 'database')} · updated{' '}
+                {formatTime(p.updated_at)}
               </small>
             </article>
           ))}
@@ -82,3 +83,5 @@ function CreateProject() {
     </form>
   )
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`

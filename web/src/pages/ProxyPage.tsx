@@ -132,6 +132,7 @@ export function ProxyPage() {
                               onClick={() => setSelected(f.path)}
                               title={f.path}
                             >
+                              {f.project_name && <strong>{f.project_name} · </strong>}
                               {baseName(f.path)} {f.drift && <small className="badge badge-warn">drift</small>}
                             </button>
                           </li>

@@ -3,12 +3,14 @@ import { Link, NavLink, Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
+import { ContainerLogs } from '../components/ContainerLogs'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
+import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 import { TemplateUpgrade } from './service/TemplateUpgrade'
@@ -48,11 +50,11 @@ export function ServicePage() {
         {s.name} <small className="badge">v{s.current_version}</small>
       </h1>
       <p className="service-status" aria-label="Status">
-        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge serviceId={serviceId} />
+        <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
       <TemplateUpgrade serviceId={serviceId} />
-      <DeployActions serviceId={serviceId} />
+      <DeployActions resourceId={serviceId} type="service" />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -67,10 +69,16 @@ export function ServicePage() {
             <NavLink to={`${base}/deployments`}>Deployments</NavLink>
           </li>
           <li>
+            <NavLink to={`${base}/logs`}>Logs</NavLink>
+          </li>
+          <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
           </li>
           <li>
             <NavLink to={`${base}/parameters`}>Parameters</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/git`}>Git</NavLink>
           </li>
         </ul>
       </nav>
@@ -78,8 +86,10 @@ export function ServicePage() {
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
+        <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
+        <Route path="git" element={<GitTab serviceId={serviceId} />} />
       </Routes>
     </section>
   )

@@ -6,9 +6,11 @@ import { call } from '../../api/client'
 import type { Database, DatabaseListItem } from '../../api/admin-types'
 import '../../admin.css'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
-import { ErrorNotice, formatTime } from '../../components/Notice'
+import { DeployActions } from '../../components/DeployActions'
+import { ErrorNotice } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
-import { MASK, SecretValue } from '../../components/SecretValue'
+import { LatestDeploymentBadge, RuntimeBadge } from '../../components/StatusBadge'
+import { ConnectionFacts } from '../database/ConnectionFacts'
 import { CreateDatabase } from './CreateDatabase'
 
 /** The project's standalone databases, each with its connection string. */
@@ -54,7 +56,7 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
     <article className="database-card" aria-label={`Database ${item.name}`}>
       <header className="card-header">
         <h3>
-          <Link to={`/services/${item.uuid}`}>{item.name}</Link> <small className="badge">{item.type}</small>
+          <Link to={`/databases/${item.uuid}`}>{item.name}</Link> <small className="badge">{item.type}</small>
         </h3>
         {mayWrite && (
           <button type="button" className="outline secondary small" onClick={() => setConfirming(true)}>
@@ -62,44 +64,14 @@ function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseLi
           </button>
         )}
       </header>
+      <p className="service-status" aria-label={`Status of ${item.name}`}>
+        <LatestDeploymentBadge resourceId={item.uuid} type="database" />{' '}
+        <RuntimeBadge resourceId={item.uuid} type="database" />
+      </p>
       <QueryState query={database} what="the connection details">
-        {(d) => (
-          <dl className="facts">
-            <dt>Connection string (inside the Docker network)</dt>
-            <dd>
-              {/* The API masks the password itself without read:sensitive; with it, the page masks it until Reveal. */}
-              <SecretValue
-                name={`connection string of ${d.name}`}
-                value={d.internal_url}
-                available={!d.password_masked}
-                hidden={d.internal_url.replace(/:\/\/([^:]+):[^@]*@/, `://$1:${MASK}@`)}
-                copy
-                testId={`connection-${d.name}`}
-              />
-            </dd>
-            <dt>Image</dt>
-            <dd>
-              <code>{d.image}</code>
-            </dd>
-            <dt>User and database</dt>
-            <dd>
-              <code>{d.username}</code> / <code>{d.database}</code>
-            </dd>
-            <dt>Volume</dt>
-            <dd>
-              <code>{d.volume_name}</code>
-            </dd>
-            {d.public_port !== null && (
-              <>
-                <dt>Published on host port</dt>
-                <dd>{d.public_port}</dd>
-              </>
-            )}
-            <dt>Created</dt>
-            <dd>{formatTime(d.created_at)}</dd>
-          </dl>
-        )}
+        {(d) => <ConnectionFacts database={d} />}
       </QueryState>
+      <DeployActions resourceId={item.uuid} type="database" />
       <ErrorNotice error={remove.error} />
       <ConfirmDialog
         open={confirming}

@@ -11,7 +11,7 @@ import { DataTable, RowButton } from '../../components/DataTable'
 import { ErrorNotice } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
 import { DomainForm } from './DomainForm'
-import { MiddlewaresSection, useMiddlewares } from './MiddlewaresSection'
+import { useMiddlewares } from './MiddlewaresSection'
 import { RouteForm } from './RouteForm'
 
 type Props = { projectId: string; services: ServiceSummary[] }
@@ -52,7 +52,6 @@ export function DomainsSection({ projectId, services }: Props) {
           </button>
         )
       )}
-      <MiddlewaresSection projectId={projectId} />
     </section>
   )
 }

@@ -29,7 +29,7 @@ export function MiddlewaresSection({ projectId }: { projectId: string }) {
   })
   return (
     <section aria-labelledby="middlewares-title">
-      <h3 id="middlewares-title">Middlewares</h3>
+      <h2 id="middlewares-title">Middlewares</h2>
       <QueryState query={middlewares} what="middlewares">
         {(data) => (
           <DataTable

@@ -1,9 +1,11 @@
+import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { call } from '../../api/client'
 import type { Middleware, PreviewChange, ProxyRoute, RouteInput, RouteTarget } from '../../api/proxy-types'
-import type { ServiceSummary } from '../../api/types'
+import type { ComposeVersion, ServiceSummary } from '../../api/types'
 import { Field, fieldError, TextField } from '../../components/Field'
 import { ErrorNotice } from '../../components/Notice'
+import { composeTargets, type ComposeTarget } from './composeTargets'
 import { PreviewPanel, SaveButtons, useProxyChange } from './ProxyPreview'
 
 type Props = {
@@ -43,6 +45,13 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
   const [path, setPath] = useState(route?.path ?? '/')
   const [pathMatch, setPathMatch] = useState<RouteInput['path_match']>(route?.path_match ?? 'prefix')
   const [chosen, setChosen] = useState<string[]>(route?.middlewares ?? [])
+  const suggestions = useComposeTargets(target.kind === 'service' ? target.service : '')
+  const picked = suggestions.find((c) => c.name === target.composeService)
+  // Picking a compose service that names its ports fills in the first one; typing stays possible.
+  function chooseComposeService(name: string) {
+    const ports = suggestions.find((c) => c.name === name)?.ports ?? []
+    setTarget({ ...target, composeService: name, port: ports[0] !== undefined ? String(ports[0]) : target.port })
+  }
   const resolved = targetOf(target)
   const data: RouteInput | null = resolved && {
     target: resolved,
@@ -114,8 +123,9 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
             label="Compose service"
             hint="the name under services: in its compose file"
             required
+            list={`compose-services-${domainId}`}
             value={target.composeService}
-            onChange={(v) => setTarget({ ...target, composeService: v })}
+            onChange={chooseComposeService}
             error={fieldError(problem, 'compose_service')}
           />
           <TextField
@@ -124,10 +134,21 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
             min={1}
             max={65535}
             required
+            list={`compose-ports-${domainId}`}
             value={target.port}
             onChange={(v) => setTarget({ ...target, port: v })}
             error={fieldError(problem, 'port')}
           />
+          <datalist id={`compose-services-${domainId}`}>
+            {suggestions.map((c) => (
+              <option key={c.name} value={c.name} />
+            ))}
+          </datalist>
+          <datalist id={`compose-ports-${domainId}`}>
+            {(picked?.ports ?? []).map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
         </div>
       ) : (
         <TextField
@@ -177,4 +198,14 @@ export function RouteForm({ domainId, services, middlewares, route, onDone }: Pr
       <SaveButtons label={route ? 'Save route' : 'Add route'} state={state} ready={data !== null} onCancel={onDone} />
     </form>
   )
+}
+
+/** The compose services of a Berth service's current (rendered) compose file. */
+function useComposeTargets(serviceId: string): ComposeTarget[] {
+  const compose = useQuery({
+    queryKey: ['compose', serviceId],
+    queryFn: () => call<ComposeVersion>('compose', { params: { uuid: serviceId } }),
+    enabled: serviceId !== '',
+  })
+  return compose.data ? composeTargets(compose.data.rendered_yaml) : []
 }

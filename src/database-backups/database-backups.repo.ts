@@ -1,0 +1,206 @@
+import type { Kysely } from 'kysely'
+import type {
+  DB,
+  DbBackupDestinationTable,
+  DbBackupJobTable,
+  DbBackupRunStatus,
+  DbBackupRunTable,
+  LogStream,
+} from '../db/schema.js'
+import { LOG_COLUMNS, type LogCell } from '../deployments/deployments.repo.js'
+import { nowIso } from '../db/time.js'
+
+// --- destinations -------------------------------------------------------------------------------
+
+export async function insertDestination(db: Kysely<DB>, row: DbBackupDestinationTable) {
+  await db.insertInto('db_backup_destinations').values(row).execute()
+}
+
+export async function findDestination(db: Kysely<DB>, teamId: string, id: string) {
+  return db
+    .selectFrom('db_backup_destinations')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function listDestinations(db: Kysely<DB>, teamId: string) {
+  return db.selectFrom('db_backup_destinations').selectAll().where('team_id', '=', teamId).orderBy('name').execute()
+}
+
+export async function destinationNameTaken(db: Kysely<DB>, teamId: string, name: string) {
+  const row = await db
+    .selectFrom('db_backup_destinations')
+    .select('id')
+    .where('team_id', '=', teamId)
+    .where('name', '=', name)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function deleteDestination(db: Kysely<DB>, id: string) {
+  await db.deleteFrom('db_backup_destinations').where('id', '=', id).execute()
+}
+
+export async function destinationInUse(db: Kysely<DB>, id: string) {
+  const row = await db.selectFrom('db_backup_jobs').select('id').where('destination_id', '=', id).executeTakeFirst()
+  return row !== undefined
+}
+
+// --- jobs ---------------------------------------------------------------------------------------
+
+export async function insertJob(db: Kysely<DB>, row: DbBackupJobTable) {
+  await db.insertInto('db_backup_jobs').values(row).execute()
+}
+
+export async function updateJob(db: Kysely<DB>, id: string, changes: Partial<DbBackupJobTable>) {
+  await db.updateTable('db_backup_jobs').set(changes).where('id', '=', id).execute()
+}
+
+export async function findJob(db: Kysely<DB>, teamId: string, id: string) {
+  return db
+    .selectFrom('db_backup_jobs')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function listJobs(db: Kysely<DB>, databaseId: string) {
+  return db
+    .selectFrom('db_backup_jobs')
+    .selectAll()
+    .where('database_id', '=', databaseId)
+    .orderBy('created_at')
+    .execute()
+}
+
+/** Every enabled job with a schedule, for the scheduler. */
+export async function scheduledJobs(db: Kysely<DB>) {
+  return db
+    .selectFrom('db_backup_jobs')
+    .selectAll()
+    .where('enabled', '=', 1)
+    .where('schedule', 'is not', null)
+    .execute()
+}
+
+export async function deleteJob(db: Kysely<DB>, id: string) {
+  await db.deleteFrom('db_backup_jobs').where('id', '=', id).execute()
+}
+
+// --- runs ---------------------------------------------------------------------------------------
+
+export async function insertRun(db: Kysely<DB>, row: DbBackupRunTable) {
+  await db.insertInto('db_backup_runs').values(row).execute()
+}
+
+export async function findRun(db: Kysely<DB>, teamId: string, id: string) {
+  return db
+    .selectFrom('db_backup_runs')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number) {
+  return db
+    .selectFrom('db_backup_runs')
+    .selectAll()
+    .where('database_id', '=', databaseId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
+/** Whether a scheduled tick of a job already has its run (another process may have fired it). */
+export async function slotTaken(db: Kysely<DB>, jobId: string | null, slot: string) {
+  const row = await db
+    .selectFrom('db_backup_runs')
+    .select('id')
+    .where('job_id', '=', jobId)
+    .where('slot', '=', slot)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Moves a queued run to in_progress; false when another process claimed it first. */
+export async function claimRun(db: Kysely<DB>, id: string) {
+  const result = await db
+    .updateTable('db_backup_runs')
+    .set({ status: 'in_progress', started_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+export async function finishRun(
+  db: Kysely<DB>,
+  id: string,
+  outcome: { status: Extract<DbBackupRunStatus, 'succeeded' | 'failed'> } & Partial<DbBackupRunTable>,
+) {
+  await db
+    .updateTable('db_backup_runs')
+    .set({ ...outcome, finished_at: nowIso() })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Succeeded backups of a job whose artifact is still stored, newest first. */
+export async function keptBackups(db: Kysely<DB>, jobId: string) {
+  return db
+    .selectFrom('db_backup_runs')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .where('kind', '=', 'backup')
+    .where('status', '=', 'succeeded')
+    .where('pruned_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute()
+}
+
+export async function markPruned(db: Kysely<DB>, id: string) {
+  await db.updateTable('db_backup_runs').set({ pruned_at: nowIso() }).where('id', '=', id).execute()
+}
+
+/** Runs a process left in_progress or queued when it stopped: they did not finish, so they failed. */
+export async function failInterrupted(db: Kysely<DB>) {
+  const result = await db
+    .updateTable('db_backup_runs')
+    .set({ status: 'failed', message: 'Berth stopped before this run finished', finished_at: nowIso() })
+    .where('status', 'in', ['queued', 'in_progress'])
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+// --- run log lines (same columns and writer as deployment logs) -----------------------------------
+
+export async function insertRunLogBatch(db: Kysely<DB>, cells: LogCell[]) {
+  const rows = []
+  for (let at = 0; at < cells.length; at += LOG_COLUMNS)
+    rows.push({
+      run_id: cells[at] as string,
+      seq: cells[at + 1] as number,
+      ts: cells[at + 2] as string,
+      stream: cells[at + 3] as LogStream,
+      output: cells[at + 4] as string,
+      hidden: cells[at + 5] as number,
+    })
+  if (rows.length > 0) await db.insertInto('db_backup_run_logs').values(rows).execute()
+}
+
+export async function runLogLines(db: Kysely<DB>, runId: string, afterSeq: number) {
+  return db
+    .selectFrom('db_backup_run_logs')
+    .select(['seq', 'ts', 'stream', 'output'])
+    .where('run_id', '=', runId)
+    .where('seq', '>', afterSeq)
+    .where('hidden', '=', 0)
+    .orderBy('seq')
+    .execute()
+}

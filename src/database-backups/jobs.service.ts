@@ -1,0 +1,218 @@
+import { Cron } from 'croner'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import { type Actor, type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
+import type { DatabasesService } from '../databases/databases.service.js'
+import type { DB, DbBackupJobTable, DbBackupRunTrigger } from '../db/schema.js'
+import { newId, nowIso } from '../db/time.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
+import {
+  deleteJob,
+  findDestination,
+  findJob,
+  insertJob,
+  listJobs,
+  scheduledJobs,
+  updateJob,
+} from './database-backups.repo.js'
+import type { RunsService } from './runs.service.js'
+
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  logger: Pick<Logger, 'error' | 'warn'>
+  databases: Pick<DatabasesService, 'backupTarget'>
+  runs: Pick<RunsService, 'startBackup'>
+}
+
+export type JobInput = {
+  destination_id: string
+  schedule?: string | null
+  keep_last?: number | null
+  keep_days?: number | null
+  encrypt?: boolean
+  enabled?: boolean
+}
+
+export type JobsService = ReturnType<typeof createJobsService>
+
+export function jobView(row: DbBackupJobTable) {
+  return {
+    id: row.id,
+    database_id: row.database_id,
+    destination_id: row.destination_id,
+    schedule: row.schedule,
+    keep_last: row.keep_last,
+    keep_days: row.keep_days,
+    encrypt: row.encrypt === 1,
+    enabled: row.enabled === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
+
+function assertSchedule(schedule: string | null | undefined) {
+  if (schedule === null || schedule === undefined) return
+  try {
+    new Cron(schedule, { paused: true }).stop()
+  } catch (error) {
+    throw new BadRequestError(
+      'invalid_schedule',
+      `"${schedule}" is not a valid cron expression: ${(error as Error).message}`,
+    )
+  }
+}
+
+/**
+ * Backup jobs of a database (schedule, destination, retention, encryption) and the scheduler
+ * that fires them. Every Berth process serving may run the scheduler: a tick is one run per job
+ * (the run's slot is unique), whichever process records it first.
+ */
+export function createJobsService({ db, audit, logger, databases, runs }: Deps) {
+  const crons = new Map<string, Cron>()
+  let scheduling = false
+
+  async function get(teamId: string, id: string) {
+    const row = await findJob(db, teamId, id)
+    if (!row) throw new NotFoundError(`Backup job ${id} not found.`)
+    return row
+  }
+
+  async function create(teamId: string, databaseId: string, input: JobInput, actor: Actor) {
+    assertSchedule(input.schedule)
+    await databases.backupTarget(teamId, databaseId)
+    const now = nowIso()
+    const row: DbBackupJobTable = {
+      id: newId(),
+      team_id: teamId,
+      database_id: databaseId,
+      destination_id: input.destination_id,
+      schedule: input.schedule ?? null,
+      keep_last: input.keep_last ?? null,
+      keep_days: input.keep_days ?? null,
+      encrypt: input.encrypt ? 1 : 0,
+      enabled: input.enabled === false ? 0 : 1,
+      created_at: now,
+      updated_at: now,
+    }
+    await db.transaction().execute(async (trx) => {
+      if (!(await findDestination(trx, teamId, input.destination_id)))
+        throw new NotFoundError(`Backup destination ${input.destination_id} not found.`)
+      await insertJob(trx, row)
+      await audit.record(trx, actor, {
+        action: 'database_backup_job.created',
+        resourceType: 'database',
+        resourceId: databaseId,
+        details: { job_id: row.id, ...jobView(row) },
+      })
+    })
+    await reschedule()
+    return jobView(row)
+  }
+
+  async function update(teamId: string, id: string, input: Partial<JobInput>, actor: Actor) {
+    assertSchedule(input.schedule)
+    const row = await db.transaction().execute(async (trx) => {
+      const current = await findJob(trx, teamId, id)
+      if (!current) throw new NotFoundError(`Backup job ${id} not found.`)
+      if (input.destination_id !== undefined && !(await findDestination(trx, teamId, input.destination_id)))
+        throw new NotFoundError(`Backup destination ${input.destination_id} not found.`)
+      const changes: Partial<DbBackupJobTable> = {
+        ...(input.destination_id !== undefined && { destination_id: input.destination_id }),
+        ...(input.schedule !== undefined && { schedule: input.schedule }),
+        ...(input.keep_last !== undefined && { keep_last: input.keep_last }),
+        ...(input.keep_days !== undefined && { keep_days: input.keep_days }),
+        ...(input.encrypt !== undefined && { encrypt: input.encrypt ? 1 : 0 }),
+        ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
+        updated_at: nowIso(),
+      }
+      await updateJob(trx, id, changes)
+      await audit.record(trx, actor, {
+        action: 'database_backup_job.updated',
+        resourceType: 'database',
+        resourceId: current.database_id,
+        details: { job_id: id, changes: { ...input } },
+      })
+      return { ...current, ...changes }
+    })
+    await reschedule()
+    return jobView(row)
+  }
+
+  async function remove(teamId: string, id: string, actor: Actor) {
+    await db.transaction().execute(async (trx) => {
+      const current = await findJob(trx, teamId, id)
+      if (!current) throw new NotFoundError(`Backup job ${id} not found.`)
+      await deleteJob(trx, id)
+      await audit.record(trx, actor, {
+        action: 'database_backup_job.deleted',
+        resourceType: 'database',
+        resourceId: current.database_id,
+        details: { job_id: id },
+      })
+    })
+    await reschedule()
+  }
+
+  async function list(teamId: string, databaseId: string) {
+    await databases.backupTarget(teamId, databaseId)
+    return (await listJobs(db, databaseId)).map(jobView)
+  }
+
+  function runJob(job: DbBackupJobTable, trigger: DbBackupRunTrigger, actor: Actor, slot?: string) {
+    return runs.startBackup(
+      job.team_id,
+      job.database_id,
+      {
+        destinationId: job.destination_id,
+        jobId: job.id,
+        encrypt: job.encrypt === 1,
+        trigger,
+        slot,
+        retention: { keep_last: job.keep_last, keep_days: job.keep_days },
+      },
+      actor,
+    )
+  }
+
+  /** Runs a job now (API, UI, CLI); the run is returned queued. */
+  async function runNow(teamId: string, id: string, trigger: DbBackupRunTrigger, actor: Actor) {
+    return runJob(await get(teamId, id), trigger, actor)
+  }
+
+  /** (Re)creates one cron per enabled scheduled job; only while the scheduler is started. */
+  async function reschedule() {
+    if (!scheduling) return
+    for (const cron of crons.values()) cron.stop()
+    crons.clear()
+    for (const job of await scheduledJobs(db)) {
+      const cron = new Cron(job.schedule!, { protect: true }, async (self: Cron) => {
+        const slot = (self.currentRun() ?? new Date()).toISOString()
+        try {
+          await runJob(job, 'schedule', SYSTEM_ACTOR, slot)
+        } catch (error) {
+          logger.error({ err: error, jobId: job.id }, 'a scheduled database backup could not start')
+        }
+      })
+      crons.set(job.id, cron)
+    }
+  }
+
+  return {
+    list,
+    get: async (teamId: string, id: string) => jobView(await get(teamId, id)),
+    create,
+    update,
+    remove,
+    runNow,
+    startScheduler: async () => {
+      scheduling = true
+      await reschedule()
+    },
+    stopScheduler: () => {
+      scheduling = false
+      for (const cron of crons.values()) cron.stop()
+      crons.clear()
+    },
+  }
+}

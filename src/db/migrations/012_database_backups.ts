@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely'
+import { autoIdColumn, type MigrationDialect } from '../migration-helpers.js'
+
+export async function up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> {
+  // Where a team's database backups go: S3-compatible storage or a directory on the database's
+  // server. `config` is the JSON of the non-secret settings; `secret` the encrypted secret key.
+  await db.schema
+    .createTable('db_backup_destinations')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('team_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull())
+    .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+    .addColumn('config', 'text', (c) => c.notNull())
+    .addColumn('secret', 'text')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('db_backup_destinations_team_name', ['team_id', 'name'])
+    .execute()
+  // A database's backup job: when (cron, or none for manual only), where, how many to keep.
+  await db.schema
+    .createTable('db_backup_jobs')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('team_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('database_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('destination_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('schedule', 'varchar(128)')
+    .addColumn('keep_last', 'integer')
+    .addColumn('keep_days', 'integer')
+    .addColumn('encrypt', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('db_backup_jobs_database').on('db_backup_jobs').columns(['database_id']).execute()
+  // One backup or restore, a record like a deployment. `slot` is unique per job for scheduled
+  // runs (the cron tick), so several Berth processes firing the same tick make one run.
+  await db.schema
+    .createTable('db_backup_runs')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('team_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('database_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('job_id', 'varchar(36)')
+    .addColumn('destination_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('trigger', 'varchar(16)', (c) => c.notNull())
+    .addColumn('slot', 'varchar(64)')
+    .addColumn('source_run_id', 'varchar(36)')
+    .addColumn('artifact_key', 'varchar(1024)')
+    .addColumn('encrypted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('size_bytes', 'bigint')
+    .addColumn('sha256', 'varchar(64)')
+    .addColumn('verified', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('message', 'text')
+    .addColumn('pruned_at', 'varchar(32)')
+    .addColumn('created_by', 'varchar(255)', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('started_at', 'varchar(32)')
+    .addColumn('finished_at', 'varchar(32)')
+    .addUniqueConstraint('db_backup_runs_job_slot', ['job_id', 'slot'])
+    .execute()
+  await db.schema
+    .createIndex('db_backup_runs_database')
+    .on('db_backup_runs')
+    .columns(['database_id', 'created_at'])
+    .execute()
+  await autoIdColumn(db.schema.createTable('db_backup_run_logs'), dialect)
+    .addColumn('run_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('ts', 'varchar(32)', (c) => c.notNull())
+    .addColumn('stream', 'varchar(16)', (c) => c.notNull())
+    .addColumn('output', 'text', (c) => c.notNull())
+    .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
+  await db.schema.createIndex('db_backup_run_logs_run').on('db_backup_run_logs').columns(['run_id', 'seq']).execute()
+}

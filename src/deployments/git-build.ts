@@ -1,0 +1,176 @@
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.js'
+import type { BuildSpec, GitSourcesService } from '../git-sources/git-sources.service.js'
+import type { DockerHost } from '../servers/docker-host.js'
+import { causeOf } from './compose-errors.js'
+import { setGitBuild, type DeploymentRow } from './deployments.repo.js'
+import type { LogWriter } from './log-writer.js'
+import { streamProcess } from './process-stream.js'
+
+export type GitBuilder = Pick<GitSourcesService, 'buildSpecFor' | 'importBuild'>
+
+type BuildRun = {
+  db: Kysely<DB>
+  dataDir: string
+  git: GitBuilder
+  d: DeploymentRow
+  host: DockerHost
+  log: LogWriter
+  signal: AbortSignal
+}
+
+type BuildFailure = { ok: false; exitCode: number | null; message: string }
+/** Where a service's repository is fetched to, kept between deployments (removed with the service). */
+export const gitCacheDir = (dataDir: string, serviceId: string) => join(dataDir, 'git', serviceId)
+
+export type BuildResult = { ok: true; version: number } | BuildFailure
+
+/** The image a commit of a service is built into; rollbacks find it on the server by this name. */
+export const imageOf = (serviceId: string, commit: string) => `berth/${serviceId}:${commit}`
+
+/** The secrets a build must never show: they join the deployment's redactor. */
+export function buildSecretValues(spec: BuildSpec): string[] {
+  const auth = spec.auth.kind === 'ssh' ? [spec.auth.privateKey] : spec.auth.kind === 'token' ? [spec.auth.token] : []
+  return [...auth, ...Object.values(spec.buildSecrets)]
+}
+
+/**
+ * The Git part of a deployment: fetches the ref into the service's cache (shallow, kept in the
+ * data dir so the next fetch only brings what changed), checks the commit out, then either builds
+ * the Dockerfile into `berth/<service>:<commit>` or reads the repository's compose file, and writes
+ * the result as a new compose version described with the commit. Every line goes into the log.
+ */
+export async function buildFromGit(run: BuildRun, spec: BuildSpec): Promise<BuildResult> {
+  const { d, log, dataDir } = run
+  const root = join(dataDir, 'git')
+  const repo = gitCacheDir(dataDir, d.resource_id)
+  mkdirSync(root, { recursive: true, mode: 0o700 })
+  const keyFile = join(root, `${d.resource_id}.key`)
+  const env = gitEnv(spec, keyFile, join(root, 'known_hosts'))
+  try {
+    const git = async (args: string[], show = true) => {
+      if (show) log.append('berth', `$ git ${args.join(' ')}`)
+      return streamProcess(
+        () => spawn('git', args, { cwd: repo, env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+        { log, signal: run.signal, what: 'git' },
+      )
+    }
+    if (!existsSync(join(repo, '.git'))) {
+      mkdirSync(repo, { recursive: true })
+      const init = await git(['init', '--quiet'], false)
+      if (init.exitCode !== 0) return failed('git init', init)
+    }
+    const ref = d.git_ref!
+    const fetch = await git(['fetch', '--depth', '1', '--no-tags', '--', spec.repoUrl, ref])
+    if (fetch.exitCode !== 0) return failed('git fetch', fetch)
+    const checkout = await git(['checkout', '--quiet', '--force', '--detach', 'FETCH_HEAD'])
+    if (checkout.exitCode !== 0) return failed('git checkout', checkout)
+    await git(['clean', '--quiet', '-ffdx'], false)
+    const commit = await readCommit(repo, env)
+    log.append('berth', `Commit ${commit.sha.slice(0, 12)} by ${commit.author}: ${commit.message}`)
+    const context = join(repo, spec.baseDir)
+    const image = spec.dockerfilePath ? imageOf(d.resource_id, commit.sha) : null
+    await setGitBuild(run.db, d.id, { commit: commit.sha, message: commit.message, author: commit.author, image })
+    const description = `Commit ${commit.sha.slice(0, 12)}: ${commit.message}`.slice(0, 500)
+    if (image) {
+      const buildFailure = await dockerBuild(run, spec, context, image)
+      if (buildFailure) return buildFailure
+      return { ok: true, version: await run.git.importBuild(d.team_id, d.resource_id, { image }, description) }
+    }
+    const composeFile = join(context, spec.composePath!)
+    if (!existsSync(composeFile))
+      return {
+        ok: false,
+        exitCode: null,
+        message: `the repository has no ${join(spec.baseDir, spec.composePath!)} at ${commit.sha.slice(0, 12)}`,
+      }
+    const composeYaml = readFileSync(composeFile, 'utf8')
+    return { ok: true, version: await run.git.importBuild(d.team_id, d.resource_id, { composeYaml }, description) }
+  } finally {
+    rmSync(keyFile, { force: true })
+  }
+}
+
+function failed(step: string, result: { exitCode: number | null; errorLines: readonly string[] }): BuildFailure {
+  const cause = result.errorLines.filter((l) => /fatal|error/i.test(l)).at(-1) ?? causeOf(result.errorLines)
+  return {
+    ok: false,
+    exitCode: result.exitCode,
+    message: `${step} failed${cause ? `: ${cause.replace(/^fatal: /, '')}` : ''} (exited with code ${result.exitCode ?? 'none (killed)'})`,
+  }
+}
+
+/** Git's environment: never prompt; the deploy key or the token as an HTTP header, never on the command line. */
+function gitEnv(spec: BuildSpec, keyFile: string, knownHosts: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+  }
+  if (spec.auth.kind === 'ssh') {
+    writeFileSync(keyFile, spec.auth.privateKey, { mode: 0o600 })
+    // First contact pins the host key (like a user's first clone); a changed key fails later fetches.
+    env.GIT_SSH_COMMAND = `ssh -i '${keyFile}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile='${knownHosts}'`
+  }
+  if (spec.auth.kind === 'token') {
+    env.GIT_CONFIG_COUNT = '1'
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader'
+    env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${Buffer.from(`x-access-token:${spec.auth.token}`).toString('base64')}`
+  }
+  return env
+}
+
+async function readCommit(repo: string, env: Record<string, string>) {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('git', ['log', '-1', '--format=%H%x00%an <%ae>%x00%s'], { cwd: repo, env }, (error, stdout) =>
+      error ? reject(new Error(`git log failed: ${error.message}`)) : resolve(stdout),
+    ),
+  )
+  const [sha = '', author = '', message = ''] = out.trim().split('\0')
+  return { sha, author, message }
+}
+
+/** `docker build` on the server's engine; build secrets only as BuildKit secrets (files), never as arguments. */
+async function dockerBuild(
+  run: BuildRun,
+  spec: BuildSpec,
+  context: string,
+  image: string,
+): Promise<BuildFailure | null> {
+  const { d, host, log } = run
+  const secretNames = Object.keys(spec.buildSecrets)
+  if (secretNames.length > 0 && (await host.docker(['buildx', 'version'])).code !== 0)
+    return {
+      ok: false,
+      exitCode: null,
+      message:
+        'build secrets need BuildKit (the docker buildx plugin), which this server lacks; they are never passed as build arguments',
+    }
+  const secretDir = secretNames.length > 0 ? mkdtempSync(join(run.dataDir, 'git', 'secrets-')) : undefined
+  try {
+    const args = ['build', '--tag', image, '--label', `berth.service=${d.resource_id}`]
+    args.push('--file', join(context, spec.dockerfilePath!))
+    for (const [key, value] of Object.entries(spec.buildArgs)) args.push('--build-arg', `${key}=${value}`)
+    for (const name of secretNames) {
+      const file = join(secretDir!, name)
+      writeFileSync(file, spec.buildSecrets[name]!, { mode: 0o600 })
+      args.push('--secret', `id=${name},src=${file}`)
+    }
+    args.push(context)
+    log.append(
+      'berth',
+      `$ docker build --tag ${image} --file ${spec.dockerfilePath} ${spec.baseDir || '.'}` +
+        (secretNames.length ? ` (secrets: ${secretNames.join(', ')})` : ''),
+    )
+    const result = await streamProcess(() => host.follow(args), { log, signal: run.signal, what: 'docker build' })
+    if (result.exitCode !== 0) return failed('docker build', result)
+    log.append('berth', `Built ${image}`)
+    return null
+  } finally {
+    if (secretDir) rmSync(secretDir, { recursive: true, force: true })
+  }
+}

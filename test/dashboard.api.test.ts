@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { composeProjectName } from '../src/deployments/resources.js'
+import { createService, deploy, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
+import { TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { startTestApp, type TestApp } from './support/harness.js'
+
+const HEALTHY = `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
+// Exits at once and the engine starts it again and again: crash-looping.
+const CRASHING = `services:\n  job:\n    image: ${TEST_IMAGE}\n    command: sh -c "exit 3"\n    restart: always\n`
+
+describe('GET /api/v1/dashboard', () => {
+  let t: TestApp
+  let token: string
+  let other: string
+  let projectId: string
+  const projects: string[] = []
+
+  before(async () => {
+    t = await startTestApp()
+    token = await t.token(['read', 'write', 'deploy'], 'alpha')
+    other = await t.token(['read', 'write'], 'beta')
+    projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
+  })
+  after(async () => {
+    await t.close()
+    for (const p of projects) await removeProject(p)
+  })
+
+  it("shows each resource's health from the engine, what needs attention first, and only the caller's team", async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const web = await createService(t, token, projectId, 'web', HEALTHY)
+    const job = await createService(t, token, projectId, 'job', CRASHING)
+    const idle = await createService(t, token, projectId, 'idle', HEALTHY)
+    projects.push(...[web, job].map(composeProjectName))
+    await waitForFinished(t, token, await deploy(t, token, web))
+    await waitForEnd(t, token, await deploy(t, token, job))
+    await t.call(other, 'POST', '/api/v1/projects', { name: 'theirs' })
+
+    const board = await waitFor('the crash loop to show', async () => {
+      const res = await t.call(token, 'GET', '/api/v1/dashboard')
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      const health = (id: string) => res.body.projects[0].resources.find((r: any) => r.uuid === id)?.health
+      return health(job) === 'crash-looping' ? res.body : undefined
+    })
+    assert.deepEqual(
+      board.projects.map((p: any) => p.name),
+      ['shop'],
+      "another team's project is not shown",
+    )
+    const byId = new Map(board.projects[0].resources.map((r: any) => [r.uuid, r]))
+    assert.equal((byId.get(web) as any).health, 'healthy')
+    assert.deepEqual((byId.get(web) as any).containers, { running: 1, total: 1 })
+    assert.equal((byId.get(idle) as any).health, 'never deployed')
+    assert.equal(board.attention[0].severity, 'critical')
+    assert.ok(
+      board.attention.some((a: any) => a.target.uuid === job && /shop \/ job is crash-looping/.test(a.message)),
+      JSON.stringify(board.attention),
+    )
+    assert.ok(!board.attention.some((a: any) => a.target.uuid === web), 'a healthy service needs nothing')
+    assert.ok(board.deployments.finished_24h + board.deployments.failed_24h >= 2)
+    assert.equal(board.servers[0].proxy.state, 'not_configured')
+
+    const theirs = (await t.call(other, 'GET', '/api/v1/dashboard')).body
+    assert.deepEqual(
+      theirs.projects.map((p: any) => [p.name, p.resources.length]),
+      [['theirs', 0]],
+    )
+    assert.deepEqual(theirs.attention, [])
+  })
+})

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { composeProjectName } from '../../src/deployments/resources.js'
+import { deploy, waitForEnd } from './deploy-helpers.js'
+import { docker, waitFor } from './docker.js'
+import type { TestApp } from './harness.js'
+
+export const POSTGRES_IMAGE = 'berth-test/postgres:15'
+export const MARIADB_IMAGE = 'berth-test/mariadb:10'
+
+/** Creates and deploys a database from a local test image; returns it with its container and password. */
+export async function deployedDatabase(
+  t: TestApp,
+  token: string,
+  projectId: string,
+  type: string,
+  name: string,
+  image: string,
+) {
+  const created = await t.call(token, 'POST', `/api/v1/projects/${projectId}/databases`, { type, name, image })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const db = created.body
+  const d = await waitForEnd(t, token, await deploy(t, token, db.uuid), 120_000)
+  assert.equal(d.status, 'finished', d.message)
+  const full = (await t.call(token, 'GET', `/api/v1/databases/${db.uuid}`)).body
+  const password = decodeURIComponent(new URL(full.internal_url).password)
+  return {
+    uuid: db.uuid as string,
+    name: db.name as string,
+    project: composeProjectName(db.uuid),
+    container: `${composeProjectName(db.uuid)}-${type}-1`,
+    database: full.database as string,
+    password,
+  }
+}
+
+/** Waits until a run has ended; returns it. */
+export async function waitForRun(t: TestApp, token: string, runId: string, timeoutMs = 120_000): Promise<any> {
+  return waitFor(
+    `backup run ${runId} to end`,
+    async () => {
+      const r = (await t.call(token, 'GET', `/api/v1/backup-runs/${runId}`)).body
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined
+    },
+    timeoutMs,
+    200,
+  )
+}
+
+export async function runLog(t: TestApp, token: string, runId: string): Promise<string> {
+  const res = await t.call(token, 'GET', `/api/v1/backup-runs/${runId}/log`)
+  return res.body.lines.map((l: { output: string }) => l.output).join('\n')
+}
+
+/** Runs SQL or a command in a container; stdout. */
+export async function execIn(container: string, env: Record<string, string>, argv: string[]): Promise<string> {
+  const args = ['exec', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), container, ...argv]
+  return (await docker(args)).stdout
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
+
+// Issue 18 in a real Chromium: a service's Git tab saves a source with a generated deploy key,
+// shows the public half and the webhook URL, and hands out a webhook secret that the webhook accepts.
+const skip = browserSkipReason()
+const EMAIL = 'git-ui@example.com'
+
+describe("web UI in Chromium: a service's Git tab", { skip }, () => {
+  let t: TestApp
+  let browser: Browser
+  let base: string
+  let serviceId: string
+
+  before(async () => {
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
+    await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
+    const setup = await t.token(['root'])
+    const project = (await t.call(setup, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
+    serviceId = (
+      await t.call(setup, 'POST', `/api/v1/projects/${project}/services`, {
+        name: 'storefront',
+        compose: 'services:\n  app:\n    image: berth-test/busybox:1\n',
+      })
+    ).body.uuid
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await t?.close()
+  })
+
+  it('saves a source with a deploy key to copy, and a webhook secret the webhook accepts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.setDefaultTimeout(15_000)
+    try {
+      await page.goto(`${base}/services/${serviceId}/git`)
+      await page.getByLabel('E-mail').fill(EMAIL)
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('heading', { name: 'Git source' }).waitFor()
+      await page.getByLabel('Repository URL').fill('git@git.example.com:shop/storefront.git')
+      await page.getByLabel('Credentials').selectOption('ssh')
+      await page.getByRole('button', { name: 'Save Git source' }).click()
+      const key = await page.getByLabel('Deploy key', { exact: true }).inputValue()
+      assert.match(key, /^ssh-ed25519 [A-Za-z0-9+/=]+ berth-/)
+      const stored = await t.app.db.selectFrom('git_sources').selectAll().executeTakeFirstOrThrow()
+      assert.match(stored.deploy_key_private!, /^enc:v1:/, 'the private half is stored encrypted')
+      assert.equal(await page.getByLabel('Webhook URL').innerText(), `${base}/api/v1/webhooks/git/${serviceId}`)
+      await page.getByRole('button', { name: 'New webhook secret' }).click()
+      const secret = await page.getByLabel('Webhook secret').innerText()
+      await page.screenshot({ path: screenshotPath('git-01-source'), fullPage: true })
+
+      // The secret the page showed is the one the webhook checks (a push to another branch queues nothing).
+      const body = JSON.stringify({ ref: 'refs/heads/elsewhere', after: 'f'.repeat(40) })
+      const res = await fetch(`${base}/api/v1/webhooks/git/${serviceId}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        },
+        body,
+      })
+      assert.equal(res.status, 202)
+      assert.equal(((await res.json()) as { queued: boolean }).queued, false)
+    } finally {
+      await page.close()
+    }
+  })
+})

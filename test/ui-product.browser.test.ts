@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
+import { composeProjectName } from '../src/deployments/resources.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
+import { REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
+import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
+
+// Issue 17 in a real Chromium against a real Berth and Docker engine: database pages that work,
+// the dashboard, container logs, and every page usable at phone width.
+const skip = browserSkipReason()
+const EMAIL = 'product@example.com'
+const HEALTHY = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
+// Exits at once and the engine starts it again and again: crash-looping.
+const CRASHING = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sh -c "exit 3"\n    restart: always\n`
+
+async function signIn(page: Page, base: string) {
+  await page.goto(base)
+  await page.getByLabel('E-mail').fill(EMAIL)
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('navigation', { name: 'Main' }).waitFor()
+}
+
+describe('the web UI as a product', { skip }, () => {
+  let t: TestApp
+  let browser: Browser
+  let page: Page
+  let base: string
+  let token: string
+  let projectId: string
+  const composeProjects: string[] = []
+
+  before(async () => {
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
+    await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
+    token = await t.token(['read', 'read:sensitive', 'write', 'deploy'], 'Default')
+    projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.setDefaultTimeout(20_000)
+    await signIn(page, base)
+  })
+
+  after(async () => {
+    await browser?.close()
+    await t?.close()
+    for (const p of composeProjects) await removeProject(p)
+  })
+
+  it('the dashboard shows a healthy service, then the same service crash-looping first in line, live', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const api = await createService(t, token, projectId, 'api', HEALTHY)
+    composeProjects.push(composeProjectName(api))
+    await waitForFinished(t, token, await deploy(t, token, api))
+
+    await page.goto(base)
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    const shop = page.getByRole('article', { name: 'Project shop' })
+    await shop.locator('li[data-resource="api"] [data-health="healthy"]').waitFor()
+    await page.getByText('Nothing needs attention.').waitFor()
+    await page.screenshot({ path: screenshotPath('61-dashboard-healthy'), fullPage: true })
+
+    // A new version that exits at once, under restart: always. The page is not reloaded.
+    const saved = await t.call(token, 'PUT', `/api/v1/services/${api}/compose`, { yaml: CRASHING, base_version: 1 })
+    assert.equal(saved.status, 200, JSON.stringify(saved.body))
+    await deploy(t, token, api)
+    await shop.locator('li[data-resource="api"] [data-health="crash-looping"]').waitFor({ timeout: 60_000 })
+    const first = page.getByRole('region', { name: 'Needs attention' }).getByRole('listitem').first()
+    assert.match(await first.innerText(), /critical[\s\S]*shop \/ api/)
+    await page.screenshot({ path: screenshotPath('62-dashboard-attention'), fullPage: true })
+    await first.getByRole('link').click()
+    assert.match(new URL(page.url()).pathname, /^\/(services|deployments)\//)
+
+    // The failed deployment's log wraps: its error is on screen without scrolling sideways.
+    await page.goto(base)
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByRole('link', { name: /last deploy of shop \/ api failed/ })
+      .click()
+    const log = page.getByRole('region', { name: 'Log lines' })
+    const error = log.locator('.log-line', { hasText: /health check failed/i }).first()
+    await error.waitFor()
+    assert.ok(await error.isVisible())
+    const overflow = await log.evaluate((el) => el.scrollWidth - el.clientWidth)
+    assert.ok(overflow <= 1, `the log scrolls sideways by ${overflow} px`)
+    await page.screenshot({ path: screenshotPath('63-failed-deployment-log'), fullPage: true })
+
+    // The unified diff's two line-number columns sit side by side, not on top of each other.
+    await page.goto(`${base}/services/${api}/history`)
+    const gutter = page.locator('.d2h-code-linenumber').nth(1)
+    await gutter.waitFor()
+    const [left, right] = await Promise.all(
+      ['.line-num1', '.line-num2'].map((c) => gutter.locator(c).evaluate((el) => el.getBoundingClientRect().toJSON())),
+    )
+    assert.ok(left.right <= right.left + 0.5, `line numbers overlap: ${JSON.stringify({ left, right })}`)
+  })
+
+  it("a database's page shows its engine status, deploys, restarts, reveals its connection and shows its logs", async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const created = await t.call(token, 'POST', `/api/v1/projects/${projectId}/databases`, {
+      type: 'redis',
+      name: 'cache',
+      image: REDIS_IMAGE,
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const db = created.body
+    composeProjects.push(composeProjectName(db.uuid))
+
+    // The project page's card: status, and a deploy button that works from there.
+    await page.goto(`${base}/projects/${projectId}`)
+    const card = page.getByRole('article', { name: 'Database cache' })
+    await card.getByText('never deployed').waitFor()
+    await card.getByRole('button', { name: 'Deploy', exact: true }).click()
+    await card.locator('.badge.runtime-running').waitFor({ timeout: 60_000 })
+    await card.getByLabel('Status of cache').locator('.badge.status[data-status="finished"]').waitFor()
+
+    // Its own page, not the service page: engine status, masked connection until Reveal.
+    await card.getByRole('link', { name: 'cache' }).click()
+    await page.getByRole('heading', { name: /^cache/, level: 1 }).waitFor()
+    await page.locator('.service-status .badge.runtime-running').waitFor()
+    const connection = page.getByTestId('connection-cache')
+    assert.match(await connection.innerText(), /••••••••/)
+    await page.getByRole('button', { name: 'Reveal connection string of cache' }).click()
+    const full = (await t.call(token, 'GET', `/api/v1/databases/${db.uuid}`)).body.internal_url as string
+    assert.doesNotMatch(full, /••••••••/)
+    assert.equal(await connection.innerText(), full)
+
+    // Restart is a recorded database deployment (it was a 404 "Service … was not found" before).
+    await page.getByRole('button', { name: 'Restart', exact: true }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /queued/ })
+      .waitFor()
+    await page.getByRole('link', { name: 'Deployments' }).last().click()
+    const history = page.getByRole('table', { name: 'Deployments of this database, newest first' })
+    await history.locator('tbody tr').nth(1).waitFor()
+    await history.locator('tbody tr').first().locator('.badge[data-status="finished"]').waitFor({ timeout: 60_000 })
+    assert.match(await history.locator('tbody tr').first().innerText(), /restart/)
+
+    // The containers' own output, followed live.
+    await page.getByRole('link', { name: 'Logs', exact: true }).click()
+    const output = page.getByRole('article', { name: /^Output of / })
+    await output
+      .getByText(/Ready to accept connections/)
+      .first()
+      .waitFor()
+    await page.screenshot({ path: screenshotPath('60-database-logs'), fullPage: true })
+
+    // The team's deployment list links a database row to its page.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deployments' }).click()
+    await page
+      .getByRole('table', { name: 'All deployments, newest first' })
+      .getByRole('link', { name: 'cache' })
+      .first()
+      .click()
+    await page.getByRole('heading', { name: /^cache/, level: 1 }).waitFor()
+    assert.match(new URL(page.url()).pathname, new RegExp(`^/databases/${db.uuid}`))
+
+    // The audit log names the resource and the actor; the id is there on hover.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click()
+    const entry = page.locator('.audit-item').filter({ hasText: 'database.created' }).first()
+    await entry.waitFor()
+    const resource = entry.getByRole('link', { name: 'database shop / cache' })
+    assert.equal(await resource.getAttribute('title'), db.uuid)
+  })
+})

@@ -1,0 +1,75 @@
+import { useQuery } from '@tanstack/react-query'
+import { Link, NavLink, Route, Routes, useParams } from 'react-router'
+import type { Database } from '../api/admin-types'
+import { call } from '../api/client'
+import type { ProjectDetail } from '../api/types'
+import { useDeploymentEvents } from '../api/useDeploymentEvents'
+import { ContainerLogs } from '../components/ContainerLogs'
+import { DeployActions } from '../components/DeployActions'
+import { ErrorNotice, Loading } from '../components/Notice'
+import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
+import { ConnectionFacts } from './database/ConnectionFacts'
+import { ResourceDeployments } from './service/DeploymentsTab'
+
+/** A standalone database: engine status, its actions, connection details, deployments and logs. */
+export function DatabasePage() {
+  const { databaseId = '' } = useParams()
+  useDeploymentEvents()
+  const database = useQuery({
+    queryKey: ['database', databaseId],
+    queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
+  })
+  const projectId = database.data?.project_uuid
+  const project = useQuery({
+    queryKey: ['project', projectId],
+    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
+    enabled: projectId !== undefined,
+  })
+  if (database.isPending) return <Loading what="the database" />
+  if (database.error) return <ErrorNotice error={database.error} />
+  const d = database.data
+  const base = `/databases/${databaseId}`
+  return (
+    <section>
+      <nav aria-label="Breadcrumb">
+        <ul>
+          <li>
+            <Link to="/projects">Projects</Link>
+          </li>
+          <li>
+            <Link to={`/projects/${d.project_uuid}`}>{project.data?.name ?? 'Project'}</Link>
+          </li>
+          <li>{d.name}</li>
+        </ul>
+      </nav>
+      <h1>
+        {d.name} <small className="badge">{d.type}</small>
+      </h1>
+      <p className="service-status" aria-label="Status">
+        <LatestDeploymentBadge resourceId={databaseId} type="database" />{' '}
+        <RuntimeBadge resourceId={databaseId} type="database" />
+      </p>
+      <DeployActions resourceId={databaseId} type="database" />
+      <nav aria-label="Database sections" className="tabs">
+        <ul>
+          <li>
+            <NavLink to={base} end>
+              Connection
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/deployments`}>Deployments</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/logs`}>Logs</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<ConnectionFacts database={d} />} />
+        <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />
+        <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
+      </Routes>
+    </section>
+  )
+}

@@ -1,0 +1,187 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { useAbility } from '../../api/abilities'
+import { ApiError, call } from '../../api/client'
+import { deploymentKeys } from '../../api/deployments'
+import type { GitSource } from '../../api/types'
+import { ErrorNotice, Loading } from '../../components/Notice'
+
+type Form = {
+  repo_url: string
+  branch: string
+  mode: 'dockerfile' | 'compose'
+  path: string
+  compose_service: string
+  auth: 'none' | 'ssh' | 'token'
+  https_token: string
+}
+
+function formOf(s: GitSource | undefined): Form {
+  return {
+    repo_url: s?.repo_url ?? '',
+    branch: s?.branch ?? 'main',
+    mode: s?.compose_path ? 'compose' : 'dockerfile',
+    path: s?.compose_path ?? s?.dockerfile_path ?? 'Dockerfile',
+    compose_service: s?.compose_service ?? 'app',
+    auth: s?.auth ?? 'none',
+    https_token: '',
+  }
+}
+
+/** Where the service's code comes from: the repository, its credentials, the webhook to give the Git host. */
+export function GitTab({ serviceId }: { serviceId: string }) {
+  const queryClient = useQueryClient()
+  const mayWrite = useAbility('write')
+  const mayDeploy = useAbility('deploy')
+  const key = ['git', serviceId]
+  const source = useQuery({
+    queryKey: key,
+    // A service not built from Git answers 404: the form starts empty.
+    queryFn: () =>
+      call<GitSource>('gitSource', { params: { uuid: serviceId } }).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 404) return null
+        throw error
+      }),
+  })
+  const [form, setForm] = useState<Form | undefined>()
+  const [secret, setSecret] = useState<string | undefined>()
+  const current = form ?? formOf(source.data ?? undefined)
+
+  const save = useMutation({
+    mutationFn: () =>
+      call<GitSource>('putGitSource', {
+        params: { uuid: serviceId },
+        body: {
+          repo_url: current.repo_url,
+          branch: current.branch,
+          [current.mode === 'compose' ? 'compose_path' : 'dockerfile_path']: current.path,
+          compose_service: current.compose_service,
+          auth: current.auth,
+          ...(current.https_token ? { https_token: current.https_token } : {}),
+        },
+      }),
+    onSuccess: (data) => {
+      queryClient.setQueryData(key, data)
+      setForm(undefined)
+    },
+  })
+  const rotate = useMutation({
+    mutationFn: () => call<{ secret: string }>('rotateGitWebhookSecret', { params: { uuid: serviceId } }),
+    onSuccess: (data) => setSecret(data.secret),
+  })
+  const deploy = useMutation({
+    mutationFn: () => call<{ message: string }>('deployGitCommit', { params: { uuid: serviceId }, body: {} }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
+  })
+
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    save.mutate()
+  }
+  const set = (changes: Partial<Form>) => setForm({ ...current, ...changes })
+
+  if (source.isPending) return <Loading what="the Git source" />
+  if (source.error) return <ErrorNotice error={source.error} />
+  const s = source.data
+  return (
+    <section aria-labelledby="git-title">
+      <h2 id="git-title">Git source</h2>
+      <form onSubmit={submit} aria-label="Git source">
+        <fieldset disabled={!mayWrite}>
+          <label>
+            Repository URL
+            <input required value={current.repo_url} onChange={(e) => set({ repo_url: e.target.value })} />
+          </label>
+          <div className="grid">
+            <label>
+              Branch
+              <input required value={current.branch} onChange={(e) => set({ branch: e.target.value })} />
+            </label>
+            <label>
+              Build from
+              <select
+                value={current.mode}
+                onChange={(e) => {
+                  const mode = e.target.value as Form['mode']
+                  set({ mode, path: mode === 'compose' ? 'compose.yaml' : 'Dockerfile' })
+                }}
+              >
+                <option value="dockerfile">A Dockerfile</option>
+                <option value="compose">A compose file</option>
+              </select>
+            </label>
+            <label>
+              Path in the repository
+              <input required value={current.path} onChange={(e) => set({ path: e.target.value })} />
+            </label>
+          </div>
+          {current.mode === 'dockerfile' && (
+            <label>
+              Compose service running the image
+              <input value={current.compose_service} onChange={(e) => set({ compose_service: e.target.value })} />
+            </label>
+          )}
+          <label>
+            Credentials
+            <select value={current.auth} onChange={(e) => set({ auth: e.target.value as Form['auth'] })}>
+              <option value="none">None (public repository)</option>
+              <option value="ssh">SSH deploy key (Berth generates it)</option>
+              <option value="token">HTTPS token</option>
+            </select>
+          </label>
+          {current.auth === 'token' && (
+            <label>
+              HTTPS token
+              <input
+                type="password"
+                autoComplete="off"
+                placeholder={s?.https_token_set ? 'Set (leave empty to keep it)' : ''}
+                value={current.https_token}
+                onChange={(e) => set({ https_token: e.target.value })}
+              />
+            </label>
+          )}
+          <ErrorNotice error={save.error} />
+          <button type="submit" aria-busy={save.isPending}>
+            Save Git source
+          </button>
+        </fieldset>
+      </form>
+      {s && (
+        <>
+          {s.deploy_key_public && (
+            <label>
+              Deploy key (add it to the repository, read-only)
+              <textarea readOnly rows={2} value={s.deploy_key_public} aria-label="Deploy key" />
+            </label>
+          )}
+          <h3>Webhook</h3>
+          <p>
+            Push webhook URL: <code aria-label="Webhook URL">{`${window.location.origin}${s.webhook_path}`}</code>
+          </p>
+          {secret ? (
+            <p role="status">
+              Webhook secret (shown once): <code aria-label="Webhook secret">{secret}</code>
+            </p>
+          ) : (
+            mayWrite && (
+              <button type="button" className="secondary" onClick={() => rotate.mutate()}>
+                New webhook secret
+              </button>
+            )
+          )}
+          <ErrorNotice error={rotate.error} />
+          {mayDeploy && (
+            <p>
+              <button type="button" aria-busy={deploy.isPending} onClick={() => deploy.mutate()}>
+                Build and deploy {s.branch}
+              </button>
+              {deploy.data && <span role="status"> {deploy.data.message}</span>}
+            </p>
+          )}
+          <ErrorNotice error={deploy.error} />
+        </>
+      )}
+    </section>
+  )
+}
