@@ -45,6 +45,11 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
     await page.getByLabel('E-mail').fill(EMAIL)
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
+    await page
+      .getByRole('heading', { name: 'Dashboard', level: 1 })
+      .or(page.getByRole('heading', { name: 'Projects', level: 1 }))
+      .waitFor()
+    await page.goto(`${base}/projects`)
     await page.getByLabel('Project name').fill('from-templates')
     await page.getByRole('button', { name: 'Create project' }).click()
     await page.getByRole('heading', { name: 'from-templates', level: 1 }).waitFor()
