@@ -25,6 +25,7 @@ import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
 import { TeamPage } from './pages/TeamPage'
+import { TemplateImportPage } from './pages/TemplateImportPage'
 import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
 import { TokensPage } from './pages/TokensPage'
 
@@ -82,6 +83,7 @@ export function App() {
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
         <Route path="templates" element={<TemplatesPage />} />
+        <Route path="templates/import" element={<TemplateImportPage />} />
         <Route path="templates/:templateId" element={<TemplateDeployPage />} />
         <Route path="deployments" element={<DeploymentsPage />} />
         <Route path="deployments/:deploymentId" element={<DeploymentPage />} />

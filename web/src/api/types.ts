@@ -38,6 +38,7 @@ export type TemplateSummary = Schemas['TemplateSummary']
 export type Template = Schemas['Template']
 export type TemplateDeployment = Schemas['TemplateDeployment']
 export type ServiceTemplate = Schemas['ServiceTemplate']
+export type TemplateImport = Schemas['TemplateImport']
 export type TemplateUpgrade = Schemas['TemplateUpgrade']
 
 export type ProxyFile = Schemas['ProxyFile']
