@@ -127,6 +127,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/databases/{uuid}/status': ['read', 'scoped'],
   'GET /api/v1/deployments/{uuid}/logs/stream': ['read:sensitive', 'stream'],
   'GET /api/v1/events': ['read', 'stream'],
+  'GET /api/v1/services/{uuid}/stats/stream': ['read', 'stream'],
+  'GET /api/v1/databases/{uuid}/stats/stream': ['read', 'stream'],
   'GET /api/v1/servers': ['read', 'team'],
   'POST /api/v1/servers': ['write', 'team'],
   'GET /api/v1/servers/{uuid}': ['read', 'scoped'],

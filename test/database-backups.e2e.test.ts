@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { docker, REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { MARIADB_IMAGE, POSTGRES_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
+import { berth } from './support/cli.js'
+import { databaseEnvFor } from './support/dialect.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 import { startS3 } from './support/s3.js'
 import { startReceiver } from './support/notify-receiver.js'
@@ -143,10 +145,17 @@ describe('database backups and restores, end to end', () => {
     const file = readFileSync(join(dir, backup.artifact_key)).toString()
     assert.match(file, /INSERT INTO `items` VALUES/)
     await sql("DELETE FROM items; INSERT INTO items VALUES (9, 'changed')")
-    const restore = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { confirm: 'shop' })
-    const restored = await waitForRun(t, root, restore.body.id)
-    assert.equal(restored.status, 'succeeded', await runLog(t, root, restored.id))
+    // The CLI restores (in its own process, on the same data dir) and prints the run's log.
+    const env = { BERTH_DATA_DIR: t.dataDir, ...(await databaseEnvFor(t.dataDir)) }
+    const cli = berth(['db', 'restore', maria.uuid, backup.id], env)
+    assert.equal(cli.status, 0, cli.stderr)
+    assert.match(cli.stderr, /Taking a safety backup[\s\S]*Restore succeeded/)
+    const restored = await waitForRun(t, root, cli.stdout.trim())
+    assert.equal(restored.trigger, 'cli')
     assert.equal(await sql('SELECT id, name FROM items ORDER BY id'), '1\tkept-a\n2\tkept-b')
+    const again = berth(['db', 'backup', maria.uuid, '--destination', destination.body.id], env)
+    assert.equal(again.status, 0, again.stderr)
+    assert.match(again.stderr, /checksum matches/)
   })
 
   it('Redis: a BGSAVE snapshot to S3, keys changed, restored (the server restarts and loads it)', async (ctx) => {
@@ -196,7 +205,9 @@ describe('database backups and restores, end to end', () => {
     const messages = await waitFor(
       'the backup.failed notification',
       async () => {
-        const got = receiver.to('/backups').filter((m) => m.body.event === 'backup.failed')
+        const got = receiver
+          .to('/backups')
+          .filter((m) => m.body.event === 'backup.failed' && m.body.summary.includes('database lost'))
         return got.length > 0 && got
       },
       20_000,

@@ -19,6 +19,7 @@ describe('applications from Git on a real Git server and Docker engine', () => {
   let t: TestApp
   let root: string
   let serviceId: string
+  let projectId: string
   let port: number
   let gitServer: Awaited<ReturnType<typeof startGitServer>>
   let repo: ReturnType<Awaited<ReturnType<typeof startGitServer>>['createRepo']>
@@ -30,12 +31,12 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     repo = gitServer.createRepo('site')
     t = await startTestApp()
     root = await t.token(['root'])
-    const project = (await t.call(root, 'POST', '/api/v1/projects', { name: `gitapps-${Date.now()}` })).body.uuid
+    projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: `gitapps-${Date.now()}` })).body.uuid
     port = await freePort()
     serviceId = await createService(
       t,
       root,
-      project,
+      projectId,
       'site',
       `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n    ports:\n      - "127.0.0.1:${port}:80"\n`,
     )
@@ -143,6 +144,25 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     assert.equal(await page(), 'version two')
   })
 
+  it('stops a running build when the deployment is cancelled', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const sha = repo.push({ Dockerfile: `${dockerfile}RUN sleep 120\n` }, 'Slow build', 'slow')
+    const queued = await t.call(root, 'POST', `/api/v1/services/${serviceId}/git/deploy`, { commit: sha })
+    assert.equal(queued.status, 202, JSON.stringify(queued.body))
+    const id = queued.body.deployment_uuid
+    await waitFor(
+      'the build to run its slow step',
+      async () => /RUN sleep 120/.test(await logText(t, root, id)),
+      30_000,
+    )
+    const started = Date.now()
+    assert.equal((await t.call(root, 'POST', `/api/v1/deployments/${id}/cancel`)).status, 202)
+    const done = await waitForEnd(t, root, id, 30_000)
+    assert.equal(done.status, 'cancelled-by-user')
+    assert.ok(Date.now() - started < 15_000, 'the build did not run to its end')
+    assert.equal(await page(), 'version two')
+  })
+
   it('builds the commit the CLI names (berth deploy --service --commit)', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const commits = (await t.call(root, 'GET', `/api/v1/deployments/services/${serviceId}`)).body.deployments
@@ -172,6 +192,55 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     assert.ok(!/docker build|git fetch/.test(log), log)
     assert.equal(gitServer.requests(), fetchesBefore, 'the Git server was not asked')
     assert.equal(await page(), 'version one')
+  })
+
+  it('imports the compose file of a repository as a new version, deployed with the CI deploy token', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const stack = gitServer.createRepo('stack')
+    const stackPort = await freePort()
+    const stackId = await createService(
+      t,
+      root,
+      projectId,
+      'stack',
+      `services:\n  placeholder:\n    image: ${TEST_IMAGE}\n`,
+    )
+    try {
+      const compose = `services:\n  www:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /bin\n    stop_grace_period: 1s\n    ports:\n      - "127.0.0.1:${stackPort}:80"\n`
+      const sha = stack.push({ 'deploy/compose.yaml': compose }, 'Stack from the repository')
+      const put = await t.call(root, 'PUT', `/api/v1/services/${stackId}/git`, {
+        repo_url: stack.url,
+        base_dir: 'deploy',
+        compose_path: 'compose.yaml',
+        auth: 'token',
+        https_token: GIT_TOKEN,
+      })
+      assert.equal(put.status, 200, JSON.stringify(put.body))
+      const { token, deploy_path } = (await t.call(root, 'POST', `/api/v1/services/${stackId}/git/deploy-token`)).body
+      const refused = await t.server.inject({
+        method: 'POST',
+        url: deploy_path,
+        headers: { 'x-berth-deploy-token': 'bdt_wrong' },
+      })
+      assert.equal(refused.statusCode, 401)
+      const res = await t.server.inject({
+        method: 'POST',
+        url: deploy_path,
+        headers: { 'x-berth-deploy-token': token },
+      })
+      assert.equal(res.statusCode, 202, res.body)
+      const done = await waitForFinished(t, root, res.json().deployment_uuid)
+      assert.equal(done.git.commit, sha)
+      assert.equal(done.git.image, null, 'nothing was built')
+      const current = (await t.call(root, 'GET', `/api/v1/services/${stackId}/compose`)).body
+      assert.equal(current.yaml, compose)
+      assert.equal(current.description, `Commit ${sha.slice(0, 12)}: Stack from the repository`)
+      const answer = await waitFor('the stack', () => httpGet(`http://127.0.0.1:${stackPort}/`), 30_000)
+      assert.equal(answer.status, 404, 'httpd of the imported compose file answers')
+    } finally {
+      await removeProject(composeProjectName(stackId))
+      stack.remove()
+    }
   })
 
   it('keeps the images of the last N successful deployments and prunes older ones', async (ctx) => {

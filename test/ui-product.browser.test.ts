@@ -31,6 +31,9 @@ describe('the web UI as a product', { skip }, () => {
   let base: string
   let token: string
   let projectId: string
+  let serviceId = ''
+  let databaseId = ''
+  let deploymentId = ''
   const composeProjects: string[] = []
 
   before(async () => {
@@ -56,7 +59,9 @@ describe('the web UI as a product', { skip }, () => {
     if (!(await requireDocker(ctx))) return
     const api = await createService(t, token, projectId, 'api', HEALTHY)
     composeProjects.push(composeProjectName(api))
-    await waitForFinished(t, token, await deploy(t, token, api))
+    serviceId = api
+    deploymentId = await deploy(t, token, api)
+    await waitForFinished(t, token, deploymentId)
 
     await page.goto(base)
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
@@ -109,10 +114,11 @@ describe('the web UI as a product', { skip }, () => {
     })
     assert.equal(created.status, 201, JSON.stringify(created.body))
     const db = created.body
+    databaseId = db.uuid
     composeProjects.push(composeProjectName(db.uuid))
 
     // The project page's card: status, and a deploy button that works from there.
-    await page.goto(`${base}/projects/${projectId}`)
+    await page.goto(`${base}/projects/${projectId}/databases`)
     const card = page.getByRole('article', { name: 'Database cache' })
     await card.getByText('never deployed').waitFor()
     await card.getByRole('button', { name: 'Deploy', exact: true }).click()
@@ -151,6 +157,13 @@ describe('the web UI as a product', { skip }, () => {
       .waitFor()
     await page.screenshot({ path: screenshotPath('60-database-logs'), fullPage: true })
 
+    // Live CPU and memory from the engine's stats stream.
+    await page.getByRole('link', { name: 'Stats', exact: true }).click()
+    const stats = page.getByRole('table', { name: 'Live container resources' })
+    await stats.locator('tbody tr').first().waitFor()
+    assert.match(await stats.getByTestId('memory').first().innerText(), /^[\d.]+ (KiB|MiB|GiB)/)
+    assert.match(await stats.getByTestId('cpu').first().innerText(), /^[\d.]+ %$/)
+
     // The team's deployment list links a database row to its page.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deployments' }).click()
     await page
@@ -161,11 +174,102 @@ describe('the web UI as a product', { skip }, () => {
     await page.getByRole('heading', { name: /^cache/, level: 1 }).waitFor()
     assert.match(new URL(page.url()).pathname, new RegExp(`^/databases/${db.uuid}`))
 
+    // Ctrl-K jumps anywhere by name; the arrow keys choose among the matches.
+    await page.keyboard.press('Control+k')
+    const palette = page.getByRole('dialog', { name: 'Go to' })
+    await palette.getByRole('combobox').fill('cach')
+    await palette.getByRole('option', { name: /shop \/ cache/ }).waitFor()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${base}/databases/${db.uuid}`)
+    await page.keyboard.press('Control+k')
+    await palette.getByRole('combobox').fill('shop')
+    await palette.getByRole('option', { name: /shop \/ api/ }).waitFor()
+    await page.keyboard.press('ArrowDown')
+    assert.equal(await palette.locator('[aria-selected="true"]').innerText(), 'shop / api service')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: /^api/, level: 1 }).waitFor()
+    await palette.waitFor({ state: 'hidden' })
+
+    // Ctrl-S saves the compose file from inside the editor; Alt-Shift-D deploys the page's service.
+    const editor = page.getByRole('textbox', { name: 'Compose file', exact: true })
+    await editor.click()
+    await page.keyboard.press('ControlOrMeta+End')
+    await page.keyboard.insertText('\n# saved by keyboard\n')
+    await page.keyboard.press('Control+s')
+    await page.getByText('Saved as version 3.').waitFor()
+    await page.keyboard.press('Alt+Shift+D')
+    await page.getByRole('status').filter({ hasText: 'Deployment of api queued.' }).waitFor()
+
     // The audit log names the resource and the actor; the id is there on hover.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click()
     const entry = page.locator('.audit-item').filter({ hasText: 'database.created' }).first()
     await entry.waitFor()
     const resource = entry.getByRole('link', { name: 'database shop / cache' })
     assert.equal(await resource.getAttribute('title'), db.uuid)
+  })
+
+  it('every page is usable at 390 px: the navigation folds behind Menu and nothing scrolls the page sideways', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      storageState: await page.context().storageState(),
+    })
+    phone.setDefaultTimeout(20_000)
+    try {
+      await phone.goto(base)
+      const nav = phone.getByRole('navigation', { name: 'Main' })
+      const projectsLink = nav.getByRole('link', { name: 'Projects' })
+      assert.equal(await projectsLink.isVisible(), false, 'the links are folded')
+      await nav.getByRole('button', { name: 'Menu' }).click()
+      await projectsLink.click()
+      await phone.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+      assert.equal(await projectsLink.isVisible(), false, 'following a link folds them again')
+
+      const pages = [
+        '/',
+        '/projects',
+        `/projects/${projectId}`,
+        `/projects/${projectId}/databases`,
+        `/projects/${projectId}/domains`,
+        `/projects/${projectId}/middlewares`,
+        ...(serviceId
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/env', '/parameters'].map(
+              (tab) => `/services/${serviceId}${tab}`,
+            )
+          : []),
+        ...(databaseId ? ['', '/deployments', '/logs', '/stats'].map((tab) => `/databases/${databaseId}${tab}`) : []),
+        '/deployments',
+        ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
+        '/servers',
+        '/proxy',
+        '/audit',
+        '/team',
+        '/team/notifications',
+        '/tokens',
+        '/backups',
+        '/settings',
+        '/account',
+        '/admin/users',
+        '/admin/teams',
+      ]
+      const overflowing: string[] = []
+      for (const path of pages) {
+        await phone.goto(`${base}${path}`)
+        await phone.getByRole('heading', { level: 1 }).first().waitFor()
+        await phone.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0)
+        const overflow = await phone.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        )
+        if (overflow > 0) {
+          overflowing.push(`${path} (${overflow} px)`)
+          await phone.screenshot({ path: screenshotPath(`phone-overflow${path.replace(/\//g, '-')}`), fullPage: true })
+        }
+      }
+      await phone.goto(base)
+      await phone.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+      await phone.screenshot({ path: screenshotPath('64-dashboard-phone'), fullPage: true })
+      assert.deepEqual(overflowing, [], 'pages that scroll sideways at 390 px')
+    } finally {
+      await phone.close()
+    }
   })
 })

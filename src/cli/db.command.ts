@@ -1,8 +1,10 @@
 import { Command } from 'commander'
+import type { App } from '../app.js'
 import { sql } from 'kysely'
 import { resolve } from 'node:path'
 import { copySqliteToPostgres } from '../db/copy.js'
-import { withApp } from './context.js'
+import { findOwningTeam } from '../services/services.repo.js'
+import { cliActor, withApp } from './context.js'
 
 export function dbCommand(): Command {
   const db = new Command('db').description('Database maintenance (SQLite)')
@@ -48,5 +50,65 @@ export function dbCommand(): Command {
         `Copied ${report.tables.reduce((n, t) => n + t.rows, 0)} rows. Start Berth with DATABASE_URL set to the target (keep BERTH_APP_KEY or the app.key file: secrets are encrypted with it).\n`,
       )
     })
+  db.command('backup')
+    .description("Back up a database Berth runs (its job's destination, or --destination); waits for the outcome")
+    .argument('<database>', 'the database uuid')
+    .option('--job <uuid>', 'run this backup job (destination, encryption, retention)')
+    .option('--destination <uuid>', 'without a job: the backup destination')
+    .option('--encrypt', 'without a job: encrypt the artifact')
+    .action(async (uuid: string, opts: { job?: string; destination?: string; encrypt?: boolean }) => {
+      await withApp(async (app) => {
+        const teamId = await owningTeam(app.db, uuid)
+        const actor = { ...cliActor(), teamId }
+        let jobId = opts.job
+        if (jobId === undefined && opts.destination === undefined) {
+          const jobs = await app.backupJobs.list(teamId, uuid)
+          if (jobs.length !== 1)
+            throw new Error(
+              `Database ${uuid} has ${jobs.length} backup jobs: name one with --job, or give --destination`,
+            )
+          jobId = jobs[0]!.id
+        }
+        const run =
+          jobId !== undefined
+            ? await app.backupJobs.runNow(teamId, jobId, 'cli', actor)
+            : await app.backupRuns.startBackup(
+                teamId,
+                uuid,
+                { destinationId: opts.destination!, jobId: null, encrypt: opts.encrypt ?? false, trigger: 'cli' },
+                actor,
+              )
+        await reportRun(app, teamId, run!.id)
+      })
+    })
+  db.command('restore')
+    .description('Restore a backup run into its database, after a safety backup; waits for the outcome')
+    .argument('<database>', 'the database uuid')
+    .argument('<run>', 'the uuid of the backup run to restore')
+    .action(async (uuid: string, runId: string) => {
+      await withApp(async (app) => {
+        const teamId = await owningTeam(app.db, uuid)
+        const source = await app.backupRuns.get(teamId, runId)
+        if (source.database_id !== uuid) throw new Error(`Run ${runId} is a backup of another database`)
+        const run = await app.backupRuns.startRestore(teamId, runId, 'cli', { ...cliActor(), teamId })
+        await reportRun(app, teamId, run.id)
+      })
+    })
   return db
+}
+
+async function owningTeam(db: App['db'], uuid: string): Promise<string> {
+  // The CLI acts as the host's operator: the database's own team owns the run.
+  const teamId = await findOwningTeam(db, uuid)
+  if (!teamId) throw new Error(`No database ${uuid}`)
+  return teamId
+}
+
+/** Waits for the run, prints its log to stderr and its id to stdout; a failed run fails the command. */
+async function reportRun(app: App, teamId: string, runId: string) {
+  await app.backupRuns.idle()
+  for (const line of await app.backupRuns.log(teamId, runId)) process.stderr.write(`${line.output}\n`)
+  const run = await app.backupRuns.get(teamId, runId)
+  process.stdout.write(`${run.id}\n`)
+  if (run.status !== 'succeeded') throw new Error(`${run.kind} run ${run.id} failed: ${run.message}`)
 }

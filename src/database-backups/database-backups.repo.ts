@@ -168,16 +168,6 @@ export async function markPruned(db: Kysely<DB>, id: string) {
   await db.updateTable('db_backup_runs').set({ pruned_at: nowIso() }).where('id', '=', id).execute()
 }
 
-/** Runs a process left in_progress or queued when it stopped: they did not finish, so they failed. */
-export async function failInterrupted(db: Kysely<DB>) {
-  const result = await db
-    .updateTable('db_backup_runs')
-    .set({ status: 'failed', message: 'Berth stopped before this run finished', finished_at: nowIso() })
-    .where('status', 'in', ['queued', 'in_progress'])
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
-}
-
 // --- run log lines (same columns and writer as deployment logs) -----------------------------------
 
 export async function insertRunLogBatch(db: Kysely<DB>, cells: LogCell[]) {

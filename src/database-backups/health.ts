@@ -2,26 +2,33 @@ import type { DockerHost } from '../servers/docker-host.js'
 
 const HEALTHY_TIMEOUT_MS = 120_000
 
+export type ContainerState = Awaited<ReturnType<typeof containerState>>
+
 /**
- * Waits until a container that is restarting (a Redis restore shuts its server down) runs again
- * and its health check passes; containers without a health check only need to run.
+ * Waits until a container restarted since `started` (its state before a Redis restore shut the
+ * server down: taken before, since the restart may be over by the time the restore's exec ends)
+ * runs again and its health check passes; containers without a health check only need to run.
  */
-export async function waitUntilHealthy(host: DockerHost, container: string, timeoutMs = HEALTHY_TIMEOUT_MS) {
-  const started = await inspect(host, container)
+export async function waitUntilRestartedHealthy(
+  host: DockerHost,
+  container: string,
+  started: ContainerState,
+  timeoutMs = HEALTHY_TIMEOUT_MS,
+) {
   const deadline = Date.now() + timeoutMs
   let last = started
   while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250))
-    last = await inspect(host, container)
+    last = await containerState(host, container)
     const restarted = last.restarts > started.restarts || last.startedAt !== started.startedAt
     if (restarted && last.running && (last.health === '' || last.health === 'healthy')) return
+    await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(
     `the container ${container} did not come back healthy within ${Math.round(timeoutMs / 1000)} s (running: ${last.running}, health: ${last.health || 'none'})`,
   )
 }
 
-async function inspect(host: DockerHost, container: string) {
+export async function containerState(host: DockerHost, container: string) {
   const res = await host.docker([
     'inspect',
     '--format',

@@ -26,7 +26,7 @@ import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog, storeToRestore } from './run-exec.js'
-import { waitUntilHealthy } from './health.js'
+import { containerState, waitUntilRestartedHealthy } from './health.js'
 import { sha256Of } from './streams.js'
 
 export type BackupOutcome = {
@@ -299,6 +299,7 @@ export function createRunsService(deps: Deps) {
       )
     log.append('berth', `Restoring ${key} into ${target.type} database ${target.name}`)
     const host = await deps.hostOf(target.serverId)
+    const before = commands.restartsAfterRestore ? await containerState(host, target.container) : null
     await storeToRestore(
       execIn(host, target.container, commands.restore, true),
       await store.get(key),
@@ -306,9 +307,9 @@ export function createRunsService(deps: Deps) {
       log,
       commands.restartsAfterRestore,
     )
-    if (commands.restartsAfterRestore) {
+    if (before !== null) {
       log.append('berth', 'The server restarts to load the snapshot; waiting until it is healthy')
-      await waitUntilHealthy(host, target.container)
+      await waitUntilRestartedHealthy(host, target.container, before)
     }
     return { artifact_key: key, size_bytes: check.size, sha256: check.sha256, verified: 1, message: null }
   }

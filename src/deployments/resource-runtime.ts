@@ -141,5 +141,13 @@ export function createResourceRuntimeService({ db, servers, env, cipher }: Deps)
     })
   }
 
-  return { status, logs }
+  /** The running containers of a resource and the host to follow their stats on. */
+  async function running(teamId: string, id: string, type: ResourceType) {
+    const resource = await findTeamResource(db, teamId, id, type)
+    const server = await servers.serverForResource(db, resource.serverId)
+    const host = servers.hostOf(server)
+    return { host, containers: (await containersOf(host, resource.id)).filter((c) => c.state === 'running') }
+  }
+
+  return { status, logs, running }
 }

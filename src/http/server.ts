@@ -18,6 +18,7 @@ import { teamRoutes } from '../auth/teams.routes.js'
 import { userRoutes } from '../auth/users.routes.js'
 import { composeRoutes } from '../compose/compose.routes.js'
 import { parameterRoutes } from '../compose/parameters.routes.js'
+import { statsStreamRoutes } from '../deployments/stats-stream.routes.js'
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
 import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
@@ -151,6 +152,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(proxyRuntimeRoutes(app))
       await api.register(databaseRoutes(app))
       await api.register(dashboardRoutes(app))
+      await api.register(statsStreamRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))
       await api.register(destinationRoutes(app))

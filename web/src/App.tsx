@@ -24,6 +24,7 @@ import { ServersPage } from './pages/ServersPage'
 import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
+import { BackupDestinationsPage } from './pages/BackupDestinationsPage'
 import { TeamPage } from './pages/TeamPage'
 import { TemplateImportPage } from './pages/TemplateImportPage'
 import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
@@ -92,6 +93,7 @@ export function App() {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="team/notifications" element={<NotificationsPage />} />
+        <Route path="team/backup-destinations" element={<BackupDestinationsPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />
         <Route path="admin/users" element={<AdminUsersPage />} />

@@ -45,6 +45,19 @@ export const ROUTES = {
   deleteNotificationChannel: ['DELETE', '/api/v1/notifications/channels/{id}'],
   testNotificationChannel: ['POST', '/api/v1/notifications/channels/{id}/test'],
   notificationDeliveries: ['GET', '/api/v1/notifications/deliveries'],
+  // database backups
+  backupDestinations: ['GET', '/api/v1/backup-destinations'],
+  createBackupDestination: ['POST', '/api/v1/backup-destinations'],
+  deleteBackupDestination: ['DELETE', '/api/v1/backup-destinations/{id}'],
+  checkBackupDestination: ['POST', '/api/v1/backup-destinations/{id}/check'],
+  backupJobs: ['GET', '/api/v1/databases/{uuid}/backup-jobs'],
+  createBackupJob: ['POST', '/api/v1/databases/{uuid}/backup-jobs'],
+  deleteBackupJob: ['DELETE', '/api/v1/backup-jobs/{id}'],
+  runBackupJob: ['POST', '/api/v1/backup-jobs/{id}/run'],
+  backupDatabase: ['POST', '/api/v1/databases/{uuid}/backups'],
+  backupRuns: ['GET', '/api/v1/databases/{uuid}/backups'],
+  backupRunLog: ['GET', '/api/v1/backup-runs/{id}/log'],
+  restoreBackupRun: ['POST', '/api/v1/backup-runs/{id}/restore'],
   // templates
   templates: ['GET', '/api/v1/templates'],
   template: ['GET', '/api/v1/templates/{id}'],
@@ -69,6 +82,8 @@ export const ROUTES = {
   restartDatabase: ['POST', '/api/v1/databases/{uuid}/restart'],
   databaseStatus: ['GET', '/api/v1/databases/{uuid}/status'],
   databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
+  serviceStatsStream: ['GET', '/api/v1/services/{uuid}/stats/stream'],
+  databaseStatsStream: ['GET', '/api/v1/databases/{uuid}/stats/stream'],
   teamEvents: ['GET', '/api/v1/events'],
   // proxy, databases, servers, backups, settings
   createDomain: ['POST', '/api/v1/projects/{uuid}/domains'],

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect } from 'react'
 import { Link } from 'react-router'
 import { call } from '../api/client'
 import {
@@ -30,13 +31,34 @@ function queueAction(type: ResourceType, id: string, action: DeploymentAction): 
  * Deploy / Restart / Stop for a service or database. Each is a recorded deployment; the one just queued is
  * shown at once with its live status and a link to its log.
  */
-export function DeployActions({ resourceId, type }: { resourceId: string; type: ResourceType }) {
+export function DeployActions({
+  resourceId,
+  type,
+  shortcut = false,
+}: {
+  resourceId: string
+  type: ResourceType
+  /** Alt-Shift-D deploys: only where this is the one resource on the page. */
+  shortcut?: boolean
+}) {
   const queryClient = useQueryClient()
   const allowed = useAbility('deploy')
   const queue = useMutation({
     mutationFn: (action: DeploymentAction) => queueAction(type, resourceId, action),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: deploymentKeys.all }),
   })
+  const { mutate } = queue
+  useEffect(() => {
+    if (!shortcut || !allowed) return
+    function onKey(event: KeyboardEvent) {
+      if (event.altKey && event.shiftKey && event.code === 'KeyD') {
+        event.preventDefault()
+        mutate('deploy')
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [shortcut, allowed, mutate])
   const queuedId = queue.data?.deployment_uuid
   const queued = useQuery({
     queryKey: deploymentKeys.one(queuedId ?? ''),
@@ -52,7 +74,11 @@ export function DeployActions({ resourceId, type }: { resourceId: string; type: 
             key={action}
             type="button"
             className={action === 'deploy' ? '' : 'outline secondary'}
-            title={allowed ? hint : 'Needs the "deploy" ability'}
+            title={
+              allowed
+                ? `${hint}${shortcut && action === 'deploy' ? ' (Alt+Shift+D)' : ''}`
+                : 'Needs the "deploy" ability'
+            }
             disabled={!allowed || queue.isPending}
             aria-busy={queue.isPending && queue.variables === action}
             onClick={() => queue.mutate(action)}

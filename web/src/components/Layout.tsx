@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { CommandPalette } from './CommandPalette'
 import type { TeamList } from '../api/team-types'
 import type { Me } from '../api/types'
 
@@ -25,6 +27,8 @@ const RESOURCE_PAGES = /^\/(projects|services|deployments)\/./
 
 export function Layout({ me }: { me: Me }) {
   const queryClient = useQueryClient()
+  // On a phone the links fold behind a Menu button; following one folds them again.
+  const [menuOpen, setMenuOpen] = useState(false)
   const isInstanceAdmin = useAbility('instance')
   const logout = useMutation({
     mutationFn: () => call('logout'),
@@ -44,8 +48,23 @@ export function Layout({ me }: { me: Me }) {
             <li>
               <strong className="brand">⚓ Berth</strong>
             </li>
+            <li className="menu-toggle">
+              <button
+                type="button"
+                className="outline secondary small"
+                aria-expanded={menuOpen}
+                aria-controls="main-links"
+                onClick={() => setMenuOpen(!menuOpen)}
+              >
+                Menu
+              </button>
+            </li>
           </ul>
-          <ul className="nav-links">
+          <ul
+            className={menuOpen ? 'nav-links open' : 'nav-links'}
+            id="main-links"
+            onClickCapture={() => setMenuOpen(false)}
+          >
             {NAV.map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to} end={item.to === '/'}>
@@ -80,6 +99,7 @@ export function Layout({ me }: { me: Me }) {
       <main id="main" className="container" tabIndex={-1}>
         <Outlet />
       </main>
+      <CommandPalette pages={NAV} />
     </>
   )
 }

@@ -64,7 +64,9 @@ export function DashboardPage() {
               </div>
             )}
             <ServersSummary servers={d.servers} />
-            <p className="muted">Updated {formatTime(d.generated_at)}; live.</p>
+            <p className="muted">
+              Updated {formatTime(d.generated_at)}; live. Press <kbd>Ctrl K</kbd> to jump to any page or resource.
+            </p>
           </>
         )}
       </QueryState>

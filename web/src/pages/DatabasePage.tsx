@@ -5,6 +5,7 @@ import { call } from '../api/client'
 import type { ProjectDetail } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
+import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
@@ -49,7 +50,7 @@ export function DatabasePage() {
         <LatestDeploymentBadge resourceId={databaseId} type="database" />{' '}
         <RuntimeBadge resourceId={databaseId} type="database" />
       </p>
-      <DeployActions resourceId={databaseId} type="database" />
+      <DeployActions resourceId={databaseId} type="database" shortcut />
       <nav aria-label="Database sections" className="tabs">
         <ul>
           <li>
@@ -63,12 +64,16 @@ export function DatabasePage() {
           <li>
             <NavLink to={`${base}/logs`}>Logs</NavLink>
           </li>
+          <li>
+            <NavLink to={`${base}/stats`}>Stats</NavLink>
+          </li>
         </ul>
       </nav>
       <Routes>
         <Route index element={<ConnectionFacts database={d} />} />
         <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />
         <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
+        <Route path="stats" element={<ContainerStats resourceId={databaseId} type="database" />} />
       </Routes>
     </section>
   )

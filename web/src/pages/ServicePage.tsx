@@ -4,9 +4,11 @@ import { call } from '../api/client'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
+import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
+import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
@@ -27,6 +29,13 @@ export function ServicePage() {
     queryKey: ['project', projectId],
     queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
     enabled: projectId !== undefined,
+  })
+
+  // A database is a service with a databases row: only then is there a Backups tab.
+  const database = useQuery({
+    queryKey: ['database', serviceId],
+    queryFn: () => call<{ uuid: string }>('database', { params: { uuid: serviceId } }),
+    retry: false,
   })
 
   if (service.isPending) return <Loading what="the service" />
@@ -54,7 +63,7 @@ export function ServicePage() {
       </p>
       {s.description && <p>{s.description}</p>}
       <TemplateUpgrade serviceId={serviceId} />
-      <DeployActions resourceId={serviceId} type="service" />
+      <DeployActions resourceId={serviceId} type="service" shortcut />
       <nav aria-label="Service sections" className="tabs">
         <ul>
           <li>
@@ -72,6 +81,9 @@ export function ServicePage() {
             <NavLink to={`${base}/logs`}>Logs</NavLink>
           </li>
           <li>
+            <NavLink to={`${base}/stats`}>Stats</NavLink>
+          </li>
+          <li>
             <NavLink to={`${base}/env`}>Environment</NavLink>
           </li>
           <li>
@@ -80,6 +92,11 @@ export function ServicePage() {
           <li>
             <NavLink to={`${base}/git`}>Git</NavLink>
           </li>
+          {database.data && (
+            <li>
+              <NavLink to={`${base}/backups`}>Backups</NavLink>
+            </li>
+          )}
         </ul>
       </nav>
       <Routes>
@@ -87,9 +104,11 @@ export function ServicePage() {
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
+        <Route path="stats" element={<ContainerStats resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
+        <Route path="backups" element={<BackupsTab databaseId={serviceId} databaseName={s.name} />} />
       </Routes>
     </section>
   )

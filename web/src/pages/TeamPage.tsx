@@ -47,7 +47,8 @@ export function TeamPage() {
         </p>
       )}
       <p>
-        <Link to="/team/notifications">Notifications</Link>: the channels told when a deployment fails or recovers.
+        <Link to="/team/notifications">Notifications</Link>: the channels told when a deployment fails or recovers.{' '}
+        <Link to="/team/backup-destinations">Backup destinations</Link>: where database backups go.
       </p>
       <Members mayManage={mayManage} />
       {mayManage ? (

@@ -77,7 +77,17 @@ export function ComposeTab({ serviceId }: { serviceId: string }) {
   if (current.error) return <ErrorNotice error={current.error} />
 
   return (
-    <form onSubmit={submit} aria-label="Compose file">
+    <form
+      onSubmit={submit}
+      aria-label="Compose file"
+      // Ctrl/Cmd-S saves from anywhere in the form, the editor included, instead of saving the web page.
+      onKeyDown={(e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+          e.preventDefault()
+          if (mayWrite) e.currentTarget.requestSubmit()
+        }
+      }}
+    >
       <p className="muted">
         {mayWrite ? 'Editing on top of' : 'Showing'} version {base}
         {current.data.version === base && (

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
+import { composeProjectName } from '../src/deployments/resources.js'
+import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { REDIS_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
+import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from './support/s3.js'
+
+// Database backups in a real Chromium against a real Berth, a real s3rver and a real Redis: an
+// owner adds an S3 destination under Team and checks it, then on the database's Backups tab adds
+// a job, backs up now and sees the verified run.
+const skip = browserSkipReason()
+const OWNER = 'owner@example.com'
+
+describe('web UI in Chromium: database backups', { skip }, () => {
+  let t: TestApp
+  let browser: Browser
+  let base: string
+  let page: Page
+  let s3: Awaited<ReturnType<typeof startS3>>
+  let databaseId: string
+
+  before(async () => {
+    s3 = await startS3()
+    const ui = await startUiServer()
+    t = ui.t
+    base = ui.base
+    const owner = await t.app.users.create(
+      { email: OWNER, password: ADMIN_PASSWORD, admin: true, teamName: 'Alpha' },
+      SYSTEM_ACTOR,
+    )
+    const actor = { ...SYSTEM_ACTOR, teamId: owner.teamId }
+    const project = await t.app.projects.create(owner.teamId, { name: 'shop' }, actor)
+    databaseId = (
+      await t.app.databases.create(
+        owner.teamId,
+        project.id,
+        { type: 'redis', name: 'cache', image: REDIS_IMAGE },
+        actor,
+      )
+    ).uuid
+    await t.app.deployments.queue(owner.teamId, [databaseId], { trigger: 'api' }, actor)
+    browser = await launchChromium()
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+    page.setDefaultTimeout(20_000)
+  })
+  after(async () => {
+    await browser?.close()
+    await t?.close()
+    await s3?.close()
+    if (databaseId) await removeProject(composeProjectName(databaseId))
+  })
+
+  it('adds and checks an S3 destination, then backs the database up from its Backups tab', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    await page.goto(`${base}/projects`)
+    await page.getByLabel('E-mail').fill(OWNER)
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+    await page.goto(`${base}/team`)
+    await page.getByRole('link', { name: 'Backup destinations' }).click()
+    await page.getByText('No destinations yet').waitFor()
+    await page.getByLabel('Destination name').fill('offsite')
+    await page.getByLabel('Endpoint').fill(s3.endpoint)
+    await page.getByLabel('Bucket').fill(S3_BUCKET)
+    await page.getByLabel('Access key').fill(S3_ACCESS_KEY)
+    await page.getByLabel('Secret key').fill(S3_SECRET_KEY)
+    await page.getByRole('button', { name: 'Add destination' }).click()
+    const table = page.getByRole('table', { name: 'Backup destinations' })
+    await table.getByRole('cell', { name: 'offsite', exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Check offsite' }).click()
+    await page.getByText('offsite: write, read back and delete all worked').waitFor()
+    assert.ok(!(await page.content()).includes(S3_SECRET_KEY), 'the page never shows the secret key')
+
+    // The database was deployed in before(); wait until it is healthy before backing it up.
+    await waitFor(
+      'the database deployment',
+      async () => {
+        const rows = await t.app.db
+          .selectFrom('deployments')
+          .select('status')
+          .where('resource_id', '=', databaseId)
+          .execute()
+        return rows.some((r) => r.status === 'finished')
+      },
+      90_000,
+    )
+    await page.goto(`${base}/services/${databaseId}`)
+    await page.getByRole('navigation', { name: 'Service sections' }).getByRole('link', { name: 'Backups' }).click()
+    await page.getByText('No backup job').waitFor()
+    await page.getByLabel('Schedule').fill('')
+    await page.getByRole('button', { name: 'Add job' }).click()
+    await page.getByRole('button', { name: 'Back up now offsite' }).click()
+    const runs = page.getByRole('table', { name: 'Backup runs' })
+    await runs.getByRole('cell', { name: 'succeeded', exact: true }).waitFor({ timeout: 60_000 })
+    const row = runs.getByRole('row').filter({ hasText: 'succeeded' })
+    assert.match(await row.innerText(), /\d+ bytes[\s\S]*yes/)
+    await page.screenshot({ path: screenshotPath('database-backups-01-run'), fullPage: true })
+  })
+})

@@ -1,0 +1,259 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { type FormEvent, useState } from 'react'
+import { Link } from 'react-router'
+import { useAbility } from '../../api/abilities'
+import type { BackupDestinationList, BackupJob, BackupJobList, BackupRun, BackupRunList } from '../../api/backup-types'
+import { call } from '../../api/client'
+import { DataTable, RowButton } from '../../components/DataTable'
+import { Field, TextField } from '../../components/Field'
+import { ErrorNotice, formatTime } from '../../components/Notice'
+import { QueryState } from '../../components/QueryState'
+
+/** A database's backups: its jobs, a backup now, the runs (polled while one is running) and restore. */
+export function BackupsTab({ databaseId, databaseName }: { databaseId: string; databaseName: string }) {
+  const mayWrite = useAbility('write')
+  const destinations = useQuery({
+    queryKey: ['backup-destinations'],
+    queryFn: () => call<BackupDestinationList>('backupDestinations'),
+  })
+  const names = new Map((destinations.data?.destinations ?? []).map((d) => [d.id, d.name]))
+  return (
+    <>
+      <Jobs databaseId={databaseId} names={names} mayWrite={mayWrite} />
+      {mayWrite && destinations.data && (
+        <AddJob databaseId={databaseId} destinations={destinations.data.destinations} />
+      )}
+      <Runs databaseId={databaseId} databaseName={databaseName} names={names} mayWrite={mayWrite} />
+    </>
+  )
+}
+
+function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<string, string>; mayWrite: boolean }) {
+  const queryClient = useQueryClient()
+  const jobs = useQuery({
+    queryKey: ['backup-jobs', databaseId],
+    queryFn: () => call<BackupJobList>('backupJobs', { params: { uuid: databaseId } }),
+  })
+  const run = useMutation({
+    mutationFn: (j: BackupJob) => call<BackupRun>('runBackupJob', { params: { id: j.id } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-runs', databaseId] }),
+  })
+  const remove = useMutation({
+    mutationFn: (j: BackupJob) => call('deleteBackupJob', { params: { id: j.id } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
+  })
+  const label = (j: BackupJob) => names.get(j.destination_id) ?? j.destination_id
+  return (
+    <>
+      <h2>Backup jobs</h2>
+      <QueryState query={jobs} what="backup jobs">
+        {(data) => (
+          <DataTable
+            label="Backup jobs"
+            rows={data.jobs}
+            rowKey={(j) => j.id}
+            empty="No backup job: this database is not backed up."
+            columns={[
+              { header: 'Destination', cell: label },
+              { header: 'Schedule', cell: (j) => (j.schedule ? <code>{j.schedule}</code> : 'on request') },
+              {
+                header: 'Keeps',
+                cell: (j) =>
+                  [j.keep_last && `last ${j.keep_last}`, j.keep_days && `${j.keep_days} days`]
+                    .filter(Boolean)
+                    .join(', ') || 'all',
+              },
+              { header: 'Encrypted', cell: (j) => (j.encrypt ? 'yes' : 'no') },
+              { header: 'Enabled', cell: (j) => (j.enabled ? 'yes' : 'no') },
+            ]}
+            actions={
+              mayWrite
+                ? (j) => (
+                    <>
+                      <RowButton label="Back up now" target={label(j)} onClick={() => run.mutate(j)} />
+                      <RowButton label="Remove job" target={label(j)} secondary onClick={() => remove.mutate(j)} />
+                    </>
+                  )
+                : undefined
+            }
+          />
+        )}
+      </QueryState>
+      <ErrorNotice error={run.error ?? remove.error} />
+    </>
+  )
+}
+
+function AddJob({
+  databaseId,
+  destinations,
+}: {
+  databaseId: string
+  destinations: BackupDestinationList['destinations']
+}) {
+  const queryClient = useQueryClient()
+  const [destination, setDestination] = useState('')
+  const [schedule, setSchedule] = useState('0 3 * * *')
+  const [keepLast, setKeepLast] = useState('7')
+  const [encrypt, setEncrypt] = useState(true)
+  const create = useMutation({
+    mutationFn: () =>
+      call<BackupJob>('createBackupJob', {
+        params: { uuid: databaseId },
+        body: {
+          destination_id: destination || destinations[0]!.id,
+          schedule: schedule.trim() === '' ? null : schedule.trim(),
+          keep_last: keepLast === '' ? null : Number(keepLast),
+          encrypt,
+        },
+      }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
+  })
+  if (destinations.length === 0)
+    return (
+      <p className="muted">
+        Add a destination under <Link to="/team/backup-destinations">Team › Backup destinations</Link> first.
+      </p>
+    )
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    create.mutate()
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="job-new">
+      <h2 id="job-new">Add a backup job</h2>
+      <Field label="Destination">
+        {(control) => (
+          <select {...control} value={destination} onChange={(e) => setDestination(e.target.value)}>
+            {destinations.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <TextField
+        label="Schedule"
+        name="job-schedule"
+        value={schedule}
+        onChange={setSchedule}
+        hint="A cron expression; empty: on request only."
+      />
+      <TextField
+        label="Keep the last"
+        name="job-keep-last"
+        inputMode="numeric"
+        value={keepLast}
+        onChange={setKeepLast}
+        hint="Older backups are deleted after a new one succeeds."
+      />
+      <label>
+        <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} />
+        Encrypt the backups (the storage provider cannot read them)
+      </label>
+      <ErrorNotice error={create.error} />
+      <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
+        Add job
+      </button>
+    </form>
+  )
+}
+
+function Runs({
+  databaseId,
+  databaseName,
+  names,
+  mayWrite,
+}: {
+  databaseId: string
+  databaseName: string
+  names: Map<string, string>
+  mayWrite: boolean
+}) {
+  const queryClient = useQueryClient()
+  const runs = useQuery({
+    queryKey: ['backup-runs', databaseId],
+    queryFn: () => call<BackupRunList>('backupRuns', { params: { uuid: databaseId } }),
+    // While a run is queued or running, its outcome is polled.
+    refetchInterval: (q) =>
+      q.state.data?.runs.some((r) => r.status === 'queued' || r.status === 'in_progress') ? 1000 : false,
+  })
+  const [restoring, setRestoring] = useState<BackupRun | null>(null)
+  const [typed, setTyped] = useState('')
+  const restore = useMutation({
+    mutationFn: (r: BackupRun) =>
+      call<BackupRun>('restoreBackupRun', { params: { id: r.id }, body: { confirm: typed } }),
+    onSuccess: async () => {
+      setRestoring(null)
+      setTyped('')
+      await queryClient.invalidateQueries({ queryKey: ['backup-runs', databaseId] })
+    },
+  })
+  return (
+    <>
+      <h2>Runs</h2>
+      <QueryState query={runs} what="backup runs">
+        {(data) => (
+          <DataTable
+            label="Backup runs"
+            rows={data.runs}
+            rowKey={(r) => r.id}
+            empty="No backup yet."
+            columns={[
+              { header: 'Started', cell: (r) => formatTime(r.created_at) },
+              { header: 'Kind', cell: (r) => (r.trigger === 'safety' ? 'safety backup' : r.kind) },
+              { header: 'Status', cell: (r) => <span className={`badge status-${r.status}`}>{r.status}</span> },
+              { header: 'Trigger', cell: (r) => r.trigger },
+              { header: 'Destination', cell: (r) => names.get(r.destination_id) ?? '' },
+              { header: 'Size', cell: (r) => (r.size_bytes === null ? '' : `${r.size_bytes} bytes`) },
+              { header: 'Verified', cell: (r) => (r.verified ? 'yes' : 'no') },
+              { header: 'Message', cell: (r) => r.message ?? (r.pruned ? 'deleted by retention' : '') },
+            ]}
+            actions={
+              mayWrite
+                ? (r) =>
+                    r.kind === 'backup' && r.status === 'succeeded' && !r.pruned ? (
+                      <RowButton
+                        label="Restore"
+                        target={formatTime(r.created_at)}
+                        secondary
+                        onClick={() => setRestoring(r)}
+                      />
+                    ) : null
+                : undefined
+            }
+          />
+        )}
+      </QueryState>
+      {restoring && (
+        <form
+          role="dialog"
+          aria-label="Restore backup"
+          onSubmit={(e) => {
+            e.preventDefault()
+            restore.mutate(restoring)
+          }}
+        >
+          <p>
+            Restoring replaces the data of <strong>{databaseName}</strong> with the backup of{' '}
+            {formatTime(restoring.created_at)}. Berth takes a safety backup first.
+          </p>
+          <TextField
+            label="Type the database's name to confirm"
+            name="restore-confirm"
+            value={typed}
+            onChange={setTyped}
+          />
+          <ErrorNotice error={restore.error} />
+          <button type="submit" disabled={typed !== databaseName || restore.isPending}>
+            Restore
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setRestoring(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+    </>
+  )
+}
