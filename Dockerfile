@@ -30,6 +30,8 @@ COPY --from=compose-cli /docker-compose /usr/libexec/docker/cli-plugins/docker-c
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The template catalog is data read at start (../../templates from dist/templates/).
+COPY templates ./templates
 # Runs as the unprivileged "node" user (uid 1000); the data and proxy volumes are created owned by it.
 RUN mkdir -p /app/data /app/proxy && chown node:node /app/data /app/proxy && chmod 0700 /app/data
 USER node

@@ -169,5 +169,11 @@ describe('templates: catalog, deploy from a template, upgrade', () => {
     const current = await t.call(owner, 'GET', `/api/v1/services/${id}/compose`)
     assert.equal(current.body.version, 3)
     assert.doesNotMatch(current.body.rendered_yaml, /APP_TOKEN/)
+    status = await t.call(owner, 'GET', `/api/v1/services/${id}/template`)
+    assert.deepEqual(
+      [status.body.version, status.body.upgrade_available],
+      ['1.0.0', true],
+      'after the rollback the service runs 1.0.0 again and is offered 1.1.0',
+    )
   })
 })

@@ -206,6 +206,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'service parameters tab', path: () => `/services/${serviceId}/parameters`, heading: /web/ },
     { name: 'templates', path: () => '/templates', heading: 'Templates' },
     { name: 'template form', path: () => '/templates/wordpress', heading: 'WordPress' },
+    { name: 'template import', path: () => '/templates/import', heading: 'Import a template' },
     { name: 'service logs tab', path: () => `/services/${serviceId}/logs`, heading: /web/ },
     { name: 'audit', path: () => '/audit', heading: 'Audit log' },
     { name: 'proxy', path: () => '/proxy', heading: 'Proxy' },

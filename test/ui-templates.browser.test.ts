@@ -7,7 +7,7 @@ import { composeProjectName } from '../src/deployments/resources.js'
 import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
 import { removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
-import { demoTemplateDir } from './support/template-fixtures.js'
+import { COOLIFY_TEMPLATE, demoTemplateDir } from './support/template-fixtures.js'
 
 // From the template gallery to a running service in a real Chromium against a real Berth and
 // Docker engine: search the gallery, fill the form generated from the parameters, see the one-time
@@ -45,6 +45,11 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
     await page.getByLabel('E-mail').fill(EMAIL)
     await page.getByLabel('Password').fill(ADMIN_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
+    await page
+      .getByRole('heading', { name: 'Dashboard', level: 1 })
+      .or(page.getByRole('heading', { name: 'Projects', level: 1 }))
+      .waitFor()
+    await page.goto(`${base}/projects`)
     await page.getByLabel('Project name').fill('from-templates')
     await page.getByRole('button', { name: 'Create project' }).click()
     await page.getByRole('heading', { name: 'from-templates', level: 1 }).waitFor()
@@ -79,6 +84,20 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
     await page.locator('h1 .badge.status[data-status="finished"]').waitFor({ timeout: 120_000 })
     await page.goto(`${base}/services/${serviceId}`)
     await page.locator('.service-status .badge.runtime-running').waitFor({ timeout: 30_000 })
+    await page.getByText('From template Berth test demo 1.0.0').waitFor()
+
+    // A Coolify template pasted into the import form: the report first, then the service.
+    await page.goto(`${base}/templates/import`)
+    const form2 = page.getByRole('form', { name: 'Import a template' })
+    await form2.getByLabel('Service name').fill('imported-page')
+    await form2.getByRole('textbox', { name: 'Compose file' }).fill(COOLIFY_TEMPLATE)
+    await form2.getByRole('button', { name: 'Preview the conversion' }).click()
+    const report = page.getByRole('region', { name: 'Conversion report' })
+    await report.getByText('Converted: SERVICE_PASSWORD_ADMIN -> a generated password secret').waitFor()
+    await form2.getByRole('button', { name: 'Import and create imported-page' }).click()
+    await page.getByText('Generated secrets').waitFor()
+    await page.getByRole('link', { name: 'imported-page' }).waitFor()
+    await page.screenshot({ path: screenshotPath('templates-04-imported'), fullPage: true })
     await page.screenshot({ path: screenshotPath('templates-03-running'), fullPage: true })
   })
 })

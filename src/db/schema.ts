@@ -419,13 +419,14 @@ export type NotificationAttemptTable = {
   duration_ms: number
 }
 
-/** The catalog template a service was created from (templates capability). */
+/** A compose file a catalog template wrote for a service, by its hash (templates capability). */
 export type ServiceTemplateTable = {
+  id: string
   service_id: string
   template_id: string
   template_version: string
+  compose_sha256: string
   created_at: string
-  updated_at: string
 }
 export type DbBackupDestinationKind = 's3' | 'directory'
 export type DbBackupDestinationTable = {

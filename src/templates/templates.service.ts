@@ -135,7 +135,13 @@ export function createTemplatesService(deps: TemplateDeps) {
       await env.setInTransaction(trx, id, secrets)
       // Only catalog templates can offer upgrades; an imported one has no newer version to come.
       if (fromCatalog)
-        await insertServiceTemplate(trx, { serviceId: id, templateId: template.id, version: template.version, now })
+        await insertServiceTemplate(trx, {
+          serviceId: id,
+          templateId: template.id,
+          version: template.version,
+          sha256: prepared.sha256,
+          now,
+        })
       await audit.record(trx, actor, {
         action: fromCatalog ? 'template.deployed' : 'template.imported',
         resourceType: 'service',

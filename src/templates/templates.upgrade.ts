@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.js'
 import { findTeamService } from '../services/services.repo.js'
 import type { Template } from './templates.manifest.js'
 import { overrideImages, resolveParameters } from './templates.render.js'
-import { findServiceTemplate, setServiceTemplateVersion } from './templates.repo.js'
+import { insertServiceTemplate, listServiceTemplates } from './templates.repo.js'
 import { generatedSecrets, shownSecrets } from './templates.secrets.js'
 import type { TemplateDeps } from './templates.service.js'
 
@@ -38,10 +38,16 @@ export function createTemplateUpgrades(
   { db, audit, events, env }: TemplateDeps,
   templateById: (id: string) => Template,
 ) {
+  /**
+   * The template version the service's current compose file came from: the one that wrote a file
+   * with the same hash (a rollback brings an older one back), else the newest (the user edited it since).
+   */
   async function origin(teamId: string, serviceId: string) {
     const service = await findTeamService(db, teamId, serviceId)
-    const row = await findServiceTemplate(db, serviceId)
-    if (!row) throw new NotFoundError(`Service ${serviceId} was not created from a template.`)
+    const rows = await listServiceTemplates(db, serviceId)
+    if (rows.length === 0) throw new NotFoundError(`Service ${serviceId} was not created from a template.`)
+    const current = await findVersion(db, serviceId, service.current_version)
+    const row = rows.find((r) => r.compose_sha256 === current.sha256) ?? rows[0]!
     return { service, row, template: templateById(row.template_id) }
   }
 
@@ -95,7 +101,13 @@ export function createTemplateUpgrades(
       })
       await restoreParameters(trx, serviceId, parameters)
       await env.setInTransaction(trx, serviceId, secrets)
-      await setServiceTemplateVersion(trx, serviceId, template.version, nowIso())
+      await insertServiceTemplate(trx, {
+        serviceId,
+        templateId: template.id,
+        version: template.version,
+        sha256: prepared.sha256,
+        now: nowIso(),
+      })
       return result
     })
     events.publish({ type: 'compose.changed', teamId, serviceId, version: written.version })

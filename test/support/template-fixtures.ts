@@ -5,7 +5,8 @@ import { TEST_IMAGE } from './docker.js'
 
 /**
  * A test-only template on the local busybox image (the catalog's images cannot be pulled here),
- * in a folder of its own for BERTH_TEMPLATE_DIRS. Version 1.1.0 adds a parameter and a secret.
+ * in a folder of its own for BERTH_TEMPLATE_DIRS. Version 1.1.0 adds a parameter and a secret, and
+ * its page shows the greeting before the title.
  */
 export function writeDemoTemplate(dir: string, version: '1.0.0' | '1.1.0'): void {
   const v2 = version === '1.1.0'
@@ -39,7 +40,7 @@ export function writeDemoTemplate(dir: string, version: '1.0.0' | '1.1.0'): void
     `services:
   web:
     image: ${TEST_IMAGE}
-    command: ["sh", "-c", "mkdir -p /srv && echo \\"$$APP_TITLE\\" > /srv/index.html && exec httpd -f -p 80 -h /srv"]
+    command: ["sh", "-c", "mkdir -p /srv && echo \\"${v2 ? '$$APP_GREETING ' : ''}$$APP_TITLE\\" > /srv/index.html && exec httpd -f -p 80 -h /srv"]
     environment:
       APP_TITLE: "{{berth.title}}"
       APP_SECRET: \${APP_SECRET}

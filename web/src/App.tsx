@@ -26,6 +26,7 @@ import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
 import { BackupDestinationsPage } from './pages/BackupDestinationsPage'
 import { TeamPage } from './pages/TeamPage'
+import { TemplateImportPage } from './pages/TemplateImportPage'
 import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
 import { TokensPage } from './pages/TokensPage'
 
@@ -83,6 +84,7 @@ export function App() {
         <Route path="proxy" element={<ProxyPage />} />
         <Route path="tokens" element={<TokensPage />} />
         <Route path="templates" element={<TemplatesPage />} />
+        <Route path="templates/import" element={<TemplateImportPage />} />
         <Route path="templates/:templateId" element={<TemplateDeployPage />} />
         <Route path="deployments" element={<DeploymentsPage />} />
         <Route path="deployments/:deploymentId" element={<DeploymentPage />} />

@@ -33,20 +33,12 @@ export function importedManifest(input: {
   }
 }
 
-/** A parameter name (lowercase, `_`) from a variable name of another tool. */
-export function parameterName(name: string): string {
-  const cleaned = name
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_')
-    .replace(/^[^a-z]+/, '')
-  return (cleaned || 'value').slice(0, 63)
+/** A parameter name (lowercase, `_`) or an env name (upper case, `_`) from a variable name of another tool. */
+function identifier(name: string, upper: boolean, fallback: string): string {
+  const cased = upper ? name.toUpperCase() : name.toLowerCase()
+  const cleaned = cased.replace(upper ? /[^A-Z0-9_]/g : /[^a-z0-9_]/g, '_').replace(upper ? /^[^A-Z]+/ : /^[^a-z]+/, '')
+  return (cleaned || fallback).slice(0, 63)
 }
 
-/** An env name (upper case, `_`) from a variable name of another tool. */
-export function envName(name: string): string {
-  const cleaned = name
-    .toUpperCase()
-    .replace(/[^A-Z0-9_]/g, '_')
-    .replace(/^[^A-Z]+/, '')
-  return (cleaned || 'SECRET').slice(0, 63)
-}
+export const parameterName = (name: string) => identifier(name, false, 'value')
+export const envName = (name: string) => identifier(name, true, 'SECRET')

@@ -69,6 +69,9 @@ export const ROUTES = {
   templates: ['GET', '/api/v1/templates'],
   template: ['GET', '/api/v1/templates/{id}'],
   deployTemplate: ['POST', '/api/v1/projects/{uuid}/templates/{id}'],
+  importTemplate: ['POST', '/api/v1/projects/{uuid}/template-imports'],
+  serviceTemplate: ['GET', '/api/v1/services/{uuid}/template'],
+  upgradeServiceTemplate: ['POST', '/api/v1/services/{uuid}/template/upgrade'],
   // deployments
   deploy: ['POST', '/api/v1/deploy'],
   deployments: ['GET', '/api/v1/deployments'],

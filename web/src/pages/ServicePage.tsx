@@ -15,6 +15,7 @@ import { EnvTab } from './service/EnvTab'
 import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
+import { TemplateUpgrade } from './service/TemplateUpgrade'
 
 export function ServicePage() {
   const { serviceId = '' } = useParams()
@@ -61,6 +62,7 @@ export function ServicePage() {
         <LatestDeploymentBadge resourceId={serviceId} /> <RuntimeBadge resourceId={serviceId} />
       </p>
       {s.description && <p>{s.description}</p>}
+      <TemplateUpgrade serviceId={serviceId} />
       <DeployActions resourceId={serviceId} type="service" shortcut />
       <nav aria-label="Service sections" className="tabs">
         <ul>

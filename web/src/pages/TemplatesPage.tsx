@@ -27,6 +27,9 @@ export function TemplatesPage() {
   return (
     <section>
       <h1>Templates</h1>
+      <p>
+        <Link to="/templates/import">Import a Coolify or Dokploy template</Link>
+      </p>
       <div className="grid">
         <label>
           Search templates
@@ -209,7 +212,7 @@ function DeployForm({ template, projects }: { template: Template; projects: Proj
   )
 }
 
-function Created({ result }: { result: TemplateDeployment }) {
+export function Created({ result }: { result: TemplateDeployment }) {
   return (
     <div>
       <SuccessNotice>
