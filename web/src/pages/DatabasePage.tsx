@@ -1,13 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
-import { Link, NavLink, Route, Routes, useParams } from 'react-router'
+import { NavLink, Route, Routes, useParams } from 'react-router'
 import type { Database } from '../api/admin-types'
 import { call } from '../api/client'
-import type { ProjectDetail } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { ProjectCrumbs } from '../components/ProjectCrumbs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ConnectionFacts } from './database/ConnectionFacts'
 import { ResourceDeployments } from './service/DeploymentsTab'
@@ -20,29 +20,13 @@ export function DatabasePage() {
     queryKey: ['database', databaseId],
     queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
   })
-  const projectId = database.data?.project_uuid
-  const project = useQuery({
-    queryKey: ['project', projectId],
-    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
-    enabled: projectId !== undefined,
-  })
   if (database.isPending) return <Loading what="the database" />
   if (database.error) return <ErrorNotice error={database.error} />
   const d = database.data
   const base = `/databases/${databaseId}`
   return (
     <section>
-      <nav aria-label="Breadcrumb">
-        <ul>
-          <li>
-            <Link to="/projects">Projects</Link>
-          </li>
-          <li>
-            <Link to={`/projects/${d.project_uuid}`}>{project.data?.name ?? 'Project'}</Link>
-          </li>
-          <li>{d.name}</li>
-        </ul>
-      </nav>
+      <ProjectCrumbs projectId={d.project_uuid} current={d.name} />
       <h1>
         {d.name} <small className="badge">{d.type}</small>
       </h1>

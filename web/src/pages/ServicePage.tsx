@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
-import { Link, NavLink, Route, Routes, useParams } from 'react-router'
+import { NavLink, Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
-import type { ProjectDetail, Service } from '../api/types'
+import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { ProjectCrumbs } from '../components/ProjectCrumbs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
@@ -24,12 +25,6 @@ export function ServicePage() {
     queryKey: ['service', serviceId],
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
-  const projectId = service.data?.project_uuid
-  const project = useQuery({
-    queryKey: ['project', projectId],
-    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId! } }),
-    enabled: projectId !== undefined,
-  })
 
   // A database is a service with a databases row: only then is there a Backups tab.
   const database = useQuery({
@@ -44,17 +39,7 @@ export function ServicePage() {
   const base = `/services/${serviceId}`
   return (
     <section>
-      <nav aria-label="Breadcrumb">
-        <ul>
-          <li>
-            <Link to="/projects">Projects</Link>
-          </li>
-          <li>
-            <Link to={`/projects/${s.project_uuid}`}>{project.data?.name ?? 'Project'}</Link>
-          </li>
-          <li>{s.name}</li>
-        </ul>
-      </nav>
+      <ProjectCrumbs projectId={s.project_uuid} current={s.name} />
       <h1>
         {s.name} <small className="badge">v{s.current_version}</small>
       </h1>
