@@ -51,6 +51,7 @@ import { createEngineEventWatchers } from './servers/engine-events.js'
 import { createServerMonitor } from './servers/server-monitor.js'
 import { createServersService } from './servers/servers.service.js'
 import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
+import { createProxyWatch } from './proxy-runtime/proxy-watch.js'
 import { createServicesService } from './services/services.service.js'
 import { createSettingsService } from './settings/settings.service.js'
 import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.js'
@@ -218,6 +219,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const projects = createProjectsService({ db, audit, events, deployments })
+    const proxyWatch = createProxyWatch({
+      status: proxyRuntime.status,
+      onDown: async (serverId, message) =>
+        notifications.proxyDown(await servers.serverForResource(db, serverId), message),
+    })
     const background = createBackgroundJobs({
       db,
       audit,
@@ -230,6 +236,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       retention: config.deploymentRetention,
       checkCertificates: () => notifications.checkCertificates(config.certificateExpiryDays),
       pruneImages: () => pruneBuildImages({ db, hostForService }),
+      onServerRefreshed: (serverId) => proxyWatch.check(serverId),
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {

@@ -13,6 +13,7 @@ import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, freePort, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { startTestApp, type TestApp } from './support/harness.js'
+import { startReceiver } from './support/notify-receiver.js'
 import { proxyRequest, traefikBinary, within } from './support/traefik.js'
 
 const SITE = `services:
@@ -165,11 +166,29 @@ async function runScenario(
       assert.doesNotMatch(await fromTeam(withRoute.container.ip, 2019, '/config/'), /^HTTP/)
     }
 
+    // An instance channel hears when the proxy goes down (the engine's container event triggers the check).
+    const receiver = await startReceiver()
+    cleanup.push(() => receiver.close())
+    const channel = await app.call(root, 'POST', '/api/v1/instance/notifications/channels', {
+      name: 'ops',
+      type: 'webhook',
+      url: receiver.url('/ops'),
+      events: ['proxy.down'],
+    })
+    assert.equal(channel.status, 201, JSON.stringify(channel.body))
+
     // Stopped by hand: down, with a sentence saying so.
     await docker(['stop', '--time', '1', running.container.id])
     const down = await proxyStatus(app, root, serverId)
     assert.equal(down.state, 'down')
     assert.match(down.message, /not running/)
+    const [alert] = await waitFor(
+      'the proxy.down notification',
+      async () => receiver.to('/ops').length > 0 && receiver.to('/ops'),
+      30_000,
+    )
+    assert.equal(alert!.body.event, 'proxy.down')
+    assert.match(alert!.body.summary, /^The proxy of \S+ is down$/)
     // Started again through Berth.
     const again = await app.call(root, 'POST', `/api/v1/servers/${serverId}/proxy/start`)
     assert.equal(again.status, 202, JSON.stringify(again.body))

@@ -27,6 +27,8 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** After each refresh of a reachable server (the proxy runtime checks its proxy there). */
+  onServerRefreshed?: (serverId: string) => Promise<void>
   /** The daily certificate-expiry check (notifications). */
   checkCertificates: () => Promise<void>
   /** Removes built images beyond those each Git service keeps (git-sources/image-retention.ts). */
@@ -41,7 +43,19 @@ export type BackgroundJobs = ReturnType<typeof createBackgroundJobs>
  * the certificate-expiry check (a minute after start, then daily). The CLI and the tests build the app without starting them.
  */
 export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
-  const { db, audit, logger, servers, engineEvents, workers, events, notifier, retention, pruneImages } = deps
+  const {
+    db,
+    audit,
+    logger,
+    servers,
+    engineEvents,
+    workers,
+    events,
+    notifier,
+    retention,
+    pruneImages,
+    onServerRefreshed,
+  } = deps
   let monitorTimer: NodeJS.Timeout | undefined
   let running = false
   let offFinished: (() => void) | undefined
@@ -73,6 +87,7 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
     if (!refreshed?.state.reachable) return
     const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host))
     if (made.length > 0) logger.info({ serverId: refreshed.serverId, made }, 'connected proxies to project networks')
+    await onServerRefreshed?.(refreshed.serverId)
   }
 
   function refreshServer(serverId: string) {

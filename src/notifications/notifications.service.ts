@@ -428,6 +428,23 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     })
   }
 
+  /** A proxy Berth runs went down while it should run: the instance's channels and the owning team's. */
+  async function proxyDown(server: CheckedServer, message: string) {
+    const fact: Omit<Fact, 'teamId'> = {
+      event: 'proxy.down',
+      projectId: null,
+      resourceKey: `proxy:${server.id}`,
+      summary: `The proxy of ${server.name} is down`,
+      details: [message],
+      path: '/proxy',
+      subject: { server: { id: server.id, name: server.name } },
+    }
+    await db.transaction().execute(async (trx) => {
+      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
+        await notify(trx, { ...fact, teamId })
+    })
+  }
+
   /**
    * A proxy sync run ended: the instance's channels hear a failure (once, until a run works again),
    * the recovery, and drift Berth repaired. The sync's state is in memory (proxy/sync/), so the
@@ -508,6 +525,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     onDeploymentFinished,
     notify,
     serverReachability,
+    proxyDown,
   }
 }
 
