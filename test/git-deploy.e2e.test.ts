@@ -156,7 +156,8 @@ describe('applications from Git on a real Git server and Docker engine', () => {
       30_000,
     )
     const started = Date.now()
-    assert.equal((await t.call(root, 'POST', `/api/v1/deployments/${id}/cancel`)).status, 202)
+    const cancel = await t.call(root, 'POST', `/api/v1/deployments/${id}/cancel`)
+    assert.equal(cancel.status, 202, `${JSON.stringify(cancel.body)}\n${await logText(t, root, id)}`)
     const done = await waitForEnd(t, root, id, 30_000)
     assert.equal(done.status, 'cancelled-by-user')
     assert.ok(Date.now() - started < 15_000, 'the build did not run to its end')

@@ -15,6 +15,7 @@ export function privateDockerdProblem(): string | null {
   if (process.getuid?.() !== 0) return 'a private dockerd needs root'
   if (spawnSync('dockerd', ['--version']).status !== 0)
     return 'dockerd is not installed (run scripts/setup-test-host.sh)'
+  if (spawnSync('unshare', ['--version']).status !== 0) return 'unshare is not installed (Debian package util-linux)'
   return null
 }
 
@@ -27,14 +28,18 @@ export async function startPrivateDockerd(images: string[]): Promise<PrivateDock
     spawnSync('docker', ['-H', host, 'version', '--format', '{{.Server.Version}}'], { timeout: 5000 }).status === 0
 
   async function start() {
+    // In a network namespace of its own: a second dockerd on the host's namespace manages the
+    // host's docker0 as if it were the only engine (seen: it deleted it when it started again,
+    // breaking the machine engine's default network). Its socket is a file, reachable from here.
     child = spawn(
-      'dockerd',
+      'unshare',
       [
+        '--net',
+        'dockerd',
         `--data-root=${dir}/root`,
         `--exec-root=${dir}/exec`,
         `--pidfile=${dir}/docker.pid`,
         `--host=${host}`,
-        '--bridge=none',
         '--iptables=false',
         '--ip-masq=false',
         // Apart from the machine engine's pool (scripts/setup-test-host.sh), so their networks never overlap.
