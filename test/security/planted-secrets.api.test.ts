@@ -410,6 +410,11 @@ describe('planted secrets never leave where they belong', () => {
     )
       .flat()
       .map((r: any) => r.id)
+    // Templates hold no team data, but their pages are read like any other.
+    ids.template = (await t.call(root, 'GET', '/api/v1/templates')).body.templates.map((x: any) => x.id)
+    // No backup run exists in this set-up (it needs a database engine and storage):
+    // test/database-backups.e2e.test.ts greps run logs, rows, artifacts and notifications for passwords.
+    ids['backup-run'] = []
     const kindOf = (path: string): string | undefined =>
       [
         [/^\/api\/v1\/projects\/\{/, 'project'],
@@ -424,6 +429,8 @@ describe('planted secrets never leave where they belong', () => {
         [/^\/api\/v1\/tokens\/\{/, 'token'],
         [/^\/api\/v1\/(users|team\/members)\/\{/, 'user'],
         [/^\/api\/v1\/backups\/\{/, 'backup'],
+        [/^\/api\/v1\/templates\/\{/, 'template'],
+        [/^\/api\/v1\/backup-runs\/\{/, 'backup-run'],
       ].find(([pattern]) => (pattern as RegExp).test(path))?.[1] as string | undefined
     const query: Record<string, string[]> = {
       '/api/v1/services/{uuid}/compose/diff': [`?from=1&to=${versions}`],
