@@ -147,11 +147,35 @@ export function killProcessGroup(child: ChildProcess, graceMs = 3000): void {
 }
 
 /** Creates a Docker network (with these labels) if it does not exist yet (a concurrent create by someone else is fine). */
-export async function ensureNetwork(
+/** Network creations in flight, per engine and name (see ensureNetwork). */
+const creatingNetworks = new Map<string, Promise<'exists' | 'created'>>()
+
+/**
+ * Creates a network unless it exists. Docker does not enforce unique network names: two
+ * deployments of one project creating its network at once made two networks of that name, and
+ * every later `network connect` by name failed as ambiguous. Creations of one name on one engine
+ * therefore run one after the other in this process.
+ */
+export function ensureNetwork(
   host: DockerHost,
   name: string,
   labels: Record<string, string> = {},
 ): Promise<'exists' | 'created'> {
+  const key = `${host.dockerHost} ${name}`
+  const previous = creatingNetworks.get(key)
+  // A failed creation before this one does not stop this one from trying again.
+  const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => createNetwork(host, name, labels))
+  creatingNetworks.set(key, next)
+  // The caller handles next's error; this only forgets the entry once nothing waits on it.
+  void next
+    .finally(() => {
+      if (creatingNetworks.get(key) === next) creatingNetworks.delete(key)
+    })
+    .catch(() => undefined)
+  return next
+}
+
+async function createNetwork(host: DockerHost, name: string, labels: Record<string, string>) {
   if (!COMPOSE_PROJECT_PATTERN.test(name)) throw new Error(`"${name}" is not a valid network name`)
   if ((await host.docker(['network', 'inspect', '--format', '{{.Name}}', name])).code === 0) return 'exists'
   const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`])
