@@ -49,7 +49,12 @@ export async function projectNetworksOn(host: DockerHost): Promise<string[]> {
  * runs, or one the operator runs and labels) to these networks where it is not on them yet, so it
  * reaches the routed services of each project. Returns one line per connection made.
  */
-export async function connectProxies(host: DockerHost, networks: string[]): Promise<string[]> {
+export async function connectProxies(
+  host: DockerHost,
+  networks: string[],
+  /** Collect a failed connection in `failed` and go on with the others, instead of throwing at the first. */
+  failed?: string[],
+): Promise<string[]> {
   const proxies = (
     await dockerOrThrow(
       host,
@@ -79,8 +84,11 @@ export async function connectProxies(host: DockerHost, networks: string[]): Prom
         connected.code !== 0 &&
         !ALREADY_CONNECTED.test(connected.stderr) &&
         !NO_SUCH_CONTAINER.test(connected.stderr)
-      )
-        throw new Error(`could not connect the proxy to ${network}: ${connected.stderr.trim()}`)
+      ) {
+        const problem = `could not connect the proxy to ${network}: ${connected.stderr.trim()}`
+        if (!failed) throw new Error(problem)
+        failed.push(problem)
+      }
       if (connected.code === 0) made.push(`connected the proxy container ${proxy.slice(0, 12)} to ${network}`)
     }
   }

@@ -85,8 +85,13 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
    */
   async function joinProxies(refreshed: RefreshedServer | undefined) {
     if (!refreshed?.state.reachable) return
-    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host))
+    // One network that cannot be joined (say, two of one name left by an older Berth) must not keep
+    // the proxy off all the others.
+    const failed: string[] = []
+    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host), failed)
     if (made.length > 0) logger.info({ serverId: refreshed.serverId, made }, 'connected proxies to project networks')
+    if (failed.length > 0)
+      logger.error({ serverId: refreshed.serverId, failed }, 'some project networks could not be joined')
     await onServerRefreshed?.(refreshed.serverId)
   }
 
