@@ -181,6 +181,8 @@ describe('the web UI as a product', { skip }, () => {
     await palette.getByRole('option', { name: /shop \/ cache/ }).waitFor()
     await page.keyboard.press('Enter')
     await page.waitForURL(`${base}/databases/${db.uuid}`)
+    // The same page as before: wait for the palette to close before opening it again.
+    await palette.waitFor({ state: 'hidden' })
     await page.keyboard.press('Control+k')
     await palette.getByRole('combobox').fill('shop')
     await palette.getByRole('option', { name: /shop \/ api/ }).waitFor()
