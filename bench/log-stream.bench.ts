@@ -58,7 +58,7 @@ try {
     let inOrder = true
     for await (const chunk of res.body) {
       buffer += decoder.decode(chunk, { stream: true })
-      let cut = buffer.lastIndexOf('\n\n')
+      const cut = buffer.lastIndexOf('\n\n')
       if (cut < 0) continue
       const events = buffer.slice(0, cut)
       buffer = buffer.slice(cut + 2)
@@ -70,7 +70,6 @@ try {
         if (committed !== undefined) maxLagMs = Math.max(maxLagMs, performance.now() - committed)
       }
       if (/^event: end$/m.test(events)) break
-      cut = -1
     }
     return { received: expected - 1, inOrder }
   }

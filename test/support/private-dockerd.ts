@@ -42,7 +42,7 @@ export async function startPrivateDockerd(images: string[]): Promise<PrivateDock
         `--host=${host}`,
         '--iptables=false',
         '--ip-masq=false',
-        // Apart from the machine engine's pool (scripts/setup-test-host.sh), so their networks never overlap.
+        // Small subnets: the test's few networks need few addresses (its namespace is its own).
         '--default-address-pool=base=10.212.0.0/16,size=24',
       ],
       { stdio: 'ignore' },
