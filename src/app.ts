@@ -38,6 +38,7 @@ import { createNotificationDelivery } from './notifications/notifications.delive
 import { createNotificationsService } from './notifications/notifications.service.js'
 import { registerCapabilityMetrics } from './metrics/capability-metrics.js'
 import { registerCoreMetrics } from './metrics/core-metrics.js'
+import { existingProjectIds } from './projects/projects.repo.js'
 import { createProjectsService } from './projects/projects.service.js'
 import { createDomainsService } from './proxy/config/domains.service.js'
 import { createMiddlewaresService } from './proxy/config/middlewares.service.js'
@@ -157,6 +158,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       networkOf: projectNetwork,
       composeServicesToAttach: (serviceId) => composeServicesToAttach(db, serviceId),
       aliasFor: upstreamAlias,
+      knownProjects: (ids) => existingProjectIds(db, ids),
     }
     // The proxy container Berth runs per server: versioned compose files, deployed by the worker.
     const proxyRuntime = createProxyRuntimeService({
@@ -237,6 +239,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       checkCertificates: () => notifications.checkCertificates(config.certificateExpiryDays),
       pruneImages: () => pruneBuildImages({ db, hostForService }),
       onServerRefreshed: (serverId) => proxyWatch.check(serverId),
+      network: routedNetwork,
     })
     registerCapabilityMetrics(metrics, { db, proxySync })
     return {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { createService, deploy, waitForFinished, waitForRemoval } from './support/deploy-helpers.js'
+import { TEST_IMAGE, docker, removeProject, requireDocker } from './support/docker.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 const WITH_VOLUME = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n    volumes:\n      - data:/data\nvolumes:\n  data: {}\n`
@@ -24,22 +24,6 @@ describe('deleting a deployed service or project', () => {
     (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim()
   const volumeExists = async (name: string) =>
     (await docker(['volume', 'ls', '-q', '--filter', `name=^${name}$`])).stdout.trim() === name
-  const removalOf = (resourceId: string) =>
-    waitFor(
-      `the removal of ${resourceId} to end`,
-      async () => {
-        const row = await t.app.db
-          .selectFrom('deployments')
-          .selectAll()
-          .where('resource_id', '=', resourceId)
-          .where('action', '=', 'remove')
-          .executeTakeFirst()
-        return row && row.status !== 'queued' && row.status !== 'in_progress' ? row : undefined
-      },
-      60_000,
-      200,
-    )
-
   async function deployedService(projectName: string) {
     const projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: projectName })).body.uuid
     const serviceId = await createService(t, token, projectId, 'app', WITH_VOLUME)
@@ -55,7 +39,7 @@ describe('deleting a deployed service or project', () => {
     if (!(await requireDocker(ctx))) return
     const { serviceId, project } = await deployedService('deleting-service')
     assert.equal((await t.call(token, 'DELETE', `/api/v1/services/${serviceId}`)).status, 204)
-    const removal = await removalOf(serviceId)
+    const removal = await waitForRemoval(t, serviceId)
     assert.equal(removal.status, 'finished', removal.message ?? '')
     assert.equal(await containersOf(project), '', 'no container is left running unmanaged')
     assert.ok(await volumeExists(`${project}_data`), 'the data volume is kept')
@@ -67,7 +51,7 @@ describe('deleting a deployed service or project', () => {
     if (!(await requireDocker(ctx))) return
     const { projectId, serviceId, project } = await deployedService('deleting-project')
     assert.equal((await t.call(token, 'DELETE', `/api/v1/projects/${projectId}?delete_volumes=true`)).status, 204)
-    assert.equal((await removalOf(serviceId)).status, 'finished')
+    assert.equal((await waitForRemoval(t, serviceId)).status, 'finished')
     assert.equal(await containersOf(project), '')
     assert.equal(await volumeExists(`${project}_data`), false, 'the volume is gone as asked')
   })

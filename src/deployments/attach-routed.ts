@@ -34,14 +34,33 @@ export function ensureProjectNetwork(host: DockerHost, name: string, projectId: 
   return ensureNetwork(host, name, { [PROJECT_NETWORK_LABEL]: projectId })
 }
 
-/** Every project network on the server (found by its label). */
-export async function projectNetworksOn(host: DockerHost): Promise<string[]> {
+/**
+ * The networks of this Berth's projects on the server (found by their label, whose value is the
+ * project id). Another instance's project networks on a shared engine, or those of projects deleted
+ * while the server was away, are left out: a proxy joined to them would reach services it does not route.
+ */
+export async function projectNetworksOn(host: DockerHost, network: Pick<ProxyNetwork, 'knownProjects'>) {
   const out = await dockerOrThrow(
     host,
-    ['network', 'ls', '--quiet', '--filter', `label=${PROJECT_NETWORK_LABEL}`, '--format', '{{.Name}}'],
+    [
+      'network',
+      'ls',
+      '--filter',
+      `label=${PROJECT_NETWORK_LABEL}`,
+      '--format',
+      `{{.Name}} {{.Label "${PROJECT_NETWORK_LABEL}"}}`,
+    ],
     'could not list the project networks',
   )
-  return out.split('\n').filter(Boolean).sort()
+  const found = out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ') as [string, string])
+  const known = await network.knownProjects(found.map(([, projectId]) => projectId))
+  return found
+    .filter(([, projectId]) => known.has(projectId))
+    .map(([name]) => name)
+    .sort()
 }
 
 /**
@@ -147,3 +166,81 @@ export async function attachRoutedContainers({ host, network, serviceId, project
     return already > 0 ? `already on the network ${networkName}` : 'no running container to attach'
   return `${connected.length} container${connected.length === 1 ? '' : 's'} of ${[...new Set(connected)].join(', ')} attached to the network ${networkName}`
 }
+
+/** The networks the containers of a Compose project are on, by name (one inspect for them all). */
+export async function networksOfProject(host: DockerHost, project: string): Promise<string[]> {
+  const ids = (
+    await dockerOrThrow(
+      host,
+      ['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`],
+      `could not list the containers of ${project}`,
+    )
+  )
+    .split('\n')
+    .filter(Boolean)
+  if (ids.length === 0) return []
+  const out = await dockerOrThrow(
+    host,
+    ['container', 'inspect', '--format', '{{json .NetworkSettings.Networks}}', ...ids],
+    `could not inspect the containers of ${project}`,
+  )
+  const names = out
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => Object.keys(JSON.parse(line) as Record<string, unknown>))
+  return [...new Set(names)].sort()
+}
+
+/**
+ * After a removal: takes away the networks of projects this Berth no longer holds (the project was
+ * deleted) once only proxies are left on them, disconnecting those first. A project that still
+ * exists keeps its network, so a deployment of another of its services never finds it gone.
+ * Returns one line per thing done or left, for the deployment log; a network it cannot remove is
+ * reported there and does not fail the removal, whose containers are already gone.
+ */
+export async function removeDeletedProjectNetworks(
+  host: DockerHost,
+  network: Pick<ProxyNetwork, 'knownProjects'>,
+  names: string[],
+): Promise<string[]> {
+  const lines: string[] = []
+  for (const name of names) {
+    const inspected = await host.docker(['network', 'inspect', '--format', '{{json .}}', name])
+    if (inspected.code !== 0) {
+      if (!NO_SUCH_NETWORK.test(inspected.stderr)) lines.push(`could not inspect ${name}: ${inspected.stderr.trim()}`)
+      continue
+    }
+    const { Labels, Containers } = JSON.parse(inspected.stdout) as {
+      Labels: Record<string, string> | null
+      Containers: Record<string, unknown> | null
+    }
+    const projectId = Labels?.[PROJECT_NETWORK_LABEL]
+    if (!projectId || (await network.knownProjects([projectId])).has(projectId)) continue
+    const proxies = new Set(
+      (
+        await dockerOrThrow(
+          host,
+          ['ps', '--quiet', '--no-trunc', '--filter', `label=${PROXY_LABEL}=true`],
+          'could not list the proxy containers',
+        )
+      )
+        .split('\n')
+        .filter(Boolean),
+    )
+    const members = Object.keys(Containers ?? {})
+    const others = members.filter((id) => !proxies.has(id))
+    if (others.length > 0) {
+      lines.push(`kept the network ${name}: ${others.length} other container(s) of its project are still on it`)
+      continue
+    }
+    // A disconnect that fails leaves the proxy on the network: the removal below then says why.
+    for (const proxy of members) await host.docker(['network', 'disconnect', '--force', name, proxy])
+    const removed = await host.docker(['network', 'rm', name])
+    if (removed.code === 0) lines.push(`removed the network ${name} of the deleted project`)
+    else if (!NO_SUCH_NETWORK.test(removed.stderr))
+      lines.push(`could not remove the network ${name}: ${removed.stderr.trim()}`)
+  }
+  return lines
+}
+
+const NO_SUCH_NETWORK = /No such network|not found/i

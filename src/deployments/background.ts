@@ -8,6 +8,7 @@ import type { DockerHost } from '../servers/docker-host.js'
 import type { ServersService } from '../servers/servers.service.js'
 import type { DeploymentWorkers } from './deployment-worker.js'
 import { connectProxies, projectNetworksOn } from './attach-routed.js'
+import type { ProxyNetwork } from './work-dir.js'
 import { pruneDeployments, type RetentionPolicy } from './retention.js'
 
 type RefreshedServer = Awaited<ReturnType<ServersService['refreshOne']>>
@@ -27,6 +28,8 @@ type Deps = {
   /** The notification delivery worker (src/notifications). */
   notifier: { start(): void; stop(): Promise<void> }
   retention: RetentionPolicy
+  /** Which projects' networks a proxy joins at a refresh. */
+  network: Pick<ProxyNetwork, 'knownProjects'>
   /** After each refresh of a reachable server (the proxy runtime checks its proxy there). */
   onServerRefreshed?: (serverId: string) => Promise<void>
   /** The daily certificate-expiry check (notifications). */
@@ -55,6 +58,7 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
     retention,
     pruneImages,
     onServerRefreshed,
+    network,
   } = deps
   let monitorTimer: NodeJS.Timeout | undefined
   let running = false
@@ -88,7 +92,7 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
     // One network that cannot be joined (say, two of one name left by an older Berth) must not keep
     // the proxy off all the others.
     const failed: string[] = []
-    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host), failed)
+    const made = await connectProxies(refreshed.host, await projectNetworksOn(refreshed.host, network), failed)
     if (made.length > 0) logger.info({ serverId: refreshed.serverId, made }, 'connected proxies to project networks')
     if (failed.length > 0)
       logger.error({ serverId: refreshed.serverId, failed }, 'some project networks could not be joined')

@@ -12,7 +12,14 @@ import { causeOf } from './compose-errors.js'
 import { streamProcess } from './process-stream.js'
 import { buildFromGit, buildSecretValues, gitCacheDir, type GitBuilder } from './git-build.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
-import { attachRoutedContainers, connectProxies, ensureProjectNetwork, projectNetworksOn } from './attach-routed.js'
+import {
+  attachRoutedContainers,
+  connectProxies,
+  ensureProjectNetwork,
+  networksOfProject,
+  projectNetworksOn,
+  removeDeletedProjectNetworks,
+} from './attach-routed.js'
 import { findTeamResource } from '../services/services.repo.js'
 import { composeProjectName } from './resources.js'
 import {
@@ -247,7 +254,8 @@ async function executeInstance(run: Run): Promise<Outcome> {
   const outcome = await gateOnHealth(run, project, compose.healthTimeoutMs)
   // A proxy that just started joins every project's network, so it reaches the routed services.
   if (outcome.status === 'finished')
-    for (const line of await connectProxies(host, await projectNetworksOn(host))) log.append('berth', line)
+    for (const line of await connectProxies(host, await projectNetworksOn(host, deps.proxyNetwork)))
+      log.append('berth', line)
   return outcome
 }
 
@@ -359,8 +367,12 @@ async function executeRemoval(run: Run): Promise<Outcome> {
   )
   if (!existsSync(join(cwd, 'compose.yaml')))
     return { status: 'finished', exitCode: null, message: 'nothing to remove: it was never deployed' }
+  // Read before `down`: a route attached since the last deployment put its containers on a network its compose file does not name.
+  const networks = await networksOfProject(run.host, project)
   const failed = await runSteps(run, { project, cwd })
   if (failed) return failed
+  for (const line of await removeDeletedProjectNetworks(run.host, deps.proxyNetwork, networks))
+    log.append('berth', line)
   removeWorkDir(deps.dataDir, d.resource_id)
   rmSync(gitCacheDir(deps.dataDir, d.resource_id), { recursive: true, force: true })
   return { status: 'finished', exitCode: 0, message: `${what} removed` }

@@ -14,6 +14,8 @@ export type ProxyNetwork = {
   composeServicesToAttach(serviceId: string): Promise<string[]>
   /** The DNS alias a compose service gets on the network, when the proxy dials it by name. */
   aliasFor?(serviceId: string, composeService: string): string
+  /** Which of these project ids this Berth holds: a proxy joins only their networks, never another instance's. */
+  knownProjects(projectIds: string[]): Promise<Set<string>>
 }
 
 /**

@@ -20,3 +20,10 @@ export async function findProjectTeam(db: Kysely<DB>, projectId: string): Promis
   if (!row) throw new NotFoundError(`Project ${projectId} was not found.`)
   return row.team_id
 }
+
+/** Which of these project ids this Berth holds (any team): the others are another instance's, or deleted. */
+export async function existingProjectIds(db: Kysely<DB>, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await db.selectFrom('projects').select('id').where('id', 'in', ids).execute()
+  return new Set(rows.map((r) => r.id))
+}

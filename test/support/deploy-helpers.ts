@@ -58,3 +58,21 @@ export async function waitForFinished(t: TestApp, token: string, deploymentId: s
   }
   return d
 }
+
+/** The removal deployment a deletion queued for a resource, once it has ended (read from the table: the resource is gone). */
+export function waitForRemoval(t: TestApp, resourceId: string) {
+  return waitFor(
+    `the removal of ${resourceId} to end`,
+    async () => {
+      const row = await t.app.db
+        .selectFrom('deployments')
+        .selectAll()
+        .where('resource_id', '=', resourceId)
+        .where('action', '=', 'remove')
+        .executeTakeFirst()
+      return row && row.status !== 'queued' && row.status !== 'in_progress' ? row : undefined
+    },
+    60_000,
+    200,
+  )
+}

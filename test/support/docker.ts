@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
-import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { PROJECT_NETWORK_LABEL, PROXY_NETWORK } from '../../src/proxy/network.js'
 import { REPO_ROOT } from './cli.js'
 
 const run = promisify(execFile)
@@ -177,4 +177,41 @@ export async function proxyNetworkIp(containerId: string): Promise<string> {
 export async function containerNetworks(container: string): Promise<string[]> {
   const { stdout } = await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])
   return Object.keys(JSON.parse(stdout) as object).sort()
+}
+
+/**
+ * Removes the project networks of these projects (a test app's, when its database goes): the
+ * tests close their apps without deleting their projects, and the networks would pile up on the
+ * engine until its address pool ran out. Containers still on one are disconnected first (their
+ * test removes them next). Does nothing without an engine.
+ */
+export async function removeProjectNetworks(projectIds: string[]): Promise<void> {
+  if (projectIds.length === 0 || (await dockerProblem()) !== null) return
+  const wanted = new Set(projectIds)
+  const listed = await docker([
+    'network',
+    'ls',
+    '--filter',
+    `label=${PROJECT_NETWORK_LABEL}`,
+    '--format',
+    `{{.Name}} {{.Label "${PROJECT_NETWORK_LABEL}"}}`,
+  ])
+  for (const line of listed.stdout.split('\n').filter(Boolean)) {
+    const [name, projectId] = line.split(' ') as [string, string]
+    if (!wanted.has(projectId)) continue
+    const members = await docker([
+      'network',
+      'inspect',
+      '--format',
+      '{{range $id, $c := .Containers}}{{$id}} {{end}}',
+      name,
+    ])
+    // A container or the network itself may be going at the same moment (its test's own clean-up).
+    const unlessGone = (error: { stderr?: string }) => {
+      if (!/No such (network|container)|not found|is not connected/i.test(error.stderr ?? '')) throw error
+    }
+    for (const id of members.stdout.split(/\s+/).filter(Boolean))
+      await docker(['network', 'disconnect', '--force', name, id]).catch(unlessGone)
+    await docker(['network', 'rm', name]).catch(unlessGone)
+  }
 }

@@ -8,6 +8,7 @@ import type { Ability } from '../../src/auth/principal.js'
 import { loadConfig } from '../../src/config.js'
 import { createHttpServer } from '../../src/http/server.js'
 import { databaseEnvFor, dropTestDatabase } from './dialect.js'
+import { removeProjectNetworks } from './docker.js'
 
 export const ADMIN_PASSWORD = 'correct-horse-battery'
 
@@ -92,7 +93,9 @@ export async function startTestAppIn(
     call,
     async close() {
       await server.close()
+      const projects = await app.db.selectFrom('projects').select('id').execute()
       await app.close()
+      await removeProjectNetworks(projects.map((p) => p.id))
       await dropTestDatabase(dataDir)
       rmSync(dataDir, { recursive: true, force: true })
     },
