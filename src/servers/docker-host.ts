@@ -146,7 +146,6 @@ export function killProcessGroup(child: ChildProcess, graceMs = 3000): void {
   child.once('close', () => clearTimeout(timer))
 }
 
-/** Creates a Docker network (with these labels) if it does not exist yet (a concurrent create by someone else is fine). */
 /** Network creations in flight, per engine and name (see ensureNetwork). */
 const creatingNetworks = new Map<string, Promise<'exists' | 'created'>>()
 

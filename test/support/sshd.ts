@@ -56,15 +56,18 @@ export async function startSshd(): Promise<TestSshd> {
   })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c))
+  // sshd's own words (a bad option, a port taken) make the failure readable; read at the failure, not now.
   await waitFor(
-    `sshd to listen on ${port} (${log})`,
+    `sshd to listen on ${port}`,
     () =>
       new Promise<boolean>((resolve) => {
         const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)))
         socket.on('error', () => resolve(false))
       }),
     10_000,
-  )
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; sshd said: ${log || '(nothing)'}`)
+  })
   return {
     port,
     privateKey: readFileSync(join(dir, 'client_key'), 'utf8'),
