@@ -222,7 +222,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
     const projects = createProjectsService({ db, audit, events, deployments })
     const proxyWatch = createProxyWatch({
-      status: proxyRuntime.status,
+      whyDown: proxyRuntime.whyDown,
       onDown: async (serverId, message) =>
         notifications.proxyDown(await servers.serverForResource(db, serverId), message),
     })

@@ -422,7 +422,7 @@ export function createProxyRuntimeService({
     const kindMismatch = proxy.kind !== settingsKind
     const message =
       state === 'down'
-        ? `The ${proxy.kind} proxy of ${server.name} is not running (${container ? container.state : 'no container'}); routes do not answer.`
+        ? downMessage(proxy.kind, server.name, container)
         : state === 'stale'
           ? `The ${proxy.kind} proxy of ${server.name} runs but does not serve Berth's current configuration: ${config!.detail}`
           : `The ${proxy.kind} proxy of ${server.name} runs${config ? " and serves Berth's configuration" : ''}.`
@@ -435,6 +435,24 @@ export function createProxyRuntimeService({
       container,
       config,
     }
+  }
+
+  /**
+   * Why the proxy Berth runs on a server is down while it should run, or null when it runs (or is
+   * meant to be stopped, or the engine does not answer: the server monitor reports that itself).
+   * The proxy watch asks at every refresh of the server, after every container event there: one
+   * inspect, without the history, the configuration check and the proxy API calls of `status`.
+   */
+  async function whyDown(serverId: string): Promise<string | null> {
+    const proxy = await findProxyOfServer(db, serverId)
+    if (!proxy || proxy.desired_state !== 'running') return null
+    const { host, server } = await servers.hostById(serverId)
+    // An engine that does not answer is the server monitor's to report (server.unreachable), not a proxy outage.
+    const container = await inspectProxyContainer(host, composeProjectName(proxy.id), network).catch(
+      () => 'unreachable' as const,
+    )
+    if (container === 'unreachable' || container?.running) return null
+    return downMessage(proxy.kind, server.name, container)
   }
 
   /** For the deployment worker: the compose file a proxy deployment runs. */
@@ -511,5 +529,9 @@ export function createProxyRuntimeService({
     return deployments.logs(INSTANCE_TEAM_ID, deploymentId, page)
   }
 
-  return { act, configure, rollback, versions, status, logs, composeFor, caddyAdminUrl, traefikApiSources }
+  return { act, configure, rollback, versions, status, whyDown, logs, composeFor, caddyAdminUrl, traefikApiSources }
+}
+
+function downMessage(kind: string, serverName: string, container: { state: string } | null | undefined): string {
+  return `The ${kind} proxy of ${serverName} is not running (${container ? container.state : 'no container'}); routes do not answer.`
 }

@@ -7,21 +7,20 @@ import type { ProxyRuntimeService } from './proxy-runtime.service.js'
  * with the proxy still down reports it once more.
  */
 export function createProxyWatch(deps: {
-  status: ProxyRuntimeService['status']
+  whyDown: ProxyRuntimeService['whyDown']
   onDown(serverId: string, message: string): Promise<void>
 }) {
   const down = new Set<string>()
 
   async function check(serverId: string) {
-    const status = await deps.status(serverId)
-    const isDown = status.state === 'down' && status.proxy?.desired_state === 'running'
-    if (!isDown) {
+    const message = await deps.whyDown(serverId)
+    if (message === null) {
       down.delete(serverId)
       return
     }
     if (down.has(serverId)) return
     down.add(serverId)
-    await deps.onDown(serverId, status.message)
+    await deps.onDown(serverId, message)
   }
 
   return { check }
