@@ -120,12 +120,16 @@ for (const dialect of dialects) {
 }
 
 const totals = { passed: 0, failed: extraFailures, skipped: 0 }
+const failures = []
 for (const line of existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean) : []) {
   const pass = JSON.parse(line)
   totals.passed += pass.passed
   totals.failed += pass.failed
   totals.skipped += pass.skipped
+  failures.push(...pass.failures)
 }
+// Every pass's failures once more at the end, where a reader of CI's output looks first.
+for (const f of failures) console.log(`\nFAILED ${f.test}\n${f.error.replace(/^/gm, '  | ')}`)
 // A crashed pass may report nothing; count it so the total can never read as green.
 if (failedPasses > 0 && totals.failed === 0) totals.failed = failedPasses
 if (files.length > 0 && totals.passed + totals.failed + totals.skipped === 0) {

@@ -1,17 +1,21 @@
 import { appendFileSync } from 'node:fs'
 
 const STDERR_LINES_KEPT = 40
+const ERROR_LINES_KEPT = 25
 
 // A node:test reporter that prints one closing line per pass ("sqlite: N passed, N failed, N skipped")
 // and appends the counts to BERTH_TEST_SUMMARY_FILE, from which scripts/test.mjs prints the total.
 // A test file whose process exits badly after its tests passed is reported with its exit code and
-// its last stderr lines, next to the summary: CI output is often read from the end only.
+// its last stderr lines, next to the summary: CI output is often read from the end only. For the
+// same reason each failed test's error goes into the summary file, and scripts/test.mjs prints them
+// all again just before the total (the SQLite pass's failures would otherwise sit mid-output).
 export default async function* summaryReporter(source) {
   let passed = 0
   let failed = 0
   let skipped = 0
   const stderrByFile = new Map()
   const crashes = []
+  const failures = []
   for await (const event of source) {
     if (event.type === 'test:stderr') {
       const lines = stderrByFile.get(event.data.file) ?? []
@@ -37,13 +41,20 @@ export default async function* summaryReporter(source) {
     }
     if (event.data.skip || event.data.todo) skipped++
     else if (event.type === 'test:pass') passed++
-    else failed++
+    else {
+      failed++
+      const text = String(error?.cause?.stack ?? error?.cause ?? error?.message ?? error)
+      failures.push({
+        test: `${process.env.BERTH_TEST_PASS ?? 'tests'}: ${event.data.file ?? '?'} > ${event.data.name}`,
+        error: text.split('\n').slice(0, ERROR_LINES_KEPT).join('\n'),
+      })
+    }
   }
   for (const crash of crashes) {
     yield `\n${crash.file} exited with ${crash.signal ? `signal ${crash.signal}` : `code ${crash.exitCode}`}; its last stderr lines:\n`
     yield `${(stderrByFile.get(crash.file) ?? ['(none)']).map((line) => `  | ${line}`).join('\n')}\n`
   }
   if (process.env.BERTH_TEST_SUMMARY_FILE)
-    appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped })}\n`)
+    appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped, failures })}\n`)
   yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`
 }
