@@ -1,4 +1,5 @@
-import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 export type SshTransport = { dir: string; binDir: string }
@@ -21,8 +22,8 @@ const SAFE_PATH = /^[A-Za-z0-9_./-]+$/
 /**
  * Docker's CLI reaches ssh:// engines by running `ssh`. It has no flag for an identity file, so
  * the server gets a private directory holding its key, an ssh config and an `ssh` wrapper that
- * passes that config; the wrapper's directory goes first on the CLI's PATH. Written on each use
- * from the database (the single source of truth), never edited in place.
+ * passes that config; the wrapper's directory goes first on the CLI's PATH. Written from the
+ * database (the single source of truth) on each use where they differ, never edited in place.
  */
 export function prepareSshTransport(dataDir: string, serverId: string, privateKey: string | null): SshTransport {
   if (!privateKey) throw new Error(`Server ${serverId} uses ssh:// but has no private key`)
@@ -34,8 +35,7 @@ export function prepareSshTransport(dataDir: string, serverId: string, privateKe
   mkdirSync(binDir, { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)
   const keyFile = join(dir, 'id_key')
-  writeFileSync(keyFile, privateKey.endsWith('\n') ? privateKey : `${privateKey}\n`, { mode: 0o600 })
-  chmodSync(keyFile, 0o600)
+  writePrivateFile(keyFile, privateKey.endsWith('\n') ? privateKey : `${privateKey}\n`)
   const config = [
     'Host *',
     `  IdentityFile ${keyFile}`,
@@ -48,10 +48,30 @@ export function prepareSshTransport(dataDir: string, serverId: string, privateKe
     `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
     '',
   ].join('\n')
-  writeFileSync(join(dir, 'ssh_config'), config, { mode: 0o600 })
-  writeFileSync(join(binDir, 'ssh'), `#!/bin/sh\nexec ${findSshBinary()} -F ${join(dir, 'ssh_config')} "$@"\n`, {
-    mode: 0o700,
-  })
-  chmodSync(join(binDir, 'ssh'), 0o700)
+  writePrivateFile(join(dir, 'ssh_config'), config)
+  writePrivateFile(
+    join(binDir, 'ssh'),
+    `#!/bin/sh\nexec ${findSshBinary()} -F ${join(dir, 'ssh_config')} "$@"\n`,
+    0o700,
+  )
   return { dir, binDir }
+}
+
+/**
+ * Writes a file only its owner may read, unless it already holds this content. Docker commands of
+ * the same server run at the same time (a deployment, the monitor, the engine-event watcher), each
+ * preparing the transport: rewriting the wrapper in place while another command execs it fails
+ * that exec ("Text file busy") or hands sh a truncated script. A new file renamed over the old one
+ * never does: a running exec keeps the old one.
+ */
+function writePrivateFile(path: string, content: string, mode = 0o600) {
+  try {
+    if (readFileSync(path, 'utf8') === content) return chmodSync(path, mode)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const temporary = `${path}.${randomBytes(6).toString('hex')}`
+  writeFileSync(temporary, content, { mode })
+  chmodSync(temporary, mode)
+  renameSync(temporary, path)
 }
