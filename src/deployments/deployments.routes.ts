@@ -43,7 +43,7 @@ const uuidList = z.array(z.string().uuid('must be a UUID'))
 const deploymentStatus = z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user'])
 const resourceType = z.enum(['service', 'database', 'proxy'])
 /** What a Git deployment built (null for any other deployment). */
-export const deploymentGit = z
+const deploymentGit = z
   .object({
     ref: z.string().describe('The branch or commit asked for'),
     commit: z.string().nullable().describe('The commit built or rolled back to, once resolved'),
@@ -53,7 +53,8 @@ export const deploymentGit = z
   })
   .nullable()
   .meta({ id: 'DeploymentGit' })
-const deployment = z
+/** A deployment as every list and page shows it (the proxy's page too). */
+export const deployment = z
   .object({
     deployment_uuid: z.string(),
     resource_type: resourceType,

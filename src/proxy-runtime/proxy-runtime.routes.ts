@@ -5,7 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
-import { deploymentGit, logPage, logsQuery } from '../deployments/deployments.routes.js'
+import { deployment, logPage, logsQuery } from '../deployments/deployments.routes.js'
 
 const kind = z.enum(['traefik', 'caddy'])
 const hostPath = z.string().min(1).max(1024)
@@ -22,32 +22,6 @@ const proxySpec = z
     updated_at: timestamp,
   })
   .meta({ id: 'ServerProxy', description: 'The proxy Berth runs on a server' })
-
-const proxyDeployment = z
-  .object({
-    deployment_uuid: z.string(),
-    resource_type: z.enum(['service', 'database', 'proxy']),
-    resource_uuid: z.string(),
-    resource_name: z.string(),
-    server_uuid: z.string(),
-    server_name: z.string(),
-    action: z.enum(['deploy', 'stop', 'restart', 'remove', 'attach']),
-    status: z.enum(['queued', 'in_progress', 'finished', 'failed', 'cancelled-by-user']),
-    trigger: z.enum(['api', 'ui', 'cli', 'rollback', 'webhook']),
-    compose_version: z.number().int().nullable(),
-    force: z.boolean(),
-    pull_latest_images: z.boolean(),
-    stop_before_start: z.boolean(),
-    exit_code: z.number().int().nullable(),
-    message: z.string().nullable(),
-    rollback_of: z.string().nullable(),
-    git: deploymentGit,
-    created_by: z.string(),
-    created_at: timestamp,
-    started_at: timestamp.nullable(),
-    finished_at: timestamp.nullable(),
-  })
-  .meta({ id: 'ProxyDeployment', description: 'A deployment of the proxy (start, stop, restart, upgrade, rollback)' })
 
 const proxyStatus = z
   .object({
@@ -83,7 +57,7 @@ const proxyStatus = z
       })
       .nullable()
       .describe("Null when the container does not run or its network is out of Berth's reach (remote server)"),
-    deployments: z.array(proxyDeployment).describe('The latest deployments of the proxy, newest first'),
+    deployments: z.array(deployment).describe('The latest deployments of the proxy, newest first'),
   })
   .meta({ id: 'ServerProxyStatus' })
 

@@ -2962,35 +2962,6 @@ export interface components {
             /** @description ISO-8601 UTC timestamp */
             updated_at: string;
         };
-        /** @description A deployment of the proxy (start, stop, restart, upgrade, rollback) */
-        ProxyDeployment: {
-            deployment_uuid: string;
-            /** @enum {string} */
-            resource_type: "service" | "database" | "proxy";
-            resource_uuid: string;
-            resource_name: string;
-            server_uuid: string;
-            server_name: string;
-            /** @enum {string} */
-            action: "deploy" | "stop" | "restart" | "remove" | "attach";
-            /** @enum {string} */
-            status: "queued" | "in_progress" | "finished" | "failed" | "cancelled-by-user";
-            /** @enum {string} */
-            trigger: "api" | "ui" | "cli" | "rollback" | "webhook";
-            compose_version: number | null;
-            force: boolean;
-            pull_latest_images: boolean;
-            stop_before_start: boolean;
-            exit_code: number | null;
-            message: string | null;
-            rollback_of: string | null;
-            git: components["schemas"]["DeploymentGit"];
-            created_by: string;
-            /** @description ISO-8601 UTC timestamp */
-            created_at: string;
-            started_at: string | null;
-            finished_at: string | null;
-        };
         ServerProxyStatus: {
             server_uuid: string;
             /**
@@ -3027,7 +2998,7 @@ export interface components {
                 missing_routers: string[];
             } | null;
             /** @description The latest deployments of the proxy, newest first */
-            deployments: components["schemas"]["ProxyDeployment"][];
+            deployments: components["schemas"]["Deployment"][];
         };
         QueuedProxyDeployment: {
             deployment_uuid: string;
