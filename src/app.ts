@@ -119,13 +119,13 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const proxyPreview = createProxyPreview({ db, audit, proxyDir: config.proxyDir })
 
     // Servers: the monitor keeps their live state; engine events ask for a refresh after container activity.
+    const notifyFailed = (serverId: string) => (error: unknown) =>
+      logger.error({ err: error, serverId }, 'queueing a notification failed')
     const serverMonitor = createServerMonitor({
       onReachability: (server, state) =>
-        void notifications
-          .serverReachability(server, state)
-          .catch((error: unknown) =>
-            logger.error({ err: error, serverId: server.id }, 'queueing a notification failed'),
-          ),
+        void notifications.serverReachability(server, state).catch(notifyFailed(server.id)),
+      onDiskLow: (server, disk) => void notifications.serverDiskLow(server, disk).catch(notifyFailed(server.id)),
+      diskLowPercent: config.diskLowPercent,
     })
     const engineEvents = createEngineEventWatchers({
       logger,

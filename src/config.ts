@@ -30,6 +30,8 @@ export type Config = {
   notificationGroupSeconds: number
   /** A TLS certificate expiring within this many days is notified (certificate.expiring). */
   certificateExpiryDays: number
+  /** A server's engine disk with less free space than this percent of its size raises server.disk_low. */
+  diskLowPercent: number
 }
 
 export class ConfigError extends Error {
@@ -88,6 +90,11 @@ const envSchema = z.object({
     .max(86400)
     .default(60),
   BERTH_CERT_EXPIRY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  BERTH_DISK_LOW_PERCENT: z.coerce
+    .number({ message: 'BERTH_DISK_LOW_PERCENT must be a number (percent of the disk)' })
+    .min(0)
+    .max(100)
+    .default(10),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -148,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((dir) => resolve(dir)),
     notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
     certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
+    diskLowPercent: e.BERTH_DISK_LOW_PERCENT,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

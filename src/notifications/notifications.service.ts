@@ -408,40 +408,54 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
   }
 
   /**
-   * A server stopped or started answering: the instance's channels hear it, and the owning team's
-   * (a shared server has none). Reachability lives in memory (servers/server-monitor.ts), so the
+   * A fact about a server (it stopped or started answering, its disk went low, its proxy went
+   * down): the instance's channels hear it, and the owning team's (a shared server has none). The
+   * state behind it lives in memory (servers/server-monitor.ts, proxy-runtime/proxy-watch.ts), so the
    * messages are the only thing this transaction stores.
    */
-  async function serverReachability(server: CheckedServer, state: Pick<ServerState, 'reachable' | 'error'>) {
-    const fact = {
+  async function notifyAboutServer(
+    server: CheckedServer,
+    fact: Pick<Fact, 'event' | 'resourceKey' | 'summary' | 'details' | 'path'>,
+  ) {
+    const subject = { server: { id: server.id, name: server.name } }
+    await db.transaction().execute(async (trx) => {
+      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
+        await notify(trx, { ...fact, projectId: null, subject, teamId })
+    })
+  }
+
+  function serverReachability(server: CheckedServer, state: Pick<ServerState, 'reachable' | 'error'>) {
+    return notifyAboutServer(server, {
       event: state.reachable ? 'server.back' : 'server.unreachable',
-      projectId: null,
       resourceKey: `server:${server.id}`,
       summary: state.reachable ? `Server ${server.name} answers again` : `Server ${server.name} is unreachable`,
       details: state.error ? [`Error: ${state.error}`] : [],
       path: `/servers/${server.id}`,
-      subject: { server: { id: server.id, name: server.name } },
-    } as const
-    await db.transaction().execute(async (trx) => {
-      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
-        await notify(trx, { ...fact, teamId })
     })
   }
 
-  /** A proxy Berth runs went down while it should run: the instance's channels and the owning team's. */
-  async function proxyDown(server: CheckedServer, message: string) {
-    const fact: Omit<Fact, 'teamId'> = {
+  function serverDiskLow(server: CheckedServer, disk: NonNullable<ServerState['disk']>) {
+    const percent = (disk.free_bytes / disk.total_bytes) * 100
+    return notifyAboutServer(server, {
+      event: 'server.disk_low',
+      resourceKey: `disk:${server.id}`,
+      summary: `Server ${server.name} is low on disk space: ${percent.toFixed(1)}% free`,
+      details: [
+        `Free: ${gib(disk.free_bytes)} of ${gib(disk.total_bytes)}, under BERTH_DISK_LOW_PERCENT.`,
+        'Deployments, builds and backups fail once it is full: remove unused images (docker image prune) or grow the disk.',
+      ],
+      path: `/servers/${server.id}`,
+    })
+  }
+
+  /** A proxy Berth runs went down while it should run. */
+  function proxyDown(server: CheckedServer, message: string) {
+    return notifyAboutServer(server, {
       event: 'proxy.down',
-      projectId: null,
       resourceKey: `proxy:${server.id}`,
       summary: `The proxy of ${server.name} is down`,
       details: [message],
       path: '/proxy',
-      subject: { server: { id: server.id, name: server.name } },
-    }
-    await db.transaction().execute(async (trx) => {
-      for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
-        await notify(trx, { ...fact, teamId })
     })
   }
 
@@ -525,6 +539,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     onDeploymentFinished,
     notify,
     serverReachability,
+    serverDiskLow,
     proxyDown,
   }
 }
@@ -562,4 +577,8 @@ async function projectOf(trx: Kysely<DB>, teamId: string, resourceId: string) {
 function coversProject(channel: ChannelRow, projectId: string | null): boolean {
   if (channel.project_ids === null) return true
   return projectId !== null && (JSON.parse(channel.project_ids) as string[]).includes(projectId)
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`
 }

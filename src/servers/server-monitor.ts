@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises'
 import type { DockerHost } from './docker-host.js'
 
 /** What Berth last saw of a server; kept in memory because it changes too often to be worth storing. */
@@ -8,25 +9,42 @@ export type ServerState = {
   compose_version: string | null
   containers_running: number | null
   containers_stopped: number | null
+  /** The disk holding the engine's data (images, containers, volumes); null where Berth cannot see it (see diskOf). */
+  disk: { free_bytes: number; total_bytes: number } | null
   error: string | null
   checked_at: string
 }
 
 export type ServerMonitor = ReturnType<typeof createServerMonitor>
 
-type EngineInfo = { ServerVersion?: string; ContainersRunning?: number; ContainersStopped?: number }
+type EngineInfo = {
+  ServerVersion?: string
+  ContainersRunning?: number
+  ContainersStopped?: number
+  DockerRootDir?: string
+}
 
 /** The server a check was about, as the reachability hook sees it. */
 export type CheckedServer = { id: string; name: string; team_id: string | null }
 
+type Hooks = {
+  onReachability?: (server: CheckedServer, state: ServerState) => void
+  /** The engine's disk has less free space than `diskLowPercent` of its size (once per episode). */
+  onDiskLow?: (server: CheckedServer, disk: NonNullable<ServerState['disk']>) => void
+  /** Free space, in percent of the disk, under which a disk counts as low. */
+  diskLowPercent?: number
+}
+
 /**
  * `onReachability` hears each change of a server's reachability (and a first check that finds it
  * unreachable, since a restarted Berth must not forget a server that is down); notifications use it.
+ * `onDiskLow` hears a disk going low (a first check that finds it low included); it is heard again
+ * only after a check found the disk above the threshold.
  */
-export function createServerMonitor(
-  hooks: { onReachability?: (server: CheckedServer, state: ServerState) => void } = {},
-) {
+export function createServerMonitor(hooks: Hooks = {}) {
   const states = new Map<string, ServerState>()
+  const lowDisks = new Set<string>()
+  const diskLowPercent = hooks.diskLowPercent ?? DEFAULT_DISK_LOW_PERCENT
 
   async function refresh(
     server: CheckedServer,
@@ -45,6 +63,7 @@ export function createServerMonitor(
         compose_version: null,
         containers_running: null,
         containers_stopped: null,
+        disk: null,
         error: firstLine(info.stderr),
         checked_at: checkedAt,
       }
@@ -65,6 +84,7 @@ export function createServerMonitor(
           : (states.get(serverId)?.compose_version ?? null),
         containers_running: parsed.ContainersRunning ?? null,
         containers_stopped: parsed.ContainersStopped ?? null,
+        disk: await diskOf(host, parsed.DockerRootDir),
         error: compose && compose.code !== 0 ? `docker compose: ${firstLine(compose.stderr)}` : null,
         checked_at: checkedAt,
       }
@@ -72,6 +92,14 @@ export function createServerMonitor(
     const was = states.get(serverId)?.reachable
     states.set(serverId, state)
     if (was === undefined ? !state.reachable : was !== state.reachable) hooks.onReachability?.(server, state)
+    // A check that cannot see the disk (unreachable) neither starts nor ends a low-disk episode.
+    if (state.disk) {
+      const low = state.disk.free_bytes < (state.disk.total_bytes * diskLowPercent) / 100
+      if (low && !lowDisks.has(serverId)) {
+        lowDisks.add(serverId)
+        hooks.onDiskLow?.(server, state.disk)
+      } else if (!low) lowDisks.delete(serverId)
+    }
     return state
   }
 
@@ -79,7 +107,29 @@ export function createServerMonitor(
     refresh,
     stateOf: (serverId: string): ServerState | null => states.get(serverId) ?? null,
     all: () => new Map(states),
-    forget: (serverId: string) => void states.delete(serverId),
+    forget: (serverId: string) => {
+      states.delete(serverId)
+      lowDisks.delete(serverId)
+    },
+  }
+}
+
+const DEFAULT_DISK_LOW_PERCENT = 10
+
+/**
+ * The free and total space of the disk under the engine's data directory, read where Berth runs
+ * (a local engine whose directory it can see). A remote engine's disk is out of reach without
+ * running something on that server, so it shows as unknown rather than guessed.
+ */
+async function diskOf(host: DockerHost, rootDir: string | undefined): Promise<ServerState['disk']> {
+  if (!rootDir || !host.dockerHost.startsWith('unix://')) return null
+  try {
+    const fs = await statfs(rootDir)
+    return { free_bytes: fs.bavail * fs.bsize, total_bytes: fs.blocks * fs.bsize }
+  } catch (error) {
+    // Berth in a container without the engine's directory mounted, or not allowed to read it: unknown.
+    if (['ENOENT', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) return null
+    throw error
   }
 }
 

@@ -25,6 +25,12 @@ const serverState = z
     compose_version: z.string().nullable(),
     containers_running: z.number().int().nullable(),
     containers_stopped: z.number().int().nullable(),
+    disk: z
+      .object({ free_bytes: z.number().int(), total_bytes: z.number().int() })
+      .nullable()
+      .describe(
+        "The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth)",
+      ),
     error: z.string().nullable(),
     checked_at: timestamp,
   })

@@ -2906,6 +2906,11 @@ export interface components {
             compose_version: string | null;
             containers_running: number | null;
             containers_stopped: number | null;
+            /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+            disk: {
+                free_bytes: number;
+                total_bytes: number;
+            } | null;
             error: string | null;
             /** @description ISO-8601 UTC timestamp */
             checked_at: string;
