@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { createAuditService } from './audit/audit.service.js'
+import { ownBackupNotifier } from './backups/notify.js'
 import { createBackupService } from './backups/backup.service.js'
 import { createSessionsService } from './auth/sessions.service.js'
 import { createTokensService } from './auth/tokens.service.js'
@@ -89,7 +90,15 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const users = createUsersService({ db, audit })
     const teams = createTeamsService({ db, audit })
     const env = createEnvService({ db, audit, cipher })
-    const backups = createBackupService({ db, dialect: database.dialect, backupDir: config.backups.dir, audit, logger })
+    const backups = createBackupService({
+      db,
+      dialect: database.dialect,
+      backupDir: config.backups.dir,
+      audit,
+      logger,
+      // Called only once a backup ends, long after `notifications` below exists.
+      onFinished: (trx, backup) => ownBackupNotifier(notifications)(trx, backup),
+    })
     registerCoreMetrics(metrics, { database, backups })
 
     // Notifications: queued in the transaction of the fact they report, delivered by a background worker.

@@ -17,6 +17,8 @@ type Deps = {
   backupDir: string
   audit: Pick<AuditService, 'record'>
   logger: Pick<Logger, 'info' | 'error'>
+  /** In the transaction that records a backup's end (notifications: backup.failed / backup.succeeded). */
+  onFinished?: (trx: Kysely<DB>, backup: BackupView) => Promise<void>
 }
 
 export type BackupView = Omit<BackupTable, 'verified' | 'deleted_at'> & { verified: boolean }
@@ -28,8 +30,28 @@ function view(row: BackupTable): BackupView {
   return { ...rest, size_bytes: row.size_bytes === null ? null : Number(row.size_bytes), verified: row.verified === 1 }
 }
 
-export function createBackupService({ db, dialect, backupDir, audit, logger }: Deps) {
+export function createBackupService({ db, dialect, backupDir, audit, logger, onFinished }: Deps) {
   let running: Promise<BackupView> | undefined
+
+  /** A backup's outcome, its audit row and its notifications: one transaction. */
+  async function finish(
+    id: string,
+    outcome: Pick<BackupTable, 'status'> & Partial<BackupTable>,
+    actor: Actor,
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('backups')
+        .set({ ...outcome, finished_at: nowIso() })
+        .where('id', '=', id)
+        .execute()
+      await audit.record(trx, actor, { action, resourceType: 'backup', resourceId: id, details })
+      const row = await trx.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+      await onFinished?.(trx, view(row))
+    })
+  }
 
   async function record(actor: Actor, action: string, id: string | undefined, details: Record<string, unknown>) {
     await db
@@ -48,7 +70,6 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
         'unsupported_dialect',
         'Berth backs up its embedded SQLite database; on PostgreSQL use pg_dump.',
       )
-    ensurePrivateDir(directory)
     const id = newId()
     const stamp = nowIso().replace(/[:.]/g, '-')
     const fileName = `berth-${stamp}.db.gz`
@@ -73,29 +94,30 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
       })
       .execute()
     try {
+      // Inside the try: a backup directory that cannot be made is a failed backup everyone hears of.
+      ensurePrivateDir(directory)
       await snapshotSqlite(db, snapshot)
       checkBerthDatabase(snapshot)
       const { sha256, sizeBytes } = await compressWithChecksum(snapshot, target)
-      await db
-        .updateTable('backups')
-        .set({ status: 'succeeded', sha256, size_bytes: sizeBytes, verified: 1, finished_at: nowIso() })
-        .where('id', '=', id)
-        .execute()
-      await record(actor, 'backup.created', id, { file: fileName, size_bytes: sizeBytes, sha256, trigger })
+      await finish(id, { status: 'succeeded', sha256, size_bytes: sizeBytes, verified: 1 }, actor, 'backup.created', {
+        file: fileName,
+        size_bytes: sizeBytes,
+        sha256,
+        trigger,
+      })
       logger.info({ backup: fileName, sizeBytes }, 'backup verified')
     } catch (error) {
       const message = (error as Error).message
-      await rm(target, { force: true })
-      await rm(`${target}${CHECKSUM_SUFFIX}`, { force: true })
-      await db
-        .updateTable('backups')
-        .set({ status: 'failed', error: message, finished_at: nowIso() })
-        .where('id', '=', id)
-        .execute()
-      await record(actor, 'backup.failed', id, { file: fileName, error: message, trigger })
+      await removeLeftover(target)
+      await removeLeftover(`${target}${CHECKSUM_SUFFIX}`)
+      await finish(id, { status: 'failed', error: message }, actor, 'backup.failed', {
+        file: fileName,
+        error: message,
+        trigger,
+      })
       logger.error({ err: error, backup: fileName }, 'backup failed')
     } finally {
-      await rm(snapshot, { force: true })
+      await removeLeftover(snapshot)
     }
     return get(id)
   }
@@ -176,4 +198,11 @@ export function createBackupService({ db, dialect, backupDir, audit, logger }: D
   }
 
   return { create, get, list, filePath, prune, lastSucceeded }
+}
+
+/** Removes a file a failed step may have left; a path whose folder never came to be holds none. */
+async function removeLeftover(path: string) {
+  await rm(path, { force: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOTDIR') throw error
+  })
 }
