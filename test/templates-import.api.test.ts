@@ -111,5 +111,10 @@ describe('importing Coolify and Dokploy templates', () => {
     })
     assert.equal(badToml.status, 400)
     assert.equal(badToml.body.error.code, 'invalid_template')
+    // A Coolify file that is not YAML at all (found by Schemathesis: it was a 500).
+    const notYaml = await t.call(owner, 'POST', url, { format: 'coolify', name: 'w', compose: 'services: [' })
+    assert.equal(notYaml.status, 400, JSON.stringify(notYaml.body))
+    assert.equal(notYaml.body.error.code, 'invalid_template')
+    assert.match(notYaml.body.error.message, /cannot be parsed/)
   })
 })

@@ -1,4 +1,5 @@
 import { parseDocument, isMap, isSeq, isScalar, type YAMLMap } from 'yaml'
+import { BadRequestError } from '../../errors.js'
 import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
 import { importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
 
@@ -21,6 +22,9 @@ export function convertCoolify(id: string, text: string): ImportedTemplate {
     [...text.matchAll(/^#\s*(documentation|slogan|tags|logo|port):\s*(.+)$/gm)].map((m) => [m[1]!, m[2]!.trim()]),
   )
   const document = parseDocument(text)
+  const [invalid] = document.errors
+  if (invalid)
+    throw new BadRequestError('invalid_template', `The Coolify compose file cannot be parsed: ${invalid.message}`)
   let route: TemplateManifest['route'] = null
   const services = document.get('services')
   if (isMap(services)) {
