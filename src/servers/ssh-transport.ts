@@ -60,9 +60,9 @@ export function prepareSshTransport(dataDir: string, serverId: string, privateKe
 /**
  * Writes a file only its owner may read, unless it already holds this content. Docker commands of
  * the same server run at the same time (a deployment, the monitor, the engine-event watcher), each
- * preparing the transport: rewriting the wrapper in place while another command execs it fails
- * that exec ("Text file busy") or hands sh a truncated script. A new file renamed over the old one
- * never does: a running exec keeps the old one.
+ * preparing the transport: rewriting the wrapper in place while another command starts it fails
+ * that start with "Text file busy", or hands sh a truncated script. A new file renamed over the old one
+ * never does: a running wrapper keeps the old one.
  */
 function writePrivateFile(path: string, content: string, mode = 0o600) {
   try {
