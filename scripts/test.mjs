@@ -90,10 +90,11 @@ if (filters.length === 0) {
 // What the PostgreSQL pass leaves out of a full run (CI's 40-minute budget): the browser tests and
 // the proxies' end-to-end tests exercise the UI and the rendered proxy configuration over the same
 // API, whichever database stores it, and the templates' end-to-end test deploys what the templates
-// API (run on both) stored; the deployments, backups, Git, proxy runtime and fault suites
+// API (run on both) stored, and the Git clone over ssh:// exercises ssh and Git only; the
+// deployments, backups, Git, proxy runtime and fault suites
 // that do depend on the database run on both. A filter given by hand runs what it names on both.
 const SQLITE_ONLY =
-  /\.browser\.test\.ts$|^test\/(caddy|traefik[a-z-]*|routes-live|network-isolation|templates)\.e2e\.test\.ts$/
+  /\.browser\.test\.ts$|^test\/(caddy|traefik[a-z-]*|routes-live|network-isolation|templates|git-ssh)\.e2e\.test\.ts$/
 
 const summaryFile = join(mkdtempSync(join(tmpdir(), 'berth-summary-')), 'summary.jsonl')
 let failedPasses = 0

@@ -90,6 +90,8 @@ export async function startGitServer(opts: { token?: string } = {}) {
       git('init', '--quiet', '--initial-branch=main')
       return {
         url: `${base}/${name}.git`,
+        /** The bare repository's path on this machine (for a clone over ssh://). */
+        path: bare,
         /** Writes files, commits and pushes to `branch` on the server; returns the commit sha. */
         push(files: Record<string, string>, message: string, branch = 'main'): string {
           git('checkout', '--quiet', '-B', branch)

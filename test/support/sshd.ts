@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +10,13 @@ import { freePort, waitFor } from './docker.js'
 const run = promisify(execFile)
 const SSHD = '/usr/sbin/sshd'
 
-export type TestSshd = { port: number; privateKey: string; stop(): Promise<void> }
+export type TestSshd = {
+  port: number
+  privateKey: string
+  /** Lets root in with this public key too (a deploy key Berth made); sshd reads the file at each login. */
+  authorize(publicKey: string): void
+  stop(): Promise<void>
+}
 
 /** Like requireDocker: skips without sshd, but fails in CI, where the SSH deployment test must run. */
 export function requireSshd(t: TestContext): boolean {
@@ -71,6 +77,9 @@ export async function startSshd(): Promise<TestSshd> {
   return {
     port,
     privateKey: readFileSync(join(dir, 'client_key'), 'utf8'),
+    authorize(publicKey) {
+      appendFileSync(join(dir, 'authorized_keys'), `${publicKey.trim()}\n`)
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM')
