@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { createService, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
+import { createService, logText, waitForEnd, waitForFinished, waitForRemoval } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, freePort, httpGet, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { startGitServer } from './support/git-server.js'
 import { startTestApp, type TestApp } from './support/harness.js'
@@ -86,5 +86,12 @@ describe('a Git source cloned over ssh:// with a deploy key', () => {
       !(await logText(t, root, done.deployment_uuid, true)).includes('PRIVATE KEY'),
       'the key stays out of the log',
     )
+
+    // Deleting the service takes the images built for it away too: nothing can roll back to them any more.
+    assert.equal((await t.call(root, 'DELETE', `/api/v1/services/${serviceId}`)).status, 204)
+    const removal = await waitForRemoval(t, serviceId)
+    assert.equal(removal.status, 'finished', removal.message ?? '')
+    const images = await docker(['images', '--quiet', '--filter', `label=berth.service=${serviceId}`])
+    assert.equal(images.stdout.trim(), '', 'no built image is left')
   })
 })

@@ -10,7 +10,7 @@ import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type Deploym
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { causeOf } from './compose-errors.js'
 import { streamProcess } from './process-stream.js'
-import { buildFromGit, buildSecretValues, gitCacheDir, type GitBuilder } from './git-build.js'
+import { buildFromGit, buildSecretValues, gitCacheDir, removeBuiltImages, type GitBuilder } from './git-build.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
 import {
   attachRoutedContainers,
@@ -373,6 +373,8 @@ async function executeRemoval(run: Run): Promise<Outcome> {
   if (failed) return failed
   for (const line of await removeDeletedProjectNetworks(run.host, deps.proxyNetwork, networks))
     log.append('berth', line)
+  if (d.resource_type === 'service')
+    for (const line of await removeBuiltImages(run.host, d.resource_id)) log.append('berth', line)
   removeWorkDir(deps.dataDir, d.resource_id)
   rmSync(gitCacheDir(deps.dataDir, d.resource_id), { recursive: true, force: true })
   return { status: 'finished', exitCode: 0, message: `${what} removed` }

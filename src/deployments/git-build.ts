@@ -174,3 +174,33 @@ async function dockerBuild(
     if (secretDir) rmSync(secretDir, { recursive: true, force: true })
   }
 }
+
+/**
+ * Removes every image built for a deleted service (found by the berth.service label each build
+ * sets): nothing can roll back to them any more. Returns one line per image, for the removal's log;
+ * an image that cannot be removed is reported there and does not fail the removal.
+ */
+export async function removeBuiltImages(host: DockerHost, serviceId: string): Promise<string[]> {
+  const listed = await host.docker([
+    'images',
+    '--filter',
+    `label=berth.service=${serviceId}`,
+    '--format',
+    '{{.ID}} {{.Repository}}:{{.Tag}}',
+  ])
+  if (listed.code !== 0) return [`could not list the images built for it: ${listed.stderr.trim()}`]
+  const lines: string[] = []
+  for (const [id, name] of listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ') as [string, string])) {
+    // By name: one image built twice carries two tags, and removing it by id would then need --force.
+    const removed = await host.docker(['rmi', name.includes('<none>') ? id : name])
+    lines.push(
+      removed.code === 0
+        ? `removed the built image ${name}`
+        : `could not remove the built image ${name}: ${removed.stderr.trim()}`,
+    )
+  }
+  return lines
+}
