@@ -8,17 +8,14 @@
 import { readFileSync } from 'node:fs'
 import { bearerApi, startServer } from '../test/support/cli.js'
 import { leftovers, prepareServerDataDir } from '../test/support/server-setup.js'
+import { benchCompose, seedServices } from './support/seed-services.js'
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000)
-const PROJECTS = 10
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 1000)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 20)
 const SLOW_MS = 2000
-
-const compose = (i: number, n: number) =>
-  `services:\n  web:\n    image: nginx:1.27\n    environment:\n      REVISION: "${n}"\n    labels:\n      bench: "${i}"\n`
 
 const made = leftovers()
 const { env, token } = await prepareServerDataDir(made.dataDir('berth-bench-load-'), ['root'])
@@ -32,22 +29,7 @@ const rssMiB = () => {
 try {
   // --- Seed: 10 projects, 1,000 services, each with a domain and a route ------------------
   const seedStarted = performance.now()
-  const projects: string[] = []
-  for (let p = 0; p < PROJECTS; p++) projects.push((await api('POST', '/projects', { name: `load-${p}` })).body.uuid)
-  const services: { id: string; route: string }[] = []
-  const seedOne = async (i: number) => {
-    const project = projects[i % PROJECTS]!
-    const created = await api('POST', `/projects/${project}/services`, { name: `svc-${i}`, compose: compose(i, 0) })
-    if (created.status !== 201) throw new Error(`seeding service ${i}: ${JSON.stringify(created.body)}`)
-    const domain = await api('POST', `/projects/${project}/domains`, { domain: `svc-${i}.load.test`, tls: false })
-    const route = await api('POST', `/domains/${domain.body.id}/routes`, {
-      target: { service: created.body.uuid, compose_service: 'web', port: 80 },
-    })
-    if (route.status !== 201) throw new Error(`seeding route ${i}: ${JSON.stringify(route.body)}`)
-    services.push({ id: created.body.uuid, route: route.body.id })
-  }
-  for (let i = 0; i < SERVICES; i += 20)
-    await Promise.all(Array.from({ length: Math.min(20, SERVICES - i) }, (_, k) => seedOne(i + k)))
+  const { projects, services } = await seedServices(api, SERVICES)
   console.log(`seeded ${SERVICES} services and routes in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   await new Promise((resolve) => setTimeout(resolve, 10_000))
   const idleRss = rssMiB()
@@ -76,7 +58,7 @@ try {
     {
       name: 'read project',
       write: false,
-      send: async () => (await api('GET', `/projects/${projects[Math.floor(Math.random() * PROJECTS)]}`)).status,
+      send: async () => (await api('GET', `/projects/${projects[Math.floor(Math.random() * projects.length)]}`)).status,
     },
     {
       name: 'write compose',
@@ -86,7 +68,7 @@ try {
         const current = await api('GET', `/services/${s.id}/compose`)
         return (
           await api('PUT', `/services/${s.id}/compose`, {
-            yaml: compose(0, revision++),
+            yaml: benchCompose(0, revision++),
             base_version: current.body.version,
           })
         ).status

@@ -17,11 +17,16 @@ export function berth(args: string[], env: Record<string, string>, input?: strin
   return { status: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
-/** Starts `berth serve` on a free port and resolves with its base URL once it listens. */
+/**
+ * Starts `berth serve` on a free port and resolves with its base URL once it listens: from source
+ * through tsx, or `compiled` from dist/ as `npm start` runs it (tsx's loader costs ~45 MiB of RSS).
+ */
 export async function startServer(
   env: Record<string, string>,
+  { compiled = false } = {},
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const entry = compiled ? ['dist/cli.js', 'serve'] : ['--import', 'tsx', 'src/cli.ts', 'serve']
+  const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
