@@ -16,6 +16,8 @@ export default async function* summaryReporter(source) {
   const stderrByFile = new Map()
   const crashes = []
   const failures = []
+  // Leaf cases per file: a pass that cannot run (no PostgreSQL outside CI) counts the other pass's cases as skipped.
+  const casesByFile = {}
   for await (const event of source) {
     if (event.type === 'test:stderr') {
       const lines = stderrByFile.get(event.data.file) ?? []
@@ -39,6 +41,7 @@ export default async function* summaryReporter(source) {
       if (event.type === 'test:fail' && error?.failureType !== 'subtestsFailed') failed++
       continue
     }
+    if (event.data.file) casesByFile[event.data.file] = (casesByFile[event.data.file] ?? 0) + 1
     if (event.data.skip || event.data.todo) skipped++
     else if (event.type === 'test:pass') passed++
     else {
@@ -55,6 +58,9 @@ export default async function* summaryReporter(source) {
     yield `${(stderrByFile.get(crash.file) ?? ['(none)']).map((line) => `  | ${line}`).join('\n')}\n`
   }
   if (process.env.BERTH_TEST_SUMMARY_FILE)
-    appendFileSync(process.env.BERTH_TEST_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped, failures })}\n`)
+    appendFileSync(
+      process.env.BERTH_TEST_SUMMARY_FILE,
+      `${JSON.stringify({ passed, failed, skipped, failures, casesByFile })}\n`,
+    )
   yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`
 }
