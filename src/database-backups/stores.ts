@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { PassThrough, type Readable } from 'node:stream'
-import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { DockerHost } from '../servers/docker-host.js'
 import type { DirectoryConfig, S3Config } from './destinations.js'
 
@@ -28,23 +27,34 @@ function joinPrefix(prefix: string, key: string): string {
   return p === '' ? key : `${p}/${key}`
 }
 
+/** The AWS SDK (~10 MiB of memory) loads at the first use of an S3 destination, not at every start of Berth. */
+const loadSdk = async () => ({ ...(await import('@aws-sdk/client-s3')), ...(await import('@aws-sdk/lib-storage')) })
+
 /** S3 and S3-compatible servers (MinIO, s3rver, ...); path-style for servers without virtual hosts. */
 export function s3Store(config: S3Config, secretAccessKey: string): ArtifactStore {
-  const client = new S3Client({
-    endpoint: config.endpoint,
-    region: config.region,
-    forcePathStyle: config.path_style,
-    credentials: { accessKeyId: config.access_key_id, secretAccessKey },
-    // A dead endpoint fails the run promptly instead of after the SDK's long default retries.
-    maxAttempts: 2,
-  })
+  let connected: Promise<{ client: S3Client; sdk: Awaited<ReturnType<typeof loadSdk>> }> | undefined
+  const connect = () => {
+    connected ??= loadSdk().then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        endpoint: config.endpoint,
+        region: config.region,
+        forcePathStyle: config.path_style,
+        credentials: { accessKeyId: config.access_key_id, secretAccessKey },
+        // A dead endpoint fails the run promptly instead of after the SDK's long default retries.
+        maxAttempts: 2,
+      }),
+    }))
+    return connected
+  }
   const Bucket = config.bucket
   return {
     describe: `s3 bucket ${config.bucket} at ${config.endpoint ?? 'AWS'}`,
     async put(key, body) {
       assertArtifactKey(key)
+      const { client, sdk } = await connect()
       // Multipart with bounded part buffers (queueSize x partSize): memory stays flat however big the dump.
-      await new Upload({
+      await new sdk.Upload({
         client,
         params: { Bucket, Key: joinPrefix(config.prefix, key), Body: body },
         queueSize: 2,
@@ -53,13 +63,15 @@ export function s3Store(config: S3Config, secretAccessKey: string): ArtifactStor
     },
     async get(key) {
       assertArtifactKey(key)
-      const out = await client.send(new GetObjectCommand({ Bucket, Key: joinPrefix(config.prefix, key) }))
+      const { client, sdk } = await connect()
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket, Key: joinPrefix(config.prefix, key) }))
       if (!out.Body) throw new Error(`the object ${key} has no body`)
       return out.Body as Readable
     },
     async delete(key) {
       assertArtifactKey(key)
-      await client.send(new DeleteObjectCommand({ Bucket, Key: joinPrefix(config.prefix, key) }))
+      const { client, sdk } = await connect()
+      await client.send(new sdk.DeleteObjectCommand({ Bucket, Key: joinPrefix(config.prefix, key) }))
     },
   }
 }
