@@ -1,3 +1,4 @@
+import { engineDisk } from '../servers/servers.routes.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
@@ -63,6 +64,7 @@ const dashboard = z
         reachable: z.boolean().nullable().describe('null before the first check'),
         containers_running: z.number().int().nullable(),
         containers_stopped: z.number().int().nullable(),
+        disk: engineDisk,
         checked_at: timestamp.nullable(),
         proxy: z.object({
           state: z.enum(['not_configured', 'unreachable', 'down', 'stale', 'running']),

@@ -16,6 +16,8 @@ type Deps = {
   servers: Pick<ServersService, 'list' | 'serverForResource' | 'hostOf'>
   proxyRuntime: Pick<ProxyRuntimeService, 'status'>
   proxySync: Pick<ProxySyncService, 'status'>
+  /** Free space, in percent of the engine's disk, under which a server needs attention (BERTH_DISK_LOW_PERCENT). */
+  diskLowPercent: number
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -23,7 +25,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 export type DashboardService = ReturnType<typeof createDashboardService>
 
 /** One read of everything a team watches: projects with their resources' health, deployments, servers, proxy. */
-export function createDashboardService({ db, projects, servers, proxyRuntime, proxySync }: Deps) {
+export function createDashboardService({ db, projects, servers, proxyRuntime, proxySync, diskLowPercent }: Deps) {
   /** Each server's Compose containers by project (one engine call per server); undefined when it did not answer. */
   async function containersPerServer(serverIds: Set<string | null>) {
     const out = new Map<string | null, Map<string, ContainerSummary[]> | undefined>()
@@ -93,6 +95,14 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
             message: `Server ${s.name} is not reachable${s.state.error ? `: ${s.state.error}` : '.'}`,
             target: { type: 'server', uuid: s.uuid },
           })
+        const disk = s.state?.disk ?? null
+        const freePercent = disk ? (disk.free_bytes / disk.total_bytes) * 100 : null
+        if (freePercent !== null && freePercent < diskLowPercent)
+          attention.push({
+            severity: 'warning',
+            message: `Server ${s.name} has ${freePercent.toFixed(1)}% of its disk free: deployments, builds and backups fail once it is full.`,
+            target: { type: 'server', uuid: s.uuid },
+          })
         const proxy = await proxyRuntime.status(s.uuid)
         if (proxy.state === 'down' || proxy.state === 'stale' || proxy.state === 'unreachable')
           attention.push({
@@ -107,6 +117,7 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
           reachable: s.state ? s.state.reachable : null,
           containers_running: s.state?.containers_running ?? null,
           containers_stopped: s.state?.containers_stopped ?? null,
+          disk,
           checked_at: s.state?.checked_at ?? null,
           proxy: {
             state: proxy.state,

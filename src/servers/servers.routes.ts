@@ -17,6 +17,14 @@ const serverBody = z.object({
 })
 const containerParams = z.object({ id: z.string().min(1).max(128), action: z.enum(['start', 'stop', 'restart']) })
 
+/** The disk under an engine's data (images, containers, volumes), as the server monitor read it. */
+export const engineDisk = z
+  .object({ free_bytes: z.number().int(), total_bytes: z.number().int() })
+  .nullable()
+  .describe(
+    "The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth)",
+  )
+
 const serverState = z
   .object({
     reachable: z.boolean(),
@@ -25,12 +33,7 @@ const serverState = z
     compose_version: z.string().nullable(),
     containers_running: z.number().int().nullable(),
     containers_stopped: z.number().int().nullable(),
-    disk: z
-      .object({ free_bytes: z.number().int(), total_bytes: z.number().int() })
-      .nullable()
-      .describe(
-        "The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth)",
-      ),
+    disk: engineDisk,
     error: z.string().nullable(),
     checked_at: timestamp,
   })

@@ -2554,6 +2554,59 @@ export interface components {
             created_at: string;
             parameters: components["schemas"]["Parameter"][];
         };
+        /** @description What Berth last saw of a server */
+        ServerState: {
+            reachable: boolean;
+            engine_version: string | null;
+            api_version: string | null;
+            compose_version: string | null;
+            containers_running: number | null;
+            containers_stopped: number | null;
+            /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+            disk: {
+                free_bytes: number;
+                total_bytes: number;
+            } | null;
+            error: string | null;
+            /** @description ISO-8601 UTC timestamp */
+            checked_at: string;
+        };
+        Server: {
+            uuid: string;
+            name: string;
+            docker_host: string;
+            /** @description Shared by all teams (only instance administrators change it) */
+            shared: boolean;
+            /** @description Resources not placed on a server deploy here */
+            default: boolean;
+            /** @description Whether an SSH key is stored (the key is never returned) */
+            has_private_key: boolean;
+            concurrency_limit: number;
+            queue_limit: number;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+        };
+        ServerWithState: {
+            uuid: string;
+            name: string;
+            docker_host: string;
+            /** @description Shared by all teams (only instance administrators change it) */
+            shared: boolean;
+            /** @description Resources not placed on a server deploy here */
+            default: boolean;
+            /** @description Whether an SSH key is stored (the key is never returned) */
+            has_private_key: boolean;
+            concurrency_limit: number;
+            queue_limit: number;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
+            /** @description Null until the monitor has checked it */
+            state: components["schemas"]["ServerState"] | null;
+        };
         ResourceHealth: {
             uuid: string;
             name: string;
@@ -2623,6 +2676,11 @@ export interface components {
                 reachable: boolean | null;
                 containers_running: number | null;
                 containers_stopped: number | null;
+                /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+                disk: {
+                    free_bytes: number;
+                    total_bytes: number;
+                } | null;
                 checked_at: string | null;
                 proxy: {
                     /** @enum {string} */
@@ -2897,59 +2955,6 @@ export interface components {
             env: {
                 [key: string]: components["schemas"]["EnvVariable"];
             };
-        };
-        /** @description What Berth last saw of a server */
-        ServerState: {
-            reachable: boolean;
-            engine_version: string | null;
-            api_version: string | null;
-            compose_version: string | null;
-            containers_running: number | null;
-            containers_stopped: number | null;
-            /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
-            disk: {
-                free_bytes: number;
-                total_bytes: number;
-            } | null;
-            error: string | null;
-            /** @description ISO-8601 UTC timestamp */
-            checked_at: string;
-        };
-        Server: {
-            uuid: string;
-            name: string;
-            docker_host: string;
-            /** @description Shared by all teams (only instance administrators change it) */
-            shared: boolean;
-            /** @description Resources not placed on a server deploy here */
-            default: boolean;
-            /** @description Whether an SSH key is stored (the key is never returned) */
-            has_private_key: boolean;
-            concurrency_limit: number;
-            queue_limit: number;
-            /** @description ISO-8601 UTC timestamp */
-            created_at: string;
-            /** @description ISO-8601 UTC timestamp */
-            updated_at: string;
-        };
-        ServerWithState: {
-            uuid: string;
-            name: string;
-            docker_host: string;
-            /** @description Shared by all teams (only instance administrators change it) */
-            shared: boolean;
-            /** @description Resources not placed on a server deploy here */
-            default: boolean;
-            /** @description Whether an SSH key is stored (the key is never returned) */
-            has_private_key: boolean;
-            concurrency_limit: number;
-            queue_limit: number;
-            /** @description ISO-8601 UTC timestamp */
-            created_at: string;
-            /** @description ISO-8601 UTC timestamp */
-            updated_at: string;
-            /** @description Null until the monitor has checked it */
-            state: components["schemas"]["ServerState"] | null;
         };
         /** @description The proxy Berth runs on a server */
         ServerProxy: {
