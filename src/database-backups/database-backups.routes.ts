@@ -67,7 +67,7 @@ const run = z
   })
   .meta({ id: 'BackupRun' })
 
-export function runView(r: DbBackupRunTable) {
+function runView(r: DbBackupRunTable) {
   return {
     id: r.id,
     database_id: r.database_id,

@@ -36,7 +36,7 @@ export type JobInput = {
 
 export type JobsService = ReturnType<typeof createJobsService>
 
-export function jobView(row: DbBackupJobTable) {
+function jobView(row: DbBackupJobTable) {
   return {
     id: row.id,
     database_id: row.database_id,

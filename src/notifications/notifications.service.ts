@@ -76,7 +76,7 @@ export type Fact = {
 export type NotificationsService = ReturnType<typeof createNotificationsService>
 
 /** A channel as the API shows it: URLs masked, secrets never (only whether one is set). */
-export function channelView(row: ChannelRow, config: ChannelConfig) {
+function channelView(row: ChannelRow, config: ChannelConfig) {
   const c = config as Record<string, unknown>
   const settings = Object.fromEntries(
     Object.entries(c).filter(([k]) => !(SECRET_FIELDS as readonly string[]).includes(k) && k !== 'url' && k !== 'ca'),

@@ -21,7 +21,7 @@ export type UpgradeInput = {
 }
 
 /** Compares dotted versions numerically (1.10.0 is newer than 1.9.0). */
-export function isNewer(candidate: string, than: string): boolean {
+function isNewer(candidate: string, than: string): boolean {
   const a = candidate.split('.').map(Number)
   const b = than.split('.').map(Number)
   for (let i = 0; i < Math.max(a.length, b.length); i += 1)
