@@ -101,7 +101,7 @@ const logLine = z.object({
 
 const TAGS = ['database-backups']
 
-export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns' | 'databases'>): FastifyPluginAsyncZod {
+export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/databases/:uuid/backup-jobs',
@@ -342,14 +342,13 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns' 
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const source = await app.backupRuns.get(p.teamId, request.params.id)
-        const database = await app.databases.get(p.teamId, source.database_id, false)
-        if (request.body.confirm !== database.name)
-          throw new BadRequestError(
-            'confirmation_mismatch',
-            `Type the database's name "${database.name}" to confirm the restore.`,
-          )
-        const queued = await app.backupRuns.startRestore(p.teamId, request.params.id, triggerOf(p.via), actorOf(p))
+        const queued = await app.backupRuns.startRestore(
+          p.teamId,
+          request.params.id,
+          triggerOf(p.via),
+          actorOf(p),
+          request.body.confirm,
+        )
         return reply.status(202).send(runView(queued))
       },
     )

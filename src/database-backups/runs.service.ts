@@ -6,7 +6,7 @@ import type { DatabasesService } from '../databases/databases.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import { createLogWriter } from '../deployments/log-writer.js'
-import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
@@ -229,14 +229,28 @@ export function createRunsService(deps: Deps) {
     return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
   }
 
-  /** Queues a restore of a succeeded backup into its own database, with a safety backup first. */
-  async function startRestore(teamId: string, sourceRunId: string, trigger: DbBackupRunTrigger, actor: Actor) {
+  /**
+   * Queues a restore of a succeeded backup into its own database, with a safety backup first.
+   * `confirm`, when given (the API asks for it), must be the database's name.
+   */
+  async function startRestore(
+    teamId: string,
+    sourceRunId: string,
+    trigger: DbBackupRunTrigger,
+    actor: Actor,
+    confirm?: string,
+  ) {
     const source = await get(teamId, sourceRunId)
+    const target = await deps.databases.backupTarget(teamId, source.database_id)
+    if (confirm !== undefined && confirm !== target.name)
+      throw new BadRequestError(
+        'confirmation_mismatch',
+        `Type the database's name "${target.name}" to confirm the restore.`,
+      )
     if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
       throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
     if (source.pruned_at !== null)
       throw new ConflictError('artifact_pruned', `The artifact of run ${sourceRunId} was deleted by retention.`)
-    const target = await deps.databases.backupTarget(teamId, source.database_id)
     if (typeof engineCommands(target.type, target) === 'string')
       throw new UnprocessableError('engine_not_supported', `Restoring ${target.type} databases is not supported.`)
     const run = newRun(
