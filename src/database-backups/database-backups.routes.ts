@@ -220,12 +220,14 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         const p = principalOf(request)
         const { job_id, destination_id, encrypt } = request.body
         if (job_id !== undefined) {
-          const found = await app.backupJobs.get(p.teamId, job_id)
-          if (found.database_id !== request.params.uuid)
-            throw new BadRequestError('job_mismatch', `Backup job ${job_id} belongs to another database.`)
-          return reply
-            .status(202)
-            .send(runView((await app.backupJobs.runNow(p.teamId, job_id, triggerOf(p.via), actorOf(p)))!))
+          const queued = await app.backupJobs.runNow(
+            p.teamId,
+            job_id,
+            triggerOf(p.via),
+            actorOf(p),
+            request.params.uuid,
+          )
+          return reply.status(202).send(runView(queued!))
         }
         if (destination_id === undefined)
           throw new BadRequestError('destination_required', 'Give a job_id or a destination_id.')
