@@ -2,6 +2,7 @@
 // by Berth) to a real S3-compatible server (s3rver) and to a directory, restored over changed
 // data; the failure paths say why and never claim success; a planted password appears nowhere.
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -237,7 +238,14 @@ describe('database backups and restores, end to end', () => {
     await waitFor('redis to answer again', async () =>
       (await execIn(redis.container, { REDISCLI_AUTH: redis.password }, ['redis-cli', 'PING'])).includes('PONG'),
     )
-    const second = await waitForRun(t, root, (await t.call(root, 'POST', `/api/v1/backup-jobs/${job.id}/run`)).body.id)
+    // A job runs through its database's backup route too, and only through its own database's.
+    const foreign = await t.call(root, 'POST', `/api/v1/databases/${randomUUID()}/backups`, { job_id: job.id })
+    assert.equal(foreign.status, 400, JSON.stringify(foreign.body))
+    assert.equal(foreign.body.error.code, 'job_mismatch')
+    const viaDatabase = await t.call(root, 'POST', `/api/v1/databases/${redis.uuid}/backups`, { job_id: job.id })
+    assert.equal(viaDatabase.status, 202, JSON.stringify(viaDatabase.body))
+    assert.equal(viaDatabase.body.job_id, job.id)
+    const second = await waitForRun(t, root, viaDatabase.body.id)
     assert.equal(second.status, 'succeeded', await runLog(t, root, second.id))
     await waitFor(
       'the first to be pruned',

@@ -109,25 +109,39 @@ describe('Telegram, ntfy, Gotify and e-mail channels', () => {
     assert.equal(got!.body.extras['client::notification'].click.url, 'https://berth.example.com/team/notifications')
   })
 
+  /** A fresh SMTP receiver logging `user` in with `password`, closed once `use` is done. */
+  async function withSmtp(
+    login: { user: string; password: string; implicitTls?: boolean },
+    use: (smtp: Awaited<ReturnType<typeof startSmtpReceiver>>) => Promise<void>,
+  ) {
+    const smtp = await startSmtpReceiver({ implicitTls: true, cert: certs.cert, key: certs.key, ...login })
+    try {
+      await use(smtp)
+    } finally {
+      await smtp.close()
+    }
+  }
+
+  /** An e-mail channel to the local receiver; `extra` adds or overrides settings (login, CA, recipients). */
+  const emailChannel = (name: string, port: number, extra: Record<string, unknown> = {}) =>
+    create({
+      name,
+      type: 'email',
+      host: '127.0.0.1',
+      port,
+      security: 'tls',
+      from: 'berth@example.com',
+      to: ['ops@example.com'],
+      ...extra,
+    })
+
   for (const security of ['starttls', 'tls'] as const) {
     it(`sends an e-mail with a text and an HTML part over ${security === 'tls' ? 'implicit TLS' : 'STARTTLS'} with auth`, async () => {
-      const smtp = await startSmtpReceiver({
-        implicitTls: security === 'tls',
-        cert: certs.cert,
-        key: certs.key,
-        user: 'berth',
-        password: 'smtp-pass-SECRET',
-      })
-      try {
-        const ch = await create({
-          name: `mail-${security}`,
-          type: 'email',
-          host: '127.0.0.1',
-          port: smtp.port,
+      await withSmtp({ user: 'berth', password: 'smtp-pass-SECRET', implicitTls: security === 'tls' }, async (smtp) => {
+        const ch = await emailChannel(`mail-${security}`, smtp.port, {
           security,
           username: 'berth',
           password: 'smtp-pass-SECRET',
-          from: 'berth@example.com',
           to: ['ops@example.com', 'oncall@example.com'],
           ca: readFileSync(certs.ca, 'utf8'),
         })
@@ -144,31 +158,15 @@ describe('Telegram, ntfy, Gotify and e-mail channels', () => {
         assert.match(mail!.raw, new RegExp(`^Subject: \\[Berth\\] Test notification for channel mail-${security}`, 'm'))
         assert.match(mail!.raw, /Content-Type: text\/plain/)
         assert.match(mail!.raw, /Content-Type: text\/html/)
-      } finally {
-        await smtp.close()
-      }
+      })
     })
   }
 
   it('records a refused SMTP password without the password', async () => {
-    const smtp = await startSmtpReceiver({
-      implicitTls: true,
-      cert: certs.cert,
-      key: certs.key,
-      user: 'berth',
-      password: 'the-right-one',
-    })
-    try {
-      const ch = await create({
-        name: 'mail-badpass',
-        type: 'email',
-        host: '127.0.0.1',
-        port: smtp.port,
-        security: 'tls',
+    await withSmtp({ user: 'berth', password: 'the-right-one' }, async (smtp) => {
+      const ch = await emailChannel('mail-badpass', smtp.port, {
         username: 'berth',
         password: 'wrong-pass-SECRET',
-        from: 'berth@example.com',
-        to: ['ops@example.com'],
         ca: readFileSync(certs.ca, 'utf8'),
       })
       const row = await testAndWait(ch.id)
@@ -177,35 +175,16 @@ describe('Telegram, ntfy, Gotify and e-mail channels', () => {
       assert.match(row.last_error, /Invalid login|535/)
       assert.ok(!JSON.stringify(row).includes('wrong-pass-SECRET'))
       assert.equal(smtp.mails.length, 0)
-    } finally {
-      await smtp.close()
-    }
+    })
   })
 
   it('refuses a server certificate no trusted CA signed', async () => {
-    const smtp = await startSmtpReceiver({
-      implicitTls: true,
-      cert: certs.cert,
-      key: certs.key,
-      user: 'u',
-      password: 'p',
-    })
-    try {
-      const ch = await create({
-        name: 'mail-untrusted',
-        type: 'email',
-        host: '127.0.0.1',
-        port: smtp.port,
-        security: 'tls',
-        from: 'berth@example.com',
-        to: ['ops@example.com'],
-      })
+    await withSmtp({ user: 'u', password: 'p' }, async (smtp) => {
+      const ch = await emailChannel('mail-untrusted', smtp.port)
       const row = await testAndWait(ch.id)
       assert.equal(row.status, 'pending')
       assert.match(row.last_error, /certificate/i)
       assert.equal(smtp.mails.length, 0)
-    } finally {
-      await smtp.close()
-    }
+    })
   })
 })

@@ -65,6 +65,8 @@ describe('notification channels, test messages and the delivery log', () => {
     })
     assert.equal(patched.status, 200, JSON.stringify(patched.body))
     assert.deepEqual(patched.body.events, ['deployment.failed'])
+    const listed = (await t.call(owner, 'GET', CHANNELS)).body.channels.find((c: { id: string }) => c.id === ch.id)
+    assert.deepEqual(patched.body, listed, 'the answer to a change is the channel as stored')
     const dup = await t.call(owner, 'PATCH', `${CHANNELS}/${ch.id}`, { name: 'gen' })
     assert.equal(dup.status, 409)
     const audit = await t.call(owner, 'GET', '/api/v1/audit?action=notification_channel.*')

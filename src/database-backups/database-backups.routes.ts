@@ -67,7 +67,7 @@ const run = z
   })
   .meta({ id: 'BackupRun' })
 
-export function runView(r: DbBackupRunTable) {
+function runView(r: DbBackupRunTable) {
   return {
     id: r.id,
     database_id: r.database_id,
@@ -101,7 +101,7 @@ const logLine = z.object({
 
 const TAGS = ['database-backups']
 
-export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns' | 'databases'>): FastifyPluginAsyncZod {
+export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.get(
       '/databases/:uuid/backup-jobs',
@@ -220,12 +220,14 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns' 
         const p = principalOf(request)
         const { job_id, destination_id, encrypt } = request.body
         if (job_id !== undefined) {
-          const found = await app.backupJobs.get(p.teamId, job_id)
-          if (found.database_id !== request.params.uuid)
-            throw new BadRequestError('job_mismatch', `Backup job ${job_id} belongs to another database.`)
-          return reply
-            .status(202)
-            .send(runView((await app.backupJobs.runNow(p.teamId, job_id, triggerOf(p.via), actorOf(p)))!))
+          const queued = await app.backupJobs.runNow(
+            p.teamId,
+            job_id,
+            triggerOf(p.via),
+            actorOf(p),
+            request.params.uuid,
+          )
+          return reply.status(202).send(runView(queued!))
         }
         if (destination_id === undefined)
           throw new BadRequestError('destination_required', 'Give a job_id or a destination_id.')
@@ -342,14 +344,13 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns' 
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const source = await app.backupRuns.get(p.teamId, request.params.id)
-        const database = await app.databases.get(p.teamId, source.database_id, false)
-        if (request.body.confirm !== database.name)
-          throw new BadRequestError(
-            'confirmation_mismatch',
-            `Type the database's name "${database.name}" to confirm the restore.`,
-          )
-        const queued = await app.backupRuns.startRestore(p.teamId, request.params.id, triggerOf(p.via), actorOf(p))
+        const queued = await app.backupRuns.startRestore(
+          p.teamId,
+          request.params.id,
+          triggerOf(p.via),
+          actorOf(p),
+          request.body.confirm,
+        )
         return reply.status(202).send(runView(queued))
       },
     )

@@ -36,7 +36,7 @@ type Deps = {
 export type DestinationsService = ReturnType<typeof createDestinationsService>
 
 /** A destination as the API shows it: the secret key never, only whether one is stored. */
-export function destinationView(row: DbBackupDestinationTable) {
+function destinationView(row: DbBackupDestinationTable) {
   const config = JSON.parse(row.config) as S3Config | DirectoryConfig
   return {
     id: row.id,

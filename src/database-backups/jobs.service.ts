@@ -36,7 +36,7 @@ export type JobInput = {
 
 export type JobsService = ReturnType<typeof createJobsService>
 
-export function jobView(row: DbBackupJobTable) {
+function jobView(row: DbBackupJobTable) {
   return {
     id: row.id,
     database_id: row.database_id,
@@ -175,9 +175,12 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
     )
   }
 
-  /** Runs a job now (API, UI, CLI); the run is returned queued. */
-  async function runNow(teamId: string, id: string, trigger: DbBackupRunTrigger, actor: Actor) {
-    return runJob(await get(teamId, id), trigger, actor)
+  /** Runs a job now (API, UI, CLI); the run is returned queued. `databaseId`: the job must be that database's. */
+  async function runNow(teamId: string, id: string, trigger: DbBackupRunTrigger, actor: Actor, databaseId?: string) {
+    const job = await get(teamId, id)
+    if (databaseId !== undefined && job.database_id !== databaseId)
+      throw new BadRequestError('job_mismatch', `Backup job ${id} belongs to another database.`)
+    return runJob(job, trigger, actor)
   }
 
   /** (Re)creates one cron per enabled scheduled job; only while the scheduler is started. */

@@ -3,10 +3,10 @@ import type { Logger } from 'pino'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import { createRedactor } from '../crypto/redact.js'
 import type { DatabasesService } from '../databases/databases.service.js'
-import type { DB, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
+import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import { createLogWriter } from '../deployments/log-writer.js'
-import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
@@ -26,6 +26,7 @@ import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog, storeToRestore } from './run-exec.js'
+import type { ArtifactStore } from './stores.js'
 import { containerState, waitUntilRestartedHealthy } from './health.js'
 import { sha256Of } from './streams.js'
 
@@ -119,9 +120,9 @@ export function createRunsService(deps: Deps) {
     })
     if (!inserted) return undefined
     track(
-      execute(run, (log) => dumpRun(run, target, teamId, log)).then(async (status) => {
+      execute(run, target, (log, destination) => dumpRun(run, target, destination, log)).then(async (finished) => {
         // Retention runs only after a new backup succeeded, so a failing job never loses old backups.
-        if (status === 'succeeded' && opts.jobId !== null && opts.retention)
+        if (finished?.status === 'succeeded' && opts.jobId !== null && opts.retention)
           await applyRetention(teamId, opts.jobId, opts.retention, target.serverId)
       }),
     )
@@ -162,26 +163,25 @@ export function createRunsService(deps: Deps) {
   }
 
   /**
-   * Runs one record: claims it, gives the work a redacting log, and records the outcome (with
-   * its notifications) in one transaction. The work returns the fields of a success or throws.
+   * Runs one record: claims it, gives the work a redacting log and the run's destination (read
+   * once here), and records the outcome (with its notifications) in one transaction. The work
+   * returns the fields of a success or throws. Answers the finished run, or null when another
+   * process claimed it.
    */
   async function execute(
     run: DbBackupRunTable,
-    work: (log: RunLog) => Promise<Partial<DbBackupRunTable>>,
-    secrets: string[] = [],
-  ): Promise<'succeeded' | 'failed' | 'not-claimed'> {
-    if (!(await claimRun(db, run.id))) return 'not-claimed'
-    const target = await deps.databases.backupTarget(run.team_id, run.database_id).catch(() => undefined)
+    target: Target,
+    work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
+  ): Promise<DbBackupRunTable | null> {
+    if (!(await claimRun(db, run.id))) return null
     const destination = await findDestination(db, run.team_id, run.destination_id)
-    const redact = createRedactor([
-      ...secrets,
-      ...(target?.secrets ?? []),
-      ...(destination ? deps.destinations.secretsOf(destination) : []),
-    ])
+    const redact = createRedactor([...target.secrets, ...(destination ? deps.destinations.secretsOf(destination) : [])])
     const writer = createLogWriter({ db, deploymentId: run.id, firstSeq: 1, redact, insert: insertRunLogBatch })
     let outcome: Partial<DbBackupRunTable> & { status: 'succeeded' | 'failed' }
     try {
-      outcome = { ...(await work(writer)), status: 'succeeded' }
+      // A destination deleted after the run was queued (nothing stops a manual run's) fails it here.
+      if (!destination) throw new Error('the destination no longer exists')
+      outcome = { ...(await work(writer, destination)), status: 'succeeded' }
       writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} succeeded`)
     } catch (error) {
       const message = redact((error as Error).message || String(error))
@@ -200,19 +200,17 @@ export function createRunsService(deps: Deps) {
       await finishRun(trx, run.id, outcome)
       await deps.onFinished?.(trx, {
         run: finishedRun,
-        databaseName: target?.name ?? run.database_id,
-        projectId: target?.projectId ?? null,
+        databaseName: target.name,
+        projectId: target.projectId,
         message: outcome.message ?? (run.kind === 'backup' ? 'Backup succeeded' : 'Restore succeeded'),
       })
     })
-    return outcome.status
+    return finishedRun
   }
 
-  async function dumpRun(run: DbBackupRunTable, target: Target, teamId: string, log: RunLog) {
+  async function dumpRun(run: DbBackupRunTable, target: Target, destination: DbBackupDestinationTable, log: RunLog) {
     const commands = engineCommands(target.type, target)
     if (typeof commands === 'string') throw new Error(commands)
-    const destination = await findDestination(db, teamId, run.destination_id)
-    if (!destination) throw new Error('the destination no longer exists')
     const store = await deps.destinations.storeOf(destination, target.serverId)
     const key = artifactKeyOf(target, run.id, commands.extension, run.encrypted === 1)
     log.append(
@@ -231,14 +229,28 @@ export function createRunsService(deps: Deps) {
     return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
   }
 
-  /** Queues a restore of a succeeded backup into its own database, with a safety backup first. */
-  async function startRestore(teamId: string, sourceRunId: string, trigger: DbBackupRunTrigger, actor: Actor) {
+  /**
+   * Queues a restore of a succeeded backup into its own database, with a safety backup first.
+   * `confirm`, when given (the API asks for it), must be the database's name.
+   */
+  async function startRestore(
+    teamId: string,
+    sourceRunId: string,
+    trigger: DbBackupRunTrigger,
+    actor: Actor,
+    confirm?: string,
+  ) {
     const source = await get(teamId, sourceRunId)
+    const target = await deps.databases.backupTarget(teamId, source.database_id)
+    if (confirm !== undefined && confirm !== target.name)
+      throw new BadRequestError(
+        'confirmation_mismatch',
+        `Type the database's name "${target.name}" to confirm the restore.`,
+      )
     if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
       throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
     if (source.pruned_at !== null)
       throw new ConflictError('artifact_pruned', `The artifact of run ${sourceRunId} was deleted by retention.`)
-    const target = await deps.databases.backupTarget(teamId, source.database_id)
     if (typeof engineCommands(target.type, target) === 'string')
       throw new UnprocessableError('engine_not_supported', `Restoring ${target.type} databases is not supported.`)
     const run = newRun(
@@ -258,7 +270,7 @@ export function createRunsService(deps: Deps) {
         details: { run_id: run.id, source_run_id: source.id },
       })
     })
-    track(execute(run, (log) => restoreRun(run, source, target, teamId, actor, log)))
+    track(execute(run, target, (log, destination) => restoreRun(run, source, target, destination, actor, log)))
     return run
   }
 
@@ -266,7 +278,7 @@ export function createRunsService(deps: Deps) {
     run: DbBackupRunTable,
     source: DbBackupRunTable,
     target: Target,
-    teamId: string,
+    destination: DbBackupDestinationTable,
     actor: Actor,
     log: RunLog,
   ) {
@@ -274,21 +286,19 @@ export function createRunsService(deps: Deps) {
     if (typeof commands === 'string') throw new Error(commands)
     log.append('berth', `Taking a safety backup of ${target.name} before restoring over it`)
     const safety = newRun(
-      teamId,
+      run.team_id,
       target.id,
       'backup',
       { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger: 'safety' },
       actor,
     )
     await insertRun(db, safety)
-    await execute(safety, (safetyLog) => dumpRun(safety, target, teamId, safetyLog))
-    const safetyDone = await get(teamId, safety.id)
-    if (safetyDone.status !== 'succeeded')
-      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone.message}`)
+    // Just inserted by this process, so it is claimed here: execute answers the finished run.
+    const safetyDone = await execute(safety, target, (safetyLog, d) => dumpRun(safety, target, d, safetyLog))
+    if (safetyDone?.status !== 'succeeded')
+      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone?.message}`)
     log.append('berth', `Safety backup ${safety.id} stored as ${safetyDone.artifact_key}`)
 
-    const destination = await findDestination(db, teamId, source.destination_id)
-    if (!destination) throw new Error('the destination no longer exists')
     const store = await deps.destinations.storeOf(destination, target.serverId)
     const key = source.artifact_key!
     log.append('berth', `Checking the checksum of ${key} before restoring`)
@@ -317,11 +327,19 @@ export function createRunsService(deps: Deps) {
   /** Deletes the artifacts retention no longer keeps; called only after a new backup succeeded. */
   async function applyRetention(teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) {
     const kept = await keptBackups(db, jobId)
+    // The pruned backups of a job mostly share one destination: read it and make its client once.
+    const stores = new Map<string, Promise<ArtifactStore | undefined>>()
+    const storeFor = async (destinationId: string) => {
+      const destination = await findDestination(db, teamId, destinationId)
+      return destination && deps.destinations.storeOf(destination, serverId)
+    }
     for (const run of backupsToPrune(kept, policy, new Date())) {
-      const destination = await findDestination(db, teamId, run.destination_id)
-      if (!destination || run.artifact_key === null) continue
+      if (run.artifact_key === null) continue
       try {
-        await (await deps.destinations.storeOf(destination, serverId)).delete(run.artifact_key)
+        if (!stores.has(run.destination_id)) stores.set(run.destination_id, storeFor(run.destination_id))
+        const store = await stores.get(run.destination_id)!
+        if (!store) continue
+        await store.delete(run.artifact_key)
         await markPruned(db, run.id)
       } catch (error) {
         // It stays listed as kept, so the next successful backup tries again.

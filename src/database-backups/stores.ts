@@ -18,7 +18,7 @@ export interface ArtifactStore {
 
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,900}$/
 
-export function assertArtifactKey(key: string): void {
+function assertArtifactKey(key: string): void {
   if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`"${key}" is not a valid artifact key`)
 }
 
@@ -133,7 +133,7 @@ export function directoryStore(config: DirectoryConfig, host: DockerHost): Artif
 }
 
 /** Resolves when the helper exits 0; rejects with its stderr otherwise. */
-export function finished(child: ChildProcess, what: string): Promise<void> {
+function finished(child: ChildProcess, what: string): Promise<void> {
   let stderr = ''
   child.stderr?.on('data', (c: Buffer) => {
     if (stderr.length < 4096) stderr += c.toString()

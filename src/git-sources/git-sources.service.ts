@@ -37,28 +37,10 @@ export type BuildSpec = {
 
 export type GitSourcesService = ReturnType<typeof createGitSourcesService>
 
-export const webhookPath = (serviceId: string) => `/api/v1/webhooks/git/${serviceId}`
+// What Git hosts sign push webhooks with: 192 random bits, URL-safe so it pastes into any host's form.
+const newWebhookSecret = () => randomBytes(24).toString('base64url')
 
-export function sourceViewOf(row: GitSourceRow) {
-  return {
-    service_uuid: row.service_id,
-    repo_url: row.repo_url,
-    branch: row.branch,
-    base_dir: row.base_dir,
-    dockerfile_path: row.dockerfile_path,
-    compose_path: row.compose_path,
-    compose_service: row.compose_service,
-    auth: row.auth,
-    deploy_key_public: row.auth === 'ssh' ? row.deploy_key_public : null,
-    https_token_set: row.https_token !== null,
-    build_args: JSON.parse(row.build_args) as Record<string, string>,
-    build_secret_names: [],
-    keep_images: row.keep_images,
-    webhook_path: webhookPath(row.service_id),
-    deploy_token_set: row.deploy_token_hash !== null,
-    updated_at: row.updated_at,
-  }
-}
+const webhookPath = (serviceId: string) => `/api/v1/webhooks/git/${serviceId}`
 
 // The actor of deployments a Git host or a CI system asked for: no user, a name saying how.
 const hookActor = (teamId: string, name: string, ip: string | null): Actor => ({
@@ -73,8 +55,26 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   const decryptJson = (stored: string | null) =>
     stored ? (JSON.parse(cipher.decrypt(stored)) as Record<string, string>) : {}
 
+  /** A source as the API shows it: secrets never, only whether each is set (build secrets by name). */
   function view(row: GitSourceRow) {
-    return { ...sourceViewOf(row), build_secret_names: Object.keys(decryptJson(row.build_secrets)).sort() }
+    return {
+      service_uuid: row.service_id,
+      repo_url: row.repo_url,
+      branch: row.branch,
+      base_dir: row.base_dir,
+      dockerfile_path: row.dockerfile_path,
+      compose_path: row.compose_path,
+      compose_service: row.compose_service,
+      auth: row.auth,
+      deploy_key_public: row.auth === 'ssh' ? row.deploy_key_public : null,
+      https_token_set: row.https_token !== null,
+      build_args: JSON.parse(row.build_args) as Record<string, string>,
+      build_secret_names: Object.keys(decryptJson(row.build_secrets)).sort(),
+      keep_images: row.keep_images,
+      webhook_path: webhookPath(row.service_id),
+      deploy_token_set: row.deploy_token_hash !== null,
+      updated_at: row.updated_at,
+    }
   }
 
   async function sourceOf(teamId: string, serviceId: string): Promise<GitSourceRow> {
@@ -126,7 +126,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
           ...fields,
           service_id: serviceId,
           team_id: teamId,
-          webhook_secret: cipher.encrypt(randomBytes(24).toString('base64url')),
+          webhook_secret: cipher.encrypt(newWebhookSecret()),
           deploy_token_hash: null,
           created_at: now,
         })
@@ -149,7 +149,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   /** A new webhook secret, shown this once (the old one stops working). */
   async function rotateWebhookSecret(teamId: string, serviceId: string, actor: Actor) {
     await sourceOf(teamId, serviceId)
-    const secret = randomBytes(24).toString('base64url')
+    const secret = newWebhookSecret()
     await db.transaction().execute(async (trx) => {
       await updateSource(trx, serviceId, { webhook_secret: cipher.encrypt(secret), updated_at: nowIso() })
       await audit.record(trx, actor, {
@@ -178,15 +178,19 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
 
   /** Queues a build of the branch's head, or of one commit. */
   async function deploy(teamId: string, serviceId: string, input: { commit?: string }, actor: Actor) {
-    const source = await sourceOf(teamId, serviceId)
-    if (input.commit !== undefined && !COMMIT_PATTERN.test(input.commit))
-      throw new BadRequestError('invalid_commit', `"${input.commit}" is not a commit sha (7 to 64 hex digits).`)
+    return queueBuild(teamId, await sourceOf(teamId, serviceId), input.commit, actor)
+  }
+
+  /** Queues a build of a source the caller has already read (and whose team it has checked). */
+  async function queueBuild(teamId: string, source: GitSourceRow, commit: string | undefined, actor: Actor) {
+    if (commit !== undefined && !COMMIT_PATTERN.test(commit))
+      throw new BadRequestError('invalid_commit', `"${commit}" is not a commit sha (7 to 64 hex digits).`)
     const [queued] = await deployments.queue(
       teamId,
-      [serviceId],
+      [source.service_id],
       {
         trigger: actor.via === 'webhook' ? 'webhook' : triggerOf(actor.via),
-        git: { ref: input.commit ?? source.branch },
+        git: { ref: commit ?? source.branch },
         expectedType: 'service',
       },
       actor,
@@ -262,10 +266,10 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
         deployment_uuid: null,
         message: `Ignored: a push to ${push.branch ?? 'no branch'}, not ${source.branch}.`,
       }
-    const queued = await deploy(
+    const queued = await queueBuild(
       teamId,
-      serviceId,
-      { commit: push.commit ?? undefined },
+      source,
+      push.commit ?? undefined,
       hookActor(teamId, `${push.provider} webhook`, ip),
     )
     return { queued: true, deployment_uuid: queued.deployment_uuid, message: queued.message }
@@ -277,7 +281,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
     const source = teamId ? await findSource(db, serviceId) : undefined
     if (!token || !teamId || !source?.deploy_token_hash || source.deploy_token_hash !== hashToken(token))
       throw new UnauthorizedError(`Deploy of service ${serviceId} refused: the deploy token does not match.`)
-    return deploy(teamId, serviceId, { commit }, hookActor(teamId, 'deploy token', ip))
+    return queueBuild(teamId, source, commit, hookActor(teamId, 'deploy token', ip))
   }
 
   /** For the deployment worker: how to fetch and build, or undefined for a service not built from Git. */

@@ -10,7 +10,7 @@ const BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}$/
 const BUILD_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
 export const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/
-export const branchSchema = z.string().regex(BRANCH, 'must be a branch name')
+const branchSchema = z.string().regex(BRANCH, 'must be a branch name')
 
 export const sourceInput = z
   .object({

@@ -16,7 +16,7 @@ import {
 } from './notifications.types.js'
 
 /** Waits before the 2nd, 3rd, ... attempt; after the last one the message is failed. */
-export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000]
+const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000]
 const REQUEST_TIMEOUT_MS = 10_000
 // A claim outlives any one request; older than this, its process died mid-delivery and another may take it.
 const CLAIM_STALE_MS = 60_000

@@ -70,10 +70,15 @@ export function withGrouped(payload: NotificationPayload, grouped: number): Noti
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
+/** The payload's link when a receiver can open it (an absolute http(s) URL, not a bare path). */
+export function clickableLink(payload: NotificationPayload): string | undefined {
+  return payload.link && /^https?:\/\//.test(payload.link) ? payload.link : undefined
+}
+
 /** The HTML part of an e-mail: the summary as a heading, the text as is, the link as a button. */
 export function htmlFor(payload: NotificationPayload): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
-  const link = payload.link && /^https?:\/\//.test(payload.link) ? payload.link : null
+  const link = clickableLink(payload)
   return [
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2 style="font-size:16px">${esc(payload.summary)}</h2>`,

@@ -28,16 +28,19 @@ export async function insertChannel(db: Kysely<DB>, row: ChannelRow): Promise<vo
   await db.insertInto('notification_channels').values(row).execute()
 }
 
+/** Changes a channel; answers the updated_at it wrote. */
 export async function updateChannel(
   db: Kysely<DB>,
   id: string,
-  changes: Partial<Pick<ChannelRow, 'name' | 'config' | 'events' | 'enabled'>>,
-): Promise<void> {
+  changes: Partial<Pick<ChannelRow, 'name' | 'config' | 'events' | 'project_ids' | 'enabled'>>,
+): Promise<string> {
+  const updatedAt = nowIso()
   await db
     .updateTable('notification_channels')
-    .set({ ...changes, updated_at: nowIso() })
+    .set({ ...changes, updated_at: updatedAt })
     .where('id', '=', id)
     .execute()
+  return updatedAt
 }
 
 /** Deletes a channel with its queued messages and their delivery log. */

@@ -125,124 +125,122 @@ export function notificationRoutes(app: Pick<App, 'notifications'>): FastifyPlug
 type Server = Parameters<FastifyPluginAsyncZod>[0]
 
 function channelRoutes(server: Server, app: Pick<App, 'notifications'>, scope: Scope): void {
-  {
-    server.get(
-      `${scope.path}/channels`,
-      {
-        config: { ability: scope.read },
-        schema: {
-          tags: TAGS,
-          operationId: `listNotificationChannels${scope.op}`,
-          summary: `${scope.whose} notification channels (URLs masked, secrets never shown)`,
-          response: { 200: json(channelList, 'Channels by name') },
-        },
+  server.get(
+    `${scope.path}/channels`,
+    {
+      config: { ability: scope.read },
+      schema: {
+        tags: TAGS,
+        operationId: `listNotificationChannels${scope.op}`,
+        summary: `${scope.whose} notification channels (URLs masked, secrets never shown)`,
+        response: { 200: json(channelList, 'Channels by name') },
       },
-      async (request) => ({ channels: await app.notifications.list(scope.teamOf(request)) }),
-    )
+    },
+    async (request) => ({ channels: await app.notifications.list(scope.teamOf(request)) }),
+  )
 
-    server.post(
-      `${scope.path}/channels`,
-      {
-        config: { ability: scope.write },
-        schema: {
-          tags: TAGS,
-          operationId: `createNotificationChannel${scope.op}`,
-          summary:
-            'Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP)',
-          body: createChannelBody,
-          response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409, 422) },
-        },
+  server.post(
+    `${scope.path}/channels`,
+    {
+      config: { ability: scope.write },
+      schema: {
+        tags: TAGS,
+        operationId: `createNotificationChannel${scope.op}`,
+        summary:
+          'Add a channel (generic webhook, Slack-compatible, Discord, Telegram, ntfy, Gotify or e-mail over SMTP)',
+        body: createChannelBody,
+        response: { 201: json(createdChannel, 'The channel'), ...errorResponses(409, 422) },
       },
-      async (request, reply) => {
-        const p = principalOf(request)
-        const { channel: created, signingSecret } = await app.notifications.create(
-          scope.teamOf(request),
-          request.body,
-          actorOf(p),
-        )
-        return reply
-          .status(201)
-          .send({ ...created, ...(signingSecret !== undefined && { signing_secret: signingSecret }) })
-      },
-    )
+    },
+    async (request, reply) => {
+      const p = principalOf(request)
+      const { channel: created, signingSecret } = await app.notifications.create(
+        scope.teamOf(request),
+        request.body,
+        actorOf(p),
+      )
+      return reply
+        .status(201)
+        .send({ ...created, ...(signingSecret !== undefined && { signing_secret: signingSecret }) })
+    },
+  )
 
-    server.patch(
-      `${scope.path}/channels/:id`,
-      {
-        config: { ability: scope.write },
-        schema: {
-          tags: TAGS,
-          operationId: `updateNotificationChannel${scope.op}`,
-          summary: "Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled",
-          params: idParam,
-          body: updateChannelBody,
-          response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409, 422) },
-        },
+  server.patch(
+    `${scope.path}/channels/:id`,
+    {
+      config: { ability: scope.write },
+      schema: {
+        tags: TAGS,
+        operationId: `updateNotificationChannel${scope.op}`,
+        summary: "Change a channel's name, settings, secrets, rule (events, projects) or whether it is enabled",
+        params: idParam,
+        body: updateChannelBody,
+        response: { 200: json(channel, 'The channel after the change'), ...errorResponses(400, 404, 409, 422) },
       },
-      async (request) => {
-        const p = principalOf(request)
-        return app.notifications.update(scope.teamOf(request), request.params.id, request.body, actorOf(p))
-      },
-    )
+    },
+    async (request) => {
+      const p = principalOf(request)
+      return app.notifications.update(scope.teamOf(request), request.params.id, request.body, actorOf(p))
+    },
+  )
 
-    server.delete(
-      `${scope.path}/channels/:id`,
-      {
-        config: { ability: scope.write },
-        schema: {
-          tags: TAGS,
-          operationId: `deleteNotificationChannel${scope.op}`,
-          summary: 'Remove a channel with its queued messages and delivery log',
-          params: idParam,
-          response: { 204: noContent('Removed'), ...errorResponses(404) },
-        },
+  server.delete(
+    `${scope.path}/channels/:id`,
+    {
+      config: { ability: scope.write },
+      schema: {
+        tags: TAGS,
+        operationId: `deleteNotificationChannel${scope.op}`,
+        summary: 'Remove a channel with its queued messages and delivery log',
+        params: idParam,
+        response: { 204: noContent('Removed'), ...errorResponses(404) },
       },
-      async (request, reply) => {
-        const p = principalOf(request)
-        await app.notifications.remove(scope.teamOf(request), request.params.id, actorOf(p))
-        return reply.status(204).send()
-      },
-    )
+    },
+    async (request, reply) => {
+      const p = principalOf(request)
+      await app.notifications.remove(scope.teamOf(request), request.params.id, actorOf(p))
+      return reply.status(204).send()
+    },
+  )
 
-    server.post(
-      `${scope.path}/channels/:id/test`,
-      {
-        config: { ability: scope.write },
-        schema: {
-          tags: TAGS,
-          operationId: `testNotificationChannel${scope.op}`,
-          summary: 'Queue a "test" message to the channel; the delivery log shows how it went',
-          params: idParam,
-          response: {
-            202: json(
-              z.object({ notification_id: z.string().uuid() }).meta({ id: 'NotificationQueued' }),
-              'Queued for delivery',
-            ),
-            ...errorResponses(404),
-          },
+  server.post(
+    `${scope.path}/channels/:id/test`,
+    {
+      config: { ability: scope.write },
+      schema: {
+        tags: TAGS,
+        operationId: `testNotificationChannel${scope.op}`,
+        summary: 'Queue a "test" message to the channel; the delivery log shows how it went',
+        params: idParam,
+        response: {
+          202: json(
+            z.object({ notification_id: z.string().uuid() }).meta({ id: 'NotificationQueued' }),
+            'Queued for delivery',
+          ),
+          ...errorResponses(404),
         },
       },
-      async (request, reply) => {
-        const p = principalOf(request)
-        return reply
-          .status(202)
-          .send(await app.notifications.sendTest(scope.teamOf(request), request.params.id, actorOf(p)))
-      },
-    )
+    },
+    async (request, reply) => {
+      const p = principalOf(request)
+      return reply
+        .status(202)
+        .send(await app.notifications.sendTest(scope.teamOf(request), request.params.id, actorOf(p)))
+    },
+  )
 
-    server.get(
-      `${scope.path}/deliveries`,
-      {
-        config: { ability: scope.read },
-        schema: {
-          tags: TAGS,
-          operationId: `listNotificationDeliveries${scope.op}`,
-          summary: 'The delivery log: each message with its status and attempts, newest first',
-          querystring: pageQuery,
-          response: { 200: json(deliveryPage, 'One page of messages') },
-        },
+  server.get(
+    `${scope.path}/deliveries`,
+    {
+      config: { ability: scope.read },
+      schema: {
+        tags: TAGS,
+        operationId: `listNotificationDeliveries${scope.op}`,
+        summary: 'The delivery log: each message with its status and attempts, newest first',
+        querystring: pageQuery,
+        response: { 200: json(deliveryPage, 'One page of messages') },
       },
-      async (request) => app.notifications.deliveries(scope.teamOf(request), request.query),
-    )
-  }
+    },
+    async (request) => app.notifications.deliveries(scope.teamOf(request), request.query),
+  )
 }

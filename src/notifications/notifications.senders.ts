@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer'
-import { bodyFor, htmlFor, isTrouble, signatureHeader, truncate } from './notifications.render.js'
+import { bodyFor, clickableLink, htmlFor, isTrouble, signatureHeader, truncate } from './notifications.render.js'
 import type { ChannelConfigs, ChannelType, NotificationPayload } from './notifications.types.js'
 
 /** How one attempt ended: the receiver's status (HTTP status or SMTP reply code) or the error. */
@@ -16,7 +16,7 @@ export function httpRequestFor<T extends Exclude<ChannelType, 'email'>>(
   payload: NotificationPayload,
   deliveryId: string,
 ): HttpRequest {
-  const clickable = payload.link && /^https?:\/\//.test(payload.link) ? payload.link : undefined
+  const clickable = clickableLink(payload)
   switch (type) {
     case 'webhook': {
       const c = config as ChannelConfigs['webhook']

@@ -76,7 +76,7 @@ export type Fact = {
 export type NotificationsService = ReturnType<typeof createNotificationsService>
 
 /** A channel as the API shows it: URLs masked, secrets never (only whether one is set). */
-export function channelView(row: ChannelRow, config: ChannelConfig) {
+function channelView(row: ChannelRow, config: ChannelConfig) {
   const c = config as Record<string, unknown>
   const settings = Object.fromEntries(
     Object.entries(c).filter(([k]) => !(SECRET_FIELDS as readonly string[]).includes(k) && k !== 'url' && k !== 'ca'),
@@ -170,7 +170,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
         }),
         ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
       }
-      await updateChannel(trx, id, changes)
+      const updatedAt = await updateChannel(trx, id, changes)
       await audit.record(trx, actor, {
         action: 'notification_channel.updated',
         resourceType: 'notification_channel',
@@ -182,7 +182,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
           ...(input.project_ids !== undefined && { project_ids: input.project_ids }),
         },
       })
-      return view((await findChannel(trx, teamId, id))!)
+      return view({ ...row, ...changes, updated_at: updatedAt })
     })
   }
 
@@ -370,11 +370,6 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     }
   }
 
-  /**
-   * Queues a fact another capability reports (a database backup's outcome) to every enabled
-   * channel of the team that subscribes to the event, in the caller's transaction. The texts must
-   * already be redacted.
-   */
   async function deliveries(teamId: string, page: { skip: number; take: number }) {
     const { rows, attempts, total } = await listDeliveries(db, teamId, page)
     return {

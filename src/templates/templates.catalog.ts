@@ -9,7 +9,7 @@ import { templateManifest, type Template, type TemplateManifest } from './templa
 /** The catalog shipped in the repository: one folder per template. */
 export const CATALOG_DIR = fileURLToPath(new URL('../../templates/', import.meta.url))
 
-export class TemplateCatalogError extends Error {
+class TemplateCatalogError extends Error {
   constructor(
     readonly file: string,
     problem: string,
@@ -31,7 +31,7 @@ export function defaultParameters(manifest: TemplateManifest): Parameter[] {
 }
 
 /** The `${NAME}` variables a compose file reads from its .env file. */
-export function interpolatedNames(compose: string): string[] {
+function interpolatedNames(compose: string): string[] {
   return [...new Set([...compose.matchAll(INTERPOLATION)].map((m) => m[1]!))].sort()
 }
 
@@ -53,7 +53,7 @@ export function loadTemplateCatalog(dirs: string[]): TemplateCatalog {
   return { list: () => sorted, get: (id) => byId.get(id) }
 }
 
-export function loadTemplate(folder: string): Template {
+function loadTemplate(folder: string): Template {
   const manifestFile = ['template.json', 'template.yaml'].map((f) => join(folder, f)).find((f) => existsSync(f))
   if (!manifestFile) throw new TemplateCatalogError(folder, 'has no template.json or template.yaml')
   let raw: unknown

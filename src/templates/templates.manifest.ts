@@ -2,11 +2,11 @@ import { z } from 'zod'
 import { PARAMETER_NAME_PATTERN } from '../compose/compose.params.js'
 
 /** Secret env names: upper case, so they read as variables in the compose file (`${DB_PASSWORD}`). */
-export const SECRET_ENV_PATTERN = /^[A-Z][A-Z0-9_]{0,62}$/
+const SECRET_ENV_PATTERN = /^[A-Z][A-Z0-9_]{0,62}$/
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/
 
-export const secretGenerator = z.discriminatedUnion('kind', [
+const secretGenerator = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('password'), length: z.number().int().min(16).max(128) }).strict(),
   z.object({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(128) }).strict(),
   z.object({ kind: z.literal('base64'), bytes: z.number().int().min(16).max(128) }).strict(),
@@ -16,7 +16,7 @@ export type SecretGenerator = z.infer<typeof secretGenerator>
 
 const scalar = z.union([z.string(), z.number().int(), z.boolean()])
 
-export const templateParameter = z
+const templateParameter = z
   .object({
     name: z.string().regex(PARAMETER_NAME_PATTERN, 'lowercase letters, digits and "_", starting with a letter'),
     type: z.enum(['string', 'integer', 'boolean']),

@@ -21,7 +21,7 @@ export type UpgradeInput = {
 }
 
 /** Compares dotted versions numerically (1.10.0 is newer than 1.9.0). */
-export function isNewer(candidate: string, than: string): boolean {
+function isNewer(candidate: string, than: string): boolean {
   const a = candidate.split('.').map(Number)
   const b = than.split('.').map(Number)
   for (let i = 0; i < Math.max(a.length, b.length); i += 1)
@@ -48,7 +48,7 @@ export function createTemplateUpgrades(
     if (rows.length === 0) throw new NotFoundError(`Service ${serviceId} was not created from a template.`)
     const current = await findVersion(db, serviceId, service.current_version)
     const row = rows.find((r) => r.compose_sha256 === current.sha256) ?? rows[0]!
-    return { service, row, template: templateById(row.template_id) }
+    return { service, current, row, template: templateById(row.template_id) }
   }
 
   async function status(teamId: string, serviceId: string) {
@@ -63,7 +63,7 @@ export function createTemplateUpgrades(
   }
 
   async function upgrade(teamId: string, serviceId: string, input: UpgradeInput, actor: Actor, reveal: boolean) {
-    const { service, row, template } = await origin(teamId, serviceId)
+    const { service, current: atCurrent, row, template } = await origin(teamId, serviceId)
     if (!isNewer(template.version, row.template_version))
       throw new ConflictError(
         'template_up_to_date',
@@ -74,7 +74,7 @@ export function createTemplateUpgrades(
     const kept = (await listParameterRows(db, serviceId)).map(parameterFromRow)
     const parameters = resolveParameters(template, input.parameters ?? {}, kept)
     const prepared = prepareVersion(overrideImages(template.compose, input.images ?? {}), parameters)
-    const current = await findVersion(db, serviceId, baseVersion)
+    const current = baseVersion === service.current_version ? atCurrent : await findVersion(db, serviceId, baseVersion)
     const diff = createTwoFilesPatch(
       `v${baseVersion}/compose.yaml`,
       'upgrade/compose.yaml',

@@ -1,10 +1,7 @@
 import { parseDocument, isMap, isSeq, isScalar, type YAMLMap } from 'yaml'
 import { BadRequestError } from '../../errors.js'
 import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
-import { importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
-
-// `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?message}`; `$${` is an escaped dollar.
-const INTERPOLATION = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g
+import { INTERPOLATION, importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
 
 /**
  * Converts a Coolify service template (a compose file whose magic variables Coolify fills in)

@@ -1,7 +1,7 @@
 import { parse as parseToml } from 'smol-toml'
 import { BadRequestError } from '../../errors.js'
 import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
-import { envName, importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
+import { envName, INTERPOLATION, importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
 
 type DokployConfig = {
   variables?: Record<string, unknown>
@@ -19,8 +19,6 @@ type Variable =
   | { kind: 'text'; value: string }
 
 const REFERENCE = /\$\{([A-Za-z0-9_:.-]+)\}/g
-// A compose file's `${NAME}` or `${NAME:-default}`; `$${` is an escaped dollar.
-const INTERPOLATION = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}/g
 
 /**
  * Converts a Dokploy template (docker-compose.yml plus template.toml) into Berth's terms:

@@ -1,5 +1,11 @@
 import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
 
+/**
+ * A compose file's `${NAME}`, `${NAME:-default}`, `${NAME-default}` or `${NAME:?message}` (groups:
+ * name, operator, default or message); `$${` is an escaped dollar.
+ */
+export const INTERPOLATION = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g
+
 /** What an import turned into Berth's terms, and what it could not. */
 export type ImportReport = { converted: string[]; not_converted: string[] }
 
