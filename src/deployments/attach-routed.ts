@@ -34,12 +34,8 @@ export function ensureProjectNetwork(host: DockerHost, name: string, projectId: 
   return ensureNetwork(host, name, { [PROJECT_NETWORK_LABEL]: projectId })
 }
 
-/**
- * The networks of this Berth's projects on the server (found by their label, whose value is the
- * project id). Another instance's project networks on a shared engine, or those of projects deleted
- * while the server was away, are left out: a proxy joined to them would reach services it does not route.
- */
-export async function projectNetworksOn(host: DockerHost, network: Pick<ProxyNetwork, 'knownProjects'>) {
+/** Every project network on the server, with the project id its label names. */
+export async function listProjectNetworks(host: DockerHost): Promise<{ name: string; projectId: string }[]> {
   const out = await dockerOrThrow(
     host,
     [
@@ -52,14 +48,26 @@ export async function projectNetworksOn(host: DockerHost, network: Pick<ProxyNet
     ],
     'could not list the project networks',
   )
-  const found = out
+  return out
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split(' ') as [string, string])
-  const known = await network.knownProjects(found.map(([, projectId]) => projectId))
+    .map((line) => {
+      const [name, projectId] = line.split(' ') as [string, string]
+      return { name, projectId }
+    })
+}
+
+/**
+ * The networks of this Berth's projects on the server. Another instance's project networks on a
+ * shared engine, or those of projects deleted while the server was away, are left out: a proxy
+ * joined to them would reach services it does not route.
+ */
+export async function projectNetworksOn(host: DockerHost, network: Pick<ProxyNetwork, 'knownProjects'>) {
+  const found = await listProjectNetworks(host)
+  const known = await network.knownProjects(found.map((n) => n.projectId))
   return found
-    .filter(([, projectId]) => known.has(projectId))
-    .map(([name]) => name)
+    .filter((n) => known.has(n.projectId))
+    .map((n) => n.name)
     .sort()
 }
 

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
-import { PROJECT_NETWORK_LABEL, PROXY_NETWORK } from '../../src/proxy/network.js'
+import { listProjectNetworks } from '../../src/deployments/attach-routed.js'
+import { PROXY_NETWORK } from '../../src/proxy/network.js'
+import { createDockerHost, LOCAL_DOCKER_HOST } from '../../src/servers/docker-host.js'
 import { REPO_ROOT } from './cli.js'
 
 const run = promisify(execFile)
@@ -188,16 +190,13 @@ export async function containerNetworks(container: string): Promise<string[]> {
 export async function removeProjectNetworks(projectIds: string[]): Promise<void> {
   if (projectIds.length === 0 || (await dockerProblem()) !== null) return
   const wanted = new Set(projectIds)
-  const listed = await docker([
-    'network',
-    'ls',
-    '--filter',
-    `label=${PROJECT_NETWORK_LABEL}`,
-    '--format',
-    `{{.Name}} {{.Label "${PROJECT_NETWORK_LABEL}"}}`,
-  ])
-  for (const line of listed.stdout.split('\n').filter(Boolean)) {
-    const [name, projectId] = line.split(' ') as [string, string]
+  const local = createDockerHost({ id: 'local', docker_host: LOCAL_DOCKER_HOST }, null, '/nonexistent')
+  // A container or the network itself may be going at the same moment (its test's own clean-up).
+  const unlessGone = (error: { stderr?: string }) => {
+    if (!/No such (network|container)|not found|is not connected/i.test(error.stderr ?? '')) throw error
+    return { stdout: '', stderr: '' }
+  }
+  for (const { name, projectId } of await listProjectNetworks(local)) {
     if (!wanted.has(projectId)) continue
     const members = await docker([
       'network',
@@ -205,11 +204,7 @@ export async function removeProjectNetworks(projectIds: string[]): Promise<void>
       '--format',
       '{{range $id, $c := .Containers}}{{$id}} {{end}}',
       name,
-    ])
-    // A container or the network itself may be going at the same moment (its test's own clean-up).
-    const unlessGone = (error: { stderr?: string }) => {
-      if (!/No such (network|container)|not found|is not connected/i.test(error.stderr ?? '')) throw error
-    }
+    ]).catch(unlessGone)
     for (const id of members.stdout.split(/\s+/).filter(Boolean))
       await docker(['network', 'disconnect', '--force', name, id]).catch(unlessGone)
     await docker(['network', 'rm', name]).catch(unlessGone)
