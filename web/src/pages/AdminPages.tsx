@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { NavLink } from 'react-router'
 import { useAbility, useMe } from '../api/abilities'
 import { call } from '../api/client'
 import type { CreatedPasswordReset, InstanceTeamList, InstanceUser, UserList } from '../api/team-types'
@@ -8,6 +7,7 @@ import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
 import { errorWithCode, fieldError, TextField } from '../components/Field'
+import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { OneTimeLink } from '../components/OneTimeLink'
 import { QueryState } from '../components/QueryState'
@@ -18,16 +18,13 @@ function AdminFrame({ children }: { children: React.ReactNode }) {
   return (
     <section>
       <h1>Instance administration</h1>
-      <nav aria-label="Administration sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to="/admin/users">Users</NavLink>
-          </li>
-          <li>
-            <NavLink to="/admin/teams">Teams</NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Administration sections"
+        tabs={[
+          { to: '/admin/users', label: 'Users' },
+          { to: '/admin/teams', label: 'Teams' },
+        ]}
+      />
       {isInstanceAdmin ? children : <p>Only instance administrators manage users and teams.</p>}
     </section>
   )

@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query'
-import { NavLink, Route, Routes, useParams } from 'react-router'
+import { Route, Routes, useParams } from 'react-router'
 import type { Database } from '../api/admin-types'
 import { call } from '../api/client'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
+import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
@@ -35,24 +36,15 @@ export function DatabasePage() {
         <RuntimeBadge resourceId={databaseId} type="database" />
       </p>
       <DeployActions resourceId={databaseId} type="database" shortcut />
-      <nav aria-label="Database sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to={base} end>
-              Connection
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/deployments`}>Deployments</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/logs`}>Logs</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/stats`}>Stats</NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Database sections"
+        tabs={[
+          { to: base, label: 'Connection', end: true },
+          { to: `${base}/deployments`, label: 'Deployments' },
+          { to: `${base}/logs`, label: 'Logs' },
+          { to: `${base}/stats`, label: 'Stats' },
+        ]}
+      />
       <Routes>
         <Route index element={<ConnectionFacts database={d} />} />
         <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />
