@@ -76,7 +76,16 @@ export function CommandPalette({ pages }: { pages: { to: string; label: string }
   }
 
   return (
-    <dialog ref={dialog} aria-label="Go to" className="command-palette" onClose={() => setOpen(false)}>
+    <dialog
+      ref={dialog}
+      aria-label="Go to"
+      className="command-palette"
+      // The close event comes a task after close(); Chromium runs input first, so a Ctrl-K pressed
+      // just after choosing an entry reopens the dialog before that event, which must not shut it again.
+      onClose={() => {
+        if (!dialog.current?.open) setOpen(false)
+      }}
+    >
       {open && (
         <article>
           <input
