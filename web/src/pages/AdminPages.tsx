@@ -7,10 +7,10 @@ import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
 import { errorWithCode, fieldError, TextField } from '../components/Field'
-import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { OneTimeLink } from '../components/OneTimeLink'
 import { QueryState } from '../components/QueryState'
+import { SectionTabs } from '../components/SectionTabs'
 
 /** The instance administration pages: users and teams of the whole instance. */
 function AdminFrame({ children }: { children: React.ReactNode }) {

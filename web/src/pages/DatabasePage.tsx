@@ -1,14 +1,12 @@
-import { useQuery } from '@tanstack/react-query'
 import { Route, Routes, useParams } from 'react-router'
-import type { Database } from '../api/admin-types'
-import { call } from '../api/client'
+import { useDatabase } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
-import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ConnectionFacts } from './database/ConnectionFacts'
 import { ResourceDeployments } from './service/DeploymentsTab'
@@ -17,10 +15,7 @@ import { ResourceDeployments } from './service/DeploymentsTab'
 export function DatabasePage() {
   const { databaseId = '' } = useParams()
   useDeploymentEvents()
-  const database = useQuery({
-    queryKey: ['database', databaseId],
-    queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
-  })
+  const database = useDatabase(databaseId)
   if (database.isPending) return <Loading what="the database" />
   if (database.error) return <ErrorNotice error={database.error} />
   const d = database.data

@@ -1,12 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, Route, Routes, useNavigate, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { ApiError, call } from '../api/client'
+import { useProject } from '../api/queries'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
-import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
 import { DatabasesSection } from './project/DatabasesSection'
@@ -22,10 +23,7 @@ const STARTER_COMPOSE = `services:
 export function ProjectPage() {
   const { projectId = '' } = useParams()
   useDeploymentEvents()
-  const project = useQuery({
-    queryKey: ['project', projectId],
-    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
-  })
+  const project = useProject(projectId)
 
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />

@@ -1,14 +1,15 @@
 import { useQuery } from '@tanstack/react-query'
 import { Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
+import { useDatabase } from '../api/queries'
 import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
-import { SectionTabs } from '../components/SectionTabs'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
@@ -28,11 +29,7 @@ export function ServicePage() {
   })
 
   // A database is a service with a databases row: only then is there a Backups tab.
-  const database = useQuery({
-    queryKey: ['database', serviceId],
-    queryFn: () => call<{ uuid: string }>('database', { params: { uuid: serviceId } }),
-    retry: false,
-  })
+  const database = useDatabase(serviceId)
 
   if (service.isPending) return <Loading what="the service" />
   if (service.error) return <ErrorNotice error={service.error} />

@@ -1,8 +1,9 @@
-import { useMutation, useQuery } from '@tanstack/react-query'
+import { useMutation } from '@tanstack/react-query'
 import { useState, type ChangeEvent, type FormEvent } from 'react'
 import { Link } from 'react-router'
 import { call } from '../api/client'
-import type { ProjectListItem, TemplateImport } from '../api/types'
+import { useProjects } from '../api/queries'
+import type { TemplateImport } from '../api/types'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { Created } from './TemplatesPage'
 
@@ -16,10 +17,7 @@ function readInto(set: (text: string) => void) {
 
 /** Upload (or paste) a Coolify compose file or a Dokploy compose file with its template.toml; preview the report, then create. */
 export function TemplateImportPage() {
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-  })
+  const projects = useProjects()
   const [project, setProject] = useState('')
   const [name, setName] = useState('')
   const [format, setFormat] = useState<'coolify' | 'dokploy'>('coolify')

@@ -3,6 +3,7 @@ import { useMemo, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { useProjects } from '../api/queries'
 import type { ProjectListItem, Template, TemplateDeployment, TemplateSummary } from '../api/types'
 import { ErrorNotice, Loading, SuccessNotice } from '../components/Notice'
 import { SecretValue } from '../components/SecretValue'
@@ -95,10 +96,7 @@ export function TemplateDeployPage() {
     queryKey: ['template', templateId],
     queryFn: () => call<Template>('template', { params: { id: templateId } }),
   })
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-  })
+  const projects = useProjects()
   if (template.isPending || projects.isPending) return <Loading what="the template" />
   if (template.error || projects.error) return <ErrorNotice error={template.error ?? projects.error} />
   return (

@@ -1,0 +1,30 @@
+// Reads that several pages make: one definition each, so they share one key and one cache entry
+// (a project's name in the breadcrumb comes from the project page's own request).
+import { useQuery } from '@tanstack/react-query'
+import type { Database } from './admin-types'
+import { call } from './client'
+import type { ProjectDetail, ProjectListItem } from './types'
+
+/** The team's projects; `enabled: false` where a form offers them only in some cases. */
+export function useProjects(enabled = true) {
+  return useQuery({
+    queryKey: ['projects'],
+    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
+    enabled,
+  })
+}
+
+export function useProject(projectId: string) {
+  return useQuery({
+    queryKey: ['project', projectId],
+    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
+  })
+}
+
+/** A standalone database (a 404 for a service that is not one: the client never retries a 4xx). */
+export function useDatabase(databaseId: string) {
+  return useQuery({
+    queryKey: ['database', databaseId],
+    queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
+  })
+}
