@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { REPO_ROOT } from './cli.js'
 import { TEST_DIALECT } from './dialect.js'
-import { startTestApp, type TestApp } from './harness.js'
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from './harness.js'
 
 export const CHROMIUM_PATH = process.env.BERTH_CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'artifacts', 'screenshots')
@@ -36,6 +36,33 @@ export function browserSkipReason(): string | undefined {
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+}
+
+/** The desktop size every browser test and its screenshots use (phone-width checks set their own). */
+export const DESKTOP = { width: 1280, height: 900 }
+
+/** A new page (in its own context: no session) at desktop size, whose steps wait up to timeoutMs. */
+export async function desktopPage(browser: Browser, timeoutMs = 15_000): Promise<Page> {
+  const page = await browser.newPage({ viewport: DESKTOP })
+  page.setDefaultTimeout(timeoutMs)
+  return page
+}
+
+/**
+ * Opens url, which shows the sign-in form to a browser without a session, signs in and waits for
+ * `until` (what url shows once signed in; the projects page's heading unless told).
+ */
+export async function signIn(
+  page: Page,
+  url: string,
+  email: string,
+  { password = ADMIN_PASSWORD, until }: { password?: string; until?: Locator } = {},
+): Promise<void> {
+  await page.goto(url)
+  await page.getByLabel('E-mail').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await (until ?? page.getByRole('heading', { name: 'Projects', level: 1 })).waitFor()
 }
 
 /** Builds the web UI into dist/web, so the test always drives the current source (about 2 s). */
