@@ -1,6 +1,6 @@
 import { NavLink } from 'react-router'
 
-export type SectionTab = { to: string; label: string; end?: boolean }
+type SectionTab = { to: string; label: string; end?: boolean }
 
 /** The tab row of a page with sections (project, service, database, administration): one link a section. */
 export function SectionTabs({ label, tabs }: { label: string; tabs: SectionTab[] }) {
