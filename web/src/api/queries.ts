@@ -2,7 +2,9 @@
 // (a project's name in the breadcrumb comes from the project page's own request).
 import { useQuery } from '@tanstack/react-query'
 import type { Database } from './admin-types'
+import type { BackupDestinationList } from './backup-types'
 import { call } from './client'
+import { DASHBOARD_KEY, type Dashboard } from './dashboard-types'
 import type { ProjectDetail, ProjectListItem } from './types'
 
 /** The team's projects; `enabled: false` where a form offers them only in some cases. */
@@ -27,4 +29,17 @@ export function useDatabase(databaseId: string) {
     queryKey: ['database', databaseId],
     queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
   })
+}
+
+/** The team's backup destinations (their own page, and the picker of a database's backup jobs). */
+export function useBackupDestinations() {
+  return useQuery({
+    queryKey: ['backup-destinations'],
+    queryFn: () => call<BackupDestinationList>('backupDestinations'),
+  })
+}
+
+/** The dashboard's overview; the command palette reads it only while open, the dashboard polls it. */
+export function useDashboard(options: { enabled?: boolean; refetchInterval?: number } = {}) {
+  return useQuery({ queryKey: DASHBOARD_KEY, queryFn: () => call<Dashboard>('dashboard'), ...options })
 }
