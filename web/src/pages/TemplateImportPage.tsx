@@ -5,6 +5,7 @@ import { call } from '../api/client'
 import { useProjects } from '../api/queries'
 import type { TemplateImport } from '../api/types'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { ProjectSelect } from '../components/ProjectSelect'
 import { Created } from './TemplatesPage'
 
 /** Reads an uploaded file into a text field. */
@@ -54,16 +55,7 @@ export function TemplateImportPage() {
       <h1>Import a template</h1>
       <form onSubmit={submit} aria-label="Import a template">
         <div className="grid">
-          <label>
-            Project
-            <select value={project} onChange={(e) => setProject(e.target.value)}>
-              {projects.data.projects.map((p) => (
-                <option key={p.uuid} value={p.uuid}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProjectSelect projects={projects.data.projects} value={project} onChange={setProject} />
           <label>
             Service name
             <input required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />

@@ -6,6 +6,7 @@ import { call } from '../api/client'
 import { useProjects } from '../api/queries'
 import type { ProjectListItem, Template, TemplateDeployment, TemplateSummary } from '../api/types'
 import { ErrorNotice, Loading, SuccessNotice } from '../components/Notice'
+import { ProjectSelect } from '../components/ProjectSelect'
 import { SecretValue } from '../components/SecretValue'
 
 /** The catalog as cards, narrowed by a search over names, descriptions and tags, and by category. */
@@ -149,16 +150,7 @@ function DeployForm({ template, projects }: { template: Template; projects: Proj
   return (
     <form onSubmit={submit} aria-label={`Deploy ${template.name}`}>
       <div className="grid">
-        <label>
-          Project
-          <select value={project} onChange={(e) => setProject(e.target.value)}>
-            {projects.map((p) => (
-              <option key={p.uuid} value={p.uuid}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ProjectSelect projects={projects} value={project} onChange={setProject} />
         <label>
           Service name
           <input required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />
