@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
@@ -65,8 +65,25 @@ export async function signIn(
   await (until ?? page.getByRole('heading', { name: 'Projects', level: 1 })).waitFor()
 }
 
-/** Builds the web UI into dist/web, so the test always drives the current source (about 2 s). */
+/** The newest change below dir: a file written or a directory's entries changed. */
+function newestChange(dir: string): number {
+  let newest = statSync(dir).mtimeMs
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+/**
+ * Builds the web UI into dist/web, so the test always drives the current source (about 2 s). Every
+ * browser test file calls it; a build newer than every source (and the lock file) is current, so
+ * only the first of a run builds.
+ */
 export function buildWebUi(): void {
+  const built = join(REPO_ROOT, 'dist', 'web', 'index.html')
+  const sources = Math.max(newestChange(join(REPO_ROOT, 'web')), statSync(join(REPO_ROOT, 'package-lock.json')).mtimeMs)
+  if (existsSync(built) && statSync(built).mtimeMs > sources) return
   const run = spawnSync(
     process.execPath,
     [
