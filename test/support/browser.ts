@@ -56,11 +56,11 @@ export async function signIn(
   page: Page,
   url: string,
   email: string,
-  { password = ADMIN_PASSWORD, until }: { password?: string; until?: Locator } = {},
+  { until }: { until?: Locator } = {},
 ): Promise<void> {
   await page.goto(url)
   await page.getByLabel('E-mail').fill(email)
-  await page.getByLabel('Password').fill(password)
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await (until ?? page.getByRole('heading', { name: 'Projects', level: 1 })).waitFor()
 }
