@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, startUiServer } from './support/browser.js'
+import { browserSkipReason, DESKTOP, launchChromium, signIn, startUiServer } from './support/browser.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // Issue 6: "Accessible (labels, keyboard use, focus) ... dark and light". axe-core checks every
@@ -148,7 +148,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     resetPath = reset.body.path
     browser = await launchChromium()
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true })
+    page = await browser.newPage({ viewport: DESKTOP, bypassCSP: true })
     page.setDefaultTimeout(15_000)
   })
 
@@ -185,11 +185,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   }
 
   it('signs in', async () => {
-    await page.goto(`${base}/projects`)
-    await page.getByLabel('E-mail').fill(EMAIL)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+    await signIn(page, `${base}/projects`, EMAIL)
   })
 
   const pages: { name: string; path: () => string; heading: string | RegExp }[] = [

@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { REDIS_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from './support/s3.js'
@@ -43,8 +50,7 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     ).uuid
     await t.app.deployments.queue(owner.teamId, [databaseId], { trigger: 'api' }, actor)
     browser = await launchChromium()
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
-    page.setDefaultTimeout(20_000)
+    page = await desktopPage(browser, 20_000)
   })
   after(async () => {
     await browser?.close()
@@ -55,11 +61,7 @@ describe('web UI in Chromium: database backups', { skip }, () => {
 
   it('adds and checks an S3 destination, then backs the database up from its Backups tab', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    await page.goto(`${base}/projects`)
-    await page.getByLabel('E-mail').fill(OWNER)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+    await signIn(page, `${base}/projects`, OWNER)
     await page.goto(`${base}/team`)
     await page.getByRole('link', { name: 'Backup destinations' }).click()
     await page.getByText('No destinations yet').waitFor()

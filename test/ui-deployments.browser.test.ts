@@ -4,7 +4,14 @@ import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createLogWriter } from '../src/deployments/log-writer.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { createService } from './support/deploy-helpers.js'
 import { TEST_IMAGE, freePort, removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
@@ -41,14 +48,6 @@ function slowCompose(port: number): string {
 `
 }
 
-async function signIn(page: Page, base: string, email: string) {
-  await page.goto(`${base}/projects`)
-  await page.getByLabel('E-mail').fill(email)
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
-}
-
 /** The status a badge shows (data-status), e.g. "in_progress". */
 async function badgeStatus(page: Page, selector: string): Promise<string | null> {
   return page
@@ -73,9 +72,8 @@ describe('deployments in the web UI', { skip }, () => {
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     token = await t.token(['read', 'read:sensitive', 'write', 'deploy'], 'Default')
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(15_000)
-    await signIn(page, base, EMAIL)
+    page = await desktopPage(browser)
+    await signIn(page, `${base}/projects`, EMAIL)
   })
 
   after(async () => {
@@ -331,7 +329,7 @@ describe('deployments in the web UI', { skip }, () => {
     const context = await browser.newContext()
     const other = await context.newPage()
     try {
-      await signIn(other, base, 'viewer@example.com')
+      await signIn(other, `${base}/projects`, 'viewer@example.com')
       await other.goto(`${base}/services/${serviceId}`)
       for (const name of ['Deploy', 'Restart', 'Stop'])
         assert.ok(await other.getByRole('button', { name, exact: true }).isDisabled(), `${name} is disabled`)

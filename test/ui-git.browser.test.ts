@@ -3,7 +3,14 @@ import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // Issue 18 in a real Chromium: a service's Git tab saves a source with a generated deploy key,
@@ -38,14 +45,11 @@ describe("web UI in Chromium: a service's Git tab", { skip }, () => {
   })
 
   it('saves a source with a deploy key to copy, and a webhook secret the webhook accepts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(15_000)
+    const page = await desktopPage(browser)
     try {
-      await page.goto(`${base}/services/${serviceId}/git`)
-      await page.getByLabel('E-mail').fill(EMAIL)
-      await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.getByRole('heading', { name: 'Git source' }).waitFor()
+      await signIn(page, `${base}/services/${serviceId}/git`, EMAIL, {
+        until: page.getByRole('heading', { name: 'Git source' }),
+      })
       await page.getByLabel('Repository URL').fill('git@git.example.com:shop/storefront.git')
       await page.getByLabel('Credentials').selectOption('ssh')
       await page.getByRole('button', { name: 'Save Git source' }).click()

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { waitFor } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { startReceiver } from './support/notify-receiver.js'
@@ -26,8 +33,7 @@ describe('web UI in Chromium: notification channels', { skip }, () => {
     base = ui.base
     await t.app.users.create({ email: OWNER, password: ADMIN_PASSWORD, admin: true, teamName: 'Alpha' }, SYSTEM_ACTOR)
     browser = await launchChromium()
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
-    page.setDefaultTimeout(15_000)
+    page = await desktopPage(browser)
   })
   after(async () => {
     await browser?.close()
@@ -36,11 +42,7 @@ describe('web UI in Chromium: notification channels', { skip }, () => {
   })
 
   it('adds a channel, sends a test that arrives and shows in the delivery log, then removes the channel', async () => {
-    await page.goto(`${base}/projects`)
-    await page.getByLabel('E-mail').fill(OWNER)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+    await signIn(page, `${base}/projects`, OWNER)
     await page.goto(`${base}/team`)
     await page.getByRole('link', { name: 'Notifications' }).click()
     await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor()

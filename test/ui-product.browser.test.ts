@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
 import { REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
@@ -15,14 +22,6 @@ const EMAIL = 'product@example.com'
 const HEALTHY = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 // Exits at once and the engine starts it again and again: crash-looping.
 const CRASHING = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sh -c "exit 3"\n    restart: always\n`
-
-async function signIn(page: Page, base: string) {
-  await page.goto(base)
-  await page.getByLabel('E-mail').fill(EMAIL)
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('navigation', { name: 'Main' }).waitFor()
-}
 
 describe('the web UI as a product', { skip }, () => {
   let t: TestApp
@@ -44,9 +43,8 @@ describe('the web UI as a product', { skip }, () => {
     token = await t.token(['read', 'read:sensitive', 'write', 'deploy'], 'Default')
     projectId = (await t.call(token, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(20_000)
-    await signIn(page, base)
+    page = await desktopPage(browser, 20_000)
+    await signIn(page, base, EMAIL, { until: page.getByRole('navigation', { name: 'Main' }) })
   })
 
   after(async () => {

@@ -6,7 +6,14 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { TEST_IMAGE, docker, freePort, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { traefikBinary } from './support/traefik.js'
@@ -31,8 +38,7 @@ describe('web UI in Chromium: the proxy container', { skip }, () => {
       SYSTEM_ACTOR,
     )
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(20_000)
+    page = await desktopPage(browser, 20_000)
   })
 
   after(async () => {
@@ -55,11 +61,7 @@ describe('web UI in Chromium: the proxy container', { skip }, () => {
     assert.equal(started.status, 202, JSON.stringify(started.body))
     proxyId = started.body.proxy.proxy_uuid
 
-    await page.goto(`${base}/proxy`)
-    await page.getByLabel('E-mail').fill(EMAIL)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Proxy containers' }).waitFor()
+    await signIn(page, `${base}/proxy`, EMAIL, { until: page.getByRole('heading', { name: 'Proxy containers' }) })
     const state = page.getByTestId(`proxy-state-${serverId}`)
     await waitFor('the page showing the proxy running', async () => (await state.textContent()) === 'running', 90_000)
     await page.getByText(/Traefik has loaded all \d+ routers of Berth's files/).waitFor()

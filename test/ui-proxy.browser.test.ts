@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
@@ -34,8 +41,7 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     )
     t.app.proxySync.start(t.app.events)
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(15_000)
+    page = await desktopPage(browser)
   })
 
   after(async () => {
@@ -44,11 +50,9 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
   })
 
   it('signs in', async () => {
-    await page.goto(`${base}/projects/${projectId}/middlewares`)
-    await page.getByLabel('E-mail').fill(EMAIL)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'shop', level: 1 }).waitFor()
+    await signIn(page, `${base}/projects/${projectId}/middlewares`, EMAIL, {
+      until: page.getByRole('heading', { name: 'shop', level: 1 }),
+    })
   })
 
   it('adds a middleware of a chosen type with its config', async () => {
@@ -255,13 +259,11 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
       { email: 'member@example.com', password: ADMIN_PASSWORD, teamName: 'Default' },
       SYSTEM_ACTOR,
     )
-    const member = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const member = await desktopPage(browser)
     try {
-      await member.goto(`${base}/settings`)
-      await member.getByLabel('E-mail').fill('member@example.com')
-      await member.getByLabel('Password').fill(ADMIN_PASSWORD)
-      await member.getByRole('button', { name: 'Sign in' }).click()
-      await member.getByRole('status').filter({ hasText: 'only instance administrators change them' }).waitFor()
+      await signIn(member, `${base}/settings`, 'member@example.com', {
+        until: member.getByRole('status').filter({ hasText: 'only instance administrators change them' }),
+      })
       assert.equal(
         await member.getByLabel("Let's Encrypt e-mail").inputValue(),
         'certs@example.com',

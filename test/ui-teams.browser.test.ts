@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { browserSkipReason, DESKTOP, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // Issue 10 in a real Chromium against a real Berth: an owner invites by a one-time link, the
@@ -41,7 +41,7 @@ describe('web UI in Chromium: teams, members and roles', { skip }, () => {
 
   /** A fresh browser context: its own cookies, like another person's browser. */
   async function freshPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const context = await browser.newContext({ viewport: DESKTOP })
     contexts.push(context)
     const page = await context.newPage()
     page.setDefaultTimeout(15_000)

@@ -4,7 +4,14 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { COOLIFY_TEMPLATE, demoTemplateDir } from './support/template-fixtures.js'
@@ -29,8 +36,7 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
     base = ui.base
     await t.app.users.create({ email: EMAIL, password: ADMIN_PASSWORD, admin: true, teamName: 'Default' }, SYSTEM_ACTOR)
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(15_000)
+    page = await desktopPage(browser)
   })
   after(async () => {
     await browser?.close()
@@ -41,14 +47,11 @@ describe('web UI in Chromium: the template gallery', { skip }, () => {
 
   it('searches the gallery, deploys a template from its form and shows the running service', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    await page.goto(base)
-    await page.getByLabel('E-mail').fill(EMAIL)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page
-      .getByRole('heading', { name: 'Dashboard', level: 1 })
-      .or(page.getByRole('heading', { name: 'Projects', level: 1 }))
-      .waitFor()
+    await signIn(page, base, EMAIL, {
+      until: page
+        .getByRole('heading', { name: 'Dashboard', level: 1 })
+        .or(page.getByRole('heading', { name: 'Projects', level: 1 })),
+    })
     await page.goto(`${base}/projects`)
     await page.getByLabel('Project name').fill('from-templates')
     await page.getByRole('button', { name: 'Create project' }).click()

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import {
+  browserSkipReason,
+  desktopPage,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startUiServer,
+} from './support/browser.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // Issue 11, TLS without surprises, in a real Chromium: a new domain's HTTPS starts from what can
@@ -36,13 +43,10 @@ describe("web UI in Chromium: a domain's TLS", { skip }, () => {
   })
 
   async function signedIn(email: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(15_000)
-    await page.goto(`${base}/projects/${projectId}/domains`)
-    await page.getByLabel('E-mail').fill(email)
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'site', level: 1 }).waitFor()
+    const page = await desktopPage(browser)
+    await signIn(page, `${base}/projects/${projectId}/domains`, email, {
+      until: page.getByRole('heading', { name: 'site', level: 1 }),
+    })
     return page
   }
 

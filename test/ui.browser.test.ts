@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
+import { browserSkipReason, desktopPage, launchChromium, screenshotPath, startUiServer } from './support/browser.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // The journeys of issue 6 that exist on this build, walked in a real Chromium against a real
@@ -33,8 +33,7 @@ describe('web UI in Chromium', { skip }, () => {
     t = ui.t
     base = ui.base
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    page.setDefaultTimeout(10_000)
+    page = await desktopPage(browser, 10_000)
   })
 
   after(async () => {

@@ -1,9 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { useNavigate } from 'react-router'
-import { call } from '../api/client'
-import { DASHBOARD_KEY, type Dashboard } from '../api/dashboard-types'
 import { RESOURCE_ROUTES } from '../api/deployments'
+import { useDashboard } from '../api/queries'
 
 type Entry = { label: string; hint: string; to: string }
 
@@ -27,7 +25,7 @@ export function CommandPalette({ pages }: { pages: { to: string; label: string }
   const [open, setOpen] = useState(false)
   const [query, setQuery] = useState('')
   const [at, setAt] = useState(0)
-  const board = useQuery({ queryKey: DASHBOARD_KEY, queryFn: () => call<Dashboard>('dashboard'), enabled: open })
+  const board = useDashboard({ enabled: open })
 
   useEffect(() => {
     function onKey(event: globalThis.KeyboardEvent) {
@@ -76,7 +74,16 @@ export function CommandPalette({ pages }: { pages: { to: string; label: string }
   }
 
   return (
-    <dialog ref={dialog} aria-label="Go to" className="command-palette" onClose={() => setOpen(false)}>
+    <dialog
+      ref={dialog}
+      aria-label="Go to"
+      className="command-palette"
+      // The close event comes a task after close(); Chromium runs input first, so a Ctrl-K pressed
+      // just after choosing an entry reopens the dialog before that event, which must not shut it again.
+      onClose={() => {
+        if (!dialog.current?.open) setOpen(false)
+      }}
+    >
       {open && (
         <article>
           <input

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { routeUrl } from '../api/client'
 import { RESOURCE_ROUTES, type ResourceType } from '../api/deployments'
+import { formatBytes } from './Notice'
 
 type Sample = {
   name: string
@@ -10,18 +11,6 @@ type Sample = {
   memory_percent: number
   net_rx_bytes: number
   net_tx_bytes: number
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = n / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
 }
 
 /** Live CPU, memory and network per running container, from the engine's stats stream (while the page is open). */

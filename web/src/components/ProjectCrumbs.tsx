@@ -1,14 +1,9 @@
-import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
-import { call } from '../api/client'
-import type { ProjectDetail } from '../api/types'
+import { useProject } from '../api/queries'
 
 /** The breadcrumb of a page inside a project (a service's, a database's): Projects › project › here. */
 export function ProjectCrumbs({ projectId, current }: { projectId: string; current: string }) {
-  const project = useQuery({
-    queryKey: ['project', projectId],
-    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
-  })
+  const project = useProject(projectId)
   return (
     <nav aria-label="Breadcrumb">
       <ul>

@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { NavLink } from 'react-router'
 import { useAbility, useMe } from '../api/abilities'
 import { call } from '../api/client'
 import type { CreatedPasswordReset, InstanceTeamList, InstanceUser, UserList } from '../api/team-types'
@@ -11,6 +10,7 @@ import { errorWithCode, fieldError, TextField } from '../components/Field'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
 import { OneTimeLink } from '../components/OneTimeLink'
 import { QueryState } from '../components/QueryState'
+import { SectionTabs } from '../components/SectionTabs'
 
 /** The instance administration pages: users and teams of the whole instance. */
 function AdminFrame({ children }: { children: React.ReactNode }) {
@@ -18,16 +18,13 @@ function AdminFrame({ children }: { children: React.ReactNode }) {
   return (
     <section>
       <h1>Instance administration</h1>
-      <nav aria-label="Administration sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to="/admin/users">Users</NavLink>
-          </li>
-          <li>
-            <NavLink to="/admin/teams">Teams</NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Administration sections"
+        tabs={[
+          { to: '/admin/users', label: 'Users' },
+          { to: '/admin/teams', label: 'Teams' },
+        ]}
+      />
       {isInstanceAdmin ? children : <p>Only instance administrators manage users and teams.</p>}
     </section>
   )

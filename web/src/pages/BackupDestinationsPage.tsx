@@ -1,9 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Link } from 'react-router'
 import { useAbility } from '../api/abilities'
-import type { BackupDestination, BackupDestinationCheck, BackupDestinationList } from '../api/backup-types'
+import type { BackupDestination, BackupDestinationCheck } from '../api/backup-types'
 import { call } from '../api/client'
+import { useBackupDestinations } from '../api/queries'
 import { DataTable, RowButton } from '../components/DataTable'
 import { fieldError, TextField } from '../components/Field'
 import { ErrorNotice, SuccessNotice } from '../components/Notice'
@@ -26,10 +27,7 @@ export function BackupDestinationsPage() {
 
 function Destinations({ mayWrite }: { mayWrite: boolean }) {
   const queryClient = useQueryClient()
-  const list = useQuery({
-    queryKey: ['backup-destinations'],
-    queryFn: () => call<BackupDestinationList>('backupDestinations'),
-  })
+  const list = useBackupDestinations()
   const [checked, setChecked] = useState<{ name: string; result: BackupDestinationCheck } | null>(null)
   const check = useMutation({
     mutationFn: (d: BackupDestination) =>

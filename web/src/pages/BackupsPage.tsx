@@ -4,14 +4,8 @@ import { call, routeUrl } from '../api/client'
 import type { Backup } from '../api/admin-types'
 import '../admin.css'
 import { DataTable } from '../components/DataTable'
-import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
+import { ErrorNotice, formatBytes, formatTime, SuccessNotice } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
-
-function size(bytes: number | null): string {
-  if (bytes === null) return '—'
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
-}
 
 export function BackupsPage() {
   const isRoot = useAbility('instance')
@@ -63,7 +57,7 @@ function BackupList() {
                 ),
               },
               { header: 'Trigger', cell: (b) => b.trigger },
-              { header: 'Size', cell: (b) => size(b.size_bytes) },
+              { header: 'Size', cell: (b) => (b.size_bytes === null ? '—' : formatBytes(b.size_bytes)) },
               {
                 header: 'File',
                 cell: (b) =>

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { call } from '../api/client'
 import {
@@ -12,7 +12,7 @@ import {
   type SettingField,
 } from '../api/notification-types'
 import type { RouteName } from '../api/routes'
-import type { ProjectListItem } from '../api/types'
+import { useProjects } from '../api/queries'
 import { Field, fieldError } from '../components/Field'
 import { ErrorNotice } from '../components/Notice'
 
@@ -76,11 +76,7 @@ export function ChannelForm({
   const [projectIds, setProjectIds] = useState<Set<string>>(new Set(editing?.project_ids ?? []))
   const [enabled, setEnabled] = useState(editing?.enabled ?? true)
   const [secret, setSecret] = useState<string | null>(null)
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-    enabled: routes.projects,
-  })
+  const projects = useProjects(routes.projects)
   const fields = SETTING_FIELDS[type]
   const save = useMutation({
     mutationFn: () => {

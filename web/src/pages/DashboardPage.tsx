@@ -1,7 +1,6 @@
-import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
-import { call } from '../api/client'
-import { DASHBOARD_KEY, type Attention, type Dashboard } from '../api/dashboard-types'
+import type { Attention } from '../api/dashboard-types'
+import { useDashboard } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { QueryState } from '../components/QueryState'
 import { formatTime } from '../components/Notice'
@@ -15,11 +14,7 @@ const ENGINE_REFRESH_MS = 10_000
 /** The home page: what needs attention first, then every project's health, deployments, servers and proxy. */
 export function DashboardPage() {
   useDeploymentEvents()
-  const board = useQuery({
-    queryKey: DASHBOARD_KEY,
-    queryFn: () => call<Dashboard>('dashboard'),
-    refetchInterval: ENGINE_REFRESH_MS,
-  })
+  const board = useDashboard({ refetchInterval: ENGINE_REFRESH_MS })
   return (
     <section>
       <h1>Dashboard</h1>

@@ -1,13 +1,12 @@
-import { useQuery } from '@tanstack/react-query'
-import { NavLink, Route, Routes, useParams } from 'react-router'
-import type { Database } from '../api/admin-types'
-import { call } from '../api/client'
+import { Route, Routes, useParams } from 'react-router'
+import { useDatabase } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ConnectionFacts } from './database/ConnectionFacts'
 import { ResourceDeployments } from './service/DeploymentsTab'
@@ -16,10 +15,7 @@ import { ResourceDeployments } from './service/DeploymentsTab'
 export function DatabasePage() {
   const { databaseId = '' } = useParams()
   useDeploymentEvents()
-  const database = useQuery({
-    queryKey: ['database', databaseId],
-    queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
-  })
+  const database = useDatabase(databaseId)
   if (database.isPending) return <Loading what="the database" />
   if (database.error) return <ErrorNotice error={database.error} />
   const d = database.data
@@ -35,24 +31,15 @@ export function DatabasePage() {
         <RuntimeBadge resourceId={databaseId} type="database" />
       </p>
       <DeployActions resourceId={databaseId} type="database" shortcut />
-      <nav aria-label="Database sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to={base} end>
-              Connection
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/deployments`}>Deployments</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/logs`}>Logs</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/stats`}>Stats</NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Database sections"
+        tabs={[
+          { to: base, label: 'Connection', end: true },
+          { to: `${base}/deployments`, label: 'Deployments' },
+          { to: `${base}/logs`, label: 'Logs' },
+          { to: `${base}/stats`, label: 'Stats' },
+        ]}
+      />
       <Routes>
         <Route index element={<ConnectionFacts database={d} />} />
         <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />

@@ -1,11 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { Link, NavLink, Route, Routes, useNavigate, useParams } from 'react-router'
+import { Link, Route, Routes, useNavigate, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { ApiError, call } from '../api/client'
+import { useProject } from '../api/queries'
 import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
 import { DatabasesSection } from './project/DatabasesSection'
@@ -21,10 +23,7 @@ const STARTER_COMPOSE = `services:
 export function ProjectPage() {
   const { projectId = '' } = useParams()
   useDeploymentEvents()
-  const project = useQuery({
-    queryKey: ['project', projectId],
-    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
-  })
+  const project = useProject(projectId)
 
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />
@@ -43,24 +42,15 @@ export function ProjectPage() {
       <h1>{p.name}</h1>
       {p.description && <p>{p.description}</p>}
 
-      <nav aria-label="Project sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to={base} end>
-              Services
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/databases`}>Databases</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/domains`}>Domains &amp; routes</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/middlewares`}>Middlewares</NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Project sections"
+        tabs={[
+          { to: base, label: 'Services', end: true },
+          { to: `${base}/databases`, label: 'Databases' },
+          { to: `${base}/domains`, label: 'Domains & routes' },
+          { to: `${base}/middlewares`, label: 'Middlewares' },
+        ]}
+      />
       <Routes>
         <Route index element={<ServicesTab project={p} />} />
         <Route path="databases" element={<DatabasesSection projectId={projectId} />} />

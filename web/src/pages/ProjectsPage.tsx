@@ -1,17 +1,15 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import type { Project, ProjectListItem } from '../api/types'
+import { useProjects } from '../api/queries'
+import type { Project } from '../api/types'
 import { ErrorNotice, formatTime, Loading } from '../components/Notice'
 
 export function ProjectsPage() {
   const mayWrite = useAbility('write')
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-  })
+  const projects = useProjects()
   return (
     <section>
       <h1>Projects</h1>

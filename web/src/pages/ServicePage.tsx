@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
-import { NavLink, Route, Routes, useParams } from 'react-router'
+import { Route, Routes, useParams } from 'react-router'
 import { call } from '../api/client'
+import { useDatabase } from '../api/queries'
 import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
@@ -8,6 +9,7 @@ import { ContainerStats } from '../components/ContainerStats'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
+import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
@@ -27,11 +29,7 @@ export function ServicePage() {
   })
 
   // A database is a service with a databases row: only then is there a Backups tab.
-  const database = useQuery({
-    queryKey: ['database', serviceId],
-    queryFn: () => call<{ uuid: string }>('database', { params: { uuid: serviceId } }),
-    retry: false,
-  })
+  const database = useDatabase(serviceId)
 
   if (service.isPending) return <Loading what="the service" />
   if (service.error) return <ErrorNotice error={service.error} />
@@ -49,41 +47,20 @@ export function ServicePage() {
       {s.description && <p>{s.description}</p>}
       <TemplateUpgrade serviceId={serviceId} />
       <DeployActions resourceId={serviceId} type="service" shortcut />
-      <nav aria-label="Service sections" className="tabs">
-        <ul>
-          <li>
-            <NavLink to={base} end>
-              Compose
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/history`}>History</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/deployments`}>Deployments</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/logs`}>Logs</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/stats`}>Stats</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/env`}>Environment</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/parameters`}>Parameters</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/git`}>Git</NavLink>
-          </li>
-          {database.data && (
-            <li>
-              <NavLink to={`${base}/backups`}>Backups</NavLink>
-            </li>
-          )}
-        </ul>
-      </nav>
+      <SectionTabs
+        label="Service sections"
+        tabs={[
+          { to: base, label: 'Compose', end: true },
+          { to: `${base}/history`, label: 'History' },
+          { to: `${base}/deployments`, label: 'Deployments' },
+          { to: `${base}/logs`, label: 'Logs' },
+          { to: `${base}/stats`, label: 'Stats' },
+          { to: `${base}/env`, label: 'Environment' },
+          { to: `${base}/parameters`, label: 'Parameters' },
+          { to: `${base}/git`, label: 'Git' },
+          ...(database.data ? [{ to: `${base}/backups`, label: 'Backups' }] : []),
+        ]}
+      />
       <Routes>
         <Route index element={<ComposeTab serviceId={serviceId} />} />
         <Route path="history" element={<HistoryTab serviceId={serviceId} />} />

@@ -1,9 +1,11 @@
-import { useMutation, useQuery } from '@tanstack/react-query'
+import { useMutation } from '@tanstack/react-query'
 import { useState, type ChangeEvent, type FormEvent } from 'react'
 import { Link } from 'react-router'
 import { call } from '../api/client'
-import type { ProjectListItem, TemplateImport } from '../api/types'
+import { useProjects } from '../api/queries'
+import type { TemplateImport } from '../api/types'
 import { ErrorNotice, Loading } from '../components/Notice'
+import { ProjectSelect } from '../components/ProjectSelect'
 import { Created } from './TemplatesPage'
 
 /** Reads an uploaded file into a text field. */
@@ -16,10 +18,7 @@ function readInto(set: (text: string) => void) {
 
 /** Upload (or paste) a Coolify compose file or a Dokploy compose file with its template.toml; preview the report, then create. */
 export function TemplateImportPage() {
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-  })
+  const projects = useProjects()
   const [project, setProject] = useState('')
   const [name, setName] = useState('')
   const [format, setFormat] = useState<'coolify' | 'dokploy'>('coolify')
@@ -56,16 +55,7 @@ export function TemplateImportPage() {
       <h1>Import a template</h1>
       <form onSubmit={submit} aria-label="Import a template">
         <div className="grid">
-          <label>
-            Project
-            <select value={project} onChange={(e) => setProject(e.target.value)}>
-              {projects.data.projects.map((p) => (
-                <option key={p.uuid} value={p.uuid}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProjectSelect projects={projects.data.projects} value={project} onChange={setProject} />
           <label>
             Service name
             <input required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />

@@ -3,8 +3,10 @@ import { useMemo, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { useProjects } from '../api/queries'
 import type { ProjectListItem, Template, TemplateDeployment, TemplateSummary } from '../api/types'
 import { ErrorNotice, Loading, SuccessNotice } from '../components/Notice'
+import { ProjectSelect } from '../components/ProjectSelect'
 import { SecretValue } from '../components/SecretValue'
 
 /** The catalog as cards, narrowed by a search over names, descriptions and tags, and by category. */
@@ -95,10 +97,7 @@ export function TemplateDeployPage() {
     queryKey: ['template', templateId],
     queryFn: () => call<Template>('template', { params: { id: templateId } }),
   })
-  const projects = useQuery({
-    queryKey: ['projects'],
-    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
-  })
+  const projects = useProjects()
   if (template.isPending || projects.isPending) return <Loading what="the template" />
   if (template.error || projects.error) return <ErrorNotice error={template.error ?? projects.error} />
   return (
@@ -151,16 +150,7 @@ function DeployForm({ template, projects }: { template: Template; projects: Proj
   return (
     <form onSubmit={submit} aria-label={`Deploy ${template.name}`}>
       <div className="grid">
-        <label>
-          Project
-          <select value={project} onChange={(e) => setProject(e.target.value)}>
-            {projects.map((p) => (
-              <option key={p.uuid} value={p.uuid}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ProjectSelect projects={projects} value={project} onChange={setProject} />
         <label>
           Service name
           <input required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />

@@ -4,7 +4,7 @@ import { RESOURCE_ROUTES } from '../../api/deployments'
 import { DeploymentStatusBadge } from '../../components/StatusBadge'
 
 /** A resource's health as a badge; the word is there, colour is never the only cue. */
-export function HealthBadge({ health }: { health: Health }) {
+function HealthBadge({ health }: { health: Health }) {
   return (
     <span className={`badge health health-${health.replace(/ /g, '-')}`} data-health={health}>
       {health}

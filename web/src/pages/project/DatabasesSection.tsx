@@ -2,8 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { useAbility } from '../../api/abilities'
+import type { DatabaseListItem } from '../../api/admin-types'
 import { call } from '../../api/client'
-import type { Database, DatabaseListItem } from '../../api/admin-types'
+import { useDatabase } from '../../api/queries'
 import '../../admin.css'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { DeployActions } from '../../components/DeployActions'
@@ -39,10 +40,7 @@ export function DatabasesSection({ projectId }: { projectId: string }) {
 
 function DatabaseCard({ projectId, item }: { projectId: string; item: DatabaseListItem }) {
   const queryClient = useQueryClient()
-  const database = useQuery({
-    queryKey: ['database', item.uuid],
-    queryFn: () => call<Database>('database', { params: { uuid: item.uuid } }),
-  })
+  const database = useDatabase(item.uuid)
   const [confirming, setConfirming] = useState(false)
   const mayWrite = useAbility('write')
   const remove = useMutation({

@@ -4,6 +4,7 @@ import { Link } from 'react-router'
 import { useAbility } from '../../api/abilities'
 import type { BackupDestinationList, BackupJob, BackupJobList, BackupRun, BackupRunList } from '../../api/backup-types'
 import { call } from '../../api/client'
+import { useBackupDestinations } from '../../api/queries'
 import { DataTable, RowButton } from '../../components/DataTable'
 import { Field, TextField } from '../../components/Field'
 import { ErrorNotice, formatTime } from '../../components/Notice'
@@ -12,10 +13,7 @@ import { QueryState } from '../../components/QueryState'
 /** A database's backups: its jobs, a backup now, the runs (polled while one is running) and restore. */
 export function BackupsTab({ databaseId, databaseName }: { databaseId: string; databaseName: string }) {
   const mayWrite = useAbility('write')
-  const destinations = useQuery({
-    queryKey: ['backup-destinations'],
-    queryFn: () => call<BackupDestinationList>('backupDestinations'),
-  })
+  const destinations = useBackupDestinations()
   const names = new Map((destinations.data?.destinations ?? []).map((d) => [d.id, d.name]))
   return (
     <>

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useAbility } from '../../api/abilities'
-import { ApiError, call } from '../../api/client'
+import { call, callOrNull } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
 import type { GitSource } from '../../api/types'
 import { ErrorNotice, Loading } from '../../components/Notice'
@@ -37,11 +37,7 @@ export function GitTab({ serviceId }: { serviceId: string }) {
   const source = useQuery({
     queryKey: key,
     // A service not built from Git answers 404: the form starts empty.
-    queryFn: () =>
-      call<GitSource>('gitSource', { params: { uuid: serviceId } }).catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 404) return null
-        throw error
-      }),
+    queryFn: () => callOrNull<GitSource>('gitSource', { params: { uuid: serviceId } }),
   })
   const [form, setForm] = useState<Form | undefined>()
   const [secret, setSecret] = useState<string | undefined>()

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useAbility } from '../../api/abilities'
-import { ApiError, call } from '../../api/client'
+import { call, callOrNull } from '../../api/client'
 import type { ServiceTemplate, TemplateUpgrade as Upgrade } from '../../api/types'
 import { DiffView } from '../../components/DiffView'
 import { ErrorNotice, SuccessNotice } from '../../components/Notice'
@@ -16,11 +16,7 @@ export function TemplateUpgrade({ serviceId }: { serviceId: string }) {
   const origin = useQuery({
     queryKey: ['service-template', serviceId],
     // 404: the service was not created from a template, which is nothing to show.
-    queryFn: () =>
-      call<ServiceTemplate>('serviceTemplate', { params: { uuid: serviceId } }).catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 404) return null
-        throw error
-      }),
+    queryFn: () => callOrNull<ServiceTemplate>('serviceTemplate', { params: { uuid: serviceId } }),
   })
   const upgrade = (dryRun: boolean) =>
     call<Upgrade>('upgradeServiceTemplate', { params: { uuid: serviceId }, body: { dry_run: dryRun } })

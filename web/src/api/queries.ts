@@ -1,0 +1,45 @@
+// Reads that several pages make: one definition each, so they share one key and one cache entry
+// (a project's name in the breadcrumb comes from the project page's own request).
+import { useQuery } from '@tanstack/react-query'
+import type { Database } from './admin-types'
+import type { BackupDestinationList } from './backup-types'
+import { call } from './client'
+import { DASHBOARD_KEY, type Dashboard } from './dashboard-types'
+import type { ProjectDetail, ProjectListItem } from './types'
+
+/** The team's projects; `enabled: false` where a form offers them only in some cases. */
+export function useProjects(enabled = true) {
+  return useQuery({
+    queryKey: ['projects'],
+    queryFn: () => call<{ projects: ProjectListItem[] }>('projects'),
+    enabled,
+  })
+}
+
+export function useProject(projectId: string) {
+  return useQuery({
+    queryKey: ['project', projectId],
+    queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
+  })
+}
+
+/** A standalone database (a 404 for a service that is not one: the client never retries a 4xx). */
+export function useDatabase(databaseId: string) {
+  return useQuery({
+    queryKey: ['database', databaseId],
+    queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
+  })
+}
+
+/** The team's backup destinations (their own page, and the picker of a database's backup jobs). */
+export function useBackupDestinations() {
+  return useQuery({
+    queryKey: ['backup-destinations'],
+    queryFn: () => call<BackupDestinationList>('backupDestinations'),
+  })
+}
+
+/** The dashboard's overview; the command palette reads it only while open, the dashboard polls it. */
+export function useDashboard(options: { enabled?: boolean; refetchInterval?: number } = {}) {
+  return useQuery({ queryKey: DASHBOARD_KEY, queryFn: () => call<Dashboard>('dashboard'), ...options })
+}
