@@ -66,6 +66,9 @@ describe('the web UI as a product', { skip }, () => {
     const shop = page.getByRole('article', { name: 'Project shop' })
     await shop.locator('li[data-resource="api"] [data-health="healthy"]').waitFor()
     await page.getByText('Nothing needs attention.').waitFor()
+    // The engine's disk, as the server monitor read it (local engine).
+    const servers = await page.getByRole('table', { name: 'Servers' }).innerText()
+    assert.match(servers, /[\d.]+ GiB free of [\d.]+ GiB/)
     await page.screenshot({ path: screenshotPath('61-dashboard-healthy'), fullPage: true })
 
     // A new version that exits at once, under restart: always. The page is not reloaded.

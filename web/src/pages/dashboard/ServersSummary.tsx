@@ -1,8 +1,9 @@
 import { Link } from 'react-router'
 import type { Dashboard } from '../../api/dashboard-types'
 import { DataTable } from '../../components/DataTable'
+import { formatBytes } from '../../components/Notice'
 
-/** Each server: reachable or not, its containers, and its proxy. */
+/** Each server: reachable or not, its containers, its engine's disk, and its proxy. */
 export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
   return (
     <section aria-labelledby="servers-summary-title">
@@ -39,6 +40,17 @@ export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
               s.containers_running === null
                 ? '—'
                 : `${s.containers_running} running, ${s.containers_stopped ?? 0} stopped`,
+          },
+          {
+            header: 'Disk',
+            cell: (s) =>
+              s.disk === null ? (
+                <span className="muted" title="Berth reads the disk of local engines only">
+                  —
+                </span>
+              ) : (
+                `${formatBytes(s.disk.free_bytes)} free of ${formatBytes(s.disk.total_bytes)}`
+              ),
           },
           {
             header: 'Proxy',
