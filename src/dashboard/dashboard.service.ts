@@ -6,6 +6,7 @@ import { composeProjectName } from '../deployments/resources.js'
 import type { ProjectsService } from '../projects/projects.service.js'
 import type { ProxyRuntimeService } from '../proxy-runtime/proxy-runtime.service.js'
 import type { ProxySyncService } from '../proxy/sync/proxy.sync.js'
+import { freePercent } from '../servers/server-monitor.js'
 import type { ServersService } from '../servers/servers.service.js'
 import { listTeamResources } from '../services/services.repo.js'
 import { byUrgency, healthOf, type Attention } from './health.js'
@@ -96,11 +97,11 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
             target: { type: 'server', uuid: s.uuid },
           })
         const disk = s.state?.disk ?? null
-        const freePercent = disk ? (disk.free_bytes / disk.total_bytes) * 100 : null
-        if (freePercent !== null && freePercent < diskLowPercent)
+        const free = disk ? freePercent(disk) : null
+        if (free !== null && free < diskLowPercent)
           attention.push({
             severity: 'warning',
-            message: `Server ${s.name} has ${freePercent.toFixed(1)}% of its disk free: deployments, builds and backups fail once it is full.`,
+            message: `Server ${s.name} has ${free.toFixed(1)}% of its disk free: deployments, builds and backups fail once it is full.`,
             target: { type: 'server', uuid: s.uuid },
           })
         const proxy = await proxyRuntime.status(s.uuid)

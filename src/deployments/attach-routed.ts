@@ -71,6 +71,16 @@ export async function projectNetworksOn(host: DockerHost, network: Pick<ProxyNet
     .sort()
 }
 
+/** The full ids of the server's running proxy containers (labelled `berth.proxy=true`). */
+async function runningProxies(host: DockerHost): Promise<string[]> {
+  const out = await dockerOrThrow(
+    host,
+    ['ps', '--quiet', '--no-trunc', '--filter', `label=${PROXY_LABEL}=true`],
+    'could not list the proxy containers',
+  )
+  return out.split('\n').filter(Boolean)
+}
+
 /**
  * Connects every running proxy container of the server (labelled `berth.proxy=true`: the one Berth
  * runs, or one the operator runs and labels) to these networks where it is not on them yet, so it
@@ -82,15 +92,7 @@ export async function connectProxies(
   /** Collect a failed connection in `failed` and go on with the others, instead of throwing at the first. */
   failed?: string[],
 ): Promise<string[]> {
-  const proxies = (
-    await dockerOrThrow(
-      host,
-      ['ps', '--quiet', '--no-trunc', '--filter', `label=${PROXY_LABEL}=true`],
-      'could not list the proxy containers',
-    )
-  )
-    .split('\n')
-    .filter(Boolean)
+  const proxies = await runningProxies(host)
   const made: string[] = []
   for (const proxy of proxies) {
     const inspected = await host.docker([
@@ -224,17 +226,7 @@ export async function removeDeletedProjectNetworks(
     }
     const projectId = Labels?.[PROJECT_NETWORK_LABEL]
     if (!projectId || (await network.knownProjects([projectId])).has(projectId)) continue
-    const proxies = new Set(
-      (
-        await dockerOrThrow(
-          host,
-          ['ps', '--quiet', '--no-trunc', '--filter', `label=${PROXY_LABEL}=true`],
-          'could not list the proxy containers',
-        )
-      )
-        .split('\n')
-        .filter(Boolean),
-    )
+    const proxies = new Set(await runningProxies(host))
     const members = Object.keys(Containers ?? {})
     const others = members.filter((id) => !proxies.has(id))
     if (others.length > 0) {

@@ -10,7 +10,7 @@ import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } fro
 import { findTeamProject } from '../projects/projects.repo.js'
 import { CONNECT_TO_DOMAIN, type ConnectTo, certificateExpiry } from '../proxy/certificate-probe.js'
 import { listTlsDomains } from '../proxy/proxy.repo.js'
-import type { CheckedServer, ServerState } from '../servers/server-monitor.js'
+import { freePercent, type CheckedServer, type ServerState } from '../servers/server-monitor.js'
 import type { SyncRun } from '../proxy/sync/proxy.sync.js'
 import { INSTANCE_TEAM_ID } from '../deployments/deployments.service.js'
 import { findTeamService } from '../services/services.repo.js'
@@ -430,11 +430,10 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
   }
 
   function serverDiskLow(server: CheckedServer, disk: NonNullable<ServerState['disk']>) {
-    const percent = (disk.free_bytes / disk.total_bytes) * 100
     return notifyAboutServer(server, {
       event: 'server.disk_low',
       resourceKey: `disk:${server.id}`,
-      summary: `Server ${server.name} is low on disk space: ${percent.toFixed(1)}% free`,
+      summary: `Server ${server.name} is low on disk space: ${freePercent(disk).toFixed(1)}% free`,
       details: [
         `Free: ${gib(disk.free_bytes)} of ${gib(disk.total_bytes)}, under BERTH_DISK_LOW_PERCENT.`,
         'Deployments, builds and backups fail once it is full: remove unused images (docker image prune) or grow the disk.',

@@ -94,7 +94,7 @@ export function createServerMonitor(hooks: Hooks = {}) {
     if (was === undefined ? !state.reachable : was !== state.reachable) hooks.onReachability?.(server, state)
     // A check that cannot see the disk (unreachable) neither starts nor ends a low-disk episode.
     if (state.disk) {
-      const low = state.disk.free_bytes < (state.disk.total_bytes * diskLowPercent) / 100
+      const low = freePercent(state.disk) < diskLowPercent
       if (low && !lowDisks.has(serverId)) {
         lowDisks.add(serverId)
         hooks.onDiskLow?.(server, state.disk)
@@ -115,6 +115,11 @@ export function createServerMonitor(hooks: Hooks = {}) {
 }
 
 const DEFAULT_DISK_LOW_PERCENT = 10
+
+/** The free share of a disk, in percent: what BERTH_DISK_LOW_PERCENT is compared with. */
+export function freePercent(disk: NonNullable<ServerState['disk']>): number {
+  return (disk.free_bytes / disk.total_bytes) * 100
+}
 
 /**
  * The free and total space of the disk under the engine's data directory, read where Berth runs
