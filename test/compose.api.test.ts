@@ -78,6 +78,8 @@ describe('configuration store over HTTP', () => {
     assert.ok(history.body.versions[0].author_name.includes('@example.com'))
 
     const v2 = await t.call(root, 'GET', `/api/v1/services/${id}/compose/versions/2`)
+    const beyond = await t.call(root, 'GET', `/api/v1/services/${id}/compose/versions/2147483648`)
+    assert.equal(beyond.status, 400, 'a version beyond the column range is refused, never a 500 on PostgreSQL')
     assert.match(v2.body.yaml, /9001:80/)
 
     const diff = await t.call(root, 'GET', `/api/v1/services/${id}/compose/diff?from=2&to=4`)

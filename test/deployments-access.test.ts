@@ -94,6 +94,26 @@ describe('deployment access control, history after deletion and the proxy networ
     assert.equal((await t.call(reader, 'GET', `/api/v1/deployments/${deploymentId}/logs`)).status, 403)
   })
 
+  it('answers 502 engine_error, never a 500, when the engine of a resource does not answer', async () => {
+    const serviceId = await createService(
+      t,
+      mine,
+      projectId,
+      'unreachable',
+      `services:\n  web:\n    image: ${TEST_IMAGE}\n`,
+    )
+    const server = (
+      await t.call(mine, 'POST', '/api/v1/servers', { name: 'gone', docker_host: 'unix:///nonexistent/docker.sock' })
+    ).body.uuid
+    await t.call(mine, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server })
+    for (const url of [`/api/v1/services/${serviceId}/status`, `/api/v1/services/${serviceId}/logs`]) {
+      const res = await t.call(mine, 'GET', url)
+      assert.equal(res.status, 502, `${url} gave ${res.status}`)
+      assert.equal(res.body.error.code, 'engine_error')
+      assert.match(res.body.error.message, /docker ps failed on unix:\/\/\/nonexistent\/docker.sock: .+/)
+    }
+  })
+
   it('queues a deployment from the CLI that the running server picks up, with trigger "cli"', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const id = await createService(

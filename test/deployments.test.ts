@@ -126,6 +126,10 @@ describe('deployments on a real Docker engine', () => {
       log,
       /Deployment failed after [\d.]+ s: docker compose up failed: the image berth-test\/does-not-exist:\d+ is not on the server \(exited with code \d+\)$/,
     )
+    // A sequence number beyond the column's range is refused, on PostgreSQL too (it was a 500 there).
+    const beyond = await t.call(root, 'GET', `/api/v1/deployments/${d.deployment_uuid}/logs?after=304250263527211`)
+    assert.equal(beyond.status, 400, JSON.stringify(beyond.body))
+    assert.equal(beyond.body.error.code, 'invalid_request')
   })
 
   it('cancels a long deployment by killing its process group, while its log streams live over SSE', async (ctx) => {

@@ -4,13 +4,12 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { uuidParam, versionInput, versionParam } from '../http/schemas.js'
 import { composeIssueSchema, parameterSchema, savedVersionSchema } from './compose.types.js'
 
-const versionNumber = z.coerce.number().int().min(1)
 const updateBody = z.object({
   yaml: z.string(),
-  base_version: z.number().int().min(1),
+  base_version: versionInput,
   description: z.string().max(500).optional(),
 })
 const validateBody = z.object({ yaml: z.string().optional() })
@@ -147,7 +146,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
           tags: ['compose'],
           operationId: 'getComposeVersion',
           summary: 'One version',
-          params: uuidParam.extend({ n: versionNumber }),
+          params: uuidParam.extend({ n: versionParam }),
           response: { 200: json(versionDetail, 'The version'), ...errorResponses(404) },
         },
       },
@@ -166,8 +165,8 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
           summary: 'Unified diff between two versions',
           params: uuidParam,
           querystring: z.object({
-            from: versionNumber,
-            to: versionNumber,
+            from: versionParam,
+            to: versionParam,
             rendered: z.enum(['true', 'false']).optional(),
           }),
           response: { 200: json(composeDiff, 'The diff'), ...errorResponses(404) },
@@ -188,7 +187,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
           operationId: 'rollbackCompose',
           summary: 'Append a version equal to version N',
           params: uuidParam,
-          body: z.object({ version: z.number().int().min(1), base_version: z.number().int().min(1).optional() }),
+          body: z.object({ version: versionInput, base_version: versionInput.optional() }),
           response: { 201: json(savedVersionSchema, 'The new version'), ...errorResponses(404, 409, 422) },
         },
       },

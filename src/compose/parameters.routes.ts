@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { uuidParam, versionInput } from '../http/schemas.js'
 import { parameterSchema, savedVersionSchema } from './compose.types.js'
 
 const parameterChange = z
@@ -12,7 +12,7 @@ const parameterChange = z
   .nullable()
 const putBody = z.object({
   parameters: z.record(z.string(), parameterChange),
-  base_version: z.number().int().min(1).optional(),
+  base_version: versionInput.optional(),
 })
 
 const parameterList = z

@@ -7,7 +7,7 @@ import { triggerOf } from '../deployments/deployments.service.js'
 import { BadRequestError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
-import { idParam, uuidParam } from '../http/schemas.js'
+import { idParam, sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { DbBackupRunTable } from '../db/schema.js'
 
 const job = z
@@ -285,7 +285,7 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
           operationId: 'getBackupRunLog',
           summary: "A run's log lines (redacted) after a sequence number",
           params: idParam,
-          querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+          querystring: z.object({ after: sequenceQuery.default(0) }),
           response: {
             200: json(z.object({ lines: z.array(logLine) }).meta({ id: 'BackupRunLog' }), 'Lines in order'),
             ...errorResponses(404),

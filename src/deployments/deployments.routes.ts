@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { Principal } from '../auth/principal.js'
 import { BadRequestError, ForbiddenError } from '../errors.js'
 import { deploymentView, triggerOf } from './deployments.service.js'
@@ -34,7 +34,7 @@ const teamListQuery = pageQuery.extend({
     .describe('"active": queued and running only (skip/take ignored); "all": the whole history, paged'),
 })
 export const logsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
+  after: sequenceQuery.default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   include_hidden: z.enum(['true', 'false']).default('false'),
 })
@@ -366,7 +366,7 @@ export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime
             summary: `The ${type}'s containers' recent output from the engine (redacted)`,
             params: uuidParam,
             querystring: z.object({ lines: z.coerce.number().int().min(1).max(10000).default(100) }),
-            response: { 200: json(containerLogs, 'Each container with its last lines'), ...errorResponses(404) },
+            response: { 200: json(containerLogs, 'Each container with its last lines'), ...errorResponses(404, 502) },
           },
         },
         async (request) => {
@@ -383,7 +383,7 @@ export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime
             operationId: `get${capitalized[type]}Status`,
             summary: `The ${type}'s status from the engine (by Compose project label)`,
             params: uuidParam,
-            response: { 200: json(runtimeStatus, 'Its status and containers'), ...errorResponses(404) },
+            response: { 200: json(runtimeStatus, 'Its status and containers'), ...errorResponses(404, 502) },
           },
         },
         async (request) => {

@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
 import { startEventStream } from '../http/event-stream.js'
 import { errorResponses, text } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { MAX_STORED_NUMBER, sequenceQuery, uuidParam } from '../http/schemas.js'
 
 const HEARTBEAT_MS = 15_000
 // Events from this process's workers push lines at once; the poll brings those a sibling Berth
@@ -41,7 +41,7 @@ export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): Fasti
           operationId: 'streamDeploymentLogs',
           summary: 'Stream log lines live (Server-Sent Events; resume with Last-Event-ID)',
           params: uuidParam,
-          querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+          querystring: z.object({ after: sequenceQuery.optional() }),
           response: {
             200: text(
               'Server-Sent Events: `line` events (id: the sequence number; data: a LogLine as JSON), then one `end` event (data: `{"status"}`) once the deployment has ended',
@@ -57,7 +57,7 @@ export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): Fasti
         await app.deployments.get(teamId, deploymentId) // 404 before the stream starts
         const header = request.headers['last-event-id']
         let sent = Number.parseInt(typeof header === 'string' ? header : '', 10)
-        if (!Number.isSafeInteger(sent) || sent < 0) sent = request.query.after ?? 0
+        if (!Number.isSafeInteger(sent) || sent < 0 || sent > MAX_STORED_NUMBER) sent = request.query.after ?? 0
 
         const raw = startEventStream(reply)
         let closed = false

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { SecretCipher } from '../crypto/cipher.js'
 import { createRedactor } from '../crypto/redact.js'
+import { AppError } from '../errors.js'
 import type { DB, ResourceType } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { assertContainerId, type DockerHost } from '../servers/docker-host.js'
@@ -16,6 +17,10 @@ type PsLine = { ID: string; Names: string; State: string; Status: string; Labels
 const labelOf = (labels: string, name: string) =>
   new RegExp(`(?:^|,)${name.replace(/\./g, '\\.')}=([^,]*)`).exec(labels)?.[1]
 
+/** The engine failed us (it is down, or refused): a 502 that names it, not a 500 of Berth's own. */
+const engineError = (what: string, stderr: string) =>
+  new AppError(502, 'engine_error', `${what}: ${stderr.trim().split('\n')[0] ?? ''}`)
+
 /** `docker ps --all` of the containers with a label filter, with their Compose project label. */
 async function listContainers(host: DockerHost, labelFilter: string) {
   const res = await host.docker([
@@ -27,7 +32,7 @@ async function listContainers(host: DockerHost, labelFilter: string) {
     '--format',
     '{{json .}}',
   ])
-  if (res.code !== 0) throw new Error(`docker ps failed on ${host.dockerHost}: ${res.stderr.trim().split('\n')[0]}`)
+  if (res.code !== 0) throw engineError(`docker ps failed on ${host.dockerHost}`, res.stderr)
   return res.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -94,8 +99,7 @@ export async function containerLogs({
   for (const c of containers) {
     assertContainerId(c.id)
     const res = await host.docker(['logs', '--tail', String(lines), '--timestamps', c.id])
-    if (res.code !== 0)
-      throw new Error(`docker logs failed for container ${c.name}: ${res.stderr.trim().split('\n')[0]}`)
+    if (res.code !== 0) throw engineError(`docker logs failed for container ${c.name}`, res.stderr)
     // docker logs replays the container's stdout on stdout and its stderr on stderr.
     const text = [res.stdout, res.stderr].filter((t) => t !== '').join('')
     const logLines = text

@@ -11,3 +11,13 @@ export const deleteVolumesQuery = z.object({
     .default('false')
     .describe('also delete the named volumes (their data) of what was deployed'),
 })
+
+/**
+ * Version and log sequence numbers live in 32-bit `integer` columns. No row can hold a larger
+ * number, and PostgreSQL refuses to compare one with such a column (a 500 where a 400 is due), so
+ * these inputs stop at the column's range.
+ */
+export const MAX_STORED_NUMBER = 2_147_483_647
+export const versionInput = z.number().int().min(1).max(MAX_STORED_NUMBER)
+export const versionParam = z.coerce.number().int().min(1).max(MAX_STORED_NUMBER)
+export const sequenceQuery = z.coerce.number().int().min(0).max(MAX_STORED_NUMBER)

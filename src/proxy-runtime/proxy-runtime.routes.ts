@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, timestamp } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { uuidParam, versionInput } from '../http/schemas.js'
 import { deployment, logPage, logsQuery } from '../deployments/deployments.routes.js'
 
 const kind = z.enum(['traefik', 'caddy'])
@@ -208,7 +208,7 @@ export function proxyRuntimeRoutes(app: Pick<App, 'proxyRuntime'>): FastifyPlugi
           operationId: 'rollbackServerProxy',
           summary: 'Deploys a copy of an earlier version of the proxy as its newest version',
           params: uuidParam,
-          body: z.object({ version: z.number().int().min(1) }).strict(),
+          body: z.object({ version: versionInput }).strict(),
           response: { 202: json(queued, 'The copy and its queued deployment'), ...errorResponses(404, 409) },
         },
       },

@@ -5,7 +5,7 @@ import { actorOf } from '../audit/audit.service.js'
 import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json } from '../http/responses.js'
-import { uuidParam } from '../http/schemas.js'
+import { uuidParam, versionInput } from '../http/schemas.js'
 import type { Template } from './templates.manifest.js'
 
 const templateIdParam = z.object({ id: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be a template id') })
@@ -123,7 +123,7 @@ const upgradeBody = z
     parameters: z.record(z.string(), parameterValue).optional(),
     images: images.optional(),
     dry_run: z.boolean().default(false).describe('Only return the diff and the secrets it would add'),
-    base_version: z.number().int().min(1).optional(),
+    base_version: versionInput.optional(),
   })
   .strict()
 const upgradeResult = z

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs'
 
 const STDERR_LINES_KEPT = 40
-const ERROR_LINES_KEPT = 25
+const ERROR_LINES_KEPT = 40
 
 // A node:test reporter that prints one closing line per pass ("sqlite: N passed, N failed, N skipped")
 // and appends the counts to BERTH_TEST_SUMMARY_FILE, from which scripts/test.mjs prints the total.
