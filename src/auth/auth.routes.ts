@@ -4,7 +4,7 @@ import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
 import { principalOf, SESSION_COOKIE } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
-import { ABILITIES } from './principal.js'
+import { abilitySchema } from './principal.js'
 import { SESSION_TTL_MS } from './sessions.service.js'
 
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) })
@@ -14,7 +14,7 @@ const me = z
     user: z.object({ id: z.string(), email: z.string() }),
     team_id: z.string(),
     via: z.enum(['user', 'token']).describe('How the caller authenticated: a session (user) or an API token'),
-    abilities: z.array(z.enum(ABILITIES)),
+    abilities: z.array(abilitySchema),
   })
   .meta({ id: 'Me' })
 

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { ForbiddenError } from '../errors.js'
 
 /**
@@ -17,6 +18,8 @@ export const ABILITIES = [
   'proxy:provider',
 ] as const
 export type Ability = (typeof ABILITIES)[number]
+/** An ability in requests and responses: one named schema, whose values the UI's lists come from. */
+export const abilitySchema = z.enum(ABILITIES).meta({ id: 'Ability' })
 
 /** What "root" stands for in a team. */
 export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members']

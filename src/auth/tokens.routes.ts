@@ -5,11 +5,11 @@ import { actorOf } from '../audit/audit.service.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { idParam } from '../http/schemas.js'
-import { ABILITIES } from './principal.js'
+import { abilitySchema } from './principal.js'
 
 const createBody = z.object({
   name: z.string().trim().min(1).max(200),
-  abilities: z.array(z.enum(ABILITIES)).min(1),
+  abilities: z.array(abilitySchema).min(1),
   expires_at: z.string().datetime({ offset: true }).nullish(),
 })
 
@@ -18,7 +18,7 @@ const token = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe('The first characters of the token, to recognise it'),
-    abilities: z.array(z.enum(ABILITIES)),
+    abilities: z.array(abilitySchema),
     expires_at: timestamp.nullable(),
     last_used_at: timestamp.nullable(),
     created_at: timestamp,
@@ -32,7 +32,7 @@ const createdToken = z
     id: z.string(),
     token: z.string().describe('The secret, shown this once only'),
     name: z.string(),
-    abilities: z.array(z.enum(ABILITIES)),
+    abilities: z.array(abilitySchema),
     expires_at: timestamp.nullable(),
   })
   .meta({ id: 'CreatedToken' })

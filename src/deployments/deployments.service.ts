@@ -145,25 +145,24 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
             RETRY_AFTER_SECONDS,
           )
         }
-        const row = await insertQueued(trx, {
-          teamId,
-          resource,
-          server,
-          action,
-          trigger: opts.trigger,
-          createdBy: actor.name,
-          force: opts.force,
-          pull: opts.pull,
-          stopBeforeStart: opts.stopBeforeStart,
-          git: opts.git,
-          targetVersion: opts.targetVersion,
-        })
-        await audit.record(trx, actor, {
-          action: `deployment.${action === 'deploy' ? 'queued' : action}`,
-          resourceType: resource.type,
-          resourceId: resource.id,
-          details: {
-            deployment_id: row.id,
+        const row = await queueAudited(
+          trx,
+          {
+            teamId,
+            resource,
+            server,
+            action,
+            trigger: opts.trigger,
+            createdBy: actor.name,
+            force: opts.force,
+            pull: opts.pull,
+            stopBeforeStart: opts.stopBeforeStart,
+            git: opts.git,
+            targetVersion: opts.targetVersion,
+          },
+          actor,
+          `deployment.${action === 'deploy' ? 'queued' : action}`,
+          {
             server_id: server.id,
             force: opts.force ?? false,
             pull: opts.pull ?? false,
@@ -171,7 +170,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
             ...(opts.git ? { git_ref: opts.git.ref } : {}),
             ...(opts.targetVersion ? { compose_version: opts.targetVersion } : {}),
           },
-        })
+        )
         wake.push({ deploymentId: row.id, serverId: server.id, resourceId: resource.id, resourceType: resource.type })
         out.push({
           resource_uuid: resource.id,
@@ -202,27 +201,22 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
       const version = await lastPassedVersion(trx, resource.id, failed.compose_version)
       if (version === undefined) return undefined
       const server = await serverForResource(trx, resource.serverId)
-      const row = await insertQueued(trx, {
-        teamId: failed.team_id,
-        resource,
-        server,
-        action: 'deploy',
-        trigger: 'rollback',
-        createdBy: SYSTEM_ACTOR.name,
-        targetVersion: version,
-        rollbackOf: failed.id,
-      })
-      await audit.record(
+      return queueAudited(
         trx,
-        { ...SYSTEM_ACTOR, teamId: failed.team_id },
         {
-          action: 'deployment.rollback_queued',
-          resourceType: resource.type,
-          resourceId: resource.id,
-          details: { deployment_id: row.id, rollback_of: failed.id, compose_version: version },
+          teamId: failed.team_id,
+          resource,
+          server,
+          action: 'deploy',
+          trigger: 'rollback',
+          createdBy: SYSTEM_ACTOR.name,
+          targetVersion: version,
+          rollbackOf: failed.id,
         },
+        { ...SYSTEM_ACTOR, teamId: failed.team_id },
+        'deployment.rollback_queued',
+        { rollback_of: failed.id, compose_version: version },
       )
-      return row
     })
     if (!queued) return undefined
     events.publish({
@@ -247,20 +241,31 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
     if (!(await wasDeployed(trx, serviceId)) || (await findQueued(trx, serviceId, 'attach'))) return
     const resource = await findTeamResource(trx, teamId, serviceId)
     const server = await serverForResource(trx, resource.serverId)
-    const row = await insertQueued(trx, {
-      teamId,
-      resource,
-      server,
-      action: 'attach',
-      trigger: triggerOf(actor.via),
-      createdBy: actor.name,
-    })
+    await queueAudited(
+      trx,
+      { teamId, resource, server, action: 'attach', trigger: triggerOf(actor.via), createdBy: actor.name },
+      actor,
+      'deployment.attach',
+      { server_id: server.id },
+    )
+  }
+
+  /** A new queued deployment and its audit row (which names it), in the caller's transaction. */
+  async function queueAudited(
+    trx: Kysely<DB>,
+    deployment: NewDeployment,
+    actor: Actor,
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    const row = await insertQueued(trx, deployment)
     await audit.record(trx, actor, {
-      action: 'deployment.attach',
-      resourceType: resource.type,
-      resourceId: resource.id,
-      details: { deployment_id: row.id, server_id: server.id },
+      action,
+      resourceType: deployment.resource.type,
+      resourceId: deployment.resource.id,
+      details: { deployment_id: row.id, ...details },
     })
+    return row
   }
 
   /**

@@ -3,6 +3,8 @@ import { timestamp } from '../http/responses.js'
 import { MIDDLEWARE_TYPES } from './middleware-config.js'
 import { TLS_MODES } from './proxy.model.js'
 
+/** A middleware's type: one named schema, whose values the UI's type list comes from. */
+const middlewareType = z.enum(MIDDLEWARE_TYPES).meta({ id: 'MiddlewareType' })
 const duration = z.string().regex(/^\d+(?:ms|s|m|h)$/, 'must be a duration like "10s" or "500ms"')
 /** URL path characters only: no backticks or quotes can reach a Traefik rule. */
 export const routePath = z
@@ -114,9 +116,7 @@ export type RoutePatch = z.infer<typeof routePatch>
 export const middlewareName = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1 to 63 lowercase letters, digits and inner hyphens')
-export const middlewareInput = z
-  .object({ name: middlewareName, type: z.enum(MIDDLEWARE_TYPES), config: z.unknown() })
-  .strict()
+export const middlewareInput = z.object({ name: middlewareName, type: middlewareType, config: z.unknown() }).strict()
 export const middlewarePatch = z.object({ name: middlewareName, config: z.unknown() }).partial().strict()
 export type MiddlewareInput = z.infer<typeof middlewareInput>
 export type MiddlewarePatch = z.infer<typeof middlewarePatch>
@@ -174,7 +174,7 @@ export const middlewareSchema = z
     id: z.string(),
     project_uuid: z.string(),
     name: z.string(),
-    type: z.enum(MIDDLEWARE_TYPES),
+    type: middlewareType,
     config: z.record(z.string(), z.unknown()).describe('Per type; basic-auth users carry no password'),
     created_at: timestamp,
     updated_at: timestamp,

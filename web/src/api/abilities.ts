@@ -1,20 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query'
-import type { ListsEvery, Me } from './types'
+import { enums } from './openapi.gen'
+import type { Me } from './types'
 
 export type Ability = Me['abilities'][number]
 
 /** Every ability, in the server's order (the token form offers them). */
-export const ABILITIES = [
-  'read',
-  'read:sensitive',
-  'write',
-  'deploy',
-  'members',
-  'root',
-  'instance',
-  'proxy:provider',
-] as const satisfies readonly Ability[]
-export const abilitiesComplete: ListsEvery<Ability, typeof ABILITIES> = true
+export const ABILITIES = enums.Ability
 
 /**
  * Whether the signed-in user holds an ability, by the server's rule: "root" implies every team

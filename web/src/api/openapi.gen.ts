@@ -2117,6 +2117,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AbilityInput: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
+        /** @enum {string} */
+        MiddlewareTypeInput: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
+        /** @enum {string} */
+        Ability: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
         /** @description An error: `{ error: { code, message, details? } }` */
         Error: {
             error: {
@@ -2128,6 +2134,8 @@ export interface components {
                 details?: unknown;
             };
         };
+        /** @enum {string} */
+        MiddlewareType: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
         Domain: {
             id: string;
             project_uuid: string;
@@ -2186,8 +2194,7 @@ export interface components {
             id: string;
             project_uuid: string;
             name: string;
-            /** @enum {string} */
-            type: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
+            type: components["schemas"]["MiddlewareType"];
             /** @description Per type; basic-auth users carry no password */
             config: {
                 [key: string]: unknown;
@@ -2358,7 +2365,7 @@ export interface components {
              * @enum {string}
              */
             via: "user" | "token";
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: components["schemas"]["Ability"][];
         };
         /** @description An API token (never its secret) */
         Token: {
@@ -2366,7 +2373,7 @@ export interface components {
             name: string;
             /** @description The first characters of the token, to recognise it */
             prefix: string;
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: components["schemas"]["Ability"][];
             expires_at: string | null;
             last_used_at: string | null;
             /** @description ISO-8601 UTC timestamp */
@@ -2380,7 +2387,7 @@ export interface components {
             /** @description The secret, shown this once only */
             token: string;
             name: string;
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: components["schemas"]["Ability"][];
             expires_at: string | null;
         };
         Team: {
@@ -3737,7 +3744,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+                    abilities: components["schemas"]["AbilityInput"][];
                     expires_at?: string | null;
                 };
             };
@@ -8148,8 +8155,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    type: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
+                    type: components["schemas"]["MiddlewareTypeInput"];
                     config: unknown;
                 };
             };
@@ -8722,8 +8728,7 @@ export interface operations {
                         project: string;
                         data: {
                             name: string;
-                            /** @enum {string} */
-                            type: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
+                            type: components["schemas"]["MiddlewareTypeInput"];
                             config: unknown;
                         };
                     } | {
@@ -15965,3 +15970,9 @@ export interface operations {
         };
     };
 }
+
+/** Every value of each named enum, in the server's order. */
+export const enums = {
+  Ability: ["read","read:sensitive","write","deploy","members","root","instance","proxy:provider"],
+  MiddlewareType: ["redirect-scheme","redirect-regex","basic-auth","headers","strip-prefix","add-prefix","rate-limit","ip-allow-list","compress"],
+} as const

@@ -1,8 +1,7 @@
 // Shapes of the proxy routes (domains, routes, middlewares, preview, sync): responses from the
 // server's OpenAPI document (openapi.gen.ts, written by `npm run gen:api`), and the request
 // shapes the forms build.
-import type { components } from './openapi.gen'
-import type { ListsEvery } from './types'
+import { type components, enums } from './openapi.gen'
 
 type Schemas = components['schemas']
 
@@ -20,20 +19,9 @@ export type RouteInput = {
   active: boolean
 }
 
-/** The types the create form offers: the server's list, checked both ways against the generated types. */
-export const MIDDLEWARE_TYPES = [
-  'redirect-scheme',
-  'redirect-regex',
-  'basic-auth',
-  'headers',
-  'strip-prefix',
-  'add-prefix',
-  'rate-limit',
-  'ip-allow-list',
-  'compress',
-] as const satisfies readonly Schemas['Middleware']['type'][]
+/** The types the create form offers, in the server's order. */
+export const MIDDLEWARE_TYPES = enums.MiddlewareType
 export type Middleware = Schemas['Middleware']
-export const middlewareTypesComplete: ListsEvery<Middleware['type'], typeof MIDDLEWARE_TYPES> = true
 export type MiddlewareType = Middleware['type']
 export type MiddlewareInput = { name: string; type: MiddlewareType; config: unknown }
 

@@ -43,12 +43,3 @@ export type TemplateUpgrade = Schemas['TemplateUpgrade']
 
 export type ProxyFile = Schemas['ProxyFile']
 export type ProxyFileContent = Schemas['ProxyFileContent']
-
-/**
- * True when a list names every member of a union. The web UI cannot import the server's lists, so
- * its copies (abilities, middleware types) are checked both ways against the generated types:
- * `satisfies` refuses a name the server does not know, and this refuses a list that misses one.
- */
-export type ListsEvery<Union, List extends readonly unknown[]> = [Exclude<Union, List[number]>] extends [never]
-  ? true
-  : never
