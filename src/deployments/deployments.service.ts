@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/audit.service.js'
 import type { DB, DeploymentAction, DeploymentTrigger, ResourceType, ServerTable } from '../db/schema.js'
-import { deploymentFinished, type EventBus } from '../events/event-bus.js'
+import { deploymentFinished, deploymentQueued, type EventBus } from '../events/event-bus.js'
 import type { FinishedHook } from './deployment-runner.js'
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from '../errors.js'
 import {
@@ -219,14 +219,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
       )
     })
     if (!queued) return undefined
-    events.publish({
-      type: 'deployment.queued',
-      teamId: queued.team_id,
-      deploymentId: queued.id,
-      serverId: queued.server_id,
-      resourceId: queued.resource_id,
-      resourceType: queued.resource_type,
-    })
+    events.publish(deploymentQueued(queued))
     return queued
   }
 
@@ -299,14 +292,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
     return {
       row,
       announce() {
-        events.publish({
-          type: 'deployment.queued',
-          teamId: row.team_id,
-          deploymentId: row.id,
-          resourceId: row.resource_id,
-          resourceType: row.resource_type,
-          serverId: row.server_id,
-        })
+        events.publish(deploymentQueued(row))
       },
     }
   }
@@ -380,14 +366,7 @@ export function createDeploymentsService({ db, audit, events, serverForResource,
       deploymentId: row.id,
       announce() {
         for (const d of queued) events.publish(deploymentFinished(d, 'cancelled-by-user'))
-        events.publish({
-          type: 'deployment.queued',
-          teamId: row.team_id,
-          deploymentId: row.id,
-          resourceId: row.resource_id,
-          resourceType: row.resource_type,
-          serverId: row.server_id,
-        })
+        events.publish(deploymentQueued(row))
       },
     }
   }

@@ -44,18 +44,28 @@ export type BerthEvent =
     }
 
 type FinishedEvent = Extract<BerthEvent, { type: 'deployment.finished' }>
+type DeploymentFacts = {
+  id: string
+  team_id: string
+  resource_id: string
+  resource_type: FinishedEvent['resourceType']
+  server_id: string
+}
+
+/** The "deployment queued" fact for a new deployment row. */
+export function deploymentQueued(d: DeploymentFacts): Extract<BerthEvent, { type: 'deployment.queued' }> {
+  return {
+    type: 'deployment.queued',
+    teamId: d.team_id,
+    deploymentId: d.id,
+    resourceId: d.resource_id,
+    resourceType: d.resource_type,
+    serverId: d.server_id,
+  }
+}
 
 /** The "deployment ended" fact for a deployment row, whichever way it ended. */
-export function deploymentFinished(
-  d: {
-    id: string
-    team_id: string
-    resource_id: string
-    resource_type: FinishedEvent['resourceType']
-    server_id: string
-  },
-  status: FinishedEvent['status'],
-): FinishedEvent {
+export function deploymentFinished(d: DeploymentFacts, status: FinishedEvent['status']): FinishedEvent {
   return {
     type: 'deployment.finished',
     teamId: d.team_id,
