@@ -24,7 +24,8 @@ function dumpTables(path: string): Record<string, unknown[]> {
         .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
         .all() as { name: string }[]
     ).map((t) => t.name)
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`select * from "${t}" order by rowid`).all()]))
+    // A full scan reads rows in key order: the rowid, or the key of a WITHOUT ROWID table (which has no rowid).
+    return Object.fromEntries(tables.map((t) => [t, db.prepare(`select * from "${t}"`).all()]))
   } finally {
     db.close()
   }

@@ -18,6 +18,7 @@ describe('berth db copy --from sqlite: --to postgres://', {
   let pgDir: string
   let token: string
   let serviceId: string
+  let deploymentId: string
   let target: TestApp | undefined
   before(async () => {
     sqliteDir = mkdtempSync(join(tmpdir(), 'berth-copy-src-'))
@@ -41,6 +42,10 @@ describe('berth db copy --from sqlite: --to postgres://', {
     for (let v = 1; v <= 3; v++)
       await source.compose.update(user.teamId, serviceId, { yaml: composeWithPort(7000 + v), baseVersion: v }, actor)
     await source.env.put(user.teamId, serviceId, { SECRET: { value: 'moved-secret-value', secret: true } }, actor)
+    // A deployment with a log line (cancelled before it ran: nothing needs an engine).
+    const [queued] = await source.deployments.queue(user.teamId, [serviceId], { trigger: 'api' }, actor)
+    deploymentId = queued!.deployment_uuid
+    await source.deployments.cancel(user.teamId, deploymentId, actor)
     await source.close()
   })
   after(async () => {
@@ -71,6 +76,8 @@ describe('berth db copy --from sqlite: --to postgres://', {
       versions.body.versions.map((v: { version: number }) => v.version),
       [4, 3, 2, 1],
     )
+    const logs = await target.call(token, 'GET', `/api/v1/deployments/${deploymentId}/logs`)
+    assert.match(logs.body.lines.map((l: { output: string }) => l.output).join('\n'), /Deployment cancelled/)
     const env = await target.call(token, 'GET', `/api/v1/services/${serviceId}/env`)
     assert.equal(env.body.env.SECRET.value, 'moved-secret-value')
     const created = await target.call(token, 'POST', '/api/v1/projects', { name: 'after-move' })

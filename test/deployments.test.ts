@@ -126,6 +126,10 @@ describe('deployments on a real Docker engine', () => {
       log,
       /Deployment failed after [\d.]+ s: docker compose up failed: the image berth-test\/does-not-exist:\d+ is not on the server \(exited with code \d+\)$/,
     )
+    // The metric counts the lines this process stored (the rows have no running id to read it from).
+    const metrics = (await t.server.inject({ method: 'GET', url: '/metrics' })).body
+    const ingested = Number(/^berth_deployment_log_lines_ingested (\d+)$/m.exec(metrics)?.[1])
+    assert.ok(ingested >= log.split('\n').length, `berth_deployment_log_lines_ingested ${ingested}`)
     // A sequence number beyond the column's range is refused, on PostgreSQL too (it was a 500 there).
     const beyond = await t.call(root, 'GET', `/api/v1/deployments/${d.deployment_uuid}/logs?after=304250263527211`)
     assert.equal(beyond.status, 400, JSON.stringify(beyond.body))

@@ -151,8 +151,12 @@ describe('one home per table', () => {
   })
 
   it('has an owner for every table the migrations create', () => {
-    const created = sourceFiles(join(SRC, 'db/migrations'))
-      .flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/createTable\(\s*'([a-z_]+)'/g)].map((m) => m[1]!))
+    const migrations = sourceFiles(join(SRC, 'db/migrations')).map((path) => readFileSync(path, 'utf8'))
+    const names = (pattern: RegExp) => migrations.flatMap((text) => [...text.matchAll(pattern)].map((m) => m[1]!))
+    // A table built under a temporary name and renamed into place (SQLite's way to change a key) is not a new table.
+    const renamed = new Set(names(/alterTable\(\s*'([a-z_]+)'\s*\)\s*\.renameTo\(/g))
+    const created = names(/createTable\(\s*'([a-z_]+)'/g)
+      .filter((table) => !renamed.has(table))
       .sort()
     assert.deepEqual(created, Object.keys(TABLE_OWNERS).sort())
   })

@@ -37,6 +37,14 @@ async function tablesInDependencyOrder(db: Kysely<any>): Promise<string[]> {
   return ordered
 }
 
+/** What a table's rows are read in order of: its primary key (a `WITHOUT ROWID` table has no rowid), else the rowid. */
+async function readOrder(db: Kysely<any>, table: string) {
+  const key = await sql<{
+    name: string
+  }>`select name from pragma_table_info(${table}) where pk > 0 order by pk`.execute(db)
+  return sql.join((key.rows.length > 0 ? key.rows.map((r) => r.name) : ['rowid']).map((c) => sql.ref(c)))
+}
+
 async function countRows(db: Kysely<any>, table: string): Promise<number> {
   const result = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db)
   return Number(result.rows[0]?.n ?? 0)
@@ -73,11 +81,14 @@ export async function copySqliteToPostgres(
       for (const table of [...tables].reverse().filter((t) => SEEDED_BY_MIGRATIONS.has(t)))
         await trx.deleteFrom(table as never).execute()
       for (const table of tables) {
+        const order = await readOrder(source.db, table)
         for (let offset = 0; ; offset += BATCH_ROWS) {
           const rows = (
             await sql<
               Record<string, unknown>
-            >`select * from ${sql.table(table)} order by rowid limit ${BATCH_ROWS} offset ${offset}`.execute(source.db)
+            >`select * from ${sql.table(table)} order by ${order} limit ${BATCH_ROWS} offset ${offset}`.execute(
+              source.db,
+            )
           ).rows
           if (rows.length === 0) break
           await trx

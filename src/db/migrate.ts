@@ -15,6 +15,7 @@ import * as m012 from './migrations/012_database_backups.js'
 import * as m013 from './migrations/013_service_templates.js'
 import * as m014 from './migrations/014_git_sources.js'
 import * as m015 from './migrations/015_notification_rules.js'
+import * as m019 from './migrations/019_log_rows_by_sequence.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013_service_templates': m013,
   '014_git_sources': m014,
   '015_notification_rules': m015,
+  '019_log_rows_by_sequence': m019,
 }
 
 export function knownMigrations(): string[] {
@@ -71,6 +73,13 @@ export async function migrateToLatest(db: Kysely<any>, dialect: MigrationDialect
   }
   const ranNow = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
   return { ...(await migrationStatus(db, dialect)), ranNow }
+}
+
+/** Applies the migrations up to and including one (tests of a migration start from the schema before it). */
+export async function migrateTo(db: Kysely<any>, dialect: MigrationDialect, name: string): Promise<void> {
+  const { error } = await migrator(db, dialect).migrateTo(name)
+  if (error)
+    throw new Error(`Migrating to ${name} failed: ${String((error as Error).message ?? error)}`, { cause: error })
 }
 
 export async function migrationStatus(

@@ -337,7 +337,6 @@ export type ServerProxyVersionTable = {
 
 export type LogStream = 'stdout' | 'stderr' | 'berth'
 export type DeploymentLogTable = {
-  id: Generated<number>
   deployment_id: string
   seq: number
   ts: string

@@ -521,6 +521,7 @@ export async function appendBerthLines(db: Kysely<DB>, deploymentId: string, lin
       .values({ deployment_id: deploymentId, seq: seq++, ts, stream: 'berth', output, hidden: 0 })
       .execute()
   }
+  linesStored += lines.length
 }
 
 // The log writer's batches: multi-row inserts compiled once (see db/prepared.ts), since building
@@ -557,16 +558,15 @@ export async function insertLogBatch(db: Kysely<DB>, cells: LogCell[]): Promise<
         await insert.run(trx, ...cells.slice(at, at + insert.cells))
     }
   })
+  linesStored += cells.length / LOG_COLUMNS
 }
 
-/** The highest log row id: log rows are append-only, so it counts every line ever stored. */
-export async function maxLogRowId(db: Kysely<DB>): Promise<number> {
-  const row = await db
-    .selectFrom('deployment_logs')
-    .select((eb) => eb.fn.max('id').as('n'))
-    .executeTakeFirst()
-  return Number(row?.n ?? 0)
-}
+// Rows are keyed by deployment and sequence number, with no running id to read a total from, so
+// the lines stored are counted as they commit: per process, as Prometheus counters are.
+let linesStored = 0
+
+/** Deployment log lines this process has stored since it started. */
+export const logLinesStored = () => linesStored
 
 /** The team's deployments created since an instant, plus any still queued or running, newest first. */
 export async function listTeamSince(db: Kysely<DB>, teamId: string, since: string) {

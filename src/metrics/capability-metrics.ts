@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { countByStatus, countQueuedByServerName, maxLogRowId } from '../deployments/deployments.repo.js'
+import { countByStatus, countQueuedByServerName, logLinesStored } from '../deployments/deployments.repo.js'
 import type { Metrics } from './metrics.js'
 
 type SyncStatus = {
@@ -33,13 +33,10 @@ export function registerCapabilityMetrics(
     },
     ['server'],
   )
-  // Log rows are append-only with an increasing id, so the highest id counts every line ever ingested.
   metrics.gauge(
     'berth_deployment_log_lines_ingested',
-    'Deployment log lines stored since the database was created',
-    async (g) => {
-      g.set(await maxLogRowId(deps.db))
-    },
+    'Deployment log lines this process stored since it started',
+    (g) => g.set(logLinesStored()),
   )
   metrics.gauge('berth_proxy_sync_runs', 'Proxy sync runs since start', (g) =>
     g.set(deps.proxySync.status().totals.runs),
