@@ -96,6 +96,19 @@ if (filters.length === 0) {
 const SQLITE_ONLY =
   /\.browser\.test\.ts$|^test\/(caddy|traefik[a-z-]*|routes-live|network-isolation|templates|git-ssh)\.e2e\.test\.ts$/
 
+/**
+ * The cases a skipped suite declares, read from its file's text (node:test does not run a skipped
+ * suite's body): the `it(` calls from its `describe(` line to the next top-level `describe(`.
+ */
+function itCalls(file, suite) {
+  if (!existsSync(file)) return 0
+  const lines = readFileSync(file, 'utf8').split('\n')
+  const start = lines.findIndex((l) => /^describe\(/.test(l) && l.includes(suite))
+  if (start < 0) return 0
+  const end = lines.findIndex((l, i) => i > start && /^describe\(/.test(l))
+  return lines.slice(start, end < 0 ? undefined : end).filter((l) => /^\s*it\(/.test(l)).length
+}
+
 const summaryFile = join(mkdtempSync(join(tmpdir(), 'berth-summary-')), 'summary.jsonl')
 let failedPasses = 0
 let extraFailures = 0
@@ -130,6 +143,8 @@ for (const dialect of dialects) {
 const totals = { passed: 0, failed: extraFailures, skipped: 0 }
 const failures = []
 const casesByFile = {}
+const casesBySuite = {}
+const skippedSuites = []
 for (const line of existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean) : []) {
   const pass = JSON.parse(line)
   totals.passed += pass.passed
@@ -137,7 +152,11 @@ for (const line of existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').s
   totals.skipped += pass.skipped
   failures.push(...pass.failures)
   Object.assign(casesByFile, pass.casesByFile)
+  Object.assign(casesBySuite, pass.casesBySuite)
+  skippedSuites.push(...pass.skippedSuites)
 }
+// A suite skipped whole counts its cases: as the other pass ran them, else the `it(` calls of its file.
+for (const { key, file, name } of skippedSuites) totals.skipped += casesBySuite[key] ?? Math.max(1, itCalls(file, name))
 // A pass that could not run skipped every case its files hold (as counted by the pass that ran them).
 for (const passFiles of skippedPasses)
   for (const file of passFiles) totals.skipped += casesByFile[join(root, file)] ?? 0

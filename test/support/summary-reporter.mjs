@@ -18,6 +18,12 @@ export default async function* summaryReporter(source) {
   const failures = []
   // Leaf cases per file: a pass that cannot run (no PostgreSQL outside CI) counts the other pass's cases as skipped.
   const casesByFile = {}
+  // Leaf cases per top-level suite ("file > name"), and the top-level suites skipped whole: node:test
+  // never runs a skipped suite's body, so its cases are counted by scripts/test.mjs from the pass
+  // that ran it, or from its file.
+  const casesBySuite = {}
+  const skippedSuites = []
+  const leavesSinceSuite = new Map()
   for await (const event of source) {
     if (event.type === 'test:stderr') {
       const lines = stderrByFile.get(event.data.file) ?? []
@@ -37,11 +43,18 @@ export default async function* summaryReporter(source) {
       crashes.push({ file: event.data.file ?? event.data.name, exitCode: error.exitCode, signal: error.signal })
     }
     if (event.data.details?.type === 'suite') {
-      if (event.data.skip) skipped++
+      const file = event.data.file ?? '?'
+      if (event.data.nesting === 0) {
+        const key = `${file} > ${event.data.name}`
+        if (event.data.skip) skippedSuites.push({ key, file, name: event.data.name })
+        else casesBySuite[key] = leavesSinceSuite.get(file) ?? 0
+        leavesSinceSuite.delete(file)
+      } else if (event.data.skip) skipped++
       if (event.type === 'test:fail' && error?.failureType !== 'subtestsFailed') failed++
       continue
     }
     if (event.data.file) casesByFile[event.data.file] = (casesByFile[event.data.file] ?? 0) + 1
+    leavesSinceSuite.set(event.data.file, (leavesSinceSuite.get(event.data.file) ?? 0) + 1)
     if (event.data.skip || event.data.todo) skipped++
     else if (event.type === 'test:pass') passed++
     else {
@@ -60,7 +73,8 @@ export default async function* summaryReporter(source) {
   if (process.env.BERTH_TEST_SUMMARY_FILE)
     appendFileSync(
       process.env.BERTH_TEST_SUMMARY_FILE,
-      `${JSON.stringify({ passed, failed, skipped, failures, casesByFile })}\n`,
+      `${JSON.stringify({ passed, failed, skipped, failures, casesByFile, casesBySuite, skippedSuites })}\n`,
     )
-  yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`
+  const whole = skippedSuites.length > 0 ? ` (and ${skippedSuites.length} suites skipped whole)` : ''
+  yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped${whole}\n`
 }
