@@ -5,12 +5,12 @@ import { principalOf } from '../http/auth-hook.js'
 import { startEventStream } from '../http/event-stream.js'
 import { errorResponses, text } from '../http/responses.js'
 import { MAX_STORED_NUMBER, sequenceQuery, uuidParam } from '../http/schemas.js'
+import { createLogPages } from './log-pages.js'
 
 const HEARTBEAT_MS = 15_000
 // Events from this process's workers push lines at once; the poll brings those a sibling Berth
 // process writes for a deployment it runs (several processes may share a PostgreSQL database).
 const POLL_MS = 1000
-const PAGE = 1000
 
 /** Resolves when the socket's buffer has room again, or when it closed. */
 function drained(raw: NodeJS.WritableStream & { once(event: 'close', listener: () => void): unknown }): Promise<void> {
@@ -32,6 +32,12 @@ function drained(raw: NodeJS.WritableStream & { once(event: 'close', listener: (
  */
 export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): FastifyPluginAsyncZod {
   return async (server) => {
+    const pages = createLogPages({
+      read: (teamId, deploymentId, after, limit) =>
+        app.deployments.logs(teamId, deploymentId, { after, limit, includeHidden: false }),
+      event: (line) => `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
+    })
+
     server.get(
       '/deployments/:uuid/logs/stream',
       {
@@ -66,21 +72,17 @@ export function logStreamRoutes(app: Pick<App, 'deployments' | 'events'>): Fasti
 
         async function pump(): Promise<void> {
           for (;;) {
-            const page = await app.deployments.logs(teamId, deploymentId, {
-              after: sent,
-              limit: PAGE,
-              includeHidden: false,
-            })
-            const chunk = page.lines.map((line) => `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`)
-            sent = page.next_after
+            const slice = await pages.after(teamId, deploymentId, sent)
+            const caughtUp = slice.nextAfter === sent
+            sent = slice.nextAfter
             // A slow reader: wait until the socket takes more before reading the next page, so a
             // long log is never buffered whole in memory (bench:log-stream, 10 readers of 100,000 lines:
             // peak RSS 1,021 MiB without this wait, 276 MiB with it).
-            if (chunk.length > 0 && !raw.write(chunk.join(''))) await drained(raw)
+            if (slice.text !== '' && !raw.write(slice.text)) await drained(raw)
             if (closed) return
-            if (!page.has_more) {
-              if (page.status !== 'queued' && page.status !== 'in_progress') {
-                raw.write(`event: end\ndata: ${JSON.stringify({ status: page.status })}\n\n`)
+            if (caughtUp) {
+              if (slice.status !== undefined && slice.status !== 'queued' && slice.status !== 'in_progress') {
+                raw.write(`event: end\ndata: ${JSON.stringify({ status: slice.status })}\n\n`)
                 finish()
               }
               return
