@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { parse } from 'yaml'
 import { after, before, describe, it } from 'node:test'
 import { startTestApp, type TestApp } from './support/harness.js'
 import { COOLIFY_TEMPLATE, DOKPLOY_COMPOSE, DOKPLOY_TOML } from './support/template-fixtures.js'
@@ -69,6 +70,21 @@ describe('importing Coolify and Dokploy templates', () => {
     const left = preview.body.report.not_converted.join('\n')
     assert.match(left, /second domain \(app:8080\)/)
     assert.match(left, /\/app\/config\.json/)
+    // Files bound from ../files/ become configs with their content inline, at the same place.
+    const compose = parse(preview.body.compose.replaceAll('{{berth.domain}}', 'example.test'))
+    assert.equal(compose.services.app.volumes, undefined)
+    assert.deepEqual(compose.services.app.configs, [
+      { source: 'file_site_index_html', target: '/srv/index.html' },
+      { source: 'file_site_about_txt', target: '/srv/about.txt' },
+    ])
+    assert.equal(compose.configs.file_site_index_html.content, 'Hello from Dokploy\n')
+    // The domain variable became the parameter; a literal `$` is doubled so Compose keeps it.
+    assert.equal(compose.configs.file_site_about_txt.content, 'Served for example.test; costs $$5')
+    assert.match(
+      preview.body.report.converted.join('\n'),
+      /site\/index\.html -> config file_site_index_html at \/srv\/index\.html/,
+    )
+    assert.match(left, /app\/config\.json: no volume of the compose file binds \.\.\/files\/app\/config\.json/)
 
     const res = await t.call(owner, 'POST', url, {
       format: 'dokploy',

@@ -85,11 +85,13 @@ services:
       - TITLE=\${TITLE:-Hello from Coolify}
 ${HEALTHCHECK}`
 
-/** A Dokploy-format template written for the tests: docker-compose.yml ... */
+/** A Dokploy-format template written for the tests: docker-compose.yml (its page is a mounted file) ... */
 export const DOKPLOY_COMPOSE = `services:
   app:
     image: ${TEST_IMAGE}
-    command: ${PAGE_COMMAND}
+    command: ["httpd", "-f", "-p", "80", "-h", "/srv"]
+    volumes:
+      - ../files/site:/srv:ro
     environment:
       - TITLE=\${TITLE}
       - DB_PASSWORD=\${DB_PASSWORD}
@@ -97,7 +99,7 @@ export const DOKPLOY_COMPOSE = `services:
       - PUBLIC_URL=https://\${APP_HOST}
 ${HEALTHCHECK}`
 
-/** ... and its template.toml (variables with helpers, two domains, env lines, a mounted file). */
+/** ... and its template.toml (variables with helpers, two domains, env lines, mounted files, one bound nowhere). */
 export const DOKPLOY_TOML = `[variables]
 main_domain = "\${domain}"
 db_password = "\${password:24}"
@@ -119,6 +121,14 @@ host = "\${main_domain}"
 serviceName = "app"
 port = 8080
 host = "admin.\${main_domain}"
+
+[[config.mounts]]
+filePath = "site/index.html"
+content = "Hello from Dokploy\\n"
+
+[[config.mounts]]
+filePath = "site/about.txt"
+content = "Served for \${main_domain}; costs $5"
 
 [[config.mounts]]
 filePath = "/app/config.json"

@@ -1,6 +1,7 @@
 import { parse as parseToml } from 'smol-toml'
 import { BadRequestError } from '../../errors.js'
 import type { SecretGenerator, TemplateManifest } from '../templates.manifest.js'
+import { type DokployMount, mountsAsConfigs } from './dokploy-mounts.js'
 import { envName, INTERPOLATION, importedManifest, parameterName, type ImportedTemplate } from './import.types.js'
 
 type DokployConfig = {
@@ -8,7 +9,7 @@ type DokployConfig = {
   config?: {
     domains?: { serviceName?: string; port?: number; host?: string }[]
     env?: Record<string, unknown> | string[]
-    mounts?: { filePath?: string; content?: string }[]
+    mounts?: DokployMount[]
   }
 }
 
@@ -24,7 +25,8 @@ const REFERENCE = /\$\{([A-Za-z0-9_:.-]+)\}/g
  * Converts a Dokploy template (docker-compose.yml plus template.toml) into Berth's terms:
  * `${password:N}`, `${base64:N}`, `${hash:N}`, `${uuid}` and `${jwt...}` variables become
  * generated secrets, `${domain}` the `domain` parameter, the first of `config.domains` the route,
- * and `config.env` is written into the compose file where it reads `${KEY}`.
+ * `config.env` is written into the compose file where it reads `${KEY}`, and `config.mounts` files
+ * bound as `../files/...` become Compose configs with their content inline.
  */
 export function convertDokploy(id: string, composeText: string, tomlText: string): ImportedTemplate {
   let toml: DokployConfig
@@ -62,9 +64,13 @@ export function convertDokploy(id: string, composeText: string, tomlText: string
       return `\${${variable.env}}`
     })
 
+  // Mounted files first (a YAML edit, before the text pass can put {{berth.*}} where YAML reads structure).
+  const mounted = mountsAsConfigs(composeText, toml.config?.mounts ?? [])
+  converted.push(...mounted.converted)
+  notConverted.push(...mounted.not_converted)
   // One pass over the compose file: a `${KEY}` of config.env gets its value, any other name is resolved as a variable.
   const env = new Map(envEntries(toml.config?.env))
-  const compose = composeText.replace(INTERPOLATION, (_whole, name: string) =>
+  const compose = mounted.compose.replace(INTERPOLATION, (_whole, name: string) =>
     env.has(name) ? resolve(env.get(name)!) : resolve(`\${${name}}`),
   )
   for (const key of env.keys()) converted.push(`env ${key} -> written into the compose file`)
@@ -76,8 +82,6 @@ export function convertDokploy(id: string, composeText: string, tomlText: string
   if (route) converted.push(`domain of ${route.service}, port ${route.port} -> the route`)
   for (const d of others)
     notConverted.push(`a second domain (${d.serviceName}:${d.port}): Berth routes one domain per template`)
-  for (const m of toml.config?.mounts ?? [])
-    notConverted.push(`the mounted file ${m.filePath}: add it to the compose file as a config`)
 
   const manifest = importedManifest({
     id,
