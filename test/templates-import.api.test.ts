@@ -50,6 +50,28 @@ describe('importing Coolify and Dokploy templates', () => {
     assert.match(version.body.rendered_yaml, /APP_URL=https:\/\/coolify-page\.example\.com/)
   })
 
+  it('routes a second Coolify SERVICE_FQDN on a sub-domain named after its service', async () => {
+    const twoHosts = COOLIFY_TEMPLATE.concat(
+      `  api:\n    image: berth-test/busybox:1\n    command: ["httpd", "-f", "-p", "3000"]\n    environment:\n      - SERVICE_FQDN_API_3000\n`,
+    )
+    const res = await t.call(owner, 'POST', url, {
+      format: 'coolify',
+      name: 'coolify-two',
+      compose: twoHosts,
+      domain: 'two.example.com',
+    })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.equal(res.body.result.route.domain, 'two.example.com')
+    assert.deepEqual(
+      res.body.result.more_routes.map((r: { domain: string; compose_service: string; port: number }) => [
+        r.domain,
+        r.compose_service,
+        r.port,
+      ]),
+      [['api.two.example.com', 'api', 3000]],
+    )
+  })
+
   it('turns a Dokploy template.toml into secrets, the domain parameter and a route, reporting what it left out', async () => {
     const preview = await t.call(owner, 'POST', url, {
       format: 'dokploy',
@@ -68,7 +90,10 @@ describe('importing Coolify and Dokploy templates', () => {
     assert.match(preview.body.compose, /PUBLIC_URL=https:\/\/\{\{berth\.domain\}\}/)
     assert.match(preview.body.compose, /TITLE=Hello from Dokploy/)
     const left = preview.body.report.not_converted.join('\n')
-    assert.match(left, /second domain \(app:8080\)/)
+    assert.match(
+      preview.body.report.converted.join('\n'),
+      /admin\.\$\{main_domain\} of app, port 8080 -> a route on admin\.<domain>/,
+    )
     assert.match(left, /\/app\/config\.json/)
     // Files bound from ../files/ become configs with their content inline, at the same place.
     const compose = parse(preview.body.compose.replaceAll('{{berth.domain}}', 'example.test'))
@@ -100,12 +125,18 @@ describe('importing Coolify and Dokploy templates', () => {
     )
     assert.match(res.body.result.secrets[0].value, /^[A-Za-z0-9]{24}$/)
     assert.equal(res.body.result.route.port, 80)
+    // The second domain of template.toml, on a sub-domain of the main one, is a route too.
+    assert.deepEqual(
+      res.body.result.more_routes.map((r: { domain: string; port: number }) => [r.domain, r.port]),
+      [['admin.dokploy-page.example.com', 8080]],
+    )
     const audit = await t.app.db
       .selectFrom('audit_log')
       .select('action')
       .where('action', '=', 'template.imported')
+      .where('resource_id', '=', res.body.result.service.uuid)
       .execute()
-    assert.equal(audit.length, 2)
+    assert.equal(audit.length, 1)
   })
 
   it('refuses a Dokploy template without its template.toml, and an unusable conversion, with codes', async () => {

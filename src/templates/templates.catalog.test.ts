@@ -74,6 +74,24 @@ describe('loading templates', () => {
       /route names the service "app"/,
     ],
     [
+      'a further route to a missing service',
+      { ...manifest, more_routes: [{ subdomain: 'admin', service: 'admin', port: 8080 }] },
+      compose,
+      /route on admin\. names the service "admin"/,
+    ],
+    [
+      'a further route without a main one',
+      { ...manifest, route: null, more_routes: [{ subdomain: 'admin', service: 'web', port: 8080 }] },
+      compose,
+      /more_routes needs a main route/,
+    ],
+    [
+      'a further route on a sub-domain that is no DNS label',
+      { ...manifest, more_routes: [{ subdomain: 'Admin_UI', service: 'web', port: 8080 }] },
+      compose,
+      /more_routes\.0\.subdomain: a DNS label/,
+    ],
+    [
       'a health check that is not there',
       { ...manifest, health: { services: ['web'], timeout_seconds: 60 } },
       compose,

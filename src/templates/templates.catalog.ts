@@ -120,6 +120,13 @@ export function checkTemplate(manifest: TemplateManifest, compose: string): { er
   }
   if (manifest.route && !(manifest.route.service in services))
     errors.push(`the route names the service "${manifest.route.service}", which the compose file lacks`)
+  if (manifest.more_routes.length > 0 && !manifest.route)
+    errors.push('more_routes needs a main route: they live on sub-domains of its domain')
+  for (const extra of manifest.more_routes)
+    if (!(extra.service in services))
+      errors.push(`the route on ${extra.subdomain}. names the service "${extra.service}", which the compose file lacks`)
+  const subdomains = manifest.more_routes.map((r) => r.subdomain)
+  if (new Set(subdomains).size !== subdomains.length) errors.push('two of more_routes use the same sub-domain')
   for (const name of manifest.health.services) {
     const check = services[name]?.healthcheck
     if (!check?.test || check.disable) errors.push(`health expects "${name}" to be healthy, but it has no healthcheck`)

@@ -70,6 +70,24 @@ export const templateManifest = z
       .object({ service: z.string().min(1), port: z.number().int().min(1).max(65535) })
       .strict()
       .nullable(),
+    /**
+     * Further web interfaces, each on a sub-domain of the domain given (an admin page on
+     * `admin.<domain>`): created with the main route, only when a domain is given.
+     */
+    more_routes: z
+      .array(
+        z
+          .object({
+            subdomain: z
+              .string()
+              .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: lower-case letters, digits and "-"'),
+            service: z.string().min(1),
+            port: z.number().int().min(1).max(65535),
+          })
+          .strict(),
+      )
+      .max(10)
+      .default([]),
     /** Compose services that must report healthy (they declare a healthcheck) and how long a first start may take. */
     health: z
       .object({ services: z.array(z.string().min(1)), timeout_seconds: z.number().int().min(10).max(3600) })

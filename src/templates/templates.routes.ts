@@ -40,6 +40,7 @@ const templateDetail = templateSummary
     ),
     secrets: z.array(z.object({ env: z.string(), description: z.string(), generator: z.string() })),
     route: z.object({ service: z.string(), port: z.number().int() }).nullable(),
+    more_routes: z.array(z.object({ subdomain: z.string(), service: z.string(), port: z.number().int() })),
     health: z.object({ services: z.array(z.string()), timeout_seconds: z.number().int() }),
     compose: z.string().describe('The compose file with its {{berth.NAME}} parameters'),
   })
@@ -62,21 +63,21 @@ const deployBody = z
     deploy: z.boolean().default(false).describe('Queue a deployment after creating'),
   })
   .strict()
+const createdRoute = z.object({
+  domain: z.string(),
+  route_id: z.string(),
+  service: z.string(),
+  compose_service: z.string(),
+  port: z.number(),
+})
 const deployResult = z
   .object({
     service: z.object({ uuid: z.string(), name: z.string(), project_uuid: z.string(), current_version: z.number() }),
     template: z.object({ id: z.string(), version: z.string() }),
     parameters: z.array(parameter),
     secrets: z.array(shownSecret),
-    route: z
-      .object({
-        domain: z.string(),
-        route_id: z.string(),
-        service: z.string(),
-        compose_service: z.string(),
-        port: z.number(),
-      })
-      .nullable(),
+    route: createdRoute.nullable(),
+    more_routes: z.array(createdRoute).describe("The template's further web interfaces, on sub-domains of the domain"),
     deployment_uuid: z.string().nullable(),
   })
   .meta({ id: 'TemplateDeployment' })
@@ -148,6 +149,7 @@ function detail(t: Template) {
     parameters: t.parameters,
     secrets: t.secrets.map((s) => ({ env: s.env, description: s.description, generator: s.generate.kind })),
     route: t.route,
+    more_routes: t.more_routes,
     health: t.health,
     compose: t.compose,
   }

@@ -153,25 +153,27 @@ export function createTemplatesService(deps: TemplateDeps) {
           secret_keys: Object.keys(secrets),
         },
       })
-      if (!input.domain || !template.route) return null
-      const domain = await domainOps(audit).create(
-        trx,
-        teamId,
-        projectId,
-        domainInput.parse({ domain: input.domain }),
-        actor,
-      )
-      const target = { service: id, compose_service: template.route.service, port: template.route.port }
-      const created = await routeOps(audit, deployments.queueAttach).create(
-        trx,
-        teamId,
-        domain.value.id,
-        routeInput.parse({ target }),
-        actor,
-      )
+      if (!input.domain || !template.route) return { main: null, more: [] }
+      /** A domain of the project and a route on it to one compose service of the new service. */
+      const routeTo = async (host: string, composeService: string, port: number) => {
+        const domain = await domainOps(audit).create(trx, teamId, projectId, domainInput.parse({ domain: host }), actor)
+        const target = { service: id, compose_service: composeService, port }
+        const created = await routeOps(audit, deployments.queueAttach).create(
+          trx,
+          teamId,
+          domain.value.id,
+          routeInput.parse({ target }),
+          actor,
+        )
+        announce.push(domain.event, created.event)
+        return { domain: domain.value.full_domain, route_id: created.value.id, ...target }
+      }
+      const main = await routeTo(input.domain, template.route.service, template.route.port)
+      const more = []
+      for (const extra of template.more_routes)
+        more.push(await routeTo(`${extra.subdomain}.${input.domain}`, extra.service, extra.port))
       await assertProjectRenders(trx, projectId)
-      announce.push(domain.event, created.event)
-      return { domain: domain.value.full_domain, route_id: created.value.id, ...target }
+      return { main, more }
     })
     for (const event of announce) events.publish(event)
     const queued = input.deploy ? await deployments.queue(teamId, [id], { trigger: triggerOf(actor.via) }, actor) : []
@@ -180,7 +182,8 @@ export function createTemplatesService(deps: TemplateDeps) {
       template: { id: template.id, version: template.version },
       parameters,
       secrets: shownSecrets(secrets, revealSecrets),
-      route,
+      route: route.main,
+      more_routes: route.more,
       deployment_uuid: queued[0]?.deployment_uuid ?? null,
     }
   }

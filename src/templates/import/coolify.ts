@@ -23,14 +23,25 @@ export function convertCoolify(id: string, text: string): ImportedTemplate {
   if (invalid)
     throw new BadRequestError('invalid_template', `The Coolify compose file cannot be parsed: ${invalid.message}`)
   let route: TemplateManifest['route'] = null
+  // Coolify gives every SERVICE_FQDN its own host; after the first, each is a route on a sub-domain named after its service.
+  const moreRoutes: TemplateManifest['more_routes'] = []
   const services = document.get('services')
   if (isMap(services)) {
     for (const pair of services.items) {
       const service = String(isScalar(pair.key) ? pair.key.value : pair.key)
       const declared = removeFqdnDeclarations(pair.value as YAMLMap)
       for (const port of declared) {
-        if (route) notConverted.push(`a second domain (${service}:${port}): Berth routes one domain per template`)
-        else {
+        if (route) {
+          const label =
+            service
+              .toLowerCase()
+              .replace(/[^a-z0-9-]+/g, '-')
+              .replace(/^-+|-+$/g, '')
+              .slice(0, 50) || 'app'
+          const subdomain = moreRoutes.some((r) => r.subdomain === label) ? `${label}-${port}` : label
+          moreRoutes.push({ subdomain, service, port })
+          converted.push(`SERVICE_FQDN for ${service}, port ${port} -> a route on ${subdomain}.<domain>`)
+        } else {
           route = { service, port }
           converted.push(`SERVICE_FQDN for ${service}, port ${port} -> the route`)
         }
@@ -86,6 +97,7 @@ export function convertCoolify(id: string, text: string): ImportedTemplate {
     parameters: [...parameters.values()],
     secrets: [...secrets].map(([env, generate]) => ({ env, description: `Coolify's ${env}`, generate })),
     route,
+    moreRoutes,
   })
   return { manifest, compose, report: { converted, not_converted: notConverted } }
 }

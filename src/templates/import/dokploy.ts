@@ -80,8 +80,27 @@ export function convertDokploy(id: string, composeText: string, tomlText: string
   const route: TemplateManifest['route'] =
     first?.serviceName && first.port ? { service: first.serviceName, port: first.port } : null
   if (route) converted.push(`domain of ${route.service}, port ${route.port} -> the route`)
-  for (const d of others)
-    notConverted.push(`a second domain (${d.serviceName}:${d.port}): Berth routes one domain per template`)
+  // Another domain on a sub-domain of the main one (`admin.${main_domain}`) becomes a further route.
+  const moreRoutes: TemplateManifest['more_routes'] = []
+  for (const d of others) {
+    const [, subdomain, name] =
+      /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.\$\{([A-Za-z0-9_:.-]+)\}$/.exec(d.host ?? '') ?? []
+    const onDomain = name !== undefined && (name === 'domain' || variables.get(name)?.kind === 'domain')
+    if (
+      route &&
+      subdomain &&
+      onDomain &&
+      d.serviceName &&
+      d.port &&
+      !moreRoutes.some((r) => r.subdomain === subdomain)
+    ) {
+      moreRoutes.push({ subdomain, service: d.serviceName, port: d.port })
+      converted.push(`domain ${d.host} of ${d.serviceName}, port ${d.port} -> a route on ${subdomain}.<domain>`)
+    } else
+      notConverted.push(
+        `the domain ${d.host ?? '(no host)'} (${d.serviceName}:${d.port}): Berth routes further domains only on a sub-domain of the main one`,
+      )
+  }
 
   const manifest = importedManifest({
     id,
@@ -92,6 +111,7 @@ export function convertDokploy(id: string, composeText: string, tomlText: string
     ),
     secrets: [...secrets].map(([env, generate]) => ({ env, description: `Dokploy's ${env}`, generate })),
     route,
+    moreRoutes,
   })
   return { manifest, compose, report: { converted, not_converted: notConverted } }
 }

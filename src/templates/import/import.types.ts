@@ -22,6 +22,7 @@ export function importedManifest(input: {
   parameters: TemplateManifest['parameters']
   secrets: { env: string; description: string; generate: SecretGenerator }[]
   route: TemplateManifest['route']
+  moreRoutes?: TemplateManifest['more_routes']
 }): TemplateManifest {
   return {
     id: input.id,
@@ -35,6 +36,7 @@ export function importedManifest(input: {
     parameters: input.parameters,
     secrets: input.secrets,
     route: input.route,
+    more_routes: input.moreRoutes ?? [],
     health: { services: [], timeout_seconds: 300 },
   }
 }

@@ -3289,6 +3289,11 @@ export interface components {
                 service: string;
                 port: number;
             } | null;
+            more_routes: {
+                subdomain: string;
+                service: string;
+                port: number;
+            }[];
             health: {
                 services: string[];
                 timeout_seconds: number;
@@ -3325,6 +3330,14 @@ export interface components {
                 compose_service: string;
                 port: number;
             } | null;
+            /** @description The template's further web interfaces, on sub-domains of the domain */
+            more_routes: {
+                domain: string;
+                route_id: string;
+                service: string;
+                compose_service: string;
+                port: number;
+            }[];
             deployment_uuid: string | null;
         };
         TemplateImport: {

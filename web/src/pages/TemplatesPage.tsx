@@ -159,6 +159,11 @@ function DeployForm({ template, projects }: { template: Template; projects: Proj
           <label>
             Domain <small>(optional)</small>
             <input value={domain} placeholder="app.example.com" onChange={(e) => setDomain(e.target.value)} />
+            {template.more_routes.length > 0 && (
+              <small>
+                Also routed: {template.more_routes.map((r) => `${r.subdomain}.<domain> (${r.service})`).join(', ')}
+              </small>
+            )}
           </label>
         )}
       </div>
@@ -216,9 +221,13 @@ export function Created({ result }: { result: TemplateDeployment }) {
         )}
       </SuccessNotice>
       {result.route && (
-        <p>
-          Route: <code>{result.route.domain}</code> to {result.route.compose_service}:{result.route.port}
-        </p>
+        <ul aria-label="Routes">
+          {[result.route, ...result.more_routes].map((r) => (
+            <li key={r.route_id}>
+              Route: <code>{r.domain}</code> to {r.compose_service}:{r.port}
+            </li>
+          ))}
+        </ul>
       )}
       {result.secrets.length > 0 && (
         <>
