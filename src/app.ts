@@ -133,7 +133,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const serverMonitor = createServerMonitor({
       onReachability: (server, state) =>
         void notifications.serverReachability(server, state).catch(notifyFailed(server.id)),
-      onDiskLow: (server, disk) => void notifications.serverDiskLow(server, disk).catch(notifyFailed(server.id)),
+      onDisk: (server, disk, low) => void notifications.serverDisk(server, disk, low).catch(notifyFailed(server.id)),
       diskLowPercent: config.diskLowPercent,
     })
     const engineEvents = createEngineEventWatchers({

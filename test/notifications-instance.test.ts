@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { requireDocker, waitFor } from './support/docker.js'
-import { startTestApp, type TestApp } from './support/harness.js'
+import { startTestApp, startTestAppIn, type TestApp } from './support/harness.js'
 import { startReceiver } from './support/notify-receiver.js'
 
 const INSTANCE_CHANNELS = '/api/v1/instance/notifications/channels'
@@ -76,6 +76,37 @@ describe('instance channels and server reachability', () => {
     const log = await t.call(admin, 'GET', '/api/v1/instance/notifications/deliveries')
     assert.equal(log.status, 200)
     assert.ok(log.body.deliveries.length >= 2)
+  })
+
+  it('reports a server change once across Berth processes and restarts', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    const socket = join(sockDir, 'docker-2.sock')
+    const server = await t.call(admin, 'POST', '/api/v1/servers', { name: 'edge-10', docker_host: `unix://${socket}` })
+    const about = () => receiver.to('/instance').filter((r) => /edge-10/.test(r.body.text))
+    await t.call(admin, 'POST', `/api/v1/servers/${server.body.uuid}/check`)
+    await waitFor('the unreachable message', async () => about().length === 1)
+    // A second process on the same database (or this one restarted) checks it for the first time.
+    const second = await startTestAppIn(t.dataDir, { BERTH_NOTIFICATION_GROUP_SECONDS: '0' })
+    try {
+      const other = await second.token(['root', 'instance'])
+      assert.equal(
+        (await second.call(other, 'POST', `/api/v1/servers/${server.body.uuid}/check`)).body.reachable,
+        false,
+      )
+      symlinkSync('/var/run/docker.sock', socket)
+      assert.equal((await second.call(other, 'POST', `/api/v1/servers/${server.body.uuid}/check`)).body.reachable, true)
+      await waitFor('the back message', async () => about().length === 2)
+      // The first process now sees it back too: already reported.
+      assert.equal((await t.call(admin, 'POST', `/api/v1/servers/${server.body.uuid}/check`)).body.reachable, true)
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      assert.deepEqual(
+        about().map((r) => r.body.text.split('\n')[0]),
+        ['Server edge-10 is unreachable', 'Server edge-10 answers again'],
+      )
+    } finally {
+      await second.server.close()
+      await second.app.close()
+    }
   })
 
   it('tells the instance when the proxy sync fails, works again, and repairs drift', async () => {

@@ -16,6 +16,7 @@ import * as m013 from './migrations/013_service_templates.js'
 import * as m014 from './migrations/014_git_sources.js'
 import * as m015 from './migrations/015_notification_rules.js'
 import * as m019 from './migrations/019_log_rows_by_sequence.js'
+import * as m020 from './migrations/020_notification_states.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '014_git_sources': m014,
   '015_notification_rules': m015,
   '019_log_rows_by_sequence': m019,
+  '020_notification_states': m020,
 }
 
 export function knownMigrations(): string[] {

@@ -407,6 +407,12 @@ export type NotificationOutboxTable = {
   created_at: string
 }
 
+export type NotificationStateTable = {
+  resource_key: string
+  state: string
+  changed_at: string
+}
+
 export type NotificationAttemptTable = {
   id: Generated<number>
   outbox_id: string
@@ -524,6 +530,7 @@ export type DB = {
   notification_channels: NotificationChannelTable
   notification_outbox: NotificationOutboxTable
   notification_attempts: NotificationAttemptTable
+  notification_states: NotificationStateTable
   service_templates: ServiceTemplateTable
   db_backup_destinations: DbBackupDestinationTable
   db_backup_jobs: DbBackupJobTable
@@ -568,6 +575,7 @@ export const TABLE_OWNERS = {
   notification_channels: 'notifications',
   notification_outbox: 'notifications',
   notification_attempts: 'notifications',
+  notification_states: 'notifications',
   service_templates: 'templates',
   db_backup_destinations: 'database-backups',
   db_backup_jobs: 'database-backups',

@@ -61,6 +61,28 @@ export async function enabledChannels(db: Kysely<DB>, teamId: string): Promise<C
     .execute()
 }
 
+/**
+ * Records the state of a fact; whether this call changed it: true when the stored state was
+ * another, and, for a first record, `firstCounts` (bad news is news; a first "up" is not). The
+ * conditional update makes one caller the changer when several record the same change at once.
+ */
+export async function recordState(db: Kysely<DB>, key: string, state: string, firstCounts: boolean): Promise<boolean> {
+  const changed_at = nowIso()
+  const updated = await db
+    .updateTable('notification_states')
+    .set({ state, changed_at })
+    .where('resource_key', '=', key)
+    .where('state', '<>', state)
+    .executeTakeFirst()
+  if (Number(updated.numUpdatedRows) > 0) return true
+  const inserted = await db
+    .insertInto('notification_states')
+    .values({ resource_key: key, state, changed_at })
+    .onConflict((oc) => oc.column('resource_key').doNothing())
+    .executeTakeFirst()
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 && firstCounts
+}
+
 export async function insertOutbox(db: Kysely<DB>, row: OutboxRow): Promise<void> {
   await db.insertInto('notification_outbox').values(row).execute()
 }

@@ -26,6 +26,7 @@ import {
   insertOutbox,
   listChannels,
   listDeliveries,
+  recordState,
   updateChannel,
 } from './notifications.repo.js'
 import { LOG_LINES_IN_MESSAGE, linkTo, maskUrl, renderDeployment } from './notifications.render.js'
@@ -411,35 +412,54 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
   async function notifyAboutServer(
     server: CheckedServer,
     fact: Pick<Fact, 'event' | 'resourceKey' | 'summary' | 'details' | 'path'>,
+    state?: { key: string; value: string; firstCounts: boolean; tell: boolean },
   ) {
     const subject = { server: { id: server.id, name: server.name } }
     await db.transaction().execute(async (trx) => {
+      // Recorded with the messages: a failed write leaves the state unchanged for the next check.
+      if (state && (!(await recordState(trx, state.key, state.value, state.firstCounts)) || !state.tell)) return
       for (const teamId of [INSTANCE_TEAM_ID, ...(server.team_id ? [server.team_id] : [])])
         await notify(trx, { ...fact, projectId: null, subject, teamId })
     })
   }
 
+  /**
+   * A server's reachability as one process's check found it: told when it differs from what was last
+   * reported (by any process), and a first record only when the server is down.
+   */
   function serverReachability(server: CheckedServer, state: Pick<ServerState, 'reachable' | 'error'>) {
-    return notifyAboutServer(server, {
-      event: state.reachable ? 'server.back' : 'server.unreachable',
-      resourceKey: `server:${server.id}`,
-      summary: state.reachable ? `Server ${server.name} answers again` : `Server ${server.name} is unreachable`,
-      details: state.error ? [`Error: ${state.error}`] : [],
-      path: `/servers/${server.id}`,
-    })
+    const key = `server:${server.id}`
+    const value = state.reachable ? 'up' : 'down'
+    return notifyAboutServer(
+      server,
+      {
+        event: state.reachable ? 'server.back' : 'server.unreachable',
+        resourceKey: key,
+        summary: state.reachable ? `Server ${server.name} answers again` : `Server ${server.name} is unreachable`,
+        details: state.error ? [`Error: ${state.error}`] : [],
+        path: `/servers/${server.id}`,
+      },
+      { key, value, firstCounts: !state.reachable, tell: true },
+    )
   }
 
-  function serverDiskLow(server: CheckedServer, disk: NonNullable<ServerState['disk']>) {
-    return notifyAboutServer(server, {
-      event: 'server.disk_low',
-      resourceKey: `disk:${server.id}`,
-      summary: `Server ${server.name} is low on disk space: ${freePercent(disk).toFixed(1)}% free`,
-      details: [
-        `Free: ${gib(disk.free_bytes)} of ${gib(disk.total_bytes)}, under BERTH_DISK_LOW_PERCENT.`,
-        'Deployments, builds and backups fail once it is full: remove unused images (docker image prune) or grow the disk.',
-      ],
-      path: `/servers/${server.id}`,
-    })
+  /** A server's engine disk crossed the low threshold (either way): told when it went low, once across processes. */
+  function serverDisk(server: CheckedServer, disk: NonNullable<ServerState['disk']>, low: boolean) {
+    const key = `disk:${server.id}`
+    return notifyAboutServer(
+      server,
+      {
+        event: 'server.disk_low',
+        resourceKey: key,
+        summary: `Server ${server.name} is low on disk space: ${freePercent(disk).toFixed(1)}% free`,
+        details: [
+          `Free: ${gib(disk.free_bytes)} of ${gib(disk.total_bytes)}, under BERTH_DISK_LOW_PERCENT.`,
+          'Deployments, builds and backups fail once it is full: remove unused images (docker image prune) or grow the disk.',
+        ],
+        path: `/servers/${server.id}`,
+      },
+      { key, value: low ? 'low' : 'ok', firstCounts: low, tell: low },
+    )
   }
 
   /** A proxy Berth runs went down while it should run. */
@@ -533,7 +553,7 @@ export function createNotificationsService({ db, audit, cipher, publicUrl, group
     onDeploymentFinished,
     notify,
     serverReachability,
-    serverDiskLow,
+    serverDisk,
     proxyDown,
   }
 }

@@ -29,21 +29,21 @@ export type CheckedServer = { id: string; name: string; team_id: string | null }
 
 type Hooks = {
   onReachability?: (server: CheckedServer, state: ServerState) => void
-  /** The engine's disk has less free space than `diskLowPercent` of its size (once per episode). */
-  onDiskLow?: (server: CheckedServer, disk: NonNullable<ServerState['disk']>) => void
+  /** The engine's disk went under `diskLowPercent` free, or back above it (`low` says which). */
+  onDisk?: (server: CheckedServer, disk: NonNullable<ServerState['disk']>, low: boolean) => void
   /** Free space, in percent of the disk, under which a disk counts as low. */
   diskLowPercent?: number
 }
 
 /**
- * `onReachability` hears each change of a server's reachability (and a first check that finds it
- * unreachable, since a restarted Berth must not forget a server that is down); notifications use it.
- * `onDiskLow` hears a disk going low (a first check that finds it low included); it is heard again
- * only after a check found the disk above the threshold.
+ * `onReachability` hears each change of a server's reachability and the first check of each server
+ * (this process knows nothing before it); `onDisk` hears the first disk reading and each crossing of
+ * the threshold. Notifications compare with the state last reported (stored, shared by every Berth
+ * process), so a restart or a second process reports nothing twice.
  */
 export function createServerMonitor(hooks: Hooks = {}) {
   const states = new Map<string, ServerState>()
-  const lowDisks = new Set<string>()
+  const lowDisks = new Map<string, boolean>()
   const diskLowPercent = hooks.diskLowPercent ?? DEFAULT_DISK_LOW_PERCENT
 
   async function refresh(
@@ -91,14 +91,14 @@ export function createServerMonitor(hooks: Hooks = {}) {
     }
     const was = states.get(serverId)?.reachable
     states.set(serverId, state)
-    if (was === undefined ? !state.reachable : was !== state.reachable) hooks.onReachability?.(server, state)
+    if (was !== state.reachable) hooks.onReachability?.(server, state)
     // A check that cannot see the disk (unreachable) neither starts nor ends a low-disk episode.
     if (state.disk) {
       const low = freePercent(state.disk) < diskLowPercent
-      if (low && !lowDisks.has(serverId)) {
-        lowDisks.add(serverId)
-        hooks.onDiskLow?.(server, state.disk)
-      } else if (!low) lowDisks.delete(serverId)
+      if (lowDisks.get(serverId) !== low) {
+        lowDisks.set(serverId, low)
+        hooks.onDisk?.(server, state.disk, low)
+      }
     }
     return state
   }
