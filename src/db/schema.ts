@@ -305,6 +305,18 @@ export type GitSourceTable = {
   updated_at: string
 }
 
+export type RegistryCredentialTable = {
+  id: string
+  team_id: string
+  /** host[:port] of the registry, as image names start with it ('docker.io' for Docker Hub). */
+  host: string
+  username: string
+  /** Encrypted (enc:v1); never returned. */
+  password: string
+  created_at: string
+  updated_at: string
+}
+
 export type ProxyKind = 'traefik' | 'caddy'
 export type ServerProxyTable = {
   id: string
@@ -531,6 +543,7 @@ export type DB = {
   db_backup_runs: DbBackupRunTable
   db_backup_run_logs: DbBackupRunLogTable
   git_sources: GitSourceTable
+  registry_credentials: RegistryCredentialTable
 }
 
 /**
@@ -575,4 +588,5 @@ export const TABLE_OWNERS = {
   db_backup_runs: 'database-backups',
   db_backup_run_logs: 'database-backups',
   git_sources: 'git-sources',
+  registry_credentials: 'registries',
 } as const satisfies Record<keyof DB, string>

@@ -20,6 +20,7 @@ type BuildRun = {
   host: DockerHost
   log: LogWriter
   signal: AbortSignal
+  cliEnv?: Record<string, string>
 }
 
 type BuildFailure = { ok: false; exitCode: number | null; message: string }
@@ -166,7 +167,11 @@ async function dockerBuild(
       `$ docker build --tag ${image} --file ${spec.dockerfilePath} ${spec.baseDir || '.'}` +
         (secretNames.length ? ` (secrets: ${secretNames.join(', ')})` : ''),
     )
-    const result = await streamProcess(() => host.follow(args), { log, signal: run.signal, what: 'docker build' })
+    const result = await streamProcess(() => host.follow(args, { env: run.cliEnv }), {
+      log,
+      signal: run.signal,
+      what: 'docker build',
+    })
     if (result.exitCode !== 0) return failed('docker build', result)
     log.append('berth', `Built ${image}`)
     return null
