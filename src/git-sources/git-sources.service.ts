@@ -9,7 +9,7 @@ import { nowIso } from '../db/time.js'
 import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { findOwningTeam, findTeamService } from '../services/services.repo.js'
-import { withBuiltImage } from './compose-image.js'
+import { withBuiltImages } from './compose-image.js'
 import { generateDeployKey } from './deploy-key.js'
 import { deleteSource, findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
 import { COMMIT_PATTERN, type SourceInput } from './git-sources.types.js'
@@ -319,7 +319,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
     const source = await sourceOf(teamId, serviceId)
     const current = await compose.getCurrent(teamId, serviceId)
     const yaml =
-      'image' in build ? withBuiltImage(current.yaml, source.compose_service, build.image) : build.composeYaml
+      'image' in build ? withBuiltImages(current.yaml, { [source.compose_service]: build.image }) : build.composeYaml
     const written = await compose.update(
       teamId,
       serviceId,
