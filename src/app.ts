@@ -185,8 +185,16 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
-    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
-    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
+    const services = createServicesService({ db, audit, events, deployments })
+    const gitSources = createGitSourcesService({
+      db,
+      audit,
+      cipher,
+      compose,
+      deployments,
+      previews: { services, env, domains, routes },
+    })
+    events.on('service.deleted', (e) => gitSources.forget(e.teamId, e.serviceId))
     const registries = createRegistriesService({ db, audit, cipher })
     const workers = createDeploymentWorkers({
       db,
@@ -269,7 +277,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
       projects,
-      services: createServicesService({ db, audit, events, deployments }),
+      services,
       compose,
       gitSources,
       registries,

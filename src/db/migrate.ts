@@ -15,7 +15,7 @@ import * as m012 from './migrations/012_database_backups.js'
 import * as m013 from './migrations/013_service_templates.js'
 import * as m014 from './migrations/014_git_sources.js'
 import * as m015 from './migrations/015_notification_rules.js'
-import * as m017 from './migrations/017_registry_credentials.js'
+import * as m017 from './migrations/017_registries_previews.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -36,7 +36,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013_service_templates': m013,
   '014_git_sources': m014,
   '015_notification_rules': m015,
-  '017_registry_credentials': m017,
+  '017_registries_previews': m017,
 }
 
 export function knownMigrations(): string[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { composeBuilds, withBuiltImages } from './compose-image.js'
+import { composeBuilds, withBuiltImages, withoutHostBindings } from './compose-image.js'
 
 describe('withBuiltImages', () => {
   it('sets the image of the named service, drops its build section and keeps the rest with comments', () => {
@@ -79,5 +79,13 @@ describe('composeBuilds', () => {
       () => composeBuilds('services:\n  a:\n    build:\n      dockerfile_inline: FROM x\n', '', 's', 'c'),
       /uses dockerfile_inline, which Berth does not build/,
     )
+  })
+})
+
+describe('withoutHostBindings', () => {
+  it('drops host ports and fixed container names, keeping the rest', () => {
+    const yaml =
+      'services:\n  web:\n    image: x\n    container_name: site\n    ports: ["8080:80"]\n    expose: ["80"]\n'
+    assert.equal(withoutHostBindings(yaml), 'services:\n  web:\n    image: x\n    expose: [ "80" ]\n')
   })
 })

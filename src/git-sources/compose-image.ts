@@ -23,6 +23,20 @@ export function withBuiltImages(composeYaml: string, images: Record<string, stri
   return doc.toString()
 }
 
+/**
+ * A compose file for a preview, which runs beside the service it previews and is reached through
+ * the proxy: host port bindings and fixed container names would collide with the service's own,
+ * so they go; everything else stays.
+ */
+export function withoutHostBindings(composeYaml: string): string {
+  const doc = parseDocument(composeYaml)
+  const services = doc.get('services')
+  if (!isMap(services)) return composeYaml
+  for (const pair of services.items)
+    if (isMap(pair.value)) for (const key of ['ports', 'container_name']) pair.value.delete(key)
+  return doc.toString()
+}
+
 /** One `build:` section of a repository's compose file, resolved against the checkout. */
 export type ComposeBuild = {
   service: string

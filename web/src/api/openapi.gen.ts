@@ -2088,7 +2088,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        /** A push or pull/merge request webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
         post: operations["receiveGitWebhook"];
         delete?: never;
         options?: never;
@@ -2327,6 +2327,19 @@ export interface components {
             };
             build_secret_names: string[];
             keep_images: number;
+            preview_domain: string | null;
+            preview_port: number | null;
+            /** @description On a preview: the service it previews */
+            preview_of: string | null;
+            /** @description The open pull/merge requests with a preview */
+            previews?: {
+                number: number;
+                branch: string;
+                head_commit: string | null;
+                /** @description The service that runs the preview */
+                service_uuid: string;
+                host: string;
+            }[];
             /** @description POST push webhooks here, signed with the webhook secret */
             webhook_path: string;
             deploy_token_set: boolean;
@@ -3142,7 +3155,7 @@ export interface components {
             message: string;
         };
         GitWebhookOutcome: {
-            /** @description false: a push to another branch, nothing was queued */
+            /** @description false: nothing was built (a push to another branch, a closed request, an event Berth does not act on) */
             queued: boolean;
             deployment_uuid: string | null;
             message: string;
@@ -15462,6 +15475,10 @@ export interface operations {
                      * @default 5
                      */
                     keep_images?: number;
+                    /** @description Previews on: each pull/merge request into the branch runs on pr-<n>.<preview_domain> */
+                    preview_domain?: string;
+                    /** @description The port of compose_service a preview's route sends requests to */
+                    preview_port?: number;
                 };
             };
         };
@@ -15891,7 +15908,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        /** @description The event as the Git host sends it (JSON); the signature covers these bytes */
         requestBody: {
             content: {
                 "application/json": string;
@@ -15934,6 +15951,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large (payload_too_large) */
             413: {
                 headers: {
@@ -15945,6 +15971,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
