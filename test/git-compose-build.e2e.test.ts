@@ -6,7 +6,15 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createService, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, freePort, httpGet, removeProject, requireDocker, waitFor } from './support/docker.js'
+import {
+  TEST_IMAGE,
+  freePort,
+  httpGet,
+  removeBuiltImages,
+  removeProject,
+  requireDocker,
+  waitFor,
+} from './support/docker.js'
 import { startGitServer } from './support/git-server.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -56,9 +64,7 @@ describe('compose-mode Git services with build sections', () => {
   after(async () => {
     await t.close()
     await removeProject(composeProjectName(serviceId))
-    const images = await docker(['images', '--quiet', '--filter', `label=berth.service=${serviceId}`])
-    const ids = [...new Set(images.stdout.split('\n').filter(Boolean))]
-    if (ids.length > 0) await docker(['rmi', '--force', ...ids])
+    await removeBuiltImages(serviceId)
     repo.remove()
     await gitServer.close()
   })

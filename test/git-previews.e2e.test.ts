@@ -8,7 +8,17 @@ import { describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { startCaddyWithApp } from './support/caddy.js'
 import { createService, logText, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, freePort, httpGet, removeProject, requireDocker, waitFor } from './support/docker.js'
+import {
+  TEST_IMAGE,
+  docker,
+  freePort,
+  httpGet,
+  httpdCompose,
+  removeBuiltImages,
+  removeProject,
+  requireDocker,
+  waitFor,
+} from './support/docker.js'
 import { requireTools } from './support/external-tools.js'
 import { startGitServer } from './support/git-server.js'
 import { proxyRequest } from './support/traefik.js'
@@ -35,15 +45,11 @@ describe('preview deployments of pull/merge requests', () => {
         root,
         projectId,
         'site',
-        `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n    ports:\n      - "127.0.0.1:${port}:80"\n    volumes:\n      - data:/data\nvolumes:\n  data: {}\n`,
+        httpdCompose(port, '    volumes:\n      - data:/data\nvolumes:\n  data: {}\n'),
       )
       const builtFor = [serviceId]
       cleanup.push(async () => {
-        for (const id of builtFor) {
-          const images = await docker(['images', '--quiet', '--filter', `label=berth.service=${id}`])
-          const ids = [...new Set(images.stdout.split('\n').filter(Boolean))]
-          if (ids.length > 0) await docker(['rmi', '--force', ...ids])
-        }
+        for (const id of builtFor) await removeBuiltImages(id)
       })
       // After the images in the list, so before them when it runs backwards.
       cleanup.push(() => removeProject(composeProjectName(serviceId)))

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createService, waitForFinished } from './support/deploy-helpers.js'
-import { TEST_IMAGE, docker, freePort, httpGet, removeProject, requireDocker, waitFor } from './support/docker.js'
+import {
+  TEST_IMAGE,
+  freePort,
+  httpGet,
+  httpdCompose,
+  removeBuiltImages,
+  removeProject,
+  requireDocker,
+  waitFor,
+} from './support/docker.js'
 import { bitbucketPush, giteaPush, type ForgeRequest } from './support/git-forge.js'
 import { startGitServer } from './support/git-server.js'
 import { startTestApp, type TestApp } from './support/harness.js'
@@ -28,13 +37,7 @@ describe('push webhooks of Gitea and Bitbucket from a real push', () => {
     root = await t.token(['root'])
     const projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: `hosts-${Date.now()}` })).body.uuid
     port = await freePort()
-    serviceId = await createService(
-      t,
-      root,
-      projectId,
-      'site',
-      `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: httpd -f -p 80 -h /www\n    stop_grace_period: 1s\n    ports:\n      - "127.0.0.1:${port}:80"\n`,
-    )
+    serviceId = await createService(t, root, projectId, 'site', httpdCompose(port))
     repo.push({ Dockerfile: dockerfile, 'index.html': 'start\n' }, 'Start')
     const put = await t.call(root, 'PUT', `/api/v1/services/${serviceId}/git`, {
       repo_url: repo.url,
@@ -47,9 +50,7 @@ describe('push webhooks of Gitea and Bitbucket from a real push', () => {
   after(async () => {
     await t.close()
     await removeProject(composeProjectName(serviceId))
-    const images = await docker(['images', '--quiet', '--filter', `label=berth.service=${serviceId}`])
-    const ids = [...new Set(images.stdout.split('\n').filter(Boolean))]
-    if (ids.length > 0) await docker(['rmi', '--force', ...ids])
+    await removeBuiltImages(serviceId)
     repo.remove()
     await gitServer.close()
   })
