@@ -24,6 +24,9 @@
 #     linked into /usr/local/bin, for the API schema test of the security suite,
 #   - OpenSSH's server (Debian's openssh-server, not started: the SSH deployment test runs its own
 #     sshd on 127.0.0.1 with a generated key) and its privilege separation directory,
+#   - a private image registry (Debian's docker-registry, its packaged service stopped and disabled:
+#     the registry credentials test runs its own on 127.0.0.1) and htpasswd (apache2-utils) for
+#     its bcrypt password file,
 # Idempotent: every step checks first and does nothing when its result is already there.
 # Progress goes to stderr; any failing step ends the script non-zero with a sentence naming it.
 # See docs in /work/shared/ARCHITECTURE.md, "A real Docker engine on a Debian machine".
@@ -535,6 +538,31 @@ ensure_sshd() {
   chmod 0755 /run/sshd
 }
 
+# The registry credentials test starts its own registry (own config, htpasswd auth, a free port of
+# 127.0.0.1, which Docker 20.10 treats as an insecure registry, so plain HTTP works); the packaged
+# service would hold :5000 with the package's config, so it stays stopped and disabled.
+ensure_registry() {
+  step 'installing docker-registry and apache2-utils'
+  local wanted=()
+  command -v docker-registry >/dev/null 2>&1 || wanted+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || wanted+=(apache2-utils)
+  if [ "${#wanted[@]}" -gt 0 ]; then
+    apt_install "${wanted[@]}"
+  else
+    log "docker-registry and htpasswd: already installed"
+  fi
+  command -v docker-registry >/dev/null 2>&1 || die "docker-registry is still missing after installing it."
+  command -v htpasswd >/dev/null 2>&1 || die "htpasswd is still missing after installing apache2-utils."
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+    log "disabling the packaged docker-registry.service"
+    systemctl disable docker-registry >&2
+  fi
+  if [ -d /run/systemd/system ] && systemctl is-active docker-registry >/dev/null 2>&1; then
+    log "stopping the packaged docker-registry.service"
+    systemctl stop docker-registry >&2
+  fi
+}
+
 # Debian's python3 is "externally managed" (PEP 668). Unlike a binary-only wheel, Schemathesis
 # brings Python libraries (hypothesis, requests, ...) that would replace Debian's own in the system
 # site-packages, so it gets a virtual environment of its own instead of --break-system-packages;
@@ -580,6 +608,7 @@ main() {
   ensure_pebble
   ensure_chromium
   ensure_sshd
+  ensure_registry
   ensure_schemathesis
   step 'finishing'
   log "test host ready ($((SECONDS - started)) s)"

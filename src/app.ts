@@ -60,6 +60,7 @@ import { CATALOG_DIR, loadTemplateCatalog } from './templates/templates.catalog.
 import { createTemplatesService } from './templates/templates.service.js'
 import { createGitSourcesService } from './git-sources/git-sources.service.js'
 import { pruneBuildImages } from './git-sources/image-retention.js'
+import { createRegistriesService } from './registries/registries.service.js'
 import { findOwningTeam, findTeamResource } from './services/services.repo.js'
 
 export type App = Awaited<ReturnType<typeof buildApp>>
@@ -184,8 +185,17 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
-    const gitSources = createGitSourcesService({ db, audit, cipher, compose, deployments })
-    events.on('service.deleted', (e) => gitSources.forget(e.serviceId))
+    const services = createServicesService({ db, audit, events, deployments })
+    const gitSources = createGitSourcesService({
+      db,
+      audit,
+      cipher,
+      compose,
+      deployments,
+      previews: { services, env, domains, routes },
+    })
+    events.on('service.deleted', (e) => gitSources.forget(e.teamId, e.serviceId))
+    const registries = createRegistriesService({ db, audit, cipher })
     const workers = createDeploymentWorkers({
       db,
       audit,
@@ -203,6 +213,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
       git: gitSources,
+      registryLogins: registries.loginsFor,
       onFinished: notifications.onDeploymentFinished,
       onLogFlushed: (deploymentId, lastSeq) => events.publish({ type: 'deployment.log', deploymentId, lastSeq }),
       concurrencyOf: async (serverId) => (await servers.serverForResource(db, serverId)).concurrency_limit,
@@ -266,9 +277,10 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       sessions: createSessionsService({ db, audit, users }),
       tokens: createTokensService({ db, audit }),
       projects,
-      services: createServicesService({ db, audit, events, deployments }),
+      services,
       compose,
       gitSources,
+      registries,
       parameters: createParametersService({ db, audit, events }),
       env,
       backups,

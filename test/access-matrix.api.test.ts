@@ -78,6 +78,10 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/services/{uuid}/git/rollback': ['deploy', 'scoped'],
   'POST /api/v1/webhooks/git/{uuid}': ['public', 'signed'],
   'POST /api/v1/webhooks/git/{uuid}/deploy': ['public', 'signed'],
+  'GET /api/v1/registry-credentials': ['read', 'team'],
+  'POST /api/v1/registry-credentials': ['write', 'team'],
+  'PATCH /api/v1/registry-credentials/{id}': ['write', 'scoped'],
+  'DELETE /api/v1/registry-credentials/{id}': ['write', 'scoped'],
   'PUT /api/v1/services/{uuid}/env': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}/env/{key}': ['write', 'scoped'],
   'GET /api/v1/audit': ['read', 'team'],
@@ -250,11 +254,26 @@ describe('access matrix over every operation of the OpenAPI document', () => {
       repo_url: 'https://git.example.com/matrix-secret/app.git',
       dockerfile_path: 'Dockerfile',
     })
+    ids.registry = (
+      await call('POST', '/api/v1/registry-credentials', {
+        host: 'registry.matrix-secret.example',
+        username: 'matrix-user',
+        password: 'matrix-registry-password',
+      })
+    ).id
     const queued = await call('POST', '/api/v1/deploy', { uuid: ids.service })
     ids.deployment = queued.deployments[0].deployment_uuid
     await t.call(owner, 'POST', `/api/v1/deployments/${ids.deployment}/cancel`)
     await t.app.proxySync.runNow()
-    markers.push(ids.project!, ids.service!, 'matrix-secret', ids.domain!, ids.channel!, ids.destination!)
+    markers.push(
+      ids.project!,
+      ids.service!,
+      'matrix-secret',
+      ids.domain!,
+      ids.channel!,
+      ids.destination!,
+      ids.registry!,
+    )
 
     const spec = (await t.call(undefined, 'GET', '/api/v1/openapi.json')).body
     operations = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
@@ -288,6 +307,7 @@ describe('access matrix over every operation of the OpenAPI document', () => {
         'backup-jobs': ids.job,
         'backup-runs': ids.run,
         git: ids.service,
+        'registry-credentials': ids.registry,
       })[segment]
     const segments = path.split('/')
     const concrete = segments.map((s, i) => {

@@ -14,7 +14,8 @@ import {
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // Issue 18 in a real Chromium: a service's Git tab saves a source with a generated deploy key,
-// shows the public half and the webhook URL, and hands out a webhook secret that the webhook accepts.
+// shows the public half and the webhook URL, and hands out a webhook secret that the webhook accepts;
+// the team's registry logins page saves a login whose password is never shown again.
 const skip = browserSkipReason()
 const EMAIL = 'git-ui@example.com'
 
@@ -52,11 +53,14 @@ describe("web UI in Chromium: a service's Git tab", { skip }, () => {
       })
       await page.getByLabel('Repository URL').fill('git@git.example.com:shop/storefront.git')
       await page.getByLabel('Credentials').selectOption('ssh')
+      await page.getByLabel('Preview domain').fill('preview.example.com')
+      await page.getByLabel('Preview port').fill('8080')
       await page.getByRole('button', { name: 'Save Git source' }).click()
       const key = await page.getByLabel('Deploy key', { exact: true }).inputValue()
       assert.match(key, /^ssh-ed25519 [A-Za-z0-9+/=]+ berth-/)
       const stored = await t.app.db.selectFrom('git_sources').selectAll().executeTakeFirstOrThrow()
       assert.match(stored.deploy_key_private!, /^enc:v1:/, 'the private half is stored encrypted')
+      assert.deepEqual([stored.preview_domain, stored.preview_port], ['preview.example.com', 8080])
       assert.equal(await page.getByLabel('Webhook URL').innerText(), `${base}/api/v1/webhooks/git/${serviceId}`)
       await page.getByRole('button', { name: 'New webhook secret' }).click()
       const secret = await page.getByLabel('Webhook secret').innerText()
@@ -74,6 +78,26 @@ describe("web UI in Chromium: a service's Git tab", { skip }, () => {
       })
       assert.equal(res.status, 202)
       assert.equal(((await res.json()) as { queued: boolean }).queued, false)
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('saves a team registry login and shows it without its password', async () => {
+    const page = await desktopPage(browser)
+    const password = 'ui-registry-password-4471'
+    try {
+      await signIn(page, `${base}/team/registries`, EMAIL, { until: page.getByRole('heading', { name: 'Registries' }) })
+      await page.getByLabel('Registry', { exact: true }).fill('registry.example.com:5000')
+      await page.getByLabel('Username').fill('shop-ci')
+      await page.getByLabel('Password or token').fill(password)
+      await page.getByRole('button', { name: 'Save login' }).click()
+      const row = page.getByRole('row', { name: /registry\.example\.com:5000/ })
+      await row.waitFor()
+      assert.match(await row.innerText(), /shop-ci/)
+      assert.equal(await page.getByLabel('Password or token').inputValue(), '', 'the field is emptied')
+      assert.ok(!(await page.content()).includes(password), 'the password is not in the page')
+      await page.screenshot({ path: screenshotPath('git-02-registries'), fullPage: true })
     } finally {
       await page.close()
     }

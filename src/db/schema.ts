@@ -301,6 +301,37 @@ export type GitSourceTable = {
   build_secrets: string | null
   /** Images of this many latest successful deployments are kept for rollbacks. */
   keep_images: number
+  /** Previews are on when set: each pull request runs on pr-<n>.<preview_domain>. */
+  preview_domain?: string | null
+  /** The port of compose_service a preview's route targets. */
+  preview_port?: number | null
+  /** Set on a preview's own source: the service it previews. */
+  preview_of?: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** One open pull/merge request of a Git service with previews, and the service that runs it. */
+export type GitPreviewTable = {
+  service_id: string
+  number: number
+  preview_service_id: string
+  /** The pr-<n> domain routed to the preview (null until it is made). */
+  domain_id: string | null
+  branch: string
+  head_commit: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type RegistryCredentialTable = {
+  id: string
+  team_id: string
+  /** host[:port] of the registry, as image names start with it ('docker.io' for Docker Hub). */
+  host: string
+  username: string
+  /** Encrypted (enc:v1); never returned. */
+  password: string
   created_at: string
   updated_at: string
 }
@@ -537,6 +568,8 @@ export type DB = {
   db_backup_runs: DbBackupRunTable
   db_backup_run_logs: DbBackupRunLogTable
   git_sources: GitSourceTable
+  registry_credentials: RegistryCredentialTable
+  git_previews: GitPreviewTable
 }
 
 /**
@@ -582,4 +615,6 @@ export const TABLE_OWNERS = {
   db_backup_runs: 'database-backups',
   db_backup_run_logs: 'database-backups',
   git_sources: 'git-sources',
+  registry_credentials: 'registries',
+  git_previews: 'git-sources',
 } as const satisfies Record<keyof DB, string>

@@ -26,6 +26,10 @@ describe('the cause of a failed compose step', () => {
         'Error response from daemon: driver failed programming external connectivity on endpoint x (0e3a): Error starting userland proxy: listen tcp4 127.0.0.1:18999: bind: address already in use',
         'port 127.0.0.1:18999 is already in use on the server',
       ],
+      [
+        'Error response from daemon: Head "http://127.0.0.1:44201/v2/team/app/manifests/1": no basic auth credentials',
+        'the image registry 127.0.0.1:44201 needs a login and the team has none for it (add one under Team settings, Registries)',
+      ],
       ['write /var/lib/docker/tmp/x: no space left on device', 'the server has no space left on its disk'],
       [
         'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',

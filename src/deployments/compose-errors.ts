@@ -17,6 +17,12 @@ const CAUSES: { pattern: RegExp; cause: (m: RegExpMatchArray) => string }[] = [
     cause: () => 'the image registry could not be reached',
   },
   {
+    // A private registry asked for a login the CLI does not have.
+    pattern: /"https?:\/\/([^/"]+)\/v2\/[^"]*": no basic auth credentials/i,
+    cause: (m) =>
+      `the image registry ${m[1]} needs a login and the team has none for it (add one under Team settings, Registries)`,
+  },
+  {
     pattern:
       /(?:pull access denied for ([^\s,]+)|manifest for ([^\s]+) not found|manifest unknown|repository does not exist)/i,
     cause: (m) => {

@@ -10,6 +10,8 @@ import { markFinished, nextLogSeq, setComposeVersion, setProcessId, type Deploym
 import { createLogWriter, type LogWriter } from './log-writer.js'
 import { causeOf } from './compose-errors.js'
 import { streamProcess } from './process-stream.js'
+import { loginSecrets, type RegistryLogin } from '../registries/docker-config.js'
+import { withRegistryLogins } from './docker-config-dir.js'
 import { buildFromGit, buildSecretValues, gitCacheDir, removeBuiltImages, type GitBuilder } from './git-build.js'
 import { lastOutput, waitUntilHealthy } from './health-gate.js'
 import {
@@ -46,6 +48,8 @@ export type RunnerDeps = {
   onFinished?: FinishedHook
   /** Services built from Git (git-sources/): their build spec, and writing a build as a compose version. */
   git?: GitBuilder
+  /** The team's private registry logins (registries/): pulls and builds of its deployments use them. */
+  registryLogins?(teamId: string): Promise<RegistryLogin[]>
 }
 
 /** What the worker deploys for a resource that is not a team's: a stored compose file and its gate. */
@@ -98,6 +102,8 @@ type Run = {
   log: LogWriter
   signal: AbortSignal
   timeoutMs: number
+  /** Added to the Docker CLI's environment for compose and builds (a DOCKER_CONFIG with registry logins). */
+  cliEnv?: Record<string, string>
 }
 
 function stoppedOutcome(reason: StopReason, timeoutMs: number, exitCode: number | null): Outcome {
@@ -154,19 +160,29 @@ export async function runDeployment(
       const values = await deps.env.valuesForRender(d.team_id, d.resource_id)
       // A Git deployment with no target version builds first; a rollback to an earlier build does not.
       const spec = d.git_ref && d.target_version == null ? await deps.git?.buildSpecFor(d.resource_id) : undefined
-      log = await openLog([...values.secrets, ...secrets, ...(spec ? buildSecretValues(spec) : [])])
-      const run = { deps, d, host, log, signal, timeoutMs }
-      if (spec) {
-        log.append('berth', `Building ${d.resource_name} from ${spec.repoUrl} (${d.git_ref})`)
+      const logins = (await deps.registryLogins?.(d.team_id)) ?? []
+      const openedLog = await openLog([
+        ...values.secrets,
+        ...secrets,
+        ...(spec ? buildSecretValues(spec) : []),
+        ...loginSecrets(logins),
+      ])
+      log = openedLog
+      if (logins.length > 0)
+        openedLog.append('berth', `Pulling with the team's logins to ${logins.map((l) => l.host).join(', ')}`)
+      outcome = await withRegistryLogins(deps.dataDir, d.id, logins, async (cliEnv) => {
+        const run = { deps, d, host, log: openedLog, signal, timeoutMs, cliEnv }
+        if (!spec) {
+          if (d.git_ref && d.git_commit)
+            openedLog.append('berth', `Redeploying the build of commit ${d.git_commit.slice(0, 12)} (no rebuild)`)
+          return execute(run, values.env)
+        }
+        openedLog.append('berth', `Building ${d.resource_name} from ${spec.repoUrl} (${d.git_ref})`)
         const built = await buildFromGit({ ...run, db: deps.db, dataDir: deps.dataDir, git: deps.git! }, spec)
-        if (signal.aborted) outcome = stoppedOutcome(signal.reason as StopReason, timeoutMs, null)
-        else if (!built.ok) outcome = { status: 'failed', exitCode: built.exitCode, message: built.message }
-        else outcome = await execute({ ...run, d: { ...d, target_version: built.version } }, values.env)
-      } else {
-        if (d.git_ref && d.git_commit)
-          log.append('berth', `Redeploying the build of commit ${d.git_commit.slice(0, 12)} (no rebuild)`)
-        outcome = await execute(run, values.env)
-      }
+        if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, timeoutMs, null)
+        if (!built.ok) return { status: 'failed', exitCode: built.exitCode, message: built.message }
+        return execute({ ...run, d: { ...d, target_version: built.version } }, values.env)
+      })
     }
   } catch (error) {
     outcome = signal.aborted
@@ -266,7 +282,7 @@ async function runSteps(run: Run, { project, cwd }: { project: string; cwd: stri
     const args = ['--project-name', project, '--file', 'compose.yaml', '--env-file', '.env', ...step]
     log.append('berth', `$ docker compose ${args.join(' ')}`)
     if (host.dockerHost.startsWith('ssh://')) log.append('berth', `(DOCKER_HOST=${host.dockerHost})`, true)
-    const { exitCode, errorLines } = await streamProcess(() => host.compose(args, { cwd, env: {} }), {
+    const { exitCode, errorLines } = await streamProcess(() => host.compose(args, { cwd, env: run.cliEnv ?? {} }), {
       log,
       signal,
       what: 'docker compose',

@@ -156,16 +156,17 @@ export async function setGitRef(db: Kysely<DB>, id: string, ref: string) {
  * The images of a service's latest `keep` successful Git deployments (builds and rollbacks): the
  * ones image pruning keeps.
  */
-export async function recentImages(db: Kysely<DB>, resourceId: string, keep: number): Promise<string[]> {
+/** The commits of a service's latest `keep` successful Git deployments (their images are what rollbacks redeploy). */
+export async function recentBuildCommits(db: Kysely<DB>, resourceId: string, keep: number): Promise<string[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select('image')
+    .select('git_commit')
     .where('resource_id', '=', resourceId)
     .where('status', '=', 'finished')
-    .where('image', 'is not', null)
+    .where('git_commit', 'is not', null)
     .orderBy('finished_at', 'desc')
     .execute()
-  return [...new Set(rows.map((r) => r.image!))].slice(0, keep)
+  return [...new Set(rows.map((r) => r.git_commit!))].slice(0, keep)
 }
 
 /** The pid of the compose process group a deployment runs now, so a restarted Berth can stop a leftover one. */

@@ -1,8 +1,9 @@
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { composeBuilds, withBuiltImages, type ComposeBuild } from '../git-sources/compose-image.js'
 import type { BuildSpec, GitSourcesService } from '../git-sources/git-sources.service.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { causeOf } from './compose-errors.js'
@@ -20,6 +21,7 @@ type BuildRun = {
   host: DockerHost
   log: LogWriter
   signal: AbortSignal
+  cliEnv?: Record<string, string>
 }
 
 type BuildFailure = { ok: false; exitCode: number | null; message: string }
@@ -76,7 +78,13 @@ export async function buildFromGit(run: BuildRun, spec: BuildSpec): Promise<Buil
     await setGitBuild(run.db, d.id, { commit: commit.sha, message: commit.message, author: commit.author, image })
     const description = `Commit ${commit.sha.slice(0, 12)}: ${commit.message}`.slice(0, 500)
     if (image) {
-      const buildFailure = await dockerBuild(run, spec, context, image)
+      const buildFailure = await dockerBuild(run, spec, {
+        context: spec.baseDir,
+        dockerfile: join(spec.baseDir, spec.dockerfilePath!),
+        args: spec.buildArgs,
+        target: null,
+        image,
+      })
       if (buildFailure) return buildFailure
       return { ok: true, version: await run.git.importBuild(d.team_id, d.resource_id, { image }, description) }
     }
@@ -87,8 +95,12 @@ export async function buildFromGit(run: BuildRun, spec: BuildSpec): Promise<Buil
         exitCode: null,
         message: `the repository has no ${join(spec.baseDir, spec.composePath!)} at ${commit.sha.slice(0, 12)}`,
       }
-    const composeYaml = readFileSync(composeFile, 'utf8')
-    return { ok: true, version: await run.git.importBuild(d.team_id, d.resource_id, { composeYaml }, description) }
+    const built = await buildComposeServices(run, spec, readFileSync(composeFile, 'utf8'), commit.sha)
+    if (!built.ok) return built
+    return {
+      ok: true,
+      version: await run.git.importBuild(d.team_id, d.resource_id, { composeYaml: built.yaml }, description),
+    }
   } finally {
     rmSync(keyFile, { force: true })
   }
@@ -134,14 +146,44 @@ async function readCommit(repo: string, env: Record<string, string>) {
   return { sha, author, message }
 }
 
-/** `docker build` on the server's engine; build secrets only as BuildKit secrets (files), never as arguments. */
+/**
+ * The `build:` sections of a repository's compose file (see composeBuilds): each service is built
+ * from the checkout with the file's build args and the service's own (which win), then the file
+ * is rewritten to run the built images. A file without build sections is returned as it is.
+ */
+async function buildComposeServices(
+  run: BuildRun,
+  spec: BuildSpec,
+  yaml: string,
+  commit: string,
+): Promise<{ ok: true; yaml: string } | BuildFailure> {
+  let builds: ComposeBuild[]
+  try {
+    builds = composeBuilds(yaml, posix.dirname(posix.join(spec.baseDir, spec.composePath!)), run.d.resource_id, commit)
+  } catch (error) {
+    // composeBuilds explains what it refuses in a sentence meant for the deployment's message.
+    return { ok: false, exitCode: null, message: (error as Error).message }
+  }
+  for (const build of builds) {
+    run.log.append('berth', `Building service ${build.service} of the compose file`)
+    const failure = await dockerBuild(run, spec, { ...build, args: { ...build.args, ...spec.buildArgs } })
+    if (failure) return { ...failure, message: `service ${build.service}: ${failure.message}` }
+  }
+  if (builds.length === 0) return { ok: true, yaml }
+  return { ok: true, yaml: withBuiltImages(yaml, Object.fromEntries(builds.map((b) => [b.service, b.image]))) }
+}
+
+/**
+ * `docker build` on the server's engine of one context of the checkout (paths relative to the
+ * repository root); build secrets only as BuildKit secrets (files), never as arguments.
+ */
 async function dockerBuild(
   run: BuildRun,
   spec: BuildSpec,
-  context: string,
-  image: string,
+  build: Omit<ComposeBuild, 'service'>,
 ): Promise<BuildFailure | null> {
   const { d, host, log } = run
+  const repo = gitCacheDir(run.dataDir, d.resource_id)
   const secretNames = Object.keys(spec.buildSecrets)
   if (secretNames.length > 0 && (await host.docker(['buildx', 'version'])).code !== 0)
     return {
@@ -152,23 +194,28 @@ async function dockerBuild(
     }
   const secretDir = secretNames.length > 0 ? mkdtempSync(join(run.dataDir, 'git', 'secrets-')) : undefined
   try {
-    const args = ['build', '--tag', image, '--label', `berth.service=${d.resource_id}`]
-    args.push('--file', join(context, spec.dockerfilePath!))
-    for (const [key, value] of Object.entries(spec.buildArgs)) args.push('--build-arg', `${key}=${value}`)
+    const args = ['build', '--tag', build.image, '--label', `berth.service=${d.resource_id}`]
+    args.push('--file', join(repo, build.dockerfile))
+    if (build.target) args.push('--target', build.target)
+    for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`)
     for (const name of secretNames) {
       const file = join(secretDir!, name)
       writeFileSync(file, spec.buildSecrets[name]!, { mode: 0o600 })
       args.push('--secret', `id=${name},src=${file}`)
     }
-    args.push(context)
+    args.push(join(repo, build.context))
     log.append(
       'berth',
-      `$ docker build --tag ${image} --file ${spec.dockerfilePath} ${spec.baseDir || '.'}` +
+      `$ docker build --tag ${build.image} --file ${build.dockerfile}${build.target ? ` --target ${build.target}` : ''} ${build.context || '.'}` +
         (secretNames.length ? ` (secrets: ${secretNames.join(', ')})` : ''),
     )
-    const result = await streamProcess(() => host.follow(args), { log, signal: run.signal, what: 'docker build' })
+    const result = await streamProcess(() => host.follow(args, { env: run.cliEnv }), {
+      log,
+      signal: run.signal,
+      what: 'docker build',
+    })
     if (result.exitCode !== 0) return failed('docker build', result)
-    log.append('berth', `Built ${image}`)
+    log.append('berth', `Built ${build.image}`)
     return null
   } finally {
     if (secretDir) rmSync(secretDir, { recursive: true, force: true })

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { SYSTEM_ACTOR, type Actor, type AuditService } from '../audit/audit.service.js'
 import type { ComposeService } from '../compose/compose.service.js'
@@ -9,11 +8,12 @@ import { nowIso } from '../db/time.js'
 import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { findOwningTeam, findTeamService } from '../services/services.repo.js'
-import { withBuiltImage } from './compose-image.js'
+import { withBuiltImages, withoutHostBindings } from './compose-image.js'
 import { generateDeployKey } from './deploy-key.js'
 import { deleteSource, findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
 import { COMMIT_PATTERN, type SourceInput } from './git-sources.types.js'
-import type { VerifiedPush } from './webhook-verify.js'
+import { createPreviews, type WebhookOutcome } from './previews.js'
+import { newWebhookSecret, type VerifiedWebhook } from './webhook-verify.js'
 
 type Deps = {
   db: Kysely<DB>
@@ -21,6 +21,8 @@ type Deps = {
   cipher: SecretCipher
   compose: Pick<ComposeService, 'getCurrent' | 'update'>
   deployments: Pick<DeploymentsService, 'queue' | 'get'>
+  /** What previews are made of (see previews.ts). */
+  previews: Omit<Parameters<typeof createPreviews>[0], 'db' | 'audit' | 'cipher' | 'compose' | 'queueBuild'>
 }
 
 /** What the deployment worker needs to fetch and build one service (secrets decrypted). */
@@ -37,9 +39,6 @@ export type BuildSpec = {
 
 export type GitSourcesService = ReturnType<typeof createGitSourcesService>
 
-// What Git hosts sign push webhooks with: 192 random bits, URL-safe so it pastes into any host's form.
-const newWebhookSecret = () => randomBytes(24).toString('base64url')
-
 const webhookPath = (serviceId: string) => `/api/v1/webhooks/git/${serviceId}`
 
 // The actor of deployments a Git host or a CI system asked for: no user, a name saying how.
@@ -51,7 +50,7 @@ const hookActor = (teamId: string, name: string, ip: string | null): Actor => ({
   ip,
 })
 
-export function createGitSourcesService({ db, audit, cipher, compose, deployments }: Deps) {
+export function createGitSourcesService({ db, audit, cipher, compose, deployments, previews: previewDeps }: Deps) {
   const decryptJson = (stored: string | null) =>
     stored ? (JSON.parse(cipher.decrypt(stored)) as Record<string, string>) : {}
 
@@ -71,11 +70,16 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       build_args: JSON.parse(row.build_args) as Record<string, string>,
       build_secret_names: Object.keys(decryptJson(row.build_secrets)).sort(),
       keep_images: row.keep_images,
+      preview_domain: row.preview_domain ?? null,
+      preview_port: row.preview_port ?? null,
+      preview_of: row.preview_of ?? null,
       webhook_path: webhookPath(row.service_id),
       deploy_token_set: row.deploy_token_hash !== null,
       updated_at: row.updated_at,
     }
   }
+
+  const previews = createPreviews({ ...previewDeps, db, audit, cipher, compose, queueBuild })
 
   async function sourceOf(teamId: string, serviceId: string): Promise<GitSourceRow> {
     await findTeamService(db, teamId, serviceId)
@@ -85,7 +89,18 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   }
 
   async function get(teamId: string, serviceId: string) {
-    return view(await sourceOf(teamId, serviceId))
+    const row = await sourceOf(teamId, serviceId)
+    const open = await previews.list(serviceId)
+    return {
+      ...view(row),
+      previews: open.map((p) => ({
+        number: p.number,
+        branch: p.branch,
+        head_commit: p.head_commit,
+        service_uuid: p.preview_service_id,
+        host: `pr-${p.number}.${row.preview_domain}`,
+      })),
+    }
   }
 
   /** Creates or replaces a service's Git source; an SSH deploy key is generated once and kept. */
@@ -117,6 +132,8 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
         ? cipher.encrypt(JSON.stringify(input.build_secrets))
         : (existing?.build_secrets ?? null),
       keep_images: input.keep_images,
+      preview_domain: input.preview_domain ?? null,
+      preview_port: input.preview_port ?? null,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
@@ -139,6 +156,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
           branch: input.branch,
           auth: input.auth,
           mode: input.dockerfile_path ? 'dockerfile' : 'compose',
+          previews: input.preview_domain ?? null,
           ...(key ? { deploy_key: 'generated' } : {}),
         },
       })
@@ -237,41 +255,42 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   }
 
   /**
-   * A push webhook (see webhook-verify.ts for the hosts): a bad or missing signature is refused
-   * with 401 and an audit row; a push to another branch queues nothing.
+   * A webhook (see webhook-verify.ts for the hosts): a bad or missing signature is refused with 401
+   * and an audit row; a push to the source's branch queues its build, a push to another branch
+   * queues nothing, and a pull/merge request opens, updates or closes its preview (previews.ts).
    */
   async function receiveWebhook(
     serviceId: string,
-    verify: (secret: string) => VerifiedPush,
+    verify: (secret: string) => VerifiedWebhook,
     ip: string | null,
-  ): Promise<{ queued: boolean; deployment_uuid: string | null; message: string }> {
+  ): Promise<WebhookOutcome> {
     const teamId = await findOwningTeam(db, serviceId)
     const source = teamId ? await findSource(db, serviceId) : undefined
     if (!teamId || !source) throw new NotFoundError(`Service ${serviceId} has no Git source.`)
-    const push = verify(cipher.decrypt(source.webhook_secret))
-    if (!push.ok) {
+    const hook = verify(cipher.decrypt(source.webhook_secret))
+    if (!hook.ok) {
       await db.transaction().execute((trx) =>
         audit.record(trx, hookActor(teamId, 'webhook', ip), {
           action: 'git_source.webhook_refused',
           resourceType: 'service',
           resourceId: serviceId,
-          details: { reason: push.reason },
+          details: { reason: hook.reason },
         }),
       )
-      throw new UnauthorizedError(`Webhook for service ${serviceId} refused: ${push.reason}.`)
+      throw new UnauthorizedError(`Webhook for service ${serviceId} refused: ${hook.reason}.`)
     }
-    if (push.branch !== source.branch)
+    const { event } = hook
+    const actor = hookActor(teamId, `${hook.provider} webhook`, ip)
+    if (event.kind === 'ignored')
+      return { queued: false, deployment_uuid: null, message: `Ignored: Berth does not act on ${event.what} events.` }
+    if (event.kind === 'pull_request') return previews.receive(teamId, source, event, actor)
+    if (event.branch !== source.branch)
       return {
         queued: false,
         deployment_uuid: null,
-        message: `Ignored: a push to ${push.branch ?? 'no branch'}, not ${source.branch}.`,
+        message: `Ignored: a push to ${event.branch ?? 'no branch'}, not ${source.branch}.`,
       }
-    const queued = await queueBuild(
-      teamId,
-      source,
-      push.commit ?? undefined,
-      hookActor(teamId, `${push.provider} webhook`, ip),
-    )
+    const queued = await queueBuild(teamId, source, event.commit ?? undefined, actor)
     return { queued: true, deployment_uuid: queued.deployment_uuid, message: queued.message }
   }
 
@@ -318,8 +337,13 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   ): Promise<number> {
     const source = await sourceOf(teamId, serviceId)
     const current = await compose.getCurrent(teamId, serviceId)
+    // A preview runs beside the service it previews: the repository's file loses its host ports there too.
     const yaml =
-      'image' in build ? withBuiltImage(current.yaml, source.compose_service, build.image) : build.composeYaml
+      'image' in build
+        ? withBuiltImages(current.yaml, { [source.compose_service]: build.image })
+        : source.preview_of
+          ? withoutHostBindings(build.composeYaml)
+          : build.composeYaml
     const written = await compose.update(
       teamId,
       serviceId,
@@ -329,9 +353,13 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
     return written.version
   }
 
-  /** A deleted service's source goes with it (its cache dir goes with the removal deployment). */
-  async function forget(serviceId: string) {
+  /**
+   * A deleted service's source goes with it (its cache dir goes with the removal deployment), and
+   * so do its previews (or, for a preview deleted by hand, its preview row and domain).
+   */
+  async function forget(teamId: string, serviceId: string) {
     await deleteSource(db, serviceId)
+    await previews.serviceDeleted(teamId, serviceId, { ...SYSTEM_ACTOR, teamId, name: 'git previews' })
   }
 
   return {

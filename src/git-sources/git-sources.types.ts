@@ -7,6 +7,7 @@ const REPO_URL =
 // A relative path inside the repository: no "..", no leading "/" or "-".
 const REPO_PATH = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._][A-Za-z0-9._\/-]*$/
 const BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}$/
+const HOST_NAME = /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/
 const BUILD_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
 export const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/
@@ -44,10 +45,27 @@ export const sourceInput = z
       .max(100)
       .default(5)
       .describe('Images of this many latest successful deployments are kept'),
+    preview_domain: z
+      .string()
+      .max(200)
+      .regex(HOST_NAME, 'must be a domain name such as preview.example.com')
+      .optional()
+      .describe('Previews on: each pull/merge request into the branch runs on pr-<n>.<preview_domain>'),
+    preview_port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("The port of compose_service a preview's route sends requests to"),
   })
   .refine((v) => (v.dockerfile_path === undefined) !== (v.compose_path === undefined), {
     message: 'give exactly one of dockerfile_path and compose_path',
     path: ['dockerfile_path'],
+  })
+  .refine((v) => (v.preview_domain === undefined) === (v.preview_port === undefined), {
+    message: 'previews need both preview_domain and preview_port',
+    path: ['preview_port'],
   })
 export type SourceInput = z.infer<typeof sourceInput>
 
@@ -66,6 +84,21 @@ export const sourceView = z
     build_args: z.record(z.string(), z.string()),
     build_secret_names: z.array(z.string()),
     keep_images: z.number().int(),
+    preview_domain: z.string().nullable(),
+    preview_port: z.number().int().nullable(),
+    preview_of: z.string().nullable().describe('On a preview: the service it previews'),
+    previews: z
+      .array(
+        z.object({
+          number: z.number().int(),
+          branch: z.string(),
+          head_commit: z.string().nullable(),
+          service_uuid: z.string().describe('The service that runs the preview'),
+          host: z.string(),
+        }),
+      )
+      .optional()
+      .describe('The open pull/merge requests with a preview'),
     webhook_path: z.string().describe('POST push webhooks here, signed with the webhook secret'),
     deploy_token_set: z.boolean(),
     updated_at: z.string(),

@@ -1,11 +1,29 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /** The Git hosts whose push webhooks Berth understands. */
 export type GitProvider = 'github' | 'gitlab' | 'gitea' | 'bitbucket'
 
-export type VerifiedPush =
-  | { ok: true; provider: GitProvider; branch: string | null; commit: string | null }
-  | { ok: false; reason: string }
+/** What a pull/merge request event means for its preview. */
+export type PullRequestEvent = {
+  kind: 'pull_request'
+  action: 'open' | 'update' | 'close'
+  number: number
+  /** The request's source branch and head commit, and the branch it targets. */
+  branch: string
+  commit: string | null
+  base: string
+}
+
+export type WebhookEvent =
+  | { kind: 'push'; branch: string | null; commit: string | null }
+  | PullRequestEvent
+  /** An event Berth does not act on (a comment, a label, a review...), named for the answer. */
+  | { kind: 'ignored'; what: string }
+
+export type VerifiedWebhook = { ok: true; provider: GitProvider; event: WebhookEvent } | { ok: false; reason: string }
+
+/** What Git hosts sign webhooks with: 192 random bits, URL-safe so it pastes into any host's form. */
+export const newWebhookSecret = () => randomBytes(24).toString('base64url')
 
 type Headers = Record<string, string | string[] | undefined>
 
@@ -26,10 +44,10 @@ const hmacHex = (secret: string, body: string) => createHmac('sha256', secret).u
  * Checks a webhook against the service's secret, by the header its host signs with: GitHub and
  * Bitbucket `X-Hub-Signature(-256)` = "sha256=" + HMAC of the body, Gitea/Forgejo
  * `X-Gitea-Signature` = HMAC hex, GitLab `X-Gitlab-Token` = the secret itself. Then reads the
- * pushed branch and commit from the payload (each host names them alike: ref and after, or
- * Bitbucket's push.changes[].new).
+ * event: a pull/merge request (see pullRequestOf), or a push with its branch and commit (each host
+ * names them alike: ref and after, or Bitbucket's push.changes[].new).
  */
-export function verifyPush(headers: Headers, rawBody: string, secret: string): VerifiedPush {
+export function verifyWebhook(headers: Headers, rawBody: string, secret: string): VerifiedWebhook {
   const provider = providerOf(headers, rawBody, secret)
   if (!provider.ok) return provider
   let payload: unknown
@@ -38,7 +56,97 @@ export function verifyPush(headers: Headers, rawBody: string, secret: string): V
   } catch {
     return { ok: false, reason: 'the body is not JSON' }
   }
-  return { ok: true, provider: provider.provider, ...pushedRef(payload) }
+  const name =
+    header(headers, 'x-gitea-event') ??
+    header(headers, 'x-forgejo-event') ??
+    header(headers, 'x-github-event') ??
+    header(headers, 'x-gitlab-event') ??
+    header(headers, 'x-event-key') ??
+    ''
+  const pullRequest = pullRequestOf(name, payload)
+  if (pullRequest) return { ok: true, provider: provider.provider, event: pullRequest }
+  if (PUSH_EVENTS.has(name) || name === '')
+    return { ok: true, provider: provider.provider, event: { kind: 'push', ...pushedRef(payload) } }
+  return { ok: true, provider: provider.provider, event: { kind: 'ignored', what: name } }
+}
+
+// The event names of pushes (a host that names none is read as a push, as before).
+const PUSH_EVENTS = new Set(['push', 'Push Hook', 'repo:push'])
+
+// Each host's words for a request opened, given new commits, or closed (merged or not).
+const ACTIONS: Record<string, PullRequestEvent['action']> = {
+  opened: 'open',
+  reopened: 'open',
+  open: 'open',
+  reopen: 'open',
+  created: 'open',
+  synchronize: 'update',
+  synchronized: 'update',
+  update: 'update',
+  updated: 'update',
+  closed: 'close',
+  close: 'close',
+  merge: 'close',
+  fulfilled: 'close',
+  rejected: 'close',
+}
+
+type PullRequestPayload = {
+  action?: string
+  number?: number
+  pull_request?: { number?: number; head?: { ref?: string; sha?: string }; base?: { ref?: string } }
+  object_kind?: string
+  object_attributes?: {
+    iid?: number
+    action?: string
+    source_branch?: string
+    target_branch?: string
+    last_commit?: { id?: string }
+  }
+  pullrequest?: {
+    id?: number
+    source?: { branch?: { name?: string }; commit?: { hash?: string } }
+    destination?: { branch?: { name?: string } }
+  }
+}
+
+/**
+ * A pull/merge request event as GitHub and Gitea (`pull_request`), GitLab (`Merge Request Hook`)
+ * and Bitbucket (`pullrequest:*`) send it; null for any other event. An action that changes no
+ * code (labelled, edited, approved) is not one of these.
+ */
+function pullRequestOf(name: string, payload: unknown): WebhookEvent | null {
+  const p = payload as PullRequestPayload
+  const read = (action: string | undefined, fields: Omit<PullRequestEvent, 'kind' | 'action'>) => {
+    const mapped = ACTIONS[action ?? '']
+    if (!mapped) return { kind: 'ignored' as const, what: `${name} ${action ?? ''}`.trim() }
+    if (!Number.isInteger(fields.number) || !fields.branch || !fields.base)
+      return { kind: 'ignored' as const, what: `${name} without a number or branches` }
+    return { kind: 'pull_request' as const, action: mapped, ...fields }
+  }
+  if (name === 'pull_request' && p.pull_request)
+    return read(p.action, {
+      number: p.number ?? p.pull_request.number ?? Number.NaN,
+      branch: p.pull_request.head?.ref ?? '',
+      commit: p.pull_request.head?.sha ?? null,
+      base: p.pull_request.base?.ref ?? '',
+    })
+  if ((name === 'Merge Request Hook' || p.object_kind === 'merge_request') && p.object_attributes)
+    return read(p.object_attributes.action, {
+      number: p.object_attributes.iid ?? Number.NaN,
+      branch: p.object_attributes.source_branch ?? '',
+      commit: p.object_attributes.last_commit?.id ?? null,
+      base: p.object_attributes.target_branch ?? '',
+    })
+  if (name.startsWith('pullrequest:') && p.pullrequest)
+    return read(name.slice('pullrequest:'.length), {
+      number: p.pullrequest.id ?? Number.NaN,
+      branch: p.pullrequest.source?.branch?.name ?? '',
+      // Bitbucket names an abbreviated hash, which a fetch cannot ask for: the branch is fetched instead.
+      commit: null,
+      base: p.pullrequest.destination?.branch?.name ?? '',
+    })
+  return null
 }
 
 function providerOf(

@@ -4,11 +4,15 @@ import type { App } from '../app.js'
 import { errorResponses, json } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import { COMMIT_PATTERN } from './git-sources.types.js'
-import { verifyPush } from './webhook-verify.js'
+import { verifyWebhook } from './webhook-verify.js'
 
 const outcome = z
   .object({
-    queued: z.boolean().describe('false: a push to another branch, nothing was queued'),
+    queued: z
+      .boolean()
+      .describe(
+        'false: nothing was built (a push to another branch, a closed request, an event Berth does not act on)',
+      ),
     deployment_uuid: z.string().nullable(),
     message: z.string(),
   })
@@ -31,19 +35,23 @@ export function gitWebhookRoutes(app: Pick<App, 'gitSources'>): FastifyPluginAsy
         schema: {
           tags: ['git'],
           operationId: 'receiveGitWebhook',
-          summary: 'A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret',
+          summary:
+            'A push or pull/merge request webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret',
           params: uuidParam,
           body: z
             .string()
             .max(5_000_000)
-            .describe('The push event as the Git host sends it (JSON); the signature covers these bytes'),
-          response: { 202: json(outcome, 'Queued, or ignored (another branch)'), ...errorResponses(401, 404, 429) },
+            .describe('The event as the Git host sends it (JSON); the signature covers these bytes'),
+          response: {
+            202: json(outcome, 'Queued, or ignored (another branch)'),
+            ...errorResponses(401, 404, 409, 422, 429),
+          },
         },
       },
       async (request, reply) => {
         const result = await app.gitSources.receiveWebhook(
           request.params.uuid,
-          (secret) => verifyPush(request.headers, request.body, secret),
+          (secret) => verifyWebhook(request.headers, request.body, secret),
           request.ip,
         )
         return reply.status(202).send(result)

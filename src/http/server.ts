@@ -36,6 +36,7 @@ import { proxyRoutes } from '../proxy/proxy.routes.js'
 import { serviceRoutes } from '../services/services.routes.js'
 import { gitSourceRoutes } from '../git-sources/git-sources.routes.js'
 import { gitWebhookRoutes } from '../git-sources/webhooks.routes.js'
+import { registryRoutes } from '../registries/registries.routes.js'
 import { settingsRoutes } from '../settings/settings.routes.js'
 import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
@@ -159,6 +160,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(databaseBackupRoutes(app))
       await api.register(gitSourceRoutes(app))
       await api.register(gitWebhookRoutes(app))
+      await api.register(registryRoutes(app))
     },
     { prefix: '/api/v1' },
   )

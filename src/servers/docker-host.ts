@@ -14,8 +14,11 @@ export interface DockerHost {
   readonly dockerHost: string
   compose(args: string[], opts: { cwd: string; env: Record<string, string> }): ChildProcess
   docker(args: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
-  /** A long-running engine command whose output the caller reads (e.g. `docker events`). */
-  follow(args: string[]): ChildProcess
+  /**
+   * A long-running engine command whose output the caller reads (e.g. `docker events`), in its own
+   * process group; `env` is added to the CLI's environment (a private DOCKER_CONFIG for a build).
+   */
+  follow(args: string[], opts?: { env?: Record<string, string> }): ChildProcess
   /**
    * An engine command whose stdout (and stdin, when asked) the caller streams: `docker exec -i` of
    * a dump or restore, a helper container. `env` is added to the CLI's environment, so `-e NAME`
@@ -115,8 +118,13 @@ export function createDockerHost(
     docker(args, opts) {
       return runDocker(env, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     },
-    follow(args) {
-      return spawn('docker', args, { env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    follow(args, opts) {
+      return spawn('docker', args, {
+        env: { ...env, ...opts?.env },
+        shell: false,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     },
     stream(args, opts) {
       return spawn('docker', args, {

@@ -133,6 +133,13 @@ export function httpdCompose(port: number, extra = ''): string {
 ${extra}`
 }
 
+/** Removes the images Berth built for a service (every build labels them berth.service=<uuid>). */
+export async function removeBuiltImages(serviceId: string): Promise<void> {
+  const images = await docker(['images', '--quiet', '--filter', `label=berth.service=${serviceId}`])
+  const ids = [...new Set(images.stdout.split('\n').filter(Boolean))]
+  if (ids.length > 0) await docker(['rmi', '--force', ...ids])
+}
+
 /** A deployment that blocks: "waiter" waits for "slow" to be healthy, which it stays "starting" for ten minutes. */
 export const SLOW_COMPOSE = `services:
   slow:

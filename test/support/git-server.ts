@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -87,6 +87,9 @@ export async function startGitServer(opts: { token?: string } = {}) {
           .toString()
           .trim()
       execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare])
+      // Git runs post-receive after every push with "<old> <new> <ref>" lines on stdin, as a Git
+      // host's webhook sender reads them; the tests deliver webhooks from this record.
+      writeFileSync(join(bare, 'hooks', 'post-receive'), '#!/bin/sh\ncat >> pushes.log\n', { mode: 0o755 })
       git('init', '--quiet', '--initial-branch=main')
       return {
         url: `${base}/${name}.git`,
@@ -103,6 +106,12 @@ export async function startGitServer(opts: { token?: string } = {}) {
           git('commit', '--quiet', '-m', message)
           git('push', '--quiet', '--force', bare, `HEAD:refs/heads/${branch}`)
           return git('rev-parse', 'HEAD')
+        },
+        /** The ref updates of the latest push, as the repository's post-receive hook recorded them. */
+        lastPush(): { before: string; after: string; ref: string } {
+          const lines = readFileSync(join(bare, 'pushes.log'), 'utf8').trim().split('\n')
+          const [before = '', after = '', ref = ''] = lines.at(-1)!.split(' ')
+          return { before, after, ref }
         },
         remove() {
           rmSync(work, { recursive: true, force: true })

@@ -25,6 +25,7 @@ import { ServicePage } from './pages/ServicePage'
 import { SettingsPage } from './pages/SettingsPage'
 import { NotificationsPage } from './pages/NotificationsPage'
 import { BackupDestinationsPage } from './pages/BackupDestinationsPage'
+import { RegistriesPage } from './pages/RegistriesPage'
 import { TeamPage } from './pages/TeamPage'
 import { TemplateImportPage } from './pages/TemplateImportPage'
 import { TemplateDeployPage, TemplatesPage } from './pages/TemplatesPage'
@@ -95,6 +96,7 @@ export function App() {
         <Route path="team/notifications" element={<NotificationsPage />} />
         <Route path="instance/notifications" element={<NotificationsPage scope="instance" />} />
         <Route path="team/backup-destinations" element={<BackupDestinationsPage />} />
+        <Route path="team/registries" element={<RegistriesPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<Navigate to="/admin/users" replace />} />
         <Route path="admin/users" element={<AdminUsersPage />} />

@@ -2088,7 +2088,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A push webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
+        /** A push or pull/merge request webhook from GitHub, GitLab, Gitea/Forgejo or Bitbucket, signed with the service secret */
         post: operations["receiveGitWebhook"];
         delete?: never;
         options?: never;
@@ -2113,6 +2113,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/registry-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's private registry logins (passwords never shown) */
+        get: operations["listRegistryCredentials"];
+        put?: never;
+        /** Add a login to a private image registry; the team's deployments pull with it */
+        post: operations["createRegistryCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registry-credentials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a registry login (later pulls from that registry go without it) */
+        delete: operations["deleteRegistryCredential"];
+        options?: never;
+        head?: never;
+        /** Change the username or the password of a registry login (omitted fields are kept) */
+        patch: operations["updateRegistryCredential"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2121,6 +2157,18 @@ export interface components {
         AbilityInput: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
         /** @enum {string} */
         MiddlewareTypeInput: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
+        CreateRegistryCredentialInput: {
+            /** @description The registry's host[:port], as image names start with it (docker.io for Docker Hub) */
+            host: string;
+            username: string;
+            /** @description Write-only: a password or an access token */
+            password: string;
+        };
+        UpdateRegistryCredentialInput: {
+            username?: string;
+            /** @description Write-only: a password or an access token */
+            password?: string;
+        };
         /** @enum {string} */
         Ability: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
         /** @description An error: `{ error: { code, message, details? } }` */
@@ -2286,6 +2334,19 @@ export interface components {
             };
             build_secret_names: string[];
             keep_images: number;
+            preview_domain: string | null;
+            preview_port: number | null;
+            /** @description On a preview: the service it previews */
+            preview_of: string | null;
+            /** @description The open pull/merge requests with a preview */
+            previews?: {
+                number: number;
+                branch: string;
+                head_commit: string | null;
+                /** @description The service that runs the preview */
+                service_uuid: string;
+                host: string;
+            }[];
             /** @description POST push webhooks here, signed with the webhook secret */
             webhook_path: string;
             deploy_token_set: boolean;
@@ -3101,10 +3162,25 @@ export interface components {
             message: string;
         };
         GitWebhookOutcome: {
-            /** @description false: a push to another branch, nothing was queued */
+            /** @description false: nothing was built (a push to another branch, a closed request, an event Berth does not act on) */
             queued: boolean;
             deployment_uuid: string | null;
             message: string;
+        };
+        RegistryCredential: {
+            /** Format: uuid */
+            id: string;
+            host: string;
+            username: string;
+            /**
+             * @description A password is always stored; it is never returned
+             * @constant
+             */
+            password_set: true;
+            /** @description ISO-8601 UTC timestamp */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp */
+            updated_at: string;
         };
         /** @description Instance-wide settings */
         Settings: {
@@ -3396,6 +3472,9 @@ export interface components {
                 stream: "stdout" | "stderr" | "berth";
                 output: string;
             }[];
+        };
+        RegistryCredentialList: {
+            registries: components["schemas"]["RegistryCredential"][];
         };
     };
     responses: never;
@@ -15414,6 +15493,10 @@ export interface operations {
                      * @default 5
                      */
                     keep_images?: number;
+                    /** @description Previews on: each pull/merge request into the branch runs on pr-<n>.<preview_domain> */
+                    preview_domain?: string;
+                    /** @description The port of compose_service a preview's route sends requests to */
+                    preview_port?: number;
                 };
             };
         };
@@ -15843,7 +15926,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The push event as the Git host sends it (JSON); the signature covers these bytes */
+        /** @description The event as the Git host sends it (JSON); the signature covers these bytes */
         requestBody: {
             content: {
                 "application/json": string;
@@ -15886,6 +15969,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large (payload_too_large) */
             413: {
                 headers: {
@@ -15897,6 +15989,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15973,6 +16074,294 @@ export interface operations {
             };
             /** @description Too many requests (rate_limited; details.retry_after_seconds, Retry-After header) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRegistryCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By host */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryCredentialList"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createRegistryCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRegistryCredentialInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryCredential"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRegistryCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateRegistryCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRegistryCredentialInput"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryCredential"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -65,6 +65,11 @@ export const ROUTES = {
   backupRuns: ['GET', '/api/v1/databases/{uuid}/backups'],
   backupRunLog: ['GET', '/api/v1/backup-runs/{id}/log'],
   restoreBackupRun: ['POST', '/api/v1/backup-runs/{id}/restore'],
+  // private registry logins
+  registries: ['GET', '/api/v1/registry-credentials'],
+  createRegistry: ['POST', '/api/v1/registry-credentials'],
+  updateRegistry: ['PATCH', '/api/v1/registry-credentials/{id}'],
+  deleteRegistry: ['DELETE', '/api/v1/registry-credentials/{id}'],
   // templates
   templates: ['GET', '/api/v1/templates'],
   template: ['GET', '/api/v1/templates/{id}'],

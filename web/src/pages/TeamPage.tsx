@@ -48,7 +48,9 @@ export function TeamPage() {
       )}
       <p>
         <Link to="/team/notifications">Notifications</Link>: the channels told when a deployment fails or recovers.{' '}
-        <Link to="/team/backup-destinations">Backup destinations</Link>: where database backups go.
+        <Link to="/team/backup-destinations">Backup destinations</Link>: where database backups go.{' '}
+        <Link to="/team/registries">Registries</Link>: logins to private image registries the team's deployments pull
+        from.
       </p>
       <Members mayManage={mayManage} />
       {mayManage ? (

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { Link } from 'react-router'
 import { useAbility } from '../../api/abilities'
 import { call, callOrNull } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
@@ -14,6 +15,8 @@ type Form = {
   compose_service: string
   auth: 'none' | 'ssh' | 'token'
   https_token: string
+  preview_domain: string
+  preview_port: string
 }
 
 function formOf(s: GitSource | undefined): Form {
@@ -25,6 +28,8 @@ function formOf(s: GitSource | undefined): Form {
     compose_service: s?.compose_service ?? 'app',
     auth: s?.auth ?? 'none',
     https_token: '',
+    preview_domain: s?.preview_domain ?? '',
+    preview_port: s?.preview_port ? String(s.preview_port) : '',
   }
 }
 
@@ -54,6 +59,12 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           compose_service: current.compose_service,
           auth: current.auth,
           ...(current.https_token ? { https_token: current.https_token } : {}),
+          // Settings this form does not show are sent back as they are, so saving keeps them.
+          ...(source.data?.base_dir ? { base_dir: source.data.base_dir } : {}),
+          ...(source.data ? { build_args: source.data.build_args, keep_images: source.data.keep_images } : {}),
+          ...(current.preview_domain
+            ? { preview_domain: current.preview_domain, preview_port: Number(current.preview_port) }
+            : {}),
         },
       }),
     onSuccess: (data) => {
@@ -137,6 +148,31 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               />
             </label>
           )}
+          <div className="grid">
+            <label>
+              Preview domain
+              <input
+                value={current.preview_domain}
+                placeholder="preview.example.com"
+                onChange={(e) => set({ preview_domain: e.target.value })}
+              />
+              <small>
+                Each pull/merge request into the branch runs on pr-&lt;number&gt;.this domain. Empty: no previews.
+              </small>
+            </label>
+            <label>
+              Preview port
+              <input
+                type="number"
+                min={1}
+                max={65535}
+                required={current.preview_domain !== ''}
+                value={current.preview_port}
+                onChange={(e) => set({ preview_port: e.target.value })}
+              />
+              <small>The port the compose service listens on.</small>
+            </label>
+          </div>
           <ErrorNotice error={save.error} />
           <button type="submit" aria-busy={save.isPending}>
             Save Git source
@@ -150,6 +186,19 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               Deploy key (add it to the repository, read-only)
               <textarea readOnly rows={2} value={s.deploy_key_public} aria-label="Deploy key" />
             </label>
+          )}
+          {s.previews && s.previews.length > 0 && (
+            <>
+              <h3>Previews</h3>
+              <ul aria-label="Open previews">
+                {s.previews.map((p) => (
+                  <li key={p.number}>
+                    #{p.number} ({p.branch}): <code>{p.host}</code>,{' '}
+                    <Link to={`/services/${p.service_uuid}`}>its service</Link>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
           <h3>Webhook</h3>
           <p>
