@@ -221,6 +221,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       hostOf,
       artifactKey: artifactKeyFrom(appKey),
       onFinished: backupNotifier(notifications),
+      owner: { workerId, processId: process.pid },
     })
     const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
     const hostForService = async (serviceId: string) => {
@@ -312,10 +313,12 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: async () => {
         await background.start()
+        await backupRuns.startRecovery()
         await backupJobs.startScheduler()
       },
       stopBackground: async () => {
         backupJobs.stopScheduler()
+        backupRuns.stopRecovery()
         await background.stop()
       },
       /** The image half of the retention job, for the CLI and tests. */
@@ -323,6 +326,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
         backupJobs.stopScheduler()
+        backupRuns.stopRecovery()
         await backupRuns.idle()
         await background.stop()
         await proxySync.stop()

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import type { Actor, AuditService } from '../audit/audit.service.js'
+import { type Actor, type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
 import { createRedactor } from '../crypto/redact.js'
 import type { DatabasesService } from '../databases/databases.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
@@ -11,14 +11,19 @@ import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
   claimRun,
+  failUnfinished,
   findDestination,
   findRun,
   finishRun,
+  heartbeatRuns,
   insertRun,
   insertRunLogBatch,
   keptBackups,
+  lastLogSeq,
   listRuns,
   markPruned,
+  possiblyAbandonedRuns,
+  type RunOwner,
   runLogLines,
   slotTaken,
 } from './database-backups.repo.js'
@@ -50,6 +55,26 @@ type Deps = {
   artifactKey: Buffer
   /** Queues the outcome's notifications, in the transaction that records it. */
   onFinished?: (trx: Kysely<DB>, outcome: BackupOutcome) => Promise<void>
+  /** This process, named on the runs it claims. */
+  owner: RunOwner
+}
+
+export const INTERRUPTED_RUN = 'Berth stopped during this run'
+// Running runs are vouched for this often; another process recovers them once silent for STALE_AFTER_MS.
+const HEARTBEAT_MS = 5000
+const STALE_AFTER_MS = 30_000
+const RECOVER_EVERY_MS = 10_000
+
+/** Whether a process of this machine still runs; our own pid only for runs this process runs (checked by the caller). */
+function processAlive(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it runs under another user, so it is alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 export type RunsService = ReturnType<typeof createRunsService>
@@ -81,6 +106,10 @@ function artifactKeyOf(target: Target, runId: string, extension: string, encrypt
 export function createRunsService(deps: Deps) {
   const { db, audit, logger } = deps
   const running = new Set<Promise<unknown>>()
+  // The runs this process is executing (their heartbeats), and the recovery timer of a serving process.
+  const active = new Set<string>()
+  let beat: NodeJS.Timeout | undefined
+  let recovery: NodeJS.Timeout | undefined
 
   function track(work: Promise<unknown>) {
     running.add(work)
@@ -159,6 +188,9 @@ export function createRunsService(deps: Deps) {
       created_at: nowIso(),
       started_at: null,
       finished_at: null,
+      claimed_by: null,
+      process_id: null,
+      heartbeat_at: null,
     }
   }
 
@@ -173,7 +205,27 @@ export function createRunsService(deps: Deps) {
     target: Target,
     work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
   ): Promise<DbBackupRunTable | null> {
-    if (!(await claimRun(db, run.id))) return null
+    if (!(await claimRun(db, run.id, deps.owner))) return null
+    active.add(run.id)
+    beat ??= setInterval(() => {
+      heartbeatRuns(db, [...active]).catch((error: unknown) => logger.error({ err: error }, 'backup heartbeat failed'))
+    }, HEARTBEAT_MS).unref()
+    try {
+      return await executeClaimed(run, target, work)
+    } finally {
+      active.delete(run.id)
+      if (active.size === 0) {
+        clearInterval(beat)
+        beat = undefined
+      }
+    }
+  }
+
+  async function executeClaimed(
+    run: DbBackupRunTable,
+    target: Target,
+    work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
+  ): Promise<DbBackupRunTable> {
     const destination = await findDestination(db, run.team_id, run.destination_id)
     const redact = createRedactor([...target.secrets, ...(destination ? deps.destinations.secretsOf(destination) : [])])
     const writer = createLogWriter({ db, deploymentId: run.id, firstSeq: 1, redact, insert: insertRunLogBatch })
@@ -324,6 +376,56 @@ export function createRunsService(deps: Deps) {
     return { artifact_key: key, size_bytes: check.size, sha256: check.sha256, verified: 1, message: null }
   }
 
+  /**
+   * Runs nobody runs any more fail with a line saying so, their notification and an audit row, so
+   * nothing stays in progress forever: this data dir's runs whose process is gone (a Berth killed
+   * mid-run, or its earlier life), and any process's runs once its heartbeats stopped.
+   */
+  async function recoverInterrupted(): Promise<number> {
+    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString()
+    let recovered = 0
+    for (const run of await possiblyAbandonedRuns(db, deps.owner.workerId, staleBefore)) {
+      if (active.has(run.id)) continue
+      const stale = run.heartbeat_at === null || run.heartbeat_at < staleBefore
+      const ownDead = run.claimed_by === deps.owner.workerId && !processAlive(run.process_id)
+      if (run.status === 'in_progress' && !stale && !ownDead) continue
+      const databaseName = await deps.databases.backupTarget(run.team_id, run.database_id).then(
+        (t) => ({ name: t.name, projectId: t.projectId }),
+        // A database deleted since: the notification names its id.
+        (error: unknown) => {
+          if (error instanceof NotFoundError) return { name: run.database_id, projectId: null }
+          throw error
+        },
+      )
+      const seq = (await lastLogSeq(db, run.id)) + 1
+      const finished = await db.transaction().execute(async (trx) => {
+        // Another process recovered it first, or it ended meanwhile.
+        if (!(await failUnfinished(trx, run.id, INTERRUPTED_RUN))) return false
+        const what = run.kind === 'backup' ? 'Backup' : 'Restore'
+        await insertRunLogBatch(trx, [run.id, seq, nowIso(), 'berth', `${what} failed: ${INTERRUPTED_RUN}`, 0])
+        await deps.onFinished?.(trx, {
+          run: { ...run, status: 'failed', message: INTERRUPTED_RUN },
+          databaseName: databaseName.name,
+          projectId: databaseName.projectId,
+          message: INTERRUPTED_RUN,
+        })
+        await audit.record(
+          trx,
+          { ...SYSTEM_ACTOR, teamId: run.team_id },
+          {
+            action: 'database_backup.interrupted',
+            resourceType: 'database',
+            resourceId: run.database_id,
+            details: { run_id: run.id, kind: run.kind },
+          },
+        )
+        return true
+      })
+      if (finished) recovered++
+    }
+    return recovered
+  }
+
   /** Deletes the artifacts retention no longer keeps; called only after a new backup succeeded. */
   async function applyRetention(teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) {
     const kept = await keptBackups(db, jobId)
@@ -376,6 +478,16 @@ export function createRunsService(deps: Deps) {
     },
     startBackup,
     startRestore,
+    recoverInterrupted,
+    /** A serving process: recovers interrupted runs now, then now and then (a sibling may die). */
+    startRecovery: async () => {
+      const recovered = await recoverInterrupted()
+      if (recovered > 0) logger.info({ recovered }, 'marked backup runs interrupted by a stopped Berth as failed')
+      recovery = setInterval(() => {
+        recoverInterrupted().catch((error: unknown) => logger.error({ err: error }, 'recovering backup runs failed'))
+      }, RECOVER_EVERY_MS).unref()
+    },
+    stopRecovery: () => clearInterval(recovery),
     applyRetention,
     download,
     /** Resolves when every run this process started has finished (tests, shutdown). */

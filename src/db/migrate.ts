@@ -15,6 +15,7 @@ import * as m012 from './migrations/012_database_backups.js'
 import * as m013 from './migrations/013_service_templates.js'
 import * as m014 from './migrations/014_git_sources.js'
 import * as m015 from './migrations/015_notification_rules.js'
+import * as m016 from './migrations/016_backup_run_claims.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013_service_templates': m013,
   '014_git_sources': m014,
   '015_notification_rules': m015,
+  '016_backup_run_claims': m016,
 }
 
 export function knownMigrations(): string[] {

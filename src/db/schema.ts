@@ -484,6 +484,10 @@ export type DbBackupRunTable = {
   created_at: string
   started_at: string | null
   finished_at: string | null
+  /** The worker id (data dir) of the Berth running it, with its process id and last heartbeat. */
+  claimed_by: string | null
+  process_id: number | null
+  heartbeat_at: string | null
 }
 export type DbBackupRunLogTable = {
   id: Generated<number>

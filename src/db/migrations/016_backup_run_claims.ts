@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely'
+import type { MigrationDialect } from '../migration-helpers.js'
+
+export async function up(db: Kysely<unknown>, _dialect: MigrationDialect): Promise<void> {
+  // A running backup or restore names the Berth that runs it (the data dir's worker id and the
+  // process id: the CLI and `berth serve` share a data dir) and that process's last sign of life,
+  // so a run whose process died is marked failed instead of staying in progress forever.
+  await db.schema.alterTable('db_backup_runs').addColumn('claimed_by', 'varchar(36)').execute()
+  await db.schema.alterTable('db_backup_runs').addColumn('process_id', 'integer').execute()
+  await db.schema.alterTable('db_backup_runs').addColumn('heartbeat_at', 'varchar(32)').execute()
+}
