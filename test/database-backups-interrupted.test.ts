@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { INTERRUPTED_RUN } from '../src/database-backups/runs.service.js'
-import { bearerApi, startServer, type Api } from './support/cli.js'
-import { ENDED } from './support/deploy-helpers.js'
-import { REDIS_IMAGE, requireDocker, waitFor } from './support/docker.js'
+import { bearerApi, startServer } from './support/cli.js'
+import { deployedRedis } from './support/db-backups.js'
+import { requireDocker, waitFor } from './support/docker.js'
 import { startReceiver } from './support/notify-receiver.js'
 import { startS3 } from './support/s3.js'
 import { leftovers, prepareServerDataDir } from './support/server-setup.js'
@@ -25,25 +25,6 @@ async function silentS3(): Promise<{ endpoint: string; close(): Promise<void> }>
       return new Promise((resolve) => server.close(() => resolve()))
     },
   }
-}
-
-/** Creates and deploys a Redis database through a running Berth's API; its uuid. */
-export async function deployedRedis(api: Api, projectId: string, name: string): Promise<string> {
-  const created = await api('POST', `/projects/${projectId}/databases`, { type: 'redis', name, image: REDIS_IMAGE })
-  assert.equal(created.status, 201, JSON.stringify(created.body))
-  const queued = await api('POST', '/deploy', { uuid: created.body.uuid })
-  const id = queued.body.deployments[0].deployment_uuid
-  const d = await waitFor(
-    'the database deployment',
-    async () => {
-      const got = (await api('GET', `/deployments/${id}`)).body
-      return ENDED.includes(got.status) && got
-    },
-    90_000,
-    200,
-  )
-  assert.equal(d.status, 'finished', d.message)
-  return created.body.uuid
 }
 
 describe('a backup run whose Berth was killed', () => {

@@ -116,15 +116,18 @@ export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number
     .execute()
 }
 
-/** Whether a scheduled tick of a job already has its run (another process may have fired it). */
-export async function slotTaken(db: Kysely<DB>, jobId: string | null, slot: string) {
-  const row = await db
-    .selectFrom('db_backup_runs')
-    .select('id')
-    .where('job_id', '=', jobId)
-    .where('slot', '=', slot)
+/**
+ * Inserts a scheduled run unless its tick already has one: the (job_id, slot) key is unique, so of
+ * several Berth processes firing the same tick exactly one inserts (on PostgreSQL the others wait
+ * for its commit and then insert nothing). True when this call inserted it.
+ */
+export async function insertScheduledRun(db: Kysely<DB>, row: DbBackupRunTable) {
+  const result = await db
+    .insertInto('db_backup_runs')
+    .values(row)
+    .onConflict((oc) => oc.columns(['job_id', 'slot']).doNothing())
     .executeTakeFirst()
-  return row !== undefined
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
 /** Who runs a claimed run: the data dir's worker id and the process. */

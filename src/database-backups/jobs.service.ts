@@ -63,14 +63,30 @@ function assertSchedule(schedule: string | null | undefined) {
   }
 }
 
+// A job changed through another Berth process on the same database reaches this one's scheduler within this.
+const RESYNC_MS = 10_000
+
+/**
+ * The scheduled time of the tick a cron fired for. Croner hands the callback the moment it fired
+ * (a few milliseconds late, differently in each process), so the slot two processes claim for one
+ * tick is the last scheduled time at or before that moment (the reference is exclusive, hence +1 ms).
+ */
+export function tickOf(cron: Cron, firedAt: Date): string {
+  return (cron.previousRuns(1, new Date(firedAt.getTime() + 1))[0] ?? firedAt).toISOString()
+}
+
 /**
  * Backup jobs of a database (schedule, destination, retention, encryption) and the scheduler
  * that fires them. Every Berth process serving may run the scheduler: a tick is one run per job
- * (the run's slot is unique), whichever process records it first.
+ * (the run's slot is unique), whichever process records it first. Each tick re-reads its job, so
+ * a job disabled or deleted through another process stops at once.
  */
 export function createJobsService({ db, audit, logger, databases, runs }: Deps) {
   const crons = new Map<string, Cron>()
   let scheduling = false
+  // What the crons were made from: rebuilt only when a job's schedule, state or settings changed.
+  let scheduled = ''
+  let resync: NodeJS.Timeout | undefined
 
   async function get(teamId: string, id: string) {
     const row = await findJob(db, teamId, id)
@@ -186,13 +202,20 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
   /** (Re)creates one cron per enabled scheduled job; only while the scheduler is started. */
   async function reschedule() {
     if (!scheduling) return
+    const jobs = await scheduledJobs(db)
+    const signature = jobs.map((j) => `${j.id}@${j.updated_at}`).join(',')
+    if (signature === scheduled) return
+    scheduled = signature
     for (const cron of crons.values()) cron.stop()
     crons.clear()
-    for (const job of await scheduledJobs(db)) {
+    for (const job of jobs) {
       const cron = new Cron(job.schedule!, { protect: true }, async (self: Cron) => {
-        const slot = (self.currentRun() ?? new Date()).toISOString()
+        const slot = tickOf(self, self.currentRun() ?? new Date())
         try {
-          await runJob(job, 'schedule', SYSTEM_ACTOR, slot)
+          // Changed through another process since the crons were made: its next resync reschedules it.
+          const current = await findJob(db, job.team_id, job.id)
+          if (current?.enabled !== 1 || current.schedule !== job.schedule) return
+          await runJob(current, 'schedule', SYSTEM_ACTOR, slot)
         } catch (error) {
           logger.error({ err: error, jobId: job.id }, 'a scheduled database backup could not start')
         }
@@ -211,9 +234,14 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
     startScheduler: async () => {
       scheduling = true
       await reschedule()
+      resync = setInterval(() => {
+        reschedule().catch((error: unknown) => logger.error({ err: error }, 'rescheduling database backups failed'))
+      }, RESYNC_MS).unref()
     },
     stopScheduler: () => {
       scheduling = false
+      scheduled = ''
+      clearInterval(resync)
       for (const cron of crons.values()) cron.stop()
       crons.clear()
     },

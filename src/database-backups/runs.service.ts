@@ -18,6 +18,7 @@ import {
   heartbeatRuns,
   insertRun,
   insertRunLogBatch,
+  insertScheduledRun,
   keptBackups,
   lastLogSeq,
   listRuns,
@@ -25,7 +26,6 @@ import {
   possiblyAbandonedRuns,
   type RunOwner,
   runLogLines,
-  slotTaken,
 } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
@@ -137,8 +137,9 @@ export function createRunsService(deps: Deps) {
       if (!(await findDestination(trx, teamId, opts.destinationId)))
         throw new NotFoundError(`Backup destination ${opts.destinationId} not found.`)
       // A scheduled tick another process already took (same job and slot) is not run twice.
-      if (opts.slot !== undefined && (await slotTaken(trx, opts.jobId, opts.slot))) return false
-      await insertRun(trx, run)
+      if (opts.slot !== undefined) {
+        if (!(await insertScheduledRun(trx, run))) return false
+      } else await insertRun(trx, run)
       await audit.record(trx, actor, {
         action: 'database_backup.started',
         resourceType: 'database',
