@@ -66,6 +66,8 @@ describe('database backups and restores, end to end', () => {
     await psql(
       "CREATE TABLE orders (id int primary key, item text); INSERT INTO orders VALUES (1, 'original-row-a'), (2, 'original-row-b')",
     )
+    // A role of the server (a global, not in pg_dump's archive) that the table's grant names.
+    await psql("CREATE ROLE reporting LOGIN PASSWORD 'reporting-pw'; GRANT SELECT ON orders TO reporting")
 
     const job = await t.call(root, 'POST', `/api/v1/databases/${pg.uuid}/backup-jobs`, {
       destination_id: s3Destination,
@@ -90,6 +92,7 @@ describe('database backups and restores, end to end', () => {
     assert.ok(backup.size_bytes > 0)
     assert.match(backup.sha256, /^[0-9a-f]{64}$/)
     assert.match(await runLog(t, root, backup.id), /checksum matches/)
+    assert.match(backup.globals_artifact_key, /\.globals\.sql\.enc$/)
     // Encrypted at rest: no stored object shows the custom-format header or a row.
     for (const body of storedObjects()) assert.ok(!body.includes('PGDMP') && !body.includes('original-row-a'))
     // The download is the plain pg_dump archive.
@@ -99,6 +102,7 @@ describe('database backups and restores, end to end', () => {
     await psql(
       "UPDATE orders SET item = 'changed' WHERE id = 1; DELETE FROM orders WHERE id = 2; INSERT INTO orders VALUES (3, 'new-row')",
     )
+    await psql('REVOKE ALL ON orders FROM reporting; DROP ROLE reporting')
     const wrong = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { confirm: 'not-the-name' })
     assert.equal(wrong.status, 400)
     assert.equal(wrong.body.error.code, 'confirmation_mismatch')
@@ -107,6 +111,25 @@ describe('database backups and restores, end to end', () => {
     const restored = await waitForRun(t, root, restore.body.id)
     assert.equal(restored.status, 'succeeded', await runLog(t, root, restored.id))
     assert.equal(await psql('SELECT id, item FROM orders ORDER BY id'), '1|original-row-a\n2|original-row-b')
+    // The role came back (before the dump, whose grant names it), with its password: it logs in.
+    assert.equal(await psql("SELECT has_table_privilege('reporting', 'orders', 'SELECT')"), 't')
+    assert.equal(
+      (
+        await execIn(pg.container, { PGPASSWORD: 'reporting-pw' }, [
+          'psql',
+          '-h',
+          '127.0.0.1',
+          '-U',
+          'reporting',
+          '-d',
+          pg.database,
+          '-At',
+          '-c',
+          'SELECT count(*) FROM orders',
+        ])
+      ).trim(),
+      '2',
+    )
     const runs = (await t.call(root, 'GET', `/api/v1/databases/${pg.uuid}/backups`)).body.runs
     const safety = runs.find((r: { trigger: string }) => r.trigger === 'safety')
     assert.equal(safety?.status, 'succeeded', 'a safety backup was taken first')

@@ -29,6 +29,7 @@ import {
 } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
+import { type GlobalsCommands, globalsForRestore } from './pg-globals.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog, storeToRestore } from './run-exec.js'
 import type { ArtifactStore } from './stores.js'
@@ -88,12 +89,13 @@ type BackupOptions = {
 }
 type Target = Awaited<ReturnType<DatabasesService['backupTarget']>>
 
-/** The artifact's key: the database's name and id, then a sortable time stamp and the run's id. */
-function artifactKeyOf(target: Target, runId: string, extension: string, encrypted: boolean) {
+/** A run's artifact keys: the database's name and id, then a sortable time stamp and the run's id. */
+function artifactKeysOf(target: Target, runId: string, encrypted: boolean) {
   const stamp = nowIso()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
-  return `${target.name}-${target.id.slice(0, 8)}/${stamp}-${runId.slice(0, 8)}.${extension}${encrypted ? '.enc' : ''}`
+  const base = `${target.name}-${target.id.slice(0, 8)}/${stamp}-${runId.slice(0, 8)}`
+  return (extension: string) => `${base}.${extension}${encrypted ? '.enc' : ''}`
 }
 
 /**
@@ -192,6 +194,8 @@ export function createRunsService(deps: Deps) {
       claimed_by: null,
       process_id: null,
       heartbeat_at: null,
+      globals_key: null,
+      globals_sha256: null,
     }
   }
 
@@ -265,7 +269,8 @@ export function createRunsService(deps: Deps) {
     const commands = engineCommands(target.type, target)
     if (typeof commands === 'string') throw new Error(commands)
     const store = await deps.destinations.storeOf(destination, target.serverId)
-    const key = artifactKeyOf(target, run.id, commands.extension, run.encrypted === 1)
+    const keyOf = artifactKeysOf(target, run.id, run.encrypted === 1)
+    const key = keyOf(commands.extension)
     log.append(
       'berth',
       `Dumping ${target.type} database ${target.name} in container ${target.container} to ${store.describe} as ${key}${run.encrypted ? ' (encrypted)' : ''}`,
@@ -279,7 +284,26 @@ export function createRunsService(deps: Deps) {
       log,
     )
     log.append('berth', 'Read back: checksum matches')
-    return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
+    const globals = commands.globals && (await dumpGlobals(commands.globals, keyOf('globals.sql'), key))
+    return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null, ...globals }
+
+    /** The roles beside the dump; when they cannot be stored, the dump is deleted too (a run is whole or failed). */
+    async function dumpGlobals(globals: GlobalsCommands, globalsKey: string, dumpKey: string) {
+      log.append('berth', `Dumping the server's roles (pg_dumpall --globals-only) as ${globalsKey}`)
+      try {
+        const artifact = await dumpToStore(
+          execIn(host, target.container, globals.dump, false),
+          store,
+          globalsKey,
+          run.encrypted ? deps.artifactKey : null,
+          log,
+        )
+        return { globals_key: globalsKey, globals_sha256: artifact.sha256 }
+      } catch (error) {
+        await store.delete(dumpKey)
+        throw new Error(`dumping the roles failed, so the dump was deleted too: ${(error as Error).message}`)
+      }
+    }
   }
 
   /**
@@ -360,8 +384,24 @@ export function createRunsService(deps: Deps) {
       throw new Error(
         `the stored artifact's checksum (${check.sha256}) differs from the recorded one; nothing was restored`,
       )
-    log.append('berth', `Restoring ${key} into ${target.type} database ${target.name}`)
     const host = await deps.hostOf(target.serverId)
+    if (source.globals_key !== null && commands.globals) {
+      log.append('berth', `Applying the roles of ${source.globals_key} before the dump`)
+      const globals = await sha256Of(await store.get(source.globals_key))
+      if (globals.sha256 !== source.globals_sha256)
+        throw new Error(
+          `the stored roles' checksum (${globals.sha256}) differs from the recorded one; nothing was restored`,
+        )
+      await storeToRestore(
+        execIn(host, target.container, commands.globals.restore, true),
+        await store.get(source.globals_key),
+        source.encrypted ? deps.artifactKey : null,
+        log,
+        false,
+        globalsForRestore(target.user),
+      )
+    }
+    log.append('berth', `Restoring ${key} into ${target.type} database ${target.name}`)
     const before = commands.restartsAfterRestore ? await containerState(host, target.container) : null
     await storeToRestore(
       execIn(host, target.container, commands.restore, true),
@@ -443,6 +483,7 @@ export function createRunsService(deps: Deps) {
         const store = await stores.get(run.destination_id)!
         if (!store) continue
         await store.delete(run.artifact_key)
+        if (run.globals_key !== null) await store.delete(run.globals_key)
         await markPruned(db, run.id)
       } catch (error) {
         // It stays listed as kept, so the next successful backup tries again.

@@ -488,6 +488,9 @@ export type DbBackupRunTable = {
   claimed_by: string | null
   process_id: number | null
   heartbeat_at: string | null
+  /** PostgreSQL: the artifact of `pg_dumpall --globals-only` (roles), and its checksum. */
+  globals_key: string | null
+  globals_sha256: string | null
 }
 export type DbBackupRunLogTable = {
   id: Generated<number>

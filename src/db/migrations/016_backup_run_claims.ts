@@ -8,4 +8,7 @@ export async function up(db: Kysely<unknown>, _dialect: MigrationDialect): Promi
   await db.schema.alterTable('db_backup_runs').addColumn('claimed_by', 'varchar(36)').execute()
   await db.schema.alterTable('db_backup_runs').addColumn('process_id', 'integer').execute()
   await db.schema.alterTable('db_backup_runs').addColumn('heartbeat_at', 'varchar(32)').execute()
+  // PostgreSQL runs also store the server's globals (roles) as a second artifact, applied before the dump on restore.
+  await db.schema.alterTable('db_backup_runs').addColumn('globals_key', 'varchar(1024)').execute()
+  await db.schema.alterTable('db_backup_runs').addColumn('globals_sha256', 'varchar(64)').execute()
 }

@@ -2776,6 +2776,8 @@ export interface components {
             /** @description A restore: the backup it restores */
             source_run_id: string | null;
             artifact_key: string | null;
+            /** @description PostgreSQL: the server's roles (pg_dumpall --globals-only) */
+            globals_artifact_key: string | null;
             encrypted: boolean;
             size_bytes: number | null;
             sha256: string | null;
