@@ -217,6 +217,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       audit,
       logger,
       databases,
+      deployments,
       destinations: backupDestinations,
       hostOf,
       artifactKey: artifactKeyFrom(appKey),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { composeProjectName } from '../src/deployments/resources.js'
 import { docker, REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { MARIADB_IMAGE, POSTGRES_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
 import { berth } from './support/cli.js'
@@ -56,7 +57,7 @@ describe('database backups and restores, end to end', () => {
       .map((f) => readFileSync(join(root, f)))
   }
 
-  it('PostgreSQL: a scheduled, encrypted backup to S3, rows changed, restored after a safety backup', async (ctx) => {
+  it('PostgreSQL: a scheduled, encrypted backup to S3, rows changed, restored after a safety backup, then into a new database', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const pg = await deployedDatabase(t, root, projectId, 'postgresql', 'orders', POSTGRES_IMAGE)
     projects.push(pg.project)
@@ -133,6 +134,35 @@ describe('database backups and restores, end to end', () => {
     const runs = (await t.call(root, 'GET', `/api/v1/databases/${pg.uuid}/backups`)).body.runs
     const safety = runs.find((r: { trigger: string }) => r.trigger === 'safety')
     assert.equal(safety?.status, 'succeeded', 'a safety backup was taken first')
+
+    // Into a new database created from the backup (deployed by Berth): the original is untouched.
+    await psql("INSERT INTO orders VALUES (9, 'written-after-restore')")
+    const unnamed = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { target: 'new' })
+    assert.equal(unnamed.body.error?.code, 'name_required')
+    const intoNew = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, {
+      target: 'new',
+      name: 'orders-copy',
+    })
+    assert.equal(intoNew.status, 202, JSON.stringify(intoNew.body))
+    assert.notEqual(intoNew.body.database_id, pg.uuid)
+    projects.push(composeProjectName(intoNew.body.database_id))
+    const copied = await waitForRun(t, root, intoNew.body.id)
+    assert.equal(copied.status, 'succeeded', await runLog(t, root, copied.id))
+    const copy = (await t.call(root, 'GET', `/api/v1/databases/${intoNew.body.database_id}`)).body
+    assert.equal(copy.name, 'orders-copy')
+    assert.equal(copy.image, POSTGRES_IMAGE)
+    const inCopy = await execIn(`${composeProjectName(copy.uuid)}-postgresql-1`, {}, [
+      'psql',
+      '-U',
+      'berth',
+      '-d',
+      copy.database,
+      '-At',
+      '-c',
+      'SELECT id, item FROM orders ORDER BY id',
+    ])
+    assert.equal(inCopy.trim(), '1|original-row-a\n2|original-row-b')
+    assert.equal(await psql('SELECT count(*) FROM orders'), '3')
   })
 
   it('MariaDB: a backup to a directory on the server, rows changed, restored', async (ctx) => {

@@ -82,15 +82,23 @@ export function dbCommand(): Command {
       })
     })
   db.command('restore')
-    .description('Restore a backup run into its database, after a safety backup; waits for the outcome')
+    .description(
+      'Restore a backup run into its database (after a safety backup), or with --new into a new database; waits for the outcome',
+    )
     .argument('<database>', 'the database uuid')
     .argument('<run>', 'the uuid of the backup run to restore')
-    .action(async (uuid: string, runId: string) => {
+    .option('--new <name>', 'create a database with this name from the backup (deployed by the running server)')
+    .action(async (uuid: string, runId: string, opts: { new?: string }) => {
       await withApp(async (app) => {
         const teamId = await owningTeam(app.db, uuid)
         const source = await app.backupRuns.get(teamId, runId)
         if (source.database_id !== uuid) throw new Error(`Run ${runId} is a backup of another database`)
-        const run = await app.backupRuns.startRestore(teamId, runId, 'cli', { ...cliActor(), teamId })
+        const actor = { ...cliActor(), teamId }
+        const run =
+          opts.new === undefined
+            ? await app.backupRuns.startRestore(teamId, runId, 'cli', actor)
+            : await app.backupRuns.startRestoreIntoNew(teamId, runId, opts.new, 'cli', actor)
+        if (opts.new !== undefined) process.stderr.write(`Created database ${run.database_id} (${opts.new})\n`)
         await reportRun(app, teamId, run.id)
       })
     })

@@ -336,23 +336,34 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         schema: {
           tags: TAGS,
           operationId: 'restoreBackupRun',
-          summary: 'Restore a backup into its database, after a safety backup; answers the queued restore run',
+          summary:
+            'Restore a backup into its database (after a safety backup) or into a new database created from it; answers the queued restore run',
           params: idParam,
           body: z.object({
-            confirm: z.string().describe("The database's name, typed to confirm overwriting its data"),
+            target: z
+              .enum(['same', 'new'])
+              .default('same')
+              .describe("same: over the backed-up database's data; new: into a new database of the same engine"),
+            confirm: z
+              .string()
+              .optional()
+              .describe("target same: the database's name, typed to confirm overwriting its data"),
+            name: z.string().optional().describe("target new: the new database's name (in the same project)"),
           }),
           response: { 202: json(run, 'Queued'), ...errorResponses(400, 404, 409, 422) },
         },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const queued = await app.backupRuns.startRestore(
-          p.teamId,
-          request.params.id,
-          triggerOf(p.via),
-          actorOf(p),
-          request.body.confirm,
-        )
+        const { target, confirm, name } = request.body
+        if (target === 'new' && name === undefined)
+          throw new BadRequestError('name_required', 'Name the new database to restore the backup into.')
+        if (target === 'same' && confirm === undefined)
+          throw new BadRequestError('confirmation_required', "Type the database's name to confirm the restore.")
+        const queued =
+          target === 'new'
+            ? await app.backupRuns.startRestoreIntoNew(p.teamId, request.params.id, name!, triggerOf(p.via), actorOf(p))
+            : await app.backupRuns.startRestore(p.teamId, request.params.id, triggerOf(p.via), actorOf(p), confirm)
         return reply.status(202).send(runView(queued))
       },
     )

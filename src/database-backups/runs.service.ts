@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { type Actor, type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
+import type { Actor, AuditService } from '../audit/audit.service.js'
 import { createRedactor } from '../crypto/redact.js'
 import type { DatabasesService } from '../databases/databases.service.js'
+import type { DeploymentsService } from '../deployments/deployments.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import { createLogWriter } from '../deployments/log-writer.js'
@@ -11,7 +12,6 @@ import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
   claimRun,
-  failUnfinished,
   findDestination,
   findRun,
   finishRun,
@@ -20,21 +20,19 @@ import {
   insertRunLogBatch,
   insertScheduledRun,
   keptBackups,
-  lastLogSeq,
   listRuns,
   markPruned,
-  possiblyAbandonedRuns,
   type RunOwner,
   runLogLines,
 } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
-import { type GlobalsCommands, globalsForRestore } from './pg-globals.js'
+import type { GlobalsCommands } from './pg-globals.js'
+import { HEARTBEAT_MS, recoverInterruptedRuns } from './recovery.js'
+import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
-import { dumpToStore, execIn, type RunLog, storeToRestore } from './run-exec.js'
+import { dumpToStore, execIn, type RunLog } from './run-exec.js'
 import type { ArtifactStore } from './stores.js'
-import { containerState, waitUntilRestartedHealthy } from './health.js'
-import { sha256Of } from './streams.js'
 
 export type BackupOutcome = {
   run: DbBackupRunTable
@@ -49,7 +47,8 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Logger
-  databases: Pick<DatabasesService, 'backupTarget'>
+  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get'>
+  deployments: Pick<DeploymentsService, 'queue' | 'get'>
   destinations: Pick<DestinationsService, 'storeOf' | 'secretsOf'>
   hostOf: (serverId: string | null) => Promise<DockerHost>
   /** The key encrypted artifacts use (derived from the app key). */
@@ -60,23 +59,10 @@ type Deps = {
   owner: RunOwner
 }
 
-export const INTERRUPTED_RUN = 'Berth stopped during this run'
-// Running runs are vouched for this often; another process recovers them once silent for STALE_AFTER_MS.
-const HEARTBEAT_MS = 5000
-const STALE_AFTER_MS = 30_000
+// A serving process looks for runs a dead process left this often.
 const RECOVER_EVERY_MS = 10_000
-
-/** Whether a process of this machine still runs; our own pid only for runs this process runs (checked by the caller). */
-function processAlive(pid: number | null): boolean {
-  if (pid === null || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it runs under another user, so it is alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+// A restore into a new database waits this long for its deployment (queued behind others, images pulled).
+const DEPLOY_WAIT_MS = 20 * 60_000
 
 export type RunsService = ReturnType<typeof createRunsService>
 type BackupOptions = {
@@ -87,7 +73,7 @@ type BackupOptions = {
   /** A scheduled run's cron tick. */
   slot?: string
 }
-type Target = Awaited<ReturnType<DatabasesService['backupTarget']>>
+type Target = BackupTarget
 
 /** A run's artifact keys: the database's name and id, then a sortable time stamp and the run's id. */
 function artifactKeysOf(target: Target, runId: string, encrypted: boolean) {
@@ -306,32 +292,34 @@ export function createRunsService(deps: Deps) {
     }
   }
 
-  /**
-   * Queues a restore of a succeeded backup into its own database, with a safety backup first.
-   * `confirm`, when given (the API asks for it), must be the database's name.
-   */
-  async function startRestore(
-    teamId: string,
-    sourceRunId: string,
-    trigger: DbBackupRunTrigger,
-    actor: Actor,
-    confirm?: string,
-  ) {
+  /** A backup run that can be restored into a database of `target`'s engine, or the error why not. */
+  async function restorableSource(teamId: string, sourceRunId: string) {
     const source = await get(teamId, sourceRunId)
-    const target = await deps.databases.backupTarget(teamId, source.database_id)
-    if (confirm !== undefined && confirm !== target.name)
-      throw new BadRequestError(
-        'confirmation_mismatch',
-        `Type the database's name "${target.name}" to confirm the restore.`,
-      )
     if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
       throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
     if (source.pruned_at !== null)
       throw new ConflictError('artifact_pruned', `The artifact of run ${sourceRunId} was deleted by retention.`)
-    if (typeof engineCommands(target.type, target) === 'string')
-      throw new UnprocessableError('engine_not_supported', `Restoring ${target.type} databases is not supported.`)
+    const original = await deps.databases.backupTarget(teamId, source.database_id)
+    if (typeof engineCommands(original.type, original) === 'string')
+      throw new UnprocessableError('engine_not_supported', `Restoring ${original.type} databases is not supported.`)
+    return { source, original }
+  }
+
+  /** Records a restore run of `source` into `target` (with its audit row) and starts `work` on it. */
+  async function queueRestore(
+    source: DbBackupRunTable,
+    target: Target,
+    trigger: DbBackupRunTrigger,
+    actor: Actor,
+    details: Record<string, unknown>,
+    work: (
+      run: DbBackupRunTable,
+      log: RunLog,
+      destination: DbBackupDestinationTable,
+    ) => Promise<Partial<DbBackupRunTable>>,
+  ) {
     const run = newRun(
-      teamId,
+      source.team_id,
       target.id,
       'restore',
       { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger },
@@ -344,11 +332,94 @@ export function createRunsService(deps: Deps) {
         action: 'database_backup.restore_started',
         resourceType: 'database',
         resourceId: target.id,
-        details: { run_id: run.id, source_run_id: source.id },
+        details: { run_id: run.id, source_run_id: source.id, ...details },
       })
     })
-    track(execute(run, target, (log, destination) => restoreRun(run, source, target, destination, actor, log)))
+    track(execute(run, target, (log, destination) => work(run, log, destination)))
     return run
+  }
+
+  /**
+   * Queues a restore of a succeeded backup into its own database, with a safety backup first.
+   * `confirm`, when given (the API asks for it), must be the database's name.
+   */
+  async function startRestore(
+    teamId: string,
+    sourceRunId: string,
+    trigger: DbBackupRunTrigger,
+    actor: Actor,
+    confirm?: string,
+  ) {
+    const { source, original: target } = await restorableSource(teamId, sourceRunId)
+    if (confirm !== undefined && confirm !== target.name)
+      throw new BadRequestError(
+        'confirmation_mismatch',
+        `Type the database's name "${target.name}" to confirm the restore.`,
+      )
+    return queueRestore(source, target, trigger, actor, {}, (run, log, destination) =>
+      restoreRun(run, source, target, destination, actor, log),
+    )
+  }
+
+  /**
+   * Creates a new database resource of the backup's engine and image in the same project (through
+   * the databases service), deploys it and restores the backup into it; the original database is
+   * not touched. Answers the queued restore run, which belongs to the new database.
+   */
+  async function startRestoreIntoNew(
+    teamId: string,
+    sourceRunId: string,
+    name: string,
+    trigger: Extract<DbBackupRunTrigger, 'api' | 'ui' | 'cli'>,
+    actor: Actor,
+  ) {
+    const { source, original } = await restorableSource(teamId, sourceRunId)
+    const { image, version } = await deps.databases.get(teamId, original.id, false)
+    const created = await deps.databases.create(
+      teamId,
+      original.projectId,
+      {
+        type: original.type,
+        name,
+        image,
+        version,
+        description: `Restored from backup run ${source.id} of ${original.name}`,
+      },
+      actor,
+    )
+    const [deployment] = await deps.deployments.queue(teamId, [created.uuid], { trigger }, actor)
+    const target = await deps.databases.backupTarget(teamId, created.uuid)
+    const details = { source_database_id: original.id, deployment_id: deployment!.deployment_uuid }
+    return queueRestore(source, target, trigger, actor, details, async (_run, log, destination) => {
+      log.append('berth', `Created database ${name} for the backup of ${original.name}; waiting for its deployment`)
+      await deploymentFinished(teamId, deployment!.deployment_uuid)
+      return restoreArtifact(
+        {
+          store: await deps.destinations.storeOf(destination, target.serverId),
+          host: await deps.hostOf(target.serverId),
+          artifactKey: deps.artifactKey,
+        },
+        source,
+        target,
+        log,
+      )
+    })
+  }
+
+  /** Waits until a deployment ended; throws unless it finished (its containers are healthy). */
+  async function deploymentFinished(teamId: string, deploymentId: string) {
+    const deadline = Date.now() + DEPLOY_WAIT_MS
+    for (;;) {
+      const d = await deps.deployments.get(teamId, deploymentId)
+      if (d.status === 'finished') return
+      if (d.status !== 'queued' && d.status !== 'in_progress')
+        throw new Error(`the new database's deployment ${deploymentId} ended ${d.status}: ${d.message ?? ''}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `the new database's deployment ${deploymentId} did not finish within ${DEPLOY_WAIT_MS / 60_000} minutes`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
   }
 
   async function restoreRun(
@@ -376,96 +447,19 @@ export function createRunsService(deps: Deps) {
       throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone?.message}`)
     log.append('berth', `Safety backup ${safety.id} stored as ${safetyDone.artifact_key}`)
 
-    const store = await deps.destinations.storeOf(destination, target.serverId)
-    const key = source.artifact_key!
-    log.append('berth', `Checking the checksum of ${key} before restoring`)
-    const check = await sha256Of(await store.get(key))
-    if (check.sha256 !== source.sha256)
-      throw new Error(
-        `the stored artifact's checksum (${check.sha256}) differs from the recorded one; nothing was restored`,
-      )
-    const host = await deps.hostOf(target.serverId)
-    if (source.globals_key !== null && commands.globals) {
-      log.append('berth', `Applying the roles of ${source.globals_key} before the dump`)
-      const globals = await sha256Of(await store.get(source.globals_key))
-      if (globals.sha256 !== source.globals_sha256)
-        throw new Error(
-          `the stored roles' checksum (${globals.sha256}) differs from the recorded one; nothing was restored`,
-        )
-      await storeToRestore(
-        execIn(host, target.container, commands.globals.restore, true),
-        await store.get(source.globals_key),
-        source.encrypted ? deps.artifactKey : null,
-        log,
-        false,
-        globalsForRestore(target.user),
-      )
-    }
-    log.append('berth', `Restoring ${key} into ${target.type} database ${target.name}`)
-    const before = commands.restartsAfterRestore ? await containerState(host, target.container) : null
-    await storeToRestore(
-      execIn(host, target.container, commands.restore, true),
-      await store.get(key),
-      source.encrypted ? deps.artifactKey : null,
+    return restoreArtifact(
+      {
+        store: await deps.destinations.storeOf(destination, target.serverId),
+        host: await deps.hostOf(target.serverId),
+        artifactKey: deps.artifactKey,
+      },
+      source,
+      target,
       log,
-      commands.restartsAfterRestore,
     )
-    if (before !== null) {
-      log.append('berth', 'The server restarts to load the snapshot; waiting until it is healthy')
-      await waitUntilRestartedHealthy(host, target.container, before)
-    }
-    return { artifact_key: key, size_bytes: check.size, sha256: check.sha256, verified: 1, message: null }
   }
 
-  /**
-   * Runs nobody runs any more fail with a line saying so, their notification and an audit row, so
-   * nothing stays in progress forever: this data dir's runs whose process is gone (a Berth killed
-   * mid-run, or its earlier life), and any process's runs once its heartbeats stopped.
-   */
-  async function recoverInterrupted(): Promise<number> {
-    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString()
-    let recovered = 0
-    for (const run of await possiblyAbandonedRuns(db, deps.owner.workerId, staleBefore)) {
-      if (active.has(run.id)) continue
-      const stale = run.heartbeat_at === null || run.heartbeat_at < staleBefore
-      const ownDead = run.claimed_by === deps.owner.workerId && !processAlive(run.process_id)
-      if (run.status === 'in_progress' && !stale && !ownDead) continue
-      const databaseName = await deps.databases.backupTarget(run.team_id, run.database_id).then(
-        (t) => ({ name: t.name, projectId: t.projectId }),
-        // A database deleted since: the notification names its id.
-        (error: unknown) => {
-          if (error instanceof NotFoundError) return { name: run.database_id, projectId: null }
-          throw error
-        },
-      )
-      const seq = (await lastLogSeq(db, run.id)) + 1
-      const finished = await db.transaction().execute(async (trx) => {
-        // Another process recovered it first, or it ended meanwhile.
-        if (!(await failUnfinished(trx, run.id, INTERRUPTED_RUN))) return false
-        const what = run.kind === 'backup' ? 'Backup' : 'Restore'
-        await insertRunLogBatch(trx, [run.id, seq, nowIso(), 'berth', `${what} failed: ${INTERRUPTED_RUN}`, 0])
-        await deps.onFinished?.(trx, {
-          run: { ...run, status: 'failed', message: INTERRUPTED_RUN },
-          databaseName: databaseName.name,
-          projectId: databaseName.projectId,
-          message: INTERRUPTED_RUN,
-        })
-        await audit.record(
-          trx,
-          { ...SYSTEM_ACTOR, teamId: run.team_id },
-          {
-            action: 'database_backup.interrupted',
-            resourceType: 'database',
-            resourceId: run.database_id,
-            details: { run_id: run.id, kind: run.kind },
-          },
-        )
-        return true
-      })
-      if (finished) recovered++
-    }
-    return recovered
-  }
+  const recoverInterrupted = () => recoverInterruptedRuns(deps, active)
 
   /** Deletes the artifacts retention no longer keeps; called only after a new backup succeeded. */
   async function applyRetention(teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) {
@@ -520,6 +514,7 @@ export function createRunsService(deps: Deps) {
     },
     startBackup,
     startRestore,
+    startRestoreIntoNew,
     recoverInterrupted,
     /** A serving process: recovers interrupted runs now, then now and then (a sibling may die). */
     startRecovery: async () => {

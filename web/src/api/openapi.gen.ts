@@ -1985,7 +1985,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a backup into its database, after a safety backup; answers the queued restore run */
+        /** Restore a backup into its database (after a safety backup) or into a new database created from it; answers the queued restore run */
         post: operations["restoreBackupRun"];
         delete?: never;
         options?: never;
@@ -15189,8 +15189,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The database's name, typed to confirm overwriting its data */
-                    confirm: string;
+                    /**
+                     * @description same: over the backed-up database's data; new: into a new database of the same engine
+                     * @default same
+                     * @enum {string}
+                     */
+                    target?: "same" | "new";
+                    /** @description target same: the database's name, typed to confirm overwriting its data */
+                    confirm?: string;
+                    /** @description target new: the new database's name (in the same project) */
+                    name?: string;
                 };
             };
         };
