@@ -179,6 +179,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/databases/{uuid}/backups': ['read', 'scoped'],
   'GET /api/v1/backup-runs/{id}': ['read', 'scoped'],
   'GET /api/v1/backup-runs/{id}/log': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/log/stream': ['read', 'stream'],
   'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
   'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
 }

@@ -59,10 +59,17 @@ describe('a backup run whose Berth was killed', () => {
     const queued = await api('POST', `/databases/${database}/backups`, { destination_id: destination })
     assert.equal(queued.status, 202, JSON.stringify(queued.body))
     const runId = queued.body.id
-    await waitFor('the run to be dumping', async () => {
-      const lines = (await api('GET', `/backup-runs/${runId}/log`)).body.lines
-      return lines.some((l: { output: string }) => l.output.startsWith('Dumping redis database cache'))
+    // The live log shows the run's progress while it runs (the stream stays open: it has not ended).
+    const live = await fetch(`${first.url}/api/v1/backup-runs/${runId}/log/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(20_000),
     })
+    let streamed = ''
+    for await (const chunk of live.body!) {
+      streamed += Buffer.from(chunk).toString()
+      if (streamed.includes('Dumping redis database cache')) break
+    }
+    assert.doesNotMatch(streamed, /event: end/)
 
     first.child.kill('SIGKILL')
     await new Promise((resolve) => first.child.once('exit', resolve))

@@ -99,6 +99,16 @@ describe('database backups and restores, end to end', () => {
     // The download is the plain pg_dump archive.
     const download = await t.call(root, 'GET', `/api/v1/backup-runs/${backup.id}/download`)
     assert.equal(download.status, 200)
+    assert.ok(String(download.body).startsWith('PGDMP'), 'decrypted: the custom-format header')
+    const audited = await t.call(root, 'GET', `/api/v1/audit?action=database_backup.downloaded&resource_id=${pg.uuid}`)
+    assert.equal(audited.body.items[0]?.details.run_id, backup.id)
+    // The log as a finished run's live stream gives it: every line, then the end with the status.
+    const stream = await t.server.inject({
+      url: `/api/v1/backup-runs/${backup.id}/log/stream`,
+      headers: { authorization: `Bearer ${root}` },
+    })
+    assert.match(stream.body, /event: line\ndata: .*checksum matches/)
+    assert.match(stream.body, /event: end\ndata: \{"status":"succeeded"\}/)
 
     await psql(
       "UPDATE orders SET item = 'changed' WHERE id = 1; DELETE FROM orders WHERE id = 2; INSERT INTO orders VALUES (3, 'new-row')",

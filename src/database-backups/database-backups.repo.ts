@@ -249,13 +249,13 @@ export async function lastLogSeq(db: Kysely<DB>, runId: string): Promise<number>
   return Number(row?.seq ?? 0)
 }
 
-export async function runLogLines(db: Kysely<DB>, runId: string, afterSeq: number) {
-  return db
+export async function runLogLines(db: Kysely<DB>, runId: string, afterSeq: number, limit?: number) {
+  const query = db
     .selectFrom('db_backup_run_logs')
     .select(['seq', 'ts', 'stream', 'output'])
     .where('run_id', '=', runId)
     .where('seq', '>', afterSeq)
     .where('hidden', '=', 0)
     .orderBy('seq')
-    .execute()
+  return (limit === undefined ? query : query.limit(limit)).execute()
 }

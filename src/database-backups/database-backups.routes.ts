@@ -6,7 +6,8 @@ import { actorOf } from '../audit/audit.service.js'
 import { triggerOf } from '../deployments/deployments.service.js'
 import { BadRequestError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
-import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
+import { followLog, resumeAfter } from '../http/log-follow.js'
+import { errorResponses, json, noContent, text, timestamp } from '../http/responses.js'
 import { idParam, sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { DbBackupRunTable } from '../db/schema.js'
 
@@ -102,6 +103,7 @@ const logLine = z.object({
 })
 
 const TAGS = ['database-backups']
+const LOG_PAGE = 1000
 
 export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>): FastifyPluginAsyncZod {
   return async (server) => {
@@ -300,6 +302,36 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
     )
 
     server.get(
+      '/backup-runs/:id/log/stream',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'streamBackupRunLog',
+          summary: "Stream a run's log lines live (Server-Sent Events; resume with Last-Event-ID)",
+          params: idParam,
+          querystring: z.object({ after: sequenceQuery.optional() }),
+          response: {
+            200: text(
+              'Server-Sent Events: `line` events (id: the sequence number; data: a BackupRunLog line as JSON), then one `end` event (data: `{"status"}`) once the run has ended',
+              'text/event-stream',
+            ),
+            ...errorResponses(404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const teamId = principalOf(request).teamId
+        const runId = request.params.id
+        await app.backupRuns.get(teamId, runId) // 404 before the stream starts
+        followLog(request, reply, resumeAfter(request, request.query.after), {
+          page: (after) => app.backupRuns.logPage(teamId, runId, after, LOG_PAGE),
+          running: ['queued', 'in_progress'],
+        })
+      },
+    )
+
+    server.get(
       '/backup-runs/:id/download',
       {
         config: { ability: 'read:sensitive' },
@@ -322,7 +354,8 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         },
       },
       async (request, reply) => {
-        const file = await app.backupRuns.download(principalOf(request).teamId, request.params.id)
+        const p = principalOf(request)
+        const file = await app.backupRuns.download(p.teamId, request.params.id, actorOf(p))
         void reply.header('content-type', 'application/octet-stream')
         void reply.header('content-disposition', `attachment; filename="${file.fileName}"`)
         return reply.send(file.stream)

@@ -486,8 +486,8 @@ export function createRunsService(deps: Deps) {
     }
   }
 
-  /** The artifact of a succeeded backup, decrypted, as a stream. */
-  async function download(teamId: string, id: string) {
+  /** The artifact of a succeeded backup, decrypted, as a stream; the download is audited (it is the data). */
+  async function download(teamId: string, id: string, actor: Actor) {
     const run = await get(teamId, id)
     if (run.kind !== 'backup' || run.status !== 'succeeded' || run.artifact_key === null || run.pruned_at !== null)
       throw new ConflictError('no_artifact', `Run ${id} has no stored artifact.`)
@@ -495,6 +495,14 @@ export function createRunsService(deps: Deps) {
     const destination = await findDestination(db, teamId, run.destination_id)
     if (!destination) throw new ConflictError('no_artifact', `The destination of run ${id} no longer exists.`)
     const stream = await (await deps.destinations.storeOf(destination, target.serverId)).get(run.artifact_key)
+    await db.transaction().execute((trx) =>
+      audit.record(trx, actor, {
+        action: 'database_backup.downloaded',
+        resourceType: 'database',
+        resourceId: run.database_id,
+        details: { run_id: run.id, artifact_key: run.artifact_key },
+      }),
+    )
     const fileName = run.artifact_key
       .split('/')
       .pop()!
@@ -511,6 +519,12 @@ export function createRunsService(deps: Deps) {
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)
+    },
+    /** A page of the log for a live stream, with the run's status read first (an ended run's lines are all stored). */
+    logPage: async (teamId: string, id: string, afterSeq: number, limit: number) => {
+      const { status } = await get(teamId, id)
+      const lines = await runLogLines(db, id, afterSeq, limit)
+      return { lines, status, next_after: lines.at(-1)?.seq ?? afterSeq, has_more: lines.length === limit }
     },
     startBackup,
     startRestore,
