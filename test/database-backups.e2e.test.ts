@@ -75,6 +75,7 @@ describe('database backups and restores, end to end', () => {
       schedule: '*/2 * * * * *',
       encrypt: true,
       keep_last: 5,
+      verify_restore: true,
     })
     assert.equal(job.status, 201, JSON.stringify(job.body))
     const scheduled = await waitFor(
@@ -94,6 +95,11 @@ describe('database backups and restores, end to end', () => {
     assert.match(backup.sha256, /^[0-9a-f]{64}$/)
     assert.match(await runLog(t, root, backup.id), /checksum matches/)
     assert.match(backup.globals_artifact_key, /\.globals\.sql\.enc$/)
+    // Restored into a throw-away server of the same image, which is gone afterwards.
+    assert.equal(backup.restore_verified, true)
+    assert.match(await runLog(t, root, backup.id), /Verified: the archive lists \d+ entries and restored 1 tables/)
+    const scratch = await docker(['ps', '-aq', '--filter', 'label=berth.helper=database-backups-verify'])
+    assert.equal(scratch.stdout.trim(), '')
     // Encrypted at rest: no stored object shows the custom-format header or a row.
     for (const body of storedObjects()) assert.ok(!body.includes('PGDMP') && !body.includes('original-row-a'))
     // The download is the plain pg_dump archive.
@@ -290,6 +296,9 @@ describe('database backups and restores, end to end', () => {
         keep_last: 1,
       })
     ).body
+    const unverifiable = await t.call(root, 'PATCH', `/api/v1/backup-jobs/${job.id}`, { verify_restore: true })
+    assert.equal(unverifiable.status, 422)
+    assert.equal(unverifiable.body.error.code, 'verify_not_supported')
     const first = await waitForRun(t, root, (await t.call(root, 'POST', `/api/v1/backup-jobs/${job.id}/run`)).body.id)
     assert.equal(first.status, 'succeeded')
     // A failing run (the database's container is stopped) deletes nothing.

@@ -21,6 +21,7 @@ const job = z
     keep_days: z.number().int().nullable(),
     encrypt: z.boolean(),
     enabled: z.boolean(),
+    verify_restore: z.boolean().describe('Each backup is also restored into a throw-away server (PostgreSQL)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -39,6 +40,9 @@ const jobFields = {
   keep_days: z.number().int().min(1).max(36_500).nullable().describe('Keep backups younger than N days'),
   encrypt: z.boolean().describe('Encrypt the artifact (AES-256-GCM, key derived from the app key)'),
   enabled: z.boolean(),
+  verify_restore: z
+    .boolean()
+    .describe('Also restore each backup into a throw-away server of the same image and check it (PostgreSQL)'),
 }
 const createJobBody = z.object(jobFields).partial().required({ destination_id: true })
 const updateJobBody = z.object(jobFields).partial()
@@ -59,6 +63,10 @@ const run = z
     size_bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
     verified: z.boolean().describe('The stored artifact was read back and its checksum matched'),
+    restore_verified: z
+      .boolean()
+      .nullable()
+      .describe('Restored into a throw-away server and checked (its job asks for it); null: not asked'),
     message: z.string().nullable().describe('Why it failed'),
     pruned: z.boolean().describe('Retention deleted the artifact'),
     duration_ms: z.number().int().nullable(),
@@ -85,6 +93,7 @@ function runView(r: DbBackupRunTable) {
     size_bytes: r.size_bytes === null ? null : Number(r.size_bytes),
     sha256: r.sha256,
     verified: r.verified === 1,
+    restore_verified: r.restore_verified === null ? null : r.restore_verified === 1,
     message: r.message,
     pruned: r.pruned_at !== null,
     duration_ms: r.started_at && r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : null,
@@ -135,7 +144,7 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
           summary: 'Add a backup job: destination, cron schedule, retention, encryption',
           params: uuidParam,
           body: createJobBody,
-          response: { 201: json(job, 'Created'), ...errorResponses(404) },
+          response: { 201: json(job, 'Created'), ...errorResponses(404, 422) },
         },
       },
       async (request, reply) => {
@@ -156,7 +165,7 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
           summary: 'Change a backup job',
           params: idParam,
           body: updateJobBody,
-          response: { 200: json(job, 'The job after the change'), ...errorResponses(404) },
+          response: { 200: json(job, 'The job after the change'), ...errorResponses(404, 422) },
         },
       },
       async (request) => {

@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { type Actor, type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
 import type { DatabasesService } from '../databases/databases.service.js'
-import type { DB, DbBackupJobTable, DbBackupRunTrigger } from '../db/schema.js'
+import type { DatabaseType, DB, DbBackupJobTable, DbBackupRunTrigger } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js'
 import {
   deleteJob,
   findDestination,
@@ -32,6 +32,7 @@ export type JobInput = {
   keep_days?: number | null
   encrypt?: boolean
   enabled?: boolean
+  verify_restore?: boolean
 }
 
 export type JobsService = ReturnType<typeof createJobsService>
@@ -46,9 +47,19 @@ function jobView(row: DbBackupJobTable) {
     keep_days: row.keep_days,
     encrypt: row.encrypt === 1,
     enabled: row.enabled === 1,
+    verify_restore: row.verify_restore === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   }
+}
+
+/** Restoring into a throw-away server is built for PostgreSQL (pg_restore into a scratch database). */
+function assertVerifiable(type: DatabaseType, verify: boolean | undefined) {
+  if (verify && type !== 'postgresql')
+    throw new UnprocessableError(
+      'verify_not_supported',
+      `Verifying backups by a restore is available for PostgreSQL databases, not ${type}.`,
+    )
 }
 
 function assertSchedule(schedule: string | null | undefined) {
@@ -96,7 +107,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   async function create(teamId: string, databaseId: string, input: JobInput, actor: Actor) {
     assertSchedule(input.schedule)
-    await databases.backupTarget(teamId, databaseId)
+    assertVerifiable((await databases.backupTarget(teamId, databaseId)).type, input.verify_restore)
     const now = nowIso()
     const row: DbBackupJobTable = {
       id: newId(),
@@ -108,6 +119,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       keep_days: input.keep_days ?? null,
       encrypt: input.encrypt ? 1 : 0,
       enabled: input.enabled === false ? 0 : 1,
+      verify_restore: input.verify_restore ? 1 : 0,
       created_at: now,
       updated_at: now,
     }
@@ -128,6 +140,8 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   async function update(teamId: string, id: string, input: Partial<JobInput>, actor: Actor) {
     assertSchedule(input.schedule)
+    if (input.verify_restore)
+      assertVerifiable((await databases.backupTarget(teamId, (await get(teamId, id)).database_id)).type, true)
     const row = await db.transaction().execute(async (trx) => {
       const current = await findJob(trx, teamId, id)
       if (!current) throw new NotFoundError(`Backup job ${id} not found.`)
@@ -140,6 +154,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
         ...(input.keep_days !== undefined && { keep_days: input.keep_days }),
         ...(input.encrypt !== undefined && { encrypt: input.encrypt ? 1 : 0 }),
         ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
+        ...(input.verify_restore !== undefined && { verify_restore: input.verify_restore ? 1 : 0 }),
         updated_at: nowIso(),
       }
       await updateJob(trx, id, changes)
@@ -186,6 +201,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
         trigger,
         slot,
         retention: { keep_last: job.keep_last, keep_days: job.keep_days },
+        verify: job.verify_restore === 1,
       },
       actor,
     )

@@ -29,6 +29,7 @@ import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
 import { HEARTBEAT_MS, recoverInterruptedRuns } from './recovery.js'
+import { verifyPostgresRestore } from './verify-restore.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog } from './run-exec.js'
@@ -72,6 +73,8 @@ type BackupOptions = {
   trigger: DbBackupRunTrigger
   /** A scheduled run's cron tick. */
   slot?: string
+  /** Also restore the backup into a throw-away server (a job's verify_restore). */
+  verify?: boolean
 }
 type Target = BackupTarget
 
@@ -138,11 +141,13 @@ export function createRunsService(deps: Deps) {
     })
     if (!inserted) return undefined
     track(
-      execute(run, target, (log, destination) => dumpRun(run, target, destination, log)).then(async (finished) => {
-        // Retention runs only after a new backup succeeded, so a failing job never loses old backups.
-        if (finished?.status === 'succeeded' && opts.jobId !== null && opts.retention)
-          await applyRetention(teamId, opts.jobId, opts.retention, target.serverId)
-      }),
+      execute(run, target, (log, destination) => dumpRun(run, target, destination, log, opts.verify === true)).then(
+        async (finished) => {
+          // Retention runs only after a new backup succeeded, so a failing job never loses old backups.
+          if (finished?.status === 'succeeded' && opts.jobId !== null && opts.retention)
+            await applyRetention(teamId, opts.jobId, opts.retention, target.serverId)
+        },
+      ),
     )
     return run
   }
@@ -182,6 +187,7 @@ export function createRunsService(deps: Deps) {
       heartbeat_at: null,
       globals_key: null,
       globals_sha256: null,
+      restore_verified: null,
     }
   }
 
@@ -251,7 +257,13 @@ export function createRunsService(deps: Deps) {
     return finishedRun
   }
 
-  async function dumpRun(run: DbBackupRunTable, target: Target, destination: DbBackupDestinationTable, log: RunLog) {
+  async function dumpRun(
+    run: DbBackupRunTable,
+    target: Target,
+    destination: DbBackupDestinationTable,
+    log: RunLog,
+    verify = false,
+  ) {
     const commands = engineCommands(target.type, target)
     if (typeof commands === 'string') throw new Error(commands)
     const store = await deps.destinations.storeOf(destination, target.serverId)
@@ -271,7 +283,23 @@ export function createRunsService(deps: Deps) {
     )
     log.append('berth', 'Read back: checksum matches')
     const globals = commands.globals && (await dumpGlobals(commands.globals, keyOf('globals.sql'), key))
-    return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null, ...globals }
+    if (verify) {
+      const { image } = await deps.databases.get(run.team_id, target.id, false)
+      const backup = { ...run, artifact_key: key, globals_key: globals?.globals_key ?? null }
+      log.append(
+        'berth',
+        await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
+      )
+    }
+    return {
+      artifact_key: key,
+      size_bytes: stored.size,
+      sha256: stored.sha256,
+      verified: 1,
+      message: null,
+      ...globals,
+      restore_verified: verify ? 1 : null,
+    }
 
     /** The roles beside the dump; when they cannot be stored, the dump is deleted too (a run is whole or failed). */
     async function dumpGlobals(globals: GlobalsCommands, globalsKey: string, dumpKey: string) {

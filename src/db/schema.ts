@@ -452,6 +452,8 @@ export type DbBackupJobTable = {
   keep_days: number | null
   encrypt: number
   enabled: number
+  /** 1: every backup is also restored into a throw-away server of the same engine (PostgreSQL). */
+  verify_restore: number
   created_at: string
   updated_at: string
 }
@@ -491,6 +493,8 @@ export type DbBackupRunTable = {
   /** PostgreSQL: the artifact of `pg_dumpall --globals-only` (roles), and its checksum. */
   globals_key: string | null
   globals_sha256: string | null
+  /** 1: restored into a throw-away server and checked; null: not asked. */
+  restore_verified: number | null
 }
 export type DbBackupRunLogTable = {
   id: Generated<number>

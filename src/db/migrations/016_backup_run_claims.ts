@@ -11,4 +11,10 @@ export async function up(db: Kysely<unknown>, _dialect: MigrationDialect): Promi
   // PostgreSQL runs also store the server's globals (roles) as a second artifact, applied before the dump on restore.
   await db.schema.alterTable('db_backup_runs').addColumn('globals_key', 'varchar(1024)').execute()
   await db.schema.alterTable('db_backup_runs').addColumn('globals_sha256', 'varchar(64)').execute()
+  // A job may ask each backup to be restored into a throw-away server; the run records the outcome.
+  await db.schema
+    .alterTable('db_backup_jobs')
+    .addColumn('verify_restore', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
+  await db.schema.alterTable('db_backup_runs').addColumn('restore_verified', 'integer').execute()
 }

@@ -2771,6 +2771,8 @@ export interface components {
             keep_days: number | null;
             encrypt: boolean;
             enabled: boolean;
+            /** @description Each backup is also restored into a throw-away server (PostgreSQL) */
+            verify_restore: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -2800,6 +2802,8 @@ export interface components {
             sha256: string | null;
             /** @description The stored artifact was read back and its checksum matched */
             verified: boolean;
+            /** @description Restored into a throw-away server and checked (its job asks for it); null: not asked */
+            restore_verified: boolean | null;
             /** @description Why it failed */
             message: string | null;
             /** @description Retention deleted the artifact */
@@ -14503,6 +14507,8 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    verify_restore?: boolean;
                 };
             };
         };
@@ -14563,6 +14569,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14669,6 +14684,8 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    verify_restore?: boolean;
                 };
             };
         };
@@ -14729,6 +14746,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -53,7 +53,10 @@ export function BackupRuns({
               { header: 'Trigger', cell: (r) => r.trigger },
               { header: 'Destination', cell: (r) => names.get(r.destination_id) ?? '' },
               { header: 'Size', cell: (r) => (r.size_bytes === null ? '' : `${r.size_bytes} bytes`) },
-              { header: 'Verified', cell: (r) => (r.verified ? 'yes' : 'no') },
+              {
+                header: 'Verified',
+                cell: (r) => (r.verified ? (r.restore_verified ? 'yes, and restored' : 'yes') : 'no'),
+              },
               { header: 'Message', cell: (r) => r.message ?? (r.pruned ? 'deleted by retention' : '') },
             ]}
             actions={(r) => (

@@ -95,6 +95,7 @@ function AddJob({
   const [schedule, setSchedule] = useState('0 3 * * *')
   const [keepLast, setKeepLast] = useState('7')
   const [encrypt, setEncrypt] = useState(true)
+  const [verifyRestore, setVerifyRestore] = useState(false)
   const create = useMutation({
     mutationFn: () =>
       call<BackupJob>('createBackupJob', {
@@ -104,6 +105,7 @@ function AddJob({
           schedule: schedule.trim() === '' ? null : schedule.trim(),
           keep_last: keepLast === '' ? null : Number(keepLast),
           encrypt,
+          verify_restore: verifyRestore,
         },
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
@@ -150,6 +152,10 @@ function AddJob({
       <label>
         <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} />
         Encrypt the backups (the storage provider cannot read them)
+      </label>
+      <label>
+        <input type="checkbox" checked={verifyRestore} onChange={(e) => setVerifyRestore(e.target.checked)} />
+        Verify each backup by restoring it into a throw-away server (PostgreSQL)
       </label>
       <ErrorNotice error={create.error} />
       <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
