@@ -286,10 +286,16 @@ export function createRunsService(deps: Deps) {
     if (verify) {
       const { image } = await deps.databases.get(run.team_id, target.id, false)
       const backup = { ...run, artifact_key: key, globals_key: globals?.globals_key ?? null }
-      log.append(
-        'berth',
-        await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
-      )
+      try {
+        log.append(
+          'berth',
+          await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
+        )
+      } catch (error) {
+        // A backup that does not restore is not kept as if it were one (the run records no artifact).
+        for (const stored of [key, backup.globals_key]) if (stored !== null) await store.delete(stored)
+        throw new Error(`the restore check failed, so the backup was deleted: ${(error as Error).message}`)
+      }
     }
     return {
       artifact_key: key,
