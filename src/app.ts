@@ -223,6 +223,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       artifactKey: artifactKeyFrom(appKey),
       onFinished: backupNotifier(notifications),
       owner: { workerId, processId: process.pid },
+      serviceOf: (teamId, serviceId) => findTeamResource(db, teamId, serviceId, 'service'),
     })
     const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
     const hostForService = async (serviceId: string) => {

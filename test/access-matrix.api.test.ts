@@ -182,6 +182,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/backup-runs/{id}/log/stream': ['read', 'stream'],
   'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
   'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
+  'POST /api/v1/services/{uuid}/volume-backups': ['write', 'scoped'],
+  'GET /api/v1/services/{uuid}/volume-backups': ['read', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])

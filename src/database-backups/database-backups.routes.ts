@@ -47,7 +47,7 @@ const jobFields = {
 const createJobBody = z.object(jobFields).partial().required({ destination_id: true })
 const updateJobBody = z.object(jobFields).partial()
 
-const run = z
+export const run = z
   .object({
     id: z.string().uuid(),
     database_id: z.string().uuid(),
@@ -57,6 +57,10 @@ const run = z
     status: z.enum(['queued', 'in_progress', 'succeeded', 'failed']),
     trigger: z.enum(['schedule', 'api', 'ui', 'cli', 'safety']),
     source_run_id: z.string().uuid().nullable().describe('A restore: the backup it restores'),
+    volume: z
+      .string()
+      .nullable()
+      .describe("A volume backup: the compose volume's name (database_id is then the service's uuid)"),
     artifact_key: z.string().nullable(),
     globals_artifact_key: z.string().nullable().describe("PostgreSQL: the server's roles (pg_dumpall --globals-only)"),
     encrypted: z.boolean(),
@@ -77,7 +81,7 @@ const run = z
   })
   .meta({ id: 'BackupRun' })
 
-function runView(r: DbBackupRunTable) {
+export function runView(r: DbBackupRunTable) {
   return {
     id: r.id,
     database_id: r.database_id,
@@ -87,6 +91,7 @@ function runView(r: DbBackupRunTable) {
     status: r.status,
     trigger: r.trigger,
     source_run_id: r.source_run_id,
+    volume: r.volume,
     artifact_key: r.artifact_key,
     globals_artifact_key: r.globals_key,
     encrypted: r.encrypted === 1,

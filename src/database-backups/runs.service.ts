@@ -30,6 +30,7 @@ import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
 import { HEARTBEAT_MS, recoverInterruptedRuns } from './recovery.js'
 import { verifyPostgresRestore } from './verify-restore.js'
+import { createVolumeRuns, type RunTarget, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog } from './run-exec.js'
@@ -58,6 +59,8 @@ type Deps = {
   onFinished?: (trx: Kysely<DB>, outcome: BackupOutcome) => Promise<void>
   /** This process, named on the runs it claims. */
   owner: RunOwner
+  /** A compose service of the team (volume backups). */
+  serviceOf: VolumeDeps['serviceOf']
 }
 
 // A serving process looks for runs a dead process left this often.
@@ -188,6 +191,8 @@ export function createRunsService(deps: Deps) {
       globals_key: null,
       globals_sha256: null,
       restore_verified: null,
+      volume: null,
+      helper_image: null,
     }
   }
 
@@ -199,7 +204,7 @@ export function createRunsService(deps: Deps) {
    */
   async function execute(
     run: DbBackupRunTable,
-    target: Target,
+    target: RunTarget,
     work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
   ): Promise<DbBackupRunTable | null> {
     if (!(await claimRun(db, run.id, deps.owner))) return null
@@ -220,7 +225,7 @@ export function createRunsService(deps: Deps) {
 
   async function executeClaimed(
     run: DbBackupRunTable,
-    target: Target,
+    target: RunTarget,
     work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
   ): Promise<DbBackupRunTable> {
     const destination = await findDestination(db, run.team_id, run.destination_id)
@@ -329,6 +334,11 @@ export function createRunsService(deps: Deps) {
   /** A backup run that can be restored into a database of `target`'s engine, or the error why not. */
   async function restorableSource(teamId: string, sourceRunId: string) {
     const source = await get(teamId, sourceRunId)
+    if (source.volume !== null)
+      throw new UnprocessableError(
+        'not_a_database_backup',
+        `Run ${sourceRunId} is a backup of a volume, not a database.`,
+      )
     if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
       throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
     if (source.pruned_at !== null)
@@ -384,6 +394,8 @@ export function createRunsService(deps: Deps) {
     actor: Actor,
     confirm?: string,
   ) {
+    const run = await get(teamId, sourceRunId)
+    if (run.volume !== null) return volumes.startRestore(teamId, run, trigger, actor, confirm)
     const { source, original: target } = await restorableSource(teamId, sourceRunId)
     if (confirm !== undefined && confirm !== target.name)
       throw new BadRequestError(
@@ -525,10 +537,13 @@ export function createRunsService(deps: Deps) {
     const run = await get(teamId, id)
     if (run.kind !== 'backup' || run.status !== 'succeeded' || run.artifact_key === null || run.pruned_at !== null)
       throw new ConflictError('no_artifact', `Run ${id} has no stored artifact.`)
-    const target = await deps.databases.backupTarget(teamId, run.database_id)
+    const serverId =
+      run.volume !== null
+        ? await volumes.serverOf(teamId, run.database_id)
+        : (await deps.databases.backupTarget(teamId, run.database_id)).serverId
     const destination = await findDestination(db, teamId, run.destination_id)
     if (!destination) throw new ConflictError('no_artifact', `The destination of run ${id} no longer exists.`)
-    const stream = await (await deps.destinations.storeOf(destination, target.serverId)).get(run.artifact_key)
+    const stream = await (await deps.destinations.storeOf(destination, serverId)).get(run.artifact_key)
     await db.transaction().execute((trx) =>
       audit.record(trx, actor, {
         action: 'database_backup.downloaded',
@@ -544,12 +559,20 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
+  const volumes = createVolumeRuns({ ...deps, runner: { newRun, execute, track } })
+
   return {
     get,
     list: async (teamId: string, databaseId: string) => {
       await deps.databases.backupTarget(teamId, databaseId)
       return listRuns(db, databaseId, 100)
     },
+    /** A compose service's volume backups and restores, newest first. */
+    listVolumeRuns: async (teamId: string, serviceId: string) => {
+      await deps.serviceOf(teamId, serviceId)
+      return listRuns(db, serviceId, 100)
+    },
+    startVolumeBackup: (...args: Parameters<VolumeRuns['startBackup']>) => volumes.startBackup(...args),
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)

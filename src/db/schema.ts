@@ -495,6 +495,9 @@ export type DbBackupRunTable = {
   globals_sha256: string | null
   /** 1: restored into a throw-away server and checked; null: not asked. */
   restore_verified: number | null
+  /** A volume backup: the compose volume's name (database_id is then the service's id) and the helper image. */
+  volume: string | null
+  helper_image: string | null
 }
 export type DbBackupRunLogTable = {
   id: Generated<number>

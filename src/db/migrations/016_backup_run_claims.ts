@@ -17,4 +17,8 @@ export async function up(db: Kysely<unknown>, _dialect: MigrationDialect): Promi
     .addColumn('verify_restore', 'integer', (c) => c.notNull().defaultTo(0))
     .execute()
   await db.schema.alterTable('db_backup_runs').addColumn('restore_verified', 'integer').execute()
+  // A named volume of a compose service (then database_id holds the service's id), tarred through a
+  // helper container of this image.
+  await db.schema.alterTable('db_backup_runs').addColumn('volume', 'varchar(128)').execute()
+  await db.schema.alterTable('db_backup_runs').addColumn('helper_image', 'varchar(255)').execute()
 }
