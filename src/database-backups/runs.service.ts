@@ -30,11 +30,11 @@ import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
 import { HEARTBEAT_MS, recoverInterruptedRuns } from './recovery.js'
 import { verifyPostgresRestore } from './verify-restore.js'
-import { createVolumeRuns, type RunTarget, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
+import { createVolumeRuns, type RunTarget, type VolumeDeps, type VolumeRuns, type Work } from './volume-runs.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog } from './run-exec.js'
-import type { ArtifactStore } from './stores.js'
+import { type ArtifactStore, artifactKeysOf } from './stores.js'
 
 export type BackupOutcome = {
   run: DbBackupRunTable
@@ -80,15 +80,6 @@ type BackupOptions = {
   verify?: boolean
 }
 type Target = BackupTarget
-
-/** A run's artifact keys: the database's name and id, then a sortable time stamp and the run's id. */
-function artifactKeysOf(target: Target, runId: string, encrypted: boolean) {
-  const stamp = nowIso()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-  const base = `${target.name}-${target.id.slice(0, 8)}/${stamp}-${runId.slice(0, 8)}`
-  return (extension: string) => `${base}.${extension}${encrypted ? '.enc' : ''}`
-}
 
 /**
  * Backups and restores of a database, each a run record with its own log lines (stored by the
@@ -272,7 +263,7 @@ export function createRunsService(deps: Deps) {
     const commands = engineCommands(target.type, target)
     if (typeof commands === 'string') throw new Error(commands)
     const store = await deps.destinations.storeOf(destination, target.serverId)
-    const keyOf = artifactKeysOf(target, run.id, run.encrypted === 1)
+    const keyOf = artifactKeysOf(`${target.name}-${target.id.slice(0, 8)}`, run.id, run.encrypted === 1)
     const key = keyOf(commands.extension)
     log.append(
       'berth',
@@ -439,17 +430,37 @@ export function createRunsService(deps: Deps) {
     return queueRestore(source, target, trigger, actor, details, async (_run, log, destination) => {
       log.append('berth', `Created database ${name} for the backup of ${original.name}; waiting for its deployment`)
       await deploymentFinished(teamId, deployment!.deployment_uuid)
-      return restoreArtifact(
-        {
-          store: await deps.destinations.storeOf(destination, target.serverId),
-          host: await deps.hostOf(target.serverId),
-          artifactKey: deps.artifactKey,
-        },
-        source,
-        target,
-        log,
-      )
+      return restoreInto(source, target, destination, log)
     })
+  }
+
+  /** Loads `source` into the database from the run's destination (restore-artifact.ts). */
+  async function restoreInto(
+    source: DbBackupRunTable,
+    target: Target,
+    destination: DbBackupDestinationTable,
+    log: RunLog,
+  ) {
+    return restoreArtifact(
+      {
+        store: await deps.destinations.storeOf(destination, target.serverId),
+        host: await deps.hostOf(target.serverId),
+        artifactKey: deps.artifactKey,
+      },
+      source,
+      target,
+      log,
+    )
+  }
+
+  /** Runs a safety backup (already made with newRun) before a restore overwrites data; throws unless it succeeded. */
+  async function safetyBackup(safety: DbBackupRunTable, target: RunTarget, dump: Work, log: RunLog) {
+    await insertRun(db, safety)
+    // Just inserted by this process, so it is claimed here: execute answers the finished run.
+    const done = await execute(safety, target, dump)
+    if (done?.status !== 'succeeded')
+      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${done?.message}`)
+    log.append('berth', `Safety backup ${safety.id} stored as ${done.artifact_key}`)
   }
 
   /** Waits until a deployment ended; throws unless it finished (its containers are healthy). */
@@ -486,23 +497,8 @@ export function createRunsService(deps: Deps) {
       { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger: 'safety' },
       actor,
     )
-    await insertRun(db, safety)
-    // Just inserted by this process, so it is claimed here: execute answers the finished run.
-    const safetyDone = await execute(safety, target, (safetyLog, d) => dumpRun(safety, target, d, safetyLog))
-    if (safetyDone?.status !== 'succeeded')
-      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone?.message}`)
-    log.append('berth', `Safety backup ${safety.id} stored as ${safetyDone.artifact_key}`)
-
-    return restoreArtifact(
-      {
-        store: await deps.destinations.storeOf(destination, target.serverId),
-        host: await deps.hostOf(target.serverId),
-        artifactKey: deps.artifactKey,
-      },
-      source,
-      target,
-      log,
-    )
+    await safetyBackup(safety, target, (safetyLog, d) => dumpRun(safety, target, d, safetyLog), log)
+    return restoreInto(source, target, destination, log)
   }
 
   const recoverInterrupted = () => recoverInterruptedRuns(deps, active)
@@ -559,7 +555,7 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
-  const volumes = createVolumeRuns({ ...deps, runner: { newRun, execute, track } })
+  const volumes = createVolumeRuns({ ...deps, runner: { newRun, execute, track, safetyBackup } })
 
   return {
     get,

@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js
 import type { DockerHost } from '../servers/docker-host.js'
 import { findDestination, insertRun } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
+import { artifactKeysOf } from './stores.js'
 import type { BackupTarget } from './restore-artifact.js'
 import { dumpToStore, type RunLog, storeToRestore } from './run-exec.js'
 import { sha256Of } from './streams.js'
@@ -13,7 +14,7 @@ import { containersUsing, engineVolumeName, VOLUME_PATTERN, volumeExists, volume
 /** What a run needs of what it backs up: its name and project (notifications) and the secrets its log hides. */
 export type RunTarget = Pick<BackupTarget, 'id' | 'name' | 'projectId' | 'secrets'>
 
-type Work = (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>
+export type Work = (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>
 
 /** The run machinery of runs.service.ts that volume runs share. */
 export type Runner = {
@@ -27,6 +28,7 @@ export type Runner = {
   ): DbBackupRunTable
   execute(run: DbBackupRunTable, target: RunTarget, work: Work): Promise<DbBackupRunTable | null>
   track(work: Promise<unknown>): void
+  safetyBackup(safety: DbBackupRunTable, target: RunTarget, dump: Work, log: RunLog): Promise<void>
 }
 
 export type VolumeDeps = {
@@ -74,24 +76,23 @@ export function createVolumeRuns(deps: VolumeDeps) {
   }
   type Target = Awaited<ReturnType<typeof targetOf>>
 
-  function dump(run: DbBackupRunTable, target: Target, destination: DbBackupDestinationTable, log: RunLog) {
-    return async () => {
-      const store = await deps.destinations.storeOf(destination, target.service.serverId)
-      const key = `${target.service.name}-${target.id.slice(0, 8)}/${run.volume}/${run.created_at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${run.id.slice(0, 8)}.tar${run.encrypted ? '.enc' : ''}`
-      log.append(
-        'berth',
-        `Archiving volume ${target.engineName} with ${run.helper_image} to ${store.describe} as ${key}`,
-      )
-      const stored = await dumpToStore(
-        target.host.stream(volumeHelperArgs(target.engineName, run.helper_image!, 'dump')),
-        store,
-        key,
-        run.encrypted ? deps.artifactKey : null,
-        log,
-      )
-      log.append('berth', 'Read back: checksum matches')
-      return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
-    }
+  async function dump(run: DbBackupRunTable, target: Target, destination: DbBackupDestinationTable, log: RunLog) {
+    const store = await deps.destinations.storeOf(destination, target.service.serverId)
+    const key = artifactKeysOf(
+      `${target.service.name}-${target.id.slice(0, 8)}/${run.volume}`,
+      run.id,
+      run.encrypted === 1,
+    )('tar')
+    log.append('berth', `Archiving volume ${target.engineName} with ${run.helper_image} to ${store.describe} as ${key}`)
+    const stored = await dumpToStore(
+      target.host.stream(volumeHelperArgs(target.engineName, run.helper_image!, 'dump')),
+      store,
+      key,
+      run.encrypted ? deps.artifactKey : null,
+      log,
+    )
+    log.append('berth', 'Read back: checksum matches')
+    return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
   }
 
   async function record(run: DbBackupRunTable, actor: Actor, action: string, details: Record<string, unknown>) {
@@ -132,7 +133,7 @@ export function createVolumeRuns(deps: VolumeDeps) {
       input.helperImage,
     )
     await record(run, actor, 'database_backup.started', { trigger, destination_id: run.destination_id })
-    runner.track(runner.execute(run, target, (log, destination) => dump(run, target, destination, log)()))
+    runner.track(runner.execute(run, target, (log, destination) => dump(run, target, destination, log)))
     return run
   }
 
@@ -170,13 +171,7 @@ export function createVolumeRuns(deps: VolumeDeps) {
           volume,
           source.helper_image!,
         )
-        await insertRun(db, safety)
-        const safetyDone = await runner.execute(safety, target, (safetyLog, d) => dump(safety, target, d, safetyLog)())
-        if (safetyDone?.status !== 'succeeded')
-          throw new Error(
-            `the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone?.message}`,
-          )
-        log.append('berth', `Safety backup ${safety.id} stored as ${safetyDone.artifact_key}`)
+        await runner.safetyBackup(safety, target, (safetyLog, d) => dump(safety, target, d, safetyLog), log)
         return restoreOver(source, target, destination, log)
       }),
     )
