@@ -1,23 +1,16 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Actor, AuditService } from '../audit/audit.service.js'
-import { createRedactor } from '../crypto/redact.js'
 import type { DatabasesService } from '../databases/databases.service.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
-import { createLogWriter } from '../deployments/log-writer.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
-  claimRun,
   findDestination,
   findRun,
-  finishRun,
-  heartbeatRuns,
   insertRun,
-  insertRunLogBatch,
   insertScheduledRun,
   keptBackups,
   listRuns,
@@ -28,9 +21,10 @@ import {
 import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
-import { HEARTBEAT_MS, recoverInterruptedRuns } from './recovery.js'
+import { recoverInterruptedRuns } from './recovery.js'
 import { verifyPostgresRestore } from './verify-restore.js'
-import { createVolumeRuns, type RunTarget, type VolumeDeps, type VolumeRuns, type Work } from './volume-runs.js'
+import { createRunner, type RunOptions } from './runner.js'
+import { createVolumeRuns, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
 import { dumpToStore, execIn, type RunLog } from './run-exec.js'
@@ -69,13 +63,7 @@ const RECOVER_EVERY_MS = 10_000
 const DEPLOY_WAIT_MS = 20 * 60_000
 
 export type RunsService = ReturnType<typeof createRunsService>
-type BackupOptions = {
-  destinationId: string
-  jobId: string | null
-  encrypt: boolean
-  trigger: DbBackupRunTrigger
-  /** A scheduled run's cron tick. */
-  slot?: string
+type BackupOptions = RunOptions & {
   /** Also restore the backup into a throw-away server (a job's verify_restore). */
   verify?: boolean
 }
@@ -90,18 +78,10 @@ type Target = BackupTarget
  */
 export function createRunsService(deps: Deps) {
   const { db, audit, logger } = deps
-  const running = new Set<Promise<unknown>>()
-  // The runs this process is executing (their heartbeats), and the recovery timer of a serving process.
-  const active = new Set<string>()
-  let beat: NodeJS.Timeout | undefined
+  const runner = createRunner(deps)
+  const { newRun, execute, track, safetyBackup } = runner
+  // The recovery timer of a serving process.
   let recovery: NodeJS.Timeout | undefined
-
-  function track(work: Promise<unknown>) {
-    running.add(work)
-    void work
-      .catch((error: unknown) => logger.error({ err: error }, 'a database backup run could not be recorded'))
-      .finally(() => running.delete(work))
-  }
 
   async function get(teamId: string, id: string) {
     const run = await findRun(db, teamId, id)
@@ -144,113 +124,6 @@ export function createRunsService(deps: Deps) {
       ),
     )
     return run
-  }
-
-  function newRun(
-    teamId: string,
-    databaseId: string,
-    kind: 'backup' | 'restore',
-    opts: BackupOptions,
-    actor: Actor,
-    sourceRunId: string | null = null,
-  ): DbBackupRunTable {
-    return {
-      id: newId(),
-      team_id: teamId,
-      database_id: databaseId,
-      job_id: opts.jobId,
-      destination_id: opts.destinationId,
-      kind,
-      status: 'queued',
-      trigger: opts.trigger,
-      slot: opts.slot ?? null,
-      source_run_id: sourceRunId,
-      artifact_key: null,
-      encrypted: opts.encrypt ? 1 : 0,
-      size_bytes: null,
-      sha256: null,
-      verified: 0,
-      message: null,
-      pruned_at: null,
-      created_by: actor.name,
-      created_at: nowIso(),
-      started_at: null,
-      finished_at: null,
-      claimed_by: null,
-      process_id: null,
-      heartbeat_at: null,
-      globals_key: null,
-      globals_sha256: null,
-      restore_verified: null,
-      volume: null,
-      helper_image: null,
-    }
-  }
-
-  /**
-   * Runs one record: claims it, gives the work a redacting log and the run's destination (read
-   * once here), and records the outcome (with its notifications) in one transaction. The work
-   * returns the fields of a success or throws. Answers the finished run, or null when another
-   * process claimed it.
-   */
-  async function execute(
-    run: DbBackupRunTable,
-    target: RunTarget,
-    work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
-  ): Promise<DbBackupRunTable | null> {
-    if (!(await claimRun(db, run.id, deps.owner))) return null
-    active.add(run.id)
-    beat ??= setInterval(() => {
-      heartbeatRuns(db, [...active]).catch((error: unknown) => logger.error({ err: error }, 'backup heartbeat failed'))
-    }, HEARTBEAT_MS).unref()
-    try {
-      return await executeClaimed(run, target, work)
-    } finally {
-      active.delete(run.id)
-      if (active.size === 0) {
-        clearInterval(beat)
-        beat = undefined
-      }
-    }
-  }
-
-  async function executeClaimed(
-    run: DbBackupRunTable,
-    target: RunTarget,
-    work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
-  ): Promise<DbBackupRunTable> {
-    const destination = await findDestination(db, run.team_id, run.destination_id)
-    const redact = createRedactor([...target.secrets, ...(destination ? deps.destinations.secretsOf(destination) : [])])
-    const writer = createLogWriter({ db, deploymentId: run.id, firstSeq: 1, redact, insert: insertRunLogBatch })
-    let outcome: Partial<DbBackupRunTable> & { status: 'succeeded' | 'failed' }
-    try {
-      // A destination deleted after the run was queued (nothing stops a manual run's) fails it here.
-      if (!destination) throw new Error('the destination no longer exists')
-      outcome = { ...(await work(writer, destination)), status: 'succeeded' }
-      writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} succeeded`)
-    } catch (error) {
-      const message = redact((error as Error).message || String(error))
-      writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} failed: ${message}`)
-      outcome = { status: 'failed', message }
-    }
-    try {
-      await writer.close()
-    } catch (error) {
-      // A run whose log could not be stored does not claim success.
-      logger.error({ err: error, runId: run.id }, 'storing a backup run log failed')
-      if (outcome.status === 'succeeded') outcome = { status: 'failed', message: 'storing the run log failed' }
-    }
-    const finishedRun = { ...run, ...outcome }
-    await db.transaction().execute(async (trx) => {
-      await finishRun(trx, run.id, outcome)
-      await deps.onFinished?.(trx, {
-        run: finishedRun,
-        databaseName: target.name,
-        projectId: target.projectId,
-        message: outcome.message ?? (run.kind === 'backup' ? 'Backup succeeded' : 'Restore succeeded'),
-      })
-    })
-    return finishedRun
   }
 
   async function dumpRun(
@@ -453,16 +326,6 @@ export function createRunsService(deps: Deps) {
     )
   }
 
-  /** Runs a safety backup (already made with newRun) before a restore overwrites data; throws unless it succeeded. */
-  async function safetyBackup(safety: DbBackupRunTable, target: RunTarget, dump: Work, log: RunLog) {
-    await insertRun(db, safety)
-    // Just inserted by this process, so it is claimed here: execute answers the finished run.
-    const done = await execute(safety, target, dump)
-    if (done?.status !== 'succeeded')
-      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${done?.message}`)
-    log.append('berth', `Safety backup ${safety.id} stored as ${done.artifact_key}`)
-  }
-
   /** Waits until a deployment ended; throws unless it finished (its containers are healthy). */
   async function deploymentFinished(teamId: string, deploymentId: string) {
     const deadline = Date.now() + DEPLOY_WAIT_MS
@@ -501,7 +364,7 @@ export function createRunsService(deps: Deps) {
     return restoreInto(source, target, destination, log)
   }
 
-  const recoverInterrupted = () => recoverInterruptedRuns(deps, active)
+  const recoverInterrupted = () => recoverInterruptedRuns(deps, runner.active)
 
   /** Deletes the artifacts retention no longer keeps; called only after a new backup succeeded. */
   async function applyRetention(teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) {
@@ -555,7 +418,7 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
-  const volumes = createVolumeRuns({ ...deps, runner: { newRun, execute, track, safetyBackup } })
+  const volumes = createVolumeRuns({ ...deps, runner })
 
   return {
     get,
@@ -595,8 +458,6 @@ export function createRunsService(deps: Deps) {
     applyRetention,
     download,
     /** Resolves when every run this process started has finished (tests, shutdown). */
-    idle: async () => {
-      while (running.size > 0) await Promise.allSettled([...running])
-    },
+    idle: runner.idle,
   }
 }

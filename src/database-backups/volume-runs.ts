@@ -6,30 +6,10 @@ import type { DockerHost } from '../servers/docker-host.js'
 import { findDestination, insertRun } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { artifactKeysOf } from './stores.js'
-import type { BackupTarget } from './restore-artifact.js'
+import type { Runner } from './runner.js'
 import { dumpToStore, type RunLog, storeToRestore } from './run-exec.js'
 import { sha256Of } from './streams.js'
 import { containersUsing, engineVolumeName, VOLUME_PATTERN, volumeExists, volumeHelperArgs } from './volumes.js'
-
-/** What a run needs of what it backs up: its name and project (notifications) and the secrets its log hides. */
-export type RunTarget = Pick<BackupTarget, 'id' | 'name' | 'projectId' | 'secrets'>
-
-export type Work = (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>
-
-/** The run machinery of runs.service.ts that volume runs share. */
-export type Runner = {
-  newRun(
-    teamId: string,
-    resourceId: string,
-    kind: 'backup' | 'restore',
-    opts: { destinationId: string; jobId: null; encrypt: boolean; trigger: DbBackupRunTrigger },
-    actor: Actor,
-    sourceRunId?: string | null,
-  ): DbBackupRunTable
-  execute(run: DbBackupRunTable, target: RunTarget, work: Work): Promise<DbBackupRunTable | null>
-  track(work: Promise<unknown>): void
-  safetyBackup(safety: DbBackupRunTable, target: RunTarget, dump: Work, log: RunLog): Promise<void>
-}
 
 export type VolumeDeps = {
   db: Kysely<DB>
