@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { execIn, runLog, waitForRun } from './support/db-backups.js'
+import { berth } from './support/cli.js'
 import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
+import { databaseEnvFor } from './support/dialect.js'
 import { docker, removeProject, requireDocker, TEST_IMAGE } from './support/docker.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -38,7 +40,7 @@ describe('volume backups and restores, end to end', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('backs a volume up, and a restore brings its files back with the container running again', async (ctx) => {
+  it('backs a volume up (CLI), and a restore brings its files back with the container running again', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'volumes' })).body.uuid
     service = await createService(t, root, projectId, 'files', COMPOSE)
@@ -59,9 +61,14 @@ describe('volume backups and restores, end to end', () => {
     })
     assert.equal(missing.status, 404)
 
-    const queued = await t.call(root, 'POST', `/api/v1/services/${service}/volume-backups`, body)
-    assert.equal(queued.status, 202, JSON.stringify(queued.body))
-    const backup = await waitForRun(t, root, queued.body.id)
+    // Backed up by the CLI (in its own process, on the same data dir and database).
+    const cli = berth(
+      ['volume', 'backup', service, 'data', '--destination', destination.body.id, '--helper-image', TEST_IMAGE],
+      { BERTH_DATA_DIR: t.dataDir, ...(await databaseEnvFor(t.dataDir)) },
+    )
+    assert.equal(cli.status, 0, cli.stderr)
+    assert.match(cli.stderr, /Backup succeeded/)
+    const backup = await waitForRun(t, root, cli.stdout.trim())
     assert.equal(backup.status, 'succeeded', await runLog(t, root, backup.id))
     assert.equal(backup.volume, 'data')
     assert.match(backup.artifact_key, /\/data\/.*\.tar$/)

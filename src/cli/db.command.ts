@@ -105,15 +105,15 @@ export function dbCommand(): Command {
   return db
 }
 
-async function owningTeam(db: App['db'], uuid: string): Promise<string> {
+export async function owningTeam(db: App['db'], uuid: string): Promise<string> {
   // The CLI acts as the host's operator: the database's own team owns the run.
   const teamId = await findOwningTeam(db, uuid)
-  if (!teamId) throw new Error(`No database ${uuid}`)
+  if (!teamId) throw new Error(`No database or service ${uuid}`)
   return teamId
 }
 
 /** Waits for the run, prints its log to stderr and its id to stdout; a failed run fails the command. */
-async function reportRun(app: App, teamId: string, runId: string) {
+export async function reportRun(app: App, teamId: string, runId: string) {
   await app.backupRuns.idle()
   for (const line of await app.backupRuns.log(teamId, runId)) process.stderr.write(`${line.output}\n`)
   const run = await app.backupRuns.get(teamId, runId)
