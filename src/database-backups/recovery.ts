@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
 import type { DatabasesService } from '../databases/databases.service.js'
-import type { DB } from '../db/schema.js'
+import type { DB, DbBackupRunTable } from '../db/schema.js'
 import { nowIso } from '../db/time.js'
 import { NotFoundError } from '../errors.js'
 import {
@@ -38,6 +38,21 @@ function processAlive(pid: number | null): boolean {
   }
 }
 
+/** What the notification of a run names: its database (its id once deleted), or a service's volume. */
+async function namedInNotification(
+  deps: Deps,
+  run: DbBackupRunTable,
+): Promise<{ name: string; projectId: string | null }> {
+  if (run.volume !== null) return { name: `${run.database_id} volume ${run.volume}`, projectId: null }
+  try {
+    const target = await deps.databases.backupTarget(run.team_id, run.database_id)
+    return { name: target.name, projectId: target.projectId }
+  } catch (error) {
+    if (error instanceof NotFoundError) return { name: run.database_id, projectId: null }
+    throw error
+  }
+}
+
 /**
  * Runs nobody runs any more fail with a line saying so, their notification and an audit row, so
  * nothing stays in progress forever: this data dir's runs whose process is gone (a Berth killed
@@ -53,14 +68,7 @@ export async function recoverInterruptedRuns(deps: Deps, active: ReadonlySet<str
     const stale = run.heartbeat_at === null || run.heartbeat_at < staleBefore
     const ownDead = run.claimed_by === owner.workerId && !processAlive(run.process_id)
     if (run.status === 'in_progress' && !stale && !ownDead) continue
-    const database = await deps.databases.backupTarget(run.team_id, run.database_id).then(
-      (t) => ({ name: t.name, projectId: t.projectId }),
-      // A database deleted since: the notification names its id.
-      (error: unknown) => {
-        if (error instanceof NotFoundError) return { name: run.database_id, projectId: null }
-        throw error
-      },
-    )
+    const database = await namedInNotification(deps, run)
     const seq = (await lastLogSeq(db, run.id)) + 1
     const finished = await db.transaction().execute(async (trx) => {
       // Another process recovered it first, or it ended meanwhile.
