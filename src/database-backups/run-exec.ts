@@ -84,6 +84,7 @@ export async function dumpToStore(
     throw new Error(
       `the stored artifact differs from what was written (${readBack.size} bytes, sha256 ${readBack.sha256})`,
     )
+  log.append('berth', 'Read back: checksum matches')
   return artifact
 }
 

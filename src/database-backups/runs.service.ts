@@ -150,7 +150,6 @@ export function createRunsService(deps: Deps) {
       run.encrypted ? deps.artifactKey : null,
       log,
     )
-    log.append('berth', 'Read back: checksum matches')
     const globals = commands.globals && (await dumpGlobals(commands.globals, keyOf('globals.sql'), key))
     if (verify) {
       const { image } = await deps.databases.get(run.team_id, target.id, false)

@@ -71,7 +71,6 @@ export function createVolumeRuns(deps: VolumeDeps) {
       run.encrypted ? deps.artifactKey : null,
       log,
     )
-    log.append('berth', 'Read back: checksum matches')
     return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
   }
 
