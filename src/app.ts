@@ -228,10 +228,13 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       audit,
       logger,
       databases,
+      deployments,
       destinations: backupDestinations,
       hostOf,
       artifactKey: artifactKeyFrom(appKey),
       onFinished: backupNotifier(notifications),
+      owner: { workerId, processId: process.pid },
+      serviceOf: (teamId, serviceId) => findTeamResource(db, teamId, serviceId, 'service'),
     })
     const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
     const hostForService = async (serviceId: string) => {
@@ -324,10 +327,12 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: async () => {
         await background.start()
+        await backupRuns.startRecovery()
         await backupJobs.startScheduler()
       },
       stopBackground: async () => {
         backupJobs.stopScheduler()
+        backupRuns.stopRecovery()
         await background.stop()
       },
       /** The image half of the retention job, for the CLI and tests. */
@@ -335,6 +340,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       /** Stops the deployment workers (their running deployments end as failed) and the proxy sync, then the database. */
       close: async () => {
         backupJobs.stopScheduler()
+        backupRuns.stopRecovery()
         await backupRuns.idle()
         await background.stop()
         await proxySync.stop()

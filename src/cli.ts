@@ -10,6 +10,7 @@ import { serveCommand } from './cli/serve.command.js'
 import { templateCommand } from './cli/template.command.js'
 import { tokenCommand } from './cli/token.command.js'
 import { userCommand } from './cli/user.command.js'
+import { volumeCommand } from './cli/volume.command.js'
 import { ConfigError } from './config.js'
 import { AppError } from './errors.js'
 
@@ -28,6 +29,7 @@ program.addCommand(restoreCommand())
 program.addCommand(dbCommand())
 program.addCommand(deployCommand())
 program.addCommand(templateCommand())
+program.addCommand(volumeCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -183,8 +183,11 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/databases/{uuid}/backups': ['read', 'scoped'],
   'GET /api/v1/backup-runs/{id}': ['read', 'scoped'],
   'GET /api/v1/backup-runs/{id}/log': ['read', 'scoped'],
+  'GET /api/v1/backup-runs/{id}/log/stream': ['read', 'stream'],
   'GET /api/v1/backup-runs/{id}/download': ['read:sensitive', 'scoped'],
   'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
+  'POST /api/v1/services/{uuid}/volume-backups': ['write', 'scoped'],
+  'GET /api/v1/services/{uuid}/volume-backups': ['read', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])

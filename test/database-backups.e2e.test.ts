@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { composeProjectName } from '../src/deployments/resources.js'
 import { docker, REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { MARIADB_IMAGE, POSTGRES_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
 import { berth } from './support/cli.js'
@@ -56,7 +57,7 @@ describe('database backups and restores, end to end', () => {
       .map((f) => readFileSync(join(root, f)))
   }
 
-  it('PostgreSQL: a scheduled, encrypted backup to S3, rows changed, restored after a safety backup', async (ctx) => {
+  it('PostgreSQL: a scheduled, encrypted backup to S3, rows changed, restored after a safety backup, then into a new database', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const pg = await deployedDatabase(t, root, projectId, 'postgresql', 'orders', POSTGRES_IMAGE)
     projects.push(pg.project)
@@ -66,12 +67,15 @@ describe('database backups and restores, end to end', () => {
     await psql(
       "CREATE TABLE orders (id int primary key, item text); INSERT INTO orders VALUES (1, 'original-row-a'), (2, 'original-row-b')",
     )
+    // A role of the server (a global, not in pg_dump's archive) that the table's grant names.
+    await psql("CREATE ROLE reporting LOGIN PASSWORD 'reporting-pw'; GRANT SELECT ON orders TO reporting")
 
     const job = await t.call(root, 'POST', `/api/v1/databases/${pg.uuid}/backup-jobs`, {
       destination_id: s3Destination,
       schedule: '*/2 * * * * *',
       encrypt: true,
       keep_last: 5,
+      verify_restore: true,
     })
     assert.equal(job.status, 201, JSON.stringify(job.body))
     const scheduled = await waitFor(
@@ -90,15 +94,32 @@ describe('database backups and restores, end to end', () => {
     assert.ok(backup.size_bytes > 0)
     assert.match(backup.sha256, /^[0-9a-f]{64}$/)
     assert.match(await runLog(t, root, backup.id), /checksum matches/)
+    assert.match(backup.globals_artifact_key, /\.globals\.sql\.enc$/)
+    // Restored into a throw-away server of the same image, which is gone afterwards.
+    assert.equal(backup.restore_verified, true)
+    assert.match(await runLog(t, root, backup.id), /Verified: the archive lists \d+ entries and restored 1 tables/)
+    const scratch = await docker(['ps', '-aq', '--filter', 'label=berth.helper=database-backups-verify'])
+    assert.equal(scratch.stdout.trim(), '')
     // Encrypted at rest: no stored object shows the custom-format header or a row.
     for (const body of storedObjects()) assert.ok(!body.includes('PGDMP') && !body.includes('original-row-a'))
     // The download is the plain pg_dump archive.
     const download = await t.call(root, 'GET', `/api/v1/backup-runs/${backup.id}/download`)
     assert.equal(download.status, 200)
+    assert.ok(String(download.body).startsWith('PGDMP'), 'decrypted: the custom-format header')
+    const audited = await t.call(root, 'GET', `/api/v1/audit?action=database_backup.downloaded&resource_id=${pg.uuid}`)
+    assert.equal(audited.body.items[0]?.details.run_id, backup.id)
+    // The log as a finished run's live stream gives it: every line, then the end with the status.
+    const stream = await t.server.inject({
+      url: `/api/v1/backup-runs/${backup.id}/log/stream`,
+      headers: { authorization: `Bearer ${root}` },
+    })
+    assert.match(stream.body, /event: line\ndata: .*checksum matches/)
+    assert.match(stream.body, /event: end\ndata: \{"status":"succeeded"\}/)
 
     await psql(
       "UPDATE orders SET item = 'changed' WHERE id = 1; DELETE FROM orders WHERE id = 2; INSERT INTO orders VALUES (3, 'new-row')",
     )
+    await psql('REVOKE ALL ON orders FROM reporting; DROP ROLE reporting')
     const wrong = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { confirm: 'not-the-name' })
     assert.equal(wrong.status, 400)
     assert.equal(wrong.body.error.code, 'confirmation_mismatch')
@@ -107,9 +128,57 @@ describe('database backups and restores, end to end', () => {
     const restored = await waitForRun(t, root, restore.body.id)
     assert.equal(restored.status, 'succeeded', await runLog(t, root, restored.id))
     assert.equal(await psql('SELECT id, item FROM orders ORDER BY id'), '1|original-row-a\n2|original-row-b')
+    // The role came back (before the dump, whose grant names it), with its password: it logs in.
+    assert.equal(await psql("SELECT has_table_privilege('reporting', 'orders', 'SELECT')"), 't')
+    assert.equal(
+      (
+        await execIn(pg.container, { PGPASSWORD: 'reporting-pw' }, [
+          'psql',
+          '-h',
+          '127.0.0.1',
+          '-U',
+          'reporting',
+          '-d',
+          pg.database,
+          '-At',
+          '-c',
+          'SELECT count(*) FROM orders',
+        ])
+      ).trim(),
+      '2',
+    )
     const runs = (await t.call(root, 'GET', `/api/v1/databases/${pg.uuid}/backups`)).body.runs
     const safety = runs.find((r: { trigger: string }) => r.trigger === 'safety')
     assert.equal(safety?.status, 'succeeded', 'a safety backup was taken first')
+
+    // Into a new database created from the backup (deployed by Berth): the original is untouched.
+    await psql("INSERT INTO orders VALUES (9, 'written-after-restore')")
+    const unnamed = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { target: 'new' })
+    assert.equal(unnamed.body.error?.code, 'name_required')
+    const intoNew = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, {
+      target: 'new',
+      name: 'orders-copy',
+    })
+    assert.equal(intoNew.status, 202, JSON.stringify(intoNew.body))
+    assert.notEqual(intoNew.body.database_id, pg.uuid)
+    projects.push(composeProjectName(intoNew.body.database_id))
+    const copied = await waitForRun(t, root, intoNew.body.id)
+    assert.equal(copied.status, 'succeeded', await runLog(t, root, copied.id))
+    const copy = (await t.call(root, 'GET', `/api/v1/databases/${intoNew.body.database_id}`)).body
+    assert.equal(copy.name, 'orders-copy')
+    assert.equal(copy.image, POSTGRES_IMAGE)
+    const inCopy = await execIn(`${composeProjectName(copy.uuid)}-postgresql-1`, {}, [
+      'psql',
+      '-U',
+      'berth',
+      '-d',
+      copy.database,
+      '-At',
+      '-c',
+      'SELECT id, item FROM orders ORDER BY id',
+    ])
+    assert.equal(inCopy.trim(), '1|original-row-a\n2|original-row-b')
+    assert.equal(await psql('SELECT count(*) FROM orders'), '3')
   })
 
   it('MariaDB: a backup to a directory on the server, rows changed, restored', async (ctx) => {
@@ -227,6 +296,9 @@ describe('database backups and restores, end to end', () => {
         keep_last: 1,
       })
     ).body
+    const unverifiable = await t.call(root, 'PATCH', `/api/v1/backup-jobs/${job.id}`, { verify_restore: true })
+    assert.equal(unverifiable.status, 422)
+    assert.equal(unverifiable.body.error.code, 'verify_not_supported')
     const first = await waitForRun(t, root, (await t.call(root, 'POST', `/api/v1/backup-jobs/${job.id}/run`)).body.id)
     assert.equal(first.status, 'succeeded')
     // A failing run (the database's container is stopped) deletes nothing.

@@ -17,7 +17,7 @@ import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from './support/s3.j
 
 // Database backups in a real Chromium against a real Berth, a real s3rver and a real Redis: an
 // owner adds an S3 destination under Team and checks it, then on the database's Backups tab adds
-// a job, backs up now and sees the verified run.
+// a job, backs up now and sees the verified run, its log, its download and a restore into a new database.
 const skip = browserSkipReason()
 const OWNER = 'owner@example.com'
 
@@ -28,6 +28,8 @@ describe('web UI in Chromium: database backups', { skip }, () => {
   let page: Page
   let s3: Awaited<ReturnType<typeof startS3>>
   let databaseId: string
+  const copies: string[] = []
+  let teamId: string
 
   before(async () => {
     s3 = await startS3()
@@ -38,6 +40,7 @@ describe('web UI in Chromium: database backups', { skip }, () => {
       { email: OWNER, password: ADMIN_PASSWORD, admin: true, teamName: 'Alpha' },
       SYSTEM_ACTOR,
     )
+    teamId = owner.teamId
     const actor = { ...SYSTEM_ACTOR, teamId: owner.teamId }
     const project = await t.app.projects.create(owner.teamId, { name: 'shop' }, actor)
     databaseId = (
@@ -56,10 +59,10 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     await browser?.close()
     await t?.close()
     await s3?.close()
-    if (databaseId) await removeProject(composeProjectName(databaseId))
+    for (const id of [databaseId, ...copies]) if (id) await removeProject(composeProjectName(id))
   })
 
-  it('adds and checks an S3 destination, then backs the database up from its Backups tab', async (ctx) => {
+  it('adds and checks an S3 destination, backs the database up from its Backups tab, reads the run log, downloads it and restores it into a new database', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     await signIn(page, `${base}/projects`, OWNER)
     await page.goto(`${base}/team`)
@@ -101,5 +104,30 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     const row = runs.getByRole('row').filter({ hasText: 'succeeded' })
     assert.match(await row.innerText(), /\d+ bytes[\s\S]*yes/)
     await page.screenshot({ path: screenshotPath('database-backups-01-run'), fullPage: true })
+
+    // Its log (the live stream, ended), and a download link for an owner (read:sensitive).
+    await row.getByRole('button', { name: /^Log / }).click()
+    const log = page.getByRole('region', { name: 'Run log' })
+    await log.getByText('Backup succeeded').waitFor()
+    await log.getByRole('heading', { name: /\(succeeded\)$/ }).waitFor()
+    const download = row.getByRole('button', { name: /^Download / })
+    const runId = (await t.app.backupRuns.list(teamId, databaseId))[0]!.id
+    assert.equal(await download.getAttribute('href'), `/api/v1/backup-runs/${runId}/download`)
+    const [file] = await Promise.all([page.waitForEvent('download'), download.click()])
+    assert.match(file.suggestedFilename(), /\.rdb$/)
+
+    // Into a new database: Berth creates and deploys it, restores, and shows the new database's runs.
+    await row.getByRole('button', { name: /^Restore into a new database / }).click()
+    await page.getByLabel("New database's name").fill('cache-copy')
+    await page.getByRole('button', { name: 'Create and restore' }).click()
+    await page.waitForURL(/\/services\/[0-9a-f-]{36}\/backups$/)
+    const copyId = /services\/([0-9a-f-]{36})/.exec(page.url())![1]!
+    copies.push(copyId)
+    assert.notEqual(copyId, databaseId)
+    await page
+      .getByRole('table', { name: 'Backup runs' })
+      .getByRole('cell', { name: 'succeeded', exact: true })
+      .waitFor({ timeout: 90_000 })
+    await page.getByRole('heading', { name: 'cache-copy' }).waitFor()
   })
 })

@@ -82,30 +82,38 @@ export function dbCommand(): Command {
       })
     })
   db.command('restore')
-    .description('Restore a backup run into its database, after a safety backup; waits for the outcome')
+    .description(
+      'Restore a backup run into its database (after a safety backup), or with --new into a new database; waits for the outcome',
+    )
     .argument('<database>', 'the database uuid')
     .argument('<run>', 'the uuid of the backup run to restore')
-    .action(async (uuid: string, runId: string) => {
+    .option('--new <name>', 'create a database with this name from the backup (deployed by the running server)')
+    .action(async (uuid: string, runId: string, opts: { new?: string }) => {
       await withApp(async (app) => {
         const teamId = await owningTeam(app.db, uuid)
         const source = await app.backupRuns.get(teamId, runId)
         if (source.database_id !== uuid) throw new Error(`Run ${runId} is a backup of another database`)
-        const run = await app.backupRuns.startRestore(teamId, runId, 'cli', { ...cliActor(), teamId })
+        const actor = { ...cliActor(), teamId }
+        const run =
+          opts.new === undefined
+            ? await app.backupRuns.startRestore(teamId, runId, 'cli', actor)
+            : await app.backupRuns.startRestoreIntoNew(teamId, runId, opts.new, 'cli', actor)
+        if (opts.new !== undefined) process.stderr.write(`Created database ${run.database_id} (${opts.new})\n`)
         await reportRun(app, teamId, run.id)
       })
     })
   return db
 }
 
-async function owningTeam(db: App['db'], uuid: string): Promise<string> {
+export async function owningTeam(db: App['db'], uuid: string): Promise<string> {
   // The CLI acts as the host's operator: the database's own team owns the run.
   const teamId = await findOwningTeam(db, uuid)
-  if (!teamId) throw new Error(`No database ${uuid}`)
+  if (!teamId) throw new Error(`No database or service ${uuid}`)
   return teamId
 }
 
 /** Waits for the run, prints its log to stderr and its id to stdout; a failed run fails the command. */
-async function reportRun(app: App, teamId: string, runId: string) {
+export async function reportRun(app: App, teamId: string, runId: string) {
   await app.backupRuns.idle()
   for (const line of await app.backupRuns.log(teamId, runId)) process.stderr.write(`${line.output}\n`)
   const run = await app.backupRuns.get(teamId, runId)

@@ -116,24 +116,79 @@ export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number
     .execute()
 }
 
-/** Whether a scheduled tick of a job already has its run (another process may have fired it). */
-export async function slotTaken(db: Kysely<DB>, jobId: string | null, slot: string) {
-  const row = await db
-    .selectFrom('db_backup_runs')
-    .select('id')
-    .where('job_id', '=', jobId)
-    .where('slot', '=', slot)
+/**
+ * Inserts a scheduled run unless its tick already has one: the (job_id, slot) key is unique, so of
+ * several Berth processes firing the same tick exactly one inserts (on PostgreSQL the others wait
+ * for its commit and then insert nothing). True when this call inserted it.
+ */
+export async function insertScheduledRun(db: Kysely<DB>, row: DbBackupRunTable) {
+  const result = await db
+    .insertInto('db_backup_runs')
+    .values(row)
+    .onConflict((oc) => oc.columns(['job_id', 'slot']).doNothing())
     .executeTakeFirst()
-  return row !== undefined
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
-/** Moves a queued run to in_progress; false when another process claimed it first. */
-export async function claimRun(db: Kysely<DB>, id: string) {
+/** Who runs a claimed run: the data dir's worker id and the process. */
+export type RunOwner = { workerId: string; processId: number }
+
+/** Moves a queued run to in_progress under its owner; false when another process claimed it first. */
+export async function claimRun(db: Kysely<DB>, id: string, owner: RunOwner) {
+  const now = nowIso()
   const result = await db
     .updateTable('db_backup_runs')
-    .set({ status: 'in_progress', started_at: nowIso() })
+    .set({
+      status: 'in_progress',
+      started_at: now,
+      claimed_by: owner.workerId,
+      process_id: owner.processId,
+      heartbeat_at: now,
+    })
     .where('id', '=', id)
     .where('status', '=', 'queued')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Tells other processes these runs are still running here. */
+export async function heartbeatRuns(db: Kysely<DB>, ids: string[]) {
+  if (ids.length === 0) return
+  await db
+    .updateTable('db_backup_runs')
+    .set({ heartbeat_at: nowIso() })
+    .where('id', 'in', ids)
+    .where('status', '=', 'in_progress')
+    .execute()
+}
+
+/**
+ * Runs that may have lost their process: those of this worker id (the caller checks their process),
+ * those whose heartbeats stopped before `staleBefore`, and queued ones nobody claimed since then.
+ */
+export async function possiblyAbandonedRuns(db: Kysely<DB>, workerId: string, staleBefore: string) {
+  return db
+    .selectFrom('db_backup_runs')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('status', '=', 'in_progress'),
+          eb.or([eb('claimed_by', '=', workerId), eb('claimed_by', 'is', null), eb('heartbeat_at', '<', staleBefore)]),
+        ]),
+        eb.and([eb('status', '=', 'queued'), eb('created_at', '<', staleBefore)]),
+      ]),
+    )
+    .execute()
+}
+
+/** Fails a run that is still queued or running; false when it ended (or was recovered) meanwhile. */
+export async function failUnfinished(db: Kysely<DB>, id: string, message: string) {
+  const result = await db
+    .updateTable('db_backup_runs')
+    .set({ status: 'failed', message, finished_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'in_progress'])
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -184,13 +239,23 @@ export async function insertRunLogBatch(db: Kysely<DB>, cells: LogCell[]) {
   if (rows.length > 0) await db.insertInto('db_backup_run_logs').values(rows).execute()
 }
 
-export async function runLogLines(db: Kysely<DB>, runId: string, afterSeq: number) {
-  return db
+/** The last stored line number of a run's log (0 when it has none). */
+export async function lastLogSeq(db: Kysely<DB>, runId: string): Promise<number> {
+  const row = await db
+    .selectFrom('db_backup_run_logs')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('run_id', '=', runId)
+    .executeTakeFirst()
+  return Number(row?.seq ?? 0)
+}
+
+export async function runLogLines(db: Kysely<DB>, runId: string, afterSeq: number, limit?: number) {
+  const query = db
     .selectFrom('db_backup_run_logs')
     .select(['seq', 'ts', 'stream', 'output'])
     .where('run_id', '=', runId)
     .where('seq', '>', afterSeq)
     .where('hidden', '=', 0)
     .orderBy('seq')
-    .execute()
+  return (limit === undefined ? query : query.limit(limit)).execute()
 }

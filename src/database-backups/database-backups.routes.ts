@@ -6,7 +6,9 @@ import { actorOf } from '../audit/audit.service.js'
 import { triggerOf } from '../deployments/deployments.service.js'
 import { BadRequestError } from '../errors.js'
 import { principalOf } from '../http/auth-hook.js'
-import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
+import { followLog, resumeAfter } from '../http/log-follow.js'
+import { createLogPages } from '../http/log-pages.js'
+import { errorResponses, json, noContent, text, timestamp } from '../http/responses.js'
 import { idParam, sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { DbBackupRunTable } from '../db/schema.js'
 
@@ -20,6 +22,7 @@ const job = z
     keep_days: z.number().int().nullable(),
     encrypt: z.boolean(),
     enabled: z.boolean(),
+    verify_restore: z.boolean().describe('Each backup is also restored into a throw-away server (PostgreSQL)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -38,11 +41,14 @@ const jobFields = {
   keep_days: z.number().int().min(1).max(36_500).nullable().describe('Keep backups younger than N days'),
   encrypt: z.boolean().describe('Encrypt the artifact (AES-256-GCM, key derived from the app key)'),
   enabled: z.boolean(),
+  verify_restore: z
+    .boolean()
+    .describe('Also restore each backup into a throw-away server of the same image and check it (PostgreSQL)'),
 }
 const createJobBody = z.object(jobFields).partial().required({ destination_id: true })
 const updateJobBody = z.object(jobFields).partial()
 
-const run = z
+export const run = z
   .object({
     id: z.string().uuid(),
     database_id: z.string().uuid(),
@@ -52,11 +58,20 @@ const run = z
     status: z.enum(['queued', 'in_progress', 'succeeded', 'failed']),
     trigger: z.enum(['schedule', 'api', 'ui', 'cli', 'safety']),
     source_run_id: z.string().uuid().nullable().describe('A restore: the backup it restores'),
+    volume: z
+      .string()
+      .nullable()
+      .describe("A volume backup: the compose volume's name (database_id is then the service's uuid)"),
     artifact_key: z.string().nullable(),
+    globals_artifact_key: z.string().nullable().describe("PostgreSQL: the server's roles (pg_dumpall --globals-only)"),
     encrypted: z.boolean(),
     size_bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
     verified: z.boolean().describe('The stored artifact was read back and its checksum matched'),
+    restore_verified: z
+      .boolean()
+      .nullable()
+      .describe('Restored into a throw-away server and checked (its job asks for it); null: not asked'),
     message: z.string().nullable().describe('Why it failed'),
     pruned: z.boolean().describe('Retention deleted the artifact'),
     duration_ms: z.number().int().nullable(),
@@ -67,7 +82,7 @@ const run = z
   })
   .meta({ id: 'BackupRun' })
 
-function runView(r: DbBackupRunTable) {
+export function runView(r: DbBackupRunTable) {
   return {
     id: r.id,
     database_id: r.database_id,
@@ -77,11 +92,14 @@ function runView(r: DbBackupRunTable) {
     status: r.status,
     trigger: r.trigger,
     source_run_id: r.source_run_id,
+    volume: r.volume,
     artifact_key: r.artifact_key,
+    globals_artifact_key: r.globals_key,
     encrypted: r.encrypted === 1,
     size_bytes: r.size_bytes === null ? null : Number(r.size_bytes),
     sha256: r.sha256,
     verified: r.verified === 1,
+    restore_verified: r.restore_verified === null ? null : r.restore_verified === 1,
     message: r.message,
     pruned: r.pruned_at !== null,
     duration_ms: r.started_at && r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : null,
@@ -100,9 +118,9 @@ const logLine = z.object({
 })
 
 const TAGS = ['database-backups']
-
 export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>): FastifyPluginAsyncZod {
   return async (server) => {
+    const logPages = createLogPages({ read: app.backupRuns.logPage })
     server.get(
       '/databases/:uuid/backup-jobs',
       {
@@ -131,7 +149,7 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
           summary: 'Add a backup job: destination, cron schedule, retention, encryption',
           params: uuidParam,
           body: createJobBody,
-          response: { 201: json(job, 'Created'), ...errorResponses(404) },
+          response: { 201: json(job, 'Created'), ...errorResponses(404, 422) },
         },
       },
       async (request, reply) => {
@@ -152,7 +170,7 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
           summary: 'Change a backup job',
           params: idParam,
           body: updateJobBody,
-          response: { 200: json(job, 'The job after the change'), ...errorResponses(404) },
+          response: { 200: json(job, 'The job after the change'), ...errorResponses(404, 422) },
         },
       },
       async (request) => {
@@ -298,6 +316,36 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
     )
 
     server.get(
+      '/backup-runs/:id/log/stream',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'streamBackupRunLog',
+          summary: "Stream a run's log lines live (Server-Sent Events; resume with Last-Event-ID)",
+          params: idParam,
+          querystring: z.object({ after: sequenceQuery.optional() }),
+          response: {
+            200: text(
+              'Server-Sent Events: `line` events (id: the sequence number; data: a BackupRunLog line as JSON), then one `end` event (data: `{"status"}`) once the run has ended',
+              'text/event-stream',
+            ),
+            ...errorResponses(404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const teamId = principalOf(request).teamId
+        const runId = request.params.id
+        await app.backupRuns.get(teamId, runId) // 404 before the stream starts
+        followLog(request, reply, resumeAfter(request, request.query.after), {
+          after: (after) => logPages.after(teamId, runId, after),
+          running: ['queued', 'in_progress'],
+        })
+      },
+    )
+
+    server.get(
       '/backup-runs/:id/download',
       {
         config: { ability: 'read:sensitive' },
@@ -320,7 +368,8 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         },
       },
       async (request, reply) => {
-        const file = await app.backupRuns.download(principalOf(request).teamId, request.params.id)
+        const p = principalOf(request)
+        const file = await app.backupRuns.download(p.teamId, request.params.id, actorOf(p))
         void reply.header('content-type', 'application/octet-stream')
         void reply.header('content-disposition', `attachment; filename="${file.fileName}"`)
         return reply.send(file.stream)
@@ -334,23 +383,34 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         schema: {
           tags: TAGS,
           operationId: 'restoreBackupRun',
-          summary: 'Restore a backup into its database, after a safety backup; answers the queued restore run',
+          summary:
+            'Restore a backup into its database (after a safety backup) or into a new database created from it; answers the queued restore run',
           params: idParam,
           body: z.object({
-            confirm: z.string().describe("The database's name, typed to confirm overwriting its data"),
+            target: z
+              .enum(['same', 'new'])
+              .default('same')
+              .describe("same: over the backed-up database's data; new: into a new database of the same engine"),
+            confirm: z
+              .string()
+              .optional()
+              .describe("target same: the database's name, typed to confirm overwriting its data"),
+            name: z.string().optional().describe("target new: the new database's name (in the same project)"),
           }),
           response: { 202: json(run, 'Queued'), ...errorResponses(400, 404, 409, 422) },
         },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const queued = await app.backupRuns.startRestore(
-          p.teamId,
-          request.params.id,
-          triggerOf(p.via),
-          actorOf(p),
-          request.body.confirm,
-        )
+        const { target, confirm, name } = request.body
+        if (target === 'new' && name === undefined)
+          throw new BadRequestError('name_required', 'Name the new database to restore the backup into.')
+        if (target === 'same' && confirm === undefined)
+          throw new BadRequestError('confirmation_required', "Type the database's name to confirm the restore.")
+        const queued =
+          target === 'new'
+            ? await app.backupRuns.startRestoreIntoNew(p.teamId, request.params.id, name!, triggerOf(p.via), actorOf(p))
+            : await app.backupRuns.startRestore(p.teamId, request.params.id, triggerOf(p.via), actorOf(p), confirm)
         return reply.status(202).send(runView(queued))
       },
     )

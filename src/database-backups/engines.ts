@@ -1,4 +1,5 @@
 import type { DatabaseType } from '../db/schema.js'
+import { type GlobalsCommands, pgGlobalsCommands } from './pg-globals.js'
 
 /**
  * A command run inside the database's container with `docker exec`. Credentials are in `env`:
@@ -16,6 +17,8 @@ export type EngineCommands = {
   extension: string
   /** Redis-like engines restart to load a snapshot: the restore ends with the server shutting down. */
   restartsAfterRestore: boolean
+  /** PostgreSQL: the server's roles, a second artifact applied before the dump. */
+  globals?: GlobalsCommands
 }
 
 export type EngineCredentials = { user: string; password: string; rootPassword: string; database: string }
@@ -106,6 +109,7 @@ export function engineCommands(type: DatabaseType, c: EngineCredentials): Engine
         },
         extension: 'dump',
         restartsAfterRestore: false,
+        globals: pgGlobalsCommands(c.user, c.database, c.password),
       }
     }
     case 'mariadb':

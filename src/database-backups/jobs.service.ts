@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { type Actor, type AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js'
 import type { DatabasesService } from '../databases/databases.service.js'
-import type { DB, DbBackupJobTable, DbBackupRunTrigger } from '../db/schema.js'
+import type { DatabaseType, DB, DbBackupJobTable, DbBackupRunTrigger } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js'
 import {
   deleteJob,
   findDestination,
@@ -32,6 +32,7 @@ export type JobInput = {
   keep_days?: number | null
   encrypt?: boolean
   enabled?: boolean
+  verify_restore?: boolean
 }
 
 export type JobsService = ReturnType<typeof createJobsService>
@@ -46,9 +47,19 @@ function jobView(row: DbBackupJobTable) {
     keep_days: row.keep_days,
     encrypt: row.encrypt === 1,
     enabled: row.enabled === 1,
+    verify_restore: row.verify_restore === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   }
+}
+
+/** Restoring into a throw-away server is built for PostgreSQL (pg_restore into a scratch database). */
+function assertVerifiable(type: DatabaseType, verify: boolean | undefined) {
+  if (verify && type !== 'postgresql')
+    throw new UnprocessableError(
+      'verify_not_supported',
+      `Verifying backups by a restore is available for PostgreSQL databases, not ${type}.`,
+    )
 }
 
 function assertSchedule(schedule: string | null | undefined) {
@@ -63,14 +74,30 @@ function assertSchedule(schedule: string | null | undefined) {
   }
 }
 
+// A job changed through another Berth process on the same database reaches this one's scheduler within this.
+const RESYNC_MS = 10_000
+
+/**
+ * The scheduled time of the tick a cron fired for. Croner hands the callback the moment it fired
+ * (a few milliseconds late, differently in each process), so the slot two processes claim for one
+ * tick is the last scheduled time at or before that moment (the reference is exclusive, hence +1 ms).
+ */
+export function tickOf(cron: Cron, firedAt: Date): string {
+  return (cron.previousRuns(1, new Date(firedAt.getTime() + 1))[0] ?? firedAt).toISOString()
+}
+
 /**
  * Backup jobs of a database (schedule, destination, retention, encryption) and the scheduler
  * that fires them. Every Berth process serving may run the scheduler: a tick is one run per job
- * (the run's slot is unique), whichever process records it first.
+ * (the run's slot is unique), whichever process records it first. Each tick re-reads its job, so
+ * a job disabled or deleted through another process stops at once.
  */
 export function createJobsService({ db, audit, logger, databases, runs }: Deps) {
   const crons = new Map<string, Cron>()
   let scheduling = false
+  // What the crons were made from: rebuilt only when a job's schedule, state or settings changed.
+  let scheduled = ''
+  let resync: NodeJS.Timeout | undefined
 
   async function get(teamId: string, id: string) {
     const row = await findJob(db, teamId, id)
@@ -80,7 +107,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   async function create(teamId: string, databaseId: string, input: JobInput, actor: Actor) {
     assertSchedule(input.schedule)
-    await databases.backupTarget(teamId, databaseId)
+    assertVerifiable((await databases.backupTarget(teamId, databaseId)).type, input.verify_restore)
     const now = nowIso()
     const row: DbBackupJobTable = {
       id: newId(),
@@ -92,6 +119,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       keep_days: input.keep_days ?? null,
       encrypt: input.encrypt ? 1 : 0,
       enabled: input.enabled === false ? 0 : 1,
+      verify_restore: input.verify_restore ? 1 : 0,
       created_at: now,
       updated_at: now,
     }
@@ -112,6 +140,8 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   async function update(teamId: string, id: string, input: Partial<JobInput>, actor: Actor) {
     assertSchedule(input.schedule)
+    if (input.verify_restore)
+      assertVerifiable((await databases.backupTarget(teamId, (await get(teamId, id)).database_id)).type, true)
     const row = await db.transaction().execute(async (trx) => {
       const current = await findJob(trx, teamId, id)
       if (!current) throw new NotFoundError(`Backup job ${id} not found.`)
@@ -124,6 +154,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
         ...(input.keep_days !== undefined && { keep_days: input.keep_days }),
         ...(input.encrypt !== undefined && { encrypt: input.encrypt ? 1 : 0 }),
         ...(input.enabled !== undefined && { enabled: input.enabled ? 1 : 0 }),
+        ...(input.verify_restore !== undefined && { verify_restore: input.verify_restore ? 1 : 0 }),
         updated_at: nowIso(),
       }
       await updateJob(trx, id, changes)
@@ -170,6 +201,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
         trigger,
         slot,
         retention: { keep_last: job.keep_last, keep_days: job.keep_days },
+        verify: job.verify_restore === 1,
       },
       actor,
     )
@@ -186,13 +218,20 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
   /** (Re)creates one cron per enabled scheduled job; only while the scheduler is started. */
   async function reschedule() {
     if (!scheduling) return
+    const jobs = await scheduledJobs(db)
+    const signature = jobs.map((j) => `${j.id}@${j.updated_at}`).join(',')
+    if (signature === scheduled) return
+    scheduled = signature
     for (const cron of crons.values()) cron.stop()
     crons.clear()
-    for (const job of await scheduledJobs(db)) {
+    for (const job of jobs) {
       const cron = new Cron(job.schedule!, { protect: true }, async (self: Cron) => {
-        const slot = (self.currentRun() ?? new Date()).toISOString()
+        const slot = tickOf(self, self.currentRun() ?? new Date())
         try {
-          await runJob(job, 'schedule', SYSTEM_ACTOR, slot)
+          // Changed through another process since the crons were made: its next resync reschedules it.
+          const current = await findJob(db, job.team_id, job.id)
+          if (current?.enabled !== 1 || current.schedule !== job.schedule) return
+          await runJob(current, 'schedule', SYSTEM_ACTOR, slot)
         } catch (error) {
           logger.error({ err: error, jobId: job.id }, 'a scheduled database backup could not start')
         }
@@ -211,9 +250,14 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
     startScheduler: async () => {
       scheduling = true
       await reschedule()
+      resync = setInterval(() => {
+        reschedule().catch((error: unknown) => logger.error({ err: error }, 'rescheduling database backups failed'))
+      }, RESYNC_MS).unref()
     },
     stopScheduler: () => {
       scheduling = false
+      scheduled = ''
+      clearInterval(resync)
       for (const cron of crons.values()) cron.stop()
       crons.clear()
     },

@@ -5,7 +5,7 @@ import type { BackupOutcome } from './runs.service.js'
 export function backupNotifier(notifications: Pick<NotificationsService, 'notify'>) {
   return async (trx: Parameters<NotificationsService['notify']>[0], o: BackupOutcome) => {
     const failed = o.run.status === 'failed'
-    const what = `${o.run.kind === 'backup' ? (o.run.trigger === 'safety' ? 'Safety backup' : 'Backup') : 'Restore'} of database ${o.databaseName}`
+    const what = `${o.run.kind === 'backup' ? (o.run.trigger === 'safety' ? 'Safety backup' : 'Backup') : 'Restore'} of ${o.run.volume === null ? 'database ' : 'service '}${o.databaseName}`
     const summary = `${what} ${failed ? 'failed' : 'succeeded'}`
     const details = failed
       ? o.message

@@ -84,6 +84,7 @@ export async function dumpToStore(
     throw new Error(
       `the stored artifact differs from what was written (${readBack.size} bytes, sha256 ${readBack.sha256})`,
     )
+  log.append('berth', 'Read back: checksum matches')
   return artifact
 }
 
@@ -98,6 +99,8 @@ export async function storeToRestore(
   decryptWith: Buffer | null,
   log: RunLog,
   restarts: boolean,
+  /** Rewrites the (decrypted) artifact on its way in: the PostgreSQL globals. */
+  rewrite?: Transform,
 ): Promise<void> {
   let loaded = false
   logLines(child.stderr, log, 'stderr')
@@ -106,7 +109,11 @@ export async function storeToRestore(
       if (restarts && line === RESTORE_LOADED) loaded = true
       else log.append('stdout', line)
     })
-  const stages: (Readable | Transform)[] = [artifact, ...(decryptWith ? [decryptStream(decryptWith)] : [])]
+  const stages: (Readable | Transform)[] = [
+    artifact,
+    ...(decryptWith ? [decryptStream(decryptWith)] : []),
+    ...(rewrite ? [rewrite] : []),
+  ]
   const [exit, piped] = await Promise.allSettled([exitOf(child), pipeline([...stages, child.stdin!])])
   if (piped.status === 'rejected' && !(restarts && loaded))
     throw new Error(`reading the artifact failed: ${(piped.reason as Error).message}`)

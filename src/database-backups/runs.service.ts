@@ -1,34 +1,34 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Actor, AuditService } from '../audit/audit.service.js'
-import { createRedactor } from '../crypto/redact.js'
 import type { DatabasesService } from '../databases/databases.service.js'
+import type { DeploymentsService } from '../deployments/deployments.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
-import { newId, nowIso } from '../db/time.js'
-import { createLogWriter } from '../deployments/log-writer.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { decryptStream } from './artifact-crypto.js'
 import {
-  claimRun,
   findDestination,
   findRun,
-  finishRun,
   insertRun,
-  insertRunLogBatch,
+  insertScheduledRun,
   keptBackups,
   listRuns,
   markPruned,
+  type RunOwner,
   runLogLines,
-  slotTaken,
 } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
+import type { GlobalsCommands } from './pg-globals.js'
+import { recoverInterruptedRuns } from './recovery.js'
+import { verifyPostgresRestore } from './verify-restore.js'
+import { createRunner, type RunOptions } from './runner.js'
+import { createVolumeRuns, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
+import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
-import { dumpToStore, execIn, type RunLog, storeToRestore } from './run-exec.js'
-import type { ArtifactStore } from './stores.js'
-import { containerState, waitUntilRestartedHealthy } from './health.js'
-import { sha256Of } from './streams.js'
+import { dumpToStore, execIn, type RunLog } from './run-exec.js'
+import { type ArtifactStore, artifactKeysOf } from './stores.js'
 
 export type BackupOutcome = {
   run: DbBackupRunTable
@@ -43,33 +43,31 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Logger
-  databases: Pick<DatabasesService, 'backupTarget'>
+  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get'>
+  deployments: Pick<DeploymentsService, 'queue' | 'get'>
   destinations: Pick<DestinationsService, 'storeOf' | 'secretsOf'>
   hostOf: (serverId: string | null) => Promise<DockerHost>
   /** The key encrypted artifacts use (derived from the app key). */
   artifactKey: Buffer
   /** Queues the outcome's notifications, in the transaction that records it. */
   onFinished?: (trx: Kysely<DB>, outcome: BackupOutcome) => Promise<void>
+  /** This process, named on the runs it claims. */
+  owner: RunOwner
+  /** A compose service of the team (volume backups). */
+  serviceOf: VolumeDeps['serviceOf']
 }
+
+// A serving process looks for runs a dead process left this often.
+const RECOVER_EVERY_MS = 10_000
+// A restore into a new database waits this long for its deployment (queued behind others, images pulled).
+const DEPLOY_WAIT_MS = 20 * 60_000
 
 export type RunsService = ReturnType<typeof createRunsService>
-type BackupOptions = {
-  destinationId: string
-  jobId: string | null
-  encrypt: boolean
-  trigger: DbBackupRunTrigger
-  /** A scheduled run's cron tick. */
-  slot?: string
+type BackupOptions = RunOptions & {
+  /** Also restore the backup into a throw-away server (a job's verify_restore). */
+  verify?: boolean
 }
-type Target = Awaited<ReturnType<DatabasesService['backupTarget']>>
-
-/** The artifact's key: the database's name and id, then a sortable time stamp and the run's id. */
-function artifactKeyOf(target: Target, runId: string, extension: string, encrypted: boolean) {
-  const stamp = nowIso()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-  return `${target.name}-${target.id.slice(0, 8)}/${stamp}-${runId.slice(0, 8)}.${extension}${encrypted ? '.enc' : ''}`
-}
+type Target = BackupTarget
 
 /**
  * Backups and restores of a database, each a run record with its own log lines (stored by the
@@ -80,14 +78,10 @@ function artifactKeyOf(target: Target, runId: string, extension: string, encrypt
  */
 export function createRunsService(deps: Deps) {
   const { db, audit, logger } = deps
-  const running = new Set<Promise<unknown>>()
-
-  function track(work: Promise<unknown>) {
-    running.add(work)
-    void work
-      .catch((error: unknown) => logger.error({ err: error }, 'a database backup run could not be recorded'))
-      .finally(() => running.delete(work))
-  }
+  const runner = createRunner(deps)
+  const { newRun, execute, track, safetyBackup } = runner
+  // The recovery timer of a serving process.
+  let recovery: NodeJS.Timeout | undefined
 
   async function get(teamId: string, id: string) {
     const run = await findRun(db, teamId, id)
@@ -108,8 +102,9 @@ export function createRunsService(deps: Deps) {
       if (!(await findDestination(trx, teamId, opts.destinationId)))
         throw new NotFoundError(`Backup destination ${opts.destinationId} not found.`)
       // A scheduled tick another process already took (same job and slot) is not run twice.
-      if (opts.slot !== undefined && (await slotTaken(trx, opts.jobId, opts.slot))) return false
-      await insertRun(trx, run)
+      if (opts.slot !== undefined) {
+        if (!(await insertScheduledRun(trx, run))) return false
+      } else await insertRun(trx, run)
       await audit.record(trx, actor, {
         action: 'database_backup.started',
         resourceType: 'database',
@@ -120,99 +115,29 @@ export function createRunsService(deps: Deps) {
     })
     if (!inserted) return undefined
     track(
-      execute(run, target, (log, destination) => dumpRun(run, target, destination, log)).then(async (finished) => {
-        // Retention runs only after a new backup succeeded, so a failing job never loses old backups.
-        if (finished?.status === 'succeeded' && opts.jobId !== null && opts.retention)
-          await applyRetention(teamId, opts.jobId, opts.retention, target.serverId)
-      }),
+      execute(run, target, (log, destination) => dumpRun(run, target, destination, log, opts.verify === true)).then(
+        async (finished) => {
+          // Retention runs only after a new backup succeeded, so a failing job never loses old backups.
+          if (finished?.status === 'succeeded' && opts.jobId !== null && opts.retention)
+            await applyRetention(teamId, opts.jobId, opts.retention, target.serverId)
+        },
+      ),
     )
     return run
   }
 
-  function newRun(
-    teamId: string,
-    databaseId: string,
-    kind: 'backup' | 'restore',
-    opts: BackupOptions,
-    actor: Actor,
-    sourceRunId: string | null = null,
-  ): DbBackupRunTable {
-    return {
-      id: newId(),
-      team_id: teamId,
-      database_id: databaseId,
-      job_id: opts.jobId,
-      destination_id: opts.destinationId,
-      kind,
-      status: 'queued',
-      trigger: opts.trigger,
-      slot: opts.slot ?? null,
-      source_run_id: sourceRunId,
-      artifact_key: null,
-      encrypted: opts.encrypt ? 1 : 0,
-      size_bytes: null,
-      sha256: null,
-      verified: 0,
-      message: null,
-      pruned_at: null,
-      created_by: actor.name,
-      created_at: nowIso(),
-      started_at: null,
-      finished_at: null,
-    }
-  }
-
-  /**
-   * Runs one record: claims it, gives the work a redacting log and the run's destination (read
-   * once here), and records the outcome (with its notifications) in one transaction. The work
-   * returns the fields of a success or throws. Answers the finished run, or null when another
-   * process claimed it.
-   */
-  async function execute(
+  async function dumpRun(
     run: DbBackupRunTable,
     target: Target,
-    work: (log: RunLog, destination: DbBackupDestinationTable) => Promise<Partial<DbBackupRunTable>>,
-  ): Promise<DbBackupRunTable | null> {
-    if (!(await claimRun(db, run.id))) return null
-    const destination = await findDestination(db, run.team_id, run.destination_id)
-    const redact = createRedactor([...target.secrets, ...(destination ? deps.destinations.secretsOf(destination) : [])])
-    const writer = createLogWriter({ db, deploymentId: run.id, firstSeq: 1, redact, insert: insertRunLogBatch })
-    let outcome: Partial<DbBackupRunTable> & { status: 'succeeded' | 'failed' }
-    try {
-      // A destination deleted after the run was queued (nothing stops a manual run's) fails it here.
-      if (!destination) throw new Error('the destination no longer exists')
-      outcome = { ...(await work(writer, destination)), status: 'succeeded' }
-      writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} succeeded`)
-    } catch (error) {
-      const message = redact((error as Error).message || String(error))
-      writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} failed: ${message}`)
-      outcome = { status: 'failed', message }
-    }
-    try {
-      await writer.close()
-    } catch (error) {
-      // A run whose log could not be stored does not claim success.
-      logger.error({ err: error, runId: run.id }, 'storing a backup run log failed')
-      if (outcome.status === 'succeeded') outcome = { status: 'failed', message: 'storing the run log failed' }
-    }
-    const finishedRun = { ...run, ...outcome }
-    await db.transaction().execute(async (trx) => {
-      await finishRun(trx, run.id, outcome)
-      await deps.onFinished?.(trx, {
-        run: finishedRun,
-        databaseName: target.name,
-        projectId: target.projectId,
-        message: outcome.message ?? (run.kind === 'backup' ? 'Backup succeeded' : 'Restore succeeded'),
-      })
-    })
-    return finishedRun
-  }
-
-  async function dumpRun(run: DbBackupRunTable, target: Target, destination: DbBackupDestinationTable, log: RunLog) {
+    destination: DbBackupDestinationTable,
+    log: RunLog,
+    verify = false,
+  ) {
     const commands = engineCommands(target.type, target)
     if (typeof commands === 'string') throw new Error(commands)
     const store = await deps.destinations.storeOf(destination, target.serverId)
-    const key = artifactKeyOf(target, run.id, commands.extension, run.encrypted === 1)
+    const keyOf = artifactKeysOf(`${target.name}-${target.id.slice(0, 8)}`, run.id, run.encrypted === 1)
+    const key = keyOf(commands.extension)
     log.append(
       'berth',
       `Dumping ${target.type} database ${target.name} in container ${target.container} to ${store.describe} as ${key}${run.encrypted ? ' (encrypted)' : ''}`,
@@ -225,8 +150,100 @@ export function createRunsService(deps: Deps) {
       run.encrypted ? deps.artifactKey : null,
       log,
     )
-    log.append('berth', 'Read back: checksum matches')
-    return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
+    const globals = commands.globals && (await dumpGlobals(commands.globals, keyOf('globals.sql'), key))
+    if (verify) {
+      const { image } = await deps.databases.get(run.team_id, target.id, false)
+      const backup = { ...run, artifact_key: key, globals_key: globals?.globals_key ?? null }
+      try {
+        log.append(
+          'berth',
+          await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
+        )
+      } catch (error) {
+        // A backup that does not restore is not kept as if it were one (the run records no artifact).
+        for (const stored of [key, backup.globals_key]) if (stored !== null) await store.delete(stored)
+        throw new Error(`the restore check failed, so the backup was deleted: ${(error as Error).message}`)
+      }
+    }
+    return {
+      artifact_key: key,
+      size_bytes: stored.size,
+      sha256: stored.sha256,
+      verified: 1,
+      message: null,
+      ...globals,
+      restore_verified: verify ? 1 : null,
+    }
+
+    /** The roles beside the dump; when they cannot be stored, the dump is deleted too (a run is whole or failed). */
+    async function dumpGlobals(globals: GlobalsCommands, globalsKey: string, dumpKey: string) {
+      log.append('berth', `Dumping the server's roles (pg_dumpall --globals-only) as ${globalsKey}`)
+      try {
+        const artifact = await dumpToStore(
+          execIn(host, target.container, globals.dump, false),
+          store,
+          globalsKey,
+          run.encrypted ? deps.artifactKey : null,
+          log,
+        )
+        return { globals_key: globalsKey, globals_sha256: artifact.sha256 }
+      } catch (error) {
+        await store.delete(dumpKey)
+        throw new Error(`dumping the roles failed, so the dump was deleted too: ${(error as Error).message}`)
+      }
+    }
+  }
+
+  /** A backup run that can be restored into a database of `target`'s engine, or the error why not. */
+  async function restorableSource(teamId: string, sourceRunId: string) {
+    const source = await get(teamId, sourceRunId)
+    if (source.volume !== null)
+      throw new UnprocessableError(
+        'not_a_database_backup',
+        `Run ${sourceRunId} is a backup of a volume, not a database.`,
+      )
+    if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
+      throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
+    if (source.pruned_at !== null)
+      throw new ConflictError('artifact_pruned', `The artifact of run ${sourceRunId} was deleted by retention.`)
+    const original = await deps.databases.backupTarget(teamId, source.database_id)
+    if (typeof engineCommands(original.type, original) === 'string')
+      throw new UnprocessableError('engine_not_supported', `Restoring ${original.type} databases is not supported.`)
+    return { source, original }
+  }
+
+  /** Records a restore run of `source` into `target` (with its audit row) and starts `work` on it. */
+  async function queueRestore(
+    source: DbBackupRunTable,
+    target: Target,
+    trigger: DbBackupRunTrigger,
+    actor: Actor,
+    details: Record<string, unknown>,
+    work: (
+      run: DbBackupRunTable,
+      log: RunLog,
+      destination: DbBackupDestinationTable,
+    ) => Promise<Partial<DbBackupRunTable>>,
+  ) {
+    const run = newRun(
+      source.team_id,
+      target.id,
+      'restore',
+      { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger },
+      actor,
+      source.id,
+    )
+    await db.transaction().execute(async (trx) => {
+      await insertRun(trx, run)
+      await audit.record(trx, actor, {
+        action: 'database_backup.restore_started',
+        resourceType: 'database',
+        resourceId: target.id,
+        details: { run_id: run.id, source_run_id: source.id, ...details },
+      })
+    })
+    track(execute(run, target, (log, destination) => work(run, log, destination)))
+    return run
   }
 
   /**
@@ -240,38 +257,88 @@ export function createRunsService(deps: Deps) {
     actor: Actor,
     confirm?: string,
   ) {
-    const source = await get(teamId, sourceRunId)
-    const target = await deps.databases.backupTarget(teamId, source.database_id)
+    const run = await get(teamId, sourceRunId)
+    if (run.volume !== null) return volumes.startRestore(teamId, run, trigger, actor, confirm)
+    const { source, original: target } = await restorableSource(teamId, sourceRunId)
     if (confirm !== undefined && confirm !== target.name)
       throw new BadRequestError(
         'confirmation_mismatch',
         `Type the database's name "${target.name}" to confirm the restore.`,
       )
-    if (source.kind !== 'backup' || source.status !== 'succeeded' || source.artifact_key === null)
-      throw new UnprocessableError('not_restorable', `Run ${sourceRunId} is not a succeeded backup.`)
-    if (source.pruned_at !== null)
-      throw new ConflictError('artifact_pruned', `The artifact of run ${sourceRunId} was deleted by retention.`)
-    if (typeof engineCommands(target.type, target) === 'string')
-      throw new UnprocessableError('engine_not_supported', `Restoring ${target.type} databases is not supported.`)
-    const run = newRun(
-      teamId,
-      target.id,
-      'restore',
-      { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger },
-      actor,
-      source.id,
+    return queueRestore(source, target, trigger, actor, {}, (run, log, destination) =>
+      restoreRun(run, source, target, destination, actor, log),
     )
-    await db.transaction().execute(async (trx) => {
-      await insertRun(trx, run)
-      await audit.record(trx, actor, {
-        action: 'database_backup.restore_started',
-        resourceType: 'database',
-        resourceId: target.id,
-        details: { run_id: run.id, source_run_id: source.id },
-      })
+  }
+
+  /**
+   * Creates a new database resource of the backup's engine and image in the same project (through
+   * the databases service), deploys it and restores the backup into it; the original database is
+   * not touched. Answers the queued restore run, which belongs to the new database.
+   */
+  async function startRestoreIntoNew(
+    teamId: string,
+    sourceRunId: string,
+    name: string,
+    trigger: Extract<DbBackupRunTrigger, 'api' | 'ui' | 'cli'>,
+    actor: Actor,
+  ) {
+    const { source, original } = await restorableSource(teamId, sourceRunId)
+    const { image, version } = await deps.databases.get(teamId, original.id, false)
+    const created = await deps.databases.create(
+      teamId,
+      original.projectId,
+      {
+        type: original.type,
+        name,
+        image,
+        version,
+        description: `Restored from backup run ${source.id} of ${original.name}`,
+      },
+      actor,
+    )
+    const [deployment] = await deps.deployments.queue(teamId, [created.uuid], { trigger }, actor)
+    const target = await deps.databases.backupTarget(teamId, created.uuid)
+    const details = { source_database_id: original.id, deployment_id: deployment!.deployment_uuid }
+    return queueRestore(source, target, trigger, actor, details, async (_run, log, destination) => {
+      log.append('berth', `Created database ${name} for the backup of ${original.name}; waiting for its deployment`)
+      await deploymentFinished(teamId, deployment!.deployment_uuid)
+      return restoreInto(source, target, destination, log)
     })
-    track(execute(run, target, (log, destination) => restoreRun(run, source, target, destination, actor, log)))
-    return run
+  }
+
+  /** Loads `source` into the database from the run's destination (restore-artifact.ts). */
+  async function restoreInto(
+    source: DbBackupRunTable,
+    target: Target,
+    destination: DbBackupDestinationTable,
+    log: RunLog,
+  ) {
+    return restoreArtifact(
+      {
+        store: await deps.destinations.storeOf(destination, target.serverId),
+        host: await deps.hostOf(target.serverId),
+        artifactKey: deps.artifactKey,
+      },
+      source,
+      target,
+      log,
+    )
+  }
+
+  /** Waits until a deployment ended; throws unless it finished (its containers are healthy). */
+  async function deploymentFinished(teamId: string, deploymentId: string) {
+    const deadline = Date.now() + DEPLOY_WAIT_MS
+    for (;;) {
+      const d = await deps.deployments.get(teamId, deploymentId)
+      if (d.status === 'finished') return
+      if (d.status !== 'queued' && d.status !== 'in_progress')
+        throw new Error(`the new database's deployment ${deploymentId} ended ${d.status}: ${d.message ?? ''}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `the new database's deployment ${deploymentId} did not finish within ${DEPLOY_WAIT_MS / 60_000} minutes`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
   }
 
   async function restoreRun(
@@ -292,37 +359,11 @@ export function createRunsService(deps: Deps) {
       { destinationId: source.destination_id, jobId: null, encrypt: source.encrypted === 1, trigger: 'safety' },
       actor,
     )
-    await insertRun(db, safety)
-    // Just inserted by this process, so it is claimed here: execute answers the finished run.
-    const safetyDone = await execute(safety, target, (safetyLog, d) => dumpRun(safety, target, d, safetyLog))
-    if (safetyDone?.status !== 'succeeded')
-      throw new Error(`the safety backup (run ${safety.id}) failed, so nothing was restored: ${safetyDone?.message}`)
-    log.append('berth', `Safety backup ${safety.id} stored as ${safetyDone.artifact_key}`)
-
-    const store = await deps.destinations.storeOf(destination, target.serverId)
-    const key = source.artifact_key!
-    log.append('berth', `Checking the checksum of ${key} before restoring`)
-    const check = await sha256Of(await store.get(key))
-    if (check.sha256 !== source.sha256)
-      throw new Error(
-        `the stored artifact's checksum (${check.sha256}) differs from the recorded one; nothing was restored`,
-      )
-    log.append('berth', `Restoring ${key} into ${target.type} database ${target.name}`)
-    const host = await deps.hostOf(target.serverId)
-    const before = commands.restartsAfterRestore ? await containerState(host, target.container) : null
-    await storeToRestore(
-      execIn(host, target.container, commands.restore, true),
-      await store.get(key),
-      source.encrypted ? deps.artifactKey : null,
-      log,
-      commands.restartsAfterRestore,
-    )
-    if (before !== null) {
-      log.append('berth', 'The server restarts to load the snapshot; waiting until it is healthy')
-      await waitUntilRestartedHealthy(host, target.container, before)
-    }
-    return { artifact_key: key, size_bytes: check.size, sha256: check.sha256, verified: 1, message: null }
+    await safetyBackup(safety, target, (safetyLog, d) => dumpRun(safety, target, d, safetyLog), log)
+    return restoreInto(source, target, destination, log)
   }
+
+  const recoverInterrupted = () => recoverInterruptedRuns(deps, runner.active)
 
   /** Deletes the artifacts retention no longer keeps; called only after a new backup succeeded. */
   async function applyRetention(teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) {
@@ -340,6 +381,7 @@ export function createRunsService(deps: Deps) {
         const store = await stores.get(run.destination_id)!
         if (!store) continue
         await store.delete(run.artifact_key)
+        if (run.globals_key !== null) await store.delete(run.globals_key)
         await markPruned(db, run.id)
       } catch (error) {
         // It stays listed as kept, so the next successful backup tries again.
@@ -348,15 +390,26 @@ export function createRunsService(deps: Deps) {
     }
   }
 
-  /** The artifact of a succeeded backup, decrypted, as a stream. */
-  async function download(teamId: string, id: string) {
+  /** The artifact of a succeeded backup, decrypted, as a stream; the download is audited (it is the data). */
+  async function download(teamId: string, id: string, actor: Actor) {
     const run = await get(teamId, id)
     if (run.kind !== 'backup' || run.status !== 'succeeded' || run.artifact_key === null || run.pruned_at !== null)
       throw new ConflictError('no_artifact', `Run ${id} has no stored artifact.`)
-    const target = await deps.databases.backupTarget(teamId, run.database_id)
+    const serverId =
+      run.volume !== null
+        ? await volumes.serverOf(teamId, run.database_id)
+        : (await deps.databases.backupTarget(teamId, run.database_id)).serverId
     const destination = await findDestination(db, teamId, run.destination_id)
     if (!destination) throw new ConflictError('no_artifact', `The destination of run ${id} no longer exists.`)
-    const stream = await (await deps.destinations.storeOf(destination, target.serverId)).get(run.artifact_key)
+    const stream = await (await deps.destinations.storeOf(destination, serverId)).get(run.artifact_key)
+    await db.transaction().execute((trx) =>
+      audit.record(trx, actor, {
+        action: 'database_backup.downloaded',
+        resourceType: 'database',
+        resourceId: run.database_id,
+        details: { run_id: run.id, artifact_key: run.artifact_key },
+      }),
+    )
     const fileName = run.artifact_key
       .split('/')
       .pop()!
@@ -364,23 +417,46 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
+  const volumes = createVolumeRuns({ ...deps, runner })
+
   return {
     get,
     list: async (teamId: string, databaseId: string) => {
       await deps.databases.backupTarget(teamId, databaseId)
       return listRuns(db, databaseId, 100)
     },
+    /** A compose service's volume backups and restores, newest first. */
+    listVolumeRuns: async (teamId: string, serviceId: string) => {
+      await deps.serviceOf(teamId, serviceId)
+      return listRuns(db, serviceId, 100)
+    },
+    startVolumeBackup: (...args: Parameters<VolumeRuns['startBackup']>) => volumes.startBackup(...args),
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)
     },
+    /** A page of the log for a live stream, with the run's status read first (an ended run's lines are all stored). */
+    logPage: async (teamId: string, id: string, afterSeq: number, limit: number) => {
+      const { status } = await get(teamId, id)
+      const lines = await runLogLines(db, id, afterSeq, limit)
+      return { lines, status, next_after: lines.at(-1)?.seq ?? afterSeq, has_more: lines.length === limit }
+    },
     startBackup,
     startRestore,
+    startRestoreIntoNew,
+    recoverInterrupted,
+    /** A serving process: recovers interrupted runs now, then now and then (a sibling may die). */
+    startRecovery: async () => {
+      const recovered = await recoverInterrupted()
+      if (recovered > 0) logger.info({ recovered }, 'marked backup runs interrupted by a stopped Berth as failed')
+      recovery = setInterval(() => {
+        recoverInterrupted().catch((error: unknown) => logger.error({ err: error }, 'recovering backup runs failed'))
+      }, RECOVER_EVERY_MS).unref()
+    },
+    stopRecovery: () => clearInterval(recovery),
     applyRetention,
     download,
     /** Resolves when every run this process started has finished (tests, shutdown). */
-    idle: async () => {
-      while (running.size > 0) await Promise.allSettled([...running])
-    },
+    idle: runner.idle,
   }
 }

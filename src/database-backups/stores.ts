@@ -2,7 +2,16 @@ import type { ChildProcess } from 'node:child_process'
 import { PassThrough, type Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { DockerHost } from '../servers/docker-host.js'
+import { nowIso } from '../db/time.js'
 import type { DirectoryConfig, S3Config } from './destinations.js'
+
+/** A run's artifact keys: a folder (what is backed up), then a sortable time stamp and the run's id. */
+export function artifactKeysOf(folder: string, runId: string, encrypted: boolean) {
+  const stamp = nowIso()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  return (extension: string) => `${folder}/${stamp}-${runId.slice(0, 8)}.${extension}${encrypted ? '.enc' : ''}`
+}
 
 /**
  * Where artifacts are kept, by key (a relative path of safe characters, see artifactKey). `put`

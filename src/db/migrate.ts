@@ -15,6 +15,7 @@ import * as m012 from './migrations/012_database_backups.js'
 import * as m013 from './migrations/013_service_templates.js'
 import * as m014 from './migrations/014_git_sources.js'
 import * as m015 from './migrations/015_notification_rules.js'
+import * as m016 from './migrations/016_backup_run_claims.js'
 import * as m017 from './migrations/017_registries_previews.js'
 import * as m019 from './migrations/019_log_rows_by_sequence.js'
 import * as m020 from './migrations/020_notification_states.js'
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '013_service_templates': m013,
   '014_git_sources': m014,
   '015_notification_rules': m015,
+  '016_backup_run_claims': m016,
   '017_registries_previews': m017,
   '019_log_rows_by_sequence': m019,
   '020_notification_states': m020,

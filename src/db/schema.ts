@@ -488,6 +488,8 @@ export type DbBackupJobTable = {
   keep_days: number | null
   encrypt: number
   enabled: number
+  /** 1: every backup is also restored into a throw-away server of the same engine (PostgreSQL). */
+  verify_restore: number
   created_at: string
   updated_at: string
 }
@@ -520,6 +522,18 @@ export type DbBackupRunTable = {
   created_at: string
   started_at: string | null
   finished_at: string | null
+  /** The worker id (data dir) of the Berth running it, with its process id and last heartbeat. */
+  claimed_by: string | null
+  process_id: number | null
+  heartbeat_at: string | null
+  /** PostgreSQL: the artifact of `pg_dumpall --globals-only` (roles), and its checksum. */
+  globals_key: string | null
+  globals_sha256: string | null
+  /** 1: restored into a throw-away server and checked; null: not asked. */
+  restore_verified: number | null
+  /** A volume backup: the compose volume's name (database_id is then the service's id) and the helper image. */
+  volume: string | null
+  helper_image: string | null
 }
 export type DbBackupRunLogTable = {
   id: Generated<number>

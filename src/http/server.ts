@@ -23,6 +23,7 @@ import { dashboardRoutes } from '../dashboard/dashboard.routes.js'
 import { databaseRoutes } from '../databases/databases.routes.js'
 import { databaseBackupRoutes } from '../database-backups/database-backups.routes.js'
 import { destinationRoutes } from '../database-backups/destinations.routes.js'
+import { volumeBackupRoutes } from '../database-backups/volume-backups.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
@@ -158,6 +159,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(templateRoutes(app))
       await api.register(destinationRoutes(app))
       await api.register(databaseBackupRoutes(app))
+      await api.register(volumeBackupRoutes(app))
       await api.register(gitSourceRoutes(app))
       await api.register(gitWebhookRoutes(app))
       await api.register(registryRoutes(app))

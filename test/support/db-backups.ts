@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { composeProjectName } from '../../src/deployments/resources.js'
-import { deploy, waitForEnd } from './deploy-helpers.js'
-import { docker, waitFor } from './docker.js'
+import type { Api } from './cli.js'
+import { deploy, ENDED, waitForEnd } from './deploy-helpers.js'
+import { docker, REDIS_IMAGE, waitFor } from './docker.js'
 import type { TestApp } from './harness.js'
 
 export const POSTGRES_IMAGE = 'berth-test/postgres:15'
@@ -55,4 +56,23 @@ export async function runLog(t: TestApp, token: string, runId: string): Promise<
 export async function execIn(container: string, env: Record<string, string>, argv: string[]): Promise<string> {
   const args = ['exec', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), container, ...argv]
   return (await docker(args)).stdout
+}
+
+/** Creates and deploys a Redis database through a running Berth's API; its uuid. */
+export async function deployedRedis(api: Api, projectId: string, name: string): Promise<string> {
+  const created = await api('POST', `/projects/${projectId}/databases`, { type: 'redis', name, image: REDIS_IMAGE })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const queued = await api('POST', '/deploy', { uuid: created.body.uuid })
+  const id = queued.body.deployments[0].deployment_uuid
+  const d = await waitFor(
+    'the database deployment',
+    async () => {
+      const got = (await api('GET', `/deployments/${id}`)).body
+      return ENDED.includes(got.status) && got
+    },
+    90_000,
+    200,
+  )
+  assert.equal(d.status, 'finished', d.message)
+  return created.body.uuid
 }

@@ -1959,6 +1959,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backup-runs/{id}/log/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stream a run's log lines live (Server-Sent Events; resume with Last-Event-ID) */
+        get: operations["streamBackupRunLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backup-runs/{id}/download": {
         parameters: {
             query?: never;
@@ -1985,8 +2002,26 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a backup into its database, after a safety backup; answers the queued restore run */
+        /** Restore a backup into its database (after a safety backup) or into a new database created from it; answers the queued restore run */
         post: operations["restoreBackupRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/volume-backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's volume backup and restore runs, newest first (the last 100) */
+        get: operations["listVolumeBackupRuns"];
+        put?: never;
+        /** Back up a named volume of the service now (a tar archive through a helper container) */
+        post: operations["backupVolume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2822,6 +2857,8 @@ export interface components {
             keep_days: number | null;
             encrypt: boolean;
             enabled: boolean;
+            /** @description Each backup is also restored into a throw-away server (PostgreSQL) */
+            verify_restore: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -2843,12 +2880,18 @@ export interface components {
             trigger: "schedule" | "api" | "ui" | "cli" | "safety";
             /** @description A restore: the backup it restores */
             source_run_id: string | null;
+            /** @description A volume backup: the compose volume's name (database_id is then the service's uuid) */
+            volume: string | null;
             artifact_key: string | null;
+            /** @description PostgreSQL: the server's roles (pg_dumpall --globals-only) */
+            globals_artifact_key: string | null;
             encrypted: boolean;
             size_bytes: number | null;
             sha256: string | null;
             /** @description The stored artifact was read back and its checksum matched */
             verified: boolean;
+            /** @description Restored into a throw-away server and checked (its job asks for it); null: not asked */
+            restore_verified: boolean | null;
             /** @description Why it failed */
             message: string | null;
             /** @description Retention deleted the artifact */
@@ -3472,6 +3515,9 @@ export interface components {
                 stream: "stdout" | "stderr" | "berth";
                 output: string;
             }[];
+        };
+        VolumeBackupRunList: {
+            runs: components["schemas"]["BackupRun"][];
         };
         RegistryCredentialList: {
             registries: components["schemas"]["RegistryCredential"][];
@@ -14581,6 +14627,8 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    verify_restore?: boolean;
                 };
             };
         };
@@ -14641,6 +14689,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14747,6 +14804,8 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    verify_restore?: boolean;
                 };
             };
         };
@@ -14807,6 +14866,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15196,6 +15264,75 @@ export interface operations {
             };
         };
     };
+    streamBackupRunLog: {
+        parameters: {
+            query?: {
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `line` events (id: the sequence number; data: a BackupRunLog line as JSON), then one `end` event (data: `{"status"}`) once the run has ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     downloadBackupRun: {
         parameters: {
             query?: never;
@@ -15284,8 +15421,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The database's name, typed to confirm overwriting its data */
-                    confirm: string;
+                    /**
+                     * @description same: over the backed-up database's data; new: into a new database of the same engine
+                     * @default same
+                     * @enum {string}
+                     */
+                    target?: "same" | "new";
+                    /** @description target same: the database's name, typed to confirm overwriting its data */
+                    confirm?: string;
+                    /** @description target new: the new database's name (in the same project) */
+                    name?: string;
                 };
             };
         };
@@ -15364,6 +15509,174 @@ export interface operations {
             };
             /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVolumeBackupRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeBackupRunList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    backupVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The volume's name in the compose file */
+                    volume: string;
+                    /** Format: uuid */
+                    destination_id: string;
+                    /**
+                     * @description An image the server already has, with sh, tar and find, for the helper container
+                     * @default busybox:1.36
+                     */
+                    helper_image?: string;
+                    /** @default false */
+                    encrypt?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRun"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

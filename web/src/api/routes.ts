@@ -64,6 +64,8 @@ export const ROUTES = {
   backupDatabase: ['POST', '/api/v1/databases/{uuid}/backups'],
   backupRuns: ['GET', '/api/v1/databases/{uuid}/backups'],
   backupRunLog: ['GET', '/api/v1/backup-runs/{id}/log'],
+  streamBackupRunLog: ['GET', '/api/v1/backup-runs/{id}/log/stream'],
+  downloadBackupRun: ['GET', '/api/v1/backup-runs/{id}/download'],
   restoreBackupRun: ['POST', '/api/v1/backup-runs/{id}/restore'],
   // private registry logins
   registries: ['GET', '/api/v1/registry-credentials'],

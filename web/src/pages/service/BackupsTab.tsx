@@ -2,13 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Link } from 'react-router'
 import { useAbility } from '../../api/abilities'
-import type { BackupDestinationList, BackupJob, BackupJobList, BackupRun, BackupRunList } from '../../api/backup-types'
+import type { BackupDestinationList, BackupJob, BackupJobList, BackupRun } from '../../api/backup-types'
 import { call } from '../../api/client'
 import { useBackupDestinations } from '../../api/queries'
 import { DataTable, RowButton } from '../../components/DataTable'
 import { Field, TextField } from '../../components/Field'
-import { ErrorNotice, formatTime } from '../../components/Notice'
+import { ErrorNotice } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
+import { BackupRuns } from './BackupRuns'
 
 /** A database's backups: its jobs, a backup now, the runs (polled while one is running) and restore. */
 export function BackupsTab({ databaseId, databaseName }: { databaseId: string; databaseName: string }) {
@@ -21,7 +22,7 @@ export function BackupsTab({ databaseId, databaseName }: { databaseId: string; d
       {mayWrite && destinations.data && (
         <AddJob databaseId={databaseId} destinations={destinations.data.destinations} />
       )}
-      <Runs databaseId={databaseId} databaseName={databaseName} names={names} mayWrite={mayWrite} />
+      <BackupRuns databaseId={databaseId} databaseName={databaseName} names={names} mayWrite={mayWrite} />
     </>
   )
 }
@@ -94,6 +95,7 @@ function AddJob({
   const [schedule, setSchedule] = useState('0 3 * * *')
   const [keepLast, setKeepLast] = useState('7')
   const [encrypt, setEncrypt] = useState(true)
+  const [verifyRestore, setVerifyRestore] = useState(false)
   const create = useMutation({
     mutationFn: () =>
       call<BackupJob>('createBackupJob', {
@@ -103,6 +105,7 @@ function AddJob({
           schedule: schedule.trim() === '' ? null : schedule.trim(),
           keep_last: keepLast === '' ? null : Number(keepLast),
           encrypt,
+          verify_restore: verifyRestore,
         },
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
@@ -150,108 +153,14 @@ function AddJob({
         <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} />
         Encrypt the backups (the storage provider cannot read them)
       </label>
+      <label>
+        <input type="checkbox" checked={verifyRestore} onChange={(e) => setVerifyRestore(e.target.checked)} />
+        Verify each backup by restoring it into a throw-away server (PostgreSQL)
+      </label>
       <ErrorNotice error={create.error} />
       <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
         Add job
       </button>
     </form>
-  )
-}
-
-function Runs({
-  databaseId,
-  databaseName,
-  names,
-  mayWrite,
-}: {
-  databaseId: string
-  databaseName: string
-  names: Map<string, string>
-  mayWrite: boolean
-}) {
-  const queryClient = useQueryClient()
-  const runs = useQuery({
-    queryKey: ['backup-runs', databaseId],
-    queryFn: () => call<BackupRunList>('backupRuns', { params: { uuid: databaseId } }),
-    // While a run is queued or running, its outcome is polled.
-    refetchInterval: (q) =>
-      q.state.data?.runs.some((r) => r.status === 'queued' || r.status === 'in_progress') ? 1000 : false,
-  })
-  const [restoring, setRestoring] = useState<BackupRun | null>(null)
-  const [typed, setTyped] = useState('')
-  const restore = useMutation({
-    mutationFn: (r: BackupRun) =>
-      call<BackupRun>('restoreBackupRun', { params: { id: r.id }, body: { confirm: typed } }),
-    onSuccess: async () => {
-      setRestoring(null)
-      setTyped('')
-      await queryClient.invalidateQueries({ queryKey: ['backup-runs', databaseId] })
-    },
-  })
-  return (
-    <>
-      <h2>Runs</h2>
-      <QueryState query={runs} what="backup runs">
-        {(data) => (
-          <DataTable
-            label="Backup runs"
-            rows={data.runs}
-            rowKey={(r) => r.id}
-            empty="No backup yet."
-            columns={[
-              { header: 'Started', cell: (r) => formatTime(r.created_at) },
-              { header: 'Kind', cell: (r) => (r.trigger === 'safety' ? 'safety backup' : r.kind) },
-              { header: 'Status', cell: (r) => <span className={`badge status-${r.status}`}>{r.status}</span> },
-              { header: 'Trigger', cell: (r) => r.trigger },
-              { header: 'Destination', cell: (r) => names.get(r.destination_id) ?? '' },
-              { header: 'Size', cell: (r) => (r.size_bytes === null ? '' : `${r.size_bytes} bytes`) },
-              { header: 'Verified', cell: (r) => (r.verified ? 'yes' : 'no') },
-              { header: 'Message', cell: (r) => r.message ?? (r.pruned ? 'deleted by retention' : '') },
-            ]}
-            actions={
-              mayWrite
-                ? (r) =>
-                    r.kind === 'backup' && r.status === 'succeeded' && !r.pruned ? (
-                      <RowButton
-                        label="Restore"
-                        target={formatTime(r.created_at)}
-                        secondary
-                        onClick={() => setRestoring(r)}
-                      />
-                    ) : null
-                : undefined
-            }
-          />
-        )}
-      </QueryState>
-      {restoring && (
-        <form
-          role="dialog"
-          aria-label="Restore backup"
-          onSubmit={(e) => {
-            e.preventDefault()
-            restore.mutate(restoring)
-          }}
-        >
-          <p>
-            Restoring replaces the data of <strong>{databaseName}</strong> with the backup of{' '}
-            {formatTime(restoring.created_at)}. Berth takes a safety backup first.
-          </p>
-          <TextField
-            label="Type the database's name to confirm"
-            name="restore-confirm"
-            value={typed}
-            onChange={setTyped}
-          />
-          <ErrorNotice error={restore.error} />
-          <button type="submit" disabled={typed !== databaseName || restore.isPending}>
-            Restore
-          </button>{' '}
-          <button type="button" className="secondary" onClick={() => setRestoring(null)}>
-            Cancel
-          </button>
-        </form>
-      )}
-    </>
   )
 }

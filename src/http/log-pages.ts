@@ -1,20 +1,24 @@
-import type { DeploymentStatus } from '../db/schema.js'
-
-/** A read of a deployment's stored log: visible lines after a sequence number, as the service answers it. */
-export type LogRead<Line> = (
+/**
+ * A read of a stored log (a deployment's, a backup run's): its visible lines after a sequence
+ * number, the last sequence number read (hidden lines count) and the status of what writes it.
+ */
+export type LogRead = (
   teamId: string,
-  deploymentId: string,
+  logId: string,
   after: number,
   limit: number,
-) => Promise<{ status: DeploymentStatus; lines: Line[]; next_after: number }>
+) => Promise<{ status: string; lines: { seq: number }[]; next_after: number }>
 
 /** What a follower gets: the events text of the lines after its position, and where it now stands. */
 export type LogSlice = {
   text: string
   nextAfter: number
-  /** The deployment's status when nothing new was found (fresh from storage), else undefined. */
-  status: DeploymentStatus | undefined
+  /** The writer's status when nothing new was found (fresh from storage), else undefined. */
+  status: string | undefined
 }
+
+/** A line as a Server-Sent Event: its id is its sequence number, so a reconnecting client resumes with Last-Event-ID. */
+const event = (line: { seq: number }) => `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`
 
 /**
  * One page of a log as event text: the visible lines with sequence numbers in (first, first + size],
@@ -27,31 +31,21 @@ type Page = {
   ends: number[]
   through: number
   /** The status the last read found (read before its lines, so an ended one means every line is in). */
-  status?: DeploymentStatus
+  status?: string
   growing?: Promise<void>
 }
 
 /**
- * The log pages the followers of this process share: ten clients following one deployment read
+ * The log pages the followers of this process share: ten clients following one log read
  * and serialize each line once, not ten times (bench:log-stream). Pages end at multiples of
  * `size`, so followers that started at different lines meet on the same pages; a page is
  * extended by one storage read however many followers wait for it. The newest `kept` pages stay.
  */
-export function createLogPages<Line extends { seq: number }>({
-  read,
-  event,
-  size = 1000,
-  kept = 64,
-}: {
-  read: LogRead<Line>
-  event: (line: Line) => string
-  size?: number
-  kept?: number
-}) {
+export function createLogPages({ read, size = 1000, kept = 64 }: { read: LogRead; size?: number; kept?: number }) {
   const pages = new Map<string, Page>()
 
-  function pageOf(deploymentId: string, number: number): Page {
-    const key = `${deploymentId}:${number}`
+  function pageOf(logId: string, number: number): Page {
+    const key = `${logId}:${number}`
     const page = pages.get(key) ?? { text: '', seqs: [], ends: [], through: number * size }
     pages.delete(key) // re-inserted as the newest
     pages.set(key, page)
@@ -60,8 +54,8 @@ export function createLogPages<Line extends { seq: number }>({
   }
 
   /** Reads the lines after `through` up to the page's end and appends them; one read at a time. */
-  async function grow(page: Page, teamId: string, deploymentId: string, end: number): Promise<void> {
-    page.growing ??= read(teamId, deploymentId, page.through, end - page.through)
+  async function grow(page: Page, teamId: string, logId: string, end: number): Promise<void> {
+    page.growing ??= read(teamId, logId, page.through, end - page.through)
       .then((result) => {
         page.status = result.status
         for (const line of result.lines) {
@@ -78,14 +72,14 @@ export function createLogPages<Line extends { seq: number }>({
   }
 
   /** The lines after `after` (up to the end of its page) as event text, from the shared page. */
-  async function after(teamId: string, deploymentId: string, after: number): Promise<LogSlice> {
+  async function after(teamId: string, logId: string, after: number): Promise<LogSlice> {
     const number = Math.floor(after / size)
     const end = (number + 1) * size
-    const page = pageOf(deploymentId, number)
+    const page = pageOf(logId, number)
     // A follower ahead of what the page holds (it resumed with Last-Event-ID) reads for itself.
-    if (page.through < after) return readAlone(teamId, deploymentId, after, end)
+    if (page.through < after) return readAlone(teamId, logId, after, end)
     if (page.through === after) {
-      await grow(page, teamId, deploymentId, end)
+      await grow(page, teamId, logId, end)
       if (page.through === after) return { text: '', nextAfter: after, status: page.status }
     }
     const first = firstAfter(page.seqs, after)
@@ -96,8 +90,8 @@ export function createLogPages<Line extends { seq: number }>({
     }
   }
 
-  async function readAlone(teamId: string, deploymentId: string, after: number, end: number): Promise<LogSlice> {
-    const result = await read(teamId, deploymentId, after, end - after)
+  async function readAlone(teamId: string, logId: string, after: number, end: number): Promise<LogSlice> {
+    const result = await read(teamId, logId, after, end - after)
     const moved = result.next_after !== after
     return {
       text: result.lines.map(event).join(''),

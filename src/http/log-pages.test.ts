@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { openDatabase, type Database } from '../db/connection.js'
 import { migrateToLatest } from '../db/migrate.js'
-import { insertQueued, readLogs } from './deployments.repo.js'
+import { insertQueued, readLogs } from '../deployments/deployments.repo.js'
 import { createLogPages } from './log-pages.js'
-import { createLogWriter } from './log-writer.js'
+import { createLogWriter } from '../deployments/log-writer.js'
 
 describe('shared log pages for followers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-log-pages-'))
@@ -46,7 +46,6 @@ describe('shared log pages for followers', () => {
         next_after: rows.length > 0 ? rows[rows.length - 1]!.seq : from,
       }
     },
-    event: (line: { seq: number }) => `${line.seq};`,
     size: 10,
   })
 
@@ -56,7 +55,7 @@ describe('shared log pages for followers', () => {
     let position = from
     for (;;) {
       const slice = await pages.after('t', deploymentId, position)
-      seen.push(...slice.text.split(';').filter(Boolean).map(Number))
+      seen.push(...[...slice.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])))
       if (slice.nextAfter === position) return { seen, position, status: slice.status }
       position = slice.nextAfter
     }
