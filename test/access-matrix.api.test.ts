@@ -60,6 +60,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/services/{uuid}': ['read', 'scoped'],
   'PATCH /api/v1/services/{uuid}': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}': ['write', 'scoped'],
+  'GET /api/v1/services/{uuid}/terminal': ['terminal', 'scoped'],
+  'GET /api/v1/databases/{uuid}/terminal': ['terminal', 'scoped'],
   'GET /api/v1/services/{uuid}/compose': ['read', 'scoped'],
   'PUT /api/v1/services/{uuid}/compose': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/compose/versions': ['read', 'scoped'],

@@ -12,6 +12,7 @@ export const ABILITIES = [
   'write',
   'deploy',
   'members',
+  'terminal',
   'root',
   'instance',
   'proxy:provider',
@@ -19,7 +20,7 @@ export const ABILITIES = [
 export type Ability = (typeof ABILITIES)[number]
 
 /** What "root" stands for in a team. */
-export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members']
+export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members', 'terminal']
 
 /** Who is calling, for which team, with which abilities: the result of authenticating a request or a CLI run. */
 export type Principal = {

@@ -145,12 +145,13 @@ export function createResourceRuntimeService({ db, servers, env, cipher }: Deps)
     })
   }
 
-  /** The running containers of a resource and the host to follow their stats on. */
+  /** The running containers of a resource and the host they run on (to follow their stats, to open a terminal). */
   async function running(teamId: string, id: string, type: ResourceType) {
     const resource = await findTeamResource(db, teamId, id, type)
     const server = await servers.serverForResource(db, resource.serverId)
     const host = servers.hostOf(server)
-    return { host, containers: (await containersOf(host, resource.id)).filter((c) => c.state === 'running') }
+    const containers = (await containersOf(host, resource.id)).filter((c) => c.state === 'running')
+    return { host, serverId: server.id, resourceName: resource.name, containers }
   }
 
   return { status, logs, running }

@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie'
+import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
@@ -45,6 +46,7 @@ import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
 import { templateRoutes } from '../templates/templates.routes.js'
+import { terminalRoutes } from '../terminal/terminal.routes.js'
 import { registerWebUi } from './web.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
@@ -87,6 +89,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   registerBodyParsing(server)
   registerSecurityHeaders(server)
   await server.register(cookie)
+  // Terminal messages are keystrokes and sizes: a megabyte is far beyond any real one.
+  await server.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   registerAuthentication(server, app)
 
   await server.register(swagger, {
@@ -153,6 +157,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(databaseRoutes(app))
       await api.register(dashboardRoutes(app))
       await api.register(statsStreamRoutes(app))
+      await api.register(terminalRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))
       await api.register(destinationRoutes(app))

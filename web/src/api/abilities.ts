@@ -10,6 +10,7 @@ export const ABILITIES = [
   'write',
   'deploy',
   'members',
+  'terminal',
   'root',
   'instance',
   'proxy:provider',

@@ -1560,6 +1560,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{uuid}/terminal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shell in one of the service's running containers (WebSocket)
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended). A plain GET only checks that the terminal could open.
+         */
+        get: operations["openServiceTerminal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/terminal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shell in one of the database's running containers (WebSocket)
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended). A plain GET only checks that the terminal could open.
+         */
+        get: operations["openDatabaseTerminal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -2358,7 +2398,7 @@ export interface components {
              * @enum {string}
              */
             via: "user" | "token";
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider")[];
         };
         /** @description An API token (never its secret) */
         Token: {
@@ -2366,7 +2406,7 @@ export interface components {
             name: string;
             /** @description The first characters of the token, to recognise it */
             prefix: string;
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider")[];
             expires_at: string | null;
             last_used_at: string | null;
             /** @description ISO-8601 UTC timestamp */
@@ -2380,7 +2420,7 @@ export interface components {
             /** @description The secret, shown this once only */
             token: string;
             name: string;
-            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+            abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider")[];
             expires_at: string | null;
         };
         Team: {
@@ -3737,7 +3777,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider")[];
+                    abilities: ("read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider")[];
                     expires_at?: string | null;
                 };
             };
@@ -12283,6 +12323,186 @@ export interface operations {
             };
             /** @description The resource does not exist or belongs to another team (not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openServiceTerminal: {
+        parameters: {
+            query?: {
+                /** @description container name; the first running one when absent */
+                container?: string;
+                cols?: number;
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The route speaks WebSocket: open it with an Upgrade: websocket handshake (upgrade_required) */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openDatabaseTerminal: {
+        parameters: {
+            query?: {
+                /** @description container name; the first running one when absent */
+                container?: string;
+                cols?: number;
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The route speaks WebSocket: open it with an Upgrade: websocket handshake (upgrade_required) */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

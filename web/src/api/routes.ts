@@ -91,6 +91,8 @@ export const ROUTES = {
   databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
   serviceStatsStream: ['GET', '/api/v1/services/{uuid}/stats/stream'],
   databaseStatsStream: ['GET', '/api/v1/databases/{uuid}/stats/stream'],
+  serviceTerminal: ['GET', '/api/v1/services/{uuid}/terminal'],
+  databaseTerminal: ['GET', '/api/v1/databases/{uuid}/terminal'],
   teamEvents: ['GET', '/api/v1/events'],
   // proxy, databases, servers, backups, settings
   createDomain: ['POST', '/api/v1/projects/{uuid}/domains'],
