@@ -290,6 +290,8 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       terminals: createTerminalService({ db, audit, resourceRuntime }),
       dashboard: createDashboardService({
         db,
+        backups,
+        backupRuns,
         projects,
         servers,
         proxyRuntime,

@@ -68,9 +68,10 @@ describe('web terminal', () => {
     serviceId = await createService(t, owner, project, 'shell', COMPOSE)
     await waitForFinished(t, owner, await deploy(t, owner, serviceId))
 
-    // A plain GET says where to go instead of hanging.
+    // A plain GET says which container the shell would open in, and where.
     const plain = await t.call(owner, 'GET', `/api/v1/services/${serviceId}/terminal`)
-    assert.equal(plain.status, 426, JSON.stringify(plain.body))
+    assert.equal(plain.status, 200, JSON.stringify(plain.body))
+    assert.match(plain.body.container, /^berth-.*app/)
 
     const term = connect(urlOf('?cols=100&rows=30'), { authorization: `Bearer ${owner}` })
     await term.opened

@@ -116,6 +116,20 @@ export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number
     .execute()
 }
 
+/** The team's most recent finished backups, newest first (the dashboard takes each database's first). */
+export async function recentFinishedBackups(db: Kysely<DB>, teamId: string, limit: number) {
+  return db
+    .selectFrom('db_backup_runs')
+    .select(['id', 'database_id', 'status', 'message', 'finished_at', 'created_at'])
+    .where('team_id', '=', teamId)
+    .where('kind', '=', 'backup')
+    .where('status', 'in', ['succeeded', 'failed'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
 /** Whether a scheduled tick of a job already has its run (another process may have fired it). */
 export async function slotTaken(db: Kysely<DB>, jobId: string | null, slot: string) {
   const row = await db

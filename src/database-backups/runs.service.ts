@@ -19,6 +19,7 @@ import {
   keptBackups,
   listRuns,
   markPruned,
+  recentFinishedBackups,
   runLogLines,
   slotTaken,
 } from './database-backups.repo.js'
@@ -373,6 +374,13 @@ export function createRunsService(deps: Deps) {
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)
+    },
+    /** Each of the team's databases' last finished backup (among the team's 500 most recent). */
+    lastBackupPerDatabase: async (teamId: string) => {
+      const latest = new Map<string, Awaited<ReturnType<typeof recentFinishedBackups>>[number]>()
+      for (const run of await recentFinishedBackups(db, teamId, 500))
+        if (!latest.has(run.database_id)) latest.set(run.database_id, run)
+      return [...latest.values()]
     },
     startBackup,
     startRestore,

@@ -27,7 +27,6 @@ const ERROR_DESCRIPTIONS = {
   413: 'The request body is too large (payload_too_large)',
   415: 'The request body is not JSON (invalid_request)',
   422: 'The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config)',
-  426: 'The route speaks WebSocket: open it with an Upgrade: websocket handshake (upgrade_required)',
   429: 'Too many requests (rate_limited; details.retry_after_seconds, Retry-After header)',
   502: 'An upstream system (the Docker engine, the proxy) failed',
   503: 'Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header',

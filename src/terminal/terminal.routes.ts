@@ -5,7 +5,7 @@ import type { App } from '../app.js'
 import { hasAbility } from '../auth/principal.js'
 import { AppError } from '../errors.js'
 import { authenticateRequest, principalOf } from '../http/auth-hook.js'
-import { errorResponses } from '../http/responses.js'
+import { errorResponses, json } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import type { TerminalSession } from './terminal.service.js'
 
@@ -21,6 +21,13 @@ const terminalQuery = z.object({
   cols: z.coerce.number().int().min(10).max(500).default(80),
   rows: z.coerce.number().int().min(5).max(200).default(24),
 })
+
+const terminalTarget = z
+  .object({
+    container: z.string().describe('The running container the shell opens in'),
+    websocket_path: z.string().describe('Where to open the WebSocket'),
+  })
+  .meta({ id: 'TerminalTarget' })
 
 /** What the page sends: keystrokes, and its size when it changes. */
 const clientMessage = z.discriminatedUnion('type', [
@@ -67,22 +74,29 @@ export function terminalRoutes(
           operationId: `open${capitalized[type]}Terminal`,
           summary: `A shell in one of the ${type}'s running containers (WebSocket)`,
           description:
-            'Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended). A plain GET only checks that the terminal could open.',
+            'Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. A plain GET (no handshake) answers which container the shell would open in. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended).',
           params: uuidParam,
           querystring: terminalQuery,
-          response: errorResponses(404, 409, 426, 502),
+          response: {
+            200: json(terminalTarget, 'Not a WebSocket handshake: where the terminal would open'),
+            ...errorResponses(404, 409, 502),
+          },
         },
         // Before the handshake is answered: another team's resource, or one with nothing running, is
         // refused with a status (404, 409) rather than a WebSocket opened only to be closed.
         preHandler: async (request) => {
           await app.terminals.target(principalOf(request).teamId, type, request.params.uuid, request.query.container)
         },
+        // A plain GET is the check a page can make first: which container the shell would open in.
         handler: async (request) => {
-          throw new AppError(
-            426,
-            'upgrade_required',
-            `Open /api/v1/${type}s/${request.params.uuid}/terminal as a WebSocket.`,
+          const { uuid } = request.params
+          const { container } = await app.terminals.target(
+            principalOf(request).teamId,
+            type,
+            uuid,
+            request.query.container,
           )
+          return { container: container.name, websocket_path: `/api/v1/${type}s/${uuid}/terminal` }
         },
         wsHandler: (socket, request) => {
           void runTerminal(socket as Socket, request as never, type)

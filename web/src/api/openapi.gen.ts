@@ -1569,7 +1569,7 @@ export interface paths {
         };
         /**
          * A shell in one of the service's running containers (WebSocket)
-         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended). A plain GET only checks that the terminal could open.
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. A plain GET (no handshake) answers which container the shell would open in. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended).
          */
         get: operations["openServiceTerminal"];
         put?: never;
@@ -1589,7 +1589,7 @@ export interface paths {
         };
         /**
          * A shell in one of the database's running containers (WebSocket)
-         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended). A plain GET only checks that the terminal could open.
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. A plain GET (no handshake) answers which container the shell would open in. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended).
          */
         get: operations["openDatabaseTerminal"];
         put?: never;
@@ -2607,6 +2607,13 @@ export interface components {
                 free_bytes: number;
                 total_bytes: number;
             } | null;
+            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+            load: {
+                one: number;
+                five: number;
+                fifteen: number;
+                cpus: number;
+            } | null;
             error: string | null;
             /** @description ISO-8601 UTC timestamp */
             checked_at: string;
@@ -2678,7 +2685,7 @@ export interface components {
             message: string;
             target: {
                 /** @enum {string} */
-                type: "service" | "database" | "deployment" | "server" | "proxy";
+                type: "service" | "database" | "deployment" | "server" | "proxy" | "backup";
                 uuid: string | null;
             };
         };
@@ -2721,6 +2728,13 @@ export interface components {
                     free_bytes: number;
                     total_bytes: number;
                 } | null;
+                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+                load: {
+                    one: number;
+                    five: number;
+                    fifteen: number;
+                    cpus: number;
+                } | null;
                 checked_at: string | null;
                 proxy: {
                     /** @enum {string} */
@@ -2729,6 +2743,28 @@ export interface components {
                     reading_berth_config: boolean | null;
                 };
             }[];
+            backups: {
+                /** @description Berth's own last backup (null: none yet); only for instance administrators */
+                berth?: {
+                    /** @enum {string} */
+                    status: "succeeded" | "failed";
+                    /** @description When it ended */
+                    at: string;
+                    /** @description Why it failed */
+                    message: string | null;
+                } | null;
+                /** @description Each of the team's databases' last backup, newest first */
+                databases: {
+                    /** @enum {string} */
+                    status: "succeeded" | "failed";
+                    /** @description When it ended */
+                    at: string;
+                    /** @description Why it failed */
+                    message: string | null;
+                    database_uuid: string;
+                    database_name: string;
+                }[];
+            };
             /** @description The last configuration sync (null before the first) */
             proxy_sync: {
                 /** @description ISO-8601 UTC timestamp */
@@ -3393,6 +3429,12 @@ export interface components {
                 value: string;
                 masked: boolean;
             }[];
+        };
+        TerminalTarget: {
+            /** @description The running container the shell opens in */
+            container: string;
+            /** @description Where to open the WebSocket */
+            websocket_path: string;
         };
         NotificationQueued: {
             /** Format: uuid */
@@ -12357,6 +12399,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Not a WebSocket handshake: where the terminal would open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminalTarget"];
+                };
+            };
             /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
             400: {
                 headers: {
@@ -12395,15 +12446,6 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The route speaks WebSocket: open it with an Upgrade: websocket handshake (upgrade_required) */
-            426: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12447,6 +12489,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Not a WebSocket handshake: where the terminal would open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminalTarget"];
+                };
+            };
             /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
             400: {
                 headers: {
@@ -12485,15 +12536,6 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The route speaks WebSocket: open it with an Upgrade: websocket handshake (upgrade_required) */
-            426: {
                 headers: {
                     [name: string]: unknown;
                 };
