@@ -61,6 +61,8 @@ const MATRIX: Record<string, Expectation> = {
   'PATCH /api/v1/services/{uuid}': ['write', 'scoped'],
   'DELETE /api/v1/services/{uuid}': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/terminal': ['terminal', 'scoped'],
+  'GET /api/v1/services/{uuid}/logs/stream': ['read:sensitive', 'stream'],
+  'GET /api/v1/databases/{uuid}/logs/stream': ['read:sensitive', 'stream'],
   'GET /api/v1/databases/{uuid}/terminal': ['terminal', 'scoped'],
   'GET /api/v1/services/{uuid}/compose': ['read', 'scoped'],
   'PUT /api/v1/services/{uuid}/compose': ['write', 'scoped'],

@@ -12,10 +12,11 @@ import {
   startUiServer,
 } from './support/browser.js'
 import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
-import { TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { TEST_IMAGE, docker, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
-// The web terminal in a real Chromium: xterm.js over the API's WebSocket into a real container.
+// The web terminal in a real Chromium (xterm.js over the API's WebSocket into a real container), and
+// the Logs tab following the same container's output over the engine's live stream.
 const skip = browserSkipReason()
 const EMAIL = 'terminal@example.com'
 const COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
@@ -80,5 +81,22 @@ describe('the web terminal', { skip }, () => {
     assert.ok(audit.some((a) => a.action === 'terminal.opened'))
     assert.doesNotMatch(JSON.stringify(audit), /RANDOM/)
     await page.locator('.audit-item').filter({ hasText: 'terminal.opened' }).first().waitFor()
+  })
+
+  it("follows the container's output live from the engine's stream, without re-reading the tail", async (ctx) => {
+    if (!(await requireDocker(ctx)) || !serviceId) return
+    await page.goto(`${base}/services/${serviceId}/logs`)
+    const output = page.getByRole('article', { name: /^Output of / })
+    await output.getByText('No output.').waitFor()
+    const tailReads: string[] = []
+    page.on('request', (r) => {
+      if (/\/logs\?/.test(r.url())) tailReads.push(r.url())
+    })
+    const token = await t.token(['read'], 'Default')
+    const status = (await t.call(token, 'GET', `/api/v1/services/${serviceId}/status`)).body
+    const line = `followed-${Date.now()}`
+    await docker(['exec', status.containers[0].id, 'sh', '-c', `echo ${line} > /proc/1/fd/1`])
+    await output.getByText(line).waitFor({ timeout: 10_000 })
+    assert.deepEqual(tailReads, [], 'the new line came over the stream, not a new read of the tail')
   })
 })

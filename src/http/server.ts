@@ -26,6 +26,7 @@ import { databaseBackupRoutes } from '../database-backups/database-backups.route
 import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
+import { containerLogStreamRoutes } from '../deployments/container-logs-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
 import { eventsRoutes } from '../events/events.routes.js'
 import { serverRoutes } from '../servers/servers.routes.js'
@@ -157,6 +158,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(databaseRoutes(app))
       await api.register(dashboardRoutes(app))
       await api.register(statsStreamRoutes(app))
+      await api.register(containerLogStreamRoutes(app))
       await api.register(terminalRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))

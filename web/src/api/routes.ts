@@ -91,6 +91,8 @@ export const ROUTES = {
   databaseLogs: ['GET', '/api/v1/databases/{uuid}/logs'],
   serviceStatsStream: ['GET', '/api/v1/services/{uuid}/stats/stream'],
   databaseStatsStream: ['GET', '/api/v1/databases/{uuid}/stats/stream'],
+  serviceLogStream: ['GET', '/api/v1/services/{uuid}/logs/stream'],
+  databaseLogStream: ['GET', '/api/v1/databases/{uuid}/logs/stream'],
   serviceTerminal: ['GET', '/api/v1/services/{uuid}/terminal'],
   databaseTerminal: ['GET', '/api/v1/databases/{uuid}/terminal'],
   teamEvents: ['GET', '/api/v1/events'],
