@@ -21,7 +21,7 @@ const skip = browserSkipReason()
 const EMAIL = 'terminal@example.com'
 const COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 
-describe('the web terminal', { skip }, () => {
+describe('the web terminal, live container logs and project settings', { skip }, () => {
   let t: TestApp
   let browser: Browser
   let page: Page
@@ -98,5 +98,30 @@ describe('the web terminal', { skip }, () => {
     await docker(['exec', status.containers[0].id, 'sh', '-c', `echo ${line} > /proc/1/fd/1`])
     await output.getByText(line).waitFor({ timeout: 10_000 })
     assert.deepEqual(tailReads, [], 'the new line came over the stream, not a new read of the tail')
+  })
+
+  it('renames a project and deletes it only after its name is typed, from its Settings tab', async () => {
+    const token = await t.token(['root'], 'Default')
+    const project = (await t.call(token, 'POST', '/api/v1/projects', { name: 'old-name' })).body.uuid
+    await page.goto(`${base}/projects/${project}`)
+    await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link', { name: 'Settings' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('new-name')
+    await page.getByLabel('Description').fill('Renamed from its settings')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('heading', { name: 'new-name', level: 1 }).waitFor()
+    assert.equal(
+      (await t.call(token, 'GET', `/api/v1/projects/${project}`)).body.description,
+      'Renamed from its settings',
+    )
+
+    const remove = page.getByRole('button', { name: 'Delete project' })
+    assert.equal(await remove.isDisabled(), true, 'nothing typed yet')
+    const confirm = page.getByLabel(/^Type the project's name/)
+    await confirm.fill('new-nam')
+    assert.equal(await remove.isDisabled(), true, 'a near miss does not unlock it')
+    await confirm.fill('new-name')
+    await remove.click()
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
+    assert.equal((await t.call(token, 'GET', `/api/v1/projects/${project}`)).status, 404)
   })
 })

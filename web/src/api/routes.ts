@@ -12,6 +12,8 @@ export const ROUTES = {
   projects: ['GET', '/api/v1/projects'],
   createProject: ['POST', '/api/v1/projects'],
   project: ['GET', '/api/v1/projects/{uuid}'],
+  updateProject: ['PATCH', '/api/v1/projects/{uuid}'],
+  deleteProject: ['DELETE', '/api/v1/projects/{uuid}'],
   createService: ['POST', '/api/v1/projects/{uuid}/services'],
   service: ['GET', '/api/v1/services/{uuid}'],
   updateService: ['PATCH', '/api/v1/services/{uuid}'],
