@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query'
 import { Route, Routes, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import { useDatabase } from '../api/queries'
+import { useDatabase, useProject } from '../api/queries'
 import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
@@ -30,8 +30,11 @@ export function ServicePage() {
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
 
-  // A database is a service with a databases row: only then is there a Backups tab.
-  const database = useDatabase(serviceId)
+  // A database is a service with a databases row: only then is there a Backups tab. Its project
+  // lists its plain services, so a plain one is never asked for as a database (a 404 in the console).
+  const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
+  const plain = project.data?.services.some((x) => x.uuid === serviceId)
+  const database = useDatabase(serviceId, project.isSuccess && !plain)
   const mayOpenTerminal = useAbility('terminal')
 
   if (service.isPending) return <Loading what="the service" />
