@@ -1,6 +1,6 @@
 // The web terminal over a real WebSocket on a real port, into a real container: the shell answers
 // and follows resizes, each session leaves an opened and a closed audit row (never the keystrokes),
-// and a terminal ends when its credential is revoked or nobody types.
+// a terminal ends when its credential is revoked or nobody types, and ssh:// servers work alike.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import WebSocket from 'ws'
@@ -9,6 +9,7 @@ import { composeProjectName } from '../src/deployments/resources.js'
 import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
 import { TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './support/harness.js'
+import { requireSshd, startSshd, type TestSshd } from './support/sshd.js'
 
 const COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 const IDLE_SECONDS = 3
@@ -46,6 +47,7 @@ describe('web terminal', () => {
   let base: string
   let owner: string
   let serviceId = ''
+  let sshd: TestSshd | undefined
 
   before(async () => {
     t = await startTestApp({ BERTH_TERMINAL_IDLE_SECONDS: String(IDLE_SECONDS) })
@@ -57,6 +59,7 @@ describe('web terminal', () => {
   })
   after(async () => {
     await t?.close()
+    await sshd?.stop()
     if (serviceId) await removeProject(composeProjectName(serviceId))
   })
 
@@ -141,5 +144,27 @@ describe('web terminal', () => {
     const closed = await idle.closed
     assert.equal(closed.code, 4002, closed.reason)
     assert.ok(Date.now() - started >= (IDLE_SECONDS - 1) * 1000)
+  })
+
+  it('opens the same shell through a server reached over ssh://', async (ctx) => {
+    if (!(await requireDocker(ctx)) || !requireSshd(ctx) || !serviceId) return
+    sshd = await startSshd()
+    const server = await t.call(owner, 'POST', '/api/v1/servers', {
+      name: 'terminal-over-ssh',
+      docker_host: `ssh://root@127.0.0.1:${sshd.port}`,
+      private_key: sshd.privateKey,
+    })
+    assert.equal(server.status, 201, JSON.stringify(server.body))
+    // The ssh server leads to this machine's engine, where the container already runs.
+    const moved = await t.call(owner, 'PUT', `/api/v1/services/${serviceId}/server`, { server_uuid: server.body.uuid })
+    assert.equal(moved.status, 200, JSON.stringify(moved.body))
+    const term = connect(urlOf('?cols=90&rows=20'), { authorization: `Bearer ${owner}` })
+    await term.opened
+    await term.until(/# /)
+    term.type('stty size; echo over-ssh-$((40+2))\n')
+    await term.until(/20 90\r\n/)
+    await term.until(/over-ssh-42/)
+    term.socket.close()
+    await term.closed
   })
 })
