@@ -237,12 +237,15 @@ describe('the web UI as a product', { skip }, () => {
         `/projects/${projectId}/databases`,
         `/projects/${projectId}/domains`,
         `/projects/${projectId}/middlewares`,
+        `/projects/${projectId}/settings`,
         ...(serviceId
-          ? ['', '/history', '/deployments', '/logs', '/stats', '/env', '/parameters'].map(
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters'].map(
               (tab) => `/services/${serviceId}${tab}`,
             )
           : []),
-        ...(databaseId ? ['', '/deployments', '/logs', '/stats'].map((tab) => `/databases/${databaseId}${tab}`) : []),
+        ...(databaseId
+          ? ['', '/deployments', '/logs', '/stats', '/terminal'].map((tab) => `/databases/${databaseId}${tab}`)
+          : []),
         '/deployments',
         ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
         '/servers',

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
@@ -40,25 +41,37 @@ export function containerLogStreamRoutes(app: Pick<App, 'resourceRuntime'>): Fas
             if (raw) raw.write(event)
             else early.push(event)
           }
+          // The viewer may leave while the streams start: whatever started then ends with it, and
+          // no heartbeat keeps writing to nobody. No `docker logs --follow` outlives the page.
+          let children: ChildProcess[] = []
+          let heartbeat: ReturnType<typeof setInterval> | undefined
+          let gone = false
+          reply.raw.once('close', () => {
+            gone = true
+            clearInterval(heartbeat)
+            for (const child of children) killProcessGroup(child)
+          })
           // 404 (and the engine's own errors) before the stream starts.
-          const children = await app.resourceRuntime.followLogs(
-            principalOf(request).teamId,
-            request.params.uuid,
-            type,
-            send,
-          )
+          children = await app.resourceRuntime.followLogs(principalOf(request).teamId, request.params.uuid, type, send)
           raw = startEventStream(reply)
+          if (gone) {
+            for (const child of children) killProcessGroup(child)
+            return
+          }
           for (const event of early.splice(0)) raw.write(event)
           if (children.length === 0) {
             raw.end(`event: end\ndata: ${JSON.stringify({ reason: 'No container: deploy first.' })}\n\n`)
             return
           }
-          const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
-          // The engine's streams end with the viewer: no `docker logs --follow` outlives the page.
-          raw.on('close', () => {
-            clearInterval(heartbeat)
-            for (const child of children) killProcessGroup(child)
-          })
+          heartbeat = setInterval(() => raw?.write(': keep-alive\n\n'), HEARTBEAT_MS)
+          // The containers went away (removed, redeployed): the stream says so and ends.
+          let following = children.length
+          for (const child of children)
+            child.once('close', () => {
+              if (--following > 0 || gone) return
+              clearInterval(heartbeat)
+              raw?.end(`event: end\ndata: ${JSON.stringify({ reason: 'The containers are gone.' })}\n\n`)
+            })
         },
       )
     }
