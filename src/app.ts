@@ -52,6 +52,7 @@ import { createContainersService } from './servers/containers.service.js'
 import { createEngineEventWatchers } from './servers/engine-events.js'
 import { createServerMonitor } from './servers/server-monitor.js'
 import { createServersService } from './servers/servers.service.js'
+import { createTerminalService } from './terminal/terminal.service.js'
 import { createProxyRuntimeService } from './proxy-runtime/proxy-runtime.service.js'
 import { createProxyWatch } from './proxy-runtime/proxy-watch.js'
 import { createServicesService } from './services/services.service.js'
@@ -301,8 +302,11 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       serverMonitor,
       deployments,
       resourceRuntime,
+      terminals: createTerminalService({ db, audit, resourceRuntime }),
       dashboard: createDashboardService({
         db,
+        backups,
+        backupRuns,
         projects,
         servers,
         proxyRuntime,

@@ -32,6 +32,8 @@ export type Config = {
   certificateExpiryDays: number
   /** A server's engine disk with less free space than this percent of its size raises server.disk_low. */
   diskLowPercent: number
+  /** A web terminal nobody typed into for this long is closed. */
+  terminalIdleMs: number
 }
 
 export class ConfigError extends Error {
@@ -95,6 +97,7 @@ const envSchema = z.object({
     .min(0)
     .max(100)
     .default(10),
+  BERTH_TERMINAL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86400).default(900),
 })
 
 /** "off" disables scheduled backups; anything else must be a cron expression. */
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationGroupSeconds: e.BERTH_NOTIFICATION_GROUP_SECONDS,
     certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
     diskLowPercent: e.BERTH_DISK_LOW_PERCENT,
+    terminalIdleMs: e.BERTH_TERMINAL_IDLE_SECONDS * 1000,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createService, deploy, waitForEnd, waitForFinished } from './support/deploy-helpers.js'
 import { TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
@@ -67,5 +70,60 @@ describe('GET /api/v1/dashboard', () => {
       [['theirs', 0]],
     )
     assert.deepEqual(theirs.attention, [])
+  })
+
+  it("reads each local server's load, and shows the last backups with a failed one needing attention", async (ctx) => {
+    const admin = await t.token(['root', 'instance'], 'alpha')
+    const before = (await t.call(admin, 'GET', '/api/v1/dashboard')).body
+    assert.equal(before.backups.berth, null, 'no backup of Berth yet')
+    assert.deepEqual(before.backups.databases, [])
+
+    // Berth's own backup fails (its directory is a file); the team's database backup fails (the
+    // database is not running). Both reach the dashboard through their services.
+    const notADirectory = join(t.dataDir, 'not-a-directory')
+    writeFileSync(notADirectory, '')
+    // Berth backs up only its embedded SQLite database itself (PostgreSQL is pg_dump's job).
+    const sqlite = t.app.database.dialect === 'sqlite'
+    if (sqlite) {
+      const own = await t.app.backups.create('manual', SYSTEM_ACTOR, notADirectory).catch((error: Error) => error)
+      assert.ok(!(own instanceof Error) && own.status === 'failed', String(own))
+    }
+    const database = (
+      await t.call(token, 'POST', `/api/v1/projects/${projectId}/databases`, { type: 'redis', name: 'cache' })
+    ).body.uuid
+    const destination = (
+      await t.call(admin, 'POST', '/api/v1/backup-destinations', {
+        kind: 's3',
+        name: 'dashboard-destination',
+        s3: { endpoint: 'http://127.0.0.1:9', bucket: 'dashboard', access_key_id: 'key' },
+        secret_access_key: 'secret',
+      })
+    ).body.id
+    const job = (
+      await t.call(admin, 'POST', `/api/v1/databases/${database}/backup-jobs`, { destination_id: destination })
+    ).body.id
+    await t.call(admin, 'POST', `/api/v1/backup-jobs/${job}/run`)
+    await t.app.backupRuns.idle()
+
+    const board = (await t.call(admin, 'GET', '/api/v1/dashboard')).body
+    assert.equal(board.backups.berth?.status ?? null, sqlite ? 'failed' : null)
+    assert.equal(board.backups.databases.length, 1)
+    assert.equal(board.backups.databases[0].database_name, 'shop / cache')
+    assert.equal(board.backups.databases[0].status, 'failed')
+    const messages = board.attention.map((a: any) => a.message).join('\n')
+    if (sqlite) assert.match(messages, /The last backup of Berth failed/)
+    assert.match(messages, /The last backup of shop \/ cache failed/)
+    // A team member without the instance role sees the team's backups, not Berth's own.
+    const member = (await t.call(token, 'GET', '/api/v1/dashboard')).body
+    assert.equal(member.backups.berth, undefined)
+    assert.doesNotMatch(member.attention.map((a: any) => a.message).join('\n'), /backup of Berth/)
+
+    // The local engine's host load comes from /proc/loadavg, once the monitor has checked it.
+    if (!(await requireDocker(ctx))) return
+    const load = await waitFor('the first server check', async () => {
+      const servers = (await t.call(admin, 'GET', '/api/v1/dashboard')).body.servers
+      return servers[0].reachable === null ? undefined : servers[0].load
+    })
+    assert.ok(load && load.cpus >= 1 && load.one >= 0, JSON.stringify(load))
   })
 })

@@ -71,6 +71,8 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
   let databaseId: string
   let invitePath: string
   let resetPath: string
+  // What the browser's console reported as an error since the last page checked it.
+  const consoleErrors: string[] = []
 
   before(async () => {
     const ui = await startUiServer()
@@ -150,6 +152,13 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
     page = await browser.newPage({ viewport: DESKTOP, bypassCSP: true })
     page.setDefaultTimeout(15_000)
+    page.on('console', (m) => {
+      // Known: the service page asks whether a service came from a template, and the API answers
+      // 404 for "no"; every other error in the console fails the page.
+      if (m.type() === 'error' && !/\/api\/v1\/services\/[^/]+\/template$/.test(m.location().url))
+        consoleErrors.push(`${m.text()} (${m.location().url})`)
+    })
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`))
   })
 
   after(async () => {
@@ -204,6 +213,8 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'template form', path: () => '/templates/wordpress', heading: 'WordPress' },
     { name: 'template import', path: () => '/templates/import', heading: 'Import a template' },
     { name: 'service logs tab', path: () => `/services/${serviceId}/logs`, heading: /web/ },
+    { name: 'service terminal tab', path: () => `/services/${serviceId}/terminal`, heading: /web/ },
+    { name: 'project settings tab', path: () => `/projects/${projectId}/settings`, heading: 'shop' },
     { name: 'audit', path: () => '/audit', heading: 'Audit log' },
     { name: 'proxy', path: () => '/proxy', heading: 'Proxy' },
     { name: 'tokens', path: () => '/tokens', heading: 'API tokens' },
@@ -221,10 +232,18 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     for (const { name, path, heading } of pages) {
       it(`has no serious violations on the ${name} page (${colorScheme})`, async () => {
         await page.emulateMedia({ colorScheme })
+        consoleErrors.length = 0
         await page.goto(`${base}${path()}`)
         await settled(page, heading)
         const violations = await seriousViolations(page)
         assert.equal(violations.length, 0, describeViolations(violations))
+        // A title that names the page, the landmarks a screen reader jumps between, a quiet console.
+        const h1 = (await page.getByRole('heading', { level: 1 }).first().innerText()).replace(/\s+/g, ' ').trim()
+        assert.equal(await page.title(), `${h1} · Berth`)
+        assert.equal(await page.getByRole('main').count(), 1, 'one main landmark')
+        assert.equal(await page.getByRole('banner').count(), 1, 'one banner landmark')
+        await page.getByRole('navigation', { name: 'Main' }).waitFor()
+        assert.deepEqual(consoleErrors, [], 'console errors')
       })
     }
   }

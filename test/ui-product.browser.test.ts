@@ -69,6 +69,9 @@ describe('the web UI as a product', { skip }, () => {
     // The engine's disk, as the server monitor read it (local engine).
     const servers = await page.getByRole('table', { name: 'Servers' }).innerText()
     assert.match(servers, /[\d.]+ GiB free of [\d.]+ GiB/)
+    // The host's load (local engine), and the last backups (none yet).
+    assert.match(servers, /[\d.]+ on \d+ CPUs/)
+    await page.getByRole('list', { name: 'Last backups' }).getByText('No database backup has run yet.').waitFor()
     await page.screenshot({ path: screenshotPath('61-dashboard-healthy'), fullPage: true })
 
     // A new version that exits at once, under restart: always. The page is not reloaded.
@@ -234,12 +237,15 @@ describe('the web UI as a product', { skip }, () => {
         `/projects/${projectId}/databases`,
         `/projects/${projectId}/domains`,
         `/projects/${projectId}/middlewares`,
+        `/projects/${projectId}/settings`,
         ...(serviceId
-          ? ['', '/history', '/deployments', '/logs', '/stats', '/env', '/parameters'].map(
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters'].map(
               (tab) => `/services/${serviceId}${tab}`,
             )
           : []),
-        ...(databaseId ? ['', '/deployments', '/logs', '/stats'].map((tab) => `/databases/${databaseId}${tab}`) : []),
+        ...(databaseId
+          ? ['', '/deployments', '/logs', '/stats', '/terminal'].map((tab) => `/databases/${databaseId}${tab}`)
+          : []),
         '/deployments',
         ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
         '/servers',

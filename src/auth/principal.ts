@@ -13,6 +13,7 @@ export const ABILITIES = [
   'write',
   'deploy',
   'members',
+  'terminal',
   'root',
   'instance',
   'proxy:provider',
@@ -22,7 +23,7 @@ export type Ability = (typeof ABILITIES)[number]
 export const abilitySchema = z.enum(ABILITIES).meta({ id: 'Ability' })
 
 /** What "root" stands for in a team. */
-export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members']
+export const TEAM_ABILITIES: readonly Ability[] = ['read', 'read:sensitive', 'write', 'deploy', 'members', 'terminal']
 
 /** Who is calling, for which team, with which abilities: the result of authenticating a request or a CLI run. */
 export type Principal = {

@@ -197,7 +197,19 @@ export function createBackupService({ db, dialect, backupDir, audit, logger, onF
     return row && view(row)
   }
 
-  return { create, get, list, filePath, prune, lastSucceeded }
+  /** The newest backup that ended, well or not: what the dashboard reports. */
+  async function lastFinished(): Promise<BackupView | undefined> {
+    const row = await db
+      .selectFrom('backups')
+      .selectAll()
+      .where('status', '!=', 'running')
+      .where('deleted_at', 'is', null)
+      .orderBy('started_at', 'desc')
+      .executeTakeFirst()
+    return row && view(row)
+  }
+
+  return { create, get, list, filePath, prune, lastSucceeded, lastFinished }
 }
 
 /** Removes a file a failed step may have left; a path whose folder never came to be holds none. */

@@ -1,7 +1,8 @@
-import { engineDisk } from '../servers/servers.routes.js'
+import { engineDisk, engineLoad } from '../servers/servers.routes.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
+import { hasAbility } from '../auth/principal.js'
 import { principalOf } from '../http/auth-hook.js'
 import { json, timestamp } from '../http/responses.js'
 import { HEALTH } from './health.js'
@@ -25,12 +26,18 @@ const resourceHealth = z
       .nullable(),
   })
   .meta({ id: 'ResourceHealth' })
+const lastBackup = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  at: timestamp.describe('When it ended'),
+  message: z.string().nullable().describe('Why it failed'),
+})
+
 const attention = z
   .object({
     severity: z.enum(['critical', 'warning']),
     message: z.string(),
     target: z.object({
-      type: z.enum(['service', 'database', 'deployment', 'server', 'proxy']),
+      type: z.enum(['service', 'database', 'deployment', 'server', 'proxy', 'backup']),
       uuid: z.string().nullable(),
     }),
   })
@@ -65,6 +72,7 @@ const dashboard = z
         containers_running: z.number().int().nullable(),
         containers_stopped: z.number().int().nullable(),
         disk: engineDisk,
+        load: engineLoad,
         checked_at: timestamp.nullable(),
         proxy: z.object({
           state: z.enum(['not_configured', 'unreachable', 'down', 'stale', 'running']),
@@ -73,6 +81,15 @@ const dashboard = z
         }),
       }),
     ),
+    backups: z.object({
+      berth: lastBackup
+        .nullable()
+        .optional()
+        .describe("Berth's own last backup (null: none yet); only for instance administrators"),
+      databases: z
+        .array(lastBackup.extend({ database_uuid: z.string(), database_name: z.string() }))
+        .describe("Each of the team's databases' last backup, newest first"),
+    }),
     proxy_sync: z
       .object({ last_run_at: timestamp, ok: z.boolean(), files_written: z.number().int() })
       .nullable()
@@ -94,7 +111,10 @@ export function dashboardRoutes(app: Pick<App, 'dashboard'>): FastifyPluginAsync
           response: { 200: json(dashboard, 'The overview') },
         },
       },
-      async (request) => app.dashboard.overview(principalOf(request).teamId),
+      async (request) => {
+        const p = principalOf(request)
+        return app.dashboard.overview(p.teamId, { instanceAdmin: hasAbility(p, 'instance') })
+      },
     )
   }
 }

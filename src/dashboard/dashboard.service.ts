@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely'
+import type { BackupService } from '../backups/backup.service.js'
+import type { RunsService } from '../database-backups/runs.service.js'
 import type { DB } from '../db/schema.js'
 import { latestPerResource, listTeamSince, type DeploymentRow } from '../deployments/deployments.repo.js'
 import { containersByProject, type ContainerSummary } from '../deployments/resource-runtime.js'
@@ -13,6 +15,8 @@ import { byUrgency, healthOf, type Attention } from './health.js'
 
 type Deps = {
   db: Kysely<DB>
+  backups: Pick<BackupService, 'lastFinished'>
+  backupRuns: Pick<RunsService, 'lastBackupPerDatabase'>
   projects: Pick<ProjectsService, 'list'>
   servers: Pick<ServersService, 'list' | 'serverForResource' | 'hostOf'>
   proxyRuntime: Pick<ProxyRuntimeService, 'status'>
@@ -26,7 +30,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
 export type DashboardService = ReturnType<typeof createDashboardService>
 
 /** One read of everything a team watches: projects with their resources' health, deployments, servers, proxy. */
-export function createDashboardService({ db, projects, servers, proxyRuntime, proxySync, diskLowPercent }: Deps) {
+export function createDashboardService(deps: Deps) {
+  const { db, projects, servers, proxyRuntime, proxySync, diskLowPercent } = deps
   /** Each server's Compose containers by project (one engine call per server); undefined when it did not answer. */
   async function containersPerServer(serverIds: Set<string | null>) {
     const out = new Map<string | null, Map<string, ContainerSummary[]> | undefined>()
@@ -40,13 +45,15 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
     return out
   }
 
-  async function overview(teamId: string, now = new Date()) {
-    const [projectRows, resources, latest, recent, serverRows] = await Promise.all([
+  async function overview(teamId: string, { instanceAdmin }: { instanceAdmin: boolean }, now = new Date()) {
+    const [projectRows, resources, latest, recent, serverRows, databaseBackups, berthBackup] = await Promise.all([
       projects.list(teamId),
       listTeamResources(db, teamId),
       latestPerResource(db, teamId),
       listTeamSince(db, teamId, new Date(now.getTime() - DAY_MS).toISOString()),
       servers.list(teamId),
+      deps.backupRuns.lastBackupPerDatabase(teamId),
+      instanceAdmin ? deps.backups.lastFinished() : undefined,
     ])
     const lastOf = new Map<string, DeploymentRow>(latest.map((d) => [d.resource_id, d]))
     const engines = await containersPerServer(new Set(resources.map((r) => r.server_id ?? null)))
@@ -119,6 +126,7 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
           containers_running: s.state?.containers_running ?? null,
           containers_stopped: s.state?.containers_stopped ?? null,
           disk,
+          load: s.state?.load ?? null,
           checked_at: s.state?.checked_at ?? null,
           proxy: {
             state: proxy.state,
@@ -135,6 +143,30 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
         severity: 'warning',
         message: 'The last proxy configuration sync failed.',
         target: { type: 'proxy', uuid: null },
+      })
+
+    // Berth's own backup is the instance's business: its administrators see it, teams do not.
+    if (berthBackup?.status === 'failed')
+      attention.push({
+        severity: 'critical',
+        message: `The last backup of Berth failed${berthBackup.error ? `: ${berthBackup.error}` : '.'}`,
+        target: { type: 'backup', uuid: null },
+      })
+    const labels = new Map(resources.map((r) => [r.id, `${r.project_name} / ${r.name}`]))
+    const backupViews = databaseBackups
+      .filter((run) => labels.has(run.database_id))
+      .map((run) => ({
+        database_uuid: run.database_id,
+        database_name: labels.get(run.database_id)!,
+        status: run.status as 'succeeded' | 'failed',
+        at: run.finished_at ?? run.created_at,
+        message: run.message,
+      }))
+    for (const b of backupViews.filter((v) => v.status === 'failed'))
+      attention.push({
+        severity: 'critical',
+        message: `The last backup of ${b.database_name} failed${b.message ? `: ${b.message}` : '.'}`,
+        target: { type: 'backup', uuid: b.database_uuid },
       })
 
     const failed = recent.filter(
@@ -163,6 +195,18 @@ export function createDashboardService({ db, projects, servers, proxyRuntime, pr
         })),
       },
       servers: serverViews,
+      backups: {
+        ...(instanceAdmin && {
+          berth: berthBackup
+            ? {
+                status: berthBackup.status as 'succeeded' | 'failed',
+                at: berthBackup.finished_at ?? berthBackup.started_at,
+                message: berthBackup.error,
+              }
+            : null,
+        }),
+        databases: backupViews,
+      },
       proxy_sync: sync
         ? { last_run_at: sync.started_at, ok: sync.error === null, files_written: sync.files_written.length }
         : null,

@@ -26,7 +26,7 @@ export type Attention = {
   severity: 'critical' | 'warning'
   message: string
   // What to open about it; the proxy sync as a whole has no uuid.
-  target: { type: 'service' | 'database' | 'deployment' | 'server' | 'proxy'; uuid: string | null }
+  target: { type: 'service' | 'database' | 'deployment' | 'server' | 'proxy' | 'backup'; uuid: string | null }
 }
 
 /** Most severe first, then in the order found (projects by name). */

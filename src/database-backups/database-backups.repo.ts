@@ -116,6 +116,20 @@ export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number
     .execute()
 }
 
+/** The team's most recent finished backups, newest first (the dashboard takes each database's first). */
+export async function recentFinishedBackups(db: Kysely<DB>, teamId: string, limit: number) {
+  return db
+    .selectFrom('db_backup_runs')
+    .select(['id', 'database_id', 'status', 'message', 'finished_at', 'created_at'])
+    .where('team_id', '=', teamId)
+    .where('kind', '=', 'backup')
+    .where('status', 'in', ['succeeded', 'failed'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
 /**
  * Inserts a scheduled run unless its tick already has one: the (job_id, slot) key is unique, so of
  * several Berth processes firing the same tick exactly one inserts (on PostgreSQL the others wait

@@ -15,6 +15,7 @@ import {
   keptBackups,
   listRuns,
   markPruned,
+  recentFinishedBackups,
   type RunOwner,
   runLogLines,
 } from './database-backups.repo.js'
@@ -440,6 +441,13 @@ export function createRunsService(deps: Deps) {
       const { status } = await get(teamId, id)
       const lines = await runLogLines(db, id, afterSeq, limit)
       return { lines, status, next_after: lines.at(-1)?.seq ?? afterSeq, has_more: lines.length === limit }
+    },
+    /** Each of the team's databases' last finished backup (among the team's 500 most recent). */
+    lastBackupPerDatabase: async (teamId: string) => {
+      const latest = new Map<string, Awaited<ReturnType<typeof recentFinishedBackups>>[number]>()
+      for (const run of await recentFinishedBackups(db, teamId, 500))
+        if (!latest.has(run.database_id)) latest.set(run.database_id, run)
+      return [...latest.values()]
     },
     startBackup,
     startRestore,

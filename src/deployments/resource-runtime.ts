@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import type { Kysely } from 'kysely'
 import type { SecretCipher } from '../crypto/cipher.js'
 import { createRedactor } from '../crypto/redact.js'
@@ -131,10 +133,16 @@ export function createResourceRuntimeService({ db, servers, env, cipher }: Deps)
     return { uuid: resource.id, server_uuid: server.id, status: resourceStatus(containers), containers }
   }
 
-  async function logs(teamId: string, id: string, type: ResourceType, lines: number) {
+  /** A resource's server, its host, and the secrets its output must not show (the server's ssh key). */
+  async function placeOf(teamId: string, id: string, type: ResourceType) {
     const resource = await findTeamResource(db, teamId, id, type)
     const server = await servers.serverForResource(db, resource.serverId)
     const key = server.ssh_private_key ? [cipher.decrypt(server.ssh_private_key)] : []
+    return { resource, server, key }
+  }
+
+  async function logs(teamId: string, id: string, type: ResourceType, lines: number) {
+    const { resource, server, key } = await placeOf(teamId, id, type)
     return containerLogs({
       host: servers.hostOf(server),
       env,
@@ -145,13 +153,38 @@ export function createResourceRuntimeService({ db, servers, env, cipher }: Deps)
     })
   }
 
-  /** The running containers of a resource and the host to follow their stats on. */
+  /** The running containers of a resource and the host they run on (to follow their stats, to open a terminal). */
   async function running(teamId: string, id: string, type: ResourceType) {
     const resource = await findTeamResource(db, teamId, id, type)
     const server = await servers.serverForResource(db, resource.serverId)
     const host = servers.hostOf(server)
-    return { host, containers: (await containersOf(host, resource.id)).filter((c) => c.state === 'running') }
+    const containers = (await containersOf(host, resource.id)).filter((c) => c.state === 'running')
+    return { host, serverId: server.id, resourceName: resource.name, containers }
   }
 
-  return { status, logs, running }
+  /**
+   * Follows the containers' output from now on: one `docker logs --follow` per container (the
+   * engine's own stream, no polling), each line redacted like `logs`. The caller kills the processes.
+   */
+  async function followLogs(
+    teamId: string,
+    id: string,
+    type: ResourceType,
+    onLine: (container: string, line: string) => void,
+  ): Promise<ChildProcess[]> {
+    const { resource, server, key } = await placeOf(teamId, id, type)
+    const { secrets } = await env.valuesForRender(teamId, resource.id)
+    const redact = createRedactor([...secrets, ...key])
+    const host = servers.hostOf(server)
+    return (await containersOf(host, resource.id)).map((c) => {
+      assertContainerId(c.id)
+      const child = host.follow(['logs', '--follow', '--tail', '0', '--timestamps', c.id])
+      // The engine replays the container's stdout on stdout and its stderr on stderr.
+      for (const output of [child.stdout!, child.stderr!])
+        createInterface({ input: output }).on('line', (line) => onLine(c.name, redact(line)))
+      return child
+    })
+  }
+
+  return { status, logs, running, followLogs }
 }

@@ -37,7 +37,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * A request with neither header (curl, scripts) is not from a browser page and passes.
  */
 function refuseCrossOrigin(request: FastifyRequest): void {
-  if (SAFE_METHODS.has(request.method)) return
+  // A WebSocket handshake is a GET, but what follows it acts (a terminal): another site's page
+  // must not open one with the user's cookie, so it is checked like a write.
+  const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
+  if (SAFE_METHODS.has(request.method) && !upgrade) return
   const fetchSite = request.headers['sec-fetch-site']
   const origin = request.headers.origin
   let crossOrigin = fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none'
@@ -58,6 +61,20 @@ function refuseCrossOrigin(request: FastifyRequest): void {
     )
 }
 
+/**
+ * Who a request's credential (bearer token, else session cookie) stands for now; undefined when
+ * it is missing, expired or revoked. A long-lived connection (a terminal) asks again while it lasts.
+ */
+export function authenticateRequest(
+  app: Pick<App, 'sessions' | 'tokens'>,
+  request: FastifyRequest,
+): Promise<Principal | undefined> {
+  const token = bearerToken(request)
+  const cookie = request.cookies[SESSION_COOKIE]
+  if (token) return app.tokens.authenticate(token, request.ip)
+  return cookie ? app.sessions.authenticate(cookie, request.ip) : Promise.resolve(undefined)
+}
+
 export function registerAuthentication(server: FastifyInstance, app: Pick<App, 'sessions' | 'tokens'>): void {
   // Refuse to start with an API route that forgot to say who may call it.
   server.addHook('onRoute', (route) => {
@@ -71,11 +88,7 @@ export function registerAuthentication(server: FastifyInstance, app: Pick<App, '
     if (ability === undefined || ability === 'public') return
     const token = bearerToken(request)
     const cookie = request.cookies[SESSION_COOKIE]
-    const principal = token
-      ? await app.tokens.authenticate(token, request.ip)
-      : cookie
-        ? await app.sessions.authenticate(cookie, request.ip)
-        : undefined
+    const principal = await authenticateRequest(app, request)
     if (!principal)
       throw new UnauthorizedError(token || cookie ? 'The token or session is invalid, expired or revoked.' : undefined)
     if (!token) refuseCrossOrigin(request)

@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie'
+import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
@@ -26,6 +27,7 @@ import { destinationRoutes } from '../database-backups/destinations.routes.js'
 import { volumeBackupRoutes } from '../database-backups/volume-backups.routes.js'
 import { deploymentRoutes } from '../deployments/deployments.routes.js'
 import { logStreamRoutes } from '../deployments/log-stream.routes.js'
+import { containerLogStreamRoutes } from '../deployments/container-logs-stream.routes.js'
 import { envRoutes } from '../env/env.routes.js'
 import { eventsRoutes } from '../events/events.routes.js'
 import { serverRoutes } from '../servers/servers.routes.js'
@@ -47,6 +49,7 @@ import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
 import { templateRoutes } from '../templates/templates.routes.js'
+import { terminalRoutes } from '../terminal/terminal.routes.js'
 import { registerWebUi } from './web.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
@@ -89,6 +92,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   registerBodyParsing(server)
   registerSecurityHeaders(server)
   await server.register(cookie)
+  // Terminal messages are keystrokes and sizes: a megabyte is far beyond any real one.
+  await server.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   registerAuthentication(server, app)
 
   await server.register(swagger, {
@@ -155,6 +160,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
       await api.register(databaseRoutes(app))
       await api.register(dashboardRoutes(app))
       await api.register(statsStreamRoutes(app))
+      await api.register(containerLogStreamRoutes(app))
+      await api.register(terminalRoutes(app))
       await api.register(notificationRoutes(app))
       await api.register(templateRoutes(app))
       await api.register(destinationRoutes(app))

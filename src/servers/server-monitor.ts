@@ -1,4 +1,5 @@
-import { statfs } from 'node:fs/promises'
+import { readFile, statfs } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import type { DockerHost } from './docker-host.js'
 
 /** What Berth last saw of a server; kept in memory because it changes too often to be worth storing. */
@@ -11,6 +12,8 @@ export type ServerState = {
   containers_stopped: number | null
   /** The disk holding the engine's data (images, containers, volumes); null where Berth cannot see it (see diskOf). */
   disk: { free_bytes: number; total_bytes: number } | null
+  /** The host's load averages and CPU count; null where Berth cannot see them (see loadOf). */
+  load: { one: number; five: number; fifteen: number; cpus: number } | null
   error: string | null
   checked_at: string
 }
@@ -64,6 +67,7 @@ export function createServerMonitor(hooks: Hooks = {}) {
         containers_running: null,
         containers_stopped: null,
         disk: null,
+        load: null,
         error: firstLine(info.stderr),
         checked_at: checkedAt,
       }
@@ -85,6 +89,7 @@ export function createServerMonitor(hooks: Hooks = {}) {
         containers_running: parsed.ContainersRunning ?? null,
         containers_stopped: parsed.ContainersStopped ?? null,
         disk: await diskOf(host, parsed.DockerRootDir),
+        load: await loadOf(host),
         error: compose && compose.code !== 0 ? `docker compose: ${firstLine(compose.stderr)}` : null,
         checked_at: checkedAt,
       }
@@ -136,6 +141,23 @@ async function diskOf(host: DockerHost, rootDir: string | undefined): Promise<Se
     if (['ENOENT', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) return null
     throw error
   }
+}
+
+/**
+ * The load averages of the machine a local engine runs on, which is the machine Berth runs on:
+ * /proc/loadavg. A remote engine's load is out of reach like its disk (see diskOf).
+ */
+async function loadOf(host: DockerHost): Promise<ServerState['load']> {
+  if (!host.dockerHost.startsWith('unix://')) return null
+  const text = await readFile('/proc/loadavg', 'utf8').catch((error: NodeJS.ErrnoException) => {
+    // Not Linux, or /proc not mounted: unknown rather than a failed check.
+    if (error.code === 'ENOENT') return undefined
+    throw error
+  })
+  const [one, five, fifteen] = (text ?? '').split(' ').map(Number)
+  if (one === undefined || five === undefined || fifteen === undefined || [one, five, fifteen].some(Number.isNaN))
+    return null
+  return { one, five, fifteen, cpus: availableParallelism() }
 }
 
 function firstLine(text: string): string {

@@ -25,6 +25,14 @@ export const engineDisk = z
     "The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth)",
   )
 
+/** The host's load averages, as the server monitor read them. */
+export const engineLoad = z
+  .object({ one: z.number(), five: z.number(), fifteen: z.number(), cpus: z.number().int() })
+  .nullable()
+  .describe(
+    "The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine)",
+  )
+
 const serverState = z
   .object({
     reachable: z.boolean(),
@@ -34,6 +42,7 @@ const serverState = z
     containers_running: z.number().int().nullable(),
     containers_stopped: z.number().int().nullable(),
     disk: engineDisk,
+    load: engineLoad,
     error: z.string().nullable(),
     checked_at: timestamp,
   })

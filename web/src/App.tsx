@@ -5,6 +5,7 @@ import { ApiError, call, onUnauthorized } from './api/client'
 import type { Me } from './api/types'
 import { Layout } from './components/Layout'
 import { Loading } from './components/Notice'
+import { useTitleFromHeading } from './components/useTitleFromHeading'
 import { AccountPage } from './pages/AccountPage'
 import { AdminTeamsPage, AdminUsersPage } from './pages/AdminPages'
 import { AuditPage } from './pages/AuditPage'
@@ -35,6 +36,7 @@ import { TokensPage } from './pages/TokensPage'
 const PUBLIC_PATHS = ['/invite/:token', '/reset-password/:token']
 
 export function App() {
+  useTitleFromHeading()
   const queryClient = useQueryClient()
   const { pathname } = useLocation()
   const isPublic = PUBLIC_PATHS.some((pattern) => matchPath(pattern, pathname))

@@ -1560,6 +1560,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{uuid}/logs/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's containers' output from now on, live from the engine (redacted) */
+        get: operations["streamServiceLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/logs/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The database's containers' output from now on, live from the engine (redacted) */
+        get: operations["streamDatabaseLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/terminal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shell in one of the service's running containers (WebSocket)
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. A plain GET (no handshake) answers which container the shell would open in. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended).
+         */
+        get: operations["openServiceTerminal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/databases/{uuid}/terminal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shell in one of the database's running containers (WebSocket)
+         * @description Open with a WebSocket handshake. Output arrives as binary frames; send JSON text frames `{ "type": "input", "data": "..." }` and `{ "type": "resize", "cols": 120, "rows": 40 }`. A plain GET (no handshake) answers which container the shell would open in. The server closes with 4000 (failed to open: the reason says why), 4001 (the session or token was revoked), 4002 (idle for BERTH_TERMINAL_IDLE_SECONDS) or 1000 (the shell ended).
+         */
+        get: operations["openDatabaseTerminal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/channels": {
         parameters: {
             query?: never;
@@ -2189,7 +2263,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        AbilityInput: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
+        AbilityInput: "read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider";
         /** @enum {string} */
         MiddlewareTypeInput: "redirect-scheme" | "redirect-regex" | "basic-auth" | "headers" | "strip-prefix" | "add-prefix" | "rate-limit" | "ip-allow-list" | "compress";
         CreateRegistryCredentialInput: {
@@ -2205,7 +2279,7 @@ export interface components {
             password?: string;
         };
         /** @enum {string} */
-        Ability: "read" | "read:sensitive" | "write" | "deploy" | "members" | "root" | "instance" | "proxy:provider";
+        Ability: "read" | "read:sensitive" | "write" | "deploy" | "members" | "terminal" | "root" | "instance" | "proxy:provider";
         /** @description An error: `{ error: { code, message, details? } }` */
         Error: {
             error: {
@@ -2670,6 +2744,13 @@ export interface components {
                 free_bytes: number;
                 total_bytes: number;
             } | null;
+            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+            load: {
+                one: number;
+                five: number;
+                fifteen: number;
+                cpus: number;
+            } | null;
             error: string | null;
             /** @description ISO-8601 UTC timestamp */
             checked_at: string;
@@ -2741,7 +2822,7 @@ export interface components {
             message: string;
             target: {
                 /** @enum {string} */
-                type: "service" | "database" | "deployment" | "server" | "proxy";
+                type: "service" | "database" | "deployment" | "server" | "proxy" | "backup";
                 uuid: string | null;
             };
         };
@@ -2784,6 +2865,13 @@ export interface components {
                     free_bytes: number;
                     total_bytes: number;
                 } | null;
+                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+                load: {
+                    one: number;
+                    five: number;
+                    fifteen: number;
+                    cpus: number;
+                } | null;
                 checked_at: string | null;
                 proxy: {
                     /** @enum {string} */
@@ -2792,6 +2880,28 @@ export interface components {
                     reading_berth_config: boolean | null;
                 };
             }[];
+            backups: {
+                /** @description Berth's own last backup (null: none yet); only for instance administrators */
+                berth?: {
+                    /** @enum {string} */
+                    status: "succeeded" | "failed";
+                    /** @description When it ended */
+                    at: string;
+                    /** @description Why it failed */
+                    message: string | null;
+                } | null;
+                /** @description Each of the team's databases' last backup, newest first */
+                databases: {
+                    /** @enum {string} */
+                    status: "succeeded" | "failed";
+                    /** @description When it ended */
+                    at: string;
+                    /** @description Why it failed */
+                    message: string | null;
+                    database_uuid: string;
+                    database_name: string;
+                }[];
+            };
             /** @description The last configuration sync (null before the first) */
             proxy_sync: {
                 /** @description ISO-8601 UTC timestamp */
@@ -3492,6 +3602,12 @@ export interface components {
                 value: string;
                 masked: boolean;
             }[];
+        };
+        TerminalTarget: {
+            /** @description The running container the shell opens in */
+            container: string;
+            /** @description Where to open the WebSocket */
+            websocket_path: string;
         };
         NotificationQueued: {
             /** Format: uuid */
@@ -12444,6 +12560,338 @@ export interface operations {
             };
         };
     };
+    streamServiceLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `line` events (data: `{ container, line }`, the line with its engine timestamp) as the containers write them; one `end` event when no container runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamDatabaseLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `line` events (data: `{ container, line }`, the line with its engine timestamp) as the containers write them; one `end` event when no container runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openServiceTerminal: {
+        parameters: {
+            query?: {
+                /** @description container name; the first running one when absent */
+                container?: string;
+                cols?: number;
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not a WebSocket handshake: where the terminal would open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminalTarget"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openDatabaseTerminal: {
+        parameters: {
+            query?: {
+                /** @description container name; the first running one when absent */
+                container?: string;
+                cols?: number;
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not a WebSocket handshake: where the terminal would open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminalTarget"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An upstream system (the Docker engine, the proxy) failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listNotificationChannels: {
         parameters: {
             query?: never;
@@ -16688,6 +17136,6 @@ export interface operations {
 
 /** Every value of each named enum, in the server's order. */
 export const enums = {
-  Ability: ["read","read:sensitive","write","deploy","members","root","instance","proxy:provider"],
+  Ability: ["read","read:sensitive","write","deploy","members","terminal","root","instance","proxy:provider"],
   MiddlewareType: ["redirect-scheme","redirect-regex","basic-auth","headers","strip-prefix","add-prefix","rate-limit","ip-allow-list","compress"],
 } as const

@@ -16,18 +16,20 @@ export function useProjects(enabled = true) {
   })
 }
 
-export function useProject(projectId: string) {
+export function useProject(projectId: string, enabled = true) {
   return useQuery({
     queryKey: ['project', projectId],
     queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
+    enabled,
   })
 }
 
 /** A standalone database (a 404 for a service that is not one: the client never retries a 4xx). */
-export function useDatabase(databaseId: string) {
+export function useDatabase(databaseId: string, enabled = true) {
   return useQuery({
     queryKey: ['database', databaseId],
     queryFn: () => call<Database>('database', { params: { uuid: databaseId } }),
+    enabled,
   })
 }
 

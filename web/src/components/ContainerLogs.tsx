@@ -1,14 +1,14 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useDeferredValue, useEffect, useRef, useState } from 'react'
-import { call } from '../api/client'
+import { call, routeUrl } from '../api/client'
 import { RESOURCE_ROUTES, type ContainerLogs as Logs, type ResourceType } from '../api/deployments'
 import { AnsiText } from './AnsiText'
 import { ErrorNotice, Loading } from './Notice'
 import '../deployments.css'
 
 const TAIL_LINES = 500
-// The engine keeps no cursor the API could hand out, so following re-reads the tail this often.
-const FOLLOW_MS = 2000
+// Following appends to what is shown; past this many lines per container the oldest go.
+const KEPT_LINES = 2000
 
 /**
  * The containers' own output from the engine (redacted by the API), per container: follow live,
@@ -19,13 +19,14 @@ export function ContainerLogs({ resourceId, type }: { resourceId: string; type: 
   const [wrap, setWrap] = useState(true)
   const [query, setQuery] = useState('')
   const search = useDeferredValue(query.toLowerCase())
+  const queryKey = ['container-logs', type, resourceId]
   const logs = useQuery({
-    queryKey: ['container-logs', type, resourceId],
+    queryKey,
     queryFn: () =>
       call<Logs>(RESOURCE_ROUTES[type].logs, { params: { uuid: resourceId }, query: { lines: TAIL_LINES } }),
-    refetchInterval: follow ? FOLLOW_MS : false,
     retry: false,
   })
+  useFollow(follow && logs.isSuccess, resourceId, type, queryKey)
   return (
     <section aria-labelledby="container-logs-title">
       <h2 id="container-logs-title">Container logs</h2>
@@ -66,6 +67,38 @@ export function ContainerLogs({ resourceId, type }: { resourceId: string; type: 
       )}
     </section>
   )
+}
+
+/**
+ * While following: the engine's live stream of new lines (Server-Sent Events), appended to the
+ * tail already shown. Turning follow back on reads the tail again first, so nothing in between is missed.
+ */
+function useFollow(on: boolean, resourceId: string, type: ResourceType, queryKey: string[]) {
+  const client = useQueryClient()
+  const key = JSON.stringify(queryKey)
+  const paused = useRef(false)
+  useEffect(() => {
+    if (!on) return
+    if (paused.current) void client.invalidateQueries({ queryKey: JSON.parse(key) })
+    const source = new EventSource(routeUrl(RESOURCE_ROUTES[type].logStream, { params: { uuid: resourceId } }))
+    source.addEventListener('line', (e) => {
+      const { container, line } = JSON.parse((e as MessageEvent<string>).data) as { container: string; line: string }
+      client.setQueryData<Logs>(JSON.parse(key), (old) =>
+        old
+          ? {
+              containers: old.containers.map((c) =>
+                c.name === container ? { ...c, lines: [...c.lines, line].slice(-KEPT_LINES) } : c,
+              ),
+            }
+          : old,
+      )
+    })
+    source.addEventListener('end', () => source.close())
+    return () => {
+      source.close()
+      paused.current = true
+    }
+  }, [on, resourceId, type, key, client])
 }
 
 function ContainerOutput(props: { name: string; state: string; lines: string[]; follow: boolean; wrap: boolean }) {

@@ -5,6 +5,7 @@ import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { QueryState } from '../components/QueryState'
 import { formatTime } from '../components/Notice'
 import { ProjectHealth } from './dashboard/ProjectHealth'
+import { LastBackups } from './dashboard/LastBackups'
 import { ServersSummary } from './dashboard/ServersSummary'
 import '../dashboard.css'
 
@@ -59,6 +60,7 @@ export function DashboardPage() {
               </div>
             )}
             <ServersSummary servers={d.servers} />
+            <LastBackups backups={d.backups} />
             <p className="muted">
               Updated {formatTime(d.generated_at)}; live. Press <kbd>Ctrl K</kbd> to jump to any page or resource.
             </p>
@@ -75,6 +77,8 @@ const TARGETS: Record<Attention['target']['type'], (uuid: string | null) => stri
   deployment: (id) => `/deployments/${id}`,
   server: () => '/servers',
   proxy: () => '/proxy',
+  // A database's backups are a tab of its page; Berth's own backups have no uuid.
+  backup: (id) => (id ? `/services/${id}/backups` : '/backups'),
 }
 
 function AttentionList({ items }: { items: Attention[] }) {

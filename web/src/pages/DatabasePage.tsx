@@ -1,8 +1,10 @@
 import { Route, Routes, useParams } from 'react-router'
+import { useAbility } from '../api/abilities'
 import { useDatabase } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
+import { ContainerTerminal } from '../components/ContainerTerminal'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
@@ -11,11 +13,12 @@ import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ConnectionFacts } from './database/ConnectionFacts'
 import { ResourceDeployments } from './service/DeploymentsTab'
 
-/** A standalone database: engine status, its actions, connection details, deployments and logs. */
+/** A standalone database: engine status, its actions, connection details, deployments, logs and a terminal. */
 export function DatabasePage() {
   const { databaseId = '' } = useParams()
   useDeploymentEvents()
   const database = useDatabase(databaseId)
+  const mayOpenTerminal = useAbility('terminal')
   if (database.isPending) return <Loading what="the database" />
   if (database.error) return <ErrorNotice error={database.error} />
   const d = database.data
@@ -38,6 +41,7 @@ export function DatabasePage() {
           { to: `${base}/deployments`, label: 'Deployments' },
           { to: `${base}/logs`, label: 'Logs' },
           { to: `${base}/stats`, label: 'Stats' },
+          ...(mayOpenTerminal ? [{ to: `${base}/terminal`, label: 'Terminal' }] : []),
         ]}
       />
       <Routes>
@@ -45,6 +49,7 @@ export function DatabasePage() {
         <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />
         <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
         <Route path="stats" element={<ContainerStats resourceId={databaseId} type="database" />} />
+        <Route path="terminal" element={<ContainerTerminal resourceId={databaseId} type="database" />} />
       </Routes>
     </section>
   )

@@ -13,6 +13,7 @@ import { YamlEditor } from '../components/YamlEditor'
 import { DatabasesSection } from './project/DatabasesSection'
 import { DomainsSection } from './project/DomainsSection'
 import { MiddlewaresSection } from './project/MiddlewaresSection'
+import { ProjectSettings } from './project/ProjectSettings'
 
 const STARTER_COMPOSE = `services:
   app:
@@ -24,6 +25,7 @@ export function ProjectPage() {
   const { projectId = '' } = useParams()
   useDeploymentEvents()
   const project = useProject(projectId)
+  const mayWrite = useAbility('write')
 
   if (project.isPending) return <Loading what="the project" />
   if (project.error) return <ErrorNotice error={project.error} />
@@ -49,6 +51,7 @@ export function ProjectPage() {
           { to: `${base}/databases`, label: 'Databases' },
           { to: `${base}/domains`, label: 'Domains & routes' },
           { to: `${base}/middlewares`, label: 'Middlewares' },
+          ...(mayWrite ? [{ to: `${base}/settings`, label: 'Settings' }] : []),
         ]}
       />
       <Routes>
@@ -56,6 +59,7 @@ export function ProjectPage() {
         <Route path="databases" element={<DatabasesSection projectId={projectId} />} />
         <Route path="domains" element={<DomainsSection projectId={projectId} services={p.services} />} />
         <Route path="middlewares" element={<MiddlewaresSection projectId={projectId} />} />
+        <Route path="settings" element={<ProjectSettings project={p} />} />
       </Routes>
     </section>
   )

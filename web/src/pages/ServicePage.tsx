@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
 import { Route, Routes, useParams } from 'react-router'
+import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import { useDatabase } from '../api/queries'
+import { useDatabase, useProject } from '../api/queries'
 import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
+import { ContainerTerminal } from '../components/ContainerTerminal'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
@@ -28,8 +30,12 @@ export function ServicePage() {
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
 
-  // A database is a service with a databases row: only then is there a Backups tab.
-  const database = useDatabase(serviceId)
+  // A database is a service with a databases row: only then is there a Backups tab. Its project
+  // lists its plain services, so a plain one is never asked for as a database (a 404 in the console).
+  const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
+  const plain = project.data?.services.some((x) => x.uuid === serviceId)
+  const database = useDatabase(serviceId, project.isSuccess && !plain)
+  const mayOpenTerminal = useAbility('terminal')
 
   if (service.isPending) return <Loading what="the service" />
   if (service.error) return <ErrorNotice error={service.error} />
@@ -55,6 +61,7 @@ export function ServicePage() {
           { to: `${base}/deployments`, label: 'Deployments' },
           { to: `${base}/logs`, label: 'Logs' },
           { to: `${base}/stats`, label: 'Stats' },
+          ...(mayOpenTerminal ? [{ to: `${base}/terminal`, label: 'Terminal' }] : []),
           { to: `${base}/env`, label: 'Environment' },
           { to: `${base}/parameters`, label: 'Parameters' },
           { to: `${base}/git`, label: 'Git' },
@@ -67,6 +74,7 @@ export function ServicePage() {
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
         <Route path="stats" element={<ContainerStats resourceId={serviceId} type="service" />} />
+        <Route path="terminal" element={<ContainerTerminal resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />

@@ -3,7 +3,7 @@ import type { Dashboard } from '../../api/dashboard-types'
 import { DataTable } from '../../components/DataTable'
 import { formatBytes } from '../../components/Notice'
 
-/** Each server: reachable or not, its containers, its engine's disk, and its proxy. */
+/** Each server: reachable or not, its containers, its engine's disk and load, and its proxy. */
 export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
   return (
     <section aria-labelledby="servers-summary-title">
@@ -50,6 +50,22 @@ export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
                 </span>
               ) : (
                 `${formatBytes(s.disk.free_bytes)} free of ${formatBytes(s.disk.total_bytes)}`
+              ),
+          },
+          {
+            header: 'Load',
+            cell: (s) =>
+              s.load === null ? (
+                <span className="muted" title="Berth reads the load of local engines only">
+                  —
+                </span>
+              ) : (
+                <span
+                  title={`1, 5 and 15 minutes: ${s.load.one}, ${s.load.five}, ${s.load.fifteen}`}
+                  data-testid="load"
+                >
+                  {s.load.one.toFixed(2)} <span className="muted">on {s.load.cpus} CPUs</span>
+                </span>
               ),
           },
           {
