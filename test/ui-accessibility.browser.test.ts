@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
-import { browserSkipReason, DESKTOP, launchChromium, signIn, startUiServer } from './support/browser.js'
+import { browserSkipReason, DESKTOP, launchChromium, screenshotPath, signIn, startUiServer } from './support/browser.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE, type TestApp } from './support/harness.js'
 
 // Issue 6: "Accessible (labels, keyboard use, focus) ... dark and light". axe-core checks every
@@ -14,6 +14,16 @@ const skip = browserSkipReason()
 const EMAIL = 'a11y-admin@example.com'
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 const SCHEMES = ['light', 'dark'] as const
+// `npm run screenshots`: every page below also saved as a picture, at desktop and at phone width.
+const SCREENSHOTS = process.env.BERTH_SCREENSHOTS === '1'
+const PHONE = { width: 390, height: 844 }
+
+async function screenshotsOf(page: Page, name: string) {
+  await page.screenshot({ path: screenshotPath(`page-${name}-desktop`), fullPage: true })
+  await page.setViewportSize(PHONE)
+  await page.screenshot({ path: screenshotPath(`page-${name}-phone`), fullPage: true })
+  await page.setViewportSize(DESKTOP)
+}
 
 type Violation = {
   id: string
@@ -244,6 +254,7 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
         assert.equal(await page.getByRole('banner').count(), 1, 'one banner landmark')
         await page.getByRole('navigation', { name: 'Main' }).waitFor()
         assert.deepEqual(consoleErrors, [], 'console errors')
+        if (SCREENSHOTS) await screenshotsOf(page, `${name.replace(/\s+/g, '-')}-${colorScheme}`)
       })
     }
   }
