@@ -164,6 +164,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/notifications/deliveries': ['read', 'team'],
   'GET /api/v1/templates': ['read', 'team'],
   'GET /api/v1/templates/{id}': ['read', 'team'],
+  'GET /api/v1/templates/{id}/logo': ['read', 'team'],
   'POST /api/v1/projects/{uuid}/templates/{id}': ['write', 'scoped'],
   'POST /api/v1/projects/{uuid}/template-imports': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/template': ['read', 'scoped'],

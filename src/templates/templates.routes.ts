@@ -186,6 +186,35 @@ export function templateRoutes(app: Pick<App, 'templates'>): FastifyPluginAsyncZ
       async (request) => detail(app.templates.get(request.params.id)),
     )
 
+    server.get(
+      '/templates/:id/logo',
+      {
+        config: { ability: 'read' },
+        schema: {
+          tags: ['templates'],
+          operationId: 'getTemplateLogo',
+          summary: "The template's logo, served by Berth (a letter badge when its logo cannot be fetched)",
+          params: templateIdParam,
+          response: {
+            200: {
+              description: 'An image (PNG, SVG, ICO, JPEG, GIF or WebP)',
+              content: {
+                'image/*': { schema: z.instanceof(Buffer).meta({ type: 'string', contentMediaType: 'image/*' }) },
+              },
+            },
+            ...errorResponses(404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const logo = await app.templates.logo(request.params.id)
+        // An SVG is shown as an image only; should one be opened as a page, it may run nothing.
+        void reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+        void reply.header('cache-control', 'private, max-age=3600')
+        return reply.type(logo.type).send(logo.body)
+      },
+    )
+
     server.post(
       '/projects/:uuid/templates/:id',
       {

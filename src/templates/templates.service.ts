@@ -16,6 +16,7 @@ import { assertProjectRenders } from '../proxy/sync/proxy.check.js'
 import { updateService } from '../services/services.repo.js'
 import { createInTransaction, SERVICE_NAME_PATTERN } from '../services/services.service.js'
 import { checkTemplate, type TemplateCatalog } from './templates.catalog.js'
+import { createLogoCache } from './templates.logos.js'
 import { convertCoolify } from './import/coolify.js'
 import { convertDokploy } from './import/dokploy.js'
 import type { Template } from './templates.manifest.js'
@@ -207,9 +208,13 @@ export function createTemplatesService(deps: TemplateDeps) {
     return { report, compose: template.compose, result }
   }
 
+  const logos = createLogoCache()
+
   return {
     list: catalog.list,
     get,
+    /** The template's logo as Berth serves it (fetched once, a letter badge when it cannot be had). */
+    logo: (id: string) => logos.logoOf(get(id)),
     deploy: (
       teamId: string,
       projectId: string,

@@ -77,6 +77,7 @@ export const ROUTES = {
   // templates
   templates: ['GET', '/api/v1/templates'],
   template: ['GET', '/api/v1/templates/{id}'],
+  templateLogo: ['GET', '/api/v1/templates/{id}/logo'],
   deployTemplate: ['POST', '/api/v1/projects/{uuid}/templates/{id}'],
   importTemplate: ['POST', '/api/v1/projects/{uuid}/template-imports'],
   serviceTemplate: ['GET', '/api/v1/services/{uuid}/template'],

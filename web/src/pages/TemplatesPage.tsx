@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query'
 import { useMemo, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
-import { call } from '../api/client'
+import { call, routeUrl } from '../api/client'
 import { useProjects } from '../api/queries'
 import type { ProjectListItem, Template, TemplateDeployment, TemplateSummary } from '../api/types'
 import { ErrorNotice, Loading, SuccessNotice } from '../components/Notice'
@@ -60,10 +60,15 @@ export function TemplatesPage() {
           {shown.map((t) => (
             <li key={t.id} className="card">
               <h2>
-                {/* A letter badge, not the remote logo: the UI's policy loads images from Berth only. */}
-                <span className="template-badge" aria-hidden="true" title={t.logo}>
-                  {t.name.slice(0, 1)}
-                </span>{' '}
+                {/* Served by Berth (the UI's policy loads images from Berth only): the logo, or a letter badge. */}
+                <img
+                  className="template-logo"
+                  src={routeUrl('templateLogo', { params: { id: t.id } })}
+                  alt=""
+                  width={32}
+                  height={32}
+                  loading="lazy"
+                />{' '}
                 <Link to={`/templates/${t.id}`}>{t.name}</Link>
               </h2>
               <p>{t.description}</p>
