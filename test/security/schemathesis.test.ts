@@ -15,8 +15,9 @@ const EXAMPLES = process.env.BERTH_SCHEMATHESIS_EXAMPLES ?? '8'
 /**
  * Operations left out, each for a reason that is not a finding:
  * - the two Server-Sent Events streams never end by design, so every request would time out; the
- *   live stats streams end only when nothing runs, and their events carry JSON that the document
- *   describes in prose, while Schemathesis checks each event against the declared string (ST108);
+ *   live stats and container log streams end only when nothing runs, and theirs and a backup run's
+ *   log stream carry JSON events that the document describes in prose, while Schemathesis checks
+ *   each event against the declared string (ST108; seen on the container log stream's end event);
  * - leaving the team and logging out end the very membership the run authenticates with, after
  *   which every other operation would only see 401/403; so do revoking a token (the fuzzer learns
  *   the run's own token id from GET /tokens) and resetting a password (it learns the link from
@@ -32,6 +33,9 @@ const EXCLUDED_PATHS = [
   '/api/v1/events',
   '/api/v1/services/{uuid}/stats/stream',
   '/api/v1/databases/{uuid}/stats/stream',
+  '/api/v1/services/{uuid}/logs/stream',
+  '/api/v1/databases/{uuid}/logs/stream',
+  '/api/v1/backup-runs/{id}/log/stream',
   '/api/v1/team/leave',
   '/api/v1/auth/logout',
   '/api/v1/proxy/sync',
