@@ -10,7 +10,9 @@ import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { SESSION_COOKIE } from '../src/http/auth-hook.js'
 import { CHROMIUM_PATH, startUiServer } from '../test/support/browser.js'
 import { REPO_ROOT } from '../test/support/cli.js'
-import { ADMIN_PASSWORD, SAMPLE_COMPOSE } from '../test/support/harness.js'
+import { ADMIN_PASSWORD } from '../test/support/harness.js'
+import { removeProject, TEST_IMAGE } from '../test/support/docker.js'
+import { composeProjectName } from '../src/deployments/resources.js'
 
 const LIGHTHOUSE = 'lighthouse@12.8.2'
 const BARS = { performance: 90, accessibility: 95, 'best-practices': 95 } as const
@@ -28,6 +30,7 @@ function lighthouse(args: string[]): Promise<{ code: number | null; output: stri
 
 const { t, base } = await startUiServer()
 let failed = false
+let service: string | undefined
 try {
   const root = await t.token(['root'])
   await t.app.users.create(
@@ -43,13 +46,15 @@ try {
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!
   if (!cookie.startsWith(`${SESSION_COOKIE}=`)) throw new Error('the login set no session cookie')
   const project = (await t.call(root, 'POST', '/api/v1/projects', { name: 'shop' })).body.uuid
-  const service = (
-    await t.call(root, 'POST', `/api/v1/projects/${project}/services`, { name: 'web', compose: SAMPLE_COMPOSE })
+  service = (
+    await t.call(root, 'POST', `/api/v1/projects/${project}/services`, {
+      name: 'web',
+      compose: `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "600"]\n`,
+    })
   ).body.uuid
-  // A deployment to show: queued on a server that runs nothing, then cancelled (no engine needed).
+  // A deployment to show: the local engine runs it; its container is removed at the end.
   const deployment = (await t.call(root, 'POST', '/api/v1/deploy', { uuid: service })).body.deployments[0]
     .deployment_uuid
-  await t.call(root, 'POST', `/api/v1/deployments/${deployment}/cancel`)
 
   mkdirSync(REPORTS, { recursive: true })
   const pages = { dashboard: '/', service: `/services/${service}`, deployment: `/deployments/${deployment}` }
@@ -79,6 +84,7 @@ try {
   }
 } finally {
   await t.close()
+  if (service) await removeProject(composeProjectName(service))
 }
 if (failed) {
   console.log(`some score is under its bar; the reports are in ${REPORTS}`)

@@ -4,7 +4,7 @@ import { useDatabase } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
-import { ContainerTerminal } from '../components/ContainerTerminal'
+import { TerminalTab } from '../components/TerminalTab'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
@@ -49,7 +49,7 @@ export function DatabasePage() {
         <Route path="deployments" element={<ResourceDeployments resourceId={databaseId} type="database" />} />
         <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
         <Route path="stats" element={<ContainerStats resourceId={databaseId} type="database" />} />
-        <Route path="terminal" element={<ContainerTerminal resourceId={databaseId} type="database" />} />
+        <Route path="terminal" element={<TerminalTab resourceId={databaseId} type="database" />} />
       </Routes>
     </section>
   )

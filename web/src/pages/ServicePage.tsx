@@ -7,7 +7,7 @@ import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
-import { ContainerTerminal } from '../components/ContainerTerminal'
+import { TerminalTab } from '../components/TerminalTab'
 import { DeployActions } from '../components/DeployActions'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
@@ -74,7 +74,7 @@ export function ServicePage() {
         <Route path="deployments" element={<DeploymentsTab service={s} />} />
         <Route path="logs" element={<ContainerLogs resourceId={serviceId} type="service" />} />
         <Route path="stats" element={<ContainerStats resourceId={serviceId} type="service" />} />
-        <Route path="terminal" element={<ContainerTerminal resourceId={serviceId} type="service" />} />
+        <Route path="terminal" element={<TerminalTab resourceId={serviceId} type="service" />} />
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
