@@ -55,3 +55,10 @@ export class TooManyRequestsError extends AppError {
     super(429, 'rate_limited', message, { retry_after_seconds: retryAfterSeconds })
   }
 }
+
+/** The Docker engine failed us (down, or refusing): a 502 naming what failed and the engine's first line, not a 500 of Berth's own. */
+export class EngineError extends AppError {
+  constructor(what: string, detail: string) {
+    super(502, 'engine_error', `${what}: ${detail.trim().split('\n')[0] ?? ''}`)
+  }
+}

@@ -2,12 +2,11 @@ import type { ChildProcess } from 'node:child_process'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
-import { startEventStream } from '../http/event-stream.js'
+import { keepAlive, startEventStream } from '../http/event-stream.js'
 import { errorResponses, text } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import { killProcessGroup } from '../servers/docker-host.js'
 
-const HEARTBEAT_MS = 15_000
 const capitalized = { service: 'Service', database: 'Database' } as const
 
 /** The containers' output as it is written, over Server-Sent Events: what "follow" in the Logs tab shows. */
@@ -44,11 +43,11 @@ export function containerLogStreamRoutes(app: Pick<App, 'resourceRuntime'>): Fas
           // The viewer may leave while the streams start: whatever started then ends with it, and
           // no heartbeat keeps writing to nobody. No `docker logs --follow` outlives the page.
           let children: ChildProcess[] = []
-          let heartbeat: ReturnType<typeof setInterval> | undefined
+          let stopKeepAlive: (() => void) | undefined
           let gone = false
           reply.raw.once('close', () => {
             gone = true
-            clearInterval(heartbeat)
+            stopKeepAlive?.()
             for (const child of children) killProcessGroup(child)
           })
           // 404 (and the engine's own errors) before the stream starts.
@@ -63,13 +62,13 @@ export function containerLogStreamRoutes(app: Pick<App, 'resourceRuntime'>): Fas
             raw.end(`event: end\ndata: ${JSON.stringify({ reason: 'No container: deploy first.' })}\n\n`)
             return
           }
-          heartbeat = setInterval(() => raw?.write(': keep-alive\n\n'), HEARTBEAT_MS)
+          stopKeepAlive = keepAlive(raw)
           // The containers went away (removed, redeployed): the stream says so and ends.
           let following = children.length
           for (const child of children)
             child.once('close', () => {
               if (--following > 0 || gone) return
-              clearInterval(heartbeat)
+              stopKeepAlive()
               raw?.end(`event: end\ndata: ${JSON.stringify({ reason: 'The containers are gone.' })}\n\n`)
             })
         },

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline'
 import type { Kysely } from 'kysely'
 import type { SecretCipher } from '../crypto/cipher.js'
 import { createRedactor } from '../crypto/redact.js'
-import { AppError } from '../errors.js'
+import { EngineError } from '../errors.js'
 import type { DB, ResourceType } from '../db/schema.js'
 import type { EnvService } from '../env/env.service.js'
 import { assertContainerId, type DockerHost } from '../servers/docker-host.js'
@@ -19,10 +19,6 @@ type PsLine = { ID: string; Names: string; State: string; Status: string; Labels
 const labelOf = (labels: string, name: string) =>
   new RegExp(`(?:^|,)${name.replace(/\./g, '\\.')}=([^,]*)`).exec(labels)?.[1]
 
-/** The engine failed us (it is down, or refused): a 502 that names it, not a 500 of Berth's own. */
-const engineError = (what: string, stderr: string) =>
-  new AppError(502, 'engine_error', `${what}: ${stderr.trim().split('\n')[0] ?? ''}`)
-
 /** `docker ps --all` of the containers with a label filter, with their Compose project label. */
 async function listContainers(host: DockerHost, labelFilter: string) {
   const res = await host.docker([
@@ -34,7 +30,7 @@ async function listContainers(host: DockerHost, labelFilter: string) {
     '--format',
     '{{json .}}',
   ])
-  if (res.code !== 0) throw engineError(`docker ps failed on ${host.dockerHost}`, res.stderr)
+  if (res.code !== 0) throw new EngineError(`docker ps failed on ${host.dockerHost}`, res.stderr)
   return res.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -101,7 +97,7 @@ export async function containerLogs({
   for (const c of containers) {
     assertContainerId(c.id)
     const res = await host.docker(['logs', '--tail', String(lines), '--timestamps', c.id])
-    if (res.code !== 0) throw engineError(`docker logs failed for container ${c.name}`, res.stderr)
+    if (res.code !== 0) throw new EngineError(`docker logs failed for container ${c.name}`, res.stderr)
     // docker logs replays the container's stdout on stdout and its stderr on stderr.
     const text = [res.stdout, res.stderr].filter((t) => t !== '').join('')
     const logLines = text

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
-import { startEventStream } from '../http/event-stream.js'
+import { keepAlive, startEventStream } from '../http/event-stream.js'
 import { errorResponses, text } from '../http/responses.js'
 import { uuidParam } from '../http/schemas.js'
 import { killProcessGroup } from '../servers/docker-host.js'
 import { followStats } from './container-stats.js'
 
-const HEARTBEAT_MS = 15_000
 const capitalized = { service: 'Service', database: 'Database' } as const
 
 /** Live CPU, memory and network of a service's or database's running containers, over Server-Sent Events. */
@@ -47,10 +46,10 @@ export function statsStreamRoutes(app: Pick<App, 'resourceRuntime'>): FastifyPlu
           const child = followStats(host, containers, (sample) =>
             raw.write(`event: stats\ndata: ${JSON.stringify(sample)}\n\n`),
           )
-          const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+          const stopKeepAlive = keepAlive(raw)
           // The stats process ends with the viewer: no engine stream outlives the page that asked.
           const finish = () => {
-            clearInterval(heartbeat)
+            stopKeepAlive()
             killProcessGroup(child)
             raw.end()
           }

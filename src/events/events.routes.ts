@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { App } from '../app.js'
 import { principalOf } from '../http/auth-hook.js'
-import { startEventStream } from '../http/event-stream.js'
+import { keepAlive, startEventStream } from '../http/event-stream.js'
 import { text } from '../http/responses.js'
 import type { BerthEvent } from './event-bus.js'
 
-const HEARTBEAT_MS = 15_000
 const DEPLOYMENT_EVENTS = ['deployment.queued', 'deployment.started', 'deployment.finished'] as const
 type DeploymentEvent = Extract<BerthEvent, { type: (typeof DEPLOYMENT_EVENTS)[number] }>
 
@@ -47,9 +46,9 @@ export function eventsRoutes(app: Pick<App, 'events'>): FastifyPluginAsyncZod {
           if (e.teamId === teamId) raw.write(`event: deployment\ndata: ${JSON.stringify(deploymentMessage(e))}\n\n`)
         }
         const unsubscribe = DEPLOYMENT_EVENTS.map((type) => app.events.on(type, send))
-        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+        const stopKeepAlive = keepAlive(raw)
         raw.on('close', () => {
-          clearInterval(heartbeat)
+          stopKeepAlive()
           for (const off of unsubscribe) off()
         })
       },

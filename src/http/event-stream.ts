@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './security-headers.js'
 
@@ -18,4 +19,12 @@ export function startEventStream(reply: FastifyReply) {
     'x-accel-buffering': 'no',
   })
   return raw
+}
+
+const KEEP_ALIVE_MS = 15_000
+
+/** A comment line every 15 s, so proxies and browsers keep an idle stream open; answers the stop. */
+export function keepAlive(raw: Pick<ServerResponse, 'write'>): () => void {
+  const timer = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS)
+  return () => clearInterval(timer)
 }

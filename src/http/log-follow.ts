@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { startEventStream } from './event-stream.js'
+import { keepAlive, startEventStream } from './event-stream.js'
 import type { LogSlice } from './log-pages.js'
 import { MAX_STORED_NUMBER } from './schemas.js'
 
-const HEARTBEAT_MS = 15_000
 // Events from this process push lines at once; the poll brings those another Berth process
 // writes (several processes may share a PostgreSQL database), and those of a run with no events.
 const POLL_MS = 1000
@@ -88,13 +87,13 @@ export function followLog(request: FastifyRequest, reply: FastifyReply, after: n
       })
   }
   const unsubscribe = log.subscribe?.(schedule)
-  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)
+  const stopKeepAlive = keepAlive(raw)
   const poll = setInterval(schedule, POLL_MS)
   function finish() {
     if (closed) return
     closed = true
     unsubscribe?.()
-    clearInterval(heartbeat)
+    stopKeepAlive()
     clearInterval(poll)
     raw.end()
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
-import { AppError, NotFoundError } from '../errors.js'
+import { EngineError, NotFoundError } from '../errors.js'
 import { findOwningTeam } from '../services/services.repo.js'
 import { isContainerId, type DockerHost } from './docker-host.js'
 import type { ServersService } from './servers.service.js'
@@ -47,11 +47,7 @@ export function createContainersService({ db, audit, servers }: Deps) {
     if (!resourceId || (await findOwningTeam(db, resourceId)) !== teamId) throw notFound
     const res = await host.docker([action, containerId], { timeoutMs: 60_000 })
     if (res.code !== 0)
-      throw new AppError(
-        502,
-        'engine_error',
-        `docker ${action} ${containerId} failed on server ${server.name}: ${res.stderr.trim().split('\n')[0] ?? ''}`,
-      )
+      throw new EngineError(`docker ${action} ${containerId} failed on server ${server.name}`, res.stderr)
     await db.transaction().execute((trx) =>
       audit.record(trx, actor, {
         action: `container.${action}`,

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import { Duplex } from 'node:stream'
-import { AppError } from '../errors.js'
+import { EngineError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
 
 /**
@@ -19,7 +19,7 @@ function dial(host: DockerHost): { socket: Duplex; child: ChildProcess } {
 }
 
 const engineError = (host: DockerHost, what: string, detail: string) =>
-  new AppError(502, 'engine_error', `${what} failed on ${host.dockerHost}: ${detail.trim().split('\n')[0] ?? ''}`)
+  new EngineError(`${what} failed on ${host.dockerHost}`, detail)
 
 function send(host: DockerHost, path: string, body: unknown, upgrade: boolean) {
   const payload = body === undefined ? '' : JSON.stringify(body)
