@@ -15,17 +15,16 @@ const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|svg\+xml|x-icon|vnd\.microsoft\.
  * operator's BERTH_TEMPLATE_DIRS, never from a request. A logo that cannot be had (no network, not
  * an image, over 256 KiB) is a letter badge drawn here, so the gallery always shows something.
  */
-export function createLogoCache(fetchLogo: (url: string) => Promise<Response> = (url) => fetch(url)) {
+export function createLogoCache() {
   const cache = new Map<string, { logo: Promise<Logo | undefined>; at: number; ok: boolean }>()
 
   async function download(url: string): Promise<Logo | undefined> {
     try {
-      const response = await Promise.race([
-        fetchLogo(url),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), FETCH_TIMEOUT_MS).unref()),
-      ])
+      const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
       const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
       if (!response.ok || !IMAGE_TYPES.test(type)) return undefined
+      // A declared size over the bound is not downloaded at all.
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_BYTES) return undefined
       const body = Buffer.from(await response.arrayBuffer())
       return body.length > 0 && body.length <= MAX_BYTES ? { type, body } : undefined
     } catch {
@@ -52,7 +51,7 @@ export function createLogoCache(fetchLogo: (url: string) => Promise<Response> = 
 }
 
 /** A rounded square with the template's first letter, its colour derived from the id (stable, varied). */
-export function badge(template: { id: string; name: string }): Logo {
+function badge(template: { id: string; name: string }): Logo {
   const hue = (createHash('sha256').update(template.id).digest()[0]! * 360) / 256
   const letter = (template.name.match(/[A-Za-z0-9]/)?.[0] ?? '?').toUpperCase()
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="8" fill="hsl(${Math.round(hue)} 45% 38%)"/><text x="20" y="27" font-family="sans-serif" font-size="20" font-weight="700" text-anchor="middle" fill="#fff">${letter}</text></svg>`
