@@ -1,163 +1,116 @@
-// Berth under load: a `berth serve` child process on SQLite holding 1,000 services and 1,000
-// routes (10 projects), then 200 concurrent clients for BENCH_SECONDS (60) mixing reads (current
-// compose, version lists, deployment history pages, project pages) and writes (compose updates,
-// env changes, route changes). Prints per kind: requests/s, p50, p99, max, errors (any failure but
-// the expected 409 of a stale compose base), requests over 2 s; Berth's RSS idle and after; then a
-// fixed offered rate of BENCH_RATE (1,000) requests/s of reads, open loop, for BENCH_RATE_SECONDS.
-// Run: npm run bench:load. The load generator shares the machine (2 cores) with Berth.
+// Berth under load: a compiled `berth serve` (as `npm start` runs it) on SQLite holding 1,000
+// services and 1,000 routes (10 projects), then BENCH_CLIENTS (200) concurrent clients for
+// BENCH_SECONDS (60) mixing reads (current compose, version lists, deployment history pages,
+// project pages) and writes (compose updates, env changes, route changes). Prints per kind:
+// requests/s, p50, p99, max, errors (any failure but the expected 409 of a stale compose base),
+// requests over 2 s; Berth's CPU time per request (the figure the machine's other tenants disturb
+// least) and its RSS idle and after; then reads at a fixed offered rate of BENCH_RATE (1,000)/s,
+// open loop, for BENCH_RATE_SECONDS (20). The clients run in a process of their own
+// (support/load-clients.ts); they share the machine (2 cores) with Berth.
+// Run: npm run bench:load. BENCH_PROFILE=<dir> writes a CPU profile of Berth there when it stops.
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { bearerApi, startServer } from '../test/support/cli.js'
+import { fileURLToPath } from 'node:url'
+import { bearerApi, REPO_ROOT, startServer } from '../test/support/cli.js'
 import { leftovers, prepareServerDataDir } from '../test/support/server-setup.js'
-import { benchCompose, seedServices } from './support/seed-services.js'
+import { machineLoad } from './support/route-bench.js'
+import { seedServices } from './support/seed-services.js'
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000)
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 1000)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 20)
-const SLOW_MS = 2000
+
+type Summary = { count: number; p50: number; p99: number; max: number; errors: number; slow: number }
+
+const built = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, stdio: 'inherit' })
+if (built.status !== 0) throw new Error('compiling the server (tsc -p tsconfig.json) failed')
 
 const made = leftovers()
 const { env, token } = await prepareServerDataDir(made.dataDir('berth-bench-load-'), ['root'])
-const server = await startServer({ ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' })
+const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
+const server = await startServer({ ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { compiled: true, nodeArgs })
+// Berth's log goes to its stdout; read and drop it as a log collector would (an unread pipe fills
+// and then stalls Berth's writes: the first version of this bench measured that).
+server.child.stdout!.resume()
 const api = bearerApi(server.url, token)
-const rssMiB = () => {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8')
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024)
+const pid = server.child.pid!
+const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024)
+/** Berth's user + system CPU time so far, in ms (clock ticks of 10 ms). */
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
+/** Runs the clients' process in `mode` and returns what it printed. */
+function clients<T>(mode: 'closed' | 'open', seeded: { projects: string[]; services: unknown[] }): Promise<T> {
+  const setup = {
+    url: server.url,
+    token,
+    ...seeded,
+    clients: CLIENTS,
+    seconds: SECONDS,
+    rate: RATE,
+    rateSeconds: RATE_SECONDS,
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./support/load-clients.ts', import.meta.url)),
+      JSON.stringify(setup),
+      mode,
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+  })
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`load clients exited with ${code}`)),
+    ),
+  )
+}
+
+const ms = (n: number) => `${n.toFixed(0)} ms`
 try {
-  // --- Seed: 10 projects, 1,000 services, each with a domain and a route ------------------
+  console.log(machineLoad())
   const seedStarted = performance.now()
-  const { projects, services } = await seedServices(api, SERVICES)
+  const seeded = await seedServices(api, SERVICES)
   console.log(`seeded ${SERVICES} services and routes in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   await new Promise((resolve) => setTimeout(resolve, 10_000))
   const idleRss = rssMiB()
-  console.log(`idle RSS with ${SERVICES} services and ${SERVICES} routes: ${idleRss} MiB (target < 150 MiB)`)
+  console.log(`idle RSS after seeding ${SERVICES} services and ${SERVICES} routes: ${idleRss} MiB`)
 
-  // --- Closed loop: CLIENTS clients, each sending its next request when the last one answered -
-  type Kind = { name: string; write: boolean; send(): Promise<number> }
-  const pick = () => services[Math.floor(Math.random() * services.length)]!
-  let revision = 1
-  const kinds: Kind[] = [
-    {
-      name: 'read compose',
-      write: false,
-      send: async () => (await api('GET', `/services/${pick().id}/compose`)).status,
-    },
-    {
-      name: 'read versions',
-      write: false,
-      send: async () => (await api('GET', `/services/${pick().id}/compose/versions`)).status,
-    },
-    {
-      name: 'read deployments',
-      write: false,
-      send: async () => (await api('GET', `/deployments?limit=50`)).status,
-    },
-    {
-      name: 'read project',
-      write: false,
-      send: async () => (await api('GET', `/projects/${projects[Math.floor(Math.random() * projects.length)]}`)).status,
-    },
-    {
-      name: 'write compose',
-      write: true,
-      send: async () => {
-        const s = pick()
-        const current = await api('GET', `/services/${s.id}/compose`)
-        return (
-          await api('PUT', `/services/${s.id}/compose`, {
-            yaml: benchCompose(0, revision++),
-            base_version: current.body.version,
-          })
-        ).status
-      },
-    },
-    {
-      name: 'write env',
-      write: true,
-      send: async () =>
-        (await api('PUT', `/services/${pick().id}/env`, { LEVEL: { value: String(revision++) } })).status,
-    },
-    {
-      name: 'write route',
-      write: true,
-      send: async () => (await api('PATCH', `/routes/${pick().route}`, { priority: 1 + (revision++ % 100) })).status,
-    },
-  ]
-  // Reads are what most requests are: 4 read kinds x 4 for each write kind.
-  const mix = kinds.flatMap((k) => (k.write ? [k] : [k, k, k, k]))
-  type Figures = { times: number[]; errors: number; slow: number }
-  const figures = new Map<string, Figures>(kinds.map((k) => [k.name, { times: [], errors: 0, slow: 0 }]))
-  const record = (kind: Kind, ms: number, status: number | undefined) => {
-    const f = figures.get(kind.name)!
-    f.times.push(ms)
-    if (ms > SLOW_MS) f.slow++
-    const expected = status !== undefined && (status < 400 || (kind.write && status === 409))
-    if (!expected) f.errors++
-  }
-  const send = async (kind: Kind) => {
-    const started = performance.now()
-    const status = await kind.send().catch(() => undefined)
-    record(kind, performance.now() - started, status)
-  }
-  const deadline = performance.now() + SECONDS * 1000
-  const rssBefore = rssMiB()
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < deadline) await send(mix[Math.floor(Math.random() * mix.length)]!)
-    }),
-  )
+  const cpuBefore = cpuMs()
+  const closed = await clients<(Summary & { name: string; write: boolean })[]>('closed', seeded)
+  const cpu = cpuMs() - cpuBefore
   const rssAfter = rssMiB()
-  const quantile = (sorted: number[], q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0
-  const ms = (n: number) => `${n.toFixed(0)} ms`
-  console.log(`\n${CLIENTS} clients for ${SECONDS} s (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}):`)
+  console.log(`\n${CLIENTS} clients for ${SECONDS} s (${machineLoad()}):`)
   let reads = 0
-  for (const kind of kinds) {
-    const f = figures.get(kind.name)!
-    const sorted = [...f.times].sort((a, b) => a - b)
-    if (!kind.write) reads += sorted.length
+  let all = 0
+  for (const kind of closed) {
+    if (!kind.write) reads += kind.count
+    all += kind.count
     console.log(
-      `  ${kind.name.padEnd(17)} ${(sorted.length / SECONDS).toFixed(0).padStart(6)}/s  p50 ${ms(quantile(sorted, 0.5))}  p99 ${ms(quantile(sorted, 0.99))}  max ${ms(sorted.at(-1) ?? 0)}  errors ${f.errors}  over 2 s ${f.slow}`,
+      `  ${kind.name.padEnd(17)} ${(kind.count / SECONDS).toFixed(0).padStart(6)}/s  p50 ${ms(kind.p50)}  p99 ${ms(kind.p99)}  max ${ms(kind.max)}  errors ${kind.errors}  over 2 s ${kind.slow}`,
     )
   }
   console.log(
     `  reads in all: ${(reads / SECONDS).toFixed(0)}/s (target >= 4,000/s, p99 < 100 ms; writes p99 < 200 ms)`,
   )
-  console.log(`  RSS ${rssBefore} MiB before, ${rssAfter} MiB after (growth target < 50 MiB)`)
-
-  // --- Open loop: a fixed offered rate of reads ---------------------------------------------
-  const readKinds = kinds.filter((k) => !k.write)
-  const rateTimes: number[] = []
-  let rateErrors = 0
-  const inFlight: Promise<void>[] = []
-  const rateStarted = performance.now()
-  for (let tick = 0; tick < RATE_SECONDS * 100; tick++) {
-    // Every 10 ms, the requests due by then, whether or not earlier ones answered.
-    for (let i = 0; i < RATE / 100; i++) {
-      const kind = readKinds[Math.floor(Math.random() * readKinds.length)]!
-      const started = performance.now()
-      inFlight.push(
-        kind.send().then(
-          (status) => {
-            rateTimes.push(performance.now() - started)
-            if (status >= 400) rateErrors++
-          },
-          () => {
-            rateErrors++
-          },
-        ),
-      )
-    }
-    const next = rateStarted + (tick + 1) * 10
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())))
-  }
-  await Promise.all(inFlight)
-  const sortedRate = rateTimes.sort((a, b) => a - b)
   console.log(
-    `\nreads offered at ${RATE}/s for ${RATE_SECONDS} s: p50 ${ms(quantile(sortedRate, 0.5))}  p99 ${ms(quantile(sortedRate, 0.99))}  max ${ms(sortedRate.at(-1) ?? 0)}  errors ${rateErrors} (target p99 < 20 ms)`,
+    `  Berth CPU: ${((cpu / all) * 1000).toFixed(0)} µs per request (${all} requests, ${(cpu / 1000).toFixed(1)} CPU-s in ${SECONDS} s)`,
+  )
+  console.log(`  RSS ${idleRss} MiB before, ${rssAfter} MiB after (growth target < 50 MiB)`)
+
+  const open = await clients<Summary>('open', seeded)
+  console.log(
+    `\nreads offered at ${RATE}/s for ${RATE_SECONDS} s: p50 ${ms(open.p50)}  p99 ${ms(open.p99)}  max ${ms(open.max)}  errors ${open.errors} (target p99 < 20 ms)`,
   )
 } finally {
   await server.stop()

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../errors.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
@@ -11,6 +12,27 @@ import { sessionIdOf, type Principal } from './principal.js'
 import { normalizeEmail, type UsersService } from './users.service.js'
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000
+
+// Every request of the web UI runs this: compiled once (building the query cost more than running it).
+const selectSessionPrincipal = preparedQuery((db, tokenHash: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .innerJoin('memberships', (j) =>
+      j.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.team_id', '=', 'sessions.team_id'),
+    )
+    .select([
+      'sessions.id',
+      'sessions.expires_at',
+      'sessions.team_id',
+      'users.id as user_id',
+      'users.email',
+      'users.instance_admin',
+      'users.disabled_at',
+      'memberships.role',
+    ])
+    .where('sessions.token_hash', '=', tokenHash),
+)
 
 type Deps = {
   db: Kysely<DB>
@@ -94,24 +116,7 @@ export function createSessionsService({ db, audit, users }: Deps) {
   }
 
   async function authenticate(token: string, ip: string | null): Promise<Principal | undefined> {
-    const row = await db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .innerJoin('memberships', (j) =>
-        j.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.team_id', '=', 'sessions.team_id'),
-      )
-      .select([
-        'sessions.id',
-        'sessions.expires_at',
-        'sessions.team_id',
-        'users.id as user_id',
-        'users.email',
-        'users.instance_admin',
-        'users.disabled_at',
-        'memberships.role',
-      ])
-      .where('sessions.token_hash', '=', hashToken(token))
-      .executeTakeFirst()
+    const row = (await selectSessionPrincipal(db, hashToken(token))).rows[0]
     if (!row || row.expires_at <= nowIso() || row.disabled_at !== null) return undefined
     return {
       kind: 'user',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import { generateToken, hashToken } from '../crypto/tokens.js'
@@ -11,6 +12,31 @@ import { effectiveTokenAbilities, hasAbility, type Ability, type Principal } fro
 const LAST_USED_RESOLUTION_MS = 60_000
 
 type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+
+// Every API request runs this: compiled once (building the query cost more than running it).
+const selectTokenPrincipal = preparedQuery((db, tokenHash: string) =>
+  db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    // The creator's membership now: a token of someone who left the team stops working.
+    .innerJoin('memberships', (j) =>
+      j.onRef('memberships.user_id', '=', 'api_tokens.user_id').onRef('memberships.team_id', '=', 'api_tokens.team_id'),
+    )
+    .select([
+      'api_tokens.id',
+      'api_tokens.team_id',
+      'abilities',
+      'expires_at',
+      'last_used_at',
+      'revoked_at',
+      'users.id as user_id',
+      'users.email',
+      'users.instance_admin',
+      'users.disabled_at',
+      'memberships.role',
+    ])
+    .where('token_hash', '=', tokenHash),
+)
 
 export type CreateTokenInput = { name: string; abilities: Ability[]; expiresAt?: string | null }
 
@@ -117,30 +143,7 @@ export function createTokensService({ db, audit }: Deps) {
   }
 
   async function authenticate(token: string, ip: string | null): Promise<Principal | undefined> {
-    const row = await db
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      // The creator's membership now: a token of someone who left the team stops working.
-      .innerJoin('memberships', (j) =>
-        j
-          .onRef('memberships.user_id', '=', 'api_tokens.user_id')
-          .onRef('memberships.team_id', '=', 'api_tokens.team_id'),
-      )
-      .select([
-        'api_tokens.id',
-        'api_tokens.team_id',
-        'abilities',
-        'expires_at',
-        'last_used_at',
-        'revoked_at',
-        'users.id as user_id',
-        'users.email',
-        'users.instance_admin',
-        'users.disabled_at',
-        'memberships.role',
-      ])
-      .where('token_hash', '=', hashToken(token))
-      .executeTakeFirst()
+    const row = (await selectTokenPrincipal(db, hashToken(token))).rows[0]
     const now = nowIso()
     if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined
     if (row.expires_at !== null && row.expires_at <= now) return undefined

@@ -45,6 +45,7 @@ import { registerAuthentication, SESSION_COOKIE } from './auth-hook.js'
 import { registerErrorHandling } from './errors.js'
 import { registerBodyParsing } from './json-body.js'
 import { registerSecurityHeaders } from './security-headers.js'
+import { registerRequestLog } from './request-log.js'
 import { healthRoutes } from './health.routes.js'
 import { metricsRoutes } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
@@ -71,6 +72,8 @@ export type HttpServerOptions = {
 export async function createHttpServer(app: App, options: HttpServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
+    // registerRequestLog writes one line per request instead.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT_BYTES,
     // The router answers these itself, before any handler: without this, in Fastify's own shape.
     frameworkErrors: (error, _request, reply) => {
@@ -91,6 +94,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   registerErrorHandling(server)
   registerBodyParsing(server)
   registerSecurityHeaders(server)
+  registerRequestLog(server)
   await server.register(cookie)
   // Terminal messages are keystrokes and sizes: a megabyte is far beyond any real one.
   await server.register(websocket, { options: { maxPayload: 1024 * 1024 } })

@@ -23,9 +23,9 @@ export function berth(args: string[], env: Record<string, string>, input?: strin
  */
 export async function startServer(
   env: Record<string, string>,
-  { compiled = false } = {},
+  { compiled = false, nodeArgs = [] as string[] } = {},
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const entry = compiled ? ['dist/cli.js', 'serve'] : ['--import', 'tsx', 'src/cli.ts', 'serve']
+  const entry = [...nodeArgs, ...(compiled ? ['dist/cli.js', 'serve'] : ['--import', 'tsx', 'src/cli.ts', 'serve'])]
   const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env },

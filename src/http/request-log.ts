@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+
+/** A request slower than this is logged at info even when it only read. */
+const SLOW_REQUEST_MS = 1000
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * One line per request, when it is answered (Fastify's default is two: received and completed).
+ * Reads that succeed quickly are the bulk of the traffic (the UI polls, dashboards refresh) and say
+ * nothing an operator looks for, so they go to debug; writes, failures and slow requests stay at
+ * info. Under load the two info lines per read cost more CPU than many of the reads themselves.
+ */
+export function registerRequestLog(server: FastifyInstance): void {
+  server.addHook('onResponse', async (request, reply) => {
+    const ms = reply.elapsedTime
+    const quiet = READS.has(request.method) && reply.statusCode < 400 && ms < SLOW_REQUEST_MS
+    // A disabled level's method is pino's no-op: the line costs nothing below the configured level.
+    request.log[quiet ? 'debug' : 'info'](
+      { req: request, res: { statusCode: reply.statusCode }, responseTime: ms },
+      'request completed',
+    )
+  })
+}
