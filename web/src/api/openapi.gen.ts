@@ -2756,12 +2756,12 @@ export interface components {
             compose_version: string | null;
             containers_running: number | null;
             containers_stopped: number | null;
-            /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+            /** @description The disk under the engine's data (images, containers, volumes); read with statfs for a local engine and `df -P` over the ssh connection of an ssh:// one; null where Berth cannot read it (unreachable, the directory not visible to Berth, or the ssh user not allowed to run df) */
             disk: {
                 free_bytes: number;
                 total_bytes: number;
             } | null;
-            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (unreachable, or a host without /proc/loadavg) */
             load: {
                 one: number;
                 five: number;
@@ -2877,12 +2877,12 @@ export interface components {
                 reachable: boolean | null;
                 containers_running: number | null;
                 containers_stopped: number | null;
-                /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+                /** @description The disk under the engine's data (images, containers, volumes); read with statfs for a local engine and `df -P` over the ssh connection of an ssh:// one; null where Berth cannot read it (unreachable, the directory not visible to Berth, or the ssh user not allowed to run df) */
                 disk: {
                     free_bytes: number;
                     total_bytes: number;
                 } | null;
-                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (unreachable, or a host without /proc/loadavg) */
                 load: {
                     one: number;
                     five: number;
