@@ -162,11 +162,9 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
     page = await browser.newPage({ viewport: DESKTOP, bypassCSP: true })
     page.setDefaultTimeout(15_000)
+    // Any error in the console fails the page (a failed request shows there too).
     page.on('console', (m) => {
-      // Known: the service page asks whether a service came from a template, and the API answers
-      // 404 for "no"; every other error in the console fails the page.
-      if (m.type() === 'error' && !/\/api\/v1\/services\/[^/]+\/template$/.test(m.location().url))
-        consoleErrors.push(`${m.text()} (${m.location().url})`)
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`)
     })
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`))
   })

@@ -14582,7 +14582,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServiceTemplate"];
+                    "application/json": {
+                        /** @description null: the service was not created from a template */
+                        template: components["schemas"]["ServiceTemplate"] | null;
+                    };
                 };
             };
             /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
