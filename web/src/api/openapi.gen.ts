@@ -464,7 +464,7 @@ export interface paths {
         delete: operations["deleteProject"];
         options?: never;
         head?: never;
-        /** Rename or describe a project */
+        /** Rename or describe a project, or choose its default server */
         patch: operations["updateProject"];
         trace?: never;
     };
@@ -2957,6 +2957,8 @@ export interface components {
             volume_name: string;
             /** @description Its compose version */
             current_version: number;
+            /** @description The server it deploys to; null: the instance default server */
+            server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             username: string;
@@ -3269,6 +3271,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3278,6 +3282,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3296,6 +3302,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3317,6 +3325,8 @@ export interface components {
             name: string;
             description: string;
             current_version: number;
+            /** @description The server it deploys to; null: the instance default server */
+            server_uuid: string | null;
             /** @description How long a deployment waits for healthy containers before it fails, in seconds (default 120) */
             health_timeout_seconds: number;
             /** @description When a deployment fails its health check, redeploy the last compose version that passed */
@@ -5523,6 +5533,8 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
+                    /** @description The server new services and databases of the project deploy to (one of the team's); null: the default server */
+                    default_server_uuid?: string | null;
                 };
             };
         };
@@ -5583,6 +5595,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5750,6 +5771,8 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    /** @description The server new services and databases of the project deploy to (one of the team's); null: the default server */
+                    default_server_uuid?: string | null;
                 };
             };
         };
@@ -5826,6 +5849,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
                 headers: {
@@ -5853,6 +5885,11 @@ export interface operations {
                     compose: string;
                     description?: string;
                     change_description?: string;
+                    /**
+                     * Format: uuid
+                     * @description The server it deploys to (one of the team's); default: the project's default server
+                     */
+                    server_uuid?: string;
                 };
             };
         };
@@ -12166,6 +12203,11 @@ export interface operations {
                     /** @description Publish the database on this host port */
                     public_port?: number;
                     description?: string;
+                    /**
+                     * Format: uuid
+                     * @description The server it deploys to (one of the team's); default: the project's default server
+                     */
+                    server_uuid?: string;
                 };
             };
         };
