@@ -214,6 +214,36 @@ describe('the web UI as a product', { skip }, () => {
     assert.equal(await resource.getAttribute('title'), db.uuid)
   })
 
+  it("a project's default server is chosen in its Settings and preselected by the new service and database forms", async () => {
+    const edge = await t.call(token, 'POST', '/api/v1/servers', {
+      name: 'edge',
+      docker_host: 'unix:///var/run/edge.sock',
+    })
+    assert.equal(edge.status, 201, JSON.stringify(edge.body))
+    const depot = (await t.call(token, 'POST', '/api/v1/projects', { name: 'depot' })).body.uuid
+    await page.goto(`${base}/projects/${depot}/settings`)
+    const choice = page.getByLabel('Default server for new services and databases')
+    assert.equal(await choice.inputValue(), '', 'the default server until one is chosen')
+    await choice.selectOption({ label: 'edge' })
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Saved.').waitFor()
+    assert.equal((await t.call(token, 'GET', `/api/v1/projects/${depot}`)).body.default_server_uuid, edge.body.uuid)
+
+    await page.goto(`${base}/projects/${depot}`)
+    await page.getByText('New service', { exact: true }).first().click()
+    assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), edge.body.uuid)
+    await page.getByLabel('Service name').fill('api')
+    await page.getByRole('button', { name: 'Create service' }).click()
+    await page.getByRole('heading', { name: /^api/, level: 1 }).waitFor()
+    const created = new URL(page.url()).pathname.split('/')[2]!
+    assert.equal((await t.call(token, 'GET', `/api/v1/services/${created}`)).body.server_uuid, edge.body.uuid)
+
+    await page.goto(`${base}/projects/${depot}/databases`)
+    await page.getByText('New database', { exact: true }).click()
+    await page.getByRole('button', { name: /^redis/ }).click()
+    assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), edge.body.uuid)
+  })
+
   it('every page is usable at 390 px: the navigation folds behind Menu and nothing scrolls the page sideways', async () => {
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },

@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { useServers } from '../api/queries'
 import type { Server, ServerState } from '../api/admin-types'
 import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
@@ -24,7 +25,7 @@ export function ServersPage() {
   const isInstanceAdmin = useAbility('instance')
   // Shared servers are the instance administrators'; a team changes only its own.
   const mayChange = (s: Server) => mayWrite && (!s.shared || isInstanceAdmin)
-  const servers = useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers') })
+  const servers = useServers()
   const [results, setResults] = useState<Record<string, ServerState>>({})
   const [removing, setRemoving] = useState<Server | null>(null)
   const check = useMutation({
