@@ -269,13 +269,18 @@ describe('the web UI as a product', { skip }, () => {
         `/projects/${projectId}/middlewares`,
         `/projects/${projectId}/settings`,
         ...(serviceId
-          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters'].map(
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters', '/git'].map(
               (tab) => `/services/${serviceId}${tab}`,
             )
           : []),
         ...(databaseId
-          ? ['', '/deployments', '/logs', '/stats', '/terminal'].map((tab) => `/databases/${databaseId}${tab}`)
+          ? ['', '/deployments', '/logs', '/stats', '/terminal', '/backups'].map(
+              (tab) => `/databases/${databaseId}${tab}`,
+            )
           : []),
+        '/templates',
+        '/templates/wordpress',
+        '/templates/import',
         '/deployments',
         ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
         '/servers',
@@ -283,6 +288,9 @@ describe('the web UI as a product', { skip }, () => {
         '/audit',
         '/team',
         '/team/notifications',
+        '/team/backup-destinations',
+        '/team/registries',
+        '/instance/notifications',
         '/tokens',
         '/backups',
         '/settings',
