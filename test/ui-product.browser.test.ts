@@ -14,6 +14,7 @@ import {
 import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
 import { REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
+import { requireSshd, startSshd, type TestSshd } from './support/sshd.js'
 
 // Issue 17 in a real Chromium against a real Berth and Docker engine: database pages that work,
 // the dashboard, container logs, and every page usable at phone width.
@@ -34,6 +35,7 @@ describe('the web UI as a product', { skip }, () => {
   let databaseId = ''
   let deploymentId = ''
   const composeProjects: string[] = []
+  let sshd: TestSshd | undefined
 
   before(async () => {
     const ui = await startUiServer()
@@ -50,6 +52,7 @@ describe('the web UI as a product', { skip }, () => {
   after(async () => {
     await browser?.close()
     await t?.close()
+    await sshd?.stop()
     for (const p of composeProjects) await removeProject(p)
   })
 
@@ -212,6 +215,23 @@ describe('the web UI as a product', { skip }, () => {
     await entry.waitFor()
     const resource = entry.getByRole('link', { name: 'database shop / cache' })
     assert.equal(await resource.getAttribute('title'), db.uuid)
+  })
+
+  it("the dashboard shows an ssh:// server's disk and load, read over its ssh connection", async (ctx) => {
+    if (!(await requireDocker(ctx)) || !requireSshd(ctx)) return
+    sshd = await startSshd()
+    const remote = await t.call(token, 'POST', '/api/v1/servers', {
+      name: 'over-ssh',
+      docker_host: `ssh://root@127.0.0.1:${sshd.port}`,
+      private_key: sshd.privateKey,
+    })
+    assert.equal(remote.status, 201, JSON.stringify(remote.body))
+    assert.equal((await t.call(token, 'POST', `/api/v1/servers/${remote.body.uuid}/check`)).status, 200)
+    await page.goto(base)
+    const row = page.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: 'over-ssh' })
+    await row.getByText('reachable', { exact: true }).waitFor()
+    assert.match(await row.innerText(), /[\d.]+ GiB free of [\d.]+ GiB/)
+    assert.match(await row.innerText(), /[\d.]+ on \d+ CPUs/)
   })
 
   it("a project's default server is chosen in its Settings and preselected by the new service and database forms", async () => {
