@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query'
 import { Navigate, Route, Routes, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
-import { useProject } from '../api/queries'
+import { useDatabase, useProject } from '../api/queries'
 import type { Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
@@ -29,15 +29,18 @@ export function ServicePage() {
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
 
-  // A database is a service with a databases row, and has its own page (an old link, a bookmark):
-  // its project lists only its plain services, so a database is the one missing from that list.
+  // A database is a service with a databases row, and has its own page (an old link, a bookmark).
+  // Its project lists only its plain services, so only one missing from a fresh copy of that list
+  // (a cached one may predate a service just made) is asked for as a database, and only a database
+  // that is there leads to its page.
   const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
-  const isDatabase = project.isSuccess && !project.data.services.some((x) => x.uuid === serviceId)
+  const plain = project.data?.services.some((x) => x.uuid === serviceId)
+  const database = useDatabase(serviceId, project.isFetchedAfterMount && !plain)
   const mayOpenTerminal = useAbility('terminal')
 
   if (service.isPending) return <Loading what="the service" />
   if (service.error) return <ErrorNotice error={service.error} />
-  if (isDatabase) return <Navigate to={`/databases/${serviceId}${tab ? `/${tab}` : ''}`} replace />
+  if (database.data) return <Navigate to={`/databases/${serviceId}${tab ? `/${tab}` : ''}`} replace />
   const s = service.data
   const base = `/services/${serviceId}`
   return (
