@@ -8,7 +8,7 @@ import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
 import { errorWithCode, Field, fieldError, TextField } from '../components/Field'
-import { ErrorNotice, formatTime } from '../components/Notice'
+import { ErrorNotice, formatBytes, formatTime } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
 
 const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
@@ -16,7 +16,10 @@ const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
 function stateText(state: ServerState | null | undefined): string {
   if (!state) return 'not checked yet'
   if (!state.reachable) return `unreachable: ${state.error ?? 'no answer'}`
-  return `Docker ${state.engine_version ?? '?'}${state.compose_version ? `, Compose ${state.compose_version}` : ''}, ${state.containers_running ?? 0} running`
+  const disk = state.disk
+    ? `, ${formatBytes(state.disk.free_bytes)} free of ${formatBytes(state.disk.total_bytes)}`
+    : ''
+  return `Docker ${state.engine_version ?? '?'}${state.compose_version ? `, Compose ${state.compose_version}` : ''}, ${state.containers_running ?? 0} running${disk}`
 }
 
 export function ServersPage() {
