@@ -186,7 +186,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
-    const services = createServicesService({ db, audit, events, deployments })
+    const services = createServicesService({ db, audit, events, deployments, servers })
     const gitSources = createGitSourcesService({
       db,
       audit,
@@ -223,7 +223,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const hostOf = async (serverId: string | null) =>
       (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
     const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
-    const databases = createDatabasesService({ db, audit, events, env, deployments })
+    const databases = createDatabasesService({ db, audit, events, env, deployments, servers })
     const backupRuns = createRunsService({
       db,
       audit,
@@ -244,7 +244,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
     }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
-    const projects = createProjectsService({ db, audit, events, deployments })
+    const projects = createProjectsService({ db, audit, events, deployments, servers })
     const proxyWatch = createProxyWatch({
       whyDown: proxyRuntime.whyDown,
       onDown: async (serverId, message) =>

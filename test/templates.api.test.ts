@@ -132,11 +132,8 @@ describe('templates: catalog, deploy from a template, upgrade', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body))
     const id = created.body.service.uuid
     const secret = created.body.secrets[0].value
-    let status = await t.call(owner, 'GET', `/api/v1/services/${id}/template`)
-    assert.deepEqual(
-      [status.body.version, status.body.latest_version, status.body.upgrade_available],
-      ['1.0.0', '1.0.0', false],
-    )
+    let status = (await t.call(owner, 'GET', `/api/v1/services/${id}/template`)).body.template
+    assert.deepEqual([status.version, status.latest_version, status.upgrade_available], ['1.0.0', '1.0.0', false])
     assert.equal((await t.call(owner, 'POST', `/api/v1/services/${id}/template/upgrade`, {})).status, 409)
 
     // A newer Berth ships the template's version 1.1.0.
@@ -144,8 +141,8 @@ describe('templates: catalog, deploy from a template, upgrade', () => {
     await t.app.close()
     writeDemoTemplate(dir, '1.1.0')
     t = { ...(await startTestAppIn(t.dataDir, { BERTH_TEMPLATE_DIRS: dir })) }
-    status = await t.call(owner, 'GET', `/api/v1/services/${id}/template`)
-    assert.deepEqual([status.body.latest_version, status.body.upgrade_available], ['1.1.0', true])
+    status = (await t.call(owner, 'GET', `/api/v1/services/${id}/template`)).body.template
+    assert.deepEqual([status.latest_version, status.upgrade_available], ['1.1.0', true])
 
     const plan = await t.call(owner, 'POST', `/api/v1/services/${id}/template/upgrade`, { dry_run: true })
     assert.equal(plan.status, 200, JSON.stringify(plan.body))
@@ -169,11 +166,26 @@ describe('templates: catalog, deploy from a template, upgrade', () => {
     const current = await t.call(owner, 'GET', `/api/v1/services/${id}/compose`)
     assert.equal(current.body.version, 3)
     assert.doesNotMatch(current.body.rendered_yaml, /APP_TOKEN/)
-    status = await t.call(owner, 'GET', `/api/v1/services/${id}/template`)
+    status = (await t.call(owner, 'GET', `/api/v1/services/${id}/template`)).body.template
     assert.deepEqual(
-      [status.body.version, status.body.upgrade_available],
+      [status.version, status.upgrade_available],
       ['1.0.0', true],
       'after the rollback the service runs 1.0.0 again and is offered 1.1.0',
+    )
+  })
+
+  it('says a plain service has no template, with no error status', async () => {
+    const plain = await t.call(owner, 'POST', `/api/v1/projects/${project}/services`, {
+      name: 'plain',
+      compose: 'services:\n  web:\n    image: berth-test/busybox:1\n',
+    })
+    assert.equal(plain.status, 201, JSON.stringify(plain.body))
+    const status = await t.call(owner, 'GET', `/api/v1/services/${plain.body.uuid}/template`)
+    assert.deepEqual([status.status, status.body], [200, { template: null }])
+    assert.equal((await t.call(owner, 'POST', `/api/v1/services/${plain.body.uuid}/template/upgrade`, {})).status, 404)
+    assert.equal(
+      (await t.call(owner, 'GET', '/api/v1/services/00000000-0000-4000-8000-000000000000/template')).status,
+      404,
     )
   })
 })

@@ -162,11 +162,9 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     // Berth's CSP allows only its own scripts; the test injects axe, so this page alone bypasses it.
     page = await browser.newPage({ viewport: DESKTOP, bypassCSP: true })
     page.setDefaultTimeout(15_000)
+    // Any error in the console fails the page (a failed request shows there too).
     page.on('console', (m) => {
-      // Known: the service page asks whether a service came from a template, and the API answers
-      // 404 for "no"; every other error in the console fails the page.
-      if (m.type() === 'error' && !/\/api\/v1\/services\/[^/]+\/template$/.test(m.location().url))
-        consoleErrors.push(`${m.text()} (${m.location().url})`)
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`)
     })
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`))
   })
@@ -215,6 +213,9 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'project domains tab', path: () => `/projects/${projectId}/domains`, heading: 'shop' },
     { name: 'project middlewares tab', path: () => `/projects/${projectId}/middlewares`, heading: 'shop' },
     { name: 'database', path: () => `/databases/${databaseId}`, heading: /orders/ },
+    { name: 'database deployments tab', path: () => `/databases/${databaseId}/deployments`, heading: /orders/ },
+    { name: 'database backups tab', path: () => `/databases/${databaseId}/backups`, heading: /orders/ },
+    { name: 'service deployments tab', path: () => `/services/${serviceId}/deployments`, heading: /web/ },
     { name: 'service compose tab', path: () => `/services/${serviceId}`, heading: /web/ },
     { name: 'service history tab', path: () => `/services/${serviceId}/history`, heading: /web/ },
     { name: 'service env tab', path: () => `/services/${serviceId}/env`, heading: /web/ },
@@ -234,6 +235,9 @@ describe('web UI in Chromium: accessibility', { skip }, () => {
     { name: 'settings', path: () => '/settings', heading: 'Settings' },
     { name: 'team', path: () => '/team', heading: 'Team' },
     { name: 'notifications', path: () => '/team/notifications', heading: 'Notifications' },
+    { name: 'instance notifications', path: () => '/instance/notifications', heading: 'Instance notifications' },
+    { name: 'backup destinations', path: () => '/team/backup-destinations', heading: 'Backup destinations' },
+    { name: 'registries', path: () => '/team/registries', heading: 'Registries' },
     { name: 'account', path: () => '/account', heading: 'Account' },
     { name: 'admin users', path: () => '/admin/users', heading: 'Instance administration' },
     { name: 'admin teams', path: () => '/admin/teams', heading: 'Instance administration' },

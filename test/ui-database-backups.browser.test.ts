@@ -93,8 +93,10 @@ describe('web UI in Chromium: database backups', { skip }, () => {
       },
       90_000,
     )
+    // An old link to the database under /services/ leads to its own page.
     await page.goto(`${base}/services/${databaseId}`)
-    await page.getByRole('navigation', { name: 'Service sections' }).getByRole('link', { name: 'Backups' }).click()
+    await page.waitForURL(`${base}/databases/${databaseId}`)
+    await page.getByRole('navigation', { name: 'Database sections' }).getByRole('link', { name: 'Backups' }).click()
     await page.getByText('No backup job').waitFor()
     await page.getByLabel('Schedule').fill('')
     await page.getByRole('button', { name: 'Add job' }).click()
@@ -120,8 +122,8 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     await row.getByRole('button', { name: /^Restore into a new database / }).click()
     await page.getByLabel("New database's name").fill('cache-copy')
     await page.getByRole('button', { name: 'Create and restore' }).click()
-    await page.waitForURL(/\/services\/[0-9a-f-]{36}\/backups$/)
-    const copyId = /services\/([0-9a-f-]{36})/.exec(page.url())![1]!
+    await page.waitForURL(/\/databases\/[0-9a-f-]{36}\/backups$/)
+    const copyId = /databases\/([0-9a-f-]{36})/.exec(page.url())![1]!
     copies.push(copyId)
     assert.notEqual(copyId, databaseId)
     await page

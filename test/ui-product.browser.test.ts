@@ -14,6 +14,7 @@ import {
 import { createService, deploy, waitForFinished } from './support/deploy-helpers.js'
 import { REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker } from './support/docker.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
+import { requireSshd, startSshd, type TestSshd } from './support/sshd.js'
 
 // Issue 17 in a real Chromium against a real Berth and Docker engine: database pages that work,
 // the dashboard, container logs, and every page usable at phone width.
@@ -34,6 +35,7 @@ describe('the web UI as a product', { skip }, () => {
   let databaseId = ''
   let deploymentId = ''
   const composeProjects: string[] = []
+  let sshd: TestSshd | undefined
 
   before(async () => {
     const ui = await startUiServer()
@@ -50,6 +52,7 @@ describe('the web UI as a product', { skip }, () => {
   after(async () => {
     await browser?.close()
     await t?.close()
+    await sshd?.stop()
     for (const p of composeProjects) await removeProject(p)
   })
 
@@ -214,6 +217,53 @@ describe('the web UI as a product', { skip }, () => {
     assert.equal(await resource.getAttribute('title'), db.uuid)
   })
 
+  it("the dashboard shows an ssh:// server's disk and load, read over its ssh connection", async (ctx) => {
+    if (!(await requireDocker(ctx)) || !requireSshd(ctx)) return
+    sshd = await startSshd()
+    const remote = await t.call(token, 'POST', '/api/v1/servers', {
+      name: 'over-ssh',
+      docker_host: `ssh://root@127.0.0.1:${sshd.port}`,
+      private_key: sshd.privateKey,
+    })
+    assert.equal(remote.status, 201, JSON.stringify(remote.body))
+    assert.equal((await t.call(token, 'POST', `/api/v1/servers/${remote.body.uuid}/check`)).status, 200)
+    await page.goto(base)
+    const row = page.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: 'over-ssh' })
+    await row.getByText('reachable', { exact: true }).waitFor()
+    assert.match(await row.innerText(), /[\d.]+ GiB free of [\d.]+ GiB/)
+    assert.match(await row.innerText(), /[\d.]+ on \d+ CPUs/)
+  })
+
+  it("a project's default server is chosen in its Settings and preselected by the new service and database forms", async () => {
+    const edge = await t.call(token, 'POST', '/api/v1/servers', {
+      name: 'edge',
+      docker_host: 'unix:///var/run/edge.sock',
+    })
+    assert.equal(edge.status, 201, JSON.stringify(edge.body))
+    const depot = (await t.call(token, 'POST', '/api/v1/projects', { name: 'depot' })).body.uuid
+    await page.goto(`${base}/projects/${depot}/settings`)
+    const choice = page.getByLabel('Default server for new services and databases')
+    assert.equal(await choice.inputValue(), '', 'the default server until one is chosen')
+    await choice.selectOption({ label: 'edge' })
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Saved.').waitFor()
+    assert.equal((await t.call(token, 'GET', `/api/v1/projects/${depot}`)).body.default_server_uuid, edge.body.uuid)
+
+    await page.goto(`${base}/projects/${depot}`)
+    await page.getByText('New service', { exact: true }).first().click()
+    assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), edge.body.uuid)
+    await page.getByLabel('Service name').fill('api')
+    await page.getByRole('button', { name: 'Create service' }).click()
+    await page.getByRole('heading', { name: /^api/, level: 1 }).waitFor()
+    const created = new URL(page.url()).pathname.split('/')[2]!
+    assert.equal((await t.call(token, 'GET', `/api/v1/services/${created}`)).body.server_uuid, edge.body.uuid)
+
+    await page.goto(`${base}/projects/${depot}/databases`)
+    await page.getByText('New database', { exact: true }).click()
+    await page.getByRole('button', { name: /^redis/ }).click()
+    assert.equal(await page.getByLabel('Server', { exact: true }).inputValue(), edge.body.uuid)
+  })
+
   it('every page is usable at 390 px: the navigation folds behind Menu and nothing scrolls the page sideways', async () => {
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },
@@ -239,13 +289,18 @@ describe('the web UI as a product', { skip }, () => {
         `/projects/${projectId}/middlewares`,
         `/projects/${projectId}/settings`,
         ...(serviceId
-          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters'].map(
+          ? ['', '/history', '/deployments', '/logs', '/stats', '/terminal', '/env', '/parameters', '/git'].map(
               (tab) => `/services/${serviceId}${tab}`,
             )
           : []),
         ...(databaseId
-          ? ['', '/deployments', '/logs', '/stats', '/terminal'].map((tab) => `/databases/${databaseId}${tab}`)
+          ? ['', '/deployments', '/logs', '/stats', '/terminal', '/backups'].map(
+              (tab) => `/databases/${databaseId}${tab}`,
+            )
           : []),
+        '/templates',
+        '/templates/wordpress',
+        '/templates/import',
         '/deployments',
         ...(deploymentId ? [`/deployments/${deploymentId}`] : []),
         '/servers',
@@ -253,6 +308,9 @@ describe('the web UI as a product', { skip }, () => {
         '/audit',
         '/team',
         '/team/notifications',
+        '/team/backup-destinations',
+        '/team/registries',
+        '/instance/notifications',
         '/tokens',
         '/backups',
         '/settings',

@@ -191,7 +191,9 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     if (!(await requireDocker(ctx))) return
     await page.getByRole('button', { name: 'Check localhost' }).click()
     await page.waitForFunction(() =>
-      /Docker \d+.*Compose/.test(document.querySelector('[data-testid="server-state-localhost"]')?.textContent ?? ''),
+      /Docker \d+.*Compose.*[\d.]+ [KMGT]iB free of [\d.]+ [KMGT]iB/.test(
+        document.querySelector('[data-testid="server-state-localhost"]')?.textContent ?? '',
+      ),
     )
     await page.screenshot({ path: screenshotPath('proxy-05-servers'), fullPage: true })
   })

@@ -20,7 +20,7 @@ export function backupNotifier(notifications: Pick<NotificationsService, 'notify
       resourceKey: `database:${o.run.database_id}`,
       summary,
       details: [details],
-      path: `/databases/${o.run.database_id}?tab=backups`,
+      path: `/databases/${o.run.database_id}/backups`,
       subject: { database: { id: o.run.database_id, name: o.databaseName }, run: { id: o.run.id, kind: o.run.kind } },
     })
   }

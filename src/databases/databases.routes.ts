@@ -15,6 +15,11 @@ const createBody = z.object({
   image: z.string().min(1).max(255).optional().describe('A full image reference, overriding type and version'),
   public_port: z.number().int().min(1).max(65535).optional().describe('Publish the database on this host port'),
   description: z.string().max(2000).optional(),
+  server_uuid: z
+    .string()
+    .uuid('must be a UUID')
+    .optional()
+    .describe("The server it deploys to (one of the team's); default: the project's default server"),
 })
 
 const databaseType = z.enum(DATABASE_TYPES)
@@ -42,6 +47,7 @@ const database = z
     public_port: z.number().int().nullable(),
     volume_name: z.string(),
     current_version: z.number().int().describe('Its compose version'),
+    server_uuid: z.string().nullable().describe('The server it deploys to; null: the instance default server'),
     created_at: timestamp,
     username: z.string(),
     database: z.string(),

@@ -12,6 +12,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { BadRequestError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
 import { deleteService, findTeamResource, listNamesInProject } from '../services/services.repo.js'
+import type { ServersService } from '../servers/servers.service.js'
 import { createInTransaction, SERVICE_NAME_PATTERN } from '../services/services.service.js'
 import { findDatabase, insertDatabase, listDatabasesIn } from './databases.repo.js'
 import { databaseEnv, internalUrl, renderDatabaseCompose, TEMPLATES, type Credentials } from './templates.js'
@@ -22,6 +23,7 @@ type Deps = {
   events: Pick<EventBus, 'publish'>
   env: Pick<EnvService, 'setInTransaction' | 'plainValue' | 'valuesForRender'>
   deployments: Pick<DeploymentsService, 'queueRemoval'>
+  servers: Pick<ServersService, 'usable'>
 }
 
 export type CreateDatabaseInput = {
@@ -31,6 +33,8 @@ export type CreateDatabaseInput = {
   image?: string
   public_port?: number
   description?: string
+  /** The server it deploys to; without it, the project's default server. */
+  server_uuid?: string
 }
 export type DatabasesService = ReturnType<typeof createDatabasesService>
 
@@ -59,7 +63,7 @@ function credentialsFor(type: DatabaseType, name: string): Credentials {
  * and deployments, env and logs need no second code path. Passwords are secret env variables,
  * encrypted at rest, and reach the containers only through the deployment's .env file.
  */
-export function createDatabasesService({ db, audit, events, env: envService, deployments }: Deps) {
+export function createDatabasesService({ db, audit, events, env: envService, deployments, servers }: Deps) {
   async function create(teamId: string, projectId: string, input: CreateDatabaseInput, actor: Actor) {
     if (!SERVICE_NAME_PATTERN.test(input.name))
       throw new BadRequestError(
@@ -97,14 +101,17 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
       created_at: now,
     }
     await db.transaction().execute(async (trx) => {
-      await findTeamProject(trx, teamId, projectId)
-      await createInTransaction(trx, {
+      const project = await findTeamProject(trx, teamId, projectId)
+      const { server_id } = await createInTransaction(trx, {
         id,
         projectId,
         name: input.name,
         description: input.description ?? '',
         now,
         kind: 'database',
+        serverId: input.server_uuid
+          ? (await servers.usable(trx, teamId, input.server_uuid)).id
+          : project.default_server_id,
       })
       await insertDatabase(trx, row)
       await envService.setInTransaction(
@@ -118,7 +125,14 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
         action: 'database.created',
         resourceType: 'database',
         resourceId: id,
-        details: { name: input.name, type: input.type, image, project_id: projectId, secret_keys: secretKeys },
+        details: {
+          name: input.name,
+          type: input.type,
+          image,
+          project_id: projectId,
+          server_id,
+          secret_keys: secretKeys,
+        },
       })
       await writeVersion(trx, audit, actor, {
         serviceId: id,
@@ -149,6 +163,7 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
       public_port: row.public_port,
       volume_name: row.volume_name,
       current_version: resource.currentVersion,
+      server_uuid: resource.serverId,
       created_at: row.created_at,
       username: row.db_user,
       database: row.db_name,

@@ -51,6 +51,8 @@ export type ProjectTable = {
   team_id: string
   name: string
   description: string
+  /** The server new services and databases of the project are placed on; null: the default server. */
+  default_server_id: string | null
   created_at: string
   updated_at: string
 }

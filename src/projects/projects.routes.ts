@@ -2,14 +2,36 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { App } from '../app.js'
 import { actorOf } from '../audit/audit.service.js'
+import type { ProjectTable } from '../db/schema.js'
 import { principalOf } from '../http/auth-hook.js'
 import { errorResponses, json, noContent, timestamp } from '../http/responses.js'
 import { deleteVolumesQuery, uuidParam } from '../http/schemas.js'
 
-const projectBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().max(2000).optional() })
+const projectBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(2000).optional(),
+  default_server_uuid: z
+    .string()
+    .uuid('must be a UUID')
+    .nullable()
+    .optional()
+    .describe(
+      "The server new services and databases of the project deploy to (one of the team's); null: the default server",
+    ),
+})
 
 const project = z
-  .object({ uuid: z.string(), name: z.string(), description: z.string(), created_at: timestamp, updated_at: timestamp })
+  .object({
+    uuid: z.string(),
+    name: z.string(),
+    description: z.string(),
+    default_server_uuid: z
+      .string()
+      .nullable()
+      .describe('The server new services and databases deploy to; null: the instance default server'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
   .meta({ id: 'Project' })
 const projectListItem = project
   .extend({
@@ -24,8 +46,22 @@ const projectDetail = project
   .extend({ services: z.array(serviceSummary).describe('Its services (databases are listed on their own)') })
   .meta({ id: 'ProjectDetail' })
 
-function view(p: { id: string; name: string; description: string; created_at: string; updated_at: string }) {
-  return { uuid: p.id, name: p.name, description: p.description, created_at: p.created_at, updated_at: p.updated_at }
+function view(
+  p: Pick<ProjectTable, 'id' | 'name' | 'description' | 'default_server_id' | 'created_at' | 'updated_at'>,
+) {
+  return {
+    uuid: p.id,
+    name: p.name,
+    description: p.description,
+    default_server_uuid: p.default_server_id,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+  }
+}
+
+/** The body's snake_case fields as the service takes them. */
+function projectInput<T extends { default_server_uuid?: string | null }>({ default_server_uuid, ...rest }: T) {
+  return { ...rest, defaultServerId: default_server_uuid }
 }
 
 export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyPluginAsyncZod {
@@ -62,12 +98,12 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
           operationId: 'createProject',
           summary: 'Create a project',
           body: projectBody,
-          response: { 201: json(project, 'Created'), ...errorResponses(409) },
+          response: { 201: json(project, 'Created'), ...errorResponses(409, 422) },
         },
       },
       async (request, reply) => {
         const p = principalOf(request)
-        return reply.status(201).send(view(await app.projects.create(p.teamId, request.body, actorOf(p))))
+        return reply.status(201).send(view(await app.projects.create(p.teamId, projectInput(request.body), actorOf(p))))
       },
     )
 
@@ -106,15 +142,15 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
         schema: {
           tags: ['projects'],
           operationId: 'updateProject',
-          summary: 'Rename or describe a project',
+          summary: 'Rename or describe a project, or choose its default server',
           params: uuidParam,
           body: projectBody.partial(),
-          response: { 200: json(project, 'The changed project'), ...errorResponses(404, 409) },
+          response: { 200: json(project, 'The changed project'), ...errorResponses(404, 409, 422) },
         },
       },
       async (request) => {
         const p = principalOf(request)
-        return view(await app.projects.update(p.teamId, request.params.uuid, request.body, actorOf(p)))
+        return view(await app.projects.update(p.teamId, request.params.uuid, projectInput(request.body), actorOf(p)))
       },
     )
 

@@ -6,6 +6,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { ConflictError } from '../errors.js'
 import { countByProject, findTeamResource, listIdsInProject } from '../services/services.repo.js'
+import type { ServersService } from '../servers/servers.service.js'
 import { findTeamProject } from './projects.repo.js'
 
 type Deps = {
@@ -13,9 +14,15 @@ type Deps = {
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
   deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
+  servers: Pick<ServersService, 'usable'>
 }
 
-export type ProjectInput = { name: string; description?: string }
+export type ProjectInput = {
+  name: string
+  description?: string
+  /** The server new services and databases of the project deploy to; null: the instance's default server. */
+  defaultServerId?: string | null
+}
 export type ProjectsService = ReturnType<typeof createProjectsService>
 
 async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exceptId?: string) {
@@ -25,7 +32,7 @@ async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exce
     throw new ConflictError('name_taken', `A project named "${name}" already exists in this team.`)
 }
 
-export function createProjectsService({ db, audit, events, deployments }: Deps) {
+export function createProjectsService({ db, audit, events, deployments, servers }: Deps) {
   async function list(teamId: string) {
     const projects = await db.selectFrom('projects').selectAll().where('team_id', '=', teamId).orderBy('name').execute()
     const counts = await countByProject(
@@ -46,17 +53,20 @@ export function createProjectsService({ db, audit, events, deployments }: Deps) 
       team_id: teamId,
       name: input.name,
       description: input.description ?? '',
+      default_server_id: null as string | null,
       created_at: now,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
       await assertNameFree(trx, teamId, input.name)
+      if (input.defaultServerId)
+        project.default_server_id = (await servers.usable(trx, teamId, input.defaultServerId)).id
       await trx.insertInto('projects').values(project).execute()
       await audit.record(trx, actor, {
         action: 'project.created',
         resourceType: 'project',
         resourceId: project.id,
-        details: { name: project.name },
+        details: { name: project.name, default_server_id: project.default_server_id },
       })
     })
     return project
@@ -66,9 +76,11 @@ export function createProjectsService({ db, audit, events, deployments }: Deps) 
     return db.transaction().execute(async (trx) => {
       const before = await findTeamProject(trx, teamId, projectId)
       if (input.name !== undefined) await assertNameFree(trx, teamId, input.name, projectId)
+      const server = input.defaultServerId ? await servers.usable(trx, teamId, input.defaultServerId) : null
       const changes = {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.description !== undefined && { description: input.description }),
+        ...(input.defaultServerId !== undefined && { default_server_id: server?.id ?? null }),
       }
       const updated = { ...before, ...changes, updated_at: nowIso() }
       await trx
@@ -80,7 +92,10 @@ export function createProjectsService({ db, audit, events, deployments }: Deps) 
         action: 'project.updated',
         resourceType: 'project',
         resourceId: projectId,
-        details: { changed: Object.keys(changes) },
+        details: {
+          changed: Object.keys(changes),
+          ...(input.defaultServerId !== undefined && { default_server_name: server?.name ?? null }),
+        },
       })
       return updated
     })

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { localHostStats, remoteHostStats, type HostStats } from './host-stats.js'
 import { prepareSshTransport, type SshTransport } from './ssh-transport.js'
 
 /** What a command run on a host gave back. */
@@ -25,6 +26,8 @@ export interface DockerHost {
    * (no value) passes a credential into the container without it appearing on any command line.
    */
   stream(args: string[], opts?: { env?: Record<string, string>; stdin?: boolean }): ChildProcess
+  /** The disk under the engine's data directory `rootDir` and the load of the machine the engine runs on. */
+  hostStats(rootDir: string | undefined): Promise<HostStats>
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -132,6 +135,11 @@ export function createDockerHost(
         shell: false,
         stdio: [opts?.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       })
+    },
+    hostStats(rootDir) {
+      if (!transport) return localHostStats(rootDir)
+      const [, user = '', host = '', port] = server.docker_host.match(/^ssh:\/\/([^@]+)@([^:]+)(?::(\d+))?$/) ?? []
+      return remoteHostStats({ user, host, port, binDir: transport.binDir }, rootDir)
     },
   }
 }

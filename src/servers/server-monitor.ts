@@ -1,6 +1,5 @@
-import { readFile, statfs } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import type { DockerHost } from './docker-host.js'
+import type { HostDisk, HostLoad } from './host-stats.js'
 
 /** What Berth last saw of a server; kept in memory because it changes too often to be worth storing. */
 export type ServerState = {
@@ -10,10 +9,10 @@ export type ServerState = {
   compose_version: string | null
   containers_running: number | null
   containers_stopped: number | null
-  /** The disk holding the engine's data (images, containers, volumes); null where Berth cannot see it (see diskOf). */
-  disk: { free_bytes: number; total_bytes: number } | null
-  /** The host's load averages and CPU count; null where Berth cannot see them (see loadOf). */
-  load: { one: number; five: number; fifteen: number; cpus: number } | null
+  /** The disk holding the engine's data (images, containers, volumes); null where Berth cannot see it (see DockerHost.hostStats). */
+  disk: HostDisk | null
+  /** The host's load averages and CPU count; null where Berth cannot see them. */
+  load: HostLoad | null
   error: string | null
   checked_at: string
 }
@@ -74,6 +73,7 @@ export function createServerMonitor(hooks: Hooks = {}) {
     } else {
       const parsed = JSON.parse(info.stdout) as EngineInfo
       const version = await host.docker(['version', '--format', '{{.Server.APIVersion}}'], { timeoutMs: 20_000 })
+      const stats = await host.hostStats(parsed.DockerRootDir)
       const compose = opts.withCompose
         ? await host.docker(['compose', 'version', '--short'], { timeoutMs: 20_000 })
         : undefined
@@ -88,8 +88,8 @@ export function createServerMonitor(hooks: Hooks = {}) {
           : (states.get(serverId)?.compose_version ?? null),
         containers_running: parsed.ContainersRunning ?? null,
         containers_stopped: parsed.ContainersStopped ?? null,
-        disk: await diskOf(host, parsed.DockerRootDir),
-        load: await loadOf(host),
+        disk: stats.disk,
+        load: stats.load,
         error: compose && compose.code !== 0 ? `docker compose: ${firstLine(compose.stderr)}` : null,
         checked_at: checkedAt,
       }
@@ -124,40 +124,6 @@ const DEFAULT_DISK_LOW_PERCENT = 10
 /** The free share of a disk, in percent: what BERTH_DISK_LOW_PERCENT is compared with. */
 export function freePercent(disk: NonNullable<ServerState['disk']>): number {
   return (disk.free_bytes / disk.total_bytes) * 100
-}
-
-/**
- * The free and total space of the disk under the engine's data directory, read where Berth runs
- * (a local engine whose directory it can see). A remote engine's disk is out of reach without
- * running something on that server, so it shows as unknown rather than guessed.
- */
-async function diskOf(host: DockerHost, rootDir: string | undefined): Promise<ServerState['disk']> {
-  if (!rootDir || !host.dockerHost.startsWith('unix://')) return null
-  try {
-    const fs = await statfs(rootDir)
-    return { free_bytes: fs.bavail * fs.bsize, total_bytes: fs.blocks * fs.bsize }
-  } catch (error) {
-    // Berth in a container without the engine's directory mounted, or not allowed to read it: unknown.
-    if (['ENOENT', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) return null
-    throw error
-  }
-}
-
-/**
- * The load averages of the machine a local engine runs on, which is the machine Berth runs on:
- * /proc/loadavg. A remote engine's load is out of reach like its disk (see diskOf).
- */
-async function loadOf(host: DockerHost): Promise<ServerState['load']> {
-  if (!host.dockerHost.startsWith('unix://')) return null
-  const text = await readFile('/proc/loadavg', 'utf8').catch((error: NodeJS.ErrnoException) => {
-    // Not Linux, or /proc not mounted: unknown rather than a failed check.
-    if (error.code === 'ENOENT') return undefined
-    throw error
-  })
-  const [one, five, fifteen] = (text ?? '').split(' ').map(Number)
-  if (one === undefined || five === undefined || fifteen === undefined || [one, five, fifteen].some(Number.isNaN))
-    return null
-  return { one, five, fifteen, cpus: availableParallelism() }
 }
 
 function firstLine(text: string): string {

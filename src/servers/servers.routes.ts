@@ -22,7 +22,7 @@ export const engineDisk = z
   .object({ free_bytes: z.number().int(), total_bytes: z.number().int() })
   .nullable()
   .describe(
-    "The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth)",
+    "The disk under the engine's data (images, containers, volumes); read with statfs for a local engine and `df -P` over the ssh connection of an ssh:// one; null where Berth cannot read it (unreachable, the directory not visible to Berth, or the ssh user not allowed to run df)",
   )
 
 /** The host's load averages, as the server monitor read them. */
@@ -30,7 +30,7 @@ export const engineLoad = z
   .object({ one: z.number(), five: z.number(), fifteen: z.number(), cpus: z.number().int() })
   .nullable()
   .describe(
-    "The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine)",
+    "The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (unreachable, or a host without /proc/loadavg)",
   )
 
 const serverState = z

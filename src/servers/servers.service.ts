@@ -3,7 +3,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { SecretCipher } from '../crypto/cipher.js'
 import type { DB, ServerTable } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js'
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.js'
 import { createDockerHost, DOCKER_HOST_PATTERN, type DockerHost } from './docker-host.js'
 import { hasActiveOnServer } from '../deployments/deployments.repo.js'
 import { findTeamService, isServerUsed, updateService } from '../services/services.repo.js'
@@ -68,6 +68,15 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
       .where((eb) => eb.or([eb('team_id', '=', teamId), eb('team_id', 'is', null)]))
       .executeTakeFirst()
     if (!server) throw new NotFoundError(`Server ${serverId} was not found.`)
+    return server
+  }
+
+  /** A server named in a request body (a project's default, a new service's place): one the team may use, else 422. */
+  async function usable(dbh: Kysely<DB>, teamId: string, serverId: string) {
+    const server = await find(dbh, teamId, serverId).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error
+      throw new UnprocessableError('unknown_server', `Server ${serverId} is not a server of this team.`)
+    })
     return server
   }
 
@@ -268,6 +277,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     list,
     get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)),
     find,
+    usable,
     create,
     update,
     remove,

@@ -11,6 +11,11 @@ const createBody = z.object({
   compose: z.string().min(1),
   description: z.string().max(2000).optional(),
   change_description: z.string().max(500).optional(),
+  server_uuid: z
+    .string()
+    .uuid('must be a UUID')
+    .optional()
+    .describe("The server it deploys to (one of the team's); default: the project's default server"),
 })
 const healthTimeout = z
   .number()
@@ -35,6 +40,7 @@ const service = z
     name: z.string(),
     description: z.string(),
     current_version: z.number().int(),
+    server_uuid: z.string().nullable().describe('The server it deploys to; null: the instance default server'),
     health_timeout_seconds: healthTimeout,
     auto_rollback: autoRollback,
     created_at: timestamp,
@@ -48,6 +54,7 @@ type ServiceRow = {
   name: string
   description: string
   current_version: number
+  server_id?: string | null
   health_timeout_seconds?: number
   auto_rollback?: number
   created_at: string
@@ -61,6 +68,7 @@ function view(s: ServiceRow) {
     name: s.name,
     description: s.description,
     current_version: s.current_version,
+    server_uuid: s.server_id ?? null,
     health_timeout_seconds: s.health_timeout_seconds ?? 120,
     auto_rollback: s.auto_rollback === 1,
     created_at: s.created_at,
@@ -85,11 +93,11 @@ export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod
       },
       async (request, reply) => {
         const p = principalOf(request)
-        const { name, compose, description, change_description } = request.body
+        const { name, compose, description, change_description, server_uuid } = request.body
         const service = await app.services.create(
           p.teamId,
           request.params.uuid,
-          { name, compose, description, versionDescription: change_description },
+          { name, compose, description, versionDescription: change_description, serverId: server_uuid },
           actorOf(p),
         )
         return reply.status(201).send(view(service))

@@ -9,6 +9,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
 import { BadRequestError, ConflictError } from '../errors.js'
 import { findTeamProject } from '../projects/projects.repo.js'
+import type { ServersService } from '../servers/servers.service.js'
 import {
   deleteService,
   findTeamResource,
@@ -27,10 +28,13 @@ type Deps = {
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
   deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
+  servers: Pick<ServersService, 'usable'>
 }
 
 export type CreateServiceInput = {
   name: string
+  /** The server it deploys to; without it, the project's default server. */
+  serverId?: string
   compose: string
   description?: string
   versionDescription?: string
@@ -61,6 +65,8 @@ export async function createInTransaction(
     description: string
     now: string
     kind: 'service' | 'database'
+    /** Where it deploys: the server asked for, else its project's default server (null: the instance's). */
+    serverId: string | null
   },
 ) {
   if (await isNameTaken(trx, { projectId: input.projectId, name: input.name }))
@@ -74,6 +80,7 @@ export async function createInTransaction(
     name: input.name,
     description: input.description,
     current_version: 1,
+    server_id: input.serverId,
     created_at: input.now,
     updated_at: input.now,
   }
@@ -81,13 +88,13 @@ export async function createInTransaction(
   return row
 }
 
-export function createServicesService({ db, audit, events, deployments }: Deps) {
+export function createServicesService({ db, audit, events, deployments, servers }: Deps) {
   /** Creates the service and its compose version 1 in one transaction: a service never exists without a valid compose file. */
   async function create(teamId: string, projectId: string, input: CreateServiceInput, actor: Actor) {
     assertServiceName(input.name)
     const prepared = prepareVersion(input.compose, input.parameters ?? [])
     const service = await db.transaction().execute(async (trx) => {
-      await findTeamProject(trx, teamId, projectId)
+      const project = await findTeamProject(trx, teamId, projectId)
       const service = await createInTransaction(trx, {
         id: newId(),
         projectId,
@@ -95,12 +102,13 @@ export function createServicesService({ db, audit, events, deployments }: Deps) 
         description: input.description ?? '',
         now: nowIso(),
         kind: 'service',
+        serverId: input.serverId ? (await servers.usable(trx, teamId, input.serverId)).id : project.default_server_id,
       })
       await audit.record(trx, actor, {
         action: 'service.created',
         resourceType: 'service',
         resourceId: service.id,
-        details: { name: service.name, project_id: projectId },
+        details: { name: service.name, project_id: projectId, server_id: service.server_id },
       })
       await writeVersion(trx, audit, actor, {
         serviceId: service.id,

@@ -285,10 +285,18 @@ export function templateRoutes(app: Pick<App, 'templates'>): FastifyPluginAsyncZ
           operationId: 'getServiceTemplate',
           summary: 'The template a service came from, and whether a newer version is there',
           params: uuidParam,
-          response: { 200: json(templateStatus, 'The template origin'), ...errorResponses(404) },
+          response: {
+            200: json(
+              z.object({
+                template: templateStatus.nullable().describe('null: the service was not created from a template'),
+              }),
+              'The template origin',
+            ),
+            ...errorResponses(404),
+          },
         },
       },
-      async (request) => app.templates.status(principalOf(request).teamId, request.params.uuid),
+      async (request) => ({ template: await app.templates.status(principalOf(request).teamId, request.params.uuid) }),
     )
 
     server.post(

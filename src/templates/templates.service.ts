@@ -103,7 +103,7 @@ export function createTemplatesService(deps: TemplateDeps) {
     const id = newId()
     const announce: BerthEvent[] = [{ type: 'compose.changed', teamId, serviceId: id, version: 1 }]
     const route = await db.transaction().execute(async (trx) => {
-      await findTeamProject(trx, teamId, projectId)
+      const project = await findTeamProject(trx, teamId, projectId)
       const now = nowIso()
       const service = await createInTransaction(trx, {
         id,
@@ -112,6 +112,7 @@ export function createTemplatesService(deps: TemplateDeps) {
         description: input.description ?? template.description,
         now,
         kind: 'service',
+        serverId: project.default_server_id,
       })
       await updateService(trx, id, { health_timeout_seconds: template.health.timeout_seconds })
       await audit.record(trx, actor, {
@@ -121,6 +122,7 @@ export function createTemplatesService(deps: TemplateDeps) {
         details: {
           name: service.name,
           project_id: projectId,
+          server_id: service.server_id,
           template: template.id,
           template_version: template.version,
         },

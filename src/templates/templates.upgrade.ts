@@ -45,14 +45,17 @@ export function createTemplateUpgrades(
   async function origin(teamId: string, serviceId: string) {
     const service = await findTeamService(db, teamId, serviceId)
     const rows = await listServiceTemplates(db, serviceId)
-    if (rows.length === 0) throw new NotFoundError(`Service ${serviceId} was not created from a template.`)
+    if (rows.length === 0) return null
     const current = await findVersion(db, serviceId, service.current_version)
     const row = rows.find((r) => r.compose_sha256 === current.sha256) ?? rows[0]!
     return { service, current, row, template: templateById(row.template_id) }
   }
 
+  /** Where the service came from; null for a service not made from a template (a fact, not an error). */
   async function status(teamId: string, serviceId: string) {
-    const { row, template } = await origin(teamId, serviceId)
+    const found = await origin(teamId, serviceId)
+    if (!found) return null
+    const { row, template } = found
     return {
       template_id: template.id,
       template_name: template.name,
@@ -63,7 +66,9 @@ export function createTemplateUpgrades(
   }
 
   async function upgrade(teamId: string, serviceId: string, input: UpgradeInput, actor: Actor, reveal: boolean) {
-    const { service, current: atCurrent, row, template } = await origin(teamId, serviceId)
+    const found = await origin(teamId, serviceId)
+    if (!found) throw new NotFoundError(`Service ${serviceId} was not created from a template.`)
+    const { service, current: atCurrent, row, template } = found
     if (!isNewer(template.version, row.template_version))
       throw new ConflictError(
         'template_up_to_date',

@@ -464,7 +464,7 @@ export interface paths {
         delete: operations["deleteProject"];
         options?: never;
         head?: never;
-        /** Rename or describe a project */
+        /** Rename or describe a project, or choose its default server */
         patch: operations["updateProject"];
         trace?: never;
     };
@@ -2756,12 +2756,12 @@ export interface components {
             compose_version: string | null;
             containers_running: number | null;
             containers_stopped: number | null;
-            /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+            /** @description The disk under the engine's data (images, containers, volumes); read with statfs for a local engine and `df -P` over the ssh connection of an ssh:// one; null where Berth cannot read it (unreachable, the directory not visible to Berth, or the ssh user not allowed to run df) */
             disk: {
                 free_bytes: number;
                 total_bytes: number;
             } | null;
-            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+            /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (unreachable, or a host without /proc/loadavg) */
             load: {
                 one: number;
                 five: number;
@@ -2877,12 +2877,12 @@ export interface components {
                 reachable: boolean | null;
                 containers_running: number | null;
                 containers_stopped: number | null;
-                /** @description The disk under the engine's data (images, containers, volumes); null where Berth cannot read it (a remote engine, or its directory not visible to Berth) */
+                /** @description The disk under the engine's data (images, containers, volumes); read with statfs for a local engine and `df -P` over the ssh connection of an ssh:// one; null where Berth cannot read it (unreachable, the directory not visible to Berth, or the ssh user not allowed to run df) */
                 disk: {
                     free_bytes: number;
                     total_bytes: number;
                 } | null;
-                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (a remote engine) */
+                /** @description The host's load averages over 1, 5 and 15 minutes and its CPU count; null where Berth cannot read them (unreachable, or a host without /proc/loadavg) */
                 load: {
                     one: number;
                     five: number;
@@ -2957,6 +2957,8 @@ export interface components {
             volume_name: string;
             /** @description Its compose version */
             current_version: number;
+            /** @description The server it deploys to; null: the instance default server */
+            server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             username: string;
@@ -3269,6 +3271,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3278,6 +3282,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3296,6 +3302,8 @@ export interface components {
             uuid: string;
             name: string;
             description: string;
+            /** @description The server new services and databases deploy to; null: the instance default server */
+            default_server_uuid: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3317,6 +3325,8 @@ export interface components {
             name: string;
             description: string;
             current_version: number;
+            /** @description The server it deploys to; null: the instance default server */
+            server_uuid: string | null;
             /** @description How long a deployment waits for healthy containers before it fails, in seconds (default 120) */
             health_timeout_seconds: number;
             /** @description When a deployment fails its health check, redeploy the last compose version that passed */
@@ -5523,6 +5533,8 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
+                    /** @description The server new services and databases of the project deploy to (one of the team's); null: the default server */
+                    default_server_uuid?: string | null;
                 };
             };
         };
@@ -5583,6 +5595,15 @@ export interface operations {
             };
             /** @description The request body is not JSON (invalid_request) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5750,6 +5771,8 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    /** @description The server new services and databases of the project deploy to (one of the team's); null: the default server */
+                    default_server_uuid?: string | null;
                 };
             };
         };
@@ -5826,6 +5849,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
             503: {
                 headers: {
@@ -5853,6 +5885,11 @@ export interface operations {
                     compose: string;
                     description?: string;
                     change_description?: string;
+                    /**
+                     * Format: uuid
+                     * @description The server it deploys to (one of the team's); default: the project's default server
+                     */
+                    server_uuid?: string;
                 };
             };
         };
@@ -12166,6 +12203,11 @@ export interface operations {
                     /** @description Publish the database on this host port */
                     public_port?: number;
                     description?: string;
+                    /**
+                     * Format: uuid
+                     * @description The server it deploys to (one of the team's); default: the project's default server
+                     */
+                    server_uuid?: string;
                 };
             };
         };
@@ -14582,7 +14624,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServiceTemplate"];
+                    "application/json": {
+                        /** @description null: the service was not created from a template */
+                        template: components["schemas"]["ServiceTemplate"] | null;
+                    };
                 };
             };
             /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */

@@ -1,7 +1,7 @@
 // Reads that several pages make: one definition each, so they share one key and one cache entry
 // (a project's name in the breadcrumb comes from the project page's own request).
 import { useQuery } from '@tanstack/react-query'
-import type { Database } from './admin-types'
+import type { Database, Server } from './admin-types'
 import type { BackupDestinationList } from './backup-types'
 import { call } from './client'
 import { DASHBOARD_KEY, type Dashboard } from './dashboard-types'
@@ -22,6 +22,11 @@ export function useProject(projectId: string, enabled = true) {
     queryFn: () => call<ProjectDetail>('project', { params: { uuid: projectId } }),
     enabled,
   })
+}
+
+/** The team's servers (its own and the shared ones) with their last known state. */
+export function useServers() {
+  return useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers') })
 }
 
 /** A standalone database (a 404 for a service that is not one: the client never retries a 4xx). */

@@ -78,7 +78,7 @@ const TARGETS: Record<Attention['target']['type'], (uuid: string | null) => stri
   server: () => '/servers',
   proxy: () => '/proxy',
   // A database's backups are a tab of its page; Berth's own backups have no uuid.
-  backup: (id) => (id ? `/services/${id}/backups` : '/backups'),
+  backup: (id) => (id ? `/databases/${id}/backups` : '/backups'),
 }
 
 function AttentionList({ items }: { items: Attention[] }) {

@@ -11,9 +11,10 @@ import { ProjectCrumbs } from '../components/ProjectCrumbs'
 import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
 import { ConnectionFacts } from './database/ConnectionFacts'
+import { BackupsTab } from './service/BackupsTab'
 import { ResourceDeployments } from './service/DeploymentsTab'
 
-/** A standalone database: engine status, its actions, connection details, deployments, logs and a terminal. */
+/** A standalone database: engine status, its actions, connection details, deployments, logs, a terminal and its backups. */
 export function DatabasePage() {
   const { databaseId = '' } = useParams()
   useDeploymentEvents()
@@ -42,6 +43,7 @@ export function DatabasePage() {
           { to: `${base}/logs`, label: 'Logs' },
           { to: `${base}/stats`, label: 'Stats' },
           ...(mayOpenTerminal ? [{ to: `${base}/terminal`, label: 'Terminal' }] : []),
+          { to: `${base}/backups`, label: 'Backups' },
         ]}
       />
       <Routes>
@@ -50,6 +52,7 @@ export function DatabasePage() {
         <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
         <Route path="stats" element={<ContainerStats resourceId={databaseId} type="database" />} />
         <Route path="terminal" element={<TerminalTab resourceId={databaseId} type="database" />} />
+        <Route path="backups" element={<BackupsTab databaseId={databaseId} databaseName={d.name} />} />
       </Routes>
     </section>
   )

@@ -8,6 +8,7 @@ import type { ProjectDetail, Service } from '../api/types'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ErrorNotice, Loading } from '../components/Notice'
 import { SectionTabs } from '../components/SectionTabs'
+import { ServerSelect } from '../components/ServerSelect'
 import { LatestDeploymentBadge } from '../components/StatusBadge'
 import { YamlEditor } from '../components/YamlEditor'
 import { DatabasesSection } from './project/DatabasesSection'
@@ -101,18 +102,23 @@ function ServicesTab({ project: p }: { project: ProjectDetail }) {
           </table>
         </div>
       )}
-      {mayWrite && <CreateService projectId={p.uuid} />}
+      {mayWrite && <CreateService projectId={p.uuid} defaultServer={p.default_server_uuid} />}
     </section>
   )
 }
 
-function CreateService({ projectId }: { projectId: string }) {
+function CreateService({ projectId, defaultServer }: { projectId: string; defaultServer: string | null }) {
   const [name, setName] = useState('')
+  const [server, setServer] = useState(defaultServer ?? '')
   const [compose, setCompose] = useState(STARTER_COMPOSE)
   const queryClient = useQueryClient()
   const navigate = useNavigate()
   const create = useMutation({
-    mutationFn: () => call<Service>('createService', { params: { uuid: projectId }, body: { name, compose } }),
+    mutationFn: () =>
+      call<Service>('createService', {
+        params: { uuid: projectId },
+        body: { name, compose, ...(server && { server_uuid: server }) },
+      }),
     onSuccess: async (service) => {
       await queryClient.invalidateQueries({ queryKey: ['project', projectId] })
       navigate(`/services/${service.uuid}`)
@@ -142,6 +148,7 @@ function CreateService({ projectId }: { projectId: string }) {
             onChange={(e) => setName(e.target.value)}
           />
         </label>
+        <ServerSelect label="Server" value={server} onChange={setServer} />
         <label htmlFor="new-service-compose">Compose file</label>
         <YamlEditor
           id="new-service-compose"

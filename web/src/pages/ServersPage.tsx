@@ -1,13 +1,14 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
+import { useServers } from '../api/queries'
 import type { Server, ServerState } from '../api/admin-types'
 import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
 import { errorWithCode, Field, fieldError, TextField } from '../components/Field'
-import { ErrorNotice, formatTime } from '../components/Notice'
+import { ErrorNotice, formatBytes, formatTime } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
 
 const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
@@ -15,7 +16,10 @@ const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
 function stateText(state: ServerState | null | undefined): string {
   if (!state) return 'not checked yet'
   if (!state.reachable) return `unreachable: ${state.error ?? 'no answer'}`
-  return `Docker ${state.engine_version ?? '?'}${state.compose_version ? `, Compose ${state.compose_version}` : ''}, ${state.containers_running ?? 0} running`
+  const disk = state.disk
+    ? `, ${formatBytes(state.disk.free_bytes)} free of ${formatBytes(state.disk.total_bytes)}`
+    : ''
+  return `Docker ${state.engine_version ?? '?'}${state.compose_version ? `, Compose ${state.compose_version}` : ''}, ${state.containers_running ?? 0} running${disk}`
 }
 
 export function ServersPage() {
@@ -24,7 +28,7 @@ export function ServersPage() {
   const isInstanceAdmin = useAbility('instance')
   // Shared servers are the instance administrators'; a team changes only its own.
   const mayChange = (s: Server) => mayWrite && (!s.shared || isInstanceAdmin)
-  const servers = useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers') })
+  const servers = useServers()
   const [results, setResults] = useState<Record<string, ServerState>>({})
   const [removing, setRemoving] = useState<Server | null>(null)
   const check = useMutation({

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { Route, Routes, useParams } from 'react-router'
+import { Navigate, Route, Routes, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
 import { call } from '../api/client'
 import { useDatabase, useProject } from '../api/queries'
@@ -13,7 +13,6 @@ import { ErrorNotice, Loading } from '../components/Notice'
 import { ProjectCrumbs } from '../components/ProjectCrumbs'
 import { SectionTabs } from '../components/SectionTabs'
 import { LatestDeploymentBadge, RuntimeBadge } from '../components/StatusBadge'
-import { BackupsTab } from './service/BackupsTab'
 import { ComposeTab } from './service/ComposeTab'
 import { DeploymentsTab } from './service/DeploymentsTab'
 import { EnvTab } from './service/EnvTab'
@@ -23,22 +22,25 @@ import { ParametersTab } from './service/ParametersTab'
 import { TemplateUpgrade } from './service/TemplateUpgrade'
 
 export function ServicePage() {
-  const { serviceId = '' } = useParams()
+  const { serviceId = '', '*': tab } = useParams()
   useDeploymentEvents()
   const service = useQuery({
     queryKey: ['service', serviceId],
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
 
-  // A database is a service with a databases row: only then is there a Backups tab. Its project
-  // lists its plain services, so a plain one is never asked for as a database (a 404 in the console).
+  // A database is a service with a databases row, and has its own page (an old link, a bookmark).
+  // Its project lists only its plain services, so only one missing from a fresh copy of that list
+  // (a cached one may predate a service just made) is asked for as a database, and only a database
+  // that is there leads to its page.
   const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
   const plain = project.data?.services.some((x) => x.uuid === serviceId)
-  const database = useDatabase(serviceId, project.isSuccess && !plain)
+  const database = useDatabase(serviceId, project.isFetchedAfterMount && !plain)
   const mayOpenTerminal = useAbility('terminal')
 
   if (service.isPending) return <Loading what="the service" />
   if (service.error) return <ErrorNotice error={service.error} />
+  if (database.data) return <Navigate to={`/databases/${serviceId}${tab ? `/${tab}` : ''}`} replace />
   const s = service.data
   const base = `/services/${serviceId}`
   return (
@@ -65,7 +67,6 @@ export function ServicePage() {
           { to: `${base}/env`, label: 'Environment' },
           { to: `${base}/parameters`, label: 'Parameters' },
           { to: `${base}/git`, label: 'Git' },
-          ...(database.data ? [{ to: `${base}/backups`, label: 'Backups' }] : []),
         ]}
       />
       <Routes>
@@ -78,7 +79,6 @@ export function ServicePage() {
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
-        <Route path="backups" element={<BackupsTab databaseId={serviceId} databaseName={s.name} />} />
       </Routes>
     </section>
   )

@@ -29,7 +29,7 @@ export function LastBackups({ backups }: { backups: Dashboard['backups'] }) {
         )}
         {backups.databases.map((b) => (
           <li key={b.database_uuid} data-backup={b.database_uuid}>
-            <Link to={`/services/${b.database_uuid}/backups`}>{b.database_name}</Link>: <Result backup={b} />
+            <Link to={`/databases/${b.database_uuid}/backups`}>{b.database_name}</Link>: <Result backup={b} />
           </li>
         ))}
         {backups.databases.length === 0 && <li className="muted">No database backup has run yet.</li>}

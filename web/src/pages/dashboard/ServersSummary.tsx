@@ -45,7 +45,10 @@ export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
             header: 'Disk',
             cell: (s) =>
               s.disk === null ? (
-                <span className="muted" title="Berth reads the disk of local engines only">
+                <span
+                  className="muted"
+                  title="Not known: the server is not reachable, or its engine's data directory cannot be read"
+                >
                   —
                 </span>
               ) : (
@@ -56,7 +59,7 @@ export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
             header: 'Load',
             cell: (s) =>
               s.load === null ? (
-                <span className="muted" title="Berth reads the load of local engines only">
+                <span className="muted" title="Not known: the server is not reachable, or it has no /proc/loadavg">
                   —
                 </span>
               ) : (

@@ -5,6 +5,8 @@ import type { Database, DatabaseTypeInfo } from '../../api/admin-types'
 import { errorWithCode, fieldError, TextField } from '../../components/Field'
 import { ErrorNotice } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
+import { ServerSelect } from '../../components/ServerSelect'
+import { useProject } from '../../api/queries'
 
 const EMPTY = { name: '', version: '', publicPort: '', description: '' }
 
@@ -18,6 +20,10 @@ export function CreateDatabase({ projectId }: { projectId: string }) {
   })
   const [type, setType] = useState<DatabaseTypeInfo | null>(null)
   const [form, setForm] = useState(EMPTY)
+  // null until chosen: the project's default server, preselected once the project is known.
+  const [chosenServer, setServer] = useState<string | null>(null)
+  const project = useProject(projectId)
+  const server = chosenServer ?? project.data?.default_server_uuid ?? ''
   const create = useMutation({
     mutationFn: (chosen: DatabaseTypeInfo) =>
       call<Database>('createDatabase', {
@@ -28,11 +34,13 @@ export function CreateDatabase({ projectId }: { projectId: string }) {
           ...(form.version && { version: form.version }),
           ...(form.publicPort && { public_port: Number(form.publicPort) }),
           ...(form.description && { description: form.description }),
+          ...(server && { server_uuid: server }),
         },
       }),
     onSuccess: async () => {
       setType(null)
       setForm(EMPTY)
+      setServer(null)
       await queryClient.invalidateQueries({ queryKey: ['databases', projectId] })
     },
   })
@@ -100,6 +108,7 @@ export function CreateDatabase({ projectId }: { projectId: string }) {
               error={fieldError(create.error, 'public_port')}
             />
           </div>
+          <ServerSelect label="Server" value={server} onChange={setServer} />
           <TextField
             label="Database description"
             value={form.description}

@@ -3,19 +3,30 @@ import { useState, type FormEvent } from 'react'
 import { useNavigate } from 'react-router'
 import { call } from '../../api/client'
 import type { Project, ProjectDetail } from '../../api/types'
-import { fieldError, TextField } from '../../components/Field'
+import { errorWithCode, fieldError, TextField } from '../../components/Field'
 import { ErrorNotice, SuccessNotice } from '../../components/Notice'
+import { ServerSelect } from '../../components/ServerSelect'
 
-/** A project's name and description, and its deletion (confirmed by typing its name). */
+/** A project's name, description and default server, and its deletion (confirmed by typing its name). */
 export function ProjectSettings({ project }: { project: ProjectDetail }) {
   const client = useQueryClient()
   const navigate = useNavigate()
   const [name, setName] = useState(project.name)
   const [description, setDescription] = useState(project.description ?? '')
+  const [defaultServer, setDefaultServer] = useState(project.default_server_uuid ?? '')
   const [typed, setTyped] = useState('')
   const [deleteVolumes, setDeleteVolumes] = useState(false)
   const save = useMutation({
-    mutationFn: () => call<Project>('updateProject', { params: { uuid: project.uuid }, body: { name, description } }),
+    mutationFn: () =>
+      call<Project>('updateProject', {
+        params: { uuid: project.uuid },
+        body: {
+          name,
+          description,
+          // Sent only when changed, so the audit row of a rename does not claim a server change.
+          ...(defaultServer !== (project.default_server_uuid ?? '') && { default_server_uuid: defaultServer || null }),
+        },
+      }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['project', project.uuid] })
       void client.invalidateQueries({ queryKey: ['projects'] })
@@ -50,11 +61,19 @@ export function ProjectSettings({ project }: { project: ProjectDetail }) {
             Description
             <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
           </label>
+          <ServerSelect
+            label="Default server for new services and databases"
+            value={defaultServer}
+            onChange={setDefaultServer}
+            error={fieldError(save.error, 'default_server_uuid') ?? errorWithCode(save.error, ['unknown_server'])}
+          />
           <button type="submit" aria-busy={save.isPending}>
             Save
           </button>
           {save.isSuccess && <SuccessNotice>Saved.</SuccessNotice>}
-          {save.error && !fieldError(save.error, 'name') && <ErrorNotice error={save.error} />}
+          {save.error && !fieldError(save.error, 'name') && !errorWithCode(save.error, ['unknown_server']) && (
+            <ErrorNotice error={save.error} />
+          )}
         </form>
       </section>
       <section aria-labelledby="project-delete-title" className="danger-zone">

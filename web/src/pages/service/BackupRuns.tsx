@@ -182,7 +182,7 @@ function RestoreIntoNew({ run, databaseName, onDone }: { run: BackupRun; databas
       call<BackupRun>('restoreBackupRun', { params: { id: run.id }, body: { target: 'new', name: name.trim() } }),
     onSuccess: (queued) => {
       onDone()
-      void navigate(`/services/${queued.database_id}/backups`)
+      void navigate(`/databases/${queued.database_id}/backups`)
     },
   })
   return (

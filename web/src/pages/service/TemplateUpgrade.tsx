@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useAbility } from '../../api/abilities'
-import { call, callOrNull } from '../../api/client'
+import { call } from '../../api/client'
 import type { ServiceTemplate, TemplateUpgrade as Upgrade } from '../../api/types'
 import { DiffView } from '../../components/DiffView'
 import { ErrorNotice, SuccessNotice } from '../../components/Notice'
@@ -15,8 +15,8 @@ export function TemplateUpgrade({ serviceId }: { serviceId: string }) {
   const queryClient = useQueryClient()
   const origin = useQuery({
     queryKey: ['service-template', serviceId],
-    // 404: the service was not created from a template, which is nothing to show.
-    queryFn: () => callOrNull<ServiceTemplate>('serviceTemplate', { params: { uuid: serviceId } }),
+    // template null: the service was not created from a template, which is nothing to show.
+    queryFn: () => call<{ template: ServiceTemplate | null }>('serviceTemplate', { params: { uuid: serviceId } }),
   })
   const upgrade = (dryRun: boolean) =>
     call<Upgrade>('upgradeServiceTemplate', { params: { uuid: serviceId }, body: { dry_run: dryRun } })
@@ -26,7 +26,7 @@ export function TemplateUpgrade({ serviceId }: { serviceId: string }) {
     onSuccess: () =>
       queryClient.invalidateQueries({ predicate: (q) => JSON.stringify(q.queryKey).includes(serviceId) }),
   })
-  const o = origin.data
+  const o = origin.data?.template
   if (apply.data)
     return (
       <div>
