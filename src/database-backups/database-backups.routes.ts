@@ -12,10 +12,10 @@ import { errorResponses, json, noContent, text, timestamp } from '../http/respon
 import { idParam, sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { DbBackupRunTable } from '../db/schema.js'
 
-const job = z
+export const job = z
   .object({
     id: z.string().uuid(),
-    database_id: z.string().uuid(),
+    database_id: z.string().uuid().describe("The database's uuid, or for a volume job the service's"),
     destination_id: z.string().uuid(),
     schedule: z.string().nullable().describe('A cron expression; null: only on request'),
     keep_last: z.number().int().nullable(),
@@ -23,12 +23,14 @@ const job = z
     encrypt: z.boolean(),
     enabled: z.boolean(),
     verify_restore: z.boolean().describe('Each backup is also restored into a throw-away server (PostgreSQL)'),
+    volume: z.string().nullable().describe("A volume job: the compose volume's name"),
+    helper_image: z.string().nullable().describe('A volume job: the image of the helper container'),
     created_at: timestamp,
     updated_at: timestamp,
   })
   .meta({ id: 'BackupJob' })
 
-const jobFields = {
+export const jobFields = {
   destination_id: z.string().uuid(),
   schedule: z
     .string()

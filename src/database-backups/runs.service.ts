@@ -418,7 +418,7 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
-  const volumes = createVolumeRuns({ ...deps, runner })
+  const volumes = createVolumeRuns({ ...deps, runner, applyRetention })
 
   return {
     get,
@@ -432,6 +432,7 @@ export function createRunsService(deps: Deps) {
       return listRuns(db, serviceId, 100)
     },
     startVolumeBackup: (...args: Parameters<VolumeRuns['startBackup']>) => volumes.startBackup(...args),
+    serviceVolumes: (teamId: string, serviceId: string) => volumes.listVolumes(teamId, serviceId),
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)
