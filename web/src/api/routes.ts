@@ -69,6 +69,10 @@ export const ROUTES = {
   streamBackupRunLog: ['GET', '/api/v1/backup-runs/{id}/log/stream'],
   downloadBackupRun: ['GET', '/api/v1/backup-runs/{id}/download'],
   restoreBackupRun: ['POST', '/api/v1/backup-runs/{id}/restore'],
+  serviceVolumes: ['GET', '/api/v1/services/{uuid}/volumes'],
+  volumeBackupJobs: ['GET', '/api/v1/services/{uuid}/volume-backup-jobs'],
+  createVolumeBackupJob: ['POST', '/api/v1/services/{uuid}/volume-backup-jobs'],
+  volumeBackupRuns: ['GET', '/api/v1/services/{uuid}/volume-backups'],
   // private registry logins
   registries: ['GET', '/api/v1/registry-credentials'],
   createRegistry: ['POST', '/api/v1/registry-credentials'],

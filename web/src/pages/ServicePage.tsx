@@ -21,6 +21,7 @@ import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 import { TemplateUpgrade } from './service/TemplateUpgrade'
+import { VolumeBackupsTab } from './service/VolumeBackupsTab'
 
 export function ServicePage() {
   const { serviceId = '' } = useParams()
@@ -30,8 +31,9 @@ export function ServicePage() {
     queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
   })
 
-  // A database is a service with a databases row: only then is there a Backups tab. Its project
-  // lists its plain services, so a plain one is never asked for as a database (a 404 in the console).
+  // A database is a service with a databases row: its Backups tab backs the database up; a plain
+  // service's backs up its named volumes. Its project lists its plain services, so a plain one is
+  // never asked for as a database (a 404 in the console).
   const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
   const plain = project.data?.services.some((x) => x.uuid === serviceId)
   const database = useDatabase(serviceId, project.isSuccess && !plain)
@@ -65,7 +67,7 @@ export function ServicePage() {
           { to: `${base}/env`, label: 'Environment' },
           { to: `${base}/parameters`, label: 'Parameters' },
           { to: `${base}/git`, label: 'Git' },
-          ...(database.data ? [{ to: `${base}/backups`, label: 'Backups' }] : []),
+          ...(database.data || plain ? [{ to: `${base}/backups`, label: 'Backups' }] : []),
         ]}
       />
       <Routes>
@@ -78,7 +80,16 @@ export function ServicePage() {
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
-        <Route path="backups" element={<BackupsTab databaseId={serviceId} databaseName={s.name} />} />
+        <Route
+          path="backups"
+          element={
+            plain ? (
+              <VolumeBackupsTab serviceId={serviceId} serviceName={s.name} />
+            ) : (
+              <BackupsTab owner={{ kind: 'database', id: serviceId, name: s.name }} />
+            )
+          }
+        />
       </Routes>
     </section>
   )
