@@ -22,7 +22,9 @@ export const job = z
     keep_days: z.number().int().nullable(),
     encrypt: z.boolean(),
     enabled: z.boolean(),
-    verify_restore: z.boolean().describe('Each backup is also restored into a throw-away server (PostgreSQL)'),
+    verify_restore: z
+      .boolean()
+      .describe('Each backup is also restored into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis)'),
     volume: z.string().nullable().describe("A volume job: the compose volume's name"),
     helper_image: z.string().nullable().describe('A volume job: the image of the helper container'),
     created_at: timestamp,
@@ -45,7 +47,9 @@ export const jobFields = {
   enabled: z.boolean(),
   verify_restore: z
     .boolean()
-    .describe('Also restore each backup into a throw-away server of the same image and check it (PostgreSQL)'),
+    .describe(
+      'Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis)',
+    ),
 }
 const createJobBody = z.object(jobFields).partial().required({ destination_id: true })
 const updateJobBody = z.object(jobFields).partial()

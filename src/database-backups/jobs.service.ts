@@ -16,6 +16,7 @@ import {
   updateJob,
 } from './database-backups.repo.js'
 import type { RunsService } from './runs.service.js'
+import { VERIFIABLE } from './verify-restore.js'
 import type { VolumeDeps } from './volume-runs.js'
 
 type Deps = {
@@ -61,12 +62,12 @@ function jobView(row: DbBackupJobTable) {
   }
 }
 
-/** Restoring into a throw-away server is built for PostgreSQL (pg_restore into a scratch database). */
+/** Restoring into a throw-away server is built for some engines (verify-restore.ts). */
 function assertVerifiable(type: DatabaseType | 'volume', verify: boolean | undefined) {
-  if (verify && type !== 'postgresql')
+  if (verify && (type === 'volume' || !VERIFIABLE.includes(type)))
     throw new UnprocessableError(
       'verify_not_supported',
-      `Verifying backups by a restore is available for PostgreSQL databases, not ${type === 'volume' ? 'volumes' : type}.`,
+      `Verifying backups by a restore is available for ${VERIFIABLE.join(', ')} databases, not ${type === 'volume' ? 'volumes' : type}.`,
     )
 }
 

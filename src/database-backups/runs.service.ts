@@ -23,8 +23,8 @@ import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
 import { recoverInterruptedRuns } from './recovery.js'
-import { verifyPostgresRestore } from './verify-restore.js'
-import { createRunner, type RunOptions } from './runner.js'
+import { verifyRestore } from './verify-restore.js'
+import { createRunner, RunFailure, type RunOptions } from './runner.js'
 import { createVolumeRuns, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
@@ -158,12 +158,14 @@ export function createRunsService(deps: Deps) {
       try {
         log.append(
           'berth',
-          await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
+          await verifyRestore({ host, store, artifactKey: deps.artifactKey }, backup, target.type, image, log),
         )
       } catch (error) {
         // A backup that does not restore is not kept as if it were one (the run records no artifact).
         for (const stored of [key, backup.globals_key]) if (stored !== null) await store.delete(stored)
-        throw new Error(`the restore check failed, so the backup was deleted: ${(error as Error).message}`)
+        throw new RunFailure(`the restore check failed, so the backup was deleted: ${(error as Error).message}`, {
+          restore_verified: 0,
+        })
       }
     }
     return {

@@ -3022,7 +3022,7 @@ export interface components {
             keep_days: number | null;
             encrypt: boolean;
             enabled: boolean;
-            /** @description Each backup is also restored into a throw-away server (PostgreSQL) */
+            /** @description Each backup is also restored into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis) */
             verify_restore: boolean;
             /** @description A volume job: the compose volume's name */
             volume: string | null;
@@ -15207,7 +15207,7 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
-                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
                     verify_restore?: boolean;
                 };
             };
@@ -15384,7 +15384,7 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
-                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
                     verify_restore?: boolean;
                 };
             };
@@ -16264,7 +16264,7 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
-                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
                     verify_restore?: boolean;
                     /** @description The volume's name in the compose file */
                     volume: string;

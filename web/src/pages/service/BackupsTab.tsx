@@ -199,7 +199,7 @@ function AddJob({ owner, destinations }: { owner: BackupOwner; destinations: Bac
       {owner.kind === 'database' && (
         <label>
           <input type="checkbox" checked={verifyRestore} onChange={(e) => setVerifyRestore(e.target.checked)} />
-          Verify each backup by restoring it into a throw-away server (PostgreSQL)
+          Verify each backup by restoring it into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis)
         </label>
       )}
       <ErrorNotice error={create.error} />
