@@ -10,7 +10,8 @@ import { directoryStore } from '../src/database-backups/stores.js'
 import { verifyRestore } from '../src/database-backups/verify-restore.js'
 import { createDockerHost, LOCAL_DOCKER_HOST } from '../src/servers/docker-host.js'
 import { MARIADB_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
-import { docker, REDIS_IMAGE, removeProject, requireDocker, TEST_IMAGE } from './support/docker.js'
+import { docker, REDIS_IMAGE, removeProject, requireDocker, TEST_IMAGE, waitFor } from './support/docker.js'
+import { composeProjectName } from '../src/deployments/resources.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
 describe('verifying backups by a restore into a throw-away container (MariaDB, Redis)', () => {
@@ -98,6 +99,29 @@ describe('verifying backups by a restore into a throw-away container (MariaDB, R
       (await docker(['ps', '-aq', '--filter', 'label=berth.helper=database-backups-verify'])).stdout.trim(),
       '',
     )
+
+    // Kept without the check, the same dump restored into a new database fails: the new database goes again.
+    const unchecked = await t.call(root, 'POST', `/api/v1/databases/${maria.uuid}/backups`, {
+      destination_id: destination,
+    })
+    assert.equal((await waitForRun(t, root, unchecked.body.id)).status, 'succeeded')
+    const into = await t.call(root, 'POST', `/api/v1/backup-runs/${unchecked.body.id}/restore`, {
+      target: 'new',
+      name: 'half-made',
+    })
+    assert.equal(into.status, 202, JSON.stringify(into.body))
+    const made = composeProjectName(into.body.database_id)
+    projects.push(made)
+    const failed = await waitForRun(t, root, into.body.id)
+    assert.equal(failed.status, 'failed')
+    assert.match(failed.message, /exited with status 1 before it finished; the new database half-made was removed$/)
+    assert.equal((await t.call(root, 'GET', `/api/v1/databases/${into.body.database_id}`)).status, 404)
+    await waitFor('the new database container and volume to be removed', async () => {
+      const filter = ['--filter', `label=com.docker.compose.project=${made}`]
+      const left = await docker(['ps', '-aq', ...filter])
+      const volumes = await docker(['volume', 'ls', '-q', ...filter])
+      return left.stdout.trim() === '' && volumes.stdout.trim() === ''
+    })
   })
 
   it('Redis: a verified snapshot, and a truncated one rejected by redis-check-rdb', async (ctx) => {

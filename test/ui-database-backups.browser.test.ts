@@ -120,7 +120,14 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     await row.getByRole('button', { name: /^Restore into a new database / }).click()
     await page.getByLabel("New database's name").fill('cache-copy')
     await page.getByRole('button', { name: 'Create and restore' }).click()
-    await page.waitForURL(/\/services\/[0-9a-f-]{36}\/backups$/)
+    // The restore is followed in place (its log), and the new database's page opens once it succeeded.
+    await page.getByRole('region', { name: 'Restore into a new database' }).getByText('cache-copy').waitFor()
+    await page.waitForURL(
+      (url) => /\/services\/[0-9a-f-]{36}\/backups$/.test(url.pathname) && !url.pathname.includes(databaseId),
+      {
+        timeout: 90_000,
+      },
+    )
     const copyId = /services\/([0-9a-f-]{36})/.exec(page.url())![1]!
     copies.push(copyId)
     assert.notEqual(copyId, databaseId)

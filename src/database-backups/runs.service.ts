@@ -44,7 +44,7 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Logger
-  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get'>
+  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get' | 'remove'>
   deployments: Pick<DeploymentsService, 'queue' | 'get'>
   destinations: Pick<DestinationsService, 'storeOf' | 'secretsOf'>
   hostOf: (serverId: string | null) => Promise<DockerHost>
@@ -304,9 +304,25 @@ export function createRunsService(deps: Deps) {
     const details = { source_database_id: original.id, deployment_id: deployment!.deployment_uuid }
     return queueRestore(source, target, trigger, actor, details, async (_run, log, destination) => {
       log.append('berth', `Created database ${name} for the backup of ${original.name}; waiting for its deployment`)
-      await deploymentFinished(teamId, deployment!.deployment_uuid)
-      return restoreInto(source, target, destination, log)
+      try {
+        await deploymentFinished(teamId, deployment!.deployment_uuid)
+        return await restoreInto(source, target, destination, log)
+      } catch (error) {
+        // A failed restore leaves nothing half-made: the new database (and its volume) is removed.
+        throw new Error(`${(error as Error).message}; ${await removeNew(teamId, target, actor, log)}`)
+      }
     })
+  }
+
+  /** Removes a database a failed restore created; answers what happened, for the run's message. */
+  async function removeNew(teamId: string, created: Target, actor: Actor, log: RunLog) {
+    try {
+      const removal = await deps.databases.remove(teamId, created.id, actor)
+      log.append('berth', `Removing the new database ${created.name} (deployment ${removal.deployment_uuid})`)
+      return `the new database ${created.name} was removed`
+    } catch (error) {
+      return `the new database ${created.name} could not be removed (${(error as Error).message}): delete it yourself`
+    }
   }
 
   /** Loads `source` into the database from the run's destination (restore-artifact.ts). */

@@ -65,6 +65,7 @@ export const ROUTES = {
   runBackupJob: ['POST', '/api/v1/backup-jobs/{id}/run'],
   backupDatabase: ['POST', '/api/v1/databases/{uuid}/backups'],
   backupRuns: ['GET', '/api/v1/databases/{uuid}/backups'],
+  backupRun: ['GET', '/api/v1/backup-runs/{id}'],
   backupRunLog: ['GET', '/api/v1/backup-runs/{id}/log'],
   streamBackupRunLog: ['GET', '/api/v1/backup-runs/{id}/log/stream'],
   downloadBackupRun: ['GET', '/api/v1/backup-runs/{id}/download'],

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { useAbility } from '../../api/abilities'
 import type { BackupRun, BackupRunList } from '../../api/backup-types'
@@ -193,18 +193,44 @@ function RestoreOver({
   )
 }
 
-/** Creates a database from the backup (same engine and image, same project); the restore is its first run. */
+/**
+ * Creates a database from the backup (same engine and image, same project); the restore is its
+ * first run, followed here with its log. A failed restore removes the new database again, so the
+ * page stays here and says why instead of opening a database that is gone.
+ */
 function RestoreIntoNew({ run, databaseName, onDone }: { run: BackupRun; databaseName: string; onDone: () => void }) {
   const navigate = useNavigate()
   const [name, setName] = useState(`${databaseName}-restored`)
+  const [queued, setQueued] = useState<BackupRun | null>(null)
   const restore = useMutation({
     mutationFn: () =>
       call<BackupRun>('restoreBackupRun', { params: { id: run.id }, body: { target: 'new', name: name.trim() } }),
-    onSuccess: (queued) => {
+    onSuccess: setQueued,
+  })
+  const progress = useQuery({
+    queryKey: ['backup-run', queued?.id],
+    queryFn: () => call<BackupRun>('backupRun', { params: { id: queued!.id } }),
+    enabled: queued !== null,
+    refetchInterval: (q) => (q.state.data?.status === 'succeeded' || q.state.data?.status === 'failed' ? false : 1000),
+  })
+  const status = progress.data?.status
+  useEffect(() => {
+    if (status === 'succeeded' && queued) {
       onDone()
       void navigate(`/services/${queued.database_id}/backups`)
-    },
-  })
+    }
+  }, [status, queued, onDone, navigate])
+  if (queued)
+    return (
+      <section aria-label="Restore into a new database">
+        <p>
+          Restoring the backup of {formatTime(run.created_at)} into the new database <strong>{name.trim()}</strong>
+          {status === 'failed' ? '' : '; its page opens once the restore succeeded.'}
+        </p>
+        {status === 'failed' && <p role="alert">The restore failed: {progress.data?.message}</p>}
+        <RunLog run={queued} onClose={onDone} />
+      </section>
+    )
   return (
     <form
       role="dialog"
