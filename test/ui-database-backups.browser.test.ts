@@ -11,7 +11,8 @@ import {
   signIn,
   startUiServer,
 } from './support/browser.js'
-import { REDIS_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { REDIS_IMAGE, removeProject, requireDocker } from './support/docker.js'
+import { waitForDeployed } from './support/deploy-helpers.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from './support/s3.js'
 
@@ -81,18 +82,7 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     assert.ok(!(await page.content()).includes(S3_SECRET_KEY), 'the page never shows the secret key')
 
     // The database was deployed in before(); wait until it is healthy before backing it up.
-    await waitFor(
-      'the database deployment',
-      async () => {
-        const rows = await t.app.db
-          .selectFrom('deployments')
-          .select('status')
-          .where('resource_id', '=', databaseId)
-          .execute()
-        return rows.some((r) => r.status === 'finished')
-      },
-      90_000,
-    )
+    await waitForDeployed(t, databaseId)
     await page.goto(`${base}/services/${databaseId}`)
     await page.getByRole('navigation', { name: 'Service sections' }).getByRole('link', { name: 'Backups' }).click()
     await page.getByText('No backup job').waitFor()

@@ -5,23 +5,12 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { execIn, runLog, waitForRun } from './support/db-backups.js'
+import { execIn, runLog, VOLUME_COMPOSE, waitForRun } from './support/db-backups.js'
 import { berth } from './support/cli.js'
 import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
 import { databaseEnvFor } from './support/dialect.js'
 import { docker, removeProject, requireDocker, TEST_IMAGE, waitFor } from './support/docker.js'
 import { startTestApp, type TestApp } from './support/harness.js'
-
-const COMPOSE = `services:
-  app:
-    image: ${TEST_IMAGE}
-    command: sleep 600
-    stop_grace_period: 1s
-    volumes:
-      - data:/data
-volumes:
-  data: {}
-`
 
 describe('volume backups and restores, end to end', () => {
   let t: TestApp
@@ -44,7 +33,7 @@ describe('volume backups and restores, end to end', () => {
   it('backs a volume up (CLI), and a restore brings its files back with the container running again', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'volumes' })).body.uuid
-    service = await createService(t, root, projectId, 'files', COMPOSE)
+    service = await createService(t, root, projectId, 'files', VOLUME_COMPOSE)
     const d = await waitForEnd(t, root, await deploy(t, root, service))
     assert.equal(d.status, 'finished', d.message)
     const container = `${composeProjectName(service)}-app-1`
