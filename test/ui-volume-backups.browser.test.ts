@@ -54,7 +54,7 @@ describe('web UI in Chromium: volume backups on the service page', { skip }, () 
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('lists the named volume, backs it up with a job, shows the log and restores it after the typed confirmation', async (ctx) => {
+  it('lists the named volume, backs it up with a job, shows the log, downloads it and restores it after the typed confirmation', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const container = `${composeProjectName(serviceId)}-app-1`
     const file = () => execIn(container, {}, ['cat', '/data/note.txt']).then((o) => o.trim())
@@ -76,6 +76,11 @@ describe('web UI in Chromium: volume backups on the service page', { skip }, () 
     assert.match(await row.innerText(), /data[\s\S]*\d+ bytes/)
     await row.getByRole('button', { name: /^Log / }).click()
     await page.getByRole('region', { name: 'Run log' }).getByText('Backup succeeded').waitFor()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: /^Download / }).click(),
+    ])
+    assert.match(download.suggestedFilename(), /\.tar$/)
 
     await execIn(container, {}, ['sh', '-c', 'echo after > /data/note.txt'])
     await row.getByRole('button', { name: /^Restore / }).click()
