@@ -224,6 +224,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
     const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
     const databases = createDatabasesService({ db, audit, events, env, deployments, servers })
+    const backupServiceOf = (teamId: string, serviceId: string) => findTeamResource(db, teamId, serviceId, 'service')
     const backupRuns = createRunsService({
       db,
       audit,
@@ -235,9 +236,16 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       artifactKey: artifactKeyFrom(appKey),
       onFinished: backupNotifier(notifications),
       owner: { workerId, processId: process.pid },
-      serviceOf: (teamId, serviceId) => findTeamResource(db, teamId, serviceId, 'service'),
+      serviceOf: backupServiceOf,
     })
-    const backupJobs = createJobsService({ db, audit, logger, databases, runs: backupRuns })
+    const backupJobs = createJobsService({
+      db,
+      audit,
+      logger,
+      databases,
+      runs: backupRuns,
+      serviceOf: backupServiceOf,
+    })
     const hostForService = async (serviceId: string) => {
       const teamId = await findOwningTeam(db, serviceId)
       const resource = await findTeamResource(db, teamId ?? '', serviceId)

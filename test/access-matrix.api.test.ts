@@ -193,6 +193,9 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/backup-runs/{id}/restore': ['write', 'scoped'],
   'POST /api/v1/services/{uuid}/volume-backups': ['write', 'scoped'],
   'GET /api/v1/services/{uuid}/volume-backups': ['read', 'scoped'],
+  'GET /api/v1/services/{uuid}/volumes': ['read', 'scoped'],
+  'GET /api/v1/services/{uuid}/volume-backup-jobs': ['read', 'scoped'],
+  'POST /api/v1/services/{uuid}/volume-backup-jobs': ['write', 'scoped'],
 }
 
 const READ_ONLY = new Set(['read', 'public'])

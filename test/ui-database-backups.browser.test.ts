@@ -11,7 +11,8 @@ import {
   signIn,
   startUiServer,
 } from './support/browser.js'
-import { REDIS_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
+import { REDIS_IMAGE, removeProject, requireDocker } from './support/docker.js'
+import { waitForDeployed } from './support/deploy-helpers.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from './support/s3.js'
 
@@ -81,18 +82,7 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     assert.ok(!(await page.content()).includes(S3_SECRET_KEY), 'the page never shows the secret key')
 
     // The database was deployed in before(); wait until it is healthy before backing it up.
-    await waitFor(
-      'the database deployment',
-      async () => {
-        const rows = await t.app.db
-          .selectFrom('deployments')
-          .select('status')
-          .where('resource_id', '=', databaseId)
-          .execute()
-        return rows.some((r) => r.status === 'finished')
-      },
-      90_000,
-    )
+    await waitForDeployed(t, databaseId)
     // An old link to the database under /services/ leads to its own page.
     await page.goto(`${base}/services/${databaseId}`)
     await page.waitForURL(`${base}/databases/${databaseId}`)
@@ -122,7 +112,12 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     await row.getByRole('button', { name: /^Restore into a new database / }).click()
     await page.getByLabel("New database's name").fill('cache-copy')
     await page.getByRole('button', { name: 'Create and restore' }).click()
-    await page.waitForURL(/\/databases\/[0-9a-f-]{36}\/backups$/)
+    // The restore is followed in place (its log), and the new database's page opens once it succeeded.
+    await page.getByRole('region', { name: 'Restore into a new database' }).getByText('cache-copy').waitFor()
+    await page.waitForURL(
+      (url) => /\/databases\/[0-9a-f-]{36}\/backups$/.test(url.pathname) && !url.pathname.includes(databaseId),
+      { timeout: 90_000 },
+    )
     const copyId = /databases\/([0-9a-f-]{36})/.exec(page.url())![1]!
     copies.push(copyId)
     assert.notEqual(copyId, databaseId)

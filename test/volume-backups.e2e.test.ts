@@ -2,32 +2,22 @@
 // through a helper container to a directory on the server, files changed, restored: the service's
 // container is stopped around the restore and runs again with the backed-up files only.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
-import { execIn, runLog, waitForRun } from './support/db-backups.js'
+import { execIn, runLog, VOLUME_COMPOSE, waitForRun } from './support/db-backups.js'
 import { berth } from './support/cli.js'
 import { createService, deploy, waitForEnd } from './support/deploy-helpers.js'
 import { databaseEnvFor } from './support/dialect.js'
-import { docker, removeProject, requireDocker, TEST_IMAGE } from './support/docker.js'
+import { docker, removeProject, requireDocker, TEST_IMAGE, waitFor } from './support/docker.js'
 import { startTestApp, type TestApp } from './support/harness.js'
-
-const COMPOSE = `services:
-  app:
-    image: ${TEST_IMAGE}
-    command: sleep 600
-    stop_grace_period: 1s
-    volumes:
-      - data:/data
-volumes:
-  data: {}
-`
 
 describe('volume backups and restores, end to end', () => {
   let t: TestApp
   let root: string
   let dir: string
   let service: string | undefined
+  let destinationId: string
 
   before(async () => {
     t = await startTestApp()
@@ -43,7 +33,7 @@ describe('volume backups and restores, end to end', () => {
   it('backs a volume up (CLI), and a restore brings its files back with the container running again', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const projectId = (await t.call(root, 'POST', '/api/v1/projects', { name: 'volumes' })).body.uuid
-    service = await createService(t, root, projectId, 'files', COMPOSE)
+    service = await createService(t, root, projectId, 'files', VOLUME_COMPOSE)
     const d = await waitForEnd(t, root, await deploy(t, root, service))
     assert.equal(d.status, 'finished', d.message)
     const container = `${composeProjectName(service)}-app-1`
@@ -54,6 +44,7 @@ describe('volume backups and restores, end to end', () => {
       name: 'volumes-dir',
       directory: { path: dir, helper_image: TEST_IMAGE },
     })
+    destinationId = destination.body.id
     const body = { volume: 'data', destination_id: destination.body.id, helper_image: TEST_IMAGE }
     const missing = await t.call(root, 'POST', `/api/v1/services/${service}/volume-backups`, {
       ...body,
@@ -87,5 +78,52 @@ describe('volume backups and restores, end to end', () => {
     assert.notEqual((await docker(['inspect', '--format', '{{.State.StartedAt}}', container])).stdout.trim(), before)
     const runs = (await t.call(root, 'GET', `/api/v1/services/${service}/volume-backups`)).body.runs
     assert.equal(runs.find((r: { trigger: string }) => r.trigger === 'safety')?.status, 'succeeded')
+  })
+
+  it('a scheduled, encrypted volume job keeps its last backup only, pruning after a later success', async (ctx) => {
+    if (!(await requireDocker(ctx))) return
+    assert.ok(service, 'the first case deployed the service')
+    const volumes = await t.call(root, 'GET', `/api/v1/services/${service}/volumes`)
+    assert.deepEqual(volumes.body.volumes, ['data'])
+    const fields = { volume: 'data', destination_id: destinationId, helper_image: TEST_IMAGE }
+    const unverifiable = await t.call(root, 'POST', `/api/v1/services/${service}/volume-backup-jobs`, {
+      ...fields,
+      verify_restore: true,
+    })
+    assert.equal(unverifiable.body.error?.code, 'verify_not_supported')
+    const job = await t.call(root, 'POST', `/api/v1/services/${service}/volume-backup-jobs`, {
+      ...fields,
+      schedule: '*/2 * * * * *',
+      keep_last: 1,
+      encrypt: true,
+    })
+    assert.equal(job.status, 201, JSON.stringify(job.body))
+    const ofJob = async () =>
+      (await t.call(root, 'GET', `/api/v1/services/${service}/volume-backups`)).body.runs.filter(
+        (r: { job_id: string }) => r.job_id === job.body.id,
+      )
+    await waitFor('two scheduled volume backups', async () => {
+      const done = (await ofJob()).filter((r: { status: string }) => r.status === 'succeeded')
+      return done.length >= 2
+    })
+    await t.call(root, 'PATCH', `/api/v1/backup-jobs/${job.body.id}`, { enabled: false })
+    // Once the last run ended, only the newest backup is kept: each older one was pruned after a later success.
+    const [newest, ...older] = await waitFor('the job to be idle with older backups pruned', async () => {
+      const runs = await ofJob()
+      const idle = runs.every((r: { status: string }) => r.status === 'succeeded')
+      return idle && runs.slice(1).every((r: { pruned: boolean }) => r.pruned) ? runs : undefined
+    })
+    assert.ok(older.length >= 1)
+    assert.equal(newest.pruned, false)
+    assert.equal(newest.trigger, 'schedule')
+    assert.equal(newest.encrypted, true)
+    assert.match(newest.artifact_key, /\/data\/.*\.tar\.enc$/)
+    const stored = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.tar.enc'))
+    assert.deepEqual(stored, [newest.artifact_key])
+    const jobs = (await t.call(root, 'GET', `/api/v1/services/${service}/volume-backup-jobs`)).body.jobs
+    assert.deepEqual(
+      jobs.map((j: { volume: string; enabled: boolean }) => [j.volume, j.enabled]),
+      [['data', false]],
+    )
   })
 })

@@ -30,7 +30,7 @@ export function volumeCommand(): Command {
             'cli',
             { ...cliActor(), teamId },
           )
-          await reportRun(app, teamId, run.id)
+          await reportRun(app, teamId, run!.id)
         })
       },
     )
@@ -48,7 +48,7 @@ export function volumeCommand(): Command {
         if (source.database_id !== service || source.volume === null)
           throw new Error(`Run ${runId} is not a volume backup of service ${service}`)
         const run = await app.backupRuns.startRestore(teamId, runId, 'cli', { ...cliActor(), teamId })
-        await reportRun(app, teamId, run.id)
+        await reportRun(app, teamId, run!.id)
       })
     })
   return volume

@@ -67,11 +67,13 @@ export async function findJob(db: Kysely<DB>, teamId: string, id: string) {
     .executeTakeFirst()
 }
 
-export async function listJobs(db: Kysely<DB>, databaseId: string) {
+/** A database's jobs, or (`volumes`) the volume jobs of a service. */
+export async function listJobs(db: Kysely<DB>, ownerId: string, volumes: boolean) {
   return db
     .selectFrom('db_backup_jobs')
     .selectAll()
-    .where('database_id', '=', databaseId)
+    .where('database_id', '=', ownerId)
+    .where('volume', volumes ? 'is not' : 'is', null)
     .orderBy('created_at')
     .execute()
 }

@@ -12,23 +12,27 @@ import { errorResponses, json, noContent, text, timestamp } from '../http/respon
 import { idParam, sequenceQuery, uuidParam } from '../http/schemas.js'
 import type { DbBackupRunTable } from '../db/schema.js'
 
-const job = z
+export const job = z
   .object({
     id: z.string().uuid(),
-    database_id: z.string().uuid(),
+    database_id: z.string().uuid().describe("The database's uuid, or for a volume job the service's"),
     destination_id: z.string().uuid(),
     schedule: z.string().nullable().describe('A cron expression; null: only on request'),
     keep_last: z.number().int().nullable(),
     keep_days: z.number().int().nullable(),
     encrypt: z.boolean(),
     enabled: z.boolean(),
-    verify_restore: z.boolean().describe('Each backup is also restored into a throw-away server (PostgreSQL)'),
+    verify_restore: z
+      .boolean()
+      .describe('Each backup is also restored into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis)'),
+    volume: z.string().nullable().describe("A volume job: the compose volume's name"),
+    helper_image: z.string().nullable().describe('A volume job: the image of the helper container'),
     created_at: timestamp,
     updated_at: timestamp,
   })
   .meta({ id: 'BackupJob' })
 
-const jobFields = {
+export const jobFields = {
   destination_id: z.string().uuid(),
   schedule: z
     .string()
@@ -43,7 +47,9 @@ const jobFields = {
   enabled: z.boolean(),
   verify_restore: z
     .boolean()
-    .describe('Also restore each backup into a throw-away server of the same image and check it (PostgreSQL)'),
+    .describe(
+      'Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis)',
+    ),
 }
 const createJobBody = z.object(jobFields).partial().required({ destination_id: true })
 const updateJobBody = z.object(jobFields).partial()

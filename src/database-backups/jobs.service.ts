@@ -16,13 +16,17 @@ import {
   updateJob,
 } from './database-backups.repo.js'
 import type { RunsService } from './runs.service.js'
+import { VERIFIABLE } from './verify-restore.js'
+import type { VolumeDeps } from './volume-runs.js'
 
 type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Pick<Logger, 'error' | 'warn'>
   databases: Pick<DatabasesService, 'backupTarget'>
-  runs: Pick<RunsService, 'startBackup'>
+  runs: Pick<RunsService, 'startBackup' | 'startVolumeBackup'>
+  /** A compose service of the team (404 otherwise): volume jobs belong to one. */
+  serviceOf: VolumeDeps['serviceOf']
 }
 
 export type JobInput = {
@@ -34,6 +38,9 @@ export type JobInput = {
   enabled?: boolean
   verify_restore?: boolean
 }
+
+/** A job of a compose service's named volume, tarred through a helper container of `helper_image`. */
+export type VolumeJobInput = JobInput & { volume: string; helper_image: string }
 
 export type JobsService = ReturnType<typeof createJobsService>
 
@@ -48,17 +55,19 @@ function jobView(row: DbBackupJobTable) {
     encrypt: row.encrypt === 1,
     enabled: row.enabled === 1,
     verify_restore: row.verify_restore === 1,
+    volume: row.volume,
+    helper_image: row.helper_image,
     created_at: row.created_at,
     updated_at: row.updated_at,
   }
 }
 
-/** Restoring into a throw-away server is built for PostgreSQL (pg_restore into a scratch database). */
-function assertVerifiable(type: DatabaseType, verify: boolean | undefined) {
-  if (verify && type !== 'postgresql')
+/** Restoring into a throw-away server is built for some engines (verify-restore.ts). */
+function assertVerifiable(type: DatabaseType | 'volume', verify: boolean | undefined) {
+  if (verify && (type === 'volume' || !VERIFIABLE.includes(type)))
     throw new UnprocessableError(
       'verify_not_supported',
-      `Verifying backups by a restore is available for PostgreSQL databases, not ${type}.`,
+      `Verifying backups by a restore is available for ${VERIFIABLE.join(', ')} databases, not ${type === 'volume' ? 'volumes' : type}.`,
     )
 }
 
@@ -92,7 +101,8 @@ export function tickOf(cron: Cron, firedAt: Date): string {
  * (the run's slot is unique), whichever process records it first. Each tick re-reads its job, so
  * a job disabled or deleted through another process stops at once.
  */
-export function createJobsService({ db, audit, logger, databases, runs }: Deps) {
+export function createJobsService(deps: Deps) {
+  const { db, audit, logger, databases, runs } = deps
   const crons = new Map<string, Cron>()
   let scheduling = false
   // What the crons were made from: rebuilt only when a job's schedule, state or settings changed.
@@ -105,14 +115,19 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
     return row
   }
 
-  async function create(teamId: string, databaseId: string, input: JobInput, actor: Actor) {
+  /** Stores a job of `ownerId` (a database, or a service for a volume job) with its audit row. */
+  async function insert(
+    teamId: string,
+    ownerId: string,
+    input: JobInput & Partial<Pick<VolumeJobInput, 'volume' | 'helper_image'>>,
+    actor: Actor,
+  ) {
     assertSchedule(input.schedule)
-    assertVerifiable((await databases.backupTarget(teamId, databaseId)).type, input.verify_restore)
     const now = nowIso()
     const row: DbBackupJobTable = {
       id: newId(),
       team_id: teamId,
-      database_id: databaseId,
+      database_id: ownerId,
       destination_id: input.destination_id,
       schedule: input.schedule ?? null,
       keep_last: input.keep_last ?? null,
@@ -120,6 +135,8 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       encrypt: input.encrypt ? 1 : 0,
       enabled: input.enabled === false ? 0 : 1,
       verify_restore: input.verify_restore ? 1 : 0,
+      volume: input.volume ?? null,
+      helper_image: input.helper_image ?? null,
       created_at: now,
       updated_at: now,
     }
@@ -129,8 +146,8 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       await insertJob(trx, row)
       await audit.record(trx, actor, {
         action: 'database_backup_job.created',
-        resourceType: 'database',
-        resourceId: databaseId,
+        resourceType: row.volume === null ? 'database' : 'service',
+        resourceId: ownerId,
         details: { job_id: row.id, ...jobView(row) },
       })
     })
@@ -138,10 +155,26 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
     return jobView(row)
   }
 
+  async function create(teamId: string, databaseId: string, input: JobInput, actor: Actor) {
+    assertVerifiable((await databases.backupTarget(teamId, databaseId)).type, input.verify_restore)
+    return insert(teamId, databaseId, input, actor)
+  }
+
+  async function createForVolume(teamId: string, serviceId: string, input: VolumeJobInput, actor: Actor) {
+    assertVerifiable('volume', input.verify_restore)
+    await deps.serviceOf(teamId, serviceId)
+    return insert(teamId, serviceId, input, actor)
+  }
+
   async function update(teamId: string, id: string, input: Partial<JobInput>, actor: Actor) {
     assertSchedule(input.schedule)
-    if (input.verify_restore)
-      assertVerifiable((await databases.backupTarget(teamId, (await get(teamId, id)).database_id)).type, true)
+    if (input.verify_restore) {
+      const job = await get(teamId, id)
+      assertVerifiable(
+        job.volume === null ? (await databases.backupTarget(teamId, job.database_id)).type : 'volume',
+        true,
+      )
+    }
     const row = await db.transaction().execute(async (trx) => {
       const current = await findJob(trx, teamId, id)
       if (!current) throw new NotFoundError(`Backup job ${id} not found.`)
@@ -160,7 +193,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       await updateJob(trx, id, changes)
       await audit.record(trx, actor, {
         action: 'database_backup_job.updated',
-        resourceType: 'database',
+        resourceType: current.volume === null ? 'database' : 'service',
         resourceId: current.database_id,
         details: { job_id: id, changes: { ...input } },
       })
@@ -177,7 +210,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
       await deleteJob(trx, id)
       await audit.record(trx, actor, {
         action: 'database_backup_job.deleted',
-        resourceType: 'database',
+        resourceType: current.volume === null ? 'database' : 'service',
         resourceId: current.database_id,
         details: { job_id: id },
       })
@@ -187,10 +220,32 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   async function list(teamId: string, databaseId: string) {
     await databases.backupTarget(teamId, databaseId)
-    return (await listJobs(db, databaseId)).map(jobView)
+    return (await listJobs(db, databaseId, false)).map(jobView)
+  }
+
+  async function listForVolumes(teamId: string, serviceId: string) {
+    await deps.serviceOf(teamId, serviceId)
+    return (await listJobs(db, serviceId, true)).map(jobView)
   }
 
   function runJob(job: DbBackupJobTable, trigger: DbBackupRunTrigger, actor: Actor, slot?: string) {
+    const retention = { keep_last: job.keep_last, keep_days: job.keep_days }
+    if (job.volume !== null)
+      return runs.startVolumeBackup(
+        job.team_id,
+        job.database_id,
+        {
+          volume: job.volume,
+          destinationId: job.destination_id,
+          helperImage: job.helper_image!,
+          encrypt: job.encrypt === 1,
+          jobId: job.id,
+          slot,
+          retention,
+        },
+        trigger,
+        actor,
+      )
     return runs.startBackup(
       job.team_id,
       job.database_id,
@@ -200,14 +255,14 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
         encrypt: job.encrypt === 1,
         trigger,
         slot,
-        retention: { keep_last: job.keep_last, keep_days: job.keep_days },
+        retention,
         verify: job.verify_restore === 1,
       },
       actor,
     )
   }
 
-  /** Runs a job now (API, UI, CLI); the run is returned queued. `databaseId`: the job must be that database's. */
+  /** Runs a job now (API, UI, CLI); the run is returned queued. `databaseId`: the job must be that database's (or service's). */
   async function runNow(teamId: string, id: string, trigger: DbBackupRunTrigger, actor: Actor, databaseId?: string) {
     const job = await get(teamId, id)
     if (databaseId !== undefined && job.database_id !== databaseId)
@@ -233,7 +288,7 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
           if (current?.enabled !== 1 || current.schedule !== job.schedule) return
           await runJob(current, 'schedule', SYSTEM_ACTOR, slot)
         } catch (error) {
-          logger.error({ err: error, jobId: job.id }, 'a scheduled database backup could not start')
+          logger.error({ err: error, jobId: job.id }, 'a scheduled backup could not start')
         }
       })
       crons.set(job.id, cron)
@@ -242,6 +297,8 @@ export function createJobsService({ db, audit, logger, databases, runs }: Deps) 
 
   return {
     list,
+    listForVolumes,
+    createForVolume,
     get: async (teamId: string, id: string) => jobView(await get(teamId, id)),
     create,
     update,

@@ -115,9 +115,11 @@ export async function storeToRestore(
     ...(rewrite ? [rewrite] : []),
   ]
   const [exit, piped] = await Promise.allSettled([exitOf(child), pipeline([...stages, child.stdin!])])
+  if (exit.status === 'rejected') throw new Error(`the restore could not start: ${(exit.reason as Error).message}`)
+  // A command that stopped on an error closes its stdin early: its exit says more than the broken pipe.
+  if (!restarts && exit.value !== 0)
+    throw new Error(`the restore command exited with status ${exit.value} before it finished`)
   if (piped.status === 'rejected' && !(restarts && loaded))
     throw new Error(`reading the artifact failed: ${(piped.reason as Error).message}`)
-  if (exit.status === 'rejected') throw new Error(`the restore could not start: ${(exit.reason as Error).message}`)
-  if (restarts ? !loaded : exit.value !== 0)
-    throw new Error(`the restore command exited with status ${exit.value} before it finished`)
+  if (restarts && !loaded) throw new Error(`the restore command exited with status ${exit.value} before it finished`)
 }

@@ -20,6 +20,16 @@ import type { BackupTarget } from './restore-artifact.js'
 import type { RunLog } from './run-exec.js'
 import type { BackupOutcome } from './runs.service.js'
 
+/** A run's failure that also records fields on the failed run (a backup whose restore check failed: restore_verified 0). */
+export class RunFailure extends Error {
+  constructor(
+    message: string,
+    readonly fields: Partial<DbBackupRunTable>,
+  ) {
+    super(message)
+  }
+}
+
 /** What a run needs of what it backs up: its name and project (notifications) and the secrets its log hides. */
 export type RunTarget = Pick<BackupTarget, 'id' | 'name' | 'projectId' | 'secrets'>
 /** A run's work: given its redacting log and destination, the fields of a success, or it throws. */
@@ -149,7 +159,7 @@ export function createRunner(deps: Deps) {
     } catch (error) {
       const message = redact((error as Error).message || String(error))
       writer.append('berth', `${run.kind === 'backup' ? 'Backup' : 'Restore'} failed: ${message}`)
-      outcome = { status: 'failed', message }
+      outcome = { ...(error instanceof RunFailure && error.fields), status: 'failed', message }
     }
     try {
       await writer.close()

@@ -23,8 +23,8 @@ import type { DestinationsService } from './destinations.service.js'
 import { engineCommands } from './engines.js'
 import type { GlobalsCommands } from './pg-globals.js'
 import { recoverInterruptedRuns } from './recovery.js'
-import { verifyPostgresRestore } from './verify-restore.js'
-import { createRunner, type RunOptions } from './runner.js'
+import { verifyRestore } from './verify-restore.js'
+import { createRunner, RunFailure, type RunOptions } from './runner.js'
 import { createVolumeRuns, type VolumeDeps, type VolumeRuns } from './volume-runs.js'
 import { type BackupTarget, restoreArtifact } from './restore-artifact.js'
 import { backupsToPrune, type RetentionPolicy } from './retention.js'
@@ -44,7 +44,7 @@ type Deps = {
   db: Kysely<DB>
   audit: Pick<AuditService, 'record'>
   logger: Logger
-  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get'>
+  databases: Pick<DatabasesService, 'backupTarget' | 'create' | 'get' | 'remove'>
   deployments: Pick<DeploymentsService, 'queue' | 'get'>
   destinations: Pick<DestinationsService, 'storeOf' | 'secretsOf'>
   hostOf: (serverId: string | null) => Promise<DockerHost>
@@ -158,12 +158,14 @@ export function createRunsService(deps: Deps) {
       try {
         log.append(
           'berth',
-          await verifyPostgresRestore({ host, store, artifactKey: deps.artifactKey }, backup, image, log),
+          await verifyRestore({ host, store, artifactKey: deps.artifactKey }, backup, target.type, image, log),
         )
       } catch (error) {
         // A backup that does not restore is not kept as if it were one (the run records no artifact).
         for (const stored of [key, backup.globals_key]) if (stored !== null) await store.delete(stored)
-        throw new Error(`the restore check failed, so the backup was deleted: ${(error as Error).message}`)
+        throw new RunFailure(`the restore check failed, so the backup was deleted: ${(error as Error).message}`, {
+          restore_verified: 0,
+        })
       }
     }
     return {
@@ -302,9 +304,25 @@ export function createRunsService(deps: Deps) {
     const details = { source_database_id: original.id, deployment_id: deployment!.deployment_uuid }
     return queueRestore(source, target, trigger, actor, details, async (_run, log, destination) => {
       log.append('berth', `Created database ${name} for the backup of ${original.name}; waiting for its deployment`)
-      await deploymentFinished(teamId, deployment!.deployment_uuid)
-      return restoreInto(source, target, destination, log)
+      try {
+        await deploymentFinished(teamId, deployment!.deployment_uuid)
+        return await restoreInto(source, target, destination, log)
+      } catch (error) {
+        // A failed restore leaves nothing half-made: the new database (and its volume) is removed.
+        throw new Error(`${(error as Error).message}; ${await removeNew(teamId, target, actor, log)}`)
+      }
     })
+  }
+
+  /** Removes a database a failed restore created; answers what happened, for the run's message. */
+  async function removeNew(teamId: string, created: Target, actor: Actor, log: RunLog) {
+    try {
+      const removal = await deps.databases.remove(teamId, created.id, actor)
+      log.append('berth', `Removing the new database ${created.name} (deployment ${removal.deployment_uuid})`)
+      return `the new database ${created.name} was removed`
+    } catch (error) {
+      return `the new database ${created.name} could not be removed (${(error as Error).message}): delete it yourself`
+    }
   }
 
   /** Loads `source` into the database from the run's destination (restore-artifact.ts). */
@@ -418,7 +436,7 @@ export function createRunsService(deps: Deps) {
     return { stream: run.encrypted ? stream.pipe(decryptStream(deps.artifactKey)) : stream, fileName }
   }
 
-  const volumes = createVolumeRuns({ ...deps, runner })
+  const volumes = createVolumeRuns({ ...deps, runner, applyRetention })
 
   return {
     get,
@@ -432,6 +450,7 @@ export function createRunsService(deps: Deps) {
       return listRuns(db, serviceId, 100)
     },
     startVolumeBackup: (...args: Parameters<VolumeRuns['startBackup']>) => volumes.startBackup(...args),
+    serviceVolumes: (teamId: string, serviceId: string) => volumes.listVolumes(teamId, serviceId),
     log: async (teamId: string, id: string, afterSeq = 0) => {
       await get(teamId, id)
       return runLogLines(db, id, afterSeq)

@@ -3,13 +3,21 @@ import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
 import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
-import { findDestination, insertRun } from './database-backups.repo.js'
+import { findDestination, insertRun, insertScheduledRun } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { artifactKeysOf } from './stores.js'
+import type { RetentionPolicy } from './retention.js'
 import type { Runner } from './runner.js'
 import { dumpToStore, type RunLog, storeToRestore } from './run-exec.js'
 import { sha256Of } from './streams.js'
-import { containersUsing, engineVolumeName, VOLUME_PATTERN, volumeExists, volumeHelperArgs } from './volumes.js'
+import {
+  containersUsing,
+  engineVolumeName,
+  projectVolumes,
+  VOLUME_PATTERN,
+  volumeExists,
+  volumeHelperArgs,
+} from './volumes.js'
 
 export type VolumeDeps = {
   db: Kysely<DB>
@@ -23,9 +31,20 @@ export type VolumeDeps = {
   ) => Promise<{ id: string; name: string; projectId: string; serverId: string | null }>
   artifactKey: Buffer
   runner: Runner
+  /** Deletes what a job's retention no longer keeps (called after a successful backup only). */
+  applyRetention: (teamId: string, jobId: string, policy: RetentionPolicy, serverId: string | null) => Promise<void>
 }
 
-export type VolumeBackupInput = { volume: string; destinationId: string; helperImage: string; encrypt: boolean }
+export type VolumeBackupInput = {
+  volume: string
+  destinationId: string
+  helperImage: string
+  encrypt: boolean
+  /** A job's run: its id, its cron tick when scheduled, and the retention applied after a success. */
+  jobId?: string
+  slot?: string
+  retention?: RetentionPolicy
+}
 
 /**
  * Backups of a compose service's named volume: a tar stream through a short-lived helper container
@@ -74,17 +93,21 @@ export function createVolumeRuns(deps: VolumeDeps) {
     return { artifact_key: key, size_bytes: stored.size, sha256: stored.sha256, verified: 1, message: null }
   }
 
+  /** Inserts the run with its audit row; false when its cron tick already has a run (another process took it). */
   async function record(run: DbBackupRunTable, actor: Actor, action: string, details: Record<string, unknown>) {
-    await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
       if (!(await findDestination(trx, run.team_id, run.destination_id)))
         throw new NotFoundError(`Backup destination ${run.destination_id} not found.`)
-      await insertRun(trx, run)
+      if (run.slot !== null) {
+        if (!(await insertScheduledRun(trx, run))) return false
+      } else await insertRun(trx, run)
       await audit.record(trx, actor, {
         action,
         resourceType: 'service',
         resourceId: run.database_id,
         details: { run_id: run.id, volume: run.volume, ...details },
       })
+      return true
     })
   }
 
@@ -105,14 +128,29 @@ export function createVolumeRuns(deps: VolumeDeps) {
         teamId,
         serviceId,
         'backup',
-        { destinationId: input.destinationId, jobId: null, encrypt: input.encrypt, trigger },
+        {
+          destinationId: input.destinationId,
+          jobId: input.jobId ?? null,
+          encrypt: input.encrypt,
+          trigger,
+          slot: input.slot,
+        },
         actor,
       ),
       input.volume,
       input.helperImage,
     )
-    await record(run, actor, 'database_backup.started', { trigger, destination_id: run.destination_id })
-    runner.track(runner.execute(run, target, (log, destination) => dump(run, target, destination, log)))
+    const details = { trigger, destination_id: run.destination_id, job_id: run.job_id }
+    if (!(await record(run, actor, 'database_backup.started', details))) return undefined
+    runner.track(
+      runner
+        .execute(run, target, (log, destination) => dump(run, target, destination, log))
+        .then(async (finished) => {
+          // As for databases: retention only after a new backup succeeded.
+          if (finished?.status === 'succeeded' && input.jobId !== undefined && input.retention)
+            await deps.applyRetention(teamId, input.jobId, input.retention, target.service.serverId)
+        }),
+    )
     return run
   }
 
@@ -200,9 +238,16 @@ export function createVolumeRuns(deps: VolumeDeps) {
     return { artifact_key: key, size_bytes: check.size, sha256: check.sha256, verified: 1, message: null }
   }
 
+  /** The service's named volumes that exist on its server. */
+  async function listVolumes(teamId: string, serviceId: string) {
+    const service = await deps.serviceOf(teamId, serviceId)
+    return projectVolumes(await deps.hostOf(service.serverId), serviceId)
+  }
+
   return {
     startBackup,
     startRestore,
+    listVolumes,
     /** The service's server (a volume run's artifacts live where its destination says, reached from there). */
     serverOf: async (teamId: string, serviceId: string) => (await deps.serviceOf(teamId, serviceId)).serverId,
   }

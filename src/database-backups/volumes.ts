@@ -57,3 +57,20 @@ export async function containersUsing(host: DockerHost, volumeName: string): Pro
   if (res.code !== 0) throw new Error(`listing the containers of volume ${volumeName} failed: ${res.stderr.trim()}`)
   return res.stdout.split('\n').filter((id) => id !== '')
 }
+
+/** The compose names of a compose project's volumes on the engine (Compose labels each it creates). */
+export async function projectVolumes(host: DockerHost, serviceId: string): Promise<string[]> {
+  const res = await host.docker([
+    'volume',
+    'ls',
+    '--filter',
+    `label=com.docker.compose.project=${composeProjectName(serviceId)}`,
+    '--format',
+    '{{.Label "com.docker.compose.volume"}}',
+  ])
+  if (res.code !== 0) throw new Error(`listing the volumes failed: ${res.stderr.trim()}`)
+  return res.stdout
+    .split('\n')
+    .filter((name) => name !== '')
+    .sort()
+}

@@ -19,6 +19,7 @@ import * as m016 from './migrations/016_backup_run_claims.js'
 import * as m017 from './migrations/017_registries_previews.js'
 import * as m019 from './migrations/019_log_rows_by_sequence.js'
 import * as m020 from './migrations/020_notification_states.js'
+import * as m021 from './migrations/021_volume_backup_jobs.js'
 import * as m023 from './migrations/023_project_default_server.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '017_registries_previews': m017,
   '019_log_rows_by_sequence': m019,
   '020_notification_states': m020,
+  '021_volume_backup_jobs': m021,
   '023_project_default_server': m023,
 }
 

@@ -492,6 +492,10 @@ export type DbBackupJobTable = {
   enabled: number
   /** 1: every backup is also restored into a throw-away server of the same engine (PostgreSQL). */
   verify_restore: number
+  /** A job of a compose service's named volume (database_id is then the service's id); null: a database's. */
+  volume: string | null
+  /** A volume job: the image of the helper container that tars the volume. */
+  helper_image: string | null
   created_at: string
   updated_at: string
 }

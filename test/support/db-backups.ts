@@ -2,11 +2,23 @@ import assert from 'node:assert/strict'
 import { composeProjectName } from '../../src/deployments/resources.js'
 import type { Api } from './cli.js'
 import { deploy, ENDED, waitForEnd } from './deploy-helpers.js'
-import { docker, REDIS_IMAGE, waitFor } from './docker.js'
+import { docker, REDIS_IMAGE, TEST_IMAGE, waitFor } from './docker.js'
 import type { TestApp } from './harness.js'
 
 export const POSTGRES_IMAGE = 'berth-test/postgres:15'
 export const MARIADB_IMAGE = 'berth-test/mariadb:10'
+
+/** A compose service (busybox, sleeping) with the named volume `data` mounted at /data. */
+export const VOLUME_COMPOSE = `services:
+  app:
+    image: ${TEST_IMAGE}
+    command: sleep 600
+    stop_grace_period: 1s
+    volumes:
+      - data:/data
+volumes:
+  data: {}
+`
 
 /** Creates and deploys a database from a local test image; returns it with its container and password. */
 export async function deployedDatabase(

@@ -76,3 +76,19 @@ export function waitForRemoval(t: TestApp, resourceId: string) {
     200,
   )
 }
+
+/** Waits until a resource has a finished deployment (one queued through the services, no token at hand). */
+export function waitForDeployed(t: TestApp, resourceId: string, timeoutMs = 90_000) {
+  return waitFor(
+    `a finished deployment of ${resourceId}`,
+    async () => {
+      const rows = await t.app.db
+        .selectFrom('deployments')
+        .select('status')
+        .where('resource_id', '=', resourceId)
+        .execute()
+      return rows.some((r) => r.status === 'finished')
+    },
+    timeoutMs,
+  )
+}

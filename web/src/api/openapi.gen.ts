@@ -2101,6 +2101,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{uuid}/volumes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's named volumes on its server (those its deployments created) */
+        get: operations["listServiceVolumes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{uuid}/volume-backup-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The backup jobs of the service's named volumes (changed and run through /backup-jobs/{id}) */
+        get: operations["listVolumeBackupJobs"];
+        put?: never;
+        /** Add a backup job of a named volume: destination, cron schedule, retention, encryption */
+        post: operations["createVolumeBackupJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{uuid}/volume-backups": {
         parameters: {
             query?: never;
@@ -2976,7 +3011,10 @@ export interface components {
         BackupJob: {
             /** Format: uuid */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The database's uuid, or for a volume job the service's
+             */
             database_id: string;
             /** Format: uuid */
             destination_id: string;
@@ -2986,8 +3024,12 @@ export interface components {
             keep_days: number | null;
             encrypt: boolean;
             enabled: boolean;
-            /** @description Each backup is also restored into a throw-away server (PostgreSQL) */
+            /** @description Each backup is also restored into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis) */
             verify_restore: boolean;
+            /** @description A volume job: the compose volume's name */
+            volume: string | null;
+            /** @description A volume job: the image of the helper container */
+            helper_image: string | null;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */
@@ -3658,6 +3700,12 @@ export interface components {
                 stream: "stdout" | "stderr" | "berth";
                 output: string;
             }[];
+        };
+        ServiceVolumeList: {
+            volumes: string[];
+        };
+        VolumeBackupJobList: {
+            jobs: components["schemas"]["BackupJob"][];
         };
         VolumeBackupRunList: {
             runs: components["schemas"]["BackupRun"][];
@@ -15204,7 +15252,7 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
-                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
                     verify_restore?: boolean;
                 };
             };
@@ -15381,7 +15429,7 @@ export interface operations {
                     /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
                     encrypt?: boolean;
                     enabled?: boolean;
-                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL) */
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
                     verify_restore?: boolean;
                 };
             };
@@ -16059,6 +16107,259 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (e.g. name_taken, version_conflict) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON (invalid_request) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change is well-formed but cannot be applied (e.g. invalid_compose, invalid_proxy_config) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listServiceVolumes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Volume names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceVolumeList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVolumeBackupJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeBackupJobList"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth cannot store or read its data now (storage_full: its data disk is full; database_unavailable), Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createVolumeBackupJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    destination_id: string;
+                    /** @description A cron expression (5 or 6 fields); null: manual only */
+                    schedule?: string | null;
+                    /** @description Keep the newest N backups */
+                    keep_last?: number | null;
+                    /** @description Keep backups younger than N days */
+                    keep_days?: number | null;
+                    /** @description Encrypt the artifact (AES-256-GCM, key derived from the app key) */
+                    encrypt?: boolean;
+                    enabled?: boolean;
+                    /** @description Also restore each backup into a throw-away server of the same image and check it (PostgreSQL, MariaDB, MySQL, Redis) */
+                    verify_restore?: boolean;
+                    /** @description The volume's name in the compose file */
+                    volume: string;
+                    /**
+                     * @description An image the server already has, with sh, tar and find, for the helper container
+                     * @default busybox:1.36
+                     */
+                    helper_image: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupJob"];
+                };
+            };
+            /** @description The request is not valid (invalid_request with details.issues, or a code naming the problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session cookie or bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's abilities do not allow this (missing_ability, or a code naming the refusal) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another team (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -52,7 +52,7 @@ export function DatabasePage() {
         <Route path="logs" element={<ContainerLogs resourceId={databaseId} type="database" />} />
         <Route path="stats" element={<ContainerStats resourceId={databaseId} type="database" />} />
         <Route path="terminal" element={<TerminalTab resourceId={databaseId} type="database" />} />
-        <Route path="backups" element={<BackupsTab databaseId={databaseId} databaseName={d.name} />} />
+        <Route path="backups" element={<BackupsTab owner={{ kind: 'database', id: databaseId, name: d.name }} />} />
       </Routes>
     </section>
   )

@@ -20,6 +20,7 @@ import { GitTab } from './service/GitTab'
 import { HistoryTab } from './service/HistoryTab'
 import { ParametersTab } from './service/ParametersTab'
 import { TemplateUpgrade } from './service/TemplateUpgrade'
+import { VolumeBackupsTab } from './service/VolumeBackupsTab'
 
 export function ServicePage() {
   const { serviceId = '', '*': tab } = useParams()
@@ -32,7 +33,7 @@ export function ServicePage() {
   // A database is a service with a databases row, and has its own page (an old link, a bookmark).
   // Its project lists only its plain services, so only one missing from a fresh copy of that list
   // (a cached one may predate a service just made) is asked for as a database, and only a database
-  // that is there leads to its page.
+  // that is there leads to its page. A plain service's Backups tab backs up its named volumes.
   const project = useProject(service.data?.project_uuid ?? '', service.isSuccess)
   const plain = project.data?.services.some((x) => x.uuid === serviceId)
   const database = useDatabase(serviceId, project.isFetchedAfterMount && !plain)
@@ -67,6 +68,7 @@ export function ServicePage() {
           { to: `${base}/env`, label: 'Environment' },
           { to: `${base}/parameters`, label: 'Parameters' },
           { to: `${base}/git`, label: 'Git' },
+          ...(plain ? [{ to: `${base}/backups`, label: 'Backups' }] : []),
         ]}
       />
       <Routes>
@@ -79,6 +81,7 @@ export function ServicePage() {
         <Route path="env" element={<EnvTab serviceId={serviceId} />} />
         <Route path="parameters" element={<ParametersTab serviceId={serviceId} />} />
         <Route path="git" element={<GitTab serviceId={serviceId} />} />
+        <Route path="backups" element={<VolumeBackupsTab serviceId={serviceId} serviceName={s.name} />} />
       </Routes>
     </section>
   )

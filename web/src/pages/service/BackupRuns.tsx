@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { useAbility } from '../../api/abilities'
 import type { BackupRun, BackupRunList } from '../../api/backup-types'
@@ -10,25 +10,32 @@ import { TextField } from '../../components/Field'
 import { LogViewer } from '../../components/LogViewer'
 import { ErrorNotice, formatTime } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
+import type { BackupOwner } from './BackupsTab'
 
 type Restoring = { run: BackupRun; into: 'same' | 'new' }
 
-/** A database's backup and restore runs: each with its live log, download and the two restores. */
+/**
+ * A database's (or a service's volumes') backup and restore runs: each with its live log, download
+ * and restores (a volume's only over itself).
+ */
 export function BackupRuns({
-  databaseId,
-  databaseName,
+  owner,
   names,
   mayWrite,
 }: {
-  databaseId: string
-  databaseName: string
+  owner: BackupOwner
   names: Map<string, string>
   mayWrite: boolean
 }) {
   const maySeeData = useAbility('read:sensitive')
+  const databaseId = owner.id
+  const databaseName = owner.name
   const runs = useQuery({
     queryKey: ['backup-runs', databaseId],
-    queryFn: () => call<BackupRunList>('backupRuns', { params: { uuid: databaseId } }),
+    queryFn: () =>
+      call<BackupRunList>(owner.kind === 'database' ? 'backupRuns' : 'volumeBackupRuns', {
+        params: { uuid: databaseId },
+      }),
     // While a run is queued or running, its outcome is polled.
     refetchInterval: (q) =>
       q.state.data?.runs.some((r) => r.status === 'queued' || r.status === 'in_progress') ? 1000 : false,
@@ -49,6 +56,7 @@ export function BackupRuns({
             columns={[
               { header: 'Started', cell: (r) => formatTime(r.created_at) },
               { header: 'Kind', cell: (r) => (r.trigger === 'safety' ? 'safety backup' : r.kind) },
+              ...(owner.kind === 'volumes' ? [{ header: 'Volume', cell: (r: BackupRun) => r.volume }] : []),
               { header: 'Status', cell: (r) => <span className={`badge status-${r.status}`}>{r.status}</span> },
               { header: 'Trigger', cell: (r) => r.trigger },
               { header: 'Destination', cell: (r) => names.get(r.destination_id) ?? '' },
@@ -81,12 +89,14 @@ export function BackupRuns({
                       secondary
                       onClick={() => setRestoring({ run: r, into: 'same' })}
                     />
-                    <RowButton
-                      label="Restore into a new database"
-                      target={formatTime(r.created_at)}
-                      secondary
-                      onClick={() => setRestoring({ run: r, into: 'new' })}
-                    />
+                    {owner.kind === 'database' && (
+                      <RowButton
+                        label="Restore into a new database"
+                        target={formatTime(r.created_at)}
+                        secondary
+                        onClick={() => setRestoring({ run: r, into: 'new' })}
+                      />
+                    )}
                   </>
                 )}
               </>
@@ -98,8 +108,9 @@ export function BackupRuns({
       {restoring?.into === 'same' && (
         <RestoreOver
           run={restoring.run}
-          databaseId={databaseId}
-          databaseName={databaseName}
+          ownerId={databaseId}
+          what={restoring.run.volume === null ? 'database' : 'volume'}
+          name={restoring.run.volume ?? databaseName}
           onDone={() => setRestoring(null)}
         />
       )}
@@ -128,15 +139,18 @@ function RunLog({ run, onClose }: { run: BackupRun; onClose: () => void }) {
   )
 }
 
+/** A restore over the backed-up database or volume, confirmed by typing its name. */
 function RestoreOver({
   run,
-  databaseId,
-  databaseName,
+  ownerId,
+  what,
+  name,
   onDone,
 }: {
   run: BackupRun
-  databaseId: string
-  databaseName: string
+  ownerId: string
+  what: 'database' | 'volume'
+  name: string
   onDone: () => void
 }) {
   const queryClient = useQueryClient()
@@ -145,7 +159,7 @@ function RestoreOver({
     mutationFn: () => call<BackupRun>('restoreBackupRun', { params: { id: run.id }, body: { confirm: typed } }),
     onSuccess: async () => {
       onDone()
-      await queryClient.invalidateQueries({ queryKey: ['backup-runs', databaseId] })
+      await queryClient.invalidateQueries({ queryKey: ['backup-runs', ownerId] })
     },
   })
   return (
@@ -158,12 +172,18 @@ function RestoreOver({
       }}
     >
       <p>
-        Restoring replaces the data of <strong>{databaseName}</strong> with the backup of {formatTime(run.created_at)}.
-        Berth takes a safety backup first.
+        Restoring replaces the data of the {what} <strong>{name}</strong> with the backup of{' '}
+        {formatTime(run.created_at)}. Berth takes a safety backup first
+        {what === 'volume' ? ' and stops the containers using the volume meanwhile' : ''}.
       </p>
-      <TextField label="Type the database's name to confirm" name="restore-confirm" value={typed} onChange={setTyped} />
+      <TextField
+        label={`Type the ${what}'s name to confirm`}
+        name="restore-confirm"
+        value={typed}
+        onChange={setTyped}
+      />
       <ErrorNotice error={restore.error} />
-      <button type="submit" disabled={typed !== databaseName || restore.isPending}>
+      <button type="submit" disabled={typed !== name || restore.isPending}>
         Restore
       </button>{' '}
       <button type="button" className="secondary" onClick={onDone}>
@@ -173,18 +193,44 @@ function RestoreOver({
   )
 }
 
-/** Creates a database from the backup (same engine and image, same project); the restore is its first run. */
+/**
+ * Creates a database from the backup (same engine and image, same project); the restore is its
+ * first run, followed here with its log. A failed restore removes the new database again, so the
+ * page stays here and says why instead of opening a database that is gone.
+ */
 function RestoreIntoNew({ run, databaseName, onDone }: { run: BackupRun; databaseName: string; onDone: () => void }) {
   const navigate = useNavigate()
   const [name, setName] = useState(`${databaseName}-restored`)
+  const [queued, setQueued] = useState<BackupRun | null>(null)
   const restore = useMutation({
     mutationFn: () =>
       call<BackupRun>('restoreBackupRun', { params: { id: run.id }, body: { target: 'new', name: name.trim() } }),
-    onSuccess: (queued) => {
+    onSuccess: setQueued,
+  })
+  const progress = useQuery({
+    queryKey: ['backup-run', queued?.id],
+    queryFn: () => call<BackupRun>('backupRun', { params: { id: queued!.id } }),
+    enabled: queued !== null,
+    refetchInterval: (q) => (q.state.data?.status === 'succeeded' || q.state.data?.status === 'failed' ? false : 1000),
+  })
+  const status = progress.data?.status
+  useEffect(() => {
+    if (status === 'succeeded' && queued) {
       onDone()
       void navigate(`/databases/${queued.database_id}/backups`)
-    },
-  })
+    }
+  }, [status, queued, onDone, navigate])
+  if (queued)
+    return (
+      <section aria-label="Restore into a new database">
+        <p>
+          Restoring the backup of {formatTime(run.created_at)} into the new database <strong>{name.trim()}</strong>
+          {status === 'failed' ? '' : '; its page opens once the restore succeeded.'}
+        </p>
+        {status === 'failed' && <p role="alert">The restore failed: {progress.data?.message}</p>}
+        <RunLog run={queued} onClose={onDone} />
+      </section>
+    )
   return (
     <form
       role="dialog"

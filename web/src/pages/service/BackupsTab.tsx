@@ -11,27 +11,37 @@ import { ErrorNotice } from '../../components/Notice'
 import { QueryState } from '../../components/QueryState'
 import { BackupRuns } from './BackupRuns'
 
-/** A database's backups: its jobs, a backup now, the runs (polled while one is running) and restore. */
-export function BackupsTab({ databaseId, databaseName }: { databaseId: string; databaseName: string }) {
+/**
+ * Whose backups a tab shows: a database, or the named volumes of a plain compose service (those on
+ * its server); both have jobs, runs and restores through the same routes.
+ */
+export type BackupOwner =
+  | { kind: 'database'; id: string; name: string }
+  | { kind: 'volumes'; id: string; name: string; volumes: string[] }
+
+/** A database's or a service's volumes' backups: jobs, a backup now, the runs (polled while one is running) and restore. */
+export function BackupsTab({ owner }: { owner: BackupOwner }) {
   const mayWrite = useAbility('write')
   const destinations = useBackupDestinations()
   const names = new Map((destinations.data?.destinations ?? []).map((d) => [d.id, d.name]))
   return (
     <>
-      <Jobs databaseId={databaseId} names={names} mayWrite={mayWrite} />
-      {mayWrite && destinations.data && (
-        <AddJob databaseId={databaseId} destinations={destinations.data.destinations} />
-      )}
-      <BackupRuns databaseId={databaseId} databaseName={databaseName} names={names} mayWrite={mayWrite} />
+      <Jobs owner={owner} names={names} mayWrite={mayWrite} />
+      {mayWrite && destinations.data && <AddJob owner={owner} destinations={destinations.data.destinations} />}
+      <BackupRuns owner={owner} names={names} mayWrite={mayWrite} />
     </>
   )
 }
 
-function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<string, string>; mayWrite: boolean }) {
+function Jobs({ owner, names, mayWrite }: { owner: BackupOwner; names: Map<string, string>; mayWrite: boolean }) {
   const queryClient = useQueryClient()
+  const databaseId = owner.id
   const jobs = useQuery({
     queryKey: ['backup-jobs', databaseId],
-    queryFn: () => call<BackupJobList>('backupJobs', { params: { uuid: databaseId } }),
+    queryFn: () =>
+      call<BackupJobList>(owner.kind === 'database' ? 'backupJobs' : 'volumeBackupJobs', {
+        params: { uuid: databaseId },
+      }),
   })
   const run = useMutation({
     mutationFn: (j: BackupJob) => call<BackupRun>('runBackupJob', { params: { id: j.id } }),
@@ -41,7 +51,8 @@ function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<
     mutationFn: (j: BackupJob) => call('deleteBackupJob', { params: { id: j.id } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
   })
-  const label = (j: BackupJob) => names.get(j.destination_id) ?? j.destination_id
+  const label = (j: BackupJob) =>
+    `${j.volume === null ? '' : `${j.volume} to `}${names.get(j.destination_id) ?? j.destination_id}`
   return (
     <>
       <h2>Backup jobs</h2>
@@ -51,9 +62,14 @@ function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<
             label="Backup jobs"
             rows={data.jobs}
             rowKey={(j) => j.id}
-            empty="No backup job: this database is not backed up."
+            empty={
+              owner.kind === 'database'
+                ? 'No backup job: this database is not backed up.'
+                : 'No backup job: no volume of this service is backed up.'
+            }
             columns={[
-              { header: 'Destination', cell: label },
+              ...(owner.kind === 'volumes' ? [{ header: 'Volume', cell: (j: BackupJob) => j.volume }] : []),
+              { header: 'Destination', cell: (j) => names.get(j.destination_id) ?? j.destination_id },
               { header: 'Schedule', cell: (j) => (j.schedule ? <code>{j.schedule}</code> : 'on request') },
               {
                 header: 'Keeps',
@@ -83,31 +99,35 @@ function Jobs({ databaseId, names, mayWrite }: { databaseId: string; names: Map<
   )
 }
 
-function AddJob({
-  databaseId,
-  destinations,
-}: {
-  databaseId: string
-  destinations: BackupDestinationList['destinations']
-}) {
+function AddJob({ owner, destinations }: { owner: BackupOwner; destinations: BackupDestinationList['destinations'] }) {
   const queryClient = useQueryClient()
+  const databaseId = owner.id
   const [destination, setDestination] = useState('')
+  const [volume, setVolume] = useState('')
+  // Any image the server has with sh, tar and find; the CLI's default.
+  const [helperImage, setHelperImage] = useState('busybox:1.36')
   const [schedule, setSchedule] = useState('0 3 * * *')
   const [keepLast, setKeepLast] = useState('7')
   const [encrypt, setEncrypt] = useState(true)
   const [verifyRestore, setVerifyRestore] = useState(false)
   const create = useMutation({
-    mutationFn: () =>
-      call<BackupJob>('createBackupJob', {
-        params: { uuid: databaseId },
-        body: {
-          destination_id: destination || destinations[0]!.id,
-          schedule: schedule.trim() === '' ? null : schedule.trim(),
-          keep_last: keepLast === '' ? null : Number(keepLast),
-          encrypt,
-          verify_restore: verifyRestore,
-        },
-      }),
+    mutationFn: () => {
+      const body = {
+        destination_id: destination || destinations[0]!.id,
+        schedule: schedule.trim() === '' ? null : schedule.trim(),
+        keep_last: keepLast === '' ? null : Number(keepLast),
+        encrypt,
+      }
+      return owner.kind === 'database'
+        ? call<BackupJob>('createBackupJob', {
+            params: { uuid: databaseId },
+            body: { ...body, verify_restore: verifyRestore },
+          })
+        : call<BackupJob>('createVolumeBackupJob', {
+            params: { uuid: databaseId },
+            body: { ...body, volume: volume || owner.volumes[0]!, helper_image: helperImage.trim() },
+          })
+    },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
   })
   if (destinations.length === 0)
@@ -116,6 +136,7 @@ function AddJob({
         Add a destination under <Link to="/team/backup-destinations">Team › Backup destinations</Link> first.
       </p>
     )
+  if (owner.kind === 'volumes' && owner.volumes.length === 0) return null
   function submit(event: FormEvent) {
     event.preventDefault()
     create.mutate()
@@ -123,6 +144,28 @@ function AddJob({
   return (
     <form onSubmit={submit} aria-labelledby="job-new">
       <h2 id="job-new">Add a backup job</h2>
+      {owner.kind === 'volumes' && (
+        <>
+          <Field label="Volume">
+            {(control) => (
+              <select {...control} value={volume} onChange={(e) => setVolume(e.target.value)}>
+                {owner.volumes.map((v) => (
+                  <option key={v} value={v}>
+                    {v}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <TextField
+            label="Helper image"
+            name="job-helper-image"
+            value={helperImage}
+            onChange={setHelperImage}
+            hint="An image the server already has, with sh, tar and find: it archives the volume."
+          />
+        </>
+      )}
       <Field label="Destination">
         {(control) => (
           <select {...control} value={destination} onChange={(e) => setDestination(e.target.value)}>
@@ -153,10 +196,12 @@ function AddJob({
         <input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} />
         Encrypt the backups (the storage provider cannot read them)
       </label>
-      <label>
-        <input type="checkbox" checked={verifyRestore} onChange={(e) => setVerifyRestore(e.target.checked)} />
-        Verify each backup by restoring it into a throw-away server (PostgreSQL)
-      </label>
+      {owner.kind === 'database' && (
+        <label>
+          <input type="checkbox" checked={verifyRestore} onChange={(e) => setVerifyRestore(e.target.checked)} />
+          Verify each backup by restoring it into a throw-away server (PostgreSQL, MariaDB, MySQL, Redis)
+        </label>
+      )}
       <ErrorNotice error={create.error} />
       <button type="submit" aria-busy={create.isPending} disabled={create.isPending}>
         Add job
