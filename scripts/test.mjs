@@ -90,11 +90,13 @@ if (filters.length === 0) {
 // What the PostgreSQL pass leaves out of a full run (CI's 40-minute budget): the browser tests and
 // the proxies' end-to-end tests exercise the UI and the rendered proxy configuration over the same
 // API, whichever database stores it, and the templates' end-to-end test deploys what the templates
-// API (run on both) stored, and the Git clone over ssh:// exercises ssh and Git only; the
+// API (run on both) stored, the Git clone over ssh:// exercises ssh and Git only, and restore
+// verification runs the engines' own checks in throw-away containers (the run record it writes is
+// the one database-backups.e2e covers on both); the
 // deployments, backups, Git, proxy runtime and fault suites
 // that do depend on the database run on both. A filter given by hand runs what it names on both.
 const SQLITE_ONLY =
-  /\.browser\.test\.ts$|^test\/(caddy|traefik[a-z-]*|routes-live|network-isolation|templates|git-ssh)\.e2e\.test\.ts$/
+  /\.browser\.test\.ts$|^test\/(caddy|traefik[a-z-]*|routes-live|network-isolation|templates|git-ssh|database-backups-verify)\.e2e\.test\.ts$/
 
 /**
  * The cases a skipped suite declares, read from its file's text (node:test does not run a skipped
