@@ -32,6 +32,8 @@ export type BuildSpec = {
   baseDir: string
   dockerfilePath: string | null
   composePath: string | null
+  /** The compose service a Dockerfile build's image runs as. */
+  composeService: string
   auth: { kind: 'none' } | { kind: 'ssh'; privateKey: string } | { kind: 'token'; token: string }
   buildArgs: Record<string, string>
   buildSecrets: Record<string, string>
@@ -313,6 +315,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       baseDir: row.base_dir,
       dockerfilePath: row.dockerfile_path,
       composePath: row.compose_path,
+      composeService: row.compose_service,
       auth:
         row.auth === 'ssh' && row.deploy_key_private
           ? { kind: 'ssh', privateKey: cipher.decrypt(row.deploy_key_private) }
