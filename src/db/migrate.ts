@@ -19,6 +19,7 @@ import * as m016 from './migrations/016_backup_run_claims.js'
 import * as m017 from './migrations/017_registries_previews.js'
 import * as m019 from './migrations/019_log_rows_by_sequence.js'
 import * as m020 from './migrations/020_notification_states.js'
+import * as m022 from './migrations/022_preview_fork_secrets.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '017_registries_previews': m017,
   '019_log_rows_by_sequence': m019,
   '020_notification_states': m020,
+  '022_preview_fork_secrets': m022,
 }
 
 export function knownMigrations(): string[] {

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
 import type { Kysely } from 'kysely'
@@ -6,7 +6,7 @@ import type { DB } from '../db/schema.js'
 import { composeBuilds, withBuiltImages, type ComposeBuild } from '../git-sources/compose-image.js'
 import type { BuildSpec, GitSourcesService } from '../git-sources/git-sources.service.js'
 import type { DockerHost } from '../servers/docker-host.js'
-import { secretBuildFile } from './buildkit-build.js'
+import { buildFile } from './build-file.js'
 import { causeOf } from './compose-errors.js'
 import { setGitBuild, type DeploymentRow } from './deployments.repo.js'
 import { composeProjectName } from './resources.js'
@@ -178,25 +178,14 @@ async function buildComposeServices(
 
 /**
  * One build of a context of the checkout (paths relative to the repository root) on the server's
- * engine, tagged and labelled with the service. Without build secrets it is `docker build`; with
- * them, `docker compose build` of a one-service file (see secretBuildFile): Compose reaches the
- * engine's BuildKit, which mounts secrets from files, so they are never build arguments.
+ * engine, tagged and labelled with the service: `docker compose build` of a one-service file (see
+ * buildFile), so the engine's BuildKit builds it even where the CLI lacks the buildx plugin. Build
+ * secrets are files mounted by `RUN --mount=type=secret`, never build arguments.
  */
 async function dockerBuild(run: BuildRun, spec: BuildSpec, build: ComposeBuild): Promise<BuildFailure | null> {
   const { d, host, log } = run
   const repo = gitCacheDir(run.dataDir, d.resource_id)
   const secretNames = Object.keys(spec.buildSecrets)
-  const label = { 'berth.service': d.resource_id }
-  const shown = `--tag ${build.image} --file ${build.dockerfile}${build.target ? ` --target ${build.target}` : ''} ${build.context || '.'}`
-  if (secretNames.length === 0) {
-    const args = ['build', '--tag', build.image, '--label', `berth.service=${d.resource_id}`]
-    args.push('--file', join(repo, build.dockerfile))
-    if (build.target) args.push('--target', build.target)
-    for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`)
-    args.push(join(repo, build.context))
-    log.append('berth', `$ docker build ${shown}`)
-    return buildOutcome(run, build.image, () => host.follow(args, { env: run.cliEnv }))
-  }
   // Per run, 0700 under the data dir, removed whatever happens: the secret files and the file naming them.
   const dir = mkdtempSync(join(run.dataDir, 'git', 'build-'))
   try {
@@ -206,21 +195,25 @@ async function dockerBuild(run: BuildRun, spec: BuildSpec, build: ComposeBuild):
       writeFileSync(files[name], spec.buildSecrets[name]!, { mode: 0o600 })
     }
     const absolute = { ...build, context: join(repo, build.context), dockerfile: join(repo, build.dockerfile) }
-    writeFileSync(join(dir, 'compose.json'), secretBuildFile(absolute, files, label), { mode: 0o600 })
-    log.append('berth', `$ docker compose build (BuildKit) ${shown} --secret ${secretNames.join(' --secret ')}`)
+    const labels = { 'berth.service': d.resource_id }
+    writeFileSync(join(dir, 'compose.json'), buildFile(absolute, files, labels), { mode: 0o600 })
+    log.append(
+      'berth',
+      `$ docker compose build (BuildKit) --tag ${build.image} --file ${build.dockerfile}${build.target ? ` --target ${build.target}` : ''} ${build.context || '.'}${secretNames.map((n) => ` --secret ${n}`).join('')}`,
+    )
     const args = ['--project-name', composeProjectName(d.resource_id), '--file', join(dir, 'compose.json')]
     args.push('--project-directory', dir, 'build', build.service)
-    return await buildOutcome(run, build.image, () => host.compose(args, { cwd: dir, env: run.cliEnv ?? {} }))
+    const result = await streamProcess(() => host.compose(args, { cwd: dir, env: run.cliEnv ?? {} }), {
+      log,
+      signal: run.signal,
+      what: 'docker compose build',
+    })
+    if (result.exitCode !== 0) return failed('docker build', result)
+    log.append('berth', `Built ${build.image}`)
+    return null
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-async function buildOutcome(run: BuildRun, image: string, start: () => ChildProcess): Promise<BuildFailure | null> {
-  const result = await streamProcess(start, { log: run.log, signal: run.signal, what: 'docker build' })
-  if (result.exitCode !== 0) return failed('docker build', result)
-  run.log.append('berth', `Built ${image}`)
-  return null
 }
 
 /**

@@ -1,5 +1,14 @@
 import { posix } from 'node:path'
-import { isMap, isScalar, parseDocument } from 'yaml'
+import { isMap, isScalar, parseDocument, type Document } from 'yaml'
+import { shieldPlaceholders } from '../compose/compose.params.js'
+
+/** Edits a compose file (a template with `{{berth.*}}` parameters too) as a YAML document, keeping comments. */
+function editCompose(composeYaml: string, edit: (doc: Document) => void): string {
+  const shielded = shieldPlaceholders(composeYaml)
+  const doc = parseDocument(shielded.text)
+  edit(doc)
+  return shielded.restore(doc.toString())
+}
 
 /**
  * The compose file with each named service running the image a build produced: its `image` set
@@ -7,20 +16,20 @@ import { isMap, isScalar, parseDocument } from 'yaml'
  * with it). Everything else the user wrote (ports, env, volumes, health check) stays as it was.
  */
 export function withBuiltImages(composeYaml: string, images: Record<string, string>): string {
-  const doc = parseDocument(composeYaml)
-  for (const [service, image] of Object.entries(images)) {
-    const definition = doc.getIn(['services', service])
-    if (!isMap(definition)) throw new Error(`the compose file has no service "${service}" to run the built image`)
-    const build = definition.items.find((pair) => isScalar(pair.key) && pair.key.value === 'build')
-    if (build && isScalar(build.key)) {
-      // The image takes the build section's place (and its comments), so a diff shows one change.
-      definition.delete('image')
-      build.key.value = 'image'
-      build.value = doc.createNode(image)
-    } else definition.set('image', image)
-    if (definition.get('pull_policy') === 'build') definition.delete('pull_policy')
-  }
-  return doc.toString()
+  return editCompose(composeYaml, (doc) => {
+    for (const [service, image] of Object.entries(images)) {
+      const definition = doc.getIn(['services', service])
+      if (!isMap(definition)) throw new Error(`the compose file has no service "${service}" to run the built image`)
+      const build = definition.items.find((pair) => isScalar(pair.key) && pair.key.value === 'build')
+      if (build && isScalar(build.key)) {
+        // The image takes the build section's place (and its comments), so a diff shows one change.
+        definition.delete('image')
+        build.key.value = 'image'
+        build.value = doc.createNode(image)
+      } else definition.set('image', image)
+      if (definition.get('pull_policy') === 'build') definition.delete('pull_policy')
+    }
+  })
 }
 
 /**
@@ -29,12 +38,12 @@ export function withBuiltImages(composeYaml: string, images: Record<string, stri
  * so they go; everything else stays.
  */
 export function withoutHostBindings(composeYaml: string): string {
-  const doc = parseDocument(composeYaml)
-  const services = doc.get('services')
-  if (!isMap(services)) return composeYaml
-  for (const pair of services.items)
-    if (isMap(pair.value)) for (const key of ['ports', 'container_name']) pair.value.delete(key)
-  return doc.toString()
+  return editCompose(composeYaml, (doc) => {
+    const services = doc.get('services')
+    if (!isMap(services)) return
+    for (const pair of services.items)
+      if (isMap(pair.value)) for (const key of ['ports', 'container_name']) pair.value.delete(key)
+  })
 }
 
 /** One `build:` section of a repository's compose file, resolved against the checkout. */

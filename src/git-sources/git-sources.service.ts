@@ -74,6 +74,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       keep_images: row.keep_images,
       preview_domain: row.preview_domain ?? null,
       preview_port: row.preview_port ?? null,
+      preview_fork_secrets: row.preview_fork_secrets === 1,
       preview_of: row.preview_of ?? null,
       webhook_path: webhookPath(row.service_id),
       deploy_token_set: row.deploy_token_hash !== null,
@@ -99,6 +100,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
         number: p.number,
         branch: p.branch,
         head_commit: p.head_commit,
+        fork: p.fork_repo_url,
         service_uuid: p.preview_service_id,
         host: `pr-${p.number}.${row.preview_domain}`,
       })),
@@ -136,6 +138,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       keep_images: input.keep_images,
       preview_domain: input.preview_domain ?? null,
       preview_port: input.preview_port ?? null,
+      preview_fork_secrets: input.preview_fork_secrets ? 1 : 0,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {

@@ -2462,6 +2462,7 @@ export interface components {
             keep_images: number;
             preview_domain: string | null;
             preview_port: number | null;
+            preview_fork_secrets: boolean;
             /** @description On a preview: the service it previews */
             preview_of: string | null;
             /** @description The open pull/merge requests with a preview */
@@ -2469,6 +2470,8 @@ export interface components {
                 number: number;
                 branch: string;
                 head_commit: string | null;
+                /** @description A request from a fork: the fork's repository it builds */
+                fork: string | null;
                 /** @description The service that runs the preview */
                 service_uuid: string;
                 host: string;
@@ -16342,6 +16345,11 @@ export interface operations {
                     preview_domain?: string;
                     /** @description The port of compose_service a preview's route sends requests to */
                     preview_port?: number;
+                    /**
+                     * @description Previews of requests from forks get the service's secret variables and build secrets (off: the fork's code runs with neither)
+                     * @default false
+                     */
+                    preview_fork_secrets?: boolean;
                 };
             };
         };

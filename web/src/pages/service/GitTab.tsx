@@ -17,6 +17,7 @@ type Form = {
   https_token: string
   preview_domain: string
   preview_port: string
+  preview_fork_secrets: boolean
 }
 
 function formOf(s: GitSource | undefined): Form {
@@ -30,6 +31,7 @@ function formOf(s: GitSource | undefined): Form {
     https_token: '',
     preview_domain: s?.preview_domain ?? '',
     preview_port: s?.preview_port ? String(s.preview_port) : '',
+    preview_fork_secrets: s?.preview_fork_secrets ?? false,
   }
 }
 
@@ -63,7 +65,11 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           ...(source.data?.base_dir ? { base_dir: source.data.base_dir } : {}),
           ...(source.data ? { build_args: source.data.build_args, keep_images: source.data.keep_images } : {}),
           ...(current.preview_domain
-            ? { preview_domain: current.preview_domain, preview_port: Number(current.preview_port) }
+            ? {
+                preview_domain: current.preview_domain,
+                preview_port: Number(current.preview_port),
+                preview_fork_secrets: current.preview_fork_secrets,
+              }
             : {}),
         },
       }),
@@ -173,6 +179,17 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               <small>The port the compose service listens on.</small>
             </label>
           </div>
+          {current.preview_domain !== '' && (
+            <label>
+              <input
+                type="checkbox"
+                checked={current.preview_fork_secrets}
+                onChange={(e) => set({ preview_fork_secrets: e.target.checked })}
+              />
+              Previews of requests from forks get the secret variables and build secrets
+              <small>Off: a fork's code, which anyone can write, runs without them.</small>
+            </label>
+          )}
           <ErrorNotice error={save.error} />
           <button type="submit" aria-busy={save.isPending}>
             Save Git source
@@ -193,7 +210,8 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               <ul aria-label="Open previews">
                 {s.previews.map((p) => (
                   <li key={p.number}>
-                    #{p.number} ({p.branch}): <code>{p.host}</code>,{' '}
+                    #{p.number} ({p.branch}
+                    {p.fork ? `, from the fork ${p.fork}` : ''}): <code>{p.host}</code>,{' '}
                     <Link to={`/services/${p.service_uuid}`}>its service</Link>
                   </li>
                 ))}
