@@ -33,8 +33,11 @@ describe('withBuiltImages', () => {
     )
   })
 
-  it('refuses a compose file without that service', () => {
-    assert.throws(() => withBuiltImages('services:\n  api:\n    image: x\n', { web: 'i' }), /no service "web"/)
+  it('writes the service around the image when the file has none by that name', () => {
+    assert.equal(
+      withBuiltImages('services:\n  db:\n    image: redis\n', { web: 'berth/s:abc' }),
+      'services:\n  db:\n    image: redis\n  web:\n    image: berth/s:abc\n    restart: unless-stopped\n',
+    )
   })
 })
 

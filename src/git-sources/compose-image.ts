@@ -14,12 +14,17 @@ function editCompose(composeYaml: string, edit: (doc: Document) => void): string
  * The compose file with each named service running the image a build produced: its `image` set
  * to the tag and its `build` section dropped (Berth built it already; `pull_policy: build` goes
  * with it). Everything else the user wrote (ports, env, volumes, health check) stays as it was.
+ * A service the file lacks is written around the image, for the user to add ports, volumes and
+ * the rest to (the first build of a service whose file has only its other services, or none).
  */
 export function withBuiltImages(composeYaml: string, images: Record<string, string>): string {
   return editCompose(composeYaml, (doc) => {
     for (const [service, image] of Object.entries(images)) {
       const definition = doc.getIn(['services', service])
-      if (!isMap(definition)) throw new Error(`the compose file has no service "${service}" to run the built image`)
+      if (!isMap(definition)) {
+        doc.setIn(['services', service], doc.createNode({ image, restart: 'unless-stopped' }))
+        continue
+      }
       const build = definition.items.find((pair) => isScalar(pair.key) && pair.key.value === 'build')
       if (build && isScalar(build.key)) {
         // The image takes the build section's place (and its comments), so a diff shows one change.

@@ -15,6 +15,11 @@ type Form = {
   compose_service: string
   auth: 'none' | 'ssh' | 'token'
   https_token: string
+  base_dir: string
+  build_args: string
+  /** Write-only: empty keeps the stored build secrets. */
+  build_secrets: string
+  keep_images: string
   preview_domain: string
   preview_port: string
   preview_fork_secrets: boolean
@@ -29,10 +34,29 @@ function formOf(s: GitSource | undefined): Form {
     compose_service: s?.compose_service ?? 'app',
     auth: s?.auth ?? 'none',
     https_token: '',
+    base_dir: s?.base_dir ?? '',
+    build_args: Object.entries(s?.build_args ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    build_secrets: '',
+    keep_images: String(s?.keep_images ?? 5),
     preview_domain: s?.preview_domain ?? '',
     preview_port: s?.preview_port ? String(s.preview_port) : '',
     preview_fork_secrets: s?.preview_fork_secrets ?? false,
   }
+}
+
+/** NAME=value lines (blank lines skipped; the value is everything after the first "="). */
+function pairsOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) =>
+        line.includes('=') ? [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] : [line, ''],
+      ),
+  )
 }
 
 /** Where the service's code comes from: the repository, its credentials, the webhook to give the Git host. */
@@ -61,9 +85,10 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           compose_service: current.compose_service,
           auth: current.auth,
           ...(current.https_token ? { https_token: current.https_token } : {}),
-          // Settings this form does not show are sent back as they are, so saving keeps them.
-          ...(source.data?.base_dir ? { base_dir: source.data.base_dir } : {}),
-          ...(source.data ? { build_args: source.data.build_args, keep_images: source.data.keep_images } : {}),
+          ...(current.base_dir ? { base_dir: current.base_dir } : {}),
+          build_args: pairsOf(current.build_args),
+          ...(current.build_secrets.trim() ? { build_secrets: pairsOf(current.build_secrets) } : {}),
+          keep_images: Number(current.keep_images),
           ...(current.preview_domain
             ? {
                 preview_domain: current.preview_domain,
@@ -81,6 +106,12 @@ export function GitTab({ serviceId }: { serviceId: string }) {
   const rotate = useMutation({
     mutationFn: () => call<{ secret: string }>('rotateGitWebhookSecret', { params: { uuid: serviceId } }),
     onSuccess: (data) => setSecret(data.secret),
+  })
+  const [deployToken, setDeployToken] = useState<{ token: string; deploy_path: string } | undefined>()
+  const rotateToken = useMutation({
+    mutationFn: () =>
+      call<{ token: string; deploy_path: string }>('rotateGitDeployToken', { params: { uuid: serviceId } }),
+    onSuccess: (data) => setDeployToken(data),
   })
   const deploy = useMutation({
     mutationFn: () => call<{ message: string }>('deployGitCommit', { params: { uuid: serviceId }, body: {} }),
@@ -156,6 +187,56 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           )}
           <div className="grid">
             <label>
+              Base directory
+              <input
+                value={current.base_dir}
+                placeholder="(the repository root)"
+                onChange={(e) => set({ base_dir: e.target.value })}
+              />
+            </label>
+            <label>
+              Images kept for rollbacks
+              <input
+                type="number"
+                min={1}
+                max={100}
+                required
+                value={current.keep_images}
+                onChange={(e) => set({ keep_images: e.target.value })}
+              />
+            </label>
+          </div>
+          <div className="grid">
+            <label>
+              Build arguments
+              <textarea
+                rows={3}
+                placeholder="NAME=value, one a line"
+                value={current.build_args}
+                onChange={(e) => set({ build_args: e.target.value })}
+              />
+              <small>Not secret: they stay in the image's history.</small>
+            </label>
+            <label>
+              Build secrets
+              <textarea
+                rows={3}
+                autoComplete="off"
+                placeholder={
+                  s?.build_secret_names.length
+                    ? `Set: ${s.build_secret_names.join(', ')} (empty keeps them; new lines replace them all)`
+                    : 'NAME=value, one a line'
+                }
+                value={current.build_secrets}
+                onChange={(e) => set({ build_secrets: e.target.value })}
+              />
+              <small>
+                Mounted by <code>RUN --mount=type=secret,id=NAME</code>; never in the image or the log.
+              </small>
+            </label>
+          </div>
+          <div className="grid">
+            <label>
               Preview domain
               <input
                 value={current.preview_domain}
@@ -186,8 +267,8 @@ export function GitTab({ serviceId }: { serviceId: string }) {
                 checked={current.preview_fork_secrets}
                 onChange={(e) => set({ preview_fork_secrets: e.target.checked })}
               />
-              Previews of requests from forks get the secret variables and build secrets
-              <small>Off: a fork's code, which anyone can write, runs without them.</small>
+              Previews of requests from forks get the secret variables and build secrets (off: a fork's code, which
+              anyone can write, runs without them)
             </label>
           )}
           <ErrorNotice error={save.error} />
@@ -234,6 +315,21 @@ export function GitTab({ serviceId }: { serviceId: string }) {
             )
           )}
           <ErrorNotice error={rotate.error} />
+          <h3>Deploys from CI</h3>
+          {deployToken ? (
+            <p role="status">
+              POST <code aria-label="Deploy URL">{`${window.location.origin}${deployToken.deploy_path}`}</code> with the
+              header <code>X-Berth-Deploy-Token: </code>
+              <code aria-label="Deploy token">{deployToken.token}</code> (shown once)
+            </p>
+          ) : (
+            mayWrite && (
+              <button type="button" className="secondary" onClick={() => rotateToken.mutate()}>
+                {s.deploy_token_set ? 'New deploy token' : 'Create a deploy token'}
+              </button>
+            )
+          )}
+          <ErrorNotice error={rotateToken.error} />
           {mayDeploy && (
             <p>
               <button type="button" aria-busy={deploy.isPending} onClick={() => deploy.mutate()}>
