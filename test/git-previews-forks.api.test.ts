@@ -3,9 +3,9 @@
 // A template's parameters go with the preview (its `domain` names the preview's host); a fork's
 // preview is built from the fork and, unless the service allows it, gets none of its secrets.
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import { bitbucketPullRequest, deliver } from './support/git-forge.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 import { demoTemplateDir } from './support/template-fixtures.js'
 
@@ -65,27 +65,17 @@ describe('previews of a templated service and of requests from forks', () => {
     })
   // Bitbucket's pull request event (signed as it signs them); `fork` names the source repository.
   const bitbucket = async (number: number, fork: string | null) => {
-    const repository = (name: string) => ({
-      full_name: name,
-      links: { html: { href: `https://git.example.test/${name}` } },
-    })
-    const body = JSON.stringify({
-      pullrequest: {
+    const repository = (name: string) => ({ fullName: name, webUrl: `https://git.example.test/${name}` })
+    const request = bitbucketPullRequest(
+      {
         id: number,
-        source: { branch: { name: `topic-${number}` }, repository: repository(fork ?? 'acme/demo') },
-        destination: { branch: { name: 'main' }, repository: repository('acme/demo') },
+        branch: `topic-${number}`,
+        source: repository(fork ?? 'acme/demo'),
+        destination: repository('acme/demo'),
       },
-    })
-    const res = await t.server.inject({
-      method: 'POST',
-      url: `/api/v1/webhooks/git/${serviceId}`,
-      headers: {
-        'content-type': 'application/json',
-        'x-event-key': 'pullrequest:created',
-        'x-hub-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-      payload: body,
-    })
+      secret,
+    )
+    const res = await deliver(t.server, serviceId, request)
     assert.equal(res.statusCode, 202, res.body)
     const previews = (await t.call(root, 'GET', `/api/v1/services/${serviceId}/git`)).body.previews
     const preview = previews.find((p: { number: number }) => p.number === number)

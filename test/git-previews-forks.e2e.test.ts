@@ -1,13 +1,13 @@
-// A pull request from a fork, as Bitbucket announces it, on the local Git server and the real
-// Docker engine: the preview is built from the fork's repository (the clone URL from the payload),
-// and the fork's code gets none of the service's secrets, neither the build secret its Dockerfile
+// A pull request from a fork, as Bitbucket announces it (a FAKE of its webhook sender,
+// support/git-forge.ts), on the local Git server and the real Docker engine: the preview is built
+// from the fork's repository (the clone URL from the payload), and the fork's code gets none of the service's secrets, neither the build secret its Dockerfile
 // asks for nor the secret variable its container would read (previews of forks default to that).
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { createService, logText, waitForFinished } from './support/deploy-helpers.js'
 import { TEST_IMAGE, docker, removeBuiltImages, removeProject, requireDocker } from './support/docker.js'
+import { bitbucketPullRequest, deliver } from './support/git-forge.js'
 import { startGitServer } from './support/git-server.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -71,27 +71,17 @@ describe('previews of pull requests from forks', () => {
       assert.equal(put.body.preview_fork_secrets, false, 'off unless the service allows it')
       const secret = (await t.call(root, 'POST', `/api/v1/services/${serviceId}/git/webhook-secret`)).body.secret
 
-      const repository = (url: string, name: string) => ({
-        full_name: name,
-        links: { html: { href: url.replace(/\.git$/, '') } },
-      })
-      const body = JSON.stringify({
-        pullrequest: {
+      const web = (url: string) => url.replace(/\.git$/, '')
+      const request = bitbucketPullRequest(
+        {
           id: 12,
-          source: { branch: { name: 'patch' }, repository: repository(fork.url, 'eve/upstream') },
-          destination: { branch: { name: 'main' }, repository: repository(upstream.url, 'acme/upstream') },
+          branch: 'patch',
+          source: { fullName: 'eve/upstream', webUrl: web(fork.url) },
+          destination: { fullName: 'acme/upstream', webUrl: web(upstream.url) },
         },
-      })
-      const res = await t.server.inject({
-        method: 'POST',
-        url: `/api/v1/webhooks/git/${serviceId}`,
-        headers: {
-          'content-type': 'application/json',
-          'x-event-key': 'pullrequest:created',
-          'x-hub-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-        },
-        payload: body,
-      })
+        secret,
+      )
+      const res = await deliver(t.server, serviceId, request)
       assert.equal(res.statusCode, 202, res.body)
       const [preview] = (await t.call(root, 'GET', `/api/v1/services/${serviceId}/git`)).body.previews
       built.push(preview.service_uuid)
