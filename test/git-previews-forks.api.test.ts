@@ -115,6 +115,21 @@ describe('previews of a templated service and of requests from forks', () => {
     )
   })
 
+  it("makes no preview of a fork's compose file unless the service trusts forks", async () => {
+    const composeMode = { dockerfile_path: undefined, compose_path: 'compose.yaml' }
+    assert.equal((await source(composeMode)).status, 200)
+    const repository = (name: string) => ({ fullName: name, webUrl: `https://git.example.test/${name}` })
+    const request = bitbucketPullRequest(
+      { id: 4, branch: 'topic-4', source: repository('eve/demo'), destination: repository('acme/demo') },
+      secret,
+    )
+    const res = await deliver(t.server, serviceId, request)
+    assert.equal(res.statusCode, 202, res.body)
+    assert.deepEqual([res.json().queued, res.json().message.includes("with the host's privileges")], [false, true])
+    const previews = (await t.call(root, 'GET', `/api/v1/services/${serviceId}/git`)).body.previews
+    assert.ok(!previews.some((p: { number: number }) => p.number === 4))
+  })
+
   it("gives a fork's preview the secrets when the service allows it", async () => {
     assert.equal((await source({ preview_fork_secrets: true })).body.preview_fork_secrets, true)
     const { source: previewSource, env } = await bitbucket(3, 'eve/demo')

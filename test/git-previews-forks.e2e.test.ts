@@ -1,7 +1,8 @@
 // A pull request from a fork, as Bitbucket announces it (a FAKE of its webhook sender,
 // support/git-forge.ts), on the local Git server and the real Docker engine: the preview is built
-// from the fork's repository (the clone URL from the payload), and the fork's code gets none of the service's secrets, neither the build secret its Dockerfile
-// asks for nor the secret variable its container would read (previews of forks default to that).
+// from the fork's repository (the clone URL from the payload), and the fork's code gets none of
+// the service's secrets, neither the build secret its Dockerfile asks for nor the secret variable
+// its container would read (previews of forks default to that).
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'

@@ -62,7 +62,7 @@ export const sourceInput = z
       .boolean()
       .default(false)
       .describe(
-        "Previews of requests from forks get the service's secret variables and build secrets (off: the fork's code runs with neither)",
+        "Previews of requests from forks get the service's secret variables and build secrets, and in compose mode run the fork's compose file (off: a fork's Dockerfile builds and runs without the secrets; a fork's compose file gets no preview)",
       ),
   })
   .refine((v) => (v.dockerfile_path === undefined) !== (v.compose_path === undefined), {

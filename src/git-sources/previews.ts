@@ -86,6 +86,12 @@ export function createPreviews(deps: Deps) {
       await close(teamId, preview, actor)
       return ignored(`Preview of request #${event.number} removed with its volumes.`)
     }
+    // A compose file decides how its containers run (host mounts, privileges), so a fork's one could
+    // reach the host and every secret on it: it runs only where the service trusts forks with them.
+    if (event.fork !== null && source.compose_path && source.preview_fork_secrets !== 1)
+      return ignored(
+        `Ignored: request #${event.number} comes from a fork, whose compose file would run with the host's privileges; previews of forks run compose files only with preview_fork_secrets on.`,
+      )
     const preview = await open(teamId, source, event, actor)
     const previewSource = await findSource(db, preview.preview_service_id)
     if (!previewSource) throw new Error(`preview service ${preview.preview_service_id} lost its Git source`)

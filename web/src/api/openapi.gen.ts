@@ -16346,7 +16346,7 @@ export interface operations {
                     /** @description The port of compose_service a preview's route sends requests to */
                     preview_port?: number;
                     /**
-                     * @description Previews of requests from forks get the service's secret variables and build secrets (off: the fork's code runs with neither)
+                     * @description Previews of requests from forks get the service's secret variables and build secrets, and in compose mode run the fork's compose file (off: a fork's Dockerfile builds and runs without the secrets; a fork's compose file gets no preview)
                      * @default false
                      */
                     preview_fork_secrets?: boolean;
