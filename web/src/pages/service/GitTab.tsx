@@ -267,8 +267,8 @@ export function GitTab({ serviceId }: { serviceId: string }) {
                 checked={current.preview_fork_secrets}
                 onChange={(e) => set({ preview_fork_secrets: e.target.checked })}
               />
-              Previews of requests from forks get the secret variables and build secrets (off: a fork's code, which
-              anyone can write, runs without them)
+              Previews of requests from forks get the secret variables and build secrets, and run a fork's compose file
+              (off: a fork's Dockerfile builds without the secrets, and its compose file gets no preview)
             </label>
           )}
           <ErrorNotice error={save.error} />
