@@ -11,6 +11,8 @@ import {
   signIn,
   startUiServer,
 } from './support/browser.js'
+import { setGitBuild } from '../src/deployments/deployments.repo.js'
+import { waitForEnd } from './support/deploy-helpers.js'
 import { ADMIN_PASSWORD, type TestApp } from './support/harness.js'
 
 // Issue 18 in a real Chromium: a service's Git tab saves a source with a generated deploy key,
@@ -88,7 +90,22 @@ describe("web UI in Chromium: a service's Git tab", { skip }, () => {
       const wrong = await fetch(deployUrl, { method: 'POST', headers: { 'x-berth-deploy-token': 'bdt_wrong' } })
       assert.equal(wrong.status, 401)
       const right = await fetch(deployUrl, { method: 'POST', headers: { 'x-berth-deploy-token': token } })
-      assert.equal(right.status, 202, await right.text())
+      assert.equal(right.status, 202)
+      const queued = (await right.json()) as { deployment_uuid: string }
+
+      // Deployments list a build with its branch, commit, message and author (the repository here is
+      // unreachable, so the worker's record of a build is written as it would be).
+      await waitForEnd(t, await t.token(['root']), queued.deployment_uuid)
+      await setGitBuild(t.app.db, queued.deployment_uuid, {
+        commit: 'c0ffee1234567890c0ffee1234567890c0ffee12',
+        message: 'Fix the cart',
+        author: 'Ada Tester <ada@example.com>',
+        image: null,
+      })
+      await page.goto(`${base}/services/${serviceId}/deployments`)
+      const row = page.getByRole('row', { name: /c0ffee1/ })
+      await row.waitFor()
+      assert.match(await row.innerText(), /main c0ffee1 Fix the cart · Ada Tester/)
 
       // The secret the page showed is the one the webhook checks (a push to another branch queues nothing).
       const body = JSON.stringify({ ref: 'refs/heads/elsewhere', after: 'f'.repeat(40) })
