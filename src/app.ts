@@ -325,6 +325,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
         env,
         deployments,
         catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
+        keepBuiltImages: gitSources.keepBuiltImages,
       }),
       backupDestinations,
       backupRuns,

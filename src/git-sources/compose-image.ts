@@ -37,6 +37,12 @@ export function withBuiltImages(composeYaml: string, images: Record<string, stri
   })
 }
 
+/** The image a compose file runs for a service when it is one Berth built for it (`berth/<service id>:…`). */
+export function builtImageOf(composeYaml: string, service: string, serviceId: string): string | null {
+  const image = parseDocument(shieldPlaceholders(composeYaml).text).getIn(['services', service, 'image'])
+  return typeof image === 'string' && image.startsWith(`berth/${serviceId}:`) ? image : null
+}
+
 /**
  * A compose file for a preview, which runs beside the service it previews and is reached through
  * the proxy: host port bindings and fixed container names would collide with the service's own,

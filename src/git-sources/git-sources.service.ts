@@ -8,7 +8,7 @@ import { nowIso } from '../db/time.js'
 import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { findOwningTeam, findTeamService } from '../services/services.repo.js'
-import { withBuiltImages, withoutHostBindings } from './compose-image.js'
+import { builtImageOf, withBuiltImages, withoutHostBindings } from './compose-image.js'
 import { generateDeployKey } from './deploy-key.js'
 import { deleteSource, findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
 import { COMMIT_PATTERN, type SourceInput } from './git-sources.types.js'
@@ -360,6 +360,19 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   }
 
   /**
+   * A compose file written over the service's (a template upgrade) with the image the current
+   * version runs for compose_service kept, when that is a Dockerfile build of this service: the
+   * service keeps running its own code until the next build. Other files come back as they are.
+   */
+  async function keepBuiltImages(teamId: string, serviceId: string, yaml: string): Promise<string> {
+    const source = await findSource(db, serviceId)
+    if (!source?.dockerfile_path) return yaml
+    const current = await compose.getCurrent(teamId, serviceId)
+    const image = builtImageOf(current.yaml, source.compose_service, serviceId)
+    return image ? withBuiltImages(yaml, { [source.compose_service]: image }) : yaml
+  }
+
+  /**
    * A deleted service's source goes with it (its cache dir goes with the removal deployment), and
    * so do its previews (or, for a preview deleted by hand, its preview row and domain).
    */
@@ -370,6 +383,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
 
   return {
     forget,
+    keepBuiltImages,
     get,
     put,
     rotateWebhookSecret,
