@@ -6,6 +6,7 @@ import { call, callOrNull } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
 import type { GitSource } from '../../api/types'
 import { ErrorNotice, Loading } from '../../components/Notice'
+import { GitHooks } from './GitHooks'
 
 type Form = {
   repo_url: string
@@ -71,7 +72,6 @@ export function GitTab({ serviceId }: { serviceId: string }) {
     queryFn: () => callOrNull<GitSource>('gitSource', { params: { uuid: serviceId } }),
   })
   const [form, setForm] = useState<Form | undefined>()
-  const [secret, setSecret] = useState<string | undefined>()
   const current = form ?? formOf(source.data ?? undefined)
 
   const save = useMutation({
@@ -102,16 +102,6 @@ export function GitTab({ serviceId }: { serviceId: string }) {
       queryClient.setQueryData(key, data)
       setForm(undefined)
     },
-  })
-  const rotate = useMutation({
-    mutationFn: () => call<{ secret: string }>('rotateGitWebhookSecret', { params: { uuid: serviceId } }),
-    onSuccess: (data) => setSecret(data.secret),
-  })
-  const [deployToken, setDeployToken] = useState<{ token: string; deploy_path: string } | undefined>()
-  const rotateToken = useMutation({
-    mutationFn: () =>
-      call<{ token: string; deploy_path: string }>('rotateGitDeployToken', { params: { uuid: serviceId } }),
-    onSuccess: (data) => setDeployToken(data),
   })
   const deploy = useMutation({
     mutationFn: () => call<{ message: string }>('deployGitCommit', { params: { uuid: serviceId }, body: {} }),
@@ -299,37 +289,7 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               </ul>
             </>
           )}
-          <h3>Webhook</h3>
-          <p>
-            Push webhook URL: <code aria-label="Webhook URL">{`${window.location.origin}${s.webhook_path}`}</code>
-          </p>
-          {secret ? (
-            <p role="status">
-              Webhook secret (shown once): <code aria-label="Webhook secret">{secret}</code>
-            </p>
-          ) : (
-            mayWrite && (
-              <button type="button" className="secondary" onClick={() => rotate.mutate()}>
-                New webhook secret
-              </button>
-            )
-          )}
-          <ErrorNotice error={rotate.error} />
-          <h3>Deploys from CI</h3>
-          {deployToken ? (
-            <p role="status">
-              POST <code aria-label="Deploy URL">{`${window.location.origin}${deployToken.deploy_path}`}</code> with the
-              header <code>X-Berth-Deploy-Token: </code>
-              <code aria-label="Deploy token">{deployToken.token}</code> (shown once)
-            </p>
-          ) : (
-            mayWrite && (
-              <button type="button" className="secondary" onClick={() => rotateToken.mutate()}>
-                {s.deploy_token_set ? 'New deploy token' : 'Create a deploy token'}
-              </button>
-            )
-          )}
-          <ErrorNotice error={rotateToken.error} />
+          <GitHooks source={s} />
           {mayDeploy && (
             <p>
               <button type="button" aria-busy={deploy.isPending} onClick={() => deploy.mutate()}>
