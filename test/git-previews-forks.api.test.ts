@@ -132,6 +132,8 @@ describe('previews of a templated service and of requests from forks', () => {
 
   it("gives a fork's preview the secrets when the service allows it", async () => {
     assert.equal((await source({ preview_fork_secrets: true })).body.preview_fork_secrets, true)
+    const audit = (await t.call(root, 'GET', `/api/v1/audit?action=git_source.updated&resource_id=${serviceId}`)).body
+    assert.equal(audit.items[0].details.preview_fork_secrets, true, 'trusting forks is on the record')
     const { source: previewSource, env } = await bitbucket(3, 'eve/demo')
     assert.deepEqual(previewSource.build_secret_names, ['NPM_TOKEN'])
     assert.equal(env.APP_SECRET.value, appSecret)

@@ -162,6 +162,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
           auth: input.auth,
           mode: input.dockerfile_path ? 'dockerfile' : 'compose',
           previews: input.preview_domain ?? null,
+          ...(input.preview_fork_secrets ? { preview_fork_secrets: true } : {}),
           ...(key ? { deploy_key: 'generated' } : {}),
         },
       })
