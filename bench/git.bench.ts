@@ -1,7 +1,8 @@
 // Applications from Git: time from a push webhook received to the new version answering, through
-// Berth (signature check, queue, shallow fetch, docker build, compose version, compose up, health
-// gate), side by side with the same steps by hand (`git fetch && docker build && docker compose up
-// -d --wait`) against the same real Git server (git http-backend). Run: npm run bench:git.
+// Berth (signature check, queue, shallow fetch, BuildKit build by `docker compose build`, compose
+// version, compose up, health gate), side by side with the same steps by hand (`git fetch && docker
+// build && docker compose up -d --wait`, the legacy builder of a CLI without buildx) against the
+// same real Git server (git http-backend). Run: npm run bench:git.
 // BENCH_RUNS changes the number of runs; prints medians.
 import { execFile, execFileSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'

@@ -187,13 +187,14 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
     const services = createServicesService({ db, audit, events, deployments, servers })
+    const parameters = createParametersService({ db, audit, events })
     const gitSources = createGitSourcesService({
       db,
       audit,
       cipher,
       compose,
       deployments,
-      previews: { services, env, domains, routes },
+      previews: { services, env, domains, routes, parameters },
     })
     events.on('service.deleted', (e) => gitSources.forget(e.teamId, e.serviceId))
     const registries = createRegistriesService({ db, audit, cipher })
@@ -293,7 +294,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       compose,
       gitSources,
       registries,
-      parameters: createParametersService({ db, audit, events }),
+      parameters,
       env,
       backups,
       metrics,
@@ -332,6 +333,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
         env,
         deployments,
         catalog: loadTemplateCatalog([CATALOG_DIR, ...(config.templateDirs ?? [])]),
+        keepBuiltImages: gitSources.keepBuiltImages,
       }),
       backupDestinations,
       backupRuns,

@@ -98,7 +98,9 @@ describe('compose-mode Git services with build sections', () => {
     assert.match(log, /Building service www of the compose file/)
     assert.match(
       log,
-      new RegExp(`\\$ docker build --tag berth/${serviceId}-www:${first.sha} --file site/Dockerfile site`),
+      new RegExp(
+        `\\$ docker compose build \\(BuildKit\\) --tag berth/${serviceId}-www:${first.sha} --file site/Dockerfile site`,
+      ),
     )
     const current = (await t.call(root, 'GET', `/api/v1/services/${serviceId}/compose`)).body
     assert.match(current.yaml, new RegExp(`www:\\n    image: berth/${serviceId}-www:${first.sha}\\n`))
@@ -116,7 +118,7 @@ describe('compose-mode Git services with build sections', () => {
     })
     assert.equal(rollback.status, 202, JSON.stringify(rollback.body))
     const done = await waitForFinished(t, root, rollback.body.deployment_uuid)
-    assert.doesNotMatch(await logText(t, root, done.deployment_uuid), /docker build|git fetch/)
+    assert.doesNotMatch(await logText(t, root, done.deployment_uuid), /docker compose build|git fetch/)
     await page('from-the-file blue')
   })
 

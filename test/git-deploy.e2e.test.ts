@@ -1,6 +1,7 @@
 // Applications from Git end to end: a real Git server (git http-backend), the real Docker engine,
 // Berth's worker building and deploying, webhooks signed like GitHub's, rollback without rebuild.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
@@ -93,7 +94,7 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     })
     assert.equal(await page(), 'version one')
     const log = await logText(t, root, done.deployment_uuid)
-    assert.match(log, /\$ docker build --tag berth\//)
+    assert.match(log, /\$ docker compose build \(BuildKit\) --tag berth\//)
     assert.ok(!log.includes(GIT_TOKEN), 'the token is not in the log')
     const compose = await t.call(root, 'GET', `/api/v1/services/${serviceId}/compose`)
     assert.equal(compose.body.description, `Commit ${firstCommit.sha!.slice(0, 12)}: First page`)
@@ -146,7 +147,9 @@ describe('applications from Git on a real Git server and Docker engine', () => {
 
   it('stops a running build when the deployment is cancelled', async (ctx) => {
     if (!(await requireDocker(ctx))) return
-    const sha = repo.push({ Dockerfile: `${dockerfile}RUN sleep 120\n` }, 'Slow build', 'slow')
+    // Marked, so the step's process can be told from any other test's on this machine.
+    const mark = `slow-build-${Date.now()}`
+    const sha = repo.push({ Dockerfile: `${dockerfile}RUN sleep 120 && echo ${mark}\n` }, 'Slow build', 'slow')
     const queued = await t.call(root, 'POST', `/api/v1/services/${serviceId}/git/deploy`, { commit: sha })
     assert.equal(queued.status, 202, JSON.stringify(queued.body))
     const id = queued.body.deployment_uuid
@@ -161,6 +164,8 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     const done = await waitForEnd(t, root, id, 30_000)
     assert.equal(done.status, 'cancelled-by-user')
     assert.ok(Date.now() - started < 15_000, 'the build did not run to its end')
+    // The engine's BuildKit stops the step too (its processes run on this machine's kernel).
+    await waitFor("the build step's process to end", async () => spawnSync('pgrep', ['-f', mark]).status === 1, 15_000)
     assert.equal(await page(), 'version two')
   })
 
@@ -190,7 +195,7 @@ describe('applications from Git on a real Git server and Docker engine', () => {
     assert.equal(done.trigger, 'rollback')
     assert.equal(done.git.commit, firstCommit.sha)
     const log = await logText(t, root, done.deployment_uuid)
-    assert.ok(!/docker build|git fetch/.test(log), log)
+    assert.ok(!/docker compose build|git fetch/.test(log), log)
     assert.equal(gitServer.requests(), fetchesBefore, 'the Git server was not asked')
     assert.equal(await page(), 'version one')
   })

@@ -15,7 +15,7 @@ import {
   requireDocker,
   waitFor,
 } from './support/docker.js'
-import { bitbucketPush, giteaPush, type ForgeRequest } from './support/git-forge.js'
+import { bitbucketPush, deliver, giteaPush } from './support/git-forge.js'
 import { startGitServer } from './support/git-server.js'
 import { startTestApp, type TestApp } from './support/harness.js'
 
@@ -55,13 +55,6 @@ describe('push webhooks of Gitea and Bitbucket from a real push', () => {
     await gitServer.close()
   })
 
-  const deliver = (request: ForgeRequest) =>
-    t.server.inject({
-      method: 'POST',
-      url: `/api/v1/webhooks/git/${serviceId}`,
-      headers: { 'content-type': 'application/json', ...request.headers },
-      payload: request.body,
-    })
   const page = (expected: string) =>
     waitFor(
       `the page to say ${expected}`,
@@ -81,10 +74,10 @@ describe('push webhooks of Gitea and Bitbucket from a real push', () => {
       assert.equal(push.ref, 'refs/heads/main')
 
       const forged = sign(push, 'hooks', 'not-the-secret')
-      const refused = await deliver(forged)
+      const refused = await deliver(t.server, serviceId, forged)
       assert.equal(refused.statusCode, 401, refused.body)
 
-      const res = await deliver(sign(push, 'hooks', secret))
+      const res = await deliver(t.server, serviceId, sign(push, 'hooks', secret))
       assert.equal(res.statusCode, 202, res.body)
       assert.equal(res.json().queued, true)
       const done = await waitForFinished(t, root, res.json().deployment_uuid)
@@ -93,7 +86,7 @@ describe('push webhooks of Gitea and Bitbucket from a real push', () => {
       await page(`pushed to ${host}`)
 
       repo.push({ 'index.html': 'elsewhere\n' }, 'Elsewhere', `topic-${host.toLowerCase()}`)
-      const other = await deliver(sign(repo.lastPush(), 'hooks', secret))
+      const other = await deliver(t.server, serviceId, sign(repo.lastPush(), 'hooks', secret))
       assert.equal(other.statusCode, 202, other.body)
       assert.equal(other.json().queued, false)
       assert.match(other.json().message, new RegExp(`a push to topic-${host.toLowerCase()}, not main`))

@@ -53,6 +53,19 @@ export function parseParameterValue<T extends ParameterType>(type: T, raw: unkno
   }
 }
 
+/**
+ * For a YAML edit of a template: each placeholder swapped for a plain word YAML keeps as it is
+ * (one at the start of a plain scalar, `replicas: {{berth.count}}`, would otherwise parse as a flow
+ * mapping and be written back as one), and the function that puts them back in the edited text.
+ */
+export function shieldPlaceholders(template: string): { text: string; restore(edited: string): string } {
+  const nonce = Math.random().toString(36).slice(2, 10)
+  const originals: string[] = []
+  const text = template.replace(PLACEHOLDER, (match) => `berthparam${nonce}x${originals.push(match) - 1}x`)
+  const token = new RegExp(`berthparam${nonce}x(\\d+)x`, 'g')
+  return { text, restore: (edited) => edited.replace(token, (_, i: string) => originals[Number(i)]!) }
+}
+
 /** Every well-formed `{{berth.NAME}}` in the template, in order, with its 1-based line. */
 export function findParameterReferences(template: string): { name: string; line: number }[] {
   return scanPlaceholders(template)

@@ -20,6 +20,7 @@ import * as m017 from './migrations/017_registries_previews.js'
 import * as m019 from './migrations/019_log_rows_by_sequence.js'
 import * as m020 from './migrations/020_notification_states.js'
 import * as m021 from './migrations/021_volume_backup_jobs.js'
+import * as m022 from './migrations/022_preview_fork_secrets.js'
 import * as m023 from './migrations/023_project_default_server.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '019_log_rows_by_sequence': m019,
   '020_notification_states': m020,
   '021_volume_backup_jobs': m021,
+  '022_preview_fork_secrets': m022,
   '023_project_default_server': m023,
 }
 

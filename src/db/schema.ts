@@ -309,6 +309,8 @@ export type GitSourceTable = {
   preview_port?: number | null
   /** Set on a preview's own source: the service it previews. */
   preview_of?: string | null
+  /** 1: previews of requests from forks get the service's secrets too (default 0: they do not). */
+  preview_fork_secrets: number
   created_at: string
   updated_at: string
 }
@@ -322,6 +324,8 @@ export type GitPreviewTable = {
   domain_id: string | null
   branch: string
   head_commit: string | null
+  /** A request from a fork: the fork's repository the preview is built from. */
+  fork_repo_url: string | null
   created_at: string
   updated_at: string
 }

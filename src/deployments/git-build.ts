@@ -6,8 +6,10 @@ import type { DB } from '../db/schema.js'
 import { composeBuilds, withBuiltImages, type ComposeBuild } from '../git-sources/compose-image.js'
 import type { BuildSpec, GitSourcesService } from '../git-sources/git-sources.service.js'
 import type { DockerHost } from '../servers/docker-host.js'
+import { buildFile } from './build-file.js'
 import { causeOf } from './compose-errors.js'
 import { setGitBuild, type DeploymentRow } from './deployments.repo.js'
+import { composeProjectName } from './resources.js'
 import type { LogWriter } from './log-writer.js'
 import { streamProcess } from './process-stream.js'
 
@@ -79,6 +81,7 @@ export async function buildFromGit(run: BuildRun, spec: BuildSpec): Promise<Buil
     const description = `Commit ${commit.sha.slice(0, 12)}: ${commit.message}`.slice(0, 500)
     if (image) {
       const buildFailure = await dockerBuild(run, spec, {
+        service: spec.composeService,
         context: spec.baseDir,
         dockerfile: join(spec.baseDir, spec.dockerfilePath!),
         args: spec.buildArgs,
@@ -174,51 +177,42 @@ async function buildComposeServices(
 }
 
 /**
- * `docker build` on the server's engine of one context of the checkout (paths relative to the
- * repository root); build secrets only as BuildKit secrets (files), never as arguments.
+ * One build of a context of the checkout (paths relative to the repository root) on the server's
+ * engine, tagged and labelled with the service: `docker compose build` of a one-service file (see
+ * buildFile), so the engine's BuildKit builds it even where the CLI lacks the buildx plugin. Build
+ * secrets are files mounted by `RUN --mount=type=secret`, never build arguments.
  */
-async function dockerBuild(
-  run: BuildRun,
-  spec: BuildSpec,
-  build: Omit<ComposeBuild, 'service'>,
-): Promise<BuildFailure | null> {
+async function dockerBuild(run: BuildRun, spec: BuildSpec, build: ComposeBuild): Promise<BuildFailure | null> {
   const { d, host, log } = run
   const repo = gitCacheDir(run.dataDir, d.resource_id)
   const secretNames = Object.keys(spec.buildSecrets)
-  if (secretNames.length > 0 && (await host.docker(['buildx', 'version'])).code !== 0)
-    return {
-      ok: false,
-      exitCode: null,
-      message:
-        'build secrets need BuildKit (the docker buildx plugin), which this server lacks; they are never passed as build arguments',
-    }
-  const secretDir = secretNames.length > 0 ? mkdtempSync(join(run.dataDir, 'git', 'secrets-')) : undefined
+  // Per run, 0700 under the data dir, removed whatever happens: the secret files and the file naming them.
+  const dir = mkdtempSync(join(run.dataDir, 'git', 'build-'))
   try {
-    const args = ['build', '--tag', build.image, '--label', `berth.service=${d.resource_id}`]
-    args.push('--file', join(repo, build.dockerfile))
-    if (build.target) args.push('--target', build.target)
-    for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`)
+    const files: Record<string, string> = {}
     for (const name of secretNames) {
-      const file = join(secretDir!, name)
-      writeFileSync(file, spec.buildSecrets[name]!, { mode: 0o600 })
-      args.push('--secret', `id=${name},src=${file}`)
+      files[name] = join(dir, `secret-${name}`)
+      writeFileSync(files[name], spec.buildSecrets[name]!, { mode: 0o600 })
     }
-    args.push(join(repo, build.context))
+    const absolute = { ...build, context: join(repo, build.context), dockerfile: join(repo, build.dockerfile) }
+    const labels = { 'berth.service': d.resource_id }
+    writeFileSync(join(dir, 'compose.json'), buildFile(absolute, files, labels), { mode: 0o600 })
     log.append(
       'berth',
-      `$ docker build --tag ${build.image} --file ${build.dockerfile}${build.target ? ` --target ${build.target}` : ''} ${build.context || '.'}` +
-        (secretNames.length ? ` (secrets: ${secretNames.join(', ')})` : ''),
+      `$ docker compose build (BuildKit) --tag ${build.image} --file ${build.dockerfile}${build.target ? ` --target ${build.target}` : ''} ${build.context || '.'}${secretNames.map((n) => ` --secret ${n}`).join('')}`,
     )
-    const result = await streamProcess(() => host.follow(args, { env: run.cliEnv }), {
+    const args = ['--project-name', composeProjectName(d.resource_id), '--file', join(dir, 'compose.json')]
+    args.push('--project-directory', dir, 'build', build.service)
+    const result = await streamProcess(() => host.compose(args, { cwd: dir, env: run.cliEnv ?? {} }), {
       log,
       signal: run.signal,
-      what: 'docker build',
+      what: 'docker compose build',
     })
     if (result.exitCode !== 0) return failed('docker build', result)
     log.append('berth', `Built ${build.image}`)
     return null
   } finally {
-    if (secretDir) rmSync(secretDir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -20,8 +20,24 @@ describe('withBuiltImages', () => {
     assert.equal(out, 'services:\n  api:\n    image: berth/s-api:1\n')
   })
 
-  it('refuses a compose file without that service', () => {
-    assert.throws(() => withBuiltImages('services:\n  api:\n    image: x\n', { web: 'i' }), /no service "web"/)
+  it('keeps the parameters of a template as written, also where one starts a plain value', () => {
+    const yaml =
+      'services:\n  web:\n    image: shop:{{berth.tag}}\n    ports: ["{{berth.port}}:80"]\n    deploy:\n      replicas: {{berth.count}}\n    environment:\n      TITLE: {{ berth.title }}\n'
+    assert.equal(
+      withBuiltImages(yaml, { web: 'berth/s:abc' }),
+      'services:\n  web:\n    image: berth/s:abc\n    ports: [ "{{berth.port}}:80" ]\n    deploy:\n      replicas: {{berth.count}}\n    environment:\n      TITLE: {{ berth.title }}\n',
+    )
+    assert.equal(
+      withoutHostBindings(yaml),
+      'services:\n  web:\n    image: shop:{{berth.tag}}\n    deploy:\n      replicas: {{berth.count}}\n    environment:\n      TITLE: {{ berth.title }}\n',
+    )
+  })
+
+  it('writes the service around the image when the file has none by that name', () => {
+    assert.equal(
+      withBuiltImages('services:\n  db:\n    image: redis\n', { web: 'berth/s:abc' }),
+      'services:\n  db:\n    image: redis\n  web:\n    image: berth/s:abc\n    restart: unless-stopped\n',
+    )
   })
 })
 

@@ -1,26 +1,46 @@
 import { posix } from 'node:path'
-import { isMap, isScalar, parseDocument } from 'yaml'
+import { isMap, isScalar, parseDocument, type Document } from 'yaml'
+import { shieldPlaceholders } from '../compose/compose.params.js'
+
+/** Edits a compose file (a template with `{{berth.*}}` parameters too) as a YAML document, keeping comments. */
+function editCompose(composeYaml: string, edit: (doc: Document) => void): string {
+  const shielded = shieldPlaceholders(composeYaml)
+  const doc = parseDocument(shielded.text)
+  edit(doc)
+  return shielded.restore(doc.toString())
+}
 
 /**
  * The compose file with each named service running the image a build produced: its `image` set
  * to the tag and its `build` section dropped (Berth built it already; `pull_policy: build` goes
  * with it). Everything else the user wrote (ports, env, volumes, health check) stays as it was.
+ * A service the file lacks is written around the image, for the user to add ports, volumes and
+ * the rest to (the first build of a service whose file has only its other services, or none).
  */
 export function withBuiltImages(composeYaml: string, images: Record<string, string>): string {
-  const doc = parseDocument(composeYaml)
-  for (const [service, image] of Object.entries(images)) {
-    const definition = doc.getIn(['services', service])
-    if (!isMap(definition)) throw new Error(`the compose file has no service "${service}" to run the built image`)
-    const build = definition.items.find((pair) => isScalar(pair.key) && pair.key.value === 'build')
-    if (build && isScalar(build.key)) {
-      // The image takes the build section's place (and its comments), so a diff shows one change.
-      definition.delete('image')
-      build.key.value = 'image'
-      build.value = doc.createNode(image)
-    } else definition.set('image', image)
-    if (definition.get('pull_policy') === 'build') definition.delete('pull_policy')
-  }
-  return doc.toString()
+  return editCompose(composeYaml, (doc) => {
+    for (const [service, image] of Object.entries(images)) {
+      const definition = doc.getIn(['services', service])
+      if (!isMap(definition)) {
+        doc.setIn(['services', service], doc.createNode({ image, restart: 'unless-stopped' }))
+        continue
+      }
+      const build = definition.items.find((pair) => isScalar(pair.key) && pair.key.value === 'build')
+      if (build && isScalar(build.key)) {
+        // The image takes the build section's place (and its comments), so a diff shows one change.
+        definition.delete('image')
+        build.key.value = 'image'
+        build.value = doc.createNode(image)
+      } else definition.set('image', image)
+      if (definition.get('pull_policy') === 'build') definition.delete('pull_policy')
+    }
+  })
+}
+
+/** The image a compose file runs for a service when it is one Berth built for it (`berth/<service id>:…`). */
+export function builtImageOf(composeYaml: string, service: string, serviceId: string): string | null {
+  const image = parseDocument(shieldPlaceholders(composeYaml).text).getIn(['services', service, 'image'])
+  return typeof image === 'string' && image.startsWith(`berth/${serviceId}:`) ? image : null
 }
 
 /**
@@ -29,12 +49,12 @@ export function withBuiltImages(composeYaml: string, images: Record<string, stri
  * so they go; everything else stays.
  */
 export function withoutHostBindings(composeYaml: string): string {
-  const doc = parseDocument(composeYaml)
-  const services = doc.get('services')
-  if (!isMap(services)) return composeYaml
-  for (const pair of services.items)
-    if (isMap(pair.value)) for (const key of ['ports', 'container_name']) pair.value.delete(key)
-  return doc.toString()
+  return editCompose(composeYaml, (doc) => {
+    const services = doc.get('services')
+    if (!isMap(services)) return
+    for (const pair of services.items)
+      if (isMap(pair.value)) for (const key of ['ports', 'container_name']) pair.value.delete(key)
+  })
 }
 
 /** One `build:` section of a repository's compose file, resolved against the checkout. */

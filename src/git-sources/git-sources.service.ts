@@ -8,7 +8,7 @@ import { nowIso } from '../db/time.js'
 import { triggerOf, type DeploymentsService } from '../deployments/deployments.service.js'
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { findOwningTeam, findTeamService } from '../services/services.repo.js'
-import { withBuiltImages, withoutHostBindings } from './compose-image.js'
+import { builtImageOf, withBuiltImages, withoutHostBindings } from './compose-image.js'
 import { generateDeployKey } from './deploy-key.js'
 import { deleteSource, findSource, insertSource, updateSource, type GitSourceRow } from './git-sources.repo.js'
 import { COMMIT_PATTERN, type SourceInput } from './git-sources.types.js'
@@ -32,6 +32,8 @@ export type BuildSpec = {
   baseDir: string
   dockerfilePath: string | null
   composePath: string | null
+  /** The compose service a Dockerfile build's image runs as. */
+  composeService: string
   auth: { kind: 'none' } | { kind: 'ssh'; privateKey: string } | { kind: 'token'; token: string }
   buildArgs: Record<string, string>
   buildSecrets: Record<string, string>
@@ -72,6 +74,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       keep_images: row.keep_images,
       preview_domain: row.preview_domain ?? null,
       preview_port: row.preview_port ?? null,
+      preview_fork_secrets: row.preview_fork_secrets === 1,
       preview_of: row.preview_of ?? null,
       webhook_path: webhookPath(row.service_id),
       deploy_token_set: row.deploy_token_hash !== null,
@@ -97,6 +100,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
         number: p.number,
         branch: p.branch,
         head_commit: p.head_commit,
+        fork: p.fork_repo_url,
         service_uuid: p.preview_service_id,
         host: `pr-${p.number}.${row.preview_domain}`,
       })),
@@ -134,6 +138,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       keep_images: input.keep_images,
       preview_domain: input.preview_domain ?? null,
       preview_port: input.preview_port ?? null,
+      preview_fork_secrets: input.preview_fork_secrets ? 1 : 0,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
@@ -157,6 +162,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
           auth: input.auth,
           mode: input.dockerfile_path ? 'dockerfile' : 'compose',
           previews: input.preview_domain ?? null,
+          ...(input.preview_fork_secrets ? { preview_fork_secrets: true } : {}),
           ...(key ? { deploy_key: 'generated' } : {}),
         },
       })
@@ -313,6 +319,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
       baseDir: row.base_dir,
       dockerfilePath: row.dockerfile_path,
       composePath: row.compose_path,
+      composeService: row.compose_service,
       auth:
         row.auth === 'ssh' && row.deploy_key_private
           ? { kind: 'ssh', privateKey: cipher.decrypt(row.deploy_key_private) }
@@ -354,6 +361,19 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   }
 
   /**
+   * A compose file written over the service's (a template upgrade) with the image the current
+   * version runs for compose_service kept, when that is a Dockerfile build of this service: the
+   * service keeps running its own code until the next build. Other files come back as they are.
+   */
+  async function keepBuiltImages(teamId: string, serviceId: string, yaml: string): Promise<string> {
+    const source = await findSource(db, serviceId)
+    if (!source?.dockerfile_path) return yaml
+    const current = await compose.getCurrent(teamId, serviceId)
+    const image = builtImageOf(current.yaml, source.compose_service, serviceId)
+    return image ? withBuiltImages(yaml, { [source.compose_service]: image }) : yaml
+  }
+
+  /**
    * A deleted service's source goes with it (its cache dir goes with the removal deployment), and
    * so do its previews (or, for a preview deleted by hand, its preview row and domain).
    */
@@ -364,6 +384,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
 
   return {
     forget,
+    keepBuiltImages,
     get,
     put,
     rotateWebhookSecret,

@@ -2,7 +2,7 @@ import { z } from 'zod'
 
 // https://host/path or ssh://user@host/path or scp-like user@host:path; no credentials in the URL
 // (a token has its own encrypted field) and nothing that could pass for an option.
-const REPO_URL =
+export const REPO_URL =
   /^(https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]+|ssh:\/\/[a-z_][a-z0-9_.-]*@[A-Za-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]+|[a-z_][a-z0-9_.-]*@[A-Za-z0-9.-]+:[A-Za-z0-9._~\/-]+)$/
 // A relative path inside the repository: no "..", no leading "/" or "-".
 const REPO_PATH = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._][A-Za-z0-9._\/-]*$/
@@ -58,6 +58,12 @@ export const sourceInput = z
       .max(65535)
       .optional()
       .describe("The port of compose_service a preview's route sends requests to"),
+    preview_fork_secrets: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Previews of requests from forks get the service's secret variables and build secrets, and in compose mode run the fork's compose file (off: a fork's Dockerfile builds and runs without the secrets; a fork's compose file gets no preview)",
+      ),
   })
   .refine((v) => (v.dockerfile_path === undefined) !== (v.compose_path === undefined), {
     message: 'give exactly one of dockerfile_path and compose_path',
@@ -86,6 +92,7 @@ export const sourceView = z
     keep_images: z.number().int(),
     preview_domain: z.string().nullable(),
     preview_port: z.number().int().nullable(),
+    preview_fork_secrets: z.boolean(),
     preview_of: z.string().nullable().describe('On a preview: the service it previews'),
     previews: z
       .array(
@@ -93,6 +100,7 @@ export const sourceView = z
           number: z.number().int(),
           branch: z.string(),
           head_commit: z.string().nullable(),
+          fork: z.string().nullable().describe("A request from a fork: the fork's repository it builds"),
           service_uuid: z.string().describe('The service that runs the preview'),
           host: z.string(),
         }),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
+import type { ParametersService } from '../compose/parameters.service.js'
 import type { ComposeService } from '../compose/compose.service.js'
 import type { SecretCipher } from '../crypto/cipher.js'
 import type { DB } from '../db/schema.js'
@@ -22,6 +23,7 @@ import {
   type GitPreviewRow,
   type GitSourceRow,
 } from './git-sources.repo.js'
+import { REPO_URL } from './git-sources.types.js'
 import { newWebhookSecret, type PullRequestEvent } from './webhook-verify.js'
 
 type Deps = {
@@ -33,6 +35,7 @@ type Deps = {
   env: Pick<EnvService, 'list' | 'put'>
   domains: Pick<DomainsService, 'create' | 'remove'>
   routes: Pick<RoutesService, 'create'>
+  parameters: Pick<ParametersService, 'list'>
   queueBuild(teamId: string, source: GitSourceRow, commit: string | undefined, actor: Actor): Promise<QueuedDeployment>
 }
 
@@ -46,12 +49,21 @@ function previewName(serviceName: string, number: number) {
   return `${serviceName.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`
 }
 
+/** The host a repository URL names (https://host/…, ssh://user@host/…, user@host:path). */
+function hostOf(repoUrl: string): string {
+  const scp = /^[^/@:]+@([^:/]+):/.exec(repoUrl)
+  return scp ? scp[1]! : new URL(repoUrl).hostname
+}
+
 /**
  * Preview deployments: a pull/merge request into a Git service's branch, opened or given new
  * commits, is built and deployed as a service of its own in the same project (its own compose
- * project, the service's compose file without host ports, its variables), routed on
- * `pr-<n>.<preview_domain>`; closing the request deletes that service with its volumes and the
- * domain. Each step goes through the capability that owns it (services, env, proxy, deployments).
+ * project, the service's compose file without host ports, its parameters and variables), routed
+ * on `pr-<n>.<preview_domain>`; closing the request deletes that service with its volumes and the
+ * domain. A request from a fork is built from the fork's repository, and, unless the service
+ * allows it (preview_fork_secrets), without the service's secret variables and build secrets: the
+ * fork's code is anyone's. Each step goes through the capability that owns it (services, env,
+ * proxy, deployments).
  */
 export function createPreviews(deps: Deps) {
   const { db, audit, cipher, services } = deps
@@ -66,12 +78,20 @@ export function createPreviews(deps: Deps) {
       return ignored(`Ignored: previews are off for service ${source.service_id}.`)
     if (event.base !== source.branch)
       return ignored(`Ignored: request #${event.number} goes into ${event.base}, not ${source.branch}.`)
+    if (event.fork !== null && !REPO_URL.test(event.fork))
+      return ignored(`Ignored: request #${event.number} comes from a fork without a clone URL Berth can fetch.`)
     if (event.action === 'close') {
       const preview = await findPreview(db, source.service_id, event.number)
       if (!preview) return ignored(`Ignored: request #${event.number} has no preview.`)
       await close(teamId, preview, actor)
       return ignored(`Preview of request #${event.number} removed with its volumes.`)
     }
+    // A compose file decides how its containers run (host mounts, privileges), so a fork's one could
+    // reach the host and every secret on it: it runs only where the service trusts forks with them.
+    if (event.fork !== null && source.compose_path && source.preview_fork_secrets !== 1)
+      return ignored(
+        `Ignored: request #${event.number} comes from a fork, whose compose file would run with the host's privileges; previews of forks run compose files only with preview_fork_secrets on.`,
+      )
     const preview = await open(teamId, source, event, actor)
     const previewSource = await findSource(db, preview.preview_service_id)
     if (!previewSource) throw new Error(`preview service ${preview.preview_service_id} lost its Git source`)
@@ -105,23 +125,33 @@ export function createPreviews(deps: Deps) {
   ): Promise<GitPreviewRow> {
     const parent = await services.get(teamId, source.service_id)
     const current = await deps.compose.getCurrent(teamId, source.service_id)
+    const host = `pr-${event.number}.${source.preview_domain}`
+    // A service made from a template renders its file with parameters: the preview gets them, and a
+    // `domain` parameter (the address the application believes it has) names the preview's host.
+    const parameters = (await deps.parameters.list(teamId, source.service_id)).parameters.map((p) =>
+      p.name === 'domain' && p.type === 'string' ? { ...p, value: host } : p,
+    )
     const created = await services.create(
       teamId,
       parent.project_id,
       {
         name: previewName(parent.name, event.number),
         compose: withoutHostBindings(current.yaml),
-        description: `Preview of ${parent.name} for request #${event.number} (${event.branch})`,
+        parameters,
+        description: `Preview of ${parent.name} for request #${event.number} (${event.branch}${event.fork ? `, from the fork ${event.fork}` : ''})`,
         versionDescription: `Preview of request #${event.number}`,
       },
       actor,
     )
-    const variables = await deps.env.list(teamId, source.service_id, true)
-    if (Object.keys(variables).length > 0)
+    const withSecrets = event.fork === null || source.preview_fork_secrets === 1
+    const variables = Object.entries(await deps.env.list(teamId, source.service_id, withSecrets)).filter(
+      ([, v]) => withSecrets || !v.secret,
+    )
+    if (variables.length > 0)
       await deps.env.put(
         teamId,
         created.id,
-        Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, { value: v.value, secret: v.secret }])),
+        Object.fromEntries(variables.map(([k, v]) => [k, { value: v.value, secret: v.secret }])),
         actor,
       )
     const now = nowIso()
@@ -132,15 +162,27 @@ export function createPreviews(deps: Deps) {
       domain_id: null,
       branch: event.branch,
       head_commit: event.commit,
+      fork_repo_url: event.fork,
       created_at: now,
       updated_at: now,
     }
     await db.transaction().execute(async (trx) => {
-      // The preview builds like the service (same repository, credentials and build settings) from the request's branch.
+      // The preview builds like the service (same repository, credentials and build settings) from
+      // the request's branch; a fork's from the fork, with the HTTPS token only on the same host (a
+      // deploy key opens one repository) and build secrets only when the service allows it.
       await insertSource(trx, {
         ...source,
         service_id: created.id,
         branch: event.branch,
+        ...(event.fork === null
+          ? {}
+          : {
+              repo_url: event.fork,
+              ...(source.auth === 'token' && hostOf(event.fork) === hostOf(source.repo_url)
+                ? {}
+                : { auth: 'none' as const, https_token: null, deploy_key_public: null, deploy_key_private: null }),
+              build_secrets: withSecrets ? source.build_secrets : null,
+            }),
         webhook_secret: cipher.encrypt(newWebhookSecret()),
         deploy_token_hash: null,
         preview_domain: null,
@@ -154,7 +196,12 @@ export function createPreviews(deps: Deps) {
         action: 'git_source.preview_opened',
         resourceType: 'service',
         resourceId: source.service_id,
-        details: { number: event.number, branch: event.branch, preview_service_id: created.id },
+        details: {
+          number: event.number,
+          branch: event.branch,
+          preview_service_id: created.id,
+          ...(event.fork === null ? {} : { fork: event.fork, secrets: withSecrets }),
+        },
       })
     })
     return row

@@ -96,6 +96,7 @@ describe('verifyWebhook', () => {
       branch: 'feat',
       commit: sha,
       base: 'main',
+      fork: null,
     })
     assert.equal((event({ 'x-gitea-event': 'pull_request' }, { ...github, action: 'opened' }) as any).action, 'open')
     const raw = JSON.stringify(gitlab)
@@ -107,6 +108,7 @@ describe('verifyWebhook', () => {
       branch: 'fix',
       commit: sha,
       base: 'main',
+      fork: null,
     })
     assert.deepEqual(event({ 'x-event-key': 'pullrequest:created' }, bitbucket), {
       kind: 'pull_request',
@@ -115,11 +117,72 @@ describe('verifyWebhook', () => {
       branch: 'b',
       commit: null,
       base: 'main',
+      fork: null,
     })
     assert.deepEqual(event({ 'x-github-event': 'pull_request' }, { ...github, action: 'labeled' }), {
       kind: 'ignored',
       what: 'pull_request labeled',
     })
     assert.deepEqual(event({ 'x-github-event': 'issues' }, { action: 'opened' }), { kind: 'ignored', what: 'issues' })
+  })
+  it("reads a request from a fork with the fork's clone URL, on each host", () => {
+    const signed = (headers: Record<string, string>, body: object) => {
+      const raw = JSON.stringify(body)
+      const result = verifyWebhook({ ...headers, 'x-hub-signature-256': `sha256=${hmac(raw)}` }, raw, SECRET)
+      return result.ok && result.event.kind === 'pull_request' ? result.event.fork : result
+    }
+    const github = (head: string) => ({
+      action: 'opened',
+      number: 4,
+      pull_request: {
+        head: {
+          ref: 'main',
+          sha: 'e'.repeat(40),
+          repo: { full_name: head, clone_url: `https://github.com/${head}.git` },
+        },
+        base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+      },
+    })
+    assert.equal(
+      signed({ 'x-github-event': 'pull_request' }, github('mallory/shop')),
+      'https://github.com/mallory/shop.git',
+    )
+    assert.equal(
+      signed({ 'x-github-event': 'pull_request' }, github('acme/shop')),
+      null,
+      'a branch of the same repository',
+    )
+    const bitbucket = (source: string) => ({
+      pullrequest: {
+        id: 2,
+        source: {
+          branch: { name: 'fix' },
+          repository: { full_name: source, links: { html: { href: `https://bitbucket.org/${source}` } } },
+        },
+        destination: { branch: { name: 'main' }, repository: { full_name: 'acme/shop' } },
+      },
+    })
+    assert.equal(
+      signed({ 'x-event-key': 'pullrequest:updated' }, bitbucket('eve/shop')),
+      'https://bitbucket.org/eve/shop.git',
+    )
+    assert.equal(signed({ 'x-event-key': 'pullrequest:updated' }, bitbucket('acme/shop')), null)
+    const gitlab = JSON.stringify({
+      object_kind: 'merge_request',
+      object_attributes: {
+        iid: 5,
+        action: 'open',
+        source_branch: 'fix',
+        target_branch: 'main',
+        source_project_id: 11,
+        target_project_id: 10,
+        source: { git_http_url: 'https://gitlab.example.com/eve/shop.git' },
+      },
+    })
+    const fromFork = verifyWebhook({ 'x-gitlab-token': SECRET }, gitlab, SECRET)
+    assert.equal(
+      fromFork.ok && fromFork.event.kind === 'pull_request' && fromFork.event.fork,
+      'https://gitlab.example.com/eve/shop.git',
+    )
   })
 })

@@ -12,6 +12,11 @@ export type PullRequestEvent = {
   branch: string
   commit: string | null
   base: string
+  /**
+   * A request from a fork: the fork's clone URL as the host names it (the branch lives there, not
+   * in the service's repository); null for a request between branches of the same repository.
+   */
+  fork: string | null
 }
 
 export type WebhookEvent =
@@ -94,7 +99,11 @@ const ACTIONS: Record<string, PullRequestEvent['action']> = {
 type PullRequestPayload = {
   action?: string
   number?: number
-  pull_request?: { number?: number; head?: { ref?: string; sha?: string }; base?: { ref?: string } }
+  pull_request?: {
+    number?: number
+    head?: { ref?: string; sha?: string; repo?: { full_name?: string; clone_url?: string } | null }
+    base?: { ref?: string; repo?: { full_name?: string } }
+  }
   object_kind?: string
   object_attributes?: {
     iid?: number
@@ -102,12 +111,28 @@ type PullRequestPayload = {
     source_branch?: string
     target_branch?: string
     last_commit?: { id?: string }
+    source_project_id?: number
+    target_project_id?: number
+    source?: { git_http_url?: string }
   }
   pullrequest?: {
     id?: number
-    source?: { branch?: { name?: string }; commit?: { hash?: string } }
-    destination?: { branch?: { name?: string } }
+    source?: { branch?: { name?: string }; commit?: { hash?: string }; repository?: BitbucketRepository }
+    destination?: { branch?: { name?: string }; repository?: BitbucketRepository }
   }
+}
+
+type BitbucketRepository = { full_name?: string; links?: { html?: { href?: string } } }
+
+/** The fork's clone URL when a request's source repository is not its target's (null when the same). */
+function forkOf(
+  source: string | number | undefined,
+  target: string | number | undefined,
+  cloneUrl: string | undefined,
+): string | null {
+  if (source === undefined || target === undefined || source === target) return null
+  // A fork the payload gives no clone URL for cannot be fetched: '' fails the URL check downstream.
+  return cloneUrl ?? ''
 }
 
 /**
@@ -130,6 +155,11 @@ function pullRequestOf(name: string, payload: unknown): WebhookEvent | null {
       branch: p.pull_request.head?.ref ?? '',
       commit: p.pull_request.head?.sha ?? null,
       base: p.pull_request.base?.ref ?? '',
+      fork: forkOf(
+        p.pull_request.head?.repo?.full_name,
+        p.pull_request.base?.repo?.full_name,
+        p.pull_request.head?.repo?.clone_url,
+      ),
     })
   if ((name === 'Merge Request Hook' || p.object_kind === 'merge_request') && p.object_attributes)
     return read(p.object_attributes.action, {
@@ -137,6 +167,11 @@ function pullRequestOf(name: string, payload: unknown): WebhookEvent | null {
       branch: p.object_attributes.source_branch ?? '',
       commit: p.object_attributes.last_commit?.id ?? null,
       base: p.object_attributes.target_branch ?? '',
+      fork: forkOf(
+        p.object_attributes.source_project_id,
+        p.object_attributes.target_project_id,
+        p.object_attributes.source?.git_http_url,
+      ),
     })
   if (name.startsWith('pullrequest:') && p.pullrequest)
     return read(name.slice('pullrequest:'.length), {
@@ -145,6 +180,12 @@ function pullRequestOf(name: string, payload: unknown): WebhookEvent | null {
       // Bitbucket names an abbreviated hash, which a fetch cannot ask for: the branch is fetched instead.
       commit: null,
       base: p.pullrequest.destination?.branch?.name ?? '',
+      // Bitbucket names no clone URL: a repository's is its web address with .git.
+      fork: forkOf(
+        p.pullrequest.source?.repository?.full_name,
+        p.pullrequest.destination?.repository?.full_name,
+        p.pullrequest.source?.repository?.links?.html?.href?.replace(/\/?$/, '.git'),
+      ),
     })
   return null
 }

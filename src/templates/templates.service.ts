@@ -32,6 +32,11 @@ export type TemplateDeps = {
   env: Pick<EnvService, 'setInTransaction' | 'list'>
   deployments: Pick<DeploymentsService, 'queue' | 'queueAttach'>
   catalog: TemplateCatalog
+  /**
+   * A template's new compose file with the images Berth built for the service kept (a service whose
+   * code comes from Git runs its own build, not the template's image; see git-sources).
+   */
+  keepBuiltImages?(teamId: string, serviceId: string, yaml: string): Promise<string>
 }
 
 export type DeployTemplateInput = {

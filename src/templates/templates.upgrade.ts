@@ -35,7 +35,7 @@ function isNewer(candidate: string, than: string): boolean {
  * values and secrets; parameters and secrets the new version adds get defaults and fresh values.
  */
 export function createTemplateUpgrades(
-  { db, audit, events, env }: TemplateDeps,
+  { db, audit, events, env, keepBuiltImages }: TemplateDeps,
   templateById: (id: string) => Template,
 ) {
   /**
@@ -78,7 +78,11 @@ export function createTemplateUpgrades(
     const baseVersion = input.baseVersion ?? service.current_version
     const kept = (await listParameterRows(db, serviceId)).map(parameterFromRow)
     const parameters = resolveParameters(template, input.parameters ?? {}, kept)
-    const prepared = prepareVersion(overrideImages(template.compose, input.images ?? {}), parameters)
+    const upgraded = overrideImages(template.compose, input.images ?? {})
+    const prepared = prepareVersion(
+      keepBuiltImages ? await keepBuiltImages(teamId, serviceId, upgraded) : upgraded,
+      parameters,
+    )
     const current = baseVersion === service.current_version ? atCurrent : await findVersion(db, serviceId, baseVersion)
     const diff = createTwoFilesPatch(
       `v${baseVersion}/compose.yaml`,

@@ -2,9 +2,20 @@
 // push the local Git server really received (its post-receive record) into the request that host
 // sends, with the host's event headers, payload shape and signature.
 import { createHmac } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 
 export type PushRecord = { before: string; after: string; ref: string }
 export type ForgeRequest = { headers: Record<string, string>; body: string }
+
+/** Delivers a host's request to a service's webhook URL on a test app's server. */
+export function deliver(server: FastifyInstance, serviceId: string, request: ForgeRequest) {
+  return server.inject({
+    method: 'POST',
+    url: `/api/v1/webhooks/git/${serviceId}`,
+    headers: { 'content-type': 'application/json', ...request.headers },
+    payload: request.body,
+  })
+}
 
 const hmacHex = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex')
 
@@ -47,6 +58,35 @@ export function bitbucketPush(push: PushRecord, repo: string, secret: string): F
   return {
     headers: {
       'x-event-key': 'repo:push',
+      'x-request-uuid': crypto.randomUUID(),
+      'x-hub-signature': `sha256=${hmacHex(secret, body)}`,
+    },
+    body,
+  }
+}
+
+/** A repository as Bitbucket names it in payloads: its full name and web address (its clone URL + `.git`). */
+export type BitbucketRepository = { fullName: string; webUrl: string }
+
+/**
+ * Bitbucket: a `pullrequest:created` event, signed like its pushes; a `source` repository other
+ * than the `destination` one is a request from a fork.
+ */
+export function bitbucketPullRequest(
+  request: { id: number; branch: string; source: BitbucketRepository; destination: BitbucketRepository },
+  secret: string,
+): ForgeRequest {
+  const repository = (r: BitbucketRepository) => ({ full_name: r.fullName, links: { html: { href: r.webUrl } } })
+  const body = JSON.stringify({
+    pullrequest: {
+      id: request.id,
+      source: { branch: { name: request.branch }, repository: repository(request.source) },
+      destination: { branch: { name: 'main' }, repository: repository(request.destination) },
+    },
+  })
+  return {
+    headers: {
+      'x-event-key': 'pullrequest:created',
       'x-request-uuid': crypto.randomUUID(),
       'x-hub-signature': `sha256=${hmacHex(secret, body)}`,
     },

@@ -2497,6 +2497,7 @@ export interface components {
             keep_images: number;
             preview_domain: string | null;
             preview_port: number | null;
+            preview_fork_secrets: boolean;
             /** @description On a preview: the service it previews */
             preview_of: string | null;
             /** @description The open pull/merge requests with a preview */
@@ -2504,6 +2505,8 @@ export interface components {
                 number: number;
                 branch: string;
                 head_commit: string | null;
+                /** @description A request from a fork: the fork's repository it builds */
+                fork: string | null;
                 /** @description The service that runs the preview */
                 service_uuid: string;
                 host: string;
@@ -16688,6 +16691,11 @@ export interface operations {
                     preview_domain?: string;
                     /** @description The port of compose_service a preview's route sends requests to */
                     preview_port?: number;
+                    /**
+                     * @description Previews of requests from forks get the service's secret variables and build secrets, and in compose mode run the fork's compose file (off: a fork's Dockerfile builds and runs without the secrets; a fork's compose file gets no preview)
+                     * @default false
+                     */
+                    preview_fork_secrets?: boolean;
                 };
             };
         };

@@ -32,6 +32,7 @@ export const ROUTES = {
   gitSource: ['GET', '/api/v1/services/{uuid}/git'],
   putGitSource: ['PUT', '/api/v1/services/{uuid}/git'],
   rotateGitWebhookSecret: ['POST', '/api/v1/services/{uuid}/git/webhook-secret'],
+  rotateGitDeployToken: ['POST', '/api/v1/services/{uuid}/git/deploy-token'],
   deployGitCommit: ['POST', '/api/v1/services/{uuid}/git/deploy'],
   audit: ['GET', '/api/v1/audit'],
   tokens: ['GET', '/api/v1/tokens'],

@@ -51,7 +51,10 @@ export function DeploymentsTable({
               <td>
                 {d.git?.commit ? (
                   <span title={d.git.author ?? undefined}>
+                    {/* The branch it was built from; a rollback or a named commit has the sha as its ref. */}
+                    {!d.git.commit.startsWith(d.git.ref) && <span className="muted">{d.git.ref} </span>}
                     <code>{d.git.commit.slice(0, 7)}</code> {d.git.message}
+                    {d.git.author && <span className="muted"> · {d.git.author.replace(/\s*<[^>]*>$/, '')}</span>}
                   </span>
                 ) : (
                   (d.git?.ref ?? '—')

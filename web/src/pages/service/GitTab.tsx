@@ -6,6 +6,7 @@ import { call, callOrNull } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
 import type { GitSource } from '../../api/types'
 import { ErrorNotice, Loading } from '../../components/Notice'
+import { GitHooks } from './GitHooks'
 
 type Form = {
   repo_url: string
@@ -15,8 +16,14 @@ type Form = {
   compose_service: string
   auth: 'none' | 'ssh' | 'token'
   https_token: string
+  base_dir: string
+  build_args: string
+  /** Write-only: empty keeps the stored build secrets. */
+  build_secrets: string
+  keep_images: string
   preview_domain: string
   preview_port: string
+  preview_fork_secrets: boolean
 }
 
 function formOf(s: GitSource | undefined): Form {
@@ -28,9 +35,29 @@ function formOf(s: GitSource | undefined): Form {
     compose_service: s?.compose_service ?? 'app',
     auth: s?.auth ?? 'none',
     https_token: '',
+    base_dir: s?.base_dir ?? '',
+    build_args: Object.entries(s?.build_args ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    build_secrets: '',
+    keep_images: String(s?.keep_images ?? 5),
     preview_domain: s?.preview_domain ?? '',
     preview_port: s?.preview_port ? String(s.preview_port) : '',
+    preview_fork_secrets: s?.preview_fork_secrets ?? false,
   }
+}
+
+/** NAME=value lines (blank lines skipped; the value is everything after the first "="). */
+function pairsOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) =>
+        line.includes('=') ? [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] : [line, ''],
+      ),
+  )
 }
 
 /** Where the service's code comes from: the repository, its credentials, the webhook to give the Git host. */
@@ -45,7 +72,6 @@ export function GitTab({ serviceId }: { serviceId: string }) {
     queryFn: () => callOrNull<GitSource>('gitSource', { params: { uuid: serviceId } }),
   })
   const [form, setForm] = useState<Form | undefined>()
-  const [secret, setSecret] = useState<string | undefined>()
   const current = form ?? formOf(source.data ?? undefined)
 
   const save = useMutation({
@@ -59,11 +85,16 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           compose_service: current.compose_service,
           auth: current.auth,
           ...(current.https_token ? { https_token: current.https_token } : {}),
-          // Settings this form does not show are sent back as they are, so saving keeps them.
-          ...(source.data?.base_dir ? { base_dir: source.data.base_dir } : {}),
-          ...(source.data ? { build_args: source.data.build_args, keep_images: source.data.keep_images } : {}),
+          ...(current.base_dir ? { base_dir: current.base_dir } : {}),
+          build_args: pairsOf(current.build_args),
+          ...(current.build_secrets.trim() ? { build_secrets: pairsOf(current.build_secrets) } : {}),
+          keep_images: Number(current.keep_images),
           ...(current.preview_domain
-            ? { preview_domain: current.preview_domain, preview_port: Number(current.preview_port) }
+            ? {
+                preview_domain: current.preview_domain,
+                preview_port: Number(current.preview_port),
+                preview_fork_secrets: current.preview_fork_secrets,
+              }
             : {}),
         },
       }),
@@ -71,10 +102,6 @@ export function GitTab({ serviceId }: { serviceId: string }) {
       queryClient.setQueryData(key, data)
       setForm(undefined)
     },
-  })
-  const rotate = useMutation({
-    mutationFn: () => call<{ secret: string }>('rotateGitWebhookSecret', { params: { uuid: serviceId } }),
-    onSuccess: (data) => setSecret(data.secret),
   })
   const deploy = useMutation({
     mutationFn: () => call<{ message: string }>('deployGitCommit', { params: { uuid: serviceId }, body: {} }),
@@ -150,6 +177,56 @@ export function GitTab({ serviceId }: { serviceId: string }) {
           )}
           <div className="grid">
             <label>
+              Base directory
+              <input
+                value={current.base_dir}
+                placeholder="(the repository root)"
+                onChange={(e) => set({ base_dir: e.target.value })}
+              />
+            </label>
+            <label>
+              Images kept for rollbacks
+              <input
+                type="number"
+                min={1}
+                max={100}
+                required
+                value={current.keep_images}
+                onChange={(e) => set({ keep_images: e.target.value })}
+              />
+            </label>
+          </div>
+          <div className="grid">
+            <label>
+              Build arguments
+              <textarea
+                rows={3}
+                placeholder="NAME=value, one a line"
+                value={current.build_args}
+                onChange={(e) => set({ build_args: e.target.value })}
+              />
+              <small>Not secret: they stay in the image's history.</small>
+            </label>
+            <label>
+              Build secrets
+              <textarea
+                rows={3}
+                autoComplete="off"
+                placeholder={
+                  s?.build_secret_names.length
+                    ? `Set: ${s.build_secret_names.join(', ')} (empty keeps them; new lines replace them all)`
+                    : 'NAME=value, one a line'
+                }
+                value={current.build_secrets}
+                onChange={(e) => set({ build_secrets: e.target.value })}
+              />
+              <small>
+                Mounted by <code>RUN --mount=type=secret,id=NAME</code>; never in the image or the log.
+              </small>
+            </label>
+          </div>
+          <div className="grid">
+            <label>
               Preview domain
               <input
                 value={current.preview_domain}
@@ -173,6 +250,17 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               <small>The port the compose service listens on.</small>
             </label>
           </div>
+          {current.preview_domain !== '' && (
+            <label>
+              <input
+                type="checkbox"
+                checked={current.preview_fork_secrets}
+                onChange={(e) => set({ preview_fork_secrets: e.target.checked })}
+              />
+              Previews of requests from forks get the secret variables and build secrets, and run a fork's compose file
+              (off: a fork's Dockerfile builds without the secrets, and its compose file gets no preview)
+            </label>
+          )}
           <ErrorNotice error={save.error} />
           <button type="submit" aria-busy={save.isPending}>
             Save Git source
@@ -193,29 +281,15 @@ export function GitTab({ serviceId }: { serviceId: string }) {
               <ul aria-label="Open previews">
                 {s.previews.map((p) => (
                   <li key={p.number}>
-                    #{p.number} ({p.branch}): <code>{p.host}</code>,{' '}
+                    #{p.number} ({p.branch}
+                    {p.fork ? `, from the fork ${p.fork}` : ''}): <code>{p.host}</code>,{' '}
                     <Link to={`/services/${p.service_uuid}`}>its service</Link>
                   </li>
                 ))}
               </ul>
             </>
           )}
-          <h3>Webhook</h3>
-          <p>
-            Push webhook URL: <code aria-label="Webhook URL">{`${window.location.origin}${s.webhook_path}`}</code>
-          </p>
-          {secret ? (
-            <p role="status">
-              Webhook secret (shown once): <code aria-label="Webhook secret">{secret}</code>
-            </p>
-          ) : (
-            mayWrite && (
-              <button type="button" className="secondary" onClick={() => rotate.mutate()}>
-                New webhook secret
-              </button>
-            )
-          )}
-          <ErrorNotice error={rotate.error} />
+          <GitHooks source={s} />
           {mayDeploy && (
             <p>
               <button type="button" aria-busy={deploy.isPending} onClick={() => deploy.mutate()}>
