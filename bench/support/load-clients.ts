@@ -69,7 +69,11 @@ const kinds: Kind[] = [
     write: false,
     send: async () => (await call('GET', `/services/${pick().id}/compose/versions`)).status,
   },
-  { name: 'read deployments', write: false, send: async () => (await call('GET', '/deployments?limit=50')).status },
+  {
+    name: 'read deployments',
+    write: false,
+    send: async () => (await call('GET', '/deployments?scope=all&take=50')).status,
+  },
   {
     name: 'read project',
     write: false,

@@ -47,13 +47,16 @@ export async function findVersion(db: Kysely<DB>, serviceId: string, version: nu
   return row
 }
 
-export async function listVersions(db: Kysely<DB>, serviceId: string) {
-  return db
+const selectVersions = preparedQuery((db, serviceId: string) =>
+  db
     .selectFrom('compose_versions')
     .select(['version', 'sha256', 'author_type', 'author_id', 'author_name', 'description', 'created_at'])
     .where('service_id', '=', serviceId)
-    .orderBy('version', 'desc')
-    .execute()
+    .orderBy('version', 'desc'),
+)
+
+export async function listVersions(db: Kysely<DB>, serviceId: string) {
+  return (await selectVersions(db, serviceId)).rows
 }
 
 const selectParameters = preparedQuery((db, serviceId: string) =>

@@ -230,36 +230,43 @@ export async function countQueued(db: Kysely<DB>, serverId: string): Promise<num
   return Number(row.n)
 }
 
-/** Team-wide queued and running deployments, newest first. */
-export async function listActive(db: Kysely<DB>, teamId: string) {
-  return db
+// The deployments list the UI polls: compiled once.
+const selectActive = preparedQuery((db, teamId: string) =>
+  db
     .selectFrom('deployments')
     .selectAll()
     .where('team_id', '=', teamId)
     .where('status', 'in', ACTIVE)
     .orderBy('created_at', 'desc')
-    .limit(1000)
-    .execute()
+    .limit(1000),
+)
+
+/** Team-wide queued and running deployments, newest first. */
+export async function listActive(db: Kysely<DB>, teamId: string) {
+  return (await selectActive(db, teamId)).rows
 }
 
 /** A page of the team's whole history (any status), newest first, with the total count. */
+// The deployments page of the UI: compiled once.
+const countForTeam = preparedQuery((db, teamId: string) =>
+  db
+    .selectFrom('deployments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('team_id', '=', teamId),
+)
+const pageForTeam = preparedQuery((db, teamId: string, take: number, skip: number) =>
+  db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .orderBy('created_at', 'desc')
+    .limit(take)
+    .offset(skip),
+)
+
 export async function listTeam(db: Kysely<DB>, teamId: string, skip: number, take: number) {
-  const [count, rows] = await Promise.all([
-    db
-      .selectFrom('deployments')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('team_id', '=', teamId)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('deployments')
-      .selectAll()
-      .where('team_id', '=', teamId)
-      .orderBy('created_at', 'desc')
-      .limit(take)
-      .offset(skip)
-      .execute(),
-  ])
-  return { count: Number(count.n), deployments: rows }
+  const [count, page] = await Promise.all([countForTeam(db, teamId), pageForTeam(db, teamId, take, skip)])
+  return { count: Number(count.rows[0]!.n), deployments: page.rows }
 }
 
 const countForResource = preparedQuery((db, teamId: string, resourceId: string, type: string) =>
