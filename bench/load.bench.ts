@@ -4,7 +4,7 @@
 // project pages) and writes (compose updates, env changes, route changes). Prints per kind:
 // requests/s, p50, p99, max, errors (any failure but the expected 409 of a stale compose base),
 // requests over 2 s; Berth's CPU time per request (the figure the machine's other tenants disturb
-// least) and its RSS idle and after; then reads at a fixed offered rate of BENCH_RATE (1,000)/s,
+// least), each kind alone first, and its RSS idle and after; then reads at a fixed offered rate of BENCH_RATE (1,000)/s,
 // open loop, for BENCH_RATE_SECONDS (20). The clients run in a process of their own
 // (support/load-clients.ts); they share the machine (2 cores) with Berth.
 // Run: npm run bench:load. BENCH_PROFILE=<dir> writes a CPU profile of Berth there when it stops.
@@ -44,7 +44,10 @@ const cpuMs = () => {
 }
 
 /** Runs the clients' process in `mode` and returns what it printed. */
-function clients<T>(mode: 'closed' | 'open', seeded: { projects: string[]; services: unknown[] }): Promise<T> {
+function clients<T>(
+  mode: 'closed' | 'open' | 'per-kind',
+  seeded: { projects: string[]; services: unknown[] },
+): Promise<T> {
   const setup = {
     url: server.url,
     token,
@@ -53,6 +56,7 @@ function clients<T>(mode: 'closed' | 'open', seeded: { projects: string[]; servi
     seconds: SECONDS,
     rate: RATE,
     rateSeconds: RATE_SECONDS,
+    berthPid: pid,
   }
   const child = spawn(
     process.execPath,
@@ -85,6 +89,10 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 10_000))
   const idleRss = rssMiB()
   console.log(`idle RSS after seeding ${SERVICES} services and ${SERVICES} routes: ${idleRss} MiB`)
+
+  const perKind = await clients<{ name: string; cpuMsPerRequest: number }[]>('per-kind', seeded)
+  console.log('\nBerth CPU per request, each kind alone (3,000 reads or 500 writes from 50 clients):')
+  for (const kind of perKind) console.log(`  ${kind.name.padEnd(17)} ${(kind.cpuMsPerRequest * 1000).toFixed(0)} µs`)
 
   const cpuBefore = cpuMs()
   const closed = await clients<(Summary & { name: string; write: boolean })[]>('closed', seeded)

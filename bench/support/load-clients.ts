@@ -1,9 +1,11 @@
 // The clients of bench/load.bench.ts, in a process of their own so that sending requests and
 // parsing answers does not share an event loop with the bench's measuring (and Berth's CPU time is
 // Berth's alone). Keep-alive connections through node:http (lighter than fetch per request).
-// Usage: node --import tsx load-clients.ts <json: url, token, services, projects, clients, seconds, rate, rateSeconds>
+// Usage: node --import tsx load-clients.ts <json: url, token, services, projects, clients, seconds, rate, rateSeconds, berthPid> <closed|open|per-kind>
 // Prints one JSON line: per kind of request its count, p50, p99, max, errors and requests over 2 s,
-// for the closed loop, then the same for the open loop at a fixed offered rate of reads.
+// for the closed loop; the same for the open loop at a fixed offered rate of reads; or per kind
+// alone, Berth's CPU time per request.
+import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { benchCompose } from './seed-services.js'
 
@@ -16,6 +18,7 @@ type Setup = {
   seconds: number
   rate: number
   rateSeconds: number
+  berthPid: number
 }
 const setup = JSON.parse(process.argv[2]!) as Setup
 const SLOW_MS = 2000
@@ -159,6 +162,34 @@ async function openLoop() {
   return summary(figures)
 }
 
+/** Berth's user + system CPU time so far, in ms (clock ticks of 10 ms). */
+function berthCpuMs() {
+  const fields = readFileSync(`/proc/${setup.berthPid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
+ * Each kind alone: PER_KIND requests from 50 clients, and Berth's CPU time per request. The
+ * machine's other tenants slow the wall clock far more than they change this figure.
+ */
+async function perKind() {
+  const PER_KIND = 3000
+  const figures: { name: string; cpuMsPerRequest: number }[] = []
+  for (const kind of kinds) {
+    const count = kind.write ? PER_KIND / 6 : PER_KIND
+    let sent = 0
+    const before = berthCpuMs()
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (sent++ < count) await kind.send()
+      }),
+    )
+    figures.push({ name: kind.name, cpuMsPerRequest: (berthCpuMs() - before) / count })
+  }
+  return figures
+}
+
 const mode = process.argv[3]
-process.stdout.write(`${JSON.stringify(mode === 'open' ? await openLoop() : await closedLoop())}\n`)
+const result = mode === 'open' ? await openLoop() : mode === 'per-kind' ? await perKind() : await closedLoop()
+process.stdout.write(`${JSON.stringify(result)}\n`)
 agent.destroy()
