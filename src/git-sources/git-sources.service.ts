@@ -91,6 +91,11 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
     return row
   }
 
+  /** Whether a service (its team already checked by the caller) builds from Git. */
+  async function has(serviceId: string): Promise<boolean> {
+    return (await findSource(db, serviceId)) !== undefined
+  }
+
   async function get(teamId: string, serviceId: string) {
     const row = await sourceOf(teamId, serviceId)
     const open = await previews.list(serviceId)
@@ -385,6 +390,7 @@ export function createGitSourcesService({ db, audit, cipher, compose, deployment
   return {
     forget,
     keepBuiltImages,
+    has,
     get,
     put,
     rotateWebhookSecret,

@@ -43,6 +43,10 @@ const service = z
     server_uuid: z.string().nullable().describe('The server it deploys to; null: the instance default server'),
     health_timeout_seconds: healthTimeout,
     auto_rollback: autoRollback,
+    git_source: z
+      .boolean()
+      .optional()
+      .describe('Whether it builds from a Git repository (GET /services/{uuid} says; lists leave it out)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -76,7 +80,7 @@ function view(s: ServiceRow) {
   }
 }
 
-export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod {
+export function serviceRoutes(app: Pick<App, 'services' | 'gitSources'>): FastifyPluginAsyncZod {
   return async (server) => {
     server.post(
       '/projects/:uuid/services',
@@ -117,7 +121,9 @@ export function serviceRoutes(app: Pick<App, 'services'>): FastifyPluginAsyncZod
         },
       },
       async (request) => {
-        return view(await app.services.get(principalOf(request).teamId, request.params.uuid))
+        const found = view(await app.services.get(principalOf(request).teamId, request.params.uuid))
+        // The page asks for the Git source only when there is one (a 404 would be a console error).
+        return { ...found, git_source: await app.gitSources.has(found.uuid) }
       },
     )
 

@@ -88,13 +88,3 @@ export async function call<T>(route: RouteName, options: CallOptions = {}): Prom
   }
   return data as T
 }
-
-/** Like call, for what may not exist (a service's Git source, its template origin): null on a 404. */
-export async function callOrNull<T>(route: RouteName, options: CallOptions = {}): Promise<T | null> {
-  try {
-    return await call<T>(route, options)
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null
-    throw error
-  }
-}

@@ -3376,6 +3376,8 @@ export interface components {
             health_timeout_seconds: number;
             /** @description When a deployment fails its health check, redeploy the last compose version that passed */
             auto_rollback: boolean;
+            /** @description Whether it builds from a Git repository (GET /services/{uuid} says; lists leave it out) */
+            git_source?: boolean;
             /** @description ISO-8601 UTC timestamp */
             created_at: string;
             /** @description ISO-8601 UTC timestamp */

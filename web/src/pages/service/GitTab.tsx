@@ -2,9 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link } from 'react-router'
 import { useAbility } from '../../api/abilities'
-import { call, callOrNull } from '../../api/client'
+import { call } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
-import type { GitSource } from '../../api/types'
+import type { GitSource, Service } from '../../api/types'
 import { ErrorNotice, Loading } from '../../components/Notice'
 import { GitHooks } from './GitHooks'
 
@@ -68,8 +68,11 @@ export function GitTab({ serviceId }: { serviceId: string }) {
   const key = ['git', serviceId]
   const source = useQuery({
     queryKey: key,
-    // A service not built from Git answers 404: the form starts empty.
-    queryFn: () => callOrNull<GitSource>('gitSource', { params: { uuid: serviceId } }),
+    // A service not built from Git has no source to ask for (it would answer 404): the form starts empty.
+    queryFn: async () => {
+      const service = await call<Service>('service', { params: { uuid: serviceId } })
+      return service.git_source ? call<GitSource>('gitSource', { params: { uuid: serviceId } }) : null
+    },
   })
   const [form, setForm] = useState<Form | undefined>()
   const current = form ?? formOf(source.data ?? undefined)
