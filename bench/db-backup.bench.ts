@@ -3,11 +3,13 @@
 // sha256 into a multipart upload to a real S3-compatible server, then read back and compared),
 // against a plain `docker exec pg_dump -Fc | cat > /dev/null` pipe of the same database in the same
 // run. Berth's RSS is sampled every 50 ms during the backup: it must stay flat (streamed, never the
-// whole dump in memory). Run: npm run bench:db-backup. Prints the median of several runs.
-// BENCH_ROWS (default 600000, about 200 MB) and BENCH_RUNS (default 3) change the size and runs.
+// whole dump in memory). Run: npm run bench:db-backup. Prints each run as it ends (a long run that is
+// stopped early still says something) and the median of them all, with the machine's load average.
+// BENCH_ROWS (default 600000, about 200 MB; 3100000 is about 1 GB) and BENCH_RUNS (default 3) change
+// the size and runs.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
@@ -21,6 +23,10 @@ const IMAGE = 'berth-test/postgres:15'
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
 
 function run(cmd: string, args: string[], stdoutTo: 'ignore' | 'count' = 'ignore'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,6 +37,20 @@ function run(cmd: string, args: string[], stdoutTo: 'ignore' | 'count' = 'ignore
     })
     child.on('error', reject)
     child.on('close', (code) => (code === 0 ? resolve(bytes) : reject(new Error(`${cmd} ${args[0]} exited ${code}`))))
+  })
+}
+
+function output(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    let text = ''
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve(text.trim()) : reject(new Error(`${cmd} ${args[0]} exited ${code}`)),
+    )
   })
 }
 
@@ -97,7 +117,21 @@ try {
     '-c',
     `CREATE TABLE big AS SELECT g AS id, ${Array.from({ length: 10 }, () => 'md5(random()::text)').join(' || ')} AS payload FROM generate_series(1, ${ROWS}) g`,
   ])
-  process.stdout.write(`filled ${ROWS} rows in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s\n`)
+  const size = await output('docker', [
+    'exec',
+    container,
+    'psql',
+    '-tA',
+    '-U',
+    'berth',
+    '-d',
+    db.database,
+    '-c',
+    'SELECT pg_database_size(current_database())',
+  ])
+  process.stdout.write(
+    `filled ${ROWS} rows in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; database size ${mib(Number(size))}\n`,
+  )
 
   const destination = await app.backupDestinations.create(
     owner.teamId,
@@ -120,9 +154,13 @@ try {
   const totals: number[] = []
   const uploads: number[] = []
   const peaks: number[] = []
+  const lows: number[] = []
+  const highs: number[] = []
+  const loads: string[] = []
   let dumpBytes = 0
   let artifact = 0
   for (let i = 0; i < RUNS; i++) {
+    const loadBefore = load()
     const pipeStarted = performance.now()
     dumpBytes = await run('docker', ['exec', container, 'pg_dump', '-Fc', '-U', 'berth', '-d', db.database], 'count')
     pipes.push(performance.now() - pipeStarted)
@@ -130,8 +168,11 @@ try {
     global.gc?.()
     const before = process.memoryUsage().rss
     let peak = before
+    let low = before
     const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss)
+      const rss = process.memoryUsage().rss
+      peak = Math.max(peak, rss)
+      low = Math.min(low, rss)
     }, 50)
     const started = performance.now()
     const queuedRun = await app.backupRuns.startBackup(
@@ -151,6 +192,13 @@ try {
     const stored = lines.find((l) => l.output.startsWith('Stored '))!
     uploads.push(Date.parse(stored.ts) - Date.parse(done.started_at!))
     peaks.push(peak - before)
+    lows.push(low)
+    highs.push(peak)
+    loads.push(`${loadBefore} -> ${load()}`)
+    process.stdout.write(
+      `run ${i + 1}: pipe ${(pipes[i]! / 1000).toFixed(2)} s, dump + upload ${(uploads[i]! / 1000).toFixed(2)} s, ` +
+        `whole run ${(totals[i]! / 1000).toFixed(2)} s, RSS ${mib(low)} .. ${mib(peak)}, load average ${loads[i]}\n`,
+    )
   }
   const rate = (ms: number) => `${mib((artifact / ms) * 1000)}/s`
   process.stdout.write(
@@ -160,6 +208,8 @@ try {
       `Berth dump + S3 multipart upload:         ${(median(uploads) / 1000).toFixed(2)} s  (${rate(median(uploads))})`,
       `Berth whole run (+ read-back sha256):     ${(median(totals) / 1000).toFixed(2)} s`,
       `Berth RSS growth during the run (peak):   ${mib(median(peaks))} (largest ${mib(Math.max(...peaks))})`,
+      `Berth RSS during the runs:                min ${mib(Math.min(...lows))}, max ${mib(Math.max(...highs))}`,
+      `load average (1/5/15 min) per run:        ${loads.join('; ')}`,
     ].join('\n') + '\n',
   )
 } finally {

@@ -23,6 +23,7 @@ import { createDatabasesService } from './databases/databases.service.js'
 import { artifactKeyFrom } from './database-backups/artifact-crypto.js'
 import { createDestinationsService } from './database-backups/destinations.service.js'
 import { createJobsService } from './database-backups/jobs.service.js'
+import { createBackupJobsOfDeleted } from './database-backups/owner-deleted.js'
 import { backupNotifier } from './database-backups/notify.js'
 import { createRunsService } from './database-backups/runs.service.js'
 import { createBackgroundJobs } from './deployments/background.js'
@@ -186,7 +187,9 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     proxySync.setTraefikApiSources(proxyRuntime.traefikApiSources)
     const compose = createComposeService({ db, audit, events })
     // Git sources: the worker fetches and builds with their spec and writes each build as a compose version.
-    const services = createServicesService({ db, audit, events, deployments, servers })
+    // Deleting a database, service or project deletes its backup jobs in the same transaction.
+    const backupJobsOfDeleted = createBackupJobsOfDeleted({ audit })
+    const services = createServicesService({ db, audit, events, deployments, servers, backupJobs: backupJobsOfDeleted })
     const parameters = createParametersService({ db, audit, events })
     const gitSources = createGitSourcesService({
       db,
@@ -224,7 +227,15 @@ export async function buildApp({ config, logDestination }: { config: Config; log
     const hostOf = async (serverId: string | null) =>
       (await servers.hostById((await servers.serverForResource(db, serverId)).id)).host
     const backupDestinations = createDestinationsService({ db, audit, cipher, hostOf })
-    const databases = createDatabasesService({ db, audit, events, env, deployments, servers })
+    const databases = createDatabasesService({
+      db,
+      audit,
+      events,
+      env,
+      deployments,
+      servers,
+      backupJobs: backupJobsOfDeleted,
+    })
     const backupServiceOf = (teamId: string, serviceId: string) => findTeamResource(db, teamId, serviceId, 'service')
     const backupRuns = createRunsService({
       db,
@@ -253,7 +264,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       return (await servers.hostById((await servers.serverForResource(db, resource.serverId)).id)).host
     }
     const resourceRuntime = createResourceRuntimeService({ db, servers, env, cipher })
-    const projects = createProjectsService({ db, audit, events, deployments, servers })
+    const projects = createProjectsService({ db, audit, events, deployments, servers, backupJobs: backupJobsOfDeleted })
     const proxyWatch = createProxyWatch({
       whyDown: proxyRuntime.whyDown,
       onDown: async (serverId, message) =>

@@ -57,6 +57,28 @@ describe('database backups and restores, end to end', () => {
       .map((f) => readFileSync(join(root, f)))
   }
 
+  /** Schedules a job every 2 s, takes its first scheduled run and disables the job (so no tick runs during the restore). */
+  async function scheduledBackup(databaseId: string, fields: Record<string, unknown>) {
+    const job = await t.call(root, 'POST', `/api/v1/databases/${databaseId}/backup-jobs`, {
+      destination_id: s3Destination,
+      schedule: '*/2 * * * * *',
+      ...fields,
+    })
+    assert.equal(job.status, 201, JSON.stringify(job.body))
+    const scheduled = await waitFor(
+      'a scheduled run',
+      async () =>
+        (await t.call(root, 'GET', `/api/v1/databases/${databaseId}/backups`)).body.runs.find(
+          (r: { trigger: string }) => r.trigger === 'schedule',
+        ),
+      30_000,
+    )
+    await t.call(root, 'PATCH', `/api/v1/backup-jobs/${job.body.id}`, { enabled: false })
+    const backup = await waitForRun(t, root, scheduled.id)
+    assert.equal(backup.status, 'succeeded', await runLog(t, root, backup.id))
+    return backup
+  }
+
   it('PostgreSQL: a scheduled, encrypted backup to S3, rows changed, restored after a safety backup, then into a new database', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const pg = await deployedDatabase(t, root, projectId, 'postgresql', 'orders', POSTGRES_IMAGE)
@@ -70,25 +92,7 @@ describe('database backups and restores, end to end', () => {
     // A role of the server (a global, not in pg_dump's archive) that the table's grant names.
     await psql("CREATE ROLE reporting LOGIN PASSWORD 'reporting-pw'; GRANT SELECT ON orders TO reporting")
 
-    const job = await t.call(root, 'POST', `/api/v1/databases/${pg.uuid}/backup-jobs`, {
-      destination_id: s3Destination,
-      schedule: '*/2 * * * * *',
-      encrypt: true,
-      keep_last: 5,
-      verify_restore: true,
-    })
-    assert.equal(job.status, 201, JSON.stringify(job.body))
-    const scheduled = await waitFor(
-      'a scheduled run',
-      async () =>
-        (await t.call(root, 'GET', `/api/v1/databases/${pg.uuid}/backups`)).body.runs.find(
-          (r: { trigger: string }) => r.trigger === 'schedule',
-        ),
-      30_000,
-    )
-    await t.call(root, 'PATCH', `/api/v1/backup-jobs/${job.body.id}`, { enabled: false })
-    const backup = await waitForRun(t, root, scheduled.id)
-    assert.equal(backup.status, 'succeeded', await runLog(t, root, backup.id))
+    const backup = await scheduledBackup(pg.uuid, { encrypt: true, keep_last: 5, verify_restore: true })
     assert.equal(backup.verified, true)
     assert.equal(backup.encrypted, true)
     assert.ok(backup.size_bytes > 0)
@@ -181,7 +185,7 @@ describe('database backups and restores, end to end', () => {
     assert.equal(await psql('SELECT count(*) FROM orders'), '3')
   })
 
-  it('MariaDB: a backup to a directory on the server, rows changed, restored', async (ctx) => {
+  it('MariaDB: a scheduled backup to S3, rows changed, restored; then (CLI) to a directory on the server and restored from it', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const maria = await deployedDatabase(t, root, projectId, 'mariadb', 'shop', MARIADB_IMAGE)
     projects.push(maria.project)
@@ -206,29 +210,33 @@ describe('database backups and restores, end to end', () => {
     await sql(
       "CREATE TABLE items (id int primary key, name text); INSERT INTO items VALUES (1, 'kept-a'), (2, 'kept-b')",
     )
-    const queued = await t.call(root, 'POST', `/api/v1/databases/${maria.uuid}/backups`, {
-      destination_id: destination.body.id,
-    })
-    assert.equal(queued.status, 202, JSON.stringify(queued.body))
-    const backup = await waitForRun(t, root, queued.body.id)
-    assert.equal(backup.status, 'succeeded', await runLog(t, root, backup.id))
-    const file = readFileSync(join(dir, backup.artifact_key)).toString()
-    assert.match(file, /INSERT INTO `items` VALUES/)
+    const rows = () => sql('SELECT id, name FROM items ORDER BY id')
+    const backup = await scheduledBackup(maria.uuid, {})
     await sql("DELETE FROM items; INSERT INTO items VALUES (9, 'changed')")
-    // The CLI restores (in its own process, on the same data dir) and prints the run's log.
+    const restore = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { confirm: 'shop' })
+    assert.equal(restore.status, 202, JSON.stringify(restore.body))
+    const restored = await waitForRun(t, root, restore.body.id)
+    assert.equal(restored.status, 'succeeded', await runLog(t, root, restored.id))
+    assert.equal(await rows(), '1\tkept-a\n2\tkept-b')
+
+    // The CLI (its own process on the same data dir) backs up to the directory and restores from it.
+    // (Not to S3 here: spawnSync blocks this process, where the test's S3 server runs.)
     const env = { BERTH_DATA_DIR: t.dataDir, ...(await databaseEnvFor(t.dataDir)) }
-    const cli = berth(['db', 'restore', maria.uuid, backup.id], env)
+    const copy = berth(['db', 'backup', maria.uuid, '--destination', destination.body.id], env)
+    assert.equal(copy.status, 0, copy.stderr)
+    assert.match(copy.stderr, /checksum matches/)
+    const copied = await waitForRun(t, root, copy.stdout.trim())
+    const file = readFileSync(join(dir, copied.artifact_key)).toString()
+    assert.match(file, /INSERT INTO `items` VALUES\s*\(1,'kept-a'\),\s*\(2,'kept-b'\)/)
+    await sql("DELETE FROM items; INSERT INTO items VALUES (8, 'changed again')")
+    const cli = berth(['db', 'restore', maria.uuid, copied.id], env)
     assert.equal(cli.status, 0, cli.stderr)
     assert.match(cli.stderr, /Taking a safety backup[\s\S]*Restore succeeded/)
-    const restored = await waitForRun(t, root, cli.stdout.trim())
-    assert.equal(restored.trigger, 'cli')
-    assert.equal(await sql('SELECT id, name FROM items ORDER BY id'), '1\tkept-a\n2\tkept-b')
-    const again = berth(['db', 'backup', maria.uuid, '--destination', destination.body.id], env)
-    assert.equal(again.status, 0, again.stderr)
-    assert.match(again.stderr, /checksum matches/)
+    assert.equal((await waitForRun(t, root, cli.stdout.trim())).trigger, 'cli')
+    assert.equal(await rows(), '1\tkept-a\n2\tkept-b')
   })
 
-  it('Redis: a BGSAVE snapshot to S3, keys changed, restored (the server restarts and loads it)', async (ctx) => {
+  it('Redis: a scheduled BGSAVE snapshot to S3, keys changed, restored (the server restarts and loads it)', async (ctx) => {
     if (!(await requireDocker(ctx))) return
     const redis = await deployedDatabase(t, root, projectId, 'redis', 'cache', REDIS_IMAGE)
     projects.push(redis.project)
@@ -236,12 +244,7 @@ describe('database backups and restores, end to end', () => {
     const cli = (...args: string[]) =>
       execIn(redis.container, { REDISCLI_AUTH: redis.password }, ['redis-cli', ...args]).then((o) => o.trim())
     await cli('SET', 'greeting', 'original-value')
-    const queued = await t.call(root, 'POST', `/api/v1/databases/${redis.uuid}/backups`, {
-      destination_id: s3Destination,
-      encrypt: true,
-    })
-    const backup = await waitForRun(t, root, queued.body.id)
-    assert.equal(backup.status, 'succeeded', await runLog(t, root, backup.id))
+    const backup = await scheduledBackup(redis.uuid, { encrypt: true })
     await cli('SET', 'greeting', 'changed')
     await cli('SET', 'extra', 'x')
     const restore = await t.call(root, 'POST', `/api/v1/backup-runs/${backup.id}/restore`, { confirm: 'cache' })
@@ -249,6 +252,16 @@ describe('database backups and restores, end to end', () => {
     assert.equal(restored.status, 'succeeded', await runLog(t, root, restored.id))
     assert.equal(await cli('GET', 'greeting'), 'original-value')
     assert.equal(await cli('EXISTS', 'extra'), '0')
+    // Every job change, run start and restore is in the audit log.
+    const audit = await t.call(root, 'GET', `/api/v1/audit?resource_id=${redis.uuid}&limit=500`)
+    const actions = audit.body.items.map((i: { action: string }) => i.action)
+    for (const action of [
+      'database_backup_job.created',
+      'database_backup_job.updated',
+      'database_backup.started',
+      'database_backup.restore_started',
+    ])
+      assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`)
   })
 
   it('a backup to an unreachable destination fails with a clear line, notifies, and nothing claims success', async (ctx) => {

@@ -88,6 +88,17 @@ export async function scheduledJobs(db: Kysely<DB>) {
     .execute()
 }
 
+/** Every job of these databases and services (volume jobs included). */
+export async function jobsOfOwners(db: Kysely<DB>, ownerIds: string[]) {
+  if (ownerIds.length === 0) return []
+  return db
+    .selectFrom('db_backup_jobs')
+    .selectAll()
+    .where('database_id', 'in', ownerIds)
+    .orderBy('created_at')
+    .execute()
+}
+
 export async function deleteJob(db: Kysely<DB>, id: string) {
   await db.deleteFrom('db_backup_jobs').where('id', '=', id).execute()
 }
@@ -107,10 +118,11 @@ export async function findRun(db: Kysely<DB>, teamId: string, id: string) {
     .executeTakeFirst()
 }
 
-export async function listRuns(db: Kysely<DB>, databaseId: string, limit: number) {
+export async function listRuns(db: Kysely<DB>, teamId: string, databaseId: string, limit: number) {
   return db
     .selectFrom('db_backup_runs')
     .selectAll()
+    .where('team_id', '=', teamId)
     .where('database_id', '=', databaseId)
     .orderBy('created_at', 'desc')
     .orderBy('id')

@@ -272,7 +272,8 @@ export function databaseBackupRoutes(app: Pick<App, 'backupJobs' | 'backupRuns'>
         schema: {
           tags: TAGS,
           operationId: 'listBackupRuns',
-          summary: "A database's backup and restore runs, newest first (the last 100)",
+          summary:
+            "A database's backup and restore runs, newest first (the last 100); still listed after it is deleted",
           params: uuidParam,
           response: {
             200: json(z.object({ runs: z.array(run) }).meta({ id: 'BackupRunList' }), 'Runs'),

@@ -286,7 +286,8 @@ export function createJobsService(deps: Deps) {
           // Changed through another process since the crons were made: its next resync reschedules it.
           const current = await findJob(db, job.team_id, job.id)
           if (current?.enabled !== 1 || current.schedule !== job.schedule) return
-          await runJob(current, 'schedule', SYSTEM_ACTOR, slot)
+          // The run's audit row belongs to the job's team (its audit log shows the tick), not to the instance.
+          await runJob(current, 'schedule', { ...SYSTEM_ACTOR, teamId: current.team_id }, slot)
         } catch (error) {
           logger.error({ err: error, jobId: job.id }, 'a scheduled backup could not start')
         }

@@ -414,10 +414,7 @@ export function createRunsService(deps: Deps) {
     const run = await get(teamId, id)
     if (run.kind !== 'backup' || run.status !== 'succeeded' || run.artifact_key === null || run.pruned_at !== null)
       throw new ConflictError('no_artifact', `Run ${id} has no stored artifact.`)
-    const serverId =
-      run.volume !== null
-        ? await volumes.serverOf(teamId, run.database_id)
-        : (await deps.databases.backupTarget(teamId, run.database_id)).serverId
+    const serverId = await serverOfRun(teamId, run)
     const destination = await findDestination(db, teamId, run.destination_id)
     if (!destination) throw new ConflictError('no_artifact', `The destination of run ${id} no longer exists.`)
     const stream = await (await deps.destinations.storeOf(destination, serverId)).get(run.artifact_key)
@@ -438,17 +435,36 @@ export function createRunsService(deps: Deps) {
 
   const volumes = createVolumeRuns({ ...deps, runner, applyRetention })
 
+  /**
+   * The runs of a database or service, newest first. Those of a deleted one stay listed (its
+   * backups may still be downloaded), so `exists` (404 for an unknown id) is asked only when the
+   * team has no run of that id.
+   */
+  async function runsOf(teamId: string, ownerId: string, exists: () => Promise<unknown>) {
+    const runs = await listRuns(db, teamId, ownerId, 100)
+    if (runs.length === 0) await exists()
+    return runs
+  }
+
+  /** The server whose engine reaches a run's destination directory; a deleted resource's: the default server. */
+  async function serverOfRun(teamId: string, run: DbBackupRunTable) {
+    try {
+      return run.volume !== null
+        ? await volumes.serverOf(teamId, run.database_id)
+        : (await deps.databases.backupTarget(teamId, run.database_id)).serverId
+    } catch (error) {
+      if (error instanceof NotFoundError) return null
+      throw error
+    }
+  }
+
   return {
     get,
-    list: async (teamId: string, databaseId: string) => {
-      await deps.databases.backupTarget(teamId, databaseId)
-      return listRuns(db, databaseId, 100)
-    },
+    list: (teamId: string, databaseId: string) =>
+      runsOf(teamId, databaseId, () => deps.databases.backupTarget(teamId, databaseId)),
     /** A compose service's volume backups and restores, newest first. */
-    listVolumeRuns: async (teamId: string, serviceId: string) => {
-      await deps.serviceOf(teamId, serviceId)
-      return listRuns(db, serviceId, 100)
-    },
+    listVolumeRuns: (teamId: string, serviceId: string) =>
+      runsOf(teamId, serviceId, () => deps.serviceOf(teamId, serviceId)),
     startVolumeBackup: (...args: Parameters<VolumeRuns['startBackup']>) => volumes.startBackup(...args),
     serviceVolumes: (teamId: string, serviceId: string) => volumes.listVolumes(teamId, serviceId),
     log: async (teamId: string, id: string, afterSeq = 0) => {

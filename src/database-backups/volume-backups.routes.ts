@@ -122,7 +122,8 @@ export function volumeBackupRoutes(app: Pick<App, 'backupRuns' | 'backupJobs'>):
         schema: {
           tags: TAGS,
           operationId: 'listVolumeBackupRuns',
-          summary: "A service's volume backup and restore runs, newest first (the last 100)",
+          summary:
+            "A service's volume backup and restore runs, newest first (the last 100); still listed after it is deleted",
           params: uuidParam,
           response: {
             200: json(z.object({ runs: z.array(run) }).meta({ id: 'VolumeBackupRunList' }), 'Runs'),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
+import type { BackupJobsOfDeleted } from '../database-backups/owner-deleted.js'
 import type { DatabaseTable, DatabaseType, DB } from '../db/schema.js'
 import { newId, nowIso } from '../db/time.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
@@ -24,6 +25,8 @@ type Deps = {
   env: Pick<EnvService, 'setInTransaction' | 'plainValue' | 'valuesForRender'>
   deployments: Pick<DeploymentsService, 'queueRemoval'>
   servers: Pick<ServersService, 'usable'>
+  /** Deletes the backup jobs of what is deleted, in the same transaction. */
+  backupJobs: Pick<BackupJobsOfDeleted, 'removeJobsOf'>
 }
 
 export type CreateDatabaseInput = {
@@ -63,7 +66,7 @@ function credentialsFor(type: DatabaseType, name: string): Credentials {
  * and deployments, env and logs need no second code path. Passwords are secret env variables,
  * encrypted at rest, and reach the containers only through the deployment's .env file.
  */
-export function createDatabasesService({ db, audit, events, env: envService, deployments, servers }: Deps) {
+export function createDatabasesService({ db, audit, events, env: envService, deployments, servers, backupJobs }: Deps) {
   async function create(teamId: string, projectId: string, input: CreateDatabaseInput, actor: Actor) {
     if (!SERVICE_NAME_PATTERN.test(input.name))
       throw new BadRequestError(
@@ -218,6 +221,7 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
         trigger: triggerOf(actor.via),
         volumes: true,
       })
+      await backupJobs.removeJobsOf(trx, [id], actor)
       await deleteService(trx, id)
       await audit.record(trx, actor, {
         action: 'database.deleted',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
+import type { BackupJobsOfDeleted } from '../database-backups/owner-deleted.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
@@ -15,6 +16,8 @@ type Deps = {
   events: Pick<EventBus, 'publish'>
   deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
   servers: Pick<ServersService, 'usable'>
+  /** Deletes the backup jobs of what is deleted, in the same transaction. */
+  backupJobs: Pick<BackupJobsOfDeleted, 'removeJobsOf'>
 }
 
 export type ProjectInput = {
@@ -32,7 +35,7 @@ async function assertNameFree(db: Kysely<DB>, teamId: string, name: string, exce
     throw new ConflictError('name_taken', `A project named "${name}" already exists in this team.`)
 }
 
-export function createProjectsService({ db, audit, events, deployments, servers }: Deps) {
+export function createProjectsService({ db, audit, events, deployments, servers, backupJobs }: Deps) {
   async function list(teamId: string) {
     const projects = await db.selectFrom('projects').selectAll().where('team_id', '=', teamId).orderBy('name').execute()
     const counts = await countByProject(
@@ -106,7 +109,9 @@ export function createProjectsService({ db, audit, events, deployments, servers 
     const removals = await db.transaction().execute(async (trx) => {
       const project = await findTeamProject(trx, teamId, projectId)
       const removals = []
-      for (const id of await listIdsInProject(trx, projectId)) {
+      const resourceIds = await listIdsInProject(trx, projectId)
+      await backupJobs.removeJobsOf(trx, resourceIds, actor)
+      for (const id of resourceIds) {
         const removal = await deployments.queueRemovalIfDeployed(trx, await findTeamResource(trx, teamId, id), actor, {
           volumes: deleteVolumes,
         })

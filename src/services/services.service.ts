@@ -4,6 +4,7 @@ import type { Parameter } from '../compose/compose.params.js'
 import { restoreParameters } from '../compose/parameters.service.js'
 import { prepareVersion, writeVersion } from '../compose/versioning.js'
 import type { DB } from '../db/schema.js'
+import type { BackupJobsOfDeleted } from '../database-backups/owner-deleted.js'
 import type { DeploymentsService } from '../deployments/deployments.service.js'
 import type { EventBus } from '../events/event-bus.js'
 import { newId, nowIso } from '../db/time.js'
@@ -29,6 +30,8 @@ type Deps = {
   events: Pick<EventBus, 'publish'>
   deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
   servers: Pick<ServersService, 'usable'>
+  /** Deletes the backup jobs of what is deleted, in the same transaction. */
+  backupJobs: Pick<BackupJobsOfDeleted, 'removeJobsOf'>
 }
 
 export type CreateServiceInput = {
@@ -88,7 +91,7 @@ export async function createInTransaction(
   return row
 }
 
-export function createServicesService({ db, audit, events, deployments, servers }: Deps) {
+export function createServicesService({ db, audit, events, deployments, servers, backupJobs }: Deps) {
   /** Creates the service and its compose version 1 in one transaction: a service never exists without a valid compose file. */
   async function create(teamId: string, projectId: string, input: CreateServiceInput, actor: Actor) {
     assertServiceName(input.name)
@@ -172,6 +175,7 @@ export function createServicesService({ db, audit, events, deployments, servers 
         actor,
         { volumes: deleteVolumes },
       )
+      await backupJobs.removeJobsOf(trx, [serviceId], actor)
       await deleteService(trx, serviceId)
       await audit.record(trx, actor, {
         action: 'service.deleted',

@@ -2005,7 +2005,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A database's backup and restore runs, newest first (the last 100) */
+        /** A database's backup and restore runs, newest first (the last 100); still listed after it is deleted */
         get: operations["listBackupRuns"];
         put?: never;
         /** Back the database up now to a destination (or run one of its jobs) */
@@ -2143,7 +2143,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A service's volume backup and restore runs, newest first (the last 100) */
+        /** A service's volume backup and restore runs, newest first (the last 100); still listed after it is deleted */
         get: operations["listVolumeBackupRuns"];
         put?: never;
         /** Back up a named volume of the service now (a tar archive through a helper container) */
