@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie'
 import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -73,7 +73,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
     // registerRequestLog writes one line per request instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // The router answers these itself, before any handler: without this, in Fastify's own shape.
     frameworkErrors: (error, _request, reply) => {
