@@ -1,4 +1,5 @@
 import type { DatabaseType } from '../db/schema.js'
+import { clickhouseCommands } from './clickhouse.js'
 import { type GlobalsCommands, pgGlobalsCommands } from './pg-globals.js'
 
 /**
@@ -138,6 +139,6 @@ ${tool} --config="$conf" --username="$BERTH_DB_USER" --authenticationDatabase=ad
     case 'dragonfly':
       return redisLike('redis-cli', c.password)
     case 'clickhouse':
-      return 'ClickHouse backups are not supported yet: use BACKUP ... TO Disk in the server itself.'
+      return clickhouseCommands(c)
   }
 }
