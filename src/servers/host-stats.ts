@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import { readFile, statfs } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
 
 export type HostDisk = { free_bytes: number; total_bytes: number }
 export type HostLoad = { one: number; five: number; fifteen: number; cpus: number }
@@ -56,7 +55,10 @@ export async function remoteHostStats(
   const command = `${disk}; echo @load; cat /proc/loadavg; getconf _NPROCESSORS_ONLN`
   const args = ['-l', target.user, ...(target.port ? ['-p', target.port] : []), '--', target.host, command]
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(join(target.binDir, 'ssh'), args, {
+    // The transport's bin dir first on PATH: its `ssh` is Berth's wrapper with the server's key
+    // and pinned host key, as the Docker CLI finds it for the engine.
+    const child = spawn('ssh', args, {
+      env: { ...process.env, PATH: `${target.binDir}:${process.env.PATH ?? ''}` },
       shell: false,
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: SSH_TIMEOUT_MS,
