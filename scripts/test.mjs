@@ -112,6 +112,26 @@ function itCalls(file, suite) {
 }
 
 const summaryFile = join(mkdtempSync(join(tmpdir(), 'berth-summary-')), 'summary.jsonl')
+const SLOWEST_SHOWN = 15
+
+/** Prints the pass's slowest test files (wall time of each file's process): where CI's 40 minutes go. */
+function printSlowest(dialect) {
+  if (!existsSync(summaryFile)) return
+  const pass = readFileSync(summaryFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .findLast((p) => p.pass === dialect)
+  const durations = Object.entries(pass?.fileDurations ?? {})
+  if (durations.length === 0) return
+  const total = durations.reduce((sum, [, ms]) => sum + ms, 0)
+  console.log(
+    `\n${dialect}: the ${Math.min(SLOWEST_SHOWN, durations.length)} slowest of ${durations.length} test files (${(total / 1000).toFixed(0)} s in all):`,
+  )
+  for (const [file, ms] of durations.sort((a, b) => b[1] - a[1]).slice(0, SLOWEST_SHOWN))
+    console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${relative(root, file)}`)
+}
+
 let failedPasses = 0
 let extraFailures = 0
 /** The files of each pass that could not run at all, to count their cases as skipped. */
@@ -119,6 +139,7 @@ const skippedPasses = []
 for (const dialect of dialects) {
   if (dialect === 'sqlite') {
     failedPasses += runPass('sqlite', files, {}, summaryFile) === 0 ? 0 : 1
+    printSlowest('sqlite')
     continue
   }
   const integration = files.filter((f) => f.startsWith('test/') && (filters.length > 0 || !SQLITE_ONLY.test(f)))
@@ -140,6 +161,7 @@ for (const dialect of dialects) {
   } finally {
     server.stop()
   }
+  printSlowest('postgres')
 }
 
 const totals = { passed: 0, failed: extraFailures, skipped: 0 }

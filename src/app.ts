@@ -215,6 +215,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       workerId,
       proxyNetwork: routedNetwork,
       timeoutMs: config.deployTimeoutMs,
+      staleAfterMs: config.deployStaleMs,
       queueAutoRollback: deployments.queueAutoRollback,
       instanceCompose: proxyRuntime.composeFor,
       git: gitSources,

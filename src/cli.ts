@@ -1,16 +1,6 @@
 #!/usr/bin/env node
 import { inspect } from 'node:util'
 import { Command, CommanderError } from 'commander'
-import { backupCommand, restoreCommand } from './cli/backup.command.js'
-import { dbCommand } from './cli/db.command.js'
-import { deployCommand } from './cli/deploy.command.js'
-import { importCommand } from './cli/import.command.js'
-import { migrateCommand } from './cli/migrate.command.js'
-import { serveCommand } from './cli/serve.command.js'
-import { templateCommand } from './cli/template.command.js'
-import { tokenCommand } from './cli/token.command.js'
-import { userCommand } from './cli/user.command.js'
-import { volumeCommand } from './cli/volume.command.js'
 import { ConfigError } from './config.js'
 import { AppError } from './errors.js'
 
@@ -19,17 +9,24 @@ const program = new Command('berth')
   .showHelpAfterError()
   .exitOverride()
 
-program.addCommand(serveCommand())
-program.addCommand(migrateCommand())
-program.addCommand(userCommand())
-program.addCommand(tokenCommand())
-program.addCommand(importCommand())
-program.addCommand(backupCommand())
-program.addCommand(restoreCommand())
-program.addCommand(dbCommand())
-program.addCommand(deployCommand())
-program.addCommand(templateCommand())
-program.addCommand(volumeCommand())
+// Each command's module is loaded only when it is the one run: `serve` alone pulls in the HTTP
+// server (a second of loading), which `user create` or `token create` never need. Help, or a name
+// that is no command, loads them all so commander can list them or suggest one.
+const COMMANDS = new Map<string, () => Promise<Command[]>>([
+  ['serve', async () => [(await import('./cli/serve.command.js')).serveCommand()]],
+  ['migrate', async () => [(await import('./cli/migrate.command.js')).migrateCommand()]],
+  ['user', async () => [(await import('./cli/user.command.js')).userCommand()]],
+  ['token', async () => [(await import('./cli/token.command.js')).tokenCommand()]],
+  ['import', async () => [(await import('./cli/import.command.js')).importCommand()]],
+  ['backup', async () => [(await import('./cli/backup.command.js')).backupCommand()]],
+  ['restore', async () => [(await import('./cli/backup.command.js')).restoreCommand()]],
+  ['db', async () => [(await import('./cli/db.command.js')).dbCommand()]],
+  ['deploy', async () => [(await import('./cli/deploy.command.js')).deployCommand()]],
+  ['template', async () => [(await import('./cli/template.command.js')).templateCommand()]],
+  ['volume', async () => [(await import('./cli/volume.command.js')).volumeCommand()]],
+])
+const named = COMMANDS.get(process.argv[2] ?? '')
+for (const load of named ? [named] : COMMANDS.values()) for (const command of await load()) program.addCommand(command)
 
 try {
   await program.parseAsync(process.argv)

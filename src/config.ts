@@ -20,6 +20,8 @@ export type Config = {
   backups: { dir: string; schedule: string | null; retentionDays: number }
   /** A deployment running longer than this is killed and fails. */
   deployTimeoutMs: number
+  /** A sibling process's deployment whose heartbeat is older than this is failed as abandoned. */
+  deployStaleMs: number
   /** Deployment history retention (a daily job): days to keep, days to keep failed ones, newest N per resource always kept. */
   deploymentRetention: { keepDays: number; keepFailedDays: number; keepLastPerResource: number }
   /** Berth's public URL (BERTH_PUBLIC_URL, no trailing slash): links in notifications; without it they carry the path only. */
@@ -80,6 +82,13 @@ const envSchema = z.object({
     .min(1)
     .max(86400)
     .default(900),
+  // At least three of the 2-second heartbeats, so a busy process does not lose what it runs.
+  BERTH_DEPLOY_STALE_SECONDS: z.coerce
+    .number({ message: 'BERTH_DEPLOY_STALE_SECONDS must be a number of seconds' })
+    .int()
+    .min(6, 'BERTH_DEPLOY_STALE_SECONDS must be at least 6 (three heartbeats)')
+    .max(3600)
+    .default(30),
   BERTH_PUBLIC_URL: z
     .string()
     .url('BERTH_PUBLIC_URL must be a URL such as https://berth.example.com')
@@ -151,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.BERTH_APP_KEY,
     logLevel: e.LOG_LEVEL,
     deployTimeoutMs: e.BERTH_DEPLOY_TIMEOUT_SECONDS * 1000,
+    deployStaleMs: e.BERTH_DEPLOY_STALE_SECONDS * 1000,
     publicUrl: e.BERTH_PUBLIC_URL?.replace(/\/+$/, ''),
     templateDirs: (e.BERTH_TEMPLATE_DIRS ?? '')
       .split(':')

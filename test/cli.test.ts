@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { berth, startServer } from './support/cli.js'
+import { berth, berthAsync, startServer } from './support/cli.js'
 import { TEST_DIALECT, databaseEnvFor, dropTestDatabase } from './support/dialect.js'
 import { SAMPLE_COMPOSE } from './support/harness.js'
 
@@ -31,19 +31,28 @@ describe('berth CLI', () => {
     }
   })
 
-  it('refuses bad settings with a clear message and a non-zero exit', () => {
-    const badPort = berth(['migrate'], { ...env, PORT: 'eighty' })
+  it('refuses bad settings with a clear message and a non-zero exit', async () => {
+    const [badPort, badUrl] = await Promise.all([
+      berthAsync(['migrate'], { ...env, PORT: 'eighty' }),
+      berthAsync(['migrate'], { ...env, DATABASE_URL: 'mysql://db/berth' }),
+    ])
     assert.equal(badPort.status, 1)
     assert.match(badPort.stderr, /PORT must be a number/)
-    const badUrl = berth(['migrate'], { ...env, DATABASE_URL: 'mysql://db/berth' })
     assert.equal(badUrl.status, 1)
     assert.match(badUrl.stderr, /unsupported scheme "mysql:"/)
   })
 
-  it('creates an admin from stdin, refuses a short password, and prints a token alone on stdout', () => {
-    const weak = berth(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'], env, 'short\n')
+  it('creates an admin from stdin, refuses a short password, and prints a token alone on stdout', async () => {
+    // An unknown ability is refused before the database is opened, so it runs beside the first
+    // start on this data dir (which applies the migrations: one process at a time).
+    const [weak, unknown] = await Promise.all([
+      berthAsync(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'], env, 'short\n'),
+      berthAsync(['token', 'create', '--email', 'ops@example.com', '--name', 'x', '--abilities', 'read,fly'], env),
+    ])
     assert.equal(weak.status, 1)
     assert.match(weak.stderr, /at least 8 characters/)
+    assert.equal(unknown.status, 1)
+    assert.match(unknown.stderr, /Unknown abilities: fly/)
     const user = berth(
       ['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--admin'],
       env,
@@ -57,26 +66,22 @@ describe('berth CLI', () => {
     )
     assert.equal(token.status, 0, token.stderr)
     assert.match(token.stdout, /^berth_[A-Za-z0-9_-]{43}\n$/)
-    const unknown = berth(
-      ['token', 'create', '--email', 'ops@example.com', '--name', 'x', '--abilities', 'read,fly'],
-      env,
-    )
-    assert.equal(unknown.status, 1)
-    assert.match(unknown.stderr, /Unknown abilities: fly/)
   })
 
-  it("gives an instance administrator's token instance abilities (Traefik's provider credential), and nobody else's", () => {
+  it("gives an instance administrator's token instance abilities (Traefik's provider credential), and nobody else's", async () => {
     // ops@example.com, the first admin on this data dir, administers the instance.
-    const provider = berth(
-      ['token', 'create', '--email', 'ops@example.com', '--name', 'traefik', '--abilities', 'proxy:provider'],
-      env,
-    )
+    const [provider, owner] = await Promise.all([
+      berthAsync(
+        ['token', 'create', '--email', 'ops@example.com', '--name', 'traefik', '--abilities', 'proxy:provider'],
+        env,
+      ),
+      berthAsync(
+        ['user', 'create', '--email', 'owner@example.com', '--password-stdin', '--admin', '--team', 'Other'],
+        env,
+        'a-long-password\n',
+      ),
+    ])
     assert.equal(provider.status, 0, provider.stderr)
-    const owner = berth(
-      ['user', 'create', '--email', 'owner@example.com', '--password-stdin', '--admin', '--team', 'Other'],
-      env,
-      'a-long-password\n',
-    )
     assert.equal(owner.status, 0, owner.stderr)
     const refused = berth(
       ['token', 'create', '--email', 'owner@example.com', '--name', 'x', '--abilities', 'instance'],
@@ -102,11 +107,11 @@ describe('berth CLI', () => {
       assert.equal(project.status, 201)
       const health = await fetch(`${server.url}/health`)
       assert.equal(health.status, 200)
-      const second = berth(
-        ['user', 'create', '--email', 'dev@example.com', '--password-stdin'],
-        env,
-        'another-long-password',
-      )
+      // A second server on the same data dir would claim deployments under the same worker id.
+      const [second, twin] = await Promise.all([
+        berthAsync(['user', 'create', '--email', 'dev@example.com', '--password-stdin'], env, 'another-long-password'),
+        berthAsync(['serve'], { ...env, PORT: '0' }),
+      ])
       assert.equal(second.status, 0, second.stderr)
       const login = await fetch(`${server.url}/api/v1/auth/login`, {
         method: 'POST',
@@ -114,8 +119,6 @@ describe('berth CLI', () => {
         body: JSON.stringify({ email: 'dev@example.com', password: 'another-long-password' }),
       })
       assert.equal(login.status, 200)
-      // A second server on the same data dir would claim deployments under the same worker id.
-      const twin = berth(['serve'], { ...env, PORT: '0' })
       assert.equal(twin.status, 1)
       assert.match(twin.stderr, new RegExp(`Berth is already serving .* \\(pid ${server.child.pid}\\)`))
     } finally {

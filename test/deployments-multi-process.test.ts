@@ -20,6 +20,8 @@ const onlyPostgres =
   TEST_DIALECT === 'postgres' ? false : 'PostgreSQL-specific: several Berth processes share one database server'
 const QUICK_COMPOSE = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n    stop_grace_period: 1s\n`
 
+const STALE_SECONDS = 10
+
 type Berth = Awaited<ReturnType<typeof startServer>> & { api: Api }
 
 describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres }, () => {
@@ -73,8 +75,14 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     )
 
   before(async () => {
-    // The processes must share the app key: secrets written by one are read by the other.
-    dbEnv = { ...(await databaseEnvFor(dataDirs[0]!)), BERTH_APP_KEY: randomBytes(32).toString('base64') }
+    // The processes must share the app key: secrets written by one are read by the other. A dead
+    // sibling's deployment is failed once its heartbeats are STALE_SECONDS old: the default 30 s
+    // would only make the last case wait longer for the same outcome.
+    dbEnv = {
+      ...(await databaseEnvFor(dataDirs[0]!)),
+      BERTH_APP_KEY: randomBytes(32).toString('base64'),
+      BERTH_DEPLOY_STALE_SECONDS: String(STALE_SECONDS),
+    }
     const setup = await buildApp({
       config: loadConfig({ BERTH_DATA_DIR: dataDirs[0]!, LOG_LEVEL: 'silent', ...dbEnv }),
     })
@@ -189,8 +197,10 @@ describe('two Berth processes on one PostgreSQL database', { skip: onlyPostgres 
     )
     a.child.kill('SIGKILL')
     await new Promise((resolve) => a.child.once('close', resolve))
-    // Heartbeats go stale after 30 s, and the survivor looks every 5 s.
+    // Heartbeats go stale after STALE_SECONDS, and the survivor looks every 5 s.
+    const killedAt = Date.now()
     const d = await ended(survivor.api, id, 60_000)
+    assert.ok(Date.now() - killedAt >= (STALE_SECONDS - 2) * 1000, 'not failed before its heartbeats went stale')
     assert.equal(d.status, 'failed')
     assert.equal(d.message, ABANDONED_MESSAGE)
   })

@@ -19,9 +19,8 @@ export const ABANDONED_MESSAGE = 'interrupted: the Berth process running it stop
 // Events wake workers at once; this poll picks up work queued by another process (the CLI, or a
 // sibling Berth on the same PostgreSQL database) and what a dead sibling left running.
 const POLL_INTERVAL_MS = 5000
-// Running deployments are vouched for this often; a sibling recovers them once silent for STALE_AFTER_MS.
+// Running deployments are vouched for this often; a sibling recovers them once silent for staleAfterMs.
 const HEARTBEAT_MS = 2000
-const STALE_AFTER_MS = 30_000
 
 type Deps = RunnerDeps & {
   audit: Pick<AuditService, 'record'>
@@ -31,6 +30,8 @@ type Deps = RunnerDeps & {
   /** Queues the automatic rollback of a deployment that failed its health gate, if its service asks for one. */
   queueAutoRollback(failed: DeploymentRow): Promise<DeploymentRow | undefined>
   timeoutMs: number
+  /** A sibling's running deployment silent for this long is failed as abandoned (BERTH_DEPLOY_STALE_SECONDS). */
+  staleAfterMs: number
   /** This data dir's worker id (see worker-id.ts). */
   workerId: string
 }
@@ -141,7 +142,7 @@ export function createDeploymentWorkers(deps: Deps) {
    * sibling process's deployments only once its heartbeats stopped, as it may be running them.
    */
   async function recoverInterrupted(atStart = true): Promise<number> {
-    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString()
+    const staleBefore = new Date(Date.now() - deps.staleAfterMs).toISOString()
     const stuck = await abandonedDeployments(deps.db, deps.workerId, staleBefore, atStart)
     for (const d of stuck) {
       const own = d.claimed_by === deps.workerId || d.claimed_by === null

@@ -5,16 +5,36 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export type CliResult = { status: number | null; stdout: string; stderr: string }
 
+const cliCommand = (args: string[]) => [process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]] as const
+const cliEnv = (env: Record<string, string>) => ({ ...process.env, LOG_LEVEL: 'silent', ...env })
+
 /** Runs the real `berth` CLI (from source through tsx) with the given data dir. */
 export function berth(args: string[], env: Record<string, string>, input?: string): CliResult {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const run = spawnSync(...cliCommand(args), {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    env: cliEnv(env),
     input: input ?? '',
     encoding: 'utf8',
     timeout: 60_000,
   })
   return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+}
+
+/**
+ * `berth` without blocking, for invocations that do not depend on each other: each costs a few
+ * seconds of module loading, which two can spend side by side.
+ */
+export function berthAsync(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  const child = spawn(...cliCommand(args), { cwd: REPO_ROOT, env: cliEnv(env), timeout: 60_000 })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdin.end(input ?? '')
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
 }
 
 /**

@@ -24,7 +24,14 @@ export default async function* summaryReporter(source) {
   const casesBySuite = {}
   const skippedSuites = []
   const leavesSinceSuite = new Map()
+  // Wall time of each test file's process (node:test completes a file as a test named by its path),
+  // from which scripts/test.mjs prints the slowest files of the pass: CI's 40-minute budget.
+  const fileDurations = {}
   for await (const event of source) {
+    if (event.type === 'test:complete' && event.data.nesting === 0 && event.data.name === event.data.file) {
+      fileDurations[event.data.file] = event.data.details?.duration_ms ?? 0
+      continue
+    }
     if (event.type === 'test:stderr') {
       const lines = stderrByFile.get(event.data.file) ?? []
       lines.push(...event.data.message.split('\n').filter(Boolean))
@@ -73,7 +80,7 @@ export default async function* summaryReporter(source) {
   if (process.env.BERTH_TEST_SUMMARY_FILE)
     appendFileSync(
       process.env.BERTH_TEST_SUMMARY_FILE,
-      `${JSON.stringify({ passed, failed, skipped, failures, casesByFile, casesBySuite, skippedSuites })}\n`,
+      `${JSON.stringify({ pass: process.env.BERTH_TEST_PASS ?? 'tests', passed, failed, skipped, failures, casesByFile, casesBySuite, skippedSuites, fileDurations })}\n`,
     )
   const whole = skippedSuites.length > 0 ? ` (and ${skippedSuites.length} suites skipped whole)` : ''
   yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped${whole}\n`
