@@ -33,6 +33,8 @@ describe('templates deployed on the engine and reached through the proxy', () =>
     if (!requireTools(t, [['caddy', ['version']]]) || !(await requireDocker(t))) return
     const cleanup: (() => unknown)[] = []
     try {
+      // One left by a run that was killed before its cleanup would make the name taken.
+      await docker(['rm', '-f', 'berth-templates-web-src'])
       await docker(['create', '--name', 'berth-templates-web-src', TEST_IMAGE, 'true'])
       cleanup.push(() => docker(['rm', '-f', 'berth-templates-web-src']))
       await docker([
