@@ -14,7 +14,8 @@ export type CommandResult = { code: number | null; stdout: string; stderr: strin
 export interface DockerHost {
   readonly dockerHost: string
   compose(args: string[], opts: { cwd: string; env: Record<string, string> }): ChildProcess
-  docker(args: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>
+  /** `env` is added to the CLI's environment, as for `stream` (credentials passed into a container by name). */
+  docker(args: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): Promise<CommandResult>
   /**
    * A long-running engine command whose output the caller reads (e.g. `docker events`), in its own
    * process group; `env` is added to the CLI's environment (a private DOCKER_CONFIG for a build).
@@ -67,26 +68,28 @@ function baseEnv(dockerHost: string, transport: SshTransport | undefined): Recor
   }
 }
 
-/** Runs a docker command with an argument array (never a shell) and collects its output. */
-function runDocker(env: Record<string, string>, args: string[], timeoutMs: number): Promise<CommandResult> {
+/** Runs `docker` (or, for an ssh:// host's own machine, `ssh`) with an argument array, never a shell, and collects its output. */
+function runCommand(
+  program: 'docker' | 'ssh',
+  env: Record<string, string>,
+  args: string[],
+  timeoutMs: number,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
-      env,
-      shell: false,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    })
+    const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
+    const options = { env, shell: false, stdio, timeout: timeoutMs, killSignal: 'SIGKILL' as const }
+    // Each program named as it is: test/security/no-shell.test.ts proves no computed one is started.
+    const child = program === 'ssh' ? spawn('ssh', args, options) : spawn('docker', args, options)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     child.on('error', (error) =>
-      reject(new Error(`could not run docker ${args[0]}: ${error.message}`, { cause: error })),
+      reject(new Error(`could not run ${program} ${args[0]}: ${error.message}`, { cause: error })),
     )
     child.on('close', (code, signal) => {
       if (signal === 'SIGKILL' && code === null)
-        stderr += `\ndocker ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`
+        stderr += `\n${program} ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`
       resolve({ code, stdout, stderr })
     })
   })
@@ -119,7 +122,7 @@ export function createDockerHost(
       })
     },
     docker(args, opts) {
-      return runDocker(env, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      return runCommand('docker', { ...env, ...opts?.env }, args, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     },
     follow(args, opts) {
       return spawn('docker', args, {
@@ -138,8 +141,8 @@ export function createDockerHost(
     },
     hostStats(rootDir) {
       if (!transport) return localHostStats(rootDir)
-      const [, user = '', host = '', port] = server.docker_host.match(/^ssh:\/\/([^@]+)@([^:]+)(?::(\d+))?$/) ?? []
-      return remoteHostStats({ user, host, port, binDir: transport.binDir }, rootDir)
+      // The CLI's environment puts the transport's `ssh` wrapper (the server's key, its pinned host key) first.
+      return remoteHostStats((args, timeoutMs) => runCommand('ssh', env, args, timeoutMs), server.docker_host, rootDir)
     },
   }
 }

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import { readFile, statfs } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import type { CommandResult } from './docker-host.js'
 
 export type HostDisk = { free_bytes: number; total_bytes: number }
 export type HostLoad = { one: number; five: number; fifteen: number; cpus: number }
@@ -40,37 +40,23 @@ async function localLoad(): Promise<HostLoad | null> {
 }
 
 /**
- * A remote engine's machine, read over the same ssh connection settings the Docker CLI uses for the
- * engine (the server's key, pinned host key): one `df -P` of the data directory and /proc/loadavg.
+ * A remote engine's machine, reached by `ssh` the way the Docker CLI reaches the engine (`ssh` is
+ * given the engine's ssh:// URL as it stands): one `df -P` of the data directory and /proc/loadavg.
  * Docker's ssh transport already runs a command there (`docker system dial-stdio`), so any server
  * Berth deploys to lets it run these POSIX tools too; no image or container is needed (a helper
  * container would need an image with df on every server, and each check would show up in the
  * engine's events, which Berth follows).
  */
 export async function remoteHostStats(
-  target: { user: string; host: string; port: string | undefined; binDir: string },
+  ssh: (args: string[], timeoutMs: number) => Promise<CommandResult>,
+  dockerHost: string,
   rootDir: string | undefined,
 ): Promise<HostStats> {
   const disk = rootDir && PLAIN_PATH.test(rootDir) ? `LC_ALL=C df -P -k ${rootDir}` : 'true'
   const command = `${disk}; echo @load; cat /proc/loadavg; getconf _NPROCESSORS_ONLN`
-  const args = ['-l', target.user, ...(target.port ? ['-p', target.port] : []), '--', target.host, command]
-  const stdout = await new Promise<string>((resolve, reject) => {
-    // The transport's bin dir first on PATH: its `ssh` is Berth's wrapper with the server's key
-    // and pinned host key, as the Docker CLI finds it for the engine.
-    const child = spawn('ssh', args, {
-      env: { ...process.env, PATH: `${target.binDir}:${process.env.PATH ?? ''}` },
-      shell: false,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: SSH_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    child.on('error', reject)
-    // Whatever part answered counts: a host without /proc still tells its disk, and nothing parsed is unknown.
-    child.on('close', () => resolve(out))
-  })
-  return parseRemoteStats(stdout)
+  // Whatever part answered counts, whatever the exit: a host without /proc still tells its disk,
+  // and nothing parsed is unknown.
+  return parseRemoteStats((await ssh(['--', dockerHost, command], SSH_TIMEOUT_MS)).stdout)
 }
 
 /** The output of remoteHostStats' command: df's data line, then `@load`, /proc/loadavg and the CPU count. */
