@@ -149,13 +149,26 @@ export async function recentFinishedBackups(db: Kysely<DB>, teamId: string, limi
  * several Berth processes firing the same tick exactly one inserts (on PostgreSQL the others wait
  * for its commit and then insert nothing). True when this call inserted it.
  */
-export async function insertScheduledRun(db: Kysely<DB>, row: DbBackupRunTable) {
+/**
+ * Inserts a new run; false when it is a scheduled tick (a slot) that another process already took,
+ * so each tick runs once across processes.
+ */
+export async function insertRunOnce(db: Kysely<DB>, row: DbBackupRunTable) {
+  if (row.slot === null) {
+    await insertRun(db, row)
+    return true
+  }
   const result = await db
     .insertInto('db_backup_runs')
     .values(row)
     .onConflict((oc) => oc.columns(['job_id', 'slot']).doNothing())
     .executeTakeFirst()
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
+}
+
+/** The owner a job's audit rows name: the database, or for a volume job the service. */
+export function jobOwnerType(job: Pick<DbBackupJobTable, 'volume'>): 'database' | 'service' {
+  return job.volume === null ? 'database' : 'service'
 }
 
 /** Who runs a claimed run: the data dir's worker id and the process. */

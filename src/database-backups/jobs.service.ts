@@ -11,6 +11,7 @@ import {
   findDestination,
   findJob,
   insertJob,
+  jobOwnerType,
   listJobs,
   scheduledJobs,
   updateJob,
@@ -146,7 +147,7 @@ export function createJobsService(deps: Deps) {
       await insertJob(trx, row)
       await audit.record(trx, actor, {
         action: 'database_backup_job.created',
-        resourceType: row.volume === null ? 'database' : 'service',
+        resourceType: jobOwnerType(row),
         resourceId: ownerId,
         details: { job_id: row.id, ...jobView(row) },
       })
@@ -193,7 +194,7 @@ export function createJobsService(deps: Deps) {
       await updateJob(trx, id, changes)
       await audit.record(trx, actor, {
         action: 'database_backup_job.updated',
-        resourceType: current.volume === null ? 'database' : 'service',
+        resourceType: jobOwnerType(current),
         resourceId: current.database_id,
         details: { job_id: id, changes: { ...input } },
       })
@@ -210,7 +211,7 @@ export function createJobsService(deps: Deps) {
       await deleteJob(trx, id)
       await audit.record(trx, actor, {
         action: 'database_backup_job.deleted',
-        resourceType: current.volume === null ? 'database' : 'service',
+        resourceType: jobOwnerType(current),
         resourceId: current.database_id,
         details: { job_id: id },
       })

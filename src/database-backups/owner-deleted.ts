@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB } from '../db/schema.js'
-import { deleteJob, jobsOfOwners } from './database-backups.repo.js'
+import { deleteJob, jobOwnerType, jobsOfOwners } from './database-backups.repo.js'
 
 export type BackupJobsOfDeleted = ReturnType<typeof createBackupJobsOfDeleted>
 
@@ -18,7 +18,7 @@ export function createBackupJobsOfDeleted({ audit }: { audit: Pick<AuditService,
         await deleteJob(trx, job.id)
         await audit.record(trx, actor, {
           action: 'database_backup_job.deleted',
-          resourceType: job.volume === null ? 'database' : 'service',
+          resourceType: jobOwnerType(job),
           resourceId: job.database_id,
           details: { job_id: job.id, volume: job.volume, reason: 'resource_deleted' },
         })

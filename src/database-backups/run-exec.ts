@@ -12,12 +12,19 @@ import { measuring, sha256Of } from './streams.js'
 export type RunLog = { append(stream: 'stdout' | 'stderr' | 'berth', line: string): void }
 
 /** `docker exec` of an engine command: its credentials by name only (`-e NAME`), values in the CLI's environment. */
-export function execIn(host: DockerHost, container: string, command: ExecCommand, stdin: boolean): ChildProcess {
+function execArgs(container: string, command: ExecCommand, stdin: boolean): string[] {
   const names = Object.keys(command.env).flatMap((name) => ['-e', name])
-  return host.stream(['exec', ...(stdin ? ['-i'] : []), ...names, container, ...command.argv], {
-    env: command.env,
-    stdin,
-  })
+  return ['exec', ...(stdin ? ['-i'] : []), ...names, container, ...command.argv]
+}
+
+/** An engine command streamed in and out of a container (a dump, a restore); see execArgs. */
+export function execIn(host: DockerHost, container: string, command: ExecCommand, stdin: boolean): ChildProcess {
+  return host.stream(execArgs(container, command, stdin), { env: command.env, stdin })
+}
+
+/** A short engine command in a container (a check, a count), its output collected; see execArgs. */
+export function execCollect(host: DockerHost, container: string, command: ExecCommand) {
+  return host.docker(execArgs(container, command, false), { env: command.env })
 }
 
 function logLines(stream: Readable | null, log: RunLog, as: 'stdout' | 'stderr') {

@@ -11,7 +11,7 @@ import {
   findDestination,
   findRun,
   insertRun,
-  insertScheduledRun,
+  insertRunOnce,
   keptBackups,
   listRuns,
   markPruned,
@@ -103,9 +103,7 @@ export function createRunsService(deps: Deps) {
       if (!(await findDestination(trx, teamId, opts.destinationId)))
         throw new NotFoundError(`Backup destination ${opts.destinationId} not found.`)
       // A scheduled tick another process already took (same job and slot) is not run twice.
-      if (opts.slot !== undefined) {
-        if (!(await insertScheduledRun(trx, run))) return false
-      } else await insertRun(trx, run)
+      if (!(await insertRunOnce(trx, run))) return false
       await audit.record(trx, actor, {
         action: 'database_backup.started',
         resourceType: 'database',

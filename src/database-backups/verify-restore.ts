@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import type { Transform } from 'node:stream'
 import type { DatabaseType, DbBackupRunTable } from '../db/schema.js'
 import type { DockerHost } from '../servers/docker-host.js'
 import { type EngineCredentials, type ExecCommand, engineCommands } from './engines.js'
 import { globalsForRestore, pgGlobalsCommands } from './pg-globals.js'
-import { execIn, type RunLog, storeToRestore } from './run-exec.js'
+import { execCollect, execIn, type RunLog, storeToRestore } from './run-exec.js'
 import type { ArtifactStore } from './stores.js'
 
 const READY_TIMEOUT_MS = 90_000
@@ -13,7 +14,10 @@ const SCRATCH = { user: 'berth_verify', database: 'berth_verify' }
 type Backup = Pick<DbBackupRunTable, 'id' | 'artifact_key' | 'globals_key' | 'encrypted'>
 type Env = { host: DockerHost; store: ArtifactStore; artifactKey: Buffer }
 /** A started throw-away container: its name, and a stored artifact streamed into a command run in it. */
-type Scratch = { name: string; load: (key: string, command: ExecCommand, log: RunLog) => Promise<void> }
+type Scratch = {
+  name: string
+  load: (key: string, command: ExecCommand, log: RunLog, rewrite?: Transform) => Promise<void>
+}
 
 /** The engines whose backups can be verified by a restore into a throw-away container. */
 export const VERIFIABLE: readonly DatabaseType[] = ['postgresql', 'mariadb', 'mysql', 'redis']
@@ -49,8 +53,8 @@ export async function verifyRestore(
   }
 }
 
-/** How a throw-away container of an engine starts and when it is ready. */
-type ScratchServer = { args: string[]; env: Record<string, string>; ready?: ExecCommand }
+/** How a throw-away container of an engine starts (options, the image's command if not its own) and when it is ready. */
+type ScratchServer = { args: string[]; env: Record<string, string>; command?: string[]; ready?: ExecCommand }
 
 function postgresServer(): ScratchServer {
   // A password only this container ever has: the official image refuses to start without one.
@@ -78,7 +82,7 @@ function mysqlServer(type: 'mariadb' | 'mysql', password: string): ScratchServer
 const mysqlClient = (type: 'mariadb' | 'mysql') => (type === 'mariadb' ? 'mariadb' : 'mysql')
 
 // Redis checks a snapshot file without a server: the container only has to exist.
-const snapshotOnly: ScratchServer = { args: ['--entrypoint', 'sleep'], env: {} }
+const snapshotOnly: ScratchServer = { args: ['--entrypoint', 'sleep'], env: {}, command: ['3600'] }
 
 async function inScratch(
   env: Env,
@@ -103,7 +107,7 @@ async function inScratch(
       'berth.helper=database-backups-verify',
       ...server.args,
       image,
-      ...(server === snapshotOnly ? ['3600'] : []),
+      ...(server.command ?? []),
     ],
     { env: server.env },
   )
@@ -117,8 +121,8 @@ async function inScratch(
     const decryptWith = backup.encrypted ? env.artifactKey : null
     return await check({
       name,
-      load: async (key, command, into) =>
-        storeToRestore(execIn(host, name, command, true), await store.get(key), decryptWith, into, false),
+      load: async (key, command, into, rewrite) =>
+        storeToRestore(execIn(host, name, command, true), await store.get(key), decryptWith, into, false, rewrite),
     })
   } finally {
     const removed = await host.docker(['rm', '-f', '-v', name])
@@ -141,12 +145,10 @@ async function verifyPostgres(env: Env, backup: Backup, scratch: Scratch, log: R
   await scratch.load(backup.artifact_key!, { argv: ['pg_restore', '--list'], env: {} }, counting)
   if (entries === 0) throw new Error('pg_restore --list found no entry in the archive')
   if (backup.globals_key !== null)
-    await storeToRestore(
-      execIn(host, scratch.name, pgGlobalsCommands(SCRATCH.user, SCRATCH.database, '').restore, true),
-      await env.store.get(backup.globals_key),
-      backup.encrypted ? env.artifactKey : null,
+    await scratch.load(
+      backup.globals_key,
+      pgGlobalsCommands(SCRATCH.user, SCRATCH.database, '').restore,
       log,
-      false,
       globalsForRestore(SCRATCH.user),
     )
   await scratch.load(backup.artifact_key!, commands.restore, log)
@@ -221,26 +223,9 @@ async function verifyRedis(scratch: Scratch, backup: Backup, env: Env, log: RunL
   return `Verified: redis-check-rdb read ${keys} keys from the snapshot in a throw-away container`
 }
 
-/** Runs a command in the throw-away container (credentials by name, see execIn); its exit and output. */
-function runIn(host: DockerHost, name: string, command: ExecCommand) {
-  const child = execIn(host, name, command, false)
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 /** A query's trimmed output; throws with its error output when it fails. */
 async function query(host: DockerHost, name: string, command: ExecCommand) {
-  const result = await runIn(host, name, command)
+  const result = await execCollect(host, name, command)
   if (result.code !== 0) throw new Error(`${command.argv[0]} failed: ${result.stderr.trim().slice(0, 500)}`)
   return result.stdout.trim()
 }
@@ -248,7 +233,7 @@ async function query(host: DockerHost, name: string, command: ExecCommand) {
 async function untilReady(host: DockerHost, name: string, probe: ExecCommand) {
   const deadline = Date.now() + READY_TIMEOUT_MS
   for (;;) {
-    if ((await runIn(host, name, probe)).code === 0) return
+    if ((await execCollect(host, name, probe)).code === 0) return
     if (Date.now() > deadline)
       throw new Error(`the throw-away server did not accept connections within ${READY_TIMEOUT_MS / 1000} s`)
     await new Promise((resolve) => setTimeout(resolve, 500))

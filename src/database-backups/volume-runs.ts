@@ -3,7 +3,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js'
 import type { DB, DbBackupDestinationTable, DbBackupRunTable, DbBackupRunTrigger } from '../db/schema.js'
 import { BadRequestError, NotFoundError, UnprocessableError } from '../errors.js'
 import type { DockerHost } from '../servers/docker-host.js'
-import { findDestination, insertRun, insertScheduledRun } from './database-backups.repo.js'
+import { findDestination, insertRunOnce } from './database-backups.repo.js'
 import type { DestinationsService } from './destinations.service.js'
 import { artifactKeysOf } from './stores.js'
 import type { RetentionPolicy } from './retention.js'
@@ -98,9 +98,7 @@ export function createVolumeRuns(deps: VolumeDeps) {
     return db.transaction().execute(async (trx) => {
       if (!(await findDestination(trx, run.team_id, run.destination_id)))
         throw new NotFoundError(`Backup destination ${run.destination_id} not found.`)
-      if (run.slot !== null) {
-        if (!(await insertScheduledRun(trx, run))) return false
-      } else await insertRun(trx, run)
+      if (!(await insertRunOnce(trx, run))) return false
       await audit.record(trx, actor, {
         action,
         resourceType: 'service',
