@@ -39,7 +39,7 @@ describe('structured logs', () => {
 
     await new Promise((resolve) => setImmediate(resolve))
     // One line per request at its end (at trace level the successful reads too): 7 requests.
-    assert.ok(lines.filter((line) => line.includes('"request completed"')).length === 7, 'every request was logged')
+    assert.equal(lines.filter((line) => line.includes('"request completed"')).length, 7, 'every request was logged')
     const all = lines.join('\n')
     for (const forbidden of [root, secret, ADMIN_PASSWORD, 'Wrong-But-Private-Pass', cookie.split('=')[1]!]) {
       assert.ok(!all.includes(forbidden), `a log line contains ${forbidden.slice(0, 6)}...`)

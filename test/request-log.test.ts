@@ -1,6 +1,6 @@
 // What `berth serve` logs per request at the default info level, read from its real stdout: one
 // line for a write and for a failure, nothing for a read that succeeded (reads are the bulk of the
-// traffic; under load two lines per read cost more than many reads themselves).
+// traffic, and each line is serialised and written on the event loop).
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { bearerApi, startServer } from './support/cli.js'

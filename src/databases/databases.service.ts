@@ -24,7 +24,7 @@ type Deps = {
   events: Pick<EventBus, 'publish'>
   env: Pick<EnvService, 'setInTransaction' | 'plainValue' | 'valuesForRender'>
   deployments: Pick<DeploymentsService, 'queueRemoval'>
-  servers: Pick<ServersService, 'usable'>
+  servers: Pick<ServersService, 'placement'>
   /** Deletes the backup jobs of what is deleted, in the same transaction. */
   backupJobs: Pick<BackupJobsOfDeleted, 'removeJobsOf'>
 }
@@ -112,9 +112,7 @@ export function createDatabasesService({ db, audit, events, env: envService, dep
         description: input.description ?? '',
         now,
         kind: 'database',
-        serverId: input.server_uuid
-          ? (await servers.usable(trx, teamId, input.server_uuid)).id
-          : project.default_server_id,
+        serverId: await servers.placement(trx, teamId, input.server_uuid, project.default_server_id),
       })
       await insertDatabase(trx, row)
       await envService.setInTransaction(

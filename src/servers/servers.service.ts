@@ -73,11 +73,20 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
 
   /** A server named in a request body (a project's default, a new service's place): one the team may use, else 422. */
   async function usable(dbh: Kysely<DB>, teamId: string, serverId: string) {
-    const server = await find(dbh, teamId, serverId).catch((error: unknown) => {
+    return find(dbh, teamId, serverId).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error
       throw new UnprocessableError('unknown_server', `Server ${serverId} is not a server of this team.`)
     })
-    return server
+  }
+
+  /** Where a new service or database deploys: the server the request names (one the team may use), else its project's default. */
+  async function placement(
+    dbh: Kysely<DB>,
+    teamId: string,
+    requested: string | undefined,
+    projectDefault: string | null,
+  ) {
+    return requested ? (await usable(dbh, teamId, requested)).id : projectDefault
   }
 
   function assertMayChange(server: ServerTable, mayManageShared: boolean) {
@@ -278,6 +287,7 @@ export function createServersService({ db, audit, cipher, dataDir, monitor, onRe
     get: async (teamId: string, id: string) => serverView(await find(db, teamId, id)),
     find,
     usable,
+    placement,
     create,
     update,
     remove,

@@ -29,7 +29,7 @@ type Deps = {
   audit: Pick<AuditService, 'record'>
   events: Pick<EventBus, 'publish'>
   deployments: Pick<DeploymentsService, 'queueRemovalIfDeployed'>
-  servers: Pick<ServersService, 'usable'>
+  servers: Pick<ServersService, 'placement'>
   /** Deletes the backup jobs of what is deleted, in the same transaction. */
   backupJobs: Pick<BackupJobsOfDeleted, 'removeJobsOf'>
 }
@@ -105,7 +105,7 @@ export function createServicesService({ db, audit, events, deployments, servers,
         description: input.description ?? '',
         now: nowIso(),
         kind: 'service',
-        serverId: input.serverId ? (await servers.usable(trx, teamId, input.serverId)).id : project.default_server_id,
+        serverId: await servers.placement(trx, teamId, input.serverId, project.default_server_id),
       })
       await audit.record(trx, actor, {
         action: 'service.created',
