@@ -67,10 +67,13 @@ describe('backup jobs of deleted resources', () => {
     assert.equal(await jobExists(job.body.id), false)
     assert.deepEqual(await jobDeletions(redis.uuid), [[job.body.id, 'resource_deleted']])
     const logged = log.length
+    const ids = (list: { id: string }[]) => list.map((r) => r.id).sort()
+    const atDeletion = ids(await runs())
     // Two ticks of the old schedule: neither starts a run nor logs a failure.
     await sleep(4500)
     assert.doesNotMatch(log.slice(logged), /scheduled backup could not start/)
     const after = await runs()
+    assert.deepEqual(ids(after), atDeletion, 'no run started after the deletion')
     assert.ok(
       after.every((r: { status: string }) => r.status === 'succeeded' || r.status === 'failed'),
       JSON.stringify(after),

@@ -158,6 +158,8 @@ describe('applications from Git on a real Git server and Docker engine', () => {
       async () => /RUN sleep 120/.test(await logText(t, root, id)),
       30_000,
     )
+    // Seen running first, so its end below is the cancel's doing, not a process never looked at.
+    await waitFor("the build step's process", async () => spawnSync('pgrep', ['-f', mark]).status === 0, 15_000)
     const started = Date.now()
     const cancel = await t.call(root, 'POST', `/api/v1/deployments/${id}/cancel`)
     assert.equal(cancel.status, 202, `${JSON.stringify(cancel.body)}\n${await logText(t, root, id)}`)

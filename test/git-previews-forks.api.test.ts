@@ -100,7 +100,7 @@ describe('previews of a templated service and of requests from forks', () => {
     assert.deepEqual(previewSource.build_secret_names, ['NPM_TOKEN'])
   })
 
-  it("builds a fork's request from the fork, without the service's secrets", async () => {
+  it("records the fork as the preview's repository, without the service's secrets", async () => {
     const { preview, source: previewSource, env } = await bitbucket(2, 'eve/demo')
     assert.equal(preview.fork, 'https://git.example.test/eve/demo.git')
     assert.equal(previewSource.repo_url, 'https://git.example.test/eve/demo.git')
@@ -115,7 +115,7 @@ describe('previews of a templated service and of requests from forks', () => {
     )
   })
 
-  it("makes no preview of a fork's compose file unless the service trusts forks", async () => {
+  it("makes no preview of a fork's compose file while the service does not trust forks", async () => {
     const composeMode = { dockerfile_path: undefined, compose_path: 'compose.yaml' }
     assert.equal((await source(composeMode)).status, 200)
     const repository = (name: string) => ({ fullName: name, webUrl: `https://git.example.test/${name}` })

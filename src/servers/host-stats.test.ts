@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseRemoteStats } from './host-stats.js'
+import { parseRemoteStats, remoteHostStats } from './host-stats.js'
 
 describe("a remote server's disk and load, as df -P and /proc/loadavg print them", () => {
   it('reads the data line of df (KiB blocks), the load averages and the CPU count', () => {
@@ -21,5 +21,23 @@ describe("a remote server's disk and load, as df -P and /proc/loadavg print them
   it('is unknown for what did not answer: no df line (a refused directory), no /proc', () => {
     assert.deepEqual(parseRemoteStats('@load\n'), { disk: null, load: null })
     assert.deepEqual(parseRemoteStats(''), { disk: null, load: null })
+  })
+
+  it("runs df and /proc/loadavg through ssh, given the engine's ssh:// URL; a path needing quotes is not sent", async () => {
+    const calls: string[][] = []
+    const ssh = async (args: string[]) => {
+      calls.push(args)
+      return { code: 0, stdout: '@load\n', stderr: '' }
+    }
+    await remoteHostStats(ssh, 'ssh://deploy@host.example:2222', '/var/lib/docker')
+    await remoteHostStats(ssh, 'ssh://deploy@host.example', '/var/lib/docker; rm -rf /')
+    assert.deepEqual(calls, [
+      [
+        '--',
+        'ssh://deploy@host.example:2222',
+        'LC_ALL=C df -P -k /var/lib/docker; echo @load; cat /proc/loadavg; getconf _NPROCESSORS_ONLN',
+      ],
+      ['--', 'ssh://deploy@host.example', 'true; echo @load; cat /proc/loadavg; getconf _NPROCESSORS_ONLN'],
+    ])
   })
 })
