@@ -5,7 +5,7 @@ import type { Database, Server } from './admin-types'
 import type { BackupDestinationList } from './backup-types'
 import { call } from './client'
 import { DASHBOARD_KEY, type Dashboard } from './dashboard-types'
-import type { ProjectDetail, ProjectListItem } from './types'
+import type { ProjectDetail, ProjectListItem, Service } from './types'
 
 /** The team's projects; `enabled: false` where a form offers them only in some cases. */
 export function useProjects(enabled = true) {
@@ -24,9 +24,17 @@ export function useProject(projectId: string, enabled = true) {
   })
 }
 
-/** The team's servers (its own and the shared ones) with their last known state. */
-export function useServers() {
-  return useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers') })
+/** A service (its page, and its Git tab: whether it builds from Git). */
+export function useService(serviceId: string) {
+  return useQuery({
+    queryKey: ['service', serviceId],
+    queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
+  })
+}
+
+/** The team's servers (its own and the shared ones) with their last known state; `enabled: false` for who may not list them. */
+export function useServers(enabled = true) {
+  return useQuery({ queryKey: ['servers'], queryFn: () => call<{ servers: Server[] }>('servers'), enabled })
 }
 
 /** A standalone database (a 404 for a service that is not one: the client never retries a 4xx). */

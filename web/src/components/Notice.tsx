@@ -37,6 +37,11 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${units[unit]}`
 }
 
+/** A disk's free space beside its size, as the server pages show it. */
+export function formatDisk(disk: { free_bytes: number; total_bytes: number }): string {
+  return `${formatBytes(disk.free_bytes)} free of ${formatBytes(disk.total_bytes)}`
+}
+
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—'
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })

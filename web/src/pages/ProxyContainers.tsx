@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useAbility } from '../api/abilities'
 import type { Server } from '../api/admin-types'
+import { useServers } from '../api/queries'
 import { call } from '../api/client'
 import type { QueuedProxyDeployment, ServerProxyStatus } from '../api/proxy-types'
 import { ErrorNotice, formatTime, SuccessNotice } from '../components/Notice'
@@ -87,11 +88,7 @@ function ServerProxy({ server }: { server: Server }) {
 /** The proxy containers Berth runs, per server: for instance administrators only (the API refuses others). */
 export function ProxyContainers() {
   const isInstanceAdmin = useAbility('instance')
-  const servers = useQuery({
-    queryKey: ['servers'],
-    queryFn: () => call<{ servers: Server[] }>('servers'),
-    enabled: isInstanceAdmin,
-  })
+  const servers = useServers(isInstanceAdmin)
   if (!isInstanceAdmin)
     return <p className="muted">Only instance administrators see and run the proxy containers of the servers.</p>
   return (

@@ -8,7 +8,7 @@ import '../admin.css'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { DataTable, RowButton } from '../components/DataTable'
 import { errorWithCode, Field, fieldError, TextField } from '../components/Field'
-import { ErrorNotice, formatBytes, formatTime } from '../components/Notice'
+import { ErrorNotice, formatDisk, formatTime } from '../components/Notice'
 import { QueryState } from '../components/QueryState'
 
 const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
@@ -16,9 +16,7 @@ const LOCAL_SOCKET = 'unix:///var/run/docker.sock'
 function stateText(state: ServerState | null | undefined): string {
   if (!state) return 'not checked yet'
   if (!state.reachable) return `unreachable: ${state.error ?? 'no answer'}`
-  const disk = state.disk
-    ? `, ${formatBytes(state.disk.free_bytes)} free of ${formatBytes(state.disk.total_bytes)}`
-    : ''
+  const disk = state.disk ? `, ${formatDisk(state.disk)}` : ''
   return `Docker ${state.engine_version ?? '?'}${state.compose_version ? `, Compose ${state.compose_version}` : ''}, ${state.containers_running ?? 0} running${disk}`
 }
 

@@ -1,9 +1,6 @@
-import { useQuery } from '@tanstack/react-query'
 import { Navigate, Route, Routes, useParams } from 'react-router'
 import { useAbility } from '../api/abilities'
-import { call } from '../api/client'
-import { useDatabase, useProject } from '../api/queries'
-import type { Service } from '../api/types'
+import { useDatabase, useProject, useService } from '../api/queries'
 import { useDeploymentEvents } from '../api/useDeploymentEvents'
 import { ContainerLogs } from '../components/ContainerLogs'
 import { ContainerStats } from '../components/ContainerStats'
@@ -25,10 +22,7 @@ import { VolumeBackupsTab } from './service/VolumeBackupsTab'
 export function ServicePage() {
   const { serviceId = '', '*': tab } = useParams()
   useDeploymentEvents()
-  const service = useQuery({
-    queryKey: ['service', serviceId],
-    queryFn: () => call<Service>('service', { params: { uuid: serviceId } }),
-  })
+  const service = useService(serviceId)
 
   // A database is a service with a databases row, and has its own page (an old link, a bookmark).
   // Its project lists only its plain services, so only one missing from a fresh copy of that list

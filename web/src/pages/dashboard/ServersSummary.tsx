@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import type { Dashboard } from '../../api/dashboard-types'
 import { DataTable } from '../../components/DataTable'
-import { formatBytes } from '../../components/Notice'
+import { formatDisk } from '../../components/Notice'
 
 /** Each server: reachable or not, its containers, its engine's disk and load, and its proxy. */
 export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
@@ -52,7 +52,7 @@ export function ServersSummary({ servers }: { servers: Dashboard['servers'] }) {
                   —
                 </span>
               ) : (
-                `${formatBytes(s.disk.free_bytes)} free of ${formatBytes(s.disk.total_bytes)}`
+                formatDisk(s.disk)
               ),
           },
           {

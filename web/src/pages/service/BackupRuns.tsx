@@ -28,13 +28,11 @@ export function BackupRuns({
   mayWrite: boolean
 }) {
   const maySeeData = useAbility('read:sensitive')
-  const databaseId = owner.id
-  const databaseName = owner.name
   const runs = useQuery({
-    queryKey: ['backup-runs', databaseId],
+    queryKey: ['backup-runs', owner.id],
     queryFn: () =>
       call<BackupRunList>(owner.kind === 'database' ? 'backupRuns' : 'volumeBackupRuns', {
-        params: { uuid: databaseId },
+        params: { uuid: owner.id },
       }),
     // While a run is queued or running, its outcome is polled.
     refetchInterval: (q) =>
@@ -108,14 +106,14 @@ export function BackupRuns({
       {restoring?.into === 'same' && (
         <RestoreOver
           run={restoring.run}
-          ownerId={databaseId}
+          ownerId={owner.id}
           what={restoring.run.volume === null ? 'database' : 'volume'}
-          name={restoring.run.volume ?? databaseName}
+          name={restoring.run.volume ?? owner.name}
           onDone={() => setRestoring(null)}
         />
       )}
       {restoring?.into === 'new' && (
-        <RestoreIntoNew run={restoring.run} databaseName={databaseName} onDone={() => setRestoring(null)} />
+        <RestoreIntoNew run={restoring.run} databaseName={owner.name} onDone={() => setRestoring(null)} />
       )}
     </>
   )

@@ -35,24 +35,23 @@ export function BackupsTab({ owner }: { owner: BackupOwner }) {
 
 function Jobs({ owner, names, mayWrite }: { owner: BackupOwner; names: Map<string, string>; mayWrite: boolean }) {
   const queryClient = useQueryClient()
-  const databaseId = owner.id
   const jobs = useQuery({
-    queryKey: ['backup-jobs', databaseId],
+    queryKey: ['backup-jobs', owner.id],
     queryFn: () =>
       call<BackupJobList>(owner.kind === 'database' ? 'backupJobs' : 'volumeBackupJobs', {
-        params: { uuid: databaseId },
+        params: { uuid: owner.id },
       }),
   })
   const run = useMutation({
     mutationFn: (j: BackupJob) => call<BackupRun>('runBackupJob', { params: { id: j.id } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-runs', databaseId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-runs', owner.id] }),
   })
   const remove = useMutation({
     mutationFn: (j: BackupJob) => call('deleteBackupJob', { params: { id: j.id } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', owner.id] }),
   })
-  const label = (j: BackupJob) =>
-    `${j.volume === null ? '' : `${j.volume} to `}${names.get(j.destination_id) ?? j.destination_id}`
+  const destination = (j: BackupJob) => names.get(j.destination_id) ?? j.destination_id
+  const label = (j: BackupJob) => `${j.volume === null ? '' : `${j.volume} to `}${destination(j)}`
   return (
     <>
       <h2>Backup jobs</h2>
@@ -69,7 +68,7 @@ function Jobs({ owner, names, mayWrite }: { owner: BackupOwner; names: Map<strin
             }
             columns={[
               ...(owner.kind === 'volumes' ? [{ header: 'Volume', cell: (j: BackupJob) => j.volume }] : []),
-              { header: 'Destination', cell: (j) => names.get(j.destination_id) ?? j.destination_id },
+              { header: 'Destination', cell: destination },
               { header: 'Schedule', cell: (j) => (j.schedule ? <code>{j.schedule}</code> : 'on request') },
               {
                 header: 'Keeps',
@@ -101,7 +100,6 @@ function Jobs({ owner, names, mayWrite }: { owner: BackupOwner; names: Map<strin
 
 function AddJob({ owner, destinations }: { owner: BackupOwner; destinations: BackupDestinationList['destinations'] }) {
   const queryClient = useQueryClient()
-  const databaseId = owner.id
   const [destination, setDestination] = useState('')
   const [volume, setVolume] = useState('')
   // Any image the server has with sh, tar and find; the CLI's default.
@@ -120,15 +118,15 @@ function AddJob({ owner, destinations }: { owner: BackupOwner; destinations: Bac
       }
       return owner.kind === 'database'
         ? call<BackupJob>('createBackupJob', {
-            params: { uuid: databaseId },
+            params: { uuid: owner.id },
             body: { ...body, verify_restore: verifyRestore },
           })
         : call<BackupJob>('createVolumeBackupJob', {
-            params: { uuid: databaseId },
+            params: { uuid: owner.id },
             body: { ...body, volume: volume || owner.volumes[0]!, helper_image: helperImage.trim() },
           })
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', databaseId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['backup-jobs', owner.id] }),
   })
   if (destinations.length === 0)
     return (

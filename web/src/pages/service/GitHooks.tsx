@@ -1,5 +1,4 @@
 import { useMutation } from '@tanstack/react-query'
-import { useState } from 'react'
 import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import type { GitSource } from '../../api/types'
@@ -12,11 +11,10 @@ export function GitHooks({ source }: { source: GitSource }) {
   const rotate = useMutation({
     mutationFn: () => call<{ secret: string }>('rotateGitWebhookSecret', { params: { uuid } }),
   })
-  const [deployToken, setDeployToken] = useState<{ token: string; deploy_path: string } | undefined>()
   const rotateToken = useMutation({
     mutationFn: () => call<{ token: string; deploy_path: string }>('rotateGitDeployToken', { params: { uuid } }),
-    onSuccess: (data) => setDeployToken(data),
   })
+  const deployToken = rotateToken.data
   return (
     <>
       <h3>Webhook</h3>

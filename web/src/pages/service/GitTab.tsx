@@ -5,6 +5,7 @@ import { useAbility } from '../../api/abilities'
 import { call } from '../../api/client'
 import { deploymentKeys } from '../../api/deployments'
 import type { GitSource, Service } from '../../api/types'
+import { useService } from '../../api/queries'
 import { ErrorNotice, Loading } from '../../components/Notice'
 import { GitHooks } from './GitHooks'
 
@@ -66,13 +67,13 @@ export function GitTab({ serviceId }: { serviceId: string }) {
   const mayWrite = useAbility('write')
   const mayDeploy = useAbility('deploy')
   const key = ['git', serviceId]
+  const service = useService(serviceId)
+  const hasSource = service.data?.git_source === true
   const source = useQuery({
-    queryKey: key,
+    queryKey: [...key, hasSource],
     // A service not built from Git has no source to ask for (it would answer 404): the form starts empty.
-    queryFn: async () => {
-      const service = await call<Service>('service', { params: { uuid: serviceId } })
-      return service.git_source ? call<GitSource>('gitSource', { params: { uuid: serviceId } }) : null
-    },
+    queryFn: () => (hasSource ? call<GitSource>('gitSource', { params: { uuid: serviceId } }) : null),
+    enabled: service.isSuccess,
   })
   const [form, setForm] = useState<Form | undefined>()
   const current = form ?? formOf(source.data ?? undefined)
@@ -102,7 +103,9 @@ export function GitTab({ serviceId }: { serviceId: string }) {
         },
       }),
     onSuccess: (data) => {
-      queryClient.setQueryData(key, data)
+      queryClient.setQueryData([...key, true], data)
+      // The service now says it builds from Git (the source above is read under that answer).
+      queryClient.setQueryData(['service', serviceId], (s: Service | undefined) => s && { ...s, git_source: true })
       setForm(undefined)
     },
   })
