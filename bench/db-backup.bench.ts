@@ -9,12 +9,13 @@
 // the size and runs.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { SYSTEM_ACTOR } from '../src/audit/audit.service.js'
 import { loadConfig } from '../src/config.js'
 import { composeProjectName } from '../src/deployments/resources.js'
+import { machineLoad } from './support/route-bench.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 600_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
@@ -23,33 +24,20 @@ const IMAGE = 'berth-test/postgres:15'
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')
 
-function run(cmd: string, args: string[], stdoutTo: 'ignore' | 'count' = 'ignore'): Promise<number> {
+/** Runs a command: how many bytes it printed on stdout (a dump), and the text when `keepText`. */
+function run(cmd: string, args: string[], keepText = false): Promise<{ bytes: number; text: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let bytes = 0
-    child.stdout.on('data', (c: Buffer) => {
-      if (stdoutTo === 'count') bytes += c.length
-    })
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(bytes) : reject(new Error(`${cmd} ${args[0]} exited ${code}`))))
-  })
-}
-
-function output(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let text = ''
     child.stdout.on('data', (c: Buffer) => {
-      text += c.toString()
+      bytes += c.length
+      if (keepText) text += c.toString()
     })
     child.on('error', reject)
     child.on('close', (code) =>
-      code === 0 ? resolve(text.trim()) : reject(new Error(`${cmd} ${args[0]} exited ${code}`)),
+      code === 0 ? resolve({ bytes, text: text.trim() }) : reject(new Error(`${cmd} ${args[0]} exited ${code}`)),
     )
   })
 }
@@ -117,18 +105,22 @@ try {
     '-c',
     `CREATE TABLE big AS SELECT g AS id, ${Array.from({ length: 10 }, () => 'md5(random()::text)').join(' || ')} AS payload FROM generate_series(1, ${ROWS}) g`,
   ])
-  const size = await output('docker', [
-    'exec',
-    container,
-    'psql',
-    '-tA',
-    '-U',
-    'berth',
-    '-d',
-    db.database,
-    '-c',
-    'SELECT pg_database_size(current_database())',
-  ])
+  const { text: size } = await run(
+    'docker',
+    [
+      'exec',
+      container,
+      'psql',
+      '-tA',
+      '-U',
+      'berth',
+      '-d',
+      db.database,
+      '-c',
+      'SELECT pg_database_size(current_database())',
+    ],
+    true,
+  )
   process.stdout.write(
     `filled ${ROWS} rows in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; database size ${mib(Number(size))}\n`,
   )
@@ -160,9 +152,9 @@ try {
   let dumpBytes = 0
   let artifact = 0
   for (let i = 0; i < RUNS; i++) {
-    const loadBefore = load()
+    const loadBefore = machineLoad()
     const pipeStarted = performance.now()
-    dumpBytes = await run('docker', ['exec', container, 'pg_dump', '-Fc', '-U', 'berth', '-d', db.database], 'count')
+    dumpBytes = (await run('docker', ['exec', container, 'pg_dump', '-Fc', '-U', 'berth', '-d', db.database])).bytes
     pipes.push(performance.now() - pipeStarted)
 
     global.gc?.()
@@ -194,7 +186,7 @@ try {
     peaks.push(peak - before)
     lows.push(low)
     highs.push(peak)
-    loads.push(`${loadBefore} -> ${load()}`)
+    loads.push(`${loadBefore} -> ${machineLoad()}`)
     process.stdout.write(
       `run ${i + 1}: pipe ${(pipes[i]! / 1000).toFixed(2)} s, dump + upload ${(uploads[i]! / 1000).toFixed(2)} s, ` +
         `whole run ${(totals[i]! / 1000).toFixed(2)} s, RSS ${mib(low)} .. ${mib(peak)}, load average ${loads[i]}\n`,
