@@ -189,7 +189,7 @@ try {
     loads.push(`${loadBefore} -> ${machineLoad()}`)
     process.stdout.write(
       `run ${i + 1}: pipe ${(pipes[i]! / 1000).toFixed(2)} s, dump + upload ${(uploads[i]! / 1000).toFixed(2)} s, ` +
-        `whole run ${(totals[i]! / 1000).toFixed(2)} s, RSS ${mib(low)} .. ${mib(peak)}, load average ${loads[i]}\n`,
+        `whole run ${(totals[i]! / 1000).toFixed(2)} s, RSS ${mib(low)} .. ${mib(peak)}, ${loads[i]}\n`,
     )
   }
   const rate = (ms: number) => `${mib((artifact / ms) * 1000)}/s`
@@ -201,7 +201,7 @@ try {
       `Berth whole run (+ read-back sha256):     ${(median(totals) / 1000).toFixed(2)} s`,
       `Berth RSS growth during the run (peak):   ${mib(median(peaks))} (largest ${mib(Math.max(...peaks))})`,
       `Berth RSS during the runs:                min ${mib(Math.min(...lows))}, max ${mib(Math.max(...highs))}`,
-      `load average (1/5/15 min) per run:        ${loads.join('; ')}`,
+      `per run:                                  ${loads.join('; ')}`,
     ].join('\n') + '\n',
   )
 } finally {
