@@ -6,13 +6,15 @@
 // requests over 2 s; Berth's CPU time per request (the figure the machine's other tenants disturb
 // least), each kind alone first, and its RSS idle and after; then reads at a fixed offered rate of BENCH_RATE (1,000)/s,
 // open loop, for BENCH_RATE_SECONDS (20). The clients run in a process of their own
-// (support/load-clients.ts); they share the machine (2 cores) with Berth.
+// (support/load-clients.ts); they share the machine (2 cores) with Berth. BERTH_HTTP_PROCESSES=N
+// runs Berth with N-1 reader processes; its CPU and RSS are then those of all of them.
 // Run: npm run bench:load. BENCH_PROFILE=<dir> writes a CPU profile of Berth there when it stops.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { bearerApi, REPO_ROOT, startServer } from '../test/support/cli.js'
 import { leftovers, prepareServerDataDir } from '../test/support/server-setup.js'
+import { berthRssMiB } from './support/berth-processes.js'
 import { machineLoad } from './support/route-bench.js'
 import { seedServices } from './support/seed-services.js'
 
@@ -30,13 +32,20 @@ if (built.status !== 0) throw new Error('compiling the server (tsc -p tsconfig.j
 const made = leftovers()
 const { env, token } = await prepareServerDataDir(made.dataDir('berth-bench-load-'), ['root'])
 const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
-const server = await startServer({ ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { compiled: true, nodeArgs })
+// BERTH_HTTP_PROCESSES (default 1) as Berth reads it: more adds reader processes beside the serving one.
+const processes = process.env.BERTH_HTTP_PROCESSES ?? '1'
+const server = await startServer(
+  { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', BERTH_HTTP_PROCESSES: processes },
+  { compiled: true, nodeArgs },
+)
 // Berth's log goes to its stdout; read and drop it as a log collector would (an unread pipe fills
 // and then stalls Berth's writes: the first version of this bench measured that).
-server.child.stdout!.resume()
+// BENCH_LOG=<file> keeps it there instead.
+if (process.env.BENCH_LOG) server.child.stdout!.pipe(createWriteStream(process.env.BENCH_LOG))
+else server.child.stdout!.resume()
 const api = bearerApi(server.url, token)
 const pid = server.child.pid!
-const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024)
+const rssMiB = () => berthRssMiB(pid)
 
 /** Runs the clients' process in `mode` and returns what it printed. */
 function clients<T>(
@@ -77,13 +86,15 @@ function clients<T>(
 
 const ms = (n: number) => `${n.toFixed(0)} ms`
 try {
-  console.log(machineLoad())
+  console.log(`${machineLoad()}; Berth answers HTTP in ${processes} process(es) (BERTH_HTTP_PROCESSES)`)
   const seedStarted = performance.now()
   const seeded = await seedServices(api, SERVICES)
   console.log(`seeded ${SERVICES} services and routes in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   await new Promise((resolve) => setTimeout(resolve, 10_000))
   const idleRss = rssMiB()
-  console.log(`idle RSS after seeding ${SERVICES} services and ${SERVICES} routes: ${idleRss} MiB`)
+  console.log(
+    `idle RSS (all Berth processes) after seeding ${SERVICES} services and ${SERVICES} routes: ${idleRss} MiB`,
+  )
 
   const perKind = await clients<{ name: string; cpuMsPerRequest: number; errors: number }[]>('per-kind', seeded)
   console.log(

@@ -16,7 +16,7 @@ import { createSecretCipher } from './crypto/cipher.js'
 import { APP_KEY_FILE, loadAppKey } from './crypto/app-key.js'
 import { verifyAppKey } from './crypto/app-key-check.js'
 import { ensurePrivateDir, openDatabase } from './db/connection.js'
-import { migrateToLatest } from './db/migrate.js'
+import { migrateToLatest, migrationStatus } from './db/migrate.js'
 import { createEnvService } from './env/env.service.js'
 import { createDashboardService } from './dashboard/dashboard.service.js'
 import { createDatabasesService } from './databases/databases.service.js'
@@ -71,21 +71,36 @@ export type App = Awaited<ReturnType<typeof buildApp>>
  * The composition root: opens the database (migrating it), loads the app key and wires every
  * service. The HTTP server, the CLI and the tests all start here, so there is one way in.
  */
-export async function buildApp({ config, logDestination }: { config: Config; logDestination?: NodeJS.WritableStream }) {
+export async function buildApp({
+  config,
+  logDestination,
+  reader,
+}: {
+  config: Config
+  logDestination?: NodeJS.WritableStream
+  /** Set in a reader process (src/http/reader.process.ts): a read-only database, token uses reported to the serving process. */
+  reader?: { recordTokenUse: (tokenId: string, at: string) => void }
+}) {
   const logger = createLogger(config.logLevel, logDestination)
   ensurePrivateDir(config.dataDir)
-  const database = openDatabase(config.database, (error) =>
-    logger.warn({ err: error }, 'a PostgreSQL connection broke; the next query opens a new one'),
+  const database = openDatabase(
+    config.database,
+    (error) => logger.warn({ err: error }, 'a PostgreSQL connection broke; the next query opens a new one'),
+    { readOnly: reader !== undefined },
   )
   try {
-    const migrations = await migrateToLatest(database.db, database.dialect)
+    // A reader starts after the serving process migrated and checked the key: it only reads.
+    const migrations = reader
+      ? { ...(await migrationStatus(database.db, database.dialect)), ranNow: [] }
+      : await migrateToLatest(database.db, database.dialect)
     const appKey = loadAppKey(config.dataDir, config.appKey)
     const cipher = createSecretCipher(appKey)
-    await verifyAppKey(
-      database.db,
-      cipher,
-      config.appKey !== undefined ? 'BERTH_APP_KEY' : join(config.dataDir, APP_KEY_FILE),
-    )
+    if (!reader)
+      await verifyAppKey(
+        database.db,
+        cipher,
+        config.appKey !== undefined ? 'BERTH_APP_KEY' : join(config.dataDir, APP_KEY_FILE),
+      )
     const db = database.db
     const audit = createAuditService()
     const events = createEventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
@@ -300,7 +315,7 @@ export async function buildApp({ config, logDestination }: { config: Config; log
       invitations: createInvitationsService({ db, audit, users, teams }),
       userAdmin: createUserAdminService({ db, audit }),
       sessions: createSessionsService({ db, audit, users }),
-      tokens: createTokensService({ db, audit }),
+      tokens: createTokensService({ db, audit, recordUse: reader?.recordTokenUse }),
       projects,
       services,
       compose,

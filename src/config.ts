@@ -36,6 +36,11 @@ export type Config = {
   diskLowPercent: number
   /** A web terminal nobody typed into for this long is closed. */
   terminalIdleMs: number
+  /**
+   * Processes that answer HTTP (BERTH_HTTP_PROCESSES): 1 is the serving process alone; more add
+   * reader processes that answer the database-only reads and pass everything else to it.
+   */
+  httpProcesses: number
 }
 
 export class ConfigError extends Error {
@@ -89,6 +94,12 @@ const envSchema = z.object({
     .min(6, 'BERTH_DEPLOY_STALE_SECONDS must be at least 6 (three heartbeats)')
     .max(3600)
     .default(30),
+  BERTH_HTTP_PROCESSES: z.coerce
+    .number({ message: 'BERTH_HTTP_PROCESSES must be a number of processes' })
+    .int('BERTH_HTTP_PROCESSES must be a whole number')
+    .min(1, 'BERTH_HTTP_PROCESSES must be at least 1')
+    .max(16, 'BERTH_HTTP_PROCESSES must be at most 16')
+    .default(1),
   BERTH_PUBLIC_URL: z
     .string()
     .url('BERTH_PUBLIC_URL must be a URL such as https://berth.example.com')
@@ -170,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     certificateExpiryDays: e.BERTH_CERT_EXPIRY_DAYS,
     diskLowPercent: e.BERTH_DISK_LOW_PERCENT,
     terminalIdleMs: e.BERTH_TERMINAL_IDLE_SECONDS * 1000,
+    httpProcesses: e.BERTH_HTTP_PROCESSES,
     deploymentRetention: {
       keepDays: e.BERTH_RETENTION_DAYS,
       keepFailedDays: e.BERTH_RETENTION_FAILED_DAYS,

@@ -6,6 +6,7 @@
 // for the closed loop; the same for the open loop at a fixed offered rate of reads; or per kind
 // alone, Berth's CPU time per request.
 import { readFileSync } from 'node:fs'
+import { berthPids } from './berth-processes.js'
 import { Agent, request } from 'node:http'
 import { benchCompose } from './seed-services.js'
 
@@ -173,10 +174,14 @@ async function openLoop() {
   return summary(figures)
 }
 
-/** Berth's user + system CPU time so far, in ms (clock ticks of 10 ms). */
+/** Berth's user + system CPU time so far, in ms (clock ticks of 10 ms): the serving process and its readers. */
 function berthCpuMs() {
-  const fields = readFileSync(`/proc/${setup.berthPid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  let ticks = 0
+  for (const pid of berthPids(setup.berthPid)) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    ticks += Number(fields[11]) + Number(fields[12])
+  }
+  return ticks * 10
 }
 
 /**

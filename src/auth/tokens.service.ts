@@ -11,7 +11,12 @@ import { effectiveTokenAbilities, hasAbility, type Ability, type Principal } fro
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough to be useful.
 const LAST_USED_RESOLUTION_MS = 60_000
 
-type Deps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'> }
+type Deps = {
+  db: Kysely<DB>
+  audit: Pick<AuditService, 'record'>
+  /** Where a use is recorded when it is due: here by default; a reader process, which never writes, passes it to the serving process. */
+  recordUse?: (tokenId: string, at: string) => void
+}
 
 // Every API request runs this: compiled once (building the query cost more than running it).
 const selectTokenPrincipal = preparedQuery((db, tokenHash: string) =>
@@ -53,7 +58,7 @@ export type TokenSummary = {
 
 export type TokensService = ReturnType<typeof createTokensService>
 
-export function createTokensService({ db, audit }: Deps) {
+export function createTokensService({ db, audit, recordUse: recordElsewhere }: Deps) {
   /** Creates a token for the creator's team; the plaintext is returned once and only its hash is stored. */
   async function create(
     creator: { userId: string; teamId: string; abilities: ReadonlySet<Ability> },
@@ -148,7 +153,8 @@ export function createTokensService({ db, audit }: Deps) {
     if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined
     if (row.expires_at !== null && row.expires_at <= now) return undefined
     if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
-      await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute()
+      if (recordElsewhere) recordElsewhere(row.id, now)
+      else await recordUse(row.id, now)
     }
     return {
       kind: 'token',
@@ -165,5 +171,15 @@ export function createTokensService({ db, audit }: Deps) {
     }
   }
 
-  return { create, list, revoke, authenticate }
+  /** Sets a token's last use, never back in time (a reader's report may arrive after a later use here). */
+  async function recordUse(tokenId: string, at: string): Promise<void> {
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: at })
+      .where('id', '=', tokenId)
+      .where((w) => w.or([w('last_used_at', 'is', null), w('last_used_at', '<', at)]))
+      .execute()
+  }
+
+  return { create, list, revoke, authenticate, recordUse }
 }

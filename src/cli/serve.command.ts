@@ -1,31 +1,22 @@
 import { Command } from 'commander'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../app.js'
+import { type App, buildApp } from '../app.js'
 import { startBackupScheduler } from '../backups/backup.scheduler.js'
 import { markServerRunning, runningServerPid } from '../data-dir-lock.js'
 import { ConflictError } from '../errors.js'
 import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { ensurePrivateDir } from '../db/connection.js'
+import { closeHttp } from '../http/close-http.js'
+import { listenForReaders, startReaders } from '../http/readers.js'
 import { createHttpServer } from '../http/server.js'
+import { observeRequest } from '../metrics/metrics.routes.js'
 
-// Requests still running (a backup, a followed log) get this long to end before their connections are cut.
-const SHUTDOWN_GRACE_MS = 10_000
-
-/**
- * Stops accepting connections and waits for the requests in flight. A connection busy when the
- * close began would then stay open for keep-alive (72 s) once its answer is sent, so idle ones are
- * closed as they appear; after the grace period the rest (long event streams) are cut.
- */
-async function closeHttp(server: FastifyInstance): Promise<void> {
-  const http = server.server
-  const closed = server.close()
-  const sweep = setInterval(() => http.closeIdleConnections(), 100)
-  const cut = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS)
-  await closed
-  clearInterval(sweep)
-  clearTimeout(cut)
-}
+// The serving process's Unix socket for its readers, in the private data dir (readers.ts).
+const READERS_SOCKET = 'readers.sock'
 
 export function serveCommand(): Command {
   return new Command('serve').description('Run the Berth server (HOST, PORT, BERTH_DATA_DIR...)').action(async () => {
@@ -44,7 +35,8 @@ export function serveCommand(): Command {
     const server = await createHttpServer(app)
     const admin = await ensureFirstAdmin(app)
     await app.startBackground()
-    const address = await server.listen({ host: config.host, port: config.port })
+    const listening = await listen(app, server)
+    const address = listening.address
     const scheduler = startBackupScheduler({
       backups: app.backups,
       schedule: config.backups.schedule,
@@ -58,6 +50,7 @@ export function serveCommand(): Command {
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
       `  proxy:    ${config.proxyDir} (reconciled every ${config.proxyReconcileIntervalMs / 1000} s)`,
       `  web UI:   ${address}/`,
+      ...(config.httpProcesses > 1 ? [`  readers:  ${config.httpProcesses - 1} more processes answer reads`] : []),
       `  API docs: ${address}/api/docs`,
     ]
     if (admin === 'created') lines.push(`  first admin created: ${config.admin?.email}`)
@@ -70,6 +63,8 @@ export function serveCommand(): Command {
     const stop = async (signal: string) => {
       server.log.info({ signal }, 'shutting down')
       scheduler.stop()
+      // Readers first: they pass writes to this process until their own requests end.
+      await listening.stopReaders()
       await closeHttp(server)
       await app.close()
       unmark()
@@ -78,4 +73,50 @@ export function serveCommand(): Command {
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
   })
+}
+
+/**
+ * Listens on HOST:PORT. With BERTH_HTTP_PROCESSES > 1 this process listens on a Unix socket in the
+ * data dir as well, for what its readers pass on, and the public port deals connections over it
+ * and them (readers.ts).
+ */
+async function listen(
+  app: App,
+  server: FastifyInstance,
+): Promise<{ address: string; stopReaders: () => Promise<void> }> {
+  const { host, port, httpProcesses, dataDir } = app.config
+  if (httpProcesses === 1) return { address: await server.listen({ host, port }), stopReaders: () => Promise.resolve() }
+  const socketPath = join(dataDir, READERS_SOCKET)
+  // A socket file left by a killed server would refuse the listen; the data dir lock says none runs.
+  rmSync(socketPath, { force: true })
+  await server.listen({ path: socketPath })
+  const serveHere = (socket: Socket) => {
+    server.server.emit('connection', socket)
+    socket.resume()
+  }
+  const observe = observeRequest(app)
+  const readers = startReaders({
+    count: httpProcesses - 1,
+    socketPath,
+    serveHere,
+    observe: (items) => {
+      for (const [method, route, status, seconds] of items) observe(method, route, status, seconds)
+    },
+    recordTokenUse: (tokenId, at) =>
+      void app.tokens
+        .recordUse(tokenId, at)
+        .catch((error) => app.logger.warn({ err: error }, "a token's last use reported by a reader was not recorded")),
+    logger: app.logger,
+  })
+  // Readers take a second or two to start; until then the serving process would answer everything.
+  await readers.started
+  const front = await listenForReaders(host, port, readers.dispatch)
+  return {
+    address: front.address,
+    stopReaders: async () => {
+      // Stops accepting; the connections it dealt end with the processes that answer them.
+      front.server.close()
+      await readers.stop()
+    },
+  }
 }

@@ -82,7 +82,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
     server.get(
       '/services/:uuid/compose',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['compose'],
           operationId: 'getCompose',
@@ -124,7 +124,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
     server.get(
       '/services/:uuid/compose/versions',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['compose'],
           operationId: 'listComposeVersions',
@@ -141,7 +141,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
     server.get(
       '/services/:uuid/compose/versions/:n',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['compose'],
           operationId: 'getComposeVersion',
@@ -158,7 +158,7 @@ export function composeRoutes(app: Pick<App, 'compose' | 'composeValidation'>): 
     server.get(
       '/services/:uuid/compose/diff',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['compose'],
           operationId: 'diffCompose',

@@ -107,8 +107,12 @@ export type ConnectionErrorHandler = (error: Error) => void
 const reportToStderr: ConnectionErrorHandler = (error) =>
   process.stderr.write(`berth: a PostgreSQL connection broke (${error.message}); the next query opens a new one\n`)
 
-function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): Database {
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+function openPostgres(url: string, onConnectionError: ConnectionErrorHandler, readOnly: boolean): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+  })
   // A broken client emits 'error' whether idle or checked out (the query in flight fails with the
   // same error and is answered 503); an 'error' without a listener would end the process. Each
   // client reports it once through its own listener; the pool drops the broken client by itself.
@@ -131,12 +135,19 @@ function openPostgres(url: string, onConnectionError: ConnectionErrorHandler): D
   }
 }
 
+/**
+ * Opens Berth's database. `readOnly` is a reader process's (BERTH_HTTP_PROCESSES > 1): any write
+ * fails at once instead of waiting for the serving process's write lock, which on SQLite would
+ * hold the reader's whole event loop.
+ */
 export function openDatabase(
   target: DatabaseTarget,
   onConnectionError: ConnectionErrorHandler = reportToStderr,
+  { readOnly = false } = {},
 ): Database {
-  if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError)
+  if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError, readOnly)
   const sqlite = openSqlite(target.path)
+  if (readOnly) sqlite.pragma('query_only = 1')
   const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite) })
   return {
     db,

@@ -204,7 +204,7 @@ export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime
     server.get(
       '/deployments',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['deployments'],
           summary:
@@ -229,7 +229,7 @@ export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime
     server.get(
       '/deployments/:uuid',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['deployments'],
           operationId: 'getDeployment',
@@ -291,7 +291,7 @@ export function deploymentRoutes(app: Pick<App, 'deployments' | 'resourceRuntime
       server.get(
         `/deployments/${type}s/:uuid`,
         {
-          config: { ability: 'read' },
+          config: { ability: 'read', servedByReaders: true },
           schema: {
             tags: ['deployments'],
             operationId: `list${capitalized[type]}Deployments`,

@@ -24,7 +24,7 @@ export function envRoutes(app: Pick<App, 'env'>): FastifyPluginAsyncZod {
     server.get(
       '/services/:uuid/env',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['env'],
           operationId: 'listEnv',

@@ -46,8 +46,9 @@ import { registerErrorHandling } from './errors.js'
 import { registerBodyParsing } from './json-body.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { registerRequestLog } from './request-log.js'
+import { registerForwarding, trustsReaders } from './forward-to-primary.js'
 import { healthRoutes } from './health.routes.js'
-import { metricsRoutes } from '../metrics/metrics.routes.js'
+import { metricsRoutes, type RequestObserver } from '../metrics/metrics.routes.js'
 import { notificationRoutes } from '../notifications/notifications.routes.js'
 import { templateRoutes } from '../templates/templates.routes.js'
 import { terminalRoutes } from '../terminal/terminal.routes.js'
@@ -67,6 +68,13 @@ export type HttpServerOptions = {
    * silently stripping the body. The test harness turns it on so a wrong schema fails a test.
    */
   strictResponses?: boolean
+  /**
+   * Makes this a reader process's server: it answers only the routes that declare
+   * `servedByReaders` and passes the rest to the serving process listening on this Unix socket.
+   */
+  forwardTo?: string
+  /** Where a reader records request durations (the serving process's /metrics counts them); default: this process's metrics. */
+  observe?: RequestObserver
 }
 
 export async function createHttpServer(app: App, options: HttpServerOptions = {}): Promise<FastifyInstance> {
@@ -75,6 +83,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
     // registerRequestLog writes one line per request instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A reader passes the client's address along; believed only from a reader (see trustsReaders).
+    trustProxy: trustsReaders,
     // The router answers these itself, before any handler: without this, in Fastify's own shape.
     frameworkErrors: (error, _request, reply) => {
       const answer = reply as unknown as FastifyReply
@@ -94,10 +104,13 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   registerErrorHandling(server)
   registerBodyParsing(server)
   registerSecurityHeaders(server)
+  // First of the onRequest hooks: what a reader passes on is authenticated where it is answered.
+  if (options.forwardTo) registerForwarding(server, options.forwardTo)
   registerRequestLog(server)
   await server.register(cookie)
-  // Terminal messages are keystrokes and sizes: a megabyte is far beyond any real one.
-  await server.register(websocket, { options: { maxPayload: 1024 * 1024 } })
+  // Terminal messages are keystrokes and sizes: a megabyte is far beyond any real one. A reader
+  // passes WebSocket handshakes on as they come (registerForwarding).
+  if (!options.forwardTo) await server.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   registerAuthentication(server, app)
 
   await server.register(swagger, {
@@ -138,7 +151,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
   )
   await server.register(healthRoutes(app))
   // Registered without encapsulation so its onResponse hook sees every route.
-  await metricsRoutes(app)(server, {})
+  await metricsRoutes(app, options.observe)(server, {})
   await server.register(
     async (api) => {
       await api.register(authRoutes(app))

@@ -1,17 +1,28 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { App } from '../app.js'
+import { passedOn } from '../http/forward-to-primary.js'
 import { text } from '../http/responses.js'
 
+export type RequestObserver = (method: string, route: string, status: string, seconds: number) => void
+
+/** Records one request's duration in this process's metrics. */
+export function observeRequest(app: Pick<App, 'metrics'>): RequestObserver {
+  return (method, route, status, seconds) => app.metrics.httpRequestDuration.observe({ method, route, status }, seconds)
+}
+
 /**
- * Records every request's duration and serves /metrics in Prometheus text format. Public like
- * /health: it holds counts and durations, no team data and no secrets.
+ * Records every request's duration (here, or where `observe` sends it: a reader process's go to
+ * the serving process) and serves /metrics in Prometheus text format. Public like /health: it
+ * holds counts and durations, no team data and no secrets.
  */
-export function metricsRoutes(app: Pick<App, 'metrics'>): FastifyPluginAsync {
+export function metricsRoutes(app: Pick<App, 'metrics'>, observe = observeRequest(app)): FastifyPluginAsync {
   return async (server) => {
     server.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unmatched'
-      app.metrics.httpRequestDuration.observe(
-        { method: request.method, route, status: String(reply.statusCode) },
+      if (passedOn(request)) return
+      observe(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        String(reply.statusCode),
         reply.elapsedTime / 1000,
       )
     })

@@ -69,7 +69,7 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
     server.get(
       '/projects',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['projects'],
           operationId: 'listProjects',
@@ -110,7 +110,7 @@ export function projectRoutes(app: Pick<App, 'projects' | 'services'>): FastifyP
     server.get(
       '/projects/:uuid',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['projects'],
           operationId: 'getProject',

@@ -111,7 +111,7 @@ export function serviceRoutes(app: Pick<App, 'services' | 'gitSources'>): Fastif
     server.get(
       '/services/:uuid',
       {
-        config: { ability: 'read' },
+        config: { ability: 'read', servedByReaders: true },
         schema: {
           tags: ['services'],
           operationId: 'getService',

@@ -18,8 +18,17 @@ const files = sources(join(REPO_ROOT, 'src')).map((path) => ({
 }))
 
 // The functions of node:child_process that start a process without a shell when given a file and
-// an argument array; exec/execSync always go through /bin/sh and are not allowed at all.
-const ALLOWED_IMPORTS = new Set(['spawn', 'execFile', 'spawnSync', 'execFileSync', 'ChildProcess', 'type ChildProcess'])
+// an argument array (fork: node running one of Berth's own modules); exec/execSync always go
+// through /bin/sh and are not allowed at all.
+const ALLOWED_IMPORTS = new Set([
+  'spawn',
+  'execFile',
+  'spawnSync',
+  'execFileSync',
+  'fork',
+  'ChildProcess',
+  'type ChildProcess',
+])
 
 describe('no user text reaches a shell', () => {
   it('imports only shell-free process functions from node:child_process', () => {
@@ -69,6 +78,16 @@ describe('no user text reaches a shell', () => {
         assert.ok(
           args === undefined || args === '' || /^\[|^args$|^\.\.\.|^[a-zA-Z]+Args$/.test(args!),
           `${path}: ${match[0]} must pass an argument array`,
+        )
+      }
+      // fork runs node on a module: only a constant naming one of Berth's own, beside the caller.
+      for (const match of text.matchAll(/(?<![.\w])fork\s*\(([^,)]*)/g)) {
+        calls++
+        assert.match(match[1]!, /^[A-Z_]+_MODULE$/, `${path}: ${match[0]} must fork a module constant`)
+        assert.match(
+          text,
+          new RegExp(`const ${match[1]} = fileURLToPath\\(\\s*new URL\\(\`\\./`),
+          `${path}: ${match[1]} is not a module beside it`,
         )
       }
       // promisify(execFile) makes a runner whose first argument must also be a fixed program.

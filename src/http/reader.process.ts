@@ -1,0 +1,54 @@
+// A reader process (BERTH_HTTP_PROCESSES > 1), started by `berth serve` with the serving process's
+// Unix socket as its argument. It answers the database-only reads on the connections it is handed
+// and passes everything else to the serving process; it runs no background work.
+import type { Socket } from 'node:net'
+import { buildApp } from '../app.js'
+import { loadConfig } from '../config.js'
+import { closeHttp } from './close-http.js'
+import type { ReaderMessage } from './readers.js'
+import { createHttpServer } from './server.js'
+
+// Request durations go to the serving process's /metrics in batches, not one message per request.
+const OBSERVATIONS_EVERY_MS = 1000
+
+const socketPath = process.argv[2]
+if (!socketPath || !process.send) throw new Error('a reader process is started by `berth serve`, not by hand')
+const send = (message: ReaderMessage) => process.send?.(message)
+
+// The serving process migrated the database before starting readers: here that finds nothing to do.
+const app = await buildApp({
+  config: loadConfig(),
+  reader: { recordTokenUse: (tokenId, at) => send({ type: 'token-used', tokenId, at }) },
+})
+let observed: [string, string, string, number][] = []
+const server = await createHttpServer(app, {
+  forwardTo: socketPath,
+  observe: (method, route, status, seconds) => observed.push([method, route, status, seconds]),
+})
+await server.ready()
+
+const flush = () => {
+  if (observed.length === 0) return
+  send({ type: 'observations', items: observed })
+  observed = []
+}
+const flushing = setInterval(flush, OBSERVATIONS_EVERY_MS)
+
+process.on('message', (message: { type?: string; id?: number }, socket?: Socket) => {
+  if (message.type !== 'connection' || !socket || message.id === undefined) return
+  server.server.emit('connection', socket)
+  socket.resume()
+  send({ type: 'took', id: message.id })
+})
+
+async function stop(): Promise<void> {
+  clearInterval(flushing)
+  await closeHttp(server)
+  flush()
+  await app.close()
+  process.exit(0)
+}
+process.once('SIGTERM', () => void stop())
+// The serving process is gone (killed): nothing hands out connections or answers writes any more.
+process.once('disconnect', () => void stop())
+send({ type: 'ready' })
