@@ -11,7 +11,7 @@ import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { ensurePrivateDir } from '../db/connection.js'
 import { closeHttp } from '../http/close-http.js'
-import { listenForReaders, startReaders } from '../http/readers.js'
+import { listenShared, startReaders } from '../http/readers.js'
 import { createHttpServer } from '../http/server.js'
 import { observeRequest } from '../metrics/metrics.routes.js'
 
@@ -76,9 +76,8 @@ export function serveCommand(): Command {
 }
 
 /**
- * Listens on HOST:PORT. With BERTH_HTTP_PROCESSES > 1 this process listens on a Unix socket in the
- * data dir as well, for what its readers pass on, and the public port deals connections over it
- * and them (readers.ts).
+ * Listens on HOST:PORT. With BERTH_HTTP_PROCESSES > 1 its readers accept on the same socket, and
+ * this process also listens on a Unix socket in the data dir for what they pass on (readers.ts).
  */
 async function listen(
   app: App,
@@ -90,15 +89,13 @@ async function listen(
   // A socket file left by a killed server would refuse the listen; the data dir lock says none runs.
   rmSync(socketPath, { force: true })
   await server.listen({ path: socketPath })
-  const serveHere = (socket: Socket) => {
-    server.server.emit('connection', socket)
-    socket.resume()
-  }
+  const serveHere = (socket: Socket) => server.server.emit('connection', socket)
+  const front = await listenShared(host, port, serveHere)
   const observe = observeRequest(app)
   const readers = startReaders({
     count: httpProcesses - 1,
     socketPath,
-    serveHere,
+    listener: front.listener,
     observe: (items) => {
       for (const [method, route, status, seconds] of items) observe(method, route, status, seconds)
     },
@@ -108,14 +105,13 @@ async function listen(
         .catch((error) => app.logger.warn({ err: error }, "a token's last use reported by a reader was not recorded")),
     logger: app.logger,
   })
-  // Readers take a second or two to start; until then the serving process would answer everything.
+  // Readers take a second or two to start: "listening" is said once they accept too.
   await readers.started
-  const front = await listenForReaders(host, port, readers.dispatch)
   return {
     address: front.address,
     stopReaders: async () => {
-      // Stops accepting; the connections it dealt end with the processes that answer them.
-      front.server.close()
+      // Stops accepting here; the readers stop accepting as they stop.
+      front.listener.close()
       await readers.stop()
     },
   }

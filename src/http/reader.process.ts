@@ -1,11 +1,12 @@
 // A reader process (BERTH_HTTP_PROCESSES > 1), started by `berth serve` with the serving process's
-// Unix socket as its argument. It answers the database-only reads on the connections it is handed
-// and passes everything else to the serving process; it runs no background work.
-import type { Socket } from 'node:net'
+// Unix socket as its argument. It accepts on the public socket the serving process shares with it,
+// answers the database-only reads and passes everything else to the serving process; it runs no
+// background work and never writes.
+import type { Server, Socket } from 'node:net'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { closeHttp } from './close-http.js'
-import type { ReaderMessage } from './readers.js'
+import type { ReaderMessage, ServingMessage } from './readers.js'
 import { createHttpServer } from './server.js'
 
 // Request durations go to the serving process's /metrics in batches, not one message per request.
@@ -15,7 +16,7 @@ const socketPath = process.argv[2]
 if (!socketPath || !process.send) throw new Error('a reader process is started by `berth serve`, not by hand')
 const send = (message: ReaderMessage) => process.send?.(message)
 
-// The serving process migrated the database before starting readers: here that finds nothing to do.
+// Read-only: the serving process migrated the database and checked the key before starting readers.
 const app = await buildApp({
   config: loadConfig(),
   reader: { recordTokenUse: (tokenId, at) => send({ type: 'token-used', tokenId, at }) },
@@ -34,21 +35,22 @@ const flush = () => {
 }
 const flushing = setInterval(flush, OBSERVATIONS_EVERY_MS)
 
-process.on('message', (message: { type?: string; id?: number }, socket?: Socket) => {
-  if (message.type !== 'connection' || !socket || message.id === undefined) return
-  server.server.emit('connection', socket)
-  socket.resume()
-  send({ type: 'took', id: message.id })
+let shared: Server | undefined
+process.on('message', (message: ServingMessage, listener?: Server) => {
+  if (message.type !== 'listen' || !listener) return
+  shared = listener
+  listener.on('connection', (socket: Socket) => server.server.emit('connection', socket))
 })
 
 async function stop(): Promise<void> {
   clearInterval(flushing)
+  shared?.close()
   await closeHttp(server)
   flush()
   await app.close()
   process.exit(0)
 }
 process.once('SIGTERM', () => void stop())
-// The serving process is gone (killed): nothing hands out connections or answers writes any more.
+// The serving process is gone (killed): nothing would answer the requests this one passes on.
 process.once('disconnect', () => void stop())
 send({ type: 'ready' })
