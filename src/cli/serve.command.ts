@@ -1,7 +1,6 @@
 import { Command } from 'commander'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { type App, buildApp } from '../app.js'
 import { startBackupScheduler } from '../backups/backup.scheduler.js'
@@ -11,7 +10,7 @@ import { ensureFirstAdmin } from '../bootstrap.js'
 import { loadConfig } from '../config.js'
 import { ensurePrivateDir } from '../db/connection.js'
 import { closeHttp } from '../http/close-http.js'
-import { listenShared, startReaders } from '../http/readers.js'
+import { startReaders } from '../http/readers.js'
 import { createHttpServer } from '../http/server.js'
 import { observeRequest } from '../metrics/metrics.routes.js'
 
@@ -76,8 +75,8 @@ export function serveCommand(): Command {
 }
 
 /**
- * Listens on HOST:PORT. With BERTH_HTTP_PROCESSES > 1 its readers accept on the same socket, and
- * this process also listens on a Unix socket in the data dir for what they pass on (readers.ts).
+ * Listens on HOST:PORT. With BERTH_HTTP_PROCESSES > 1 its readers listen there instead, and this
+ * process listens on a Unix socket in the data dir for what they pass on (readers.ts).
  */
 async function listen(
   app: App,
@@ -89,13 +88,10 @@ async function listen(
   // A socket file left by a killed server would refuse the listen; the data dir lock says none runs.
   rmSync(socketPath, { force: true })
   await server.listen({ path: socketPath })
-  const serveHere = (socket: Socket) => server.server.emit('connection', socket)
-  const front = await listenShared(host, port, serveHere)
   const observe = observeRequest(app)
   const readers = startReaders({
     count: httpProcesses - 1,
     socketPath,
-    listener: front.listener,
     observe: (items) => {
       for (const [method, route, status, seconds] of items) observe(method, route, status, seconds)
     },
@@ -105,14 +101,10 @@ async function listen(
         .catch((error) => app.logger.warn({ err: error }, "a token's last use reported by a reader was not recorded")),
     logger: app.logger,
   })
-  // Readers take a second or two to start: "listening" is said once they accept too.
-  await readers.started
-  return {
-    address: front.address,
-    stopReaders: async () => {
-      // Stops accepting here; the readers stop accepting as they stop.
-      front.listener.close()
-      await readers.stop()
-    },
+  const address = await readers.started
+  if (address === undefined) {
+    await readers.stop()
+    throw new Error('no reader process started (their errors are above); start Berth with BERTH_HTTP_PROCESSES=1')
   }
+  return { address, stopReaders: readers.stop }
 }

@@ -1,12 +1,11 @@
 // A reader process (BERTH_HTTP_PROCESSES > 1), started by `berth serve` with the serving process's
-// Unix socket as its argument. It accepts on the public socket the serving process shares with it,
-// answers the database-only reads and passes everything else to the serving process; it runs no
-// background work and never writes.
-import type { Server, Socket } from 'node:net'
+// Unix socket as its argument. It listens on HOST:PORT (a cluster worker: the readers share one
+// socket), answers the database-only reads and passes everything else to the serving process; it
+// runs no background work and never writes.
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { closeHttp } from './close-http.js'
-import type { ReaderMessage, ServingMessage } from './readers.js'
+import type { ReaderMessage } from './readers.js'
 import { createHttpServer } from './server.js'
 
 // Request durations go to the serving process's /metrics in batches, not one message per request.
@@ -17,8 +16,9 @@ if (!socketPath || !process.send) throw new Error('a reader process is started b
 const send = (message: ReaderMessage) => process.send?.(message)
 
 // Read-only: the serving process migrated the database and checked the key before starting readers.
+const config = loadConfig()
 const app = await buildApp({
-  config: loadConfig(),
+  config,
   reader: { recordTokenUse: (tokenId, at) => send({ type: 'token-used', tokenId, at }) },
 })
 let observed: [string, string, string, number][] = []
@@ -35,16 +35,8 @@ const flush = () => {
 }
 const flushing = setInterval(flush, OBSERVATIONS_EVERY_MS)
 
-let shared: Server | undefined
-process.on('message', (message: ServingMessage, listener?: Server) => {
-  if (message.type !== 'listen' || !listener) return
-  shared = listener
-  listener.on('connection', (socket: Socket) => server.server.emit('connection', socket))
-})
-
 async function stop(): Promise<void> {
   clearInterval(flushing)
-  shared?.close()
   await closeHttp(server)
   flush()
   await app.close()
@@ -53,4 +45,5 @@ async function stop(): Promise<void> {
 process.once('SIGTERM', () => void stop())
 // The serving process is gone (killed): nothing would answer the requests this one passes on.
 process.once('disconnect', () => void stop())
-send({ type: 'ready' })
+// A cluster worker: this listen shares the one socket the serving process made for its readers.
+send({ type: 'ready', address: await server.listen({ host: config.host, port: config.port }) })
