@@ -49,7 +49,9 @@ export function serveCommand(): Command {
       `  data:     ${config.dataDir} (database ${config.database.dialect === 'sqlite' ? config.database.path : 'postgres'})`,
       `  proxy:    ${config.proxyDir} (reconciled every ${config.proxyReconcileIntervalMs / 1000} s)`,
       `  web UI:   ${address}/`,
-      ...(config.httpProcesses > 1 ? [`  readers:  ${config.httpProcesses - 1} more processes answer reads`] : []),
+      ...(config.httpProcesses > 1
+        ? [`  readers:  ${config.httpProcesses - 1} process(es) beside this one answer reads`]
+        : []),
       `  API docs: ${address}/api/docs`,
     ]
     if (admin === 'created') lines.push(`  first admin created: ${config.admin?.email}`)
