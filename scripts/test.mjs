@@ -57,6 +57,16 @@ const EXCLUSIVE = [
 ]
 const concurrency = Math.max(1, Number(process.env.BERTH_TEST_CONCURRENCY ?? 2) || 1)
 
+/**
+ * Where a shared file starts: the long kinds (browser, end-to-end, security) first, the quick unit
+ * tests under src/ last, so that they fill the cores at the end instead of one long file running
+ * alone. Within a kind the order stays alphabetical (sort is stable).
+ */
+function startOrder(file) {
+  if (/\.(browser|e2e)\.test\.ts$|^test\/security\//.test(file)) return 0
+  return file.startsWith('test/') ? 1 : 2
+}
+
 /** Runs the files with node --test, `at` files at a time; the exit status. */
 function runFiles(dialect, passFiles, at, part, env, summaryFile) {
   const run = spawnSync(
@@ -95,7 +105,7 @@ const wallTimes = {}
 /** Runs a pass: the shareable files `concurrency` at a time, then the exclusive ones alone; true when it passed. */
 function runPass(dialect, passFiles, env, summaryFile) {
   const alone = passFiles.filter((f) => EXCLUSIVE.some((re) => re.test(f)))
-  const shared = passFiles.filter((f) => !alone.includes(f))
+  const shared = passFiles.filter((f) => !alone.includes(f)).sort((a, b) => startOrder(a) - startOrder(b))
   const parts = [
     [shared, concurrency, `${concurrency} at a time`],
     [alone, 1, 'alone'],
