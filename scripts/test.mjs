@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the test suite: format and lint (Biome), a type check (server and web UI), then every *.test.ts under src/ and test/ on SQLite, then the
 // integration tests (test/, less SQLITE_ONLY below) again on a throw-away PostgreSQL server this script starts on
-// loopback. Ends with one plain summary line: "N passed, N failed, N skipped".
+// loopback. Each pass runs its files two at a time, then those of EXCLUSIVE below one at a time.
+// Ends with one plain summary line: "N passed, N failed, N skipped".
 //   node scripts/test.mjs            everything (what `npm test` and CI run)
 //   node scripts/test.mjs backups    only files whose path contains "backups", SQLite only
 //   BERTH_TEST_DIALECTS=postgres node scripts/test.mjs backups   the same on PostgreSQL
+//   BERTH_TEST_CONCURRENCY=1 node scripts/test.mjs               every file one after another
 import { spawnSync } from 'node:child_process'
 import { startPostgres } from './postgres-server.mjs'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
