@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the test suite: format and lint (Biome), a type check (server and web UI), then every *.test.ts under src/ and test/ on SQLite, then the
 // integration tests (test/, less SQLITE_ONLY below) again on a throw-away PostgreSQL server this script starts on
-// loopback. Ends with one plain summary line: "N passed, N failed, N skipped".
+// loopback. Each pass runs its files two at a time, then those of EXCLUSIVE below one at a time.
+// Ends with one plain summary line: "N passed, N failed, N skipped".
 //   node scripts/test.mjs            everything (what `npm test` and CI run)
 //   node scripts/test.mjs backups    only files whose path contains "backups", SQLite only
 //   BERTH_TEST_DIALECTS=postgres node scripts/test.mjs backups   the same on PostgreSQL
+//   BERTH_TEST_CONCURRENCY=1 node scripts/test.mjs               every file one after another
 import { spawnSync } from 'node:child_process'
 import { startPostgres } from './postgres-server.mjs'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -35,14 +37,47 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-function runPass(dialect, passFiles, env, summaryFile) {
+// Test files run BERTH_TEST_CONCURRENCY (default 2) at a time: most of a file's time is waiting (on
+// the engine, a health gate, a started Berth, a timer) while CI's 2 cores sit idle. These files cannot
+// share the machine and run afterwards, one at a time. When in doubt a file belongs here: a failure
+// that shows only with company is a flaky test in CI.
+const EXCLUSIVE = [
+  // Stop a dockerd, fill a disk on a tmpfs, kill Berth's process group, restart a PostgreSQL server,
+  // and measure what Berth does about it in seconds.
+  /^test\/faults\//,
+  // Fail a sibling's deployment once its heartbeats are stale and recover stale deployments after a
+  // SIGKILL: bounds in seconds that a busy machine stretches.
+  /^test\/deployments-(multi-process|restart|timeout)\.test\.ts$/,
+  // Kill Berth (or its proxy writer) at given milliseconds and expect the state at that moment.
+  /^test\/(proxy-crash|notifications-kill|database-backups-interrupted)\.test\.ts$/,
+  // Notification windows, the terminal's idle timeout and the build deadline: elapsed-time bounds.
+  /^test\/(notifications-grouping|terminal\.api|git-deploy\.e2e)\.test\.ts$/,
+  // The disk_low check reads the machine's real free space, which other files' images and data change.
+  /^test\/notifications-disk\.test\.ts$/,
+  // Asserts the deployment page scrolls and searches a 100,000-line log within 5 s.
+  /^test\/ui-deployments\.browser\.test\.ts$/,
+]
+const concurrency = Math.max(1, Number(process.env.BERTH_TEST_CONCURRENCY ?? 2) || 1)
+
+/**
+ * Where a shared file starts: the long kinds (browser, end-to-end, security) first, the quick unit
+ * tests under src/ last, so that they fill the cores at the end instead of one long file running
+ * alone. Within a kind the order stays alphabetical (sort is stable).
+ */
+function startOrder(file) {
+  if (/\.(browser|e2e)\.test\.ts$|^test\/security\//.test(file)) return 0
+  return file.startsWith('test/') ? 1 : 2
+}
+
+/** Runs the files with node --test, `at` files at a time; the exit status. */
+function runFiles(dialect, passFiles, at, part, env, summaryFile) {
   const run = spawnSync(
     process.execPath,
     [
       '--import',
       'tsx',
       '--test',
-      '--test-concurrency=1',
+      `--test-concurrency=${at}`,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=./test/support/summary-reporter.mjs',
@@ -57,12 +92,36 @@ function runPass(dialect, passFiles, env, summaryFile) {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
         BERTH_TEST_DIALECT: dialect,
         BERTH_TEST_PASS: dialect,
+        BERTH_TEST_PART: part,
         BERTH_TEST_SUMMARY_FILE: summaryFile,
         ...env,
       },
     },
   )
   return run.status ?? 1
+}
+
+/** Wall time of each pass's parts, for the slowest-files listing. */
+const wallTimes = {}
+
+/** Runs a pass: the shareable files `concurrency` at a time, then the exclusive ones alone; true when it passed. */
+function runPass(dialect, passFiles, env, summaryFile) {
+  const alone = passFiles.filter((f) => EXCLUSIVE.some((re) => re.test(f)))
+  const shared = passFiles.filter((f) => !alone.includes(f)).sort((a, b) => startOrder(a) - startOrder(b))
+  const parts = [
+    [shared, concurrency, `${concurrency} at a time`],
+    [alone, 1, 'alone'],
+  ].filter(([partFiles]) => partFiles.length > 0)
+  let passed = true
+  wallTimes[dialect] = []
+  for (const [partFiles, at, part] of parts) {
+    const started = Date.now()
+    passed = runFiles(dialect, partFiles, at, part, env, summaryFile) === 0 && passed
+    wallTimes[dialect].push(
+      `${partFiles.length} file${partFiles.length === 1 ? '' : 's'} ${part} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    )
+  }
+  return passed
 }
 
 /** Runs one static check (npx + args); true when it passed. */
@@ -114,19 +173,24 @@ function itCalls(file, suite) {
 const summaryFile = join(mkdtempSync(join(tmpdir(), 'berth-summary-')), 'summary.jsonl')
 const SLOWEST_SHOWN = 15
 
-/** Prints the pass's slowest test files (wall time of each file's process): where CI's 40 minutes go. */
+/**
+ * Prints the pass's wall time and its slowest test files (wall time of each file's process, which
+ * overlap when files share the machine): where CI's 40 minutes go.
+ */
 function printSlowest(dialect) {
   if (!existsSync(summaryFile)) return
-  const pass = readFileSync(summaryFile, 'utf8')
+  // One line per part of the pass (the shared files, then the exclusive ones).
+  const durations = readFileSync(summaryFile, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line))
-    .findLast((p) => p.pass === dialect)
-  const durations = Object.entries(pass?.fileDurations ?? {})
+    .filter((p) => p.pass === dialect)
+    .flatMap((p) => Object.entries(p.fileDurations ?? {}))
   if (durations.length === 0) return
   const total = durations.reduce((sum, [, ms]) => sum + ms, 0)
+  console.log(`\n${dialect}: ${wallTimes[dialect].join(', then ')}`)
   console.log(
-    `\n${dialect}: the ${Math.min(SLOWEST_SHOWN, durations.length)} slowest of ${durations.length} test files (${(total / 1000).toFixed(0)} s in all):`,
+    `${dialect}: the ${Math.min(SLOWEST_SHOWN, durations.length)} slowest of ${durations.length} test files (${(total / 1000).toFixed(0)} s in all):`,
   )
   for (const [file, ms] of durations.sort((a, b) => b[1] - a[1]).slice(0, SLOWEST_SHOWN))
     console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${relative(root, file)}`)
@@ -138,7 +202,7 @@ let extraFailures = 0
 const skippedPasses = []
 for (const dialect of dialects) {
   if (dialect === 'sqlite') {
-    failedPasses += runPass('sqlite', files, {}, summaryFile) === 0 ? 0 : 1
+    failedPasses += runPass('sqlite', files, {}, summaryFile) ? 0 : 1
     printSlowest('sqlite')
     continue
   }
@@ -157,7 +221,7 @@ for (const dialect of dialects) {
     continue
   }
   try {
-    failedPasses += runPass('postgres', integration, { BERTH_TEST_POSTGRES_URL: server.url }, summaryFile) === 0 ? 0 : 1
+    failedPasses += runPass('postgres', integration, { BERTH_TEST_POSTGRES_URL: server.url }, summaryFile) ? 0 : 1
   } finally {
     server.stop()
   }

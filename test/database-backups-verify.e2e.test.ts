@@ -10,7 +10,14 @@ import { after, before, describe, it } from 'node:test'
 import { directoryStore } from '../src/database-backups/stores.js'
 import { verifyRestore } from '../src/database-backups/verify-restore.js'
 import { createDockerHost, LOCAL_DOCKER_HOST } from '../src/servers/docker-host.js'
-import { MARIADB_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
+import {
+  MARIADB_IMAGE,
+  deployedDatabase,
+  execIn,
+  runLog,
+  verifyContainersOf,
+  waitForRun,
+} from './support/db-backups.js'
 import { docker, REDIS_IMAGE, removeProject, requireDocker, TEST_IMAGE, waitFor } from './support/docker.js'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { startTestApp, type TestApp } from './support/harness.js'
@@ -95,10 +102,7 @@ describe('verifying backups by a restore into a throw-away container (MariaDB, R
     assert.match(bad.message, /^the restore check failed, so the backup was deleted: the restore command exited/)
     assert.match(badLog, /elsewhere/)
     assert.equal(bad.artifact_key, null)
-    assert.equal(
-      (await docker(['ps', '-aq', '--filter', 'label=berth.helper=database-backups-verify'])).stdout.trim(),
-      '',
-    )
+    assert.equal(await verifyContainersOf(bad.id), '')
 
     // Kept without the check, the same dump restored into a new database fails: the new database goes again.
     const unchecked = await t.call(root, 'POST', `/api/v1/databases/${maria.uuid}/backups`, {

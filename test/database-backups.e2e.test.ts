@@ -8,7 +8,15 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { composeProjectName } from '../src/deployments/resources.js'
 import { docker, REDIS_IMAGE, TEST_IMAGE, removeProject, requireDocker, waitFor } from './support/docker.js'
-import { MARIADB_IMAGE, POSTGRES_IMAGE, deployedDatabase, execIn, runLog, waitForRun } from './support/db-backups.js'
+import {
+  MARIADB_IMAGE,
+  POSTGRES_IMAGE,
+  deployedDatabase,
+  execIn,
+  runLog,
+  verifyContainersOf,
+  waitForRun,
+} from './support/db-backups.js'
 import { berth } from './support/cli.js'
 import { databaseEnvFor } from './support/dialect.js'
 import { startTestApp, type TestApp } from './support/harness.js'
@@ -102,8 +110,7 @@ describe('database backups and restores, end to end', () => {
     // Restored into a throw-away server of the same image, which is gone afterwards.
     assert.equal(backup.restore_verified, true)
     assert.match(await runLog(t, root, backup.id), /Verified: the archive lists \d+ entries and restored 1 tables/)
-    const scratch = await docker(['ps', '-aq', '--filter', 'label=berth.helper=database-backups-verify'])
-    assert.equal(scratch.stdout.trim(), '')
+    assert.equal(await verifyContainersOf(backup.id), '')
     // Encrypted at rest: no stored object shows the custom-format header or a row.
     for (const body of storedObjects()) assert.ok(!body.includes('PGDMP') && !body.includes('original-row-a'))
     // The download is the plain pg_dump archive.

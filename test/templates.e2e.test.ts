@@ -3,6 +3,7 @@
 // Coolify and a Dokploy import deployed, each reached through its route; then the test template
 // is upgraded to its next version and rolled back, the page following each step.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +25,8 @@ import { proxyRequest, within } from './support/traefik.js'
 
 // A busybox that serves /www (its page says "ok") on port 80 by default, like a web image would.
 const WEB_IMAGE = 'berth-test-templates/web:1'
+// The container the image is committed from: named per run, as other test runs share the engine.
+const WEB_SOURCE = `berth-templates-web-src-${randomBytes(4).toString('hex')}`
 const ROUTE_DEADLINE_MS = 30_000
 
 describe('templates deployed on the engine and reached through the proxy', () => {
@@ -33,17 +36,9 @@ describe('templates deployed on the engine and reached through the proxy', () =>
     if (!requireTools(t, [['caddy', ['version']]]) || !(await requireDocker(t))) return
     const cleanup: (() => unknown)[] = []
     try {
-      // One left by a run that was killed before its cleanup would make the name taken.
-      await docker(['rm', '-f', 'berth-templates-web-src'])
-      await docker(['create', '--name', 'berth-templates-web-src', TEST_IMAGE, 'true'])
-      cleanup.push(() => docker(['rm', '-f', 'berth-templates-web-src']))
-      await docker([
-        'commit',
-        '--change',
-        'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]',
-        'berth-templates-web-src',
-        WEB_IMAGE,
-      ])
+      await docker(['create', '--name', WEB_SOURCE, TEST_IMAGE, 'true'])
+      cleanup.push(() => docker(['rm', '-f', WEB_SOURCE]))
+      await docker(['commit', '--change', 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]', WEB_SOURCE, WEB_IMAGE])
       cleanup.push(() => docker(['rmi', '-f', WEB_IMAGE]))
       const workDir = mkdtempSync(join(tmpdir(), 'berth-templates-e2e-'))
       cleanup.push(() => rmSync(workDir, { recursive: true, force: true }))

@@ -113,7 +113,11 @@ describe('web UI in Chromium: database backups', { skip }, () => {
     await page.getByLabel("New database's name").fill('cache-copy')
     await page.getByRole('button', { name: 'Create and restore' }).click()
     // The restore is followed in place (its log), and the new database's page opens once it succeeded.
-    await page.getByRole('region', { name: 'Restore into a new database' }).getByText('cache-copy').waitFor()
+    // Exact: the log's "Created database cache-copy ..." line may be there too by the time it is looked for.
+    await page
+      .getByRole('region', { name: 'Restore into a new database' })
+      .getByText('cache-copy', { exact: true })
+      .waitFor()
     await page.waitForURL(
       (url) => /\/databases\/[0-9a-f-]{36}\/backups$/.test(url.pathname) && !url.pathname.includes(databaseId),
       { timeout: 90_000 },

@@ -116,9 +116,11 @@ describe('web UI in Chromium: proxy and administration', { skip }, () => {
     await page.getByRole('checkbox', { name: /to-https/ }).check()
     const preview = page.getByRole('textbox', { name: new RegExp(`^Preview of dynamic/project-${projectId}`) })
     await preview.waitFor()
-    await page.waitForFunction(() =>
-      document.querySelector('.proxy-preview .cm-content')?.textContent?.includes('Host(`shop.example.com`)'),
-    )
+    // The preview follows the form after a pause: it may still show the file from before the checkbox.
+    await page.waitForFunction(() => {
+      const file = document.querySelector('.proxy-preview .cm-content')?.textContent ?? ''
+      return file.includes('Host(`shop.example.com`)') && file.includes('redirectScheme:')
+    })
     assert.match(await preview.innerText(), /redirectScheme:/, 'the picked middleware is in the file')
     assert.match(await page.locator('.proxy-preview .diff-view').innerText(), /Host\(`shop\.example\.com`\)/)
     assert.equal(

@@ -88,3 +88,12 @@ export async function deployedRedis(api: Api, projectId: string, name: string): 
   assert.equal(d.status, 'finished', d.message)
   return created.body.uuid
 }
+
+/**
+ * The throw-away restore-check containers of a backup run that are still there (none once its check
+ * ended). Only the run's own: they are named after it, and other runs on the engine may be checking.
+ */
+export async function verifyContainersOf(runId: string): Promise<string> {
+  const filters = ['label=berth.helper=database-backups-verify', `name=berth-verify-${runId.slice(0, 8)}-`]
+  return (await docker(['ps', '-aq', ...filters.flatMap((f) => ['--filter', f])])).stdout.trim()
+}

@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs'
 const STDERR_LINES_KEPT = 40
 const ERROR_LINES_KEPT = 40
 
-// A node:test reporter that prints one closing line per pass ("sqlite: N passed, N failed, N skipped")
+// A node:test reporter that prints one closing line per node --test run ("sqlite: N passed, N failed, N skipped")
 // and appends the counts to BERTH_TEST_SUMMARY_FILE, from which scripts/test.mjs prints the total.
 // A test file whose process exits badly after its tests passed is reported with its exit code and
 // its last stderr lines, next to the summary: CI output is often read from the end only. For the
@@ -83,5 +83,7 @@ export default async function* summaryReporter(source) {
       `${JSON.stringify({ pass: process.env.BERTH_TEST_PASS ?? 'tests', passed, failed, skipped, failures, casesByFile, casesBySuite, skippedSuites, fileDurations })}\n`,
     )
   const whole = skippedSuites.length > 0 ? ` (and ${skippedSuites.length} suites skipped whole)` : ''
-  yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}: ${passed} passed, ${failed} failed, ${skipped} skipped${whole}\n`
+  // A pass runs in parts (files that share the machine, then those that run alone): one line each.
+  const part = process.env.BERTH_TEST_PART ? ` (${process.env.BERTH_TEST_PART})` : ''
+  yield `\n${process.env.BERTH_TEST_PASS ?? 'tests'}${part}: ${passed} passed, ${failed} failed, ${skipped} skipped${whole}\n`
 }
