@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { berth, startServer } from '../support/cli.js'
 import { databaseEnvFor, dropTestDatabase } from '../support/dialect.js'
+import { removeProject } from '../support/docker.js'
 import { requireTools } from '../support/external-tools.js'
 import { ADMIN_PASSWORD, SAMPLE_COMPOSE } from '../support/harness.js'
 
@@ -68,6 +69,10 @@ describe('Schemathesis against a listening Berth', () => {
   })
   after(async () => {
     await server?.stop()
+    // What the fuzzer deployed (generated POST /deploy calls) would keep running, and the sample
+    // compose publishes host port 8080, which a test file running beside this one may need.
+    const work = join(dataDir, 'work')
+    if (existsSync(work)) for (const id of readdirSync(work)) await removeProject(`berth-${id}`)
     await dropTestDatabase(dataDir)
     rmSync(dataDir, { recursive: true, force: true })
   })
