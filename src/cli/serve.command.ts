@@ -31,7 +31,7 @@ export function serveCommand(): Command {
     ensurePrivateDir(config.dataDir)
     const unmark = markServerRunning(config.dataDir)
     const app = await buildApp({ config })
-    const server = await createHttpServer(app)
+    const server = await createHttpServer(app, { servesReaders: config.httpProcesses > 1 })
     const admin = await ensureFirstAdmin(app)
     await app.startBackground()
     const listening = await listen(app, server)

@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 /** The header that carries the client's address from a reader to the serving process (see clientAddressOf). */
-export const CLIENT_ADDRESS_HEADER = 'x-forwarded-for'
+const CLIENT_ADDRESS_HEADER = 'x-forwarded-for'
 
 // Hop-by-hop headers belong to one connection, not to the request or answer passed along it.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade'])

@@ -73,6 +73,8 @@ export type HttpServerOptions = {
    * `servedByReaders` and passes the rest to the serving process listening on this Unix socket.
    */
   forwardTo?: string
+  /** The serving process of readers (BERTH_HTTP_PROCESSES > 1): believes the client address they pass on. */
+  servesReaders?: boolean
   /** Where a reader records request durations (the serving process's /metrics counts them); default: this process's metrics. */
   observe?: RequestObserver
 }
@@ -84,7 +86,8 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // A reader passes the client's address along; believed only from a reader (see trustsReaders).
-    trustProxy: trustsReaders,
+    // Off otherwise: with it, every read of request.ip parses forwarding headers.
+    ...(options.servesReaders ? { trustProxy: trustsReaders } : {}),
     // The router answers these itself, before any handler: without this, in Fastify's own shape.
     frameworkErrors: (error, _request, reply) => {
       const answer = reply as unknown as FastifyReply
