@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteDialect,
@@ -74,22 +75,33 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
 }
 
 /**
- * On some errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the transaction back by itself; Kysely's
- * ROLLBACK after that fails with "no transaction is active" and that error replaces the real one
- * (a full disk would read as an internal error). Roll back only what is still open.
+ * Two changes to Kysely's SQLite transactions:
+ * - They begin IMMEDIATE (taking the write lock at once, waiting up to busy_timeout for it), where
+ *   Kysely's plain BEGIN takes it at the first write. A transaction that read first and then finds
+ *   another process committed since (`berth serve` and a CLI command on one data dir) fails at once
+ *   with "database is locked", busy_timeout or not. A reader process, which never writes, keeps BEGIN.
+ * - On some errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the transaction back by itself; Kysely's
+ *   ROLLBACK after that fails with "no transaction is active" and that error replaces the real one
+ *   (a full disk would read as an internal error). Roll back only what is still open.
  */
-class RollbackSafeSqliteDialect extends SqliteDialect {
+class BerthSqliteDialect extends SqliteDialect {
   readonly #sqlite: SqliteDatabase.Database
   readonly #config: SqliteDialectConfig
-  constructor(sqlite: SqliteDatabase.Database) {
+  readonly #begin: CompiledQuery
+  constructor(sqlite: SqliteDatabase.Database, readOnly: boolean) {
     const config = { database: withStatementCache(sqlite) }
     super(config)
     this.#sqlite = sqlite
     this.#config = config
+    this.#begin = CompiledQuery.raw(readOnly ? 'begin' : 'begin immediate')
   }
   override createDriver(): Driver {
     const sqlite = this.#sqlite
+    const begin = this.#begin
     return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(begin)
+      }
       override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
         if (sqlite.inTransaction) await super.rollbackTransaction(connection)
       }
@@ -148,7 +160,7 @@ export function openDatabase(
   if (target.dialect === 'postgres') return openPostgres(target.url, onConnectionError, readOnly)
   const sqlite = openSqlite(target.path)
   if (readOnly) sqlite.pragma('query_only = 1')
-  const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite) })
+  const db = new Kysely<DB>({ dialect: new BerthSqliteDialect(sqlite, readOnly) })
   return {
     db,
     dialect: 'sqlite',
