@@ -7,9 +7,9 @@
 //   node scripts/test.mjs backups    only files whose path contains "backups", SQLite only
 //   BERTH_TEST_DIALECTS=postgres node scripts/test.mjs backups   the same on PostgreSQL
 //   BERTH_TEST_CONCURRENCY=1 node scripts/test.mjs               every file one after another
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { startPostgres } from './postgres-server.mjs'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 
@@ -69,9 +69,34 @@ function startOrder(file) {
   return file.startsWith('test/') ? 1 : 2
 }
 
-/** Runs the files with node --test, `at` files at a time; the exit status. */
+// A part that runs longer than this is stopped and fails the run, naming the files that had not
+// finished: a test file whose process never exits (a child it started and did not stop after a
+// failed hook) would otherwise hold CI until its 90-minute limit and report nothing.
+const PART_TIMEOUT_MINUTES = Number(process.env.BERTH_TEST_PART_TIMEOUT_MINUTES ?? 25) || 25
+/** The test processes running now (a process group each), stopped with this script. */
+const runningParts = new Set()
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    for (const pid of runningParts) killGroup(pid)
+    process.exit(1)
+  })
+
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch (error) {
+    // Already gone: nothing left to stop.
+    if (error.code !== 'ESRCH') throw error
+  }
+}
+
+/** Runs the files with node --test, `at` files at a time; the exit status, or 'timeout'. */
 function runFiles(dialect, passFiles, at, part, env, summaryFile) {
-  const run = spawnSync(
+  // The summary reporter appends each file as its process ends, so a stopped part can name the rest.
+  const progressFile = `${summaryFile}.${dialect}.progress`
+  writeFileSync(progressFile, '')
+  // Its own process group (detached), so a stop reaches every test file's process and what they started.
+  const child = spawn(
     process.execPath,
     [
       '--import',
@@ -87,6 +112,7 @@ function runFiles(dialect, passFiles, at, part, env, summaryFile) {
     {
       cwd: root,
       stdio: 'inherit',
+      detached: true,
       env: {
         ...process.env,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
@@ -94,18 +120,38 @@ function runFiles(dialect, passFiles, at, part, env, summaryFile) {
         BERTH_TEST_PASS: dialect,
         BERTH_TEST_PART: part,
         BERTH_TEST_SUMMARY_FILE: summaryFile,
+        BERTH_TEST_PROGRESS_FILE: progressFile,
         ...env,
       },
     },
   )
-  return run.status ?? 1
+  runningParts.add(child.pid)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      const finished = new Set(readFileSync(progressFile, 'utf8').split('\n').filter(Boolean))
+      const unfinished = passFiles.filter((f) => !finished.has(join(root, f)))
+      console.log(
+        `\n${dialect} (${part}) did not finish within ${PART_TIMEOUT_MINUTES} minutes (BERTH_TEST_PART_TIMEOUT_MINUTES); stopped it. Files that had not finished:\n${unfinished.map((f) => `  ${f}`).join('\n')}`,
+      )
+      killGroup(child.pid)
+      resolve('timeout')
+    }, PART_TIMEOUT_MINUTES * 60_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      runningParts.delete(child.pid)
+      resolve(code ?? 1)
+    })
+  })
 }
 
 /** Wall time of each pass's parts, for the slowest-files listing. */
 const wallTimes = {}
 
+/** Parts stopped at their time limit: each counts as a failure (their summary never came). */
+let timedOutParts = 0
+
 /** Runs a pass: the shareable files `concurrency` at a time, then the exclusive ones alone; true when it passed. */
-function runPass(dialect, passFiles, env, summaryFile) {
+async function runPass(dialect, passFiles, env, summaryFile) {
   const alone = passFiles.filter((f) => EXCLUSIVE.some((re) => re.test(f)))
   const shared = passFiles.filter((f) => !alone.includes(f)).sort((a, b) => startOrder(a) - startOrder(b))
   const parts = [
@@ -116,7 +162,9 @@ function runPass(dialect, passFiles, env, summaryFile) {
   wallTimes[dialect] = []
   for (const [partFiles, at, part] of parts) {
     const started = Date.now()
-    passed = runFiles(dialect, partFiles, at, part, env, summaryFile) === 0 && passed
+    const status = await runFiles(dialect, partFiles, at, part, env, summaryFile)
+    if (status === 'timeout') timedOutParts++
+    passed = status === 0 && passed
     wallTimes[dialect].push(
       `${partFiles.length} file${partFiles.length === 1 ? '' : 's'} ${part} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     )
@@ -202,7 +250,7 @@ let extraFailures = 0
 const skippedPasses = []
 for (const dialect of dialects) {
   if (dialect === 'sqlite') {
-    failedPasses += runPass('sqlite', files, {}, summaryFile) ? 0 : 1
+    failedPasses += (await runPass('sqlite', files, {}, summaryFile)) ? 0 : 1
     printSlowest('sqlite')
     continue
   }
@@ -221,14 +269,16 @@ for (const dialect of dialects) {
     continue
   }
   try {
-    failedPasses += runPass('postgres', integration, { BERTH_TEST_POSTGRES_URL: server.url }, summaryFile) ? 0 : 1
+    failedPasses += (await runPass('postgres', integration, { BERTH_TEST_POSTGRES_URL: server.url }, summaryFile))
+      ? 0
+      : 1
   } finally {
     server.stop()
   }
   printSlowest('postgres')
 }
 
-const totals = { passed: 0, failed: extraFailures, skipped: 0 }
+const totals = { passed: 0, failed: extraFailures + timedOutParts, skipped: 0 }
 const failures = []
 const casesByFile = {}
 const casesBySuite = {}

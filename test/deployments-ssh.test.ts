@@ -19,9 +19,12 @@ describe('deployments to a server over ssh://', () => {
     root = await t.token(['root'])
   })
   after(async () => {
-    await t.close()
-    await sshd?.stop()
-    for (const p of projects) await removeProject(p)
+    try {
+      await t.close()
+    } finally {
+      await sshd?.stop()
+      for (const p of projects) await removeProject(p)
+    }
   })
 
   it('checks the server and deploys through ssh://root@127.0.0.1 with a stored key', async (ctx) => {

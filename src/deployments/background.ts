@@ -64,22 +64,37 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
   let running = false
   let offFinished: (() => void) | undefined
   let retentionTimer: NodeJS.Timeout | undefined
+  /**
+   * Work the timers and events started and nobody awaits: stop() waits for it, so a stopped Berth
+   * runs no `docker` over ssh (which rewrites the server's transport files under the data dir) and
+   * no query on a closed database.
+   */
+  const inFlight = new Set<Promise<unknown>>()
+
+  function track(work: Promise<unknown>) {
+    inFlight.add(work)
+    void work.finally(() => inFlight.delete(work))
+  }
 
   function daily() {
     prune()
-    checkCertificates().catch((error: unknown) => logger.error({ err: error }, 'checking certificates failed'))
+    track(checkCertificates().catch((error: unknown) => logger.error({ err: error }, 'checking certificates failed')))
   }
 
   function prune() {
-    pruneDeployments(db, audit, retention)
-      .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
-      .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed'))
-    pruneImages()
-      .then((r) => {
-        if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
-        if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed'))
+    track(
+      pruneDeployments(db, audit, retention)
+        .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
+        .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed')),
+    )
+    track(
+      pruneImages()
+        .then((r) => {
+          if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
+          if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed')),
+    )
   }
 
   /**
@@ -100,17 +115,23 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
   }
 
   function refreshServer(serverId: string) {
-    servers
-      .refreshOne(serverId)
-      .then(joinProxies)
-      .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed'))
+    if (!running) return
+    track(
+      servers
+        .refreshOne(serverId)
+        .then(joinProxies)
+        .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
+    )
   }
 
   function refreshServers() {
-    servers
-      .refreshAll(engineEvents.watch)
-      .then((all) => Promise.all(all.map(joinProxies)))
-      .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed'))
+    if (!running) return
+    track(
+      servers
+        .refreshAll(engineEvents.watch)
+        .then((all) => Promise.all(all.map(joinProxies)))
+        .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed')),
+    )
   }
 
   /** Recovers interrupted deployments, starts the workers and the server monitor. */
@@ -140,7 +161,9 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
     clearTimeout(retentionTimer)
     clearInterval(retentionTimer)
     await workers.stop()
-    // After the workers: the outcomes they record last queue messages too (delivered by the next start).
+    // After the workers: a deployment's end starts a refresh of its server, its outcome queues messages
+    // (delivered by the next start).
+    await Promise.all(inFlight)
     await notifier.stop()
   }
 

@@ -62,6 +62,13 @@ export async function startSshd(): Promise<TestSshd> {
   })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c))
+  // A test whose after hook failed before stop() must still end its file's process (a running child
+  // keeps it alive, and node --test then waits for ever), and take sshd with it.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  const stderrHandle = child.stderr as unknown as { ref(): void; unref(): void }
+  child.unref()
+  stderrHandle.unref()
   // sshd's own words (a bad option, a port taken) make the failure readable; read at the failure, not now.
   await waitFor(
     `sshd to listen on ${port}`,
@@ -81,6 +88,10 @@ export async function startSshd(): Promise<TestSshd> {
       appendFileSync(join(dir, 'authorized_keys'), `${publicKey.trim()}\n`)
     },
     async stop() {
+      process.off('exit', killOnExit)
+      // Waiting for its end needs the handles counted again, or the loop would end mid-wait.
+      child.ref()
+      stderrHandle.ref()
       if (child.exitCode === null) {
         child.kill('SIGTERM')
         await new Promise((r) => child.once('close', r))

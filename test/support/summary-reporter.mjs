@@ -30,6 +30,9 @@ export default async function* summaryReporter(source) {
   for await (const event of source) {
     if (event.type === 'test:complete' && event.data.nesting === 0 && event.data.name === event.data.file) {
       fileDurations[event.data.file] = event.data.details?.duration_ms ?? 0
+      // scripts/test.mjs names the files that never got here when it stops a part at its time limit.
+      if (process.env.BERTH_TEST_PROGRESS_FILE)
+        appendFileSync(process.env.BERTH_TEST_PROGRESS_FILE, `${event.data.file}\n`)
       continue
     }
     if (event.type === 'test:stderr') {
