@@ -15,11 +15,12 @@ describe('background jobs', () => {
   it('stops only once a server refresh started by a deployment end has finished, and starts none after', async () => {
     const events = createEventBus((error) => assert.fail(String(error)))
     let refreshes = 0
-    let finishRefresh = () => {}
+    let finishRefresh = (): void => assert.fail('no refresh started')
+    const nothing = async () => undefined
     const jobs = createBackgroundJobs({
       db: {} as Kysely<DB>,
-      audit: { record: async () => {} },
-      logger: { info: () => {}, error: (o: unknown) => assert.fail(JSON.stringify(o)) },
+      audit: { record: nothing },
+      logger: { info: nothing, error: (o: unknown) => assert.fail(JSON.stringify(o)) },
       servers: {
         refreshAll: async () => [],
         refreshOne: () => {
@@ -29,13 +30,13 @@ describe('background jobs', () => {
           })
         },
       },
-      engineEvents: { watch: () => {}, stop: () => {} },
-      workers: { start: async () => {}, stop: async () => {} },
+      engineEvents: { watch: nothing, stop: nothing },
+      workers: { start: nothing, stop: nothing },
       events,
-      notifier: { start: () => {}, stop: async () => {} },
+      notifier: { start: nothing, stop: nothing },
       retention: { finishedDays: 1, failedDays: 1, keepPerResource: 1 },
       network: { knownProjects: () => [] },
-      checkCertificates: async () => {},
+      checkCertificates: nothing,
       pruneImages: async () => ({ removed: 0, refused: [] }),
     } as unknown as Parameters<typeof createBackgroundJobs>[0])
     await jobs.start()
