@@ -367,6 +367,9 @@ export async function buildApp({
       backupJobs,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: async () => {
+        database.checkpointInBackground((error) =>
+          logger.error({ err: error }, 'the WAL checkpoint thread failed; SQLite checkpoints on commit again'),
+        )
         await background.start()
         await backupRuns.startRecovery()
         await backupJobs.startScheduler()

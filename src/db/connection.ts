@@ -15,12 +15,18 @@ import {
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.js'
 import type { DB } from './schema.js'
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js'
 
 export type Database = {
   db: Kysely<DB>
   dialect: 'sqlite' | 'postgres'
   /** Runs a cheap query to prove the database answers (used by /health). */
   ping(): Promise<void>
+  /**
+   * The serving process's: SQLite's WAL checkpoints run on a thread of their own from now on
+   * (wal-checkpointer.ts) until close(). Nothing to do on PostgreSQL.
+   */
+  checkpointInBackground(onError: (error: Error) => void): void
   /** Size of the database and of SQLite's write-ahead log (null on PostgreSQL), for health and metrics. */
   sizes(): Promise<{ databaseBytes: number; walBytes: number | null }>
   close(): Promise<void>
@@ -139,6 +145,9 @@ function openPostgres(url: string, onConnectionError: ConnectionErrorHandler, re
     async ping() {
       await sql`select 1`.execute(db)
     },
+    checkpointInBackground() {
+      // PostgreSQL checkpoints in its own server processes.
+    },
     async sizes() {
       const result = await sql<{ size: number }>`select pg_database_size(current_database()) as size`.execute(db)
       return { databaseBytes: Number(result.rows[0]?.size ?? 0), walBytes: null }
@@ -161,17 +170,22 @@ export function openDatabase(
   const sqlite = openSqlite(target.path)
   if (readOnly) sqlite.pragma('query_only = 1')
   const db = new Kysely<DB>({ dialect: new BerthSqliteDialect(sqlite, readOnly) })
+  let checkpointer: WalCheckpointer | undefined
   return {
     db,
     dialect: 'sqlite',
     async ping() {
       sqlite.prepare('select 1').get()
     },
+    checkpointInBackground(onError) {
+      checkpointer ??= startWalCheckpointer(sqlite, target.path, onError)
+    },
     async sizes() {
       const size = (path: string) => (existsSync(path) ? statSync(path).size : 0)
       return { databaseBytes: size(target.path), walBytes: size(`${target.path}-wal`) }
     },
     async close() {
+      await checkpointer?.stop()
       await db.destroy()
     },
   }
