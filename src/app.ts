@@ -367,8 +367,10 @@ export async function buildApp({
       backupJobs,
       /** Recovers interrupted deployments, starts the workers and the server monitor. Only the serving process calls this. */
       startBackground: async () => {
-        database.checkpointInBackground((error) =>
-          logger.error({ err: error }, 'the WAL checkpoint thread failed; SQLite checkpoints on commit again'),
+        database.checkpointInBackground((event) =>
+          'error' in event
+            ? logger.error({ err: event.error }, 'a WAL checkpoint failed; retried every second')
+            : logger.info('WAL checkpoints work again'),
         )
         await background.start()
         await backupRuns.startRecovery()

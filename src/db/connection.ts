@@ -26,7 +26,7 @@ export type Database = {
    * The serving process's: SQLite's WAL checkpoints run on a thread of their own from now on
    * (wal-checkpointer.ts) until close(). Nothing to do on PostgreSQL.
    */
-  checkpointInBackground(onError: (error: Error) => void): void
+  checkpointInBackground(report: Parameters<typeof startWalCheckpointer>[2]): void
   /** Size of the database and of SQLite's write-ahead log (null on PostgreSQL), for health and metrics. */
   sizes(): Promise<{ databaseBytes: number; walBytes: number | null }>
   close(): Promise<void>
@@ -177,8 +177,8 @@ export function openDatabase(
     async ping() {
       sqlite.prepare('select 1').get()
     },
-    checkpointInBackground(onError) {
-      checkpointer ??= startWalCheckpointer(sqlite, target.path, onError)
+    checkpointInBackground(report) {
+      checkpointer ??= startWalCheckpointer(sqlite, target.path, report)
     },
     async sizes() {
       const size = (path: string) => (existsSync(path) ? statSync(path).size : 0)

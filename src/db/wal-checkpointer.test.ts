@@ -23,7 +23,7 @@ describe('WAL checkpoints on a thread of their own', () => {
     const path = join(dir, 'berth.db')
     try {
       const database = openDatabase({ dialect: 'sqlite', path })
-      database.checkpointInBackground((error) => assert.fail(error))
+      database.checkpointInBackground((event) => assert.fail(JSON.stringify(event)))
       await sql`create table blobs (body text)`.execute(database.db)
       const before = statSync(path).size
       // 4 MiB in one commit: well past the 1,000 pages (4 MiB) at which SQLite checkpoints on commit.
@@ -47,7 +47,9 @@ describe('WAL checkpoints on a thread of their own', () => {
     try {
       const failures: Error[] = []
       // The thread opens the file it is given, which must exist: this one does not.
-      const checkpointer = startWalCheckpointer(sqlite, join(dir, 'missing.db'), (error) => failures.push(error))
+      const checkpointer = startWalCheckpointer(sqlite, join(dir, 'missing.db'), (event) => {
+        if ('error' in event) failures.push(event.error)
+      })
       assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 0)
       await waitUntil('the failure to be reported', () => failures.length === 1)
       assert.match(failures[0]!.message, /SQLITE_CANTOPEN/)

@@ -9,26 +9,29 @@ const AUTOCHECKPOINT_PAGES = 1000
 /**
  * The thread's whole program, plain JavaScript (run the same from source and compiled). PASSIVE
  * copies what no reader still needs and never waits, so neither this thread nor a writer blocks on
- * the other. A thrown error ends the thread and reaches the parent's 'error' listener, as a plain
- * Error: the driver's own error class loses its message on the way between threads.
+ * the other. A checkpoint that fails (a full disk) is reported once and tried again each second; a
+ * connection that cannot open ends the thread. Errors cross as plain text: the driver's own error
+ * class loses its message on the way between threads.
  */
 const THREAD_PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads')
 const SqliteDatabase = require(workerData.driver)
-const plain = (error) => new Error((error.code ? error.code + ': ' : '') + error.message)
+const describe = (error) => (error.code ? error.code + ': ' : '') + error.message
 let sqlite
 try {
   sqlite = new SqliteDatabase(workerData.path, { fileMustExist: true })
 } catch (error) {
-  throw plain(error)
+  throw new Error(describe(error))
 }
+let failing = false
 const timer = setInterval(() => {
   try {
     sqlite.pragma('wal_checkpoint(PASSIVE)')
+    if (failing) parentPort.postMessage({ recovered: true })
+    failing = false
   } catch (error) {
-    clearInterval(timer)
-    sqlite.close()
-    throw plain(error)
+    if (!failing) parentPort.postMessage({ failed: describe(error) })
+    failing = true
   }
 }, workerData.intervalMs)
 parentPort.on('message', () => {
@@ -45,13 +48,14 @@ export type WalCheckpointer = { stop(): Promise<void> }
  * the commit that grows the WAL past 1,000 pages, on the committing connection: copying pages and
  * an fsync, all on the event loop. With reader processes (BERTH_HTTP_PROCESSES > 1) always reading,
  * a checkpoint rarely completes, so the WAL stays over the mark and nearly every commit pays for
- * another attempt. A thread with its own connection checkpoints once a second instead. If it
- * fails, the connection checkpoints on commit again, and the failure is reported.
+ * another attempt. A thread with its own connection checkpoints once a second instead. A thread
+ * that ends (its connection did not open) hands checkpoints back to commits. `report` hears of the
+ * first failure of a run of them, and of the recovery.
  */
 export function startWalCheckpointer(
   sqlite: SqliteDatabase.Database,
   path: string,
-  onError: (error: Error) => void,
+  report: (event: { error: Error } | { recovered: true }) => void,
 ): WalCheckpointer {
   sqlite.pragma('wal_autocheckpoint = 0')
   const worker = new Worker(THREAD_PROGRAM, {
@@ -65,9 +69,12 @@ export function startWalCheckpointer(
   const restoreOnCommit = () => {
     if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
   }
+  worker.on('message', (message: { failed?: string }) =>
+    report(message.failed !== undefined ? { error: new Error(message.failed) } : { recovered: true }),
+  )
   worker.on('error', (error) => {
     restoreOnCommit()
-    onError(error)
+    report({ error })
   })
   const exited = new Promise((resolve) => worker.once('exit', resolve))
   return {
