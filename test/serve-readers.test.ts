@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
+import { getPriority } from 'node:os'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { berthAsync, startServer } from './support/cli.js'
@@ -242,6 +243,8 @@ describe('berth serve with reader processes (BERTH_HTTP_PROCESSES=3)', () => {
   it('starts a reader again when one dies, and keeps answering meanwhile', async () => {
     const known = readerPids()
     assert.equal(known.length, 2)
+    // Readers yield the CPU to the serving process (the one writer), which keeps its own priority.
+    for (const pid of known) assert.equal(getPriority(pid), getPriority(server.child.pid!) + 10, `reader ${pid}'s nice`)
     process.kill(known[0]!, 'SIGKILL')
     for (let i = 0; i < 6; i++) {
       const each = connection(server.url, token)
