@@ -1,12 +1,31 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { DB, ProxyDomainTable, ProxyMiddlewareTable, ProxyRouteTable } from '../db/schema.js'
+import { preparedQuery } from '../db/prepared.js'
 import { NotFoundError } from '../errors.js'
 import type { MiddlewareType } from './middleware-config.js'
 import type { HealthCheck, ProjectRouting, RouteModel } from './proxy.model.js'
 
-type DomainRow = Selectable<ProxyDomainTable>
-type RouteRow = Selectable<ProxyRouteTable>
-type MiddlewareRow = Selectable<ProxyMiddlewareTable>
+// What rendering needs of each row, and no more: making row objects is most of what loading a
+// project's routing costs (100 domains of every column took about twice as long as these).
+const DOMAIN_COLUMNS = ['id', 'project_id', 'full_domain', 'tls_mode', 'cert_resolver', 'active'] as const
+const ROUTE_COLUMNS = [
+  'id',
+  'domain_id',
+  'target_type',
+  'service_id',
+  'compose_service',
+  'port',
+  'url',
+  'path',
+  'path_match',
+  'priority',
+  'health_check',
+  'active',
+] as const
+const MIDDLEWARE_COLUMNS = ['id', 'project_id', 'name', 'type', 'config'] as const
+type DomainRow = Pick<Selectable<ProxyDomainTable>, (typeof DOMAIN_COLUMNS)[number]>
+type RouteRow = Pick<Selectable<ProxyRouteTable>, (typeof ROUTE_COLUMNS)[number]>
+type MiddlewareRow = Pick<Selectable<ProxyMiddlewareTable>, (typeof MIDDLEWARE_COLUMNS)[number]>
 type LinkRow = { route_id: string; position: number; middleware_id: string }
 
 export function routeModel(r: RouteRow, middlewareIds: string[]): RouteModel {
@@ -72,24 +91,24 @@ function assemble(
   return [...byProject.values()]
 }
 
-/** One project's routing, or null if the project no longer exists. Works inside a transaction. */
-export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Promise<ProjectRouting | null> {
-  const project = await db.selectFrom('projects').select(['id', 'name']).where('id', '=', projectId).executeTakeFirst()
-  if (!project) return null
-  const domains = await db
-    .selectFrom('proxy_domains')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('id')
-    .execute()
-  const routes = await db
+// One project's routing is loaded before every route change commits (to validate what it renders)
+// and again by the sync after it: compiled once.
+const selectProjectName = preparedQuery((db, projectId: string) =>
+  db.selectFrom('projects').select(['id', 'name']).where('id', '=', projectId),
+)
+const selectProjectDomains = preparedQuery((db, projectId: string) =>
+  db.selectFrom('proxy_domains').select(DOMAIN_COLUMNS).where('project_id', '=', projectId).orderBy('id'),
+)
+const selectProjectRoutes = preparedQuery((db, projectId: string) =>
+  db
     .selectFrom('proxy_routes')
     .innerJoin('proxy_domains', 'proxy_domains.id', 'proxy_routes.domain_id')
-    .selectAll('proxy_routes')
+    .select(ROUTE_COLUMNS.map((c) => `proxy_routes.${c}` as const))
     .where('proxy_domains.project_id', '=', projectId)
-    .orderBy('proxy_routes.id')
-    .execute()
-  const links = await db
+    .orderBy('proxy_routes.id'),
+)
+const selectProjectLinks = preparedQuery((db, projectId: string) =>
+  db
     .selectFrom('proxy_route_middlewares')
     .innerJoin('proxy_routes', 'proxy_routes.id', 'proxy_route_middlewares.route_id')
     .innerJoin('proxy_domains', 'proxy_domains.id', 'proxy_routes.domain_id')
@@ -98,20 +117,26 @@ export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Pro
       'proxy_route_middlewares.position',
       'proxy_route_middlewares.middleware_id',
     ])
-    .where('proxy_domains.project_id', '=', projectId)
-    .execute()
-  const middlewares = await db
-    .selectFrom('proxy_middlewares')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('id')
-    .execute()
+    .where('proxy_domains.project_id', '=', projectId),
+)
+const selectProjectMiddlewares = preparedQuery((db, projectId: string) =>
+  db.selectFrom('proxy_middlewares').select(MIDDLEWARE_COLUMNS).where('project_id', '=', projectId).orderBy('id'),
+)
+
+/** One project's routing, or null if the project no longer exists. Works inside a transaction. */
+export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Promise<ProjectRouting | null> {
+  const project = (await selectProjectName(db, projectId)).rows[0]
+  if (!project) return null
+  const domains = (await selectProjectDomains(db, projectId)).rows
+  const routes = (await selectProjectRoutes(db, projectId)).rows
+  const links = (await selectProjectLinks(db, projectId)).rows
+  const middlewares = (await selectProjectMiddlewares(db, projectId)).rows
   return assemble([project], domains, routes, links, middlewares)[0]!
 }
 
 /** Every project that has at least one domain: the input of a full sync. */
 export async function loadAllRouting(db: Kysely<DB>): Promise<ProjectRouting[]> {
-  const domains = await db.selectFrom('proxy_domains').selectAll().orderBy('id').execute()
+  const domains = await db.selectFrom('proxy_domains').select(DOMAIN_COLUMNS).orderBy('id').execute()
   const projectIds = [...new Set(domains.map((d) => d.project_id))]
   if (projectIds.length === 0) return []
   const projects = await db
@@ -120,14 +145,14 @@ export async function loadAllRouting(db: Kysely<DB>): Promise<ProjectRouting[]> 
     .where('id', 'in', projectIds)
     .orderBy('id')
     .execute()
-  const routes = await db.selectFrom('proxy_routes').selectAll().orderBy('id').execute()
+  const routes = await db.selectFrom('proxy_routes').select(ROUTE_COLUMNS).orderBy('id').execute()
   const links = await db
     .selectFrom('proxy_route_middlewares')
     .select(['route_id', 'position', 'middleware_id'])
     .execute()
   const middlewares = await db
     .selectFrom('proxy_middlewares')
-    .selectAll()
+    .select(MIDDLEWARE_COLUMNS)
     .where('project_id', 'in', projectIds)
     .orderBy('id')
     .execute()
