@@ -244,7 +244,7 @@ describe('berth serve with reader processes (BERTH_HTTP_PROCESSES=3)', () => {
     const known = readerPids()
     assert.equal(known.length, 2)
     // Readers yield the CPU to the serving process (the one writer), which keeps its own priority.
-    for (const pid of known) assert.equal(getPriority(pid), getPriority(server.child.pid!) + 10, `reader ${pid}'s nice`)
+    for (const pid of known) assert.equal(getPriority(pid), getPriority(server.child.pid!) + 5, `reader ${pid}'s nice`)
     process.kill(known[0]!, 'SIGKILL')
     for (let i = 0; i < 6; i++) {
       const each = connection(server.url, token)

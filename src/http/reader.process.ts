@@ -9,7 +9,7 @@ import { closeHttp } from './close-http.js'
 import type { ReaderMessage } from './readers.js'
 import { createHttpServer } from './server.js'
 
-const READER_NICENESS = 10
+const READER_NICENESS = 5
 // Request durations go to the serving process's /metrics in batches, not one message per request.
 const OBSERVATIONS_EVERY_MS = 1000
 
@@ -18,7 +18,8 @@ if (!socketPath || !process.send) throw new Error('a reader process is started b
 // Readers yield the CPU to the serving process: it is the one writer, and runs deployments, the
 // monitors and the proxy sync. At equal priority, with every core busy, the kernel gave it an equal
 // share beside each reader, and writes forwarded to it waited seconds (N=3 on 2 cores: write p99
-// 1.3-4.4 s, max 6 s; at nice 10: p99 0.5-0.6 s, none over 2 s).
+// 1.3-4.4 s, max 6 s; at nice 5: p99 0.4-0.5 s, none over 2 s). Not lower: a reader must still get
+// a fair part of a machine busy with other work (an image build runs at nice 0).
 setPriority(0, READER_NICENESS)
 const send = (message: ReaderMessage) => process.send?.(message)
 
