@@ -5,17 +5,10 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { openDatabase, openSqlite } from './connection.js'
+import { waitFor } from '../../test/support/docker.js'
 import { startWalCheckpointer } from './wal-checkpointer.js'
 
 const MiB = 1024 * 1024
-
-async function waitUntil(what: string, check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what} within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe('WAL checkpoints on a thread of their own', () => {
   it('leaves a commit to the WAL and copies it into the database file from the thread, then stops with close()', async () => {
@@ -34,7 +27,11 @@ describe('WAL checkpoints on a thread of their own', () => {
         statSync(path).size < before + MiB,
         'the commit itself checkpointed (it should leave that to the thread)',
       )
-      await waitUntil('the thread to copy the WAL into the database file', () => statSync(path).size > before + 3 * MiB)
+      await waitFor(
+        'the thread to copy the WAL into the database file',
+        async () => statSync(path).size > before + 3 * MiB,
+        5000,
+      )
       await database.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -51,7 +48,7 @@ describe('WAL checkpoints on a thread of their own', () => {
         if ('error' in event) failures.push(event.error)
       })
       assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 0)
-      await waitUntil('the failure to be reported', () => failures.length === 1)
+      await waitFor('the failure to be reported', async () => failures.length === 1, 5000)
       assert.match(failures[0]!.message, /SQLITE_CANTOPEN/)
       assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 1000)
       await checkpointer.stop()

@@ -71,29 +71,31 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
    */
   const inFlight = new Set<Promise<unknown>>()
 
-  function track(work: Promise<unknown>) {
-    inFlight.add(work)
-    void work.finally(() => inFlight.delete(work))
+  /** Starts waiting for `work`, logging its failure as `failed` (with `context`): never thrown, never lost. */
+  function track(work: Promise<unknown>, failed: string, context: Record<string, unknown> = {}) {
+    const settled = work.catch((error: unknown) => logger.error({ err: error, ...context }, failed))
+    inFlight.add(settled)
+    void settled.finally(() => inFlight.delete(settled))
   }
 
   function daily() {
     prune()
-    track(checkCertificates().catch((error: unknown) => logger.error({ err: error }, 'checking certificates failed')))
+    track(checkCertificates(), 'checking certificates failed')
   }
 
   function prune() {
     track(
-      pruneDeployments(db, audit, retention)
-        .then((r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'))
-        .catch((error: unknown) => logger.error({ err: error }, 'pruning old deployments failed')),
+      pruneDeployments(db, audit, retention).then(
+        (r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'pruned old deployments'),
+      ),
+      'pruning old deployments failed',
     )
     track(
-      pruneImages()
-        .then((r) => {
-          if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
-          if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
-        })
-        .catch((error: unknown) => logger.error({ err: error }, 'pruning build images failed')),
+      pruneImages().then((r) => {
+        if (r.removed > 0) logger.info({ removed: r.removed }, 'pruned old build images')
+        if (r.refused.length > 0) logger.error({ refused: r.refused }, 'some build images could not be removed')
+      }),
+      'pruning build images failed',
     )
   }
 
@@ -116,21 +118,14 @@ export function createBackgroundJobs({ checkCertificates, ...deps }: Deps) {
 
   function refreshServer(serverId: string) {
     if (!running) return
-    track(
-      servers
-        .refreshOne(serverId)
-        .then(joinProxies)
-        .catch((error: unknown) => logger.error({ err: error, serverId }, 'refreshing server state failed')),
-    )
+    track(servers.refreshOne(serverId).then(joinProxies), 'refreshing server state failed', { serverId })
   }
 
   function refreshServers() {
     if (!running) return
     track(
-      servers
-        .refreshAll(engineEvents.watch)
-        .then((all) => Promise.all(all.map(joinProxies)))
-        .catch((error: unknown) => logger.error({ err: error }, 'refreshing server state failed')),
+      servers.refreshAll(engineEvents.watch).then((all) => Promise.all(all.map(joinProxies))),
+      'refreshing server state failed',
     )
   }
 
