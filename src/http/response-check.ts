@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifySchema, FastifySerializerCompiler, RouteOptions } from 'fastify'
 import { serializerCompiler } from 'fastify-type-provider-zod'
 import { AppError } from '../errors.js'
+import { projectingSerializerCompiler } from './response-projection.js'
 import { errorResponses } from './responses.js'
 
 type ResponseMap = Record<string, unknown>
@@ -68,11 +69,13 @@ export function firstDifference(expected: unknown, actual: unknown, path = 'body
 /**
  * The zod serializer, made strict: besides refusing a body of the wrong type (as it always does),
  * it refuses one that it would change, which is what a missing key in a schema does silently
- * (zod drops keys an object schema does not name). Meant for tests (createHttpServer's
- * `strictResponses`); in production the schema's stripping stays a last guard.
+ * (zod drops keys an object schema does not name), and one that production's faster serializer
+ * (response-projection.ts) would write differently from zod. Meant for tests (createHttpServer's
+ * `strictResponses`); in production the projection's stripping stays a last guard.
  */
 export const strictSerializerCompiler: FastifySerializerCompiler<unknown> = (route) => {
   const serialize = serializerCompiler(route as Parameters<typeof serializerCompiler>[0])
+  const project = projectingSerializerCompiler(route)
   const where = `${route.method} ${route.url} (${route.httpStatus}${route.contentType ? ` ${route.contentType}` : ''})`
   return (data) => {
     let out: string
@@ -84,6 +87,11 @@ export const strictSerializerCompiler: FastifySerializerCompiler<unknown> = (rou
     }
     const difference = firstDifference(JSON.parse(JSON.stringify(data)) as unknown, JSON.parse(out) as unknown)
     if (difference) throw new ResponseMismatchError(`${where}: ${difference}`)
+    const projected = project(data)
+    if (projected !== out) {
+      const found = firstDifference(JSON.parse(out) as unknown, JSON.parse(projected) as unknown)
+      throw new ResponseMismatchError(`${where}: the projection and zod disagree: ${found ?? 'in the order of keys'}`)
+    }
     return out
   }
 }

@@ -6,7 +6,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
@@ -53,6 +52,7 @@ import { notificationRoutes } from '../notifications/notifications.routes.js'
 import { templateRoutes } from '../templates/templates.routes.js'
 import { terminalRoutes } from '../terminal/terminal.routes.js'
 import { registerWebUi } from './web.js'
+import { projectingSerializerCompiler } from './response-projection.js'
 import { registerResponseDescriptions, registerStatusCheck, strictSerializerCompiler } from './response-check.js'
 import { dropUnusedSchemas, TAGS } from './openapi.js'
 
@@ -101,7 +101,7 @@ export async function createHttpServer(app: App, options: HttpServerOptions = {}
     },
   }).withTypeProvider<ZodTypeProvider>()
   server.setValidatorCompiler(validatorCompiler)
-  server.setSerializerCompiler(options.strictResponses ? strictSerializerCompiler : serializerCompiler)
+  server.setSerializerCompiler(options.strictResponses ? strictSerializerCompiler : projectingSerializerCompiler)
   registerResponseDescriptions(server)
   if (options.strictResponses) registerStatusCheck(server)
   registerErrorHandling(server)
