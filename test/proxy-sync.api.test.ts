@@ -204,6 +204,26 @@ describe('proxy sync service', () => {
     assert.deepEqual(snapshot(proxyDir), before)
   })
 
+  it('judges a route change by that route: one broken behind the API is refused, another is not held back by it', async () => {
+    const make = async (path: string) =>
+      (await t.call(root, 'POST', `/api/v1/domains/${domainId}/routes`, { target: { url: 'http://10.1.2.5' }, path }))
+        .body.id as string
+    const [broken, healthy] = [await make('/broken'), await make('/healthy')]
+    await t.app.proxySync.runNow()
+    const before = snapshot(proxyDir)
+    // A backquote in a path would end the rule's string: the API refuses it, so write it behind its back.
+    await t.app.db.updateTable('proxy_routes').set({ path: '/x`) || Host(`evil' }).where('id', '=', broken).execute()
+    const refused = await t.call(root, 'PATCH', `/api/v1/routes/${broken}`, { priority: 3 })
+    assert.equal(refused.status, 422, JSON.stringify(refused.body))
+    assert.match(refused.body.error.message, /is not a rule Berth renders/)
+    const other = await t.call(root, 'PATCH', `/api/v1/routes/${healthy}`, { priority: 4 })
+    assert.equal(other.status, 200, JSON.stringify(other.body))
+    const run = await t.app.proxySync.runNow()
+    assert.ok(run.render_issues.length > 0, 'the sync reports the broken route')
+    assert.deepEqual(snapshot(proxyDir), before, 'and writes nothing of the project while it is broken')
+    for (const id of [broken, healthy]) assert.equal((await t.call(root, 'DELETE', `/api/v1/routes/${id}`)).status, 204)
+  })
+
   it("serves the whole dynamic configuration to Traefik's HTTP provider from a cache the sync invalidates", async () => {
     // The document holds every team's routes: a team's read token is refused, the provider credential is not.
     const reader = await t.token(['read'])

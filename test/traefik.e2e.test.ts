@@ -346,9 +346,10 @@ describe('Traefik as the proxy, end to end', () => {
         restore: restoreRoute,
       },
     ]
+    // A change to a route is checked by rendering that route (proxy.check.ts): the broken one here.
     for (const { what, message, breakIt, restore } of breakages) {
       await breakIt()
-      const refused = await env.app.call(env.root, 'PATCH', `/api/v1/routes/${rootRoute}`, { priority: 7 })
+      const refused = await env.app.call(env.root, 'PATCH', `/api/v1/routes/${v2Route}`, { priority: 7 })
       assert.equal(refused.status, 422, `${what}: ${JSON.stringify(refused.body)}`)
       assert.equal(refused.body.error.code, 'invalid_proxy_config', what)
       assert.match(refused.body.error.message, message, what)

@@ -134,6 +134,33 @@ export async function loadProjectRouting(db: Kysely<DB>, projectId: string): Pro
   return assemble([project], domains, routes, links, middlewares)[0]!
 }
 
+const selectRoute = preparedQuery((db, routeId: string) =>
+  db.selectFrom('proxy_routes').select(ROUTE_COLUMNS).where('id', '=', routeId),
+)
+const selectDomain = preparedQuery((db, domainId: string) =>
+  db.selectFrom('proxy_domains').select(DOMAIN_COLUMNS).where('id', '=', domainId),
+)
+const selectRouteLinks = preparedQuery((db, routeId: string) =>
+  db
+    .selectFrom('proxy_route_middlewares')
+    .select(['route_id', 'position', 'middleware_id'])
+    .where('route_id', '=', routeId),
+)
+
+/**
+ * One route's routing alone: its project holding only its domain, that domain holding only this
+ * route, and the project's middlewares. Null if the route no longer exists. Works inside a transaction.
+ */
+export async function loadRouteRouting(db: Kysely<DB>, routeId: string): Promise<ProjectRouting | null> {
+  const route = (await selectRoute(db, routeId)).rows[0]
+  if (!route) return null
+  const domain = (await selectDomain(db, route.domain_id)).rows[0]!
+  const project = (await selectProjectName(db, domain.project_id)).rows[0]!
+  const links = (await selectRouteLinks(db, routeId)).rows
+  const middlewares = (await selectProjectMiddlewares(db, domain.project_id)).rows
+  return assemble([project], [domain], [route], links, middlewares)[0]!
+}
+
 /** Every project that has at least one domain: the input of a full sync. */
 export async function loadAllRouting(db: Kysely<DB>): Promise<ProjectRouting[]> {
   const domains = await db.selectFrom('proxy_domains').select(DOMAIN_COLUMNS).orderBy('id').execute()

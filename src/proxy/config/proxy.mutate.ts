@@ -2,23 +2,28 @@ import type { Kysely } from 'kysely'
 import type { AuditService } from '../../audit/audit.service.js'
 import type { DB } from '../../db/schema.js'
 import type { BerthEvent, EventBus } from '../../events/event-bus.js'
-import { assertProjectRenders } from '../sync/proxy.check.js'
+import { assertProjectRenders, assertRouteRenders } from '../sync/proxy.check.js'
 
 export type RoutingDeps = { db: Kysely<DB>; audit: Pick<AuditService, 'record'>; events: Pick<EventBus, 'publish'> }
 
-/** A routing change applied inside a transaction: which project it touched, what to return, what to announce. */
-export type RoutingChange<T> = { projectId: string; value: T; event: BerthEvent }
+/**
+ * A routing change applied inside a transaction: which project it touched, what to return, what to
+ * announce, and `routeId` when it changed that one route and nothing else (created, updated or
+ * deleted it), which is then the only route checked (assertRouteRenders).
+ */
+export type RoutingChange<T> = { projectId: string; routeId?: string; value: T; event: BerthEvent }
 export type RoutingOp<T> = (trx: Kysely<DB>) => Promise<RoutingChange<T>>
 
 /**
- * Runs a routing change in one transaction (with its audit row), renders the project as changed
- * and rolls everything back with 422 if the proxy configuration would be invalid; announces the
+ * Runs a routing change in one transaction (with its audit row), renders the project (or the one
+ * route) as changed and rolls everything back with 422 if the proxy configuration would be invalid; announces the
  * change only after the commit, so the sync service never renders an uncommitted state.
  */
 export async function commitRoutingChange<T>({ db, events }: RoutingDeps, op: RoutingOp<T>): Promise<T> {
   const change = await db.transaction().execute(async (trx) => {
     const result = await op(trx)
-    await assertProjectRenders(trx, result.projectId)
+    if (result.routeId !== undefined) await assertRouteRenders(trx, result.routeId)
+    else await assertProjectRenders(trx, result.projectId)
     return result
   })
   events.publish(change.event)

@@ -153,6 +153,7 @@ export function routeOps(audit: Pick<AuditService, 'record'>, attachRouted?: Att
       await attach(trx, teamId, row, actor)
       return {
         projectId: domain.project_id,
+        routeId: row.id,
         value: { ...row, middleware_ids: middlewareIds },
         event: { type: 'route.changed', teamId, projectId: domain.project_id, routeId: row.id },
       }
@@ -189,6 +190,7 @@ export function routeOps(audit: Pick<AuditService, 'record'>, attachRouted?: Att
       if (patch.target || patch.active !== undefined) await attach(trx, teamId, after, actor)
       return {
         projectId,
+        routeId,
         value: { ...after, middleware_ids: middlewareIds },
         event: { type: 'route.changed', teamId, projectId, routeId },
       }
@@ -200,6 +202,7 @@ export function routeOps(audit: Pick<AuditService, 'record'>, attachRouted?: Att
       await record(trx, actor, 'route.deleted', routeId, { domain_id: route.domain_id, path: route.path })
       return {
         projectId: route.project_id,
+        routeId,
         value: null,
         event: { type: 'route.changed', teamId, projectId: route.project_id, routeId },
       }

@@ -5,7 +5,7 @@ import { readSettings } from '../../settings/settings.service.js'
 import { declaredCertResolvers, type Settings } from '../../settings/settings.types.js'
 import { buildCaddyRoutes } from '../caddy/caddy.render.js'
 import { proxyPaths, type ProjectRouting } from '../proxy.model.js'
-import { loadAllRouting, loadProjectRouting } from '../proxy.repo.js'
+import { loadAllRouting, loadProjectRouting, loadRouteRouting } from '../proxy.repo.js'
 import { buildSharedMiddlewares, buildTraefikDynamic } from '../traefik/traefik.render.js'
 import { validateTraefikDynamic, type RenderIssue, type TraefikContext } from '../traefik/traefik.validate.js'
 
@@ -35,15 +35,29 @@ function reject(issues: RenderIssue[]): never {
   )
 }
 
+async function assertRenders(trx: Kysely<DB>, routing: ProjectRouting | null): Promise<void> {
+  if (!routing) return
+  const issues = routingIssues(routing, await readSettings(trx))
+  if (issues.length > 0) reject(issues)
+}
+
 /**
  * Renders the project as it stands inside the transaction and throws 422 when the result would be
  * invalid, so the change rolls back and the files on disk are never asked to take it.
  */
 export async function assertProjectRenders(trx: Kysely<DB>, projectId: string): Promise<void> {
-  const project = await loadProjectRouting(trx, projectId)
-  if (!project) return
-  const issues = routingIssues(project, await readSettings(trx))
-  if (issues.length > 0) reject(issues)
+  await assertRenders(trx, await loadProjectRouting(trx, projectId))
+}
+
+/**
+ * The same check for a change to one route only, rendering that route alone: every issue either
+ * renderer reports belongs to one route (its rule, target, entry points, TLS and the middlewares it
+ * names), and a route renders from its own row, its domain and those middlewares, so the project's
+ * other routes render as they did. Loading and rendering one route instead of the whole project
+ * made a route change about twice as cheap with 100 routes in the project (docs/design.md).
+ */
+export async function assertRouteRenders(trx: Kysely<DB>, routeId: string): Promise<void> {
+  await assertRenders(trx, await loadRouteRouting(trx, routeId))
 }
 
 /** The same check over every project, for changes that affect them all (instance settings). */
