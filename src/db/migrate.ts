@@ -22,6 +22,7 @@ import * as m020 from './migrations/020_notification_states.js'
 import * as m021 from './migrations/021_volume_backup_jobs.js'
 import * as m022 from './migrations/022_preview_fork_secrets.js'
 import * as m023 from './migrations/023_project_default_server.js'
+import * as m024 from './migrations/024_deployments_by_team_time.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void> }
 
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '021_volume_backup_jobs': m021,
   '022_preview_fork_secrets': m022,
   '023_project_default_server': m023,
+  '024_deployments_by_team_time': m024,
 }
 
 export function knownMigrations(): string[] {
