@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { CompiledQuery } from 'kysely'
 import { openDatabase, type Database } from '../db/connection.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { deploymentRow } from '../../test/support/deployment-rows.js'
 import { listTeam } from './deployments.repo.js'
 
 describe("a team's deployments page", () => {
@@ -16,28 +17,13 @@ describe("a team's deployments page", () => {
     database = openDatabase({ dialect: 'sqlite', path: join(dir, 'berth.db') })
     await migrateToLatest(database.db, 'sqlite')
     // 2,000 deployments of team-a written out of time order, and 10 of another team.
-    const rows = Array.from({ length: 2010 }, (_, i) => ({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      team_id: i < 2000 ? 'team-a' : 'team-b',
-      resource_type: 'service' as const,
-      resource_id: 'r',
-      resource_name: 'web',
-      server_id: 's',
-      server_name: 'local',
-      action: 'deploy' as const,
-      status: 'finished' as const,
-      trigger: 'api' as const,
-      compose_version: 1,
-      force: 0,
-      pull_latest_images: 0,
-      stop_before_start: 0,
-      exit_code: 0,
-      message: null,
-      created_by: 't',
-      created_at: new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 2010) * 60_000).toISOString(),
-      started_at: null,
-      finished_at: null,
-    }))
+    const rows = Array.from({ length: 2010 }, (_, i) =>
+      deploymentRow({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        team_id: i < 2000 ? 'team-a' : 'team-b',
+        created_at: new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 2010) * 60_000).toISOString(),
+      }),
+    )
     for (let i = 0; i < rows.length; i += 200)
       await database.db
         .insertInto('deployments')

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test'
 import { createAuditService } from '../audit/audit.service.js'
 import { openDatabase } from '../db/connection.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { deploymentRow } from '../../test/support/deployment-rows.js'
 import { pruneDeployments } from './retention.js'
 
 describe('deployment retention', () => {
@@ -22,28 +23,18 @@ describe('deployment retention', () => {
         const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
         await db
           .insertInto('deployments')
-          .values({
-            id,
-            team_id: 'team-a',
-            resource_type: 'service',
-            resource_id: resource,
-            resource_name: resource,
-            server_id: 's',
-            server_name: 's',
-            action: 'deploy',
-            status,
-            trigger: 'api',
-            compose_version: 1,
-            force: 0,
-            pull_latest_images: 0,
-            stop_before_start: 0,
-            exit_code: 0,
-            message: null,
-            created_by: 't',
-            created_at: daysAgo(age),
-            started_at: daysAgo(age),
-            finished_at: status === 'queued' ? null : daysAgo(age),
-          })
+          .values(
+            deploymentRow({
+              id,
+              team_id: 'team-a',
+              resource_id: resource,
+              resource_name: resource,
+              status,
+              created_at: daysAgo(age),
+              started_at: daysAgo(age),
+              finished_at: status === 'queued' ? null : daysAgo(age),
+            }),
+          )
           .execute()
         await db
           .insertInto('deployment_logs')
