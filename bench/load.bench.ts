@@ -98,7 +98,7 @@ try {
 
   const perKind = await clients<{ name: string; cpuMsPerRequest: number; errors: number }[]>('per-kind', seeded)
   console.log(
-    '\nBerth CPU per HTTP request, each kind alone (3,000 reads or 500 writes from 50 clients; a compose write is a GET and a PUT):',
+    '\nBerth CPU per HTTP request, each kind alone (3,000 reads or 500 writes from 50 clients, after a third as many unmeasured; a compose write is a GET and a PUT):',
   )
   for (const kind of perKind)
     console.log(`  ${kind.name.padEnd(17)} ${(kind.cpuMsPerRequest * 1000).toFixed(0)} µs  errors ${kind.errors}`)
