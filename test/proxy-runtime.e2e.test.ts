@@ -48,6 +48,15 @@ async function proxyDeploymentEnd(app: TestApp, token: string, serverId: string,
   )
 }
 
+/** Waits for a proxy deployment to end; unless it finished, fails with its message and last log lines. */
+async function proxyDeploymentFinished(app: TestApp, token: string, serverId: string, id: string) {
+  const end = await proxyDeploymentEnd(app, token, serverId, id)
+  if (end.status === 'finished') return end
+  const page = await app.call(token, 'GET', `/api/v1/servers/${serverId}/proxy/deployments/${id}/logs`)
+  const tail = ((page.body.lines ?? []) as { output: string }[]).slice(-20).map((l) => l.output)
+  return assert.fail(`proxy deployment ${id} ended ${end.status}: ${end.message}\n${tail.join('\n')}`)
+}
+
 async function runScenario(
   t: TestContext,
   kind: 'traefik' | 'caddy',
@@ -193,7 +202,7 @@ async function runScenario(
     const again = await app.call(root, 'POST', `/api/v1/servers/${serverId}/proxy/start`)
     assert.equal(again.status, 202, JSON.stringify(again.body))
     assert.equal(again.body.version, 1, 'nothing changed in the file: the same version')
-    assert.equal((await proxyDeploymentEnd(app, root, serverId, again.body.deployment_uuid)).status, 'finished')
+    await proxyDeploymentFinished(app, root, serverId, again.body.deployment_uuid)
     await within(30_000, 'the route answering again', async () => {
       return (await proxyRequest('127.0.0.1', host, '/', { port: web })).text === 'ok-proxy\n'
     })
@@ -205,11 +214,11 @@ async function runScenario(
     })
     assert.equal(changed.status, 202, JSON.stringify(changed.body))
     assert.equal(changed.body.version, 2)
-    assert.equal((await proxyDeploymentEnd(app, root, serverId, changed.body.deployment_uuid)).status, 'finished')
+    await proxyDeploymentFinished(app, root, serverId, changed.body.deployment_uuid)
     const back = await app.call(root, 'POST', `/api/v1/servers/${serverId}/proxy/rollback`, { version: 1 })
     assert.equal(back.status, 202, JSON.stringify(back.body))
     assert.equal(back.body.version, 3)
-    assert.equal((await proxyDeploymentEnd(app, root, serverId, back.body.deployment_uuid)).status, 'finished')
+    await proxyDeploymentFinished(app, root, serverId, back.body.deployment_uuid)
     const versions = (await app.call(root, 'GET', `/api/v1/servers/${serverId}/proxy/versions`)).body
     assert.equal(versions.current_version, 3)
     const byNumber = new Map(versions.versions.map((v: any) => [v.version, v]))
@@ -248,7 +257,7 @@ async function runScenario(
       assert.match(stale.message, /restart the proxy/)
       const restart = await app.call(root, 'POST', `/api/v1/servers/${serverId}/proxy/restart`)
       assert.equal(restart.status, 202, JSON.stringify(restart.body))
-      assert.equal((await proxyDeploymentEnd(app, root, serverId, restart.body.deployment_uuid)).status, 'finished')
+      await proxyDeploymentFinished(app, root, serverId, restart.body.deployment_uuid)
       await waitFor(
         'the proxy fresh again',
         async () => (await proxyStatus(app, root, serverId)).state === 'running',
