@@ -187,8 +187,7 @@ function berthCpuMs() {
 /**
  * Each kind alone: PER_KIND operations from 50 clients after a third as many unmeasured, and
  * Berth's CPU time per HTTP request they sent (a compose write sends two), with the answers that
- * were errors. The machine's other tenants
- * slow the wall clock far more than they change this figure.
+ * were errors. The machine's other tenants slow the wall clock far more than they change this figure.
  */
 async function perKind() {
   const PER_KIND = 3000
@@ -203,8 +202,7 @@ async function perKind() {
   }
   for (const kind of kinds) {
     const count = kind.write ? PER_KIND / 6 : PER_KIND
-    // Unmeasured first: Berth's first requests of a kind run before the JIT has compiled its path,
-    // and cost up to twice as much as the ones after.
+    // Unmeasured first: Berth's first requests of a kind run before the JIT has compiled its path.
     await run(kind, count / 3, { times: [], errors: 0, slow: 0 })
     const f: Figures = { times: [], errors: 0, slow: 0 }
     const sentBefore = requestsSent

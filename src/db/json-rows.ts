@@ -5,7 +5,8 @@ import type { DB } from './schema.js'
  * The selected rows as one JSON array of arrays (one per row, `columns` in order), built by the
  * database: an aggregate to select instead of the columns themselves. For long lists on hot pages:
  * better-sqlite3 makes a JS object and a string per column of every row, which costs more than
- * SQLite's own work (100 services: 120 µs as objects, about 50 µs as one JSON text parsed).
+ * SQLite's own work (100 services, four columns: 120 µs as objects, 35 µs as one JSON text before
+ * it is parsed).
  */
 export function jsonRows(db: Kysely<DB>, columns: readonly string[], orderBy: string): RawBuilder<unknown> {
   const values = sql.join(columns.map((c) => sql.ref(c)))

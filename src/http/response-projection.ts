@@ -81,21 +81,17 @@ export function compileProjection(schema: $ZodType): Projection {
     case 'unknown':
     case 'any':
       return (value) => value
-    case 'enum': {
-      const allowed = new Set(Object.values(def.entries!))
-      return (value, path) => (allowed.has(value) ? value : fail(path, `one of ${[...allowed].join(', ')}`))
-    }
+    case 'enum':
     case 'literal': {
-      const allowed = new Set(def.values)
+      const allowed = new Set(def.type === 'enum' ? Object.values(def.entries!) : def.values)
       return (value, path) => (allowed.has(value) ? value : fail(path, `one of ${[...allowed].join(', ')}`))
     }
-    case 'optional': {
-      const inner = compileProjection(def.innerType!)
-      return (value, path) => (value === undefined ? value : inner(value, path))
-    }
+    case 'optional':
     case 'nullable': {
+      // The one value the wrapper adds, passed as it is; anything else is the inner type's.
+      const empty = def.type === 'optional' ? undefined : null
       const inner = compileProjection(def.innerType!)
-      return (value, path) => (value === null ? value : inner(value, path))
+      return (value, path) => (value === empty ? value : inner(value, path))
     }
     case 'array': {
       const element = compileProjection(def.element!)

@@ -16,8 +16,9 @@ export type RoutingOp<T> = (trx: Kysely<DB>) => Promise<RoutingChange<T>>
 
 /**
  * Runs a routing change in one transaction (with its audit row), renders the project (or the one
- * route) as changed and rolls everything back with 422 if the proxy configuration would be invalid; announces the
- * change only after the commit, so the sync service never renders an uncommitted state.
+ * route) as changed and rolls everything back with 422 if the proxy configuration would be
+ * invalid; announces the change only after the commit, so the sync service never renders an
+ * uncommitted state.
  */
 export async function commitRoutingChange<T>({ db, events }: RoutingDeps, op: RoutingOp<T>): Promise<T> {
   const change = await db.transaction().execute(async (trx) => {
